@@ -1,0 +1,673 @@
+//! The case file: its serde model (strict: unknown keys are errors), loading and validation of a
+//! whole cases folder, and the compiled [`Case`] with its checks, built from `documents` (the
+//! default oracle), `expect` and `advise`.
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    sync::Arc,
+};
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+use crate::{
+    check::{Check, HeaderMatcher, Matcher},
+    error::{Error, Problem},
+    schema::{self, CaseSchema, Schemas},
+    source::Source,
+    template,
+};
+
+/// The schema a documented JSON error body is checked against unless `expect.schema` says
+/// otherwise.
+pub const DEFAULT_SCHEMA: &str = "oauth-error.schema.json";
+
+/// The seed-table row a case provokes.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Documents {
+    pub status: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// The request, as written (placeholders not yet filled in).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestSpec {
+    pub method: String,
+    pub path: String,
+    #[serde(default)]
+    pub query: IndexMap<String, String>,
+    #[serde(default)]
+    pub headers: IndexMap<String, String>,
+    pub basic_auth: Option<BasicAuth>,
+    pub form: Option<IndexMap<String, String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub json: Option<Value>,
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BasicAuth {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseFile {
+    #[serde(rename = "$schema")]
+    _schema: Option<String>,
+    title: String,
+    documents: Documents,
+    #[serde(default)]
+    refs: Vec<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    request: RequestSpec,
+    expect: Option<Expectations>,
+    advise: Option<Expectations>,
+    repeat: Option<Repeat>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expectations {
+    status: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    media_type: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    schema: Option<Option<String>>,
+    #[serde(default)]
+    body: IndexMap<String, Value>,
+    #[serde(default)]
+    headers: IndexMap<String, Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Repeat {
+    max: u32,
+}
+
+/// Tells "key absent" (`None`, through `default`) from "key present, maybe null" (`Some`).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// A loaded, validated case, ready to plan.
+pub struct Case {
+    /// The path under the cases folder without `.json`, e.g. `token/get-method`.
+    pub id: String,
+    /// The folder part of the id (JUnit classname); `cases` for a file at the top.
+    pub group: String,
+    /// The file as shown to users.
+    pub file: String,
+    pub title: String,
+    pub documents: Documents,
+    pub refs: Vec<String>,
+    pub tags: Vec<String>,
+    pub request: RequestSpec,
+    /// Checks whose violations fail the case.
+    pub checks: Vec<Check>,
+    /// Checks whose violations are warnings.
+    pub advice: Vec<Check>,
+    pub repeat: Option<u32>,
+    /// Every variable the request refers to.
+    pub variables: BTreeSet<String>,
+}
+
+/// Every case and schema, loaded and checked before anything is sent.
+pub struct Catalogue {
+    pub cases: Vec<Case>,
+    pub schemas: Arc<Schemas>,
+}
+
+impl Catalogue {
+    /// Loads the schemas and then the cases; every problem found in either is returned at once.
+    pub fn load(cases: &Source, schemas: &Source) -> Result<Catalogue, Error> {
+        let mut problems = Vec::new();
+        let schemas = Arc::new(Schemas::load(schemas, &mut problems));
+        let case_schema = CaseSchema::builtin();
+        let files = cases.files(&mut problems);
+        if files.is_empty() && problems.is_empty() {
+            problems.push(Problem::new(
+                &cases.describe(),
+                "",
+                "no case files (*.json) found",
+            ));
+        }
+        let mut loaded = Vec::new();
+        for file in files {
+            let id = file
+                .rel
+                .strip_suffix(".json")
+                .unwrap_or(&file.rel)
+                .to_owned();
+            if let Some(case) = load_case(
+                &id,
+                &file.display,
+                &file.text,
+                &case_schema,
+                &schemas,
+                &mut problems,
+            ) {
+                loaded.push(case);
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::Load(problems));
+        }
+        loaded.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(Catalogue {
+            cases: loaded,
+            schemas,
+        })
+    }
+}
+
+fn load_case(
+    id: &str,
+    file: &str,
+    text: &str,
+    case_schema: &CaseSchema,
+    schemas: &Schemas,
+    problems: &mut Vec<Problem>,
+) -> Option<Case> {
+    let value: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            problems.push(schema::json_problem(file, &e));
+            return None;
+        }
+    };
+    let found = case_schema.problems(file, &value);
+    if !found.is_empty() {
+        problems.extend(found);
+        return None;
+    }
+    // The case schema should already have caught anything serde refuses; this is the backstop
+    // that keeps the Rust model and the schema honest with each other.
+    let parsed: CaseFile = match serde_path_to_error::deserialize(&value) {
+        Ok(c) => c,
+        Err(e) => {
+            let pointer = e
+                .path()
+                .iter()
+                .map(|s| format!("/{}", schema::escape_pointer(&s.to_string())))
+                .collect::<String>();
+            problems.push(Problem::new(file, pointer, e.inner().to_string()));
+            return None;
+        }
+    };
+    let before = problems.len();
+    let variables = request_variables(file, &parsed.request, problems);
+    let http_ok = http::Method::from_bytes(parsed.request.method.as_bytes()).is_ok();
+    if !http_ok {
+        problems.push(Problem::new(
+            file,
+            "/request/method",
+            format!("{:?} is not an HTTP method", parsed.request.method),
+        ));
+    }
+    let checks = oracle(
+        file,
+        "/expect",
+        Some(&parsed.documents),
+        parsed.expect.as_ref(),
+        schemas,
+        problems,
+    );
+    let advice = oracle(
+        file,
+        "/advise",
+        None,
+        parsed.advise.as_ref(),
+        schemas,
+        problems,
+    );
+    if problems.len() > before {
+        return None;
+    }
+    Some(Case {
+        id: id.to_owned(),
+        group: id
+            .rsplit_once('/')
+            .map_or("cases", |(group, _)| group)
+            .to_owned(),
+        file: file.to_owned(),
+        title: parsed.title,
+        documents: parsed.documents,
+        refs: parsed.refs,
+        tags: parsed.tags,
+        request: parsed.request,
+        checks,
+        advice,
+        repeat: parsed.repeat.map(|r| r.max),
+        variables,
+    })
+}
+
+/// Checks every placeholder of the request and returns the variables it needs.
+fn request_variables(
+    file: &str,
+    request: &RequestSpec,
+    problems: &mut Vec<Problem>,
+) -> BTreeSet<String> {
+    let mut strings: Vec<(String, &str)> = vec![
+        ("/request/method".into(), &request.method),
+        ("/request/path".into(), &request.path),
+    ];
+    let map = |name: &str, m: &IndexMap<String, String>| -> Vec<(String, String)> {
+        m.keys()
+            .map(|k| {
+                (
+                    format!("/request/{name}/{}", schema::escape_pointer(k)),
+                    k.clone(),
+                )
+            })
+            .collect()
+    };
+    let mut keyed: Vec<(String, String)> = map("query", &request.query);
+    keyed.extend(map("headers", &request.headers));
+    if let Some(form) = &request.form {
+        keyed.extend(map("form", form));
+    }
+    for (pointer, key) in &keyed {
+        let section = pointer.split('/').nth(2).unwrap_or_default();
+        let value = match section {
+            "query" => &request.query[key],
+            "headers" => &request.headers[key],
+            _ => &request.form.as_ref().expect("form exists")[key],
+        };
+        strings.push((pointer.clone(), value));
+    }
+    if let Some(auth) = &request.basic_auth {
+        strings.push(("/request/basic_auth/username".into(), &auth.username));
+        strings.push(("/request/basic_auth/password".into(), &auth.password));
+    }
+    if let Some(body) = &request.body {
+        strings.push(("/request/body".into(), body));
+    }
+    let mut json_strings = Vec::new();
+    if let Some(json) = &request.json {
+        json_strings_of(json, "/request/json".into(), &mut json_strings);
+    }
+    strings.extend(json_strings.iter().map(|(p, s)| (p.clone(), *s)));
+
+    let mut variables = BTreeSet::new();
+    for (pointer, text) in strings {
+        match template::variables(text) {
+            Ok(names) => variables.extend(names.into_iter().map(str::to_owned)),
+            Err(message) => problems.push(Problem::new(file, pointer, message)),
+        }
+    }
+    variables
+}
+
+fn json_strings_of<'a>(value: &'a Value, pointer: String, out: &mut Vec<(String, &'a str)>) {
+    match value {
+        Value::String(s) => out.push((pointer, s)),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                json_strings_of(item, format!("{pointer}/{i}"), out);
+            }
+        }
+        Value::Object(members) => {
+            for (k, v) in members {
+                json_strings_of(v, format!("{pointer}/{}", schema::escape_pointer(k)), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Builds the checks of `expect` (with `documents` as the default oracle) or of `advise`
+/// (`documents` = None: no defaults).
+fn oracle(
+    file: &str,
+    at: &str,
+    documents: Option<&Documents>,
+    spec: Option<&Expectations>,
+    schemas: &Schemas,
+    problems: &mut Vec<Problem>,
+) -> Vec<Check> {
+    let empty = Expectations::default();
+    let spec = spec.unwrap_or(&empty);
+    let documented_error = documents.and_then(|d| d.error.as_deref());
+    let mut checks = Vec::new();
+
+    let status = match &spec.status {
+        Some(Value::Number(n)) => n.as_u64().map(|s| vec![s as u16]),
+        Some(Value::Array(items)) => items.iter().map(|i| i.as_u64().map(|s| s as u16)).collect(),
+        Some(_) => None,
+        None => documents.map(|d| vec![d.status]),
+    };
+    match (&spec.status, status) {
+        (_, Some(allowed)) => checks.push(Check::Status(allowed)),
+        (Some(_), None) => problems.push(Problem::new(
+            file,
+            format!("{at}/status"),
+            "not a status or a list of statuses",
+        )),
+        (None, None) => {}
+    }
+
+    let media_type = match &spec.media_type {
+        Some(explicit) => explicit.clone(),
+        None => documented_error.map(|_| "application/json".to_owned()),
+    };
+    if let Some(m) = media_type {
+        checks.push(Check::MediaType(m.to_ascii_lowercase()));
+    }
+
+    let schema_name = match &spec.schema {
+        Some(explicit) => explicit.clone(),
+        None => documented_error.map(|_| DEFAULT_SCHEMA.to_owned()),
+    };
+    if let Some(name) = schema_name {
+        match schemas.get(&name) {
+            Some(validator) => checks.push(Check::Schema {
+                name,
+                validator: validator.clone(),
+            }),
+            None => {
+                let pointer = if spec.schema.is_some() {
+                    format!("{at}/schema")
+                } else {
+                    "/documents/error".to_owned()
+                };
+                problems.push(Problem::new(
+                    file,
+                    pointer,
+                    format!("schema {name} is not in {}", schemas.source()),
+                ));
+            }
+        }
+    }
+
+    let mut body: IndexMap<String, Value> = IndexMap::new();
+    if let Some(error) = documented_error {
+        body.insert("/error".into(), Value::String(error.to_owned()));
+        // The seed table shows an `error_description` on every row with an `error`: its text
+        // where the table gives one, else "...", i.e. some string.
+        let description = match documents.and_then(|d| d.description.clone()) {
+            Some(text) => Value::String(text),
+            None => serde_json::json!({ "type": "string" }),
+        };
+        body.insert("/error_description".into(), description);
+    }
+    for (pointer, matcher) in &spec.body {
+        body.insert(pointer.clone(), matcher.clone());
+    }
+    for (pointer, matcher) in body {
+        if let Err(message) = check_pointer(&pointer) {
+            problems.push(Problem::new(
+                file,
+                format!("{at}/body/{}", schema::escape_pointer(&pointer)),
+                message,
+            ));
+            continue;
+        }
+        let matcher = match matcher {
+            Value::Object(_) => match schemas.compile_inline(&matcher) {
+                Ok(v) => Matcher::Schema {
+                    spec: matcher,
+                    validator: Arc::new(v),
+                },
+                Err(e) => {
+                    problems.push(Problem::new(
+                        file,
+                        format!("{at}/body/{}", schema::escape_pointer(&pointer)),
+                        format!("not a valid JSON Schema: {e}"),
+                    ));
+                    continue;
+                }
+            },
+            other => Matcher::Equals(other),
+        };
+        checks.push(Check::Body { pointer, matcher });
+    }
+
+    let mut seen = BTreeMap::new();
+    for (name, matcher) in &spec.headers {
+        let pointer = format!("{at}/headers/{}", schema::escape_pointer(name));
+        let lower = name.to_ascii_lowercase();
+        if let Some(first) = seen.insert(lower.clone(), name.clone()) {
+            problems.push(Problem::new(
+                file,
+                pointer,
+                format!(
+                    "header `{name}` is already matched as `{first}` (names are case-insensitive)"
+                ),
+            ));
+            continue;
+        }
+        let matcher = match matcher {
+            Value::Null => HeaderMatcher::Absent,
+            Value::String(s) => HeaderMatcher::Equals(s.clone()),
+            spec => match schemas.compile_inline(spec) {
+                Ok(v) => HeaderMatcher::Schema {
+                    spec: spec.clone(),
+                    validator: Arc::new(v),
+                },
+                Err(e) => {
+                    problems.push(Problem::new(
+                        file,
+                        pointer,
+                        format!("not a valid JSON Schema: {e}"),
+                    ));
+                    continue;
+                }
+            },
+        };
+        checks.push(Check::Header {
+            name: lower,
+            matcher,
+        });
+    }
+    checks
+}
+
+/// RFC 6901: a pointer is empty or a sequence of `/segment`, where `~` is only `~0` or `~1`.
+fn check_pointer(pointer: &str) -> Result<(), String> {
+    if !pointer.is_empty() && !pointer.starts_with('/') {
+        return Err(format!(
+            "{pointer:?} is not a JSON pointer: it must be empty or start with `/`"
+        ));
+    }
+    let mut chars = pointer.chars();
+    while let Some(c) = chars.next() {
+        if c == '~' && !matches!(chars.next(), Some('0' | '1')) {
+            return Err(format!(
+                "{pointer:?} is not a JSON pointer: `~` must be followed by 0 or 1"
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::BuiltIn;
+
+    fn load_one(text: &str) -> Result<Catalogue, Vec<String>> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("grp")).unwrap();
+        std::fs::write(dir.path().join("grp/c.json"), text).unwrap();
+        Catalogue::load(
+            &Source::Dir(dir.path().to_owned()),
+            &Source::BuiltIn(BuiltIn::Schemas),
+        )
+        .map_err(|e| match e {
+            Error::Load(p) => p
+                .iter()
+                .map(|p| {
+                    p.to_string()
+                        .replace(&dir.path().display().to_string(), "D")
+                })
+                .collect(),
+            other => vec![other.to_string()],
+        })
+    }
+
+    const MINIMAL: &str = r#"{"title": "t", "documents": {"status": 401, "error": "invalid_client"},
+        "request": {"method": "POST", "path": "/oauth/token", "form": {"client_id": "{{client_id}}", "x": "{{ run_id }}"}}}"#;
+
+    #[test]
+    fn the_builtin_catalogue_loads() {
+        let cat = Catalogue::load(
+            &Source::BuiltIn(BuiltIn::Cases),
+            &Source::BuiltIn(BuiltIn::Schemas),
+        )
+        .unwrap();
+        assert!(cat.cases.len() >= 3);
+        for case in &cat.cases {
+            assert!(!case.refs.is_empty(), "{} has no refs", case.id);
+            assert!(!case.tags.is_empty(), "{} has no tags", case.id);
+            assert!(
+                case.refs
+                    .iter()
+                    .any(|r| r.starts_with("https://auth0.com/docs/")),
+                "{} cites no Auth0 doc",
+                case.id
+            );
+        }
+    }
+
+    #[test]
+    fn documents_is_the_default_oracle() {
+        let cat = load_one(MINIMAL).unwrap();
+        let case = &cat.cases[0];
+        assert_eq!(case.id, "grp/c");
+        assert_eq!(case.group, "grp");
+        let names: Vec<String> = case.checks.iter().map(Check::name).collect();
+        assert_eq!(
+            names,
+            [
+                "status",
+                "media type",
+                "schema oauth-error.schema.json",
+                "body /error",
+                "body /error_description"
+            ]
+        );
+        assert_eq!(
+            case.variables,
+            BTreeSet::from(["client_id".to_owned(), "run_id".to_owned()])
+        );
+        assert!(case.advice.is_empty());
+    }
+
+    #[test]
+    fn expect_overrides_and_extends_the_oracle() {
+        let text = r#"{"title": "t", "documents": {"status": 403, "error": "access_denied", "description": "Unknown"},
+            "request": {"method": "POST", "path": "/x"},
+            "expect": {"status": [400, 403], "media_type": null, "schema": null,
+                       "body": {"/error_description": {"pattern": "^Unknown"}, "/statusCode": 403},
+                       "headers": {"Retry-After": null}},
+            "advise": {"headers": {"cache-control": "no-store"}}}"#;
+        let case = &load_one(text).unwrap().cases[0];
+        let described: Vec<String> = case
+            .checks
+            .iter()
+            .map(|c| format!("{} {}", c.name(), c.requirement()))
+            .collect();
+        assert_eq!(
+            described,
+            [
+                "status is one of 400, 403",
+                "body /error equals \"access_denied\"",
+                "body /error_description matches {\"pattern\":\"^Unknown\"}",
+                "body /statusCode equals 403",
+                "header retry-after is absent"
+            ]
+        );
+        assert_eq!(case.advice.len(), 1);
+        assert_eq!(case.advice[0].name(), "header cache-control");
+    }
+
+    #[test]
+    fn a_row_without_a_body_is_judged_on_status_alone() {
+        let text = r#"{"title": "t", "documents": {"status": 500}, "request": {"method": "POST", "path": "/x"}}"#;
+        let case = &load_one(text).unwrap().cases[0];
+        assert_eq!(
+            case.checks.iter().map(Check::name).collect::<Vec<_>>(),
+            ["status"]
+        );
+    }
+
+    #[test]
+    fn malformed_json_names_line_and_column() {
+        let p = load_one("{\n  \"title\": \"t\",\n  oops\n}")
+            .err()
+            .expect("load fails");
+        assert_eq!(p.len(), 1);
+        assert!(
+            p[0].starts_with("D/grp/c.json:3:3: not valid JSON: key must be a string"),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn semantic_problems_name_the_pointer() {
+        let text = r#"{"title": "t", "documents": {"status": 400, "error": "x"},
+            "request": {"method": "POST", "path": "/{{Bad}}", "headers": {"x-a": "{{open"}, "json": {"a": ["{{}}"]}},
+            "expect": {"schema": "nope.json", "body": {"/a~2": 1, "/b": {"type": "strin"}},
+                       "headers": {"X-A": "1", "x-a": "2", "x-b": {"type": 5}}}}"#;
+        let p = load_one(text).err().expect("load fails");
+        let all = p.join("\n");
+        for expected in [
+            "D/grp/c.json: /request/path: `{{Bad}}` is not a variable",
+            "D/grp/c.json: /request/headers/x-a: `{{` without a closing `}}`",
+            "D/grp/c.json: /request/json/a/0: `{{}}` is not a variable",
+            "D/grp/c.json: /expect/schema: schema nope.json is not in the built-in schemas",
+            "D/grp/c.json: /expect/body/~1a~02: \"/a~2\" is not a JSON pointer",
+            "D/grp/c.json: /expect/body/~1b: not a valid JSON Schema",
+            "D/grp/c.json: /expect/headers/x-a: header `x-a` is already matched as `X-A`",
+            "D/grp/c.json: /expect/headers/x-b: not a valid JSON Schema",
+        ] {
+            assert!(all.contains(expected), "missing {expected:?} in\n{all}");
+        }
+        assert_eq!(p.len(), 8, "{all}");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let text = MINIMAL.replacen("\"title\"", "\"titel\": \"x\", \"title\"", 1);
+        let p = load_one(&text).err().expect("load fails");
+        assert!(
+            p[0].contains("/titel: unknown key `titel`; did you mean `title`?"),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn an_empty_folder_is_a_problem() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Catalogue::load(
+            &Source::Dir(dir.path().to_owned()),
+            &Source::BuiltIn(BuiltIn::Schemas),
+        )
+        .err()
+        .unwrap();
+        assert!(
+            err.to_string().contains("no case files (*.json) found"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn pointer_syntax() {
+        assert!(check_pointer("").is_ok());
+        assert!(check_pointer("/a~0b~1c").is_ok());
+        assert!(check_pointer("a").is_err());
+        assert!(check_pointer("/a~").is_err());
+    }
+}

@@ -1,0 +1,543 @@
+//! The checks a response is judged by, and their evaluation. Every check runs and every
+//! violation is reported, each with the check's name, where, and expected versus actual.
+
+use std::sync::Arc;
+
+use jsonschema::Validator;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::send::Response;
+
+/// One check of a response.
+pub enum Check {
+    /// The status is one of these.
+    Status(Vec<u16>),
+    /// The Content-Type's media type (parameters ignored, case-insensitive) is this.
+    MediaType(String),
+    /// The body is JSON that validates against this schema file.
+    Schema {
+        name: String,
+        validator: Arc<Validator>,
+    },
+    /// The JSON value at `pointer` matches.
+    Body { pointer: String, matcher: Matcher },
+    /// The header (name in lower case) matches.
+    Header {
+        name: String,
+        matcher: HeaderMatcher,
+    },
+}
+
+pub enum Matcher {
+    Equals(Value),
+    Schema {
+        spec: Value,
+        validator: Arc<Validator>,
+    },
+}
+
+pub enum HeaderMatcher {
+    Equals(String),
+    Schema {
+        spec: Value,
+        validator: Arc<Validator>,
+    },
+    Absent,
+}
+
+/// One violated check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    /// The check's name, e.g. `status`, `body /error`, `schema oauth-error.schema.json`.
+    pub check: String,
+    /// Where inside the body, for schema violations (a JSON pointer, possibly empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    /// Expected versus actual, in words.
+    pub message: String,
+}
+
+impl Check {
+    /// The name that failure reports use for this check.
+    pub fn name(&self) -> String {
+        match self {
+            Check::Status(_) => "status".into(),
+            Check::MediaType(_) => "media type".into(),
+            Check::Schema { name, .. } => format!("schema {name}"),
+            Check::Body { pointer, .. } => format!(
+                "body {}",
+                if pointer.is_empty() {
+                    "(whole)"
+                } else {
+                    pointer
+                }
+            ),
+            Check::Header { name, .. } => format!("header {name}"),
+        }
+    }
+
+    /// What the check requires, in words.
+    pub fn requirement(&self) -> String {
+        match self {
+            Check::Status(allowed) => format!("is {}", one_of(allowed)),
+            Check::MediaType(m) => format!("is {m}"),
+            Check::Schema { .. } => "validates".into(),
+            Check::Body {
+                matcher: Matcher::Equals(v),
+                ..
+            } => format!("equals {}", compact(v)),
+            Check::Body {
+                matcher: Matcher::Schema { spec, .. },
+                ..
+            } => format!("matches {}", compact(spec)),
+            Check::Header {
+                matcher: HeaderMatcher::Equals(v),
+                ..
+            } => format!("equals {v:?}"),
+            Check::Header {
+                matcher: HeaderMatcher::Schema { spec, .. },
+                ..
+            } => format!("matches {}", compact(spec)),
+            Check::Header {
+                matcher: HeaderMatcher::Absent,
+                ..
+            } => "is absent".into(),
+        }
+    }
+
+    /// The names of headers this check looks at, so failure reports can show them.
+    pub fn header_name(&self) -> Option<&str> {
+        match self {
+            Check::Header { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+
+    fn needs_json(&self) -> bool {
+        matches!(self, Check::Schema { .. } | Check::Body { .. })
+    }
+}
+
+/// Runs every check against `response` and returns the violations, in check order.
+pub fn evaluate(checks: &[Check], response: &Response) -> Vec<Violation> {
+    let mut violations = Vec::new();
+    let json = if checks.iter().any(Check::needs_json) {
+        match parse_json(response) {
+            Ok(v) => Some(v),
+            Err(message) => {
+                violations.push(Violation {
+                    check: "body".into(),
+                    at: None,
+                    message,
+                });
+                None
+            }
+        }
+    } else {
+        None
+    };
+    for check in checks {
+        let name = || check.name();
+        match check {
+            Check::Status(allowed) => {
+                if !allowed.contains(&response.status) {
+                    violations.push(Violation {
+                        check: name(),
+                        at: None,
+                        message: format!("expected {}, got {}", one_of(allowed), response.status),
+                    });
+                }
+            }
+            Check::MediaType(expected) => {
+                let message = match response.header("content-type") {
+                    None => Some(format!("expected {expected}, got no Content-Type header")),
+                    Some(raw) => {
+                        let actual = media_type(&raw);
+                        (!actual.eq_ignore_ascii_case(expected)).then(|| {
+                            if actual == raw {
+                                format!("expected {expected}, got {actual}")
+                            } else {
+                                format!("expected {expected}, got {actual} (Content-Type: {raw})")
+                            }
+                        })
+                    }
+                };
+                if let Some(message) = message {
+                    violations.push(Violation {
+                        check: name(),
+                        at: None,
+                        message,
+                    });
+                }
+            }
+            Check::Schema { validator, .. } => {
+                let Some(body) = &json else { continue };
+                for e in validator.iter_errors(body) {
+                    let (at, keyword, message) = crate::schema::describe(&e);
+                    violations.push(Violation {
+                        check: name(),
+                        at: Some(at),
+                        message: format!("{message} (keyword `{keyword}`)"),
+                    });
+                }
+            }
+            Check::Body { pointer, matcher } => {
+                let Some(body) = &json else { continue };
+                let actual = body.pointer(pointer);
+                if let Some(message) = match_body(matcher, actual) {
+                    violations.push(Violation {
+                        check: name(),
+                        at: None,
+                        message,
+                    });
+                }
+            }
+            Check::Header {
+                name: header,
+                matcher,
+            } => {
+                if let Some(message) = match_header(matcher, response.header(header).as_deref()) {
+                    violations.push(Violation {
+                        check: name(),
+                        at: None,
+                        message,
+                    });
+                }
+            }
+        }
+    }
+    violations
+}
+
+fn match_body(matcher: &Matcher, actual: Option<&Value>) -> Option<String> {
+    match (matcher, actual) {
+        (Matcher::Equals(expected), None) => Some(format!(
+            "expected {}, got nothing (no such member)",
+            compact(expected)
+        )),
+        (Matcher::Schema { spec, .. }, None) => Some(format!(
+            "expected a value matching {}, got nothing (no such member)",
+            compact(spec)
+        )),
+        (Matcher::Equals(expected), Some(actual)) => (expected != actual)
+            .then(|| format!("expected {}, got {}", compact(expected), compact(actual))),
+        (Matcher::Schema { spec, validator }, Some(actual)) => {
+            schema_mismatch(validator, spec, actual)
+        }
+    }
+}
+
+fn match_header(matcher: &HeaderMatcher, actual: Option<&str>) -> Option<String> {
+    match (matcher, actual) {
+        (HeaderMatcher::Absent, None) => None,
+        (HeaderMatcher::Absent, Some(v)) => Some(format!("expected no such header, got {v:?}")),
+        (HeaderMatcher::Equals(expected), None) => {
+            Some(format!("expected {expected:?}, got no such header"))
+        }
+        (HeaderMatcher::Schema { spec, .. }, None) => Some(format!(
+            "expected a value matching {}, got no such header",
+            compact(spec)
+        )),
+        (HeaderMatcher::Equals(expected), Some(v)) => {
+            (expected != v).then(|| format!("expected {expected:?}, got {v:?}"))
+        }
+        (HeaderMatcher::Schema { spec, validator }, Some(v)) => {
+            schema_mismatch(validator, spec, &Value::String(v.to_owned()))
+        }
+    }
+}
+
+fn schema_mismatch(validator: &Validator, spec: &Value, actual: &Value) -> Option<String> {
+    let reasons: Vec<String> = validator
+        .iter_errors(actual)
+        .map(|e| crate::schema::describe(&e).2)
+        .collect();
+    (!reasons.is_empty()).then(|| {
+        format!(
+            "expected a value matching {}, got {}: {}",
+            compact(spec),
+            compact(actual),
+            reasons.join("; ")
+        )
+    })
+}
+
+/// The body as JSON, or why it is not.
+fn parse_json(response: &Response) -> Result<Value, String> {
+    if response.truncated {
+        return Err(format!(
+            "expected a JSON body, got more than {} bytes; the read was cut there and the body not parsed",
+            response.body.len()
+        ));
+    }
+    if response.body.iter().all(u8::is_ascii_whitespace) {
+        return Err("expected a JSON body, got an empty body".into());
+    }
+    serde_json::from_slice(&response.body).map_err(|e| {
+        let what = match std::str::from_utf8(&response.body) {
+            Ok(text) => format!(
+                "{} bytes starting {:?}",
+                response.body.len(),
+                preview(text, 60)
+            ),
+            Err(_) => format!("{} bytes that are not UTF-8", response.body.len()),
+        };
+        format!("expected a JSON body, got {what}: {e}")
+    })
+}
+
+/// The media type of a Content-Type value: the part before any `;`, trimmed, lower case.
+pub fn media_type(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+fn one_of(allowed: &[u16]) -> String {
+    match allowed {
+        [one] => one.to_string(),
+        many => format!(
+            "one of {}",
+            many.iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// A JSON value on one line, cut when long.
+pub fn compact(value: &Value) -> String {
+    preview(&value.to_string(), 200)
+}
+
+/// At most `max` characters of `text`, with `…` where it was cut.
+pub fn preview(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
+        Response {
+            status,
+            headers: headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            body: body.as_bytes().to_vec(),
+            truncated: false,
+        }
+    }
+
+    fn schema(spec: Value) -> Arc<Validator> {
+        Arc::new(jsonschema::validator_for(&spec).unwrap())
+    }
+
+    fn oauth() -> Vec<Check> {
+        vec![
+            Check::Status(vec![401]),
+            Check::MediaType("application/json".into()),
+            Check::Schema {
+                name: "e.json".into(),
+                validator: schema(
+                    json!({"type": "object", "required": ["error"], "properties": {"error_description": {"type": "string"}}}),
+                ),
+            },
+            Check::Body {
+                pointer: "/error".into(),
+                matcher: Matcher::Equals(json!("invalid_client")),
+            },
+            Check::Body {
+                pointer: "/error_description".into(),
+                matcher: Matcher::Schema {
+                    spec: json!({"type": "string"}),
+                    validator: schema(json!({"type": "string"})),
+                },
+            },
+        ]
+    }
+
+    #[test]
+    fn a_conforming_response_passes_every_check() {
+        let r = response(
+            401,
+            &[("content-type", "application/json; charset=utf-8")],
+            r#"{"error":"invalid_client","error_description":"x"}"#,
+        );
+        assert_eq!(evaluate(&oauth(), &r), vec![]);
+    }
+
+    #[test]
+    fn every_violation_is_reported_with_its_check() {
+        let r = response(
+            400,
+            &[("content-type", "text/html")],
+            r#"{"error":"invalid_request","error_description":5}"#,
+        );
+        let v = evaluate(&oauth(), &r);
+        let names: Vec<&str> = v.iter().map(|v| v.check.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "status",
+                "media type",
+                "schema e.json",
+                "body /error",
+                "body /error_description"
+            ]
+        );
+        assert_eq!(v[0].message, "expected 401, got 400");
+        assert_eq!(v[1].message, "expected application/json, got text/html");
+        assert_eq!(v[2].at.as_deref(), Some("/error_description"));
+        assert!(v[2].message.contains("keyword `type`"), "{}", v[2].message);
+        assert_eq!(
+            v[3].message,
+            r#"expected "invalid_client", got "invalid_request""#
+        );
+        assert!(
+            v[4].message
+                .starts_with(r#"expected a value matching {"type":"string"}, got 5"#),
+            "{}",
+            v[4].message
+        );
+    }
+
+    #[test]
+    fn status_lists_and_missing_members() {
+        let checks = [
+            Check::Status(vec![404, 405]),
+            Check::Body {
+                pointer: "/error".into(),
+                matcher: Matcher::Equals(json!("x")),
+            },
+        ];
+        let v = evaluate(&checks, &response(200, &[], "{}"));
+        assert_eq!(v[0].message, "expected one of 404, 405, got 200");
+        assert_eq!(
+            v[1].message,
+            r#"expected "x", got nothing (no such member)"#
+        );
+    }
+
+    #[test]
+    fn non_json_bodies_are_one_violation_not_a_cascade() {
+        for (body, says) in [
+            ("", "an empty body"),
+            ("<html>oops</html>", "starting \"<html>oops</html>\""),
+            ("\u{1}", "expected a JSON body"),
+        ] {
+            let v = evaluate(
+                &oauth(),
+                &response(401, &[("content-type", "application/json")], body),
+            );
+            assert_eq!(v.len(), 1, "{v:?}");
+            assert_eq!(v[0].check, "body");
+            assert!(v[0].message.contains(says), "{}", v[0].message);
+        }
+        let mut r = response(401, &[("content-type", "application/json")], "{");
+        r.body = vec![0xff, 0xfe];
+        assert!(evaluate(&oauth(), &r)[0].message.contains("not UTF-8"));
+        r.truncated = true;
+        assert!(
+            evaluate(&oauth(), &r)[0]
+                .message
+                .contains("the read was cut")
+        );
+    }
+
+    #[test]
+    fn media_type_needs_a_content_type() {
+        let v = evaluate(
+            &[Check::MediaType("application/json".into())],
+            &response(400, &[], ""),
+        );
+        assert_eq!(
+            v[0].message,
+            "expected application/json, got no Content-Type header"
+        );
+        let ok = evaluate(
+            &[Check::MediaType("application/json".into())],
+            &response(
+                400,
+                &[("content-type", "Application/JSON ; charset=UTF-8")],
+                "",
+            ),
+        );
+        assert_eq!(ok, vec![]);
+    }
+
+    #[test]
+    fn header_matchers() {
+        let pattern = json!({"pattern": "no-store"});
+        let checks = [
+            Check::Header {
+                name: "cache-control".into(),
+                matcher: HeaderMatcher::Schema {
+                    spec: pattern.clone(),
+                    validator: schema(pattern),
+                },
+            },
+            Check::Header {
+                name: "pragma".into(),
+                matcher: HeaderMatcher::Equals("no-cache".into()),
+            },
+            Check::Header {
+                name: "location".into(),
+                matcher: HeaderMatcher::Absent,
+            },
+        ];
+        let good = response(
+            400,
+            &[
+                ("cache-control", "private, no-store"),
+                ("pragma", "no-cache"),
+            ],
+            "",
+        );
+        assert_eq!(evaluate(&checks, &good), vec![]);
+        let bad = response(
+            400,
+            &[
+                ("cache-control", "no-cache"),
+                ("location", "https://elsewhere"),
+            ],
+            "",
+        );
+        let v = evaluate(&checks, &bad);
+        assert_eq!(v.len(), 3, "{v:?}");
+        assert!(
+            v[0].message
+                .starts_with(r#"expected a value matching {"pattern":"no-store"}, got "no-cache""#)
+        );
+        assert_eq!(v[1].message, r#"expected "no-cache", got no such header"#);
+        assert_eq!(
+            v[2].message,
+            r#"expected no such header, got "https://elsewhere""#
+        );
+    }
+
+    #[test]
+    fn checks_describe_themselves() {
+        assert_eq!(Check::Status(vec![400]).requirement(), "is 400");
+        assert_eq!(
+            Check::Body {
+                pointer: String::new(),
+                matcher: Matcher::Equals(json!(1))
+            }
+            .name(),
+            "body (whole)"
+        );
+        assert_eq!(preview("abcdef", 3), "abc…");
+    }
+}

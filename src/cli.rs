@@ -1,0 +1,266 @@
+//! The command line (clap): the raw flags of each subcommand, and [`exec`], which turns them
+//! into the options each command runs with.
+
+use std::{path::PathBuf, time::Duration};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use libtest_mimic::{ColorSetting, FormatSetting};
+
+use crate::{
+    case::Catalogue,
+    error::{EXIT_OK, Error},
+    reference::{self, Deviation},
+    run::{self, RunOptions},
+    source::{BuiltIn, Source},
+};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "authconform",
+    version,
+    about = "Conformance suite for servers that implement the Auth0 Authentication API's documented errors"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Send every case to a server and report pass/fail (the built-in reference server when no
+    /// --target is given).
+    Run(RunArgs),
+    /// Load and validate every case file and schema; send nothing.
+    Lint(Folders),
+    /// Run the reference server on 127.0.0.1 until interrupted.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct Folders {
+    /// Read case files from DIR instead of the built-in catalogue.
+    #[arg(long, value_name = "DIR")]
+    pub cases: Option<PathBuf>,
+    /// Read schemas from DIR instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub schemas: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Base URL of the server under test, e.g. https://my-tenant.eu.auth0.com.
+    #[arg(long, env = "AUTHCONFORM_TARGET", value_name = "URL")]
+    pub target: Option<String>,
+    #[command(flatten)]
+    pub folders: Folders,
+    /// Set a variable (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Set a secret: a variable masked as *** in every output (repeatable). Prefer the
+    /// environment (AUTHCONFORM_SECRET_<NAME>), which other users of the machine cannot see.
+    #[arg(long = "secret", value_name = "NAME=VALUE")]
+    pub secrets: Vec<String>,
+    /// Read variables from a JSON file: {"name": "value", "name2": {"secret": "value"}}.
+    #[arg(long = "vars", value_name = "FILE")]
+    pub vars_file: Option<String>,
+    /// Write a JUnit XML report to PATH (also when cases fail).
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+    /// How many cases run at once.
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: u16,
+    /// Give up on a request after SECS seconds (connecting, sending and reading the answer).
+    #[arg(long, default_value = "10", value_name = "SECS", value_parser = parse_timeout)]
+    pub timeout: Duration,
+    /// Run only the cases whose id contains FILTER.
+    pub filter: Option<String>,
+    /// Match FILTER against whole case ids.
+    #[arg(long)]
+    pub exact: bool,
+    /// Skip the cases whose id contains PATTERN (repeatable).
+    #[arg(long, value_name = "PATTERN")]
+    pub skip: Vec<String>,
+    /// List the cases that would run, in order, and send nothing.
+    #[arg(long)]
+    pub list: bool,
+    /// How results are printed on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Pretty)]
+    pub format: Format,
+    /// When to colour the output.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port on 127.0.0.1 (0: any free port).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Break one documented behaviour on purpose (see --list-deviations).
+    #[arg(long, value_name = "NAME", value_parser = |s: &str| s.parse::<Deviation>())]
+    pub deviate: Option<Deviation>,
+    /// List the deviations and exit.
+    #[arg(long)]
+    pub list_deviations: bool,
+    /// Write the server's variables (secrets included) to FILE, for `run --vars FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub write_vars: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    /// One line per case, failure details at the end.
+    Pretty,
+    /// One character per case.
+    Terse,
+    /// libtest-style JSON lines.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let secs: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if !(secs > 0.0 && secs <= 3600.0) {
+        return Err("the timeout must be more than 0 and at most 3600 seconds".into());
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn folders(f: &Folders) -> (Source, Source) {
+    (
+        f.cases
+            .clone()
+            .map_or(Source::BuiltIn(BuiltIn::Cases), Source::Dir),
+        f.schemas
+            .clone()
+            .map_or(Source::BuiltIn(BuiltIn::Schemas), Source::Dir),
+    )
+}
+
+/// Runs the command and returns its exit code.
+pub fn exec(cli: Cli) -> Result<u8, Error> {
+    match cli.command {
+        Command::Run(args) => {
+            let (cases, schemas) = folders(&args.folders);
+            let color = match args.color {
+                Color::Auto => ColorSetting::Auto,
+                Color::Always => ColorSetting::Always,
+                Color::Never => ColorSetting::Never,
+            };
+            match args.color {
+                Color::Always => anstream::ColorChoice::Always.write_global(),
+                Color::Never => anstream::ColorChoice::Never.write_global(),
+                Color::Auto => {}
+            }
+            run::run(RunOptions {
+                target: args.target,
+                cases,
+                schemas,
+                vars: args.vars,
+                secrets: args.secrets,
+                vars_file: args.vars_file,
+                junit: args.junit,
+                jobs: usize::from(args.jobs),
+                timeout: args.timeout,
+                filter: args.filter,
+                exact: args.exact,
+                skip: args.skip,
+                list: args.list,
+                format: match args.format {
+                    Format::Pretty => FormatSetting::Pretty,
+                    Format::Terse => FormatSetting::Terse,
+                    Format::Json => FormatSetting::Json,
+                },
+                color,
+                env: std::env::vars().collect(),
+            })
+        }
+        Command::Lint(f) => {
+            let (cases, schemas) = folders(&f);
+            let catalogue = Catalogue::load(&cases, &schemas)?;
+            println!(
+                "lint: {} cases in {} are valid against {}",
+                catalogue.cases.len(),
+                cases.describe(),
+                schemas.describe()
+            );
+            Ok(EXIT_OK)
+        }
+        Command::Serve(args) => serve(args),
+    }
+}
+
+fn serve(args: ServeArgs) -> Result<u8, Error> {
+    if args.list_deviations {
+        for d in Deviation::ALL {
+            println!("{:<28} {}", d.name(), d.description());
+        }
+        return Ok(EXIT_OK);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|source| Error::Start {
+            what: "the async runtime",
+            source,
+        })?;
+    runtime.block_on(async {
+        let server = reference::bind(
+            reference::Config {
+                deviation: args.deviate,
+            },
+            args.port,
+        )
+        .await
+        .map_err(|source| Error::Start {
+            what: "the reference server",
+            source,
+        })?;
+        println!("authconform reference server listening on {}", server.url());
+        if let Some(d) = args.deviate {
+            println!("deviating on purpose: {} ({})", d.name(), d.description());
+        }
+        println!("variables it provides:");
+        let mut file = serde_json::Map::new();
+        for (name, value, secret) in server.variables() {
+            println!(
+                "  {name:<24} {}",
+                if secret {
+                    "*** (secret; see --write-vars)"
+                } else {
+                    value.as_str()
+                }
+            );
+            let entry = if secret {
+                serde_json::json!({ "secret": value })
+            } else {
+                serde_json::Value::String(value)
+            };
+            file.insert(name.to_owned(), entry);
+        }
+        if let Some(path) = &args.write_vars {
+            let text = serde_json::to_string_pretty(&file).expect("a map of strings serializes");
+            std::fs::write(path, text + "\n").map_err(|source| Error::Write {
+                path: path.display().to_string(),
+                source,
+            })?;
+            println!("variables written to {}", path.display());
+        }
+        println!(
+            "try: authconform run --target {} --vars FILE   (Ctrl-C stops the server)",
+            server.url()
+        );
+        let _ = tokio::signal::ctrl_c().await;
+        drop(server);
+        Ok(EXIT_OK)
+    })
+}

@@ -1,0 +1,345 @@
+//! Planning: a case plus the run's variables and target becomes a concrete request, or a skip
+//! with the reason and how to fix it. Also renders a request as a `curl` command line.
+
+use reqwest::Method;
+use url::Url;
+
+use crate::{case::Case, error::Error, template, vars::Vars};
+
+/// The server under test.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub base: Url,
+}
+
+impl Target {
+    /// Accepts an `http` or `https` URL, optionally with a path prefix.
+    pub fn parse(text: &str) -> Result<Target, Error> {
+        let base = Url::parse(text)
+            .map_err(|e| Error::Usage(format!("--target {text:?}: not a URL: {e}")))?;
+        if !matches!(base.scheme(), "http" | "https") {
+            return Err(Error::Usage(format!(
+                "--target {text:?}: the scheme must be http or https"
+            )));
+        }
+        if base.query().is_some() || base.fragment().is_some() {
+            return Err(Error::Usage(format!(
+                "--target {text:?}: give the base URL without a query or fragment"
+            )));
+        }
+        if base.host_str().is_none() {
+            return Err(Error::Usage(format!(
+                "--target {text:?}: the URL has no host"
+            )));
+        }
+        Ok(Target { base })
+    }
+
+    /// The target's URL for a request path: the path is appended to the base's path.
+    fn join(&self, path: &str) -> Result<Url, String> {
+        let base = self.base.as_str().trim_end_matches('/');
+        Url::parse(&format!("{base}{path}"))
+            .map_err(|e| format!("the request URL {base}{path} is not valid: {e}"))
+    }
+}
+
+/// A request ready to send, every placeholder filled in.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub method: Method,
+    pub url: Url,
+    pub headers: Vec<(String, String)>,
+    pub basic_auth: Option<(String, String)>,
+    pub body: Option<Body>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Body {
+    Form(Vec<(String, String)>),
+    Json(String),
+    Raw(String),
+}
+
+impl Body {
+    pub fn content_type(&self) -> Option<&'static str> {
+        match self {
+            Body::Form(_) => Some("application/x-www-form-urlencoded"),
+            Body::Json(_) => Some("application/json"),
+            Body::Raw(_) => None,
+        }
+    }
+
+    pub fn bytes(&self) -> Vec<u8> {
+        match self {
+            Body::Form(pairs) => url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs)
+                .finish()
+                .into_bytes(),
+            Body::Json(text) | Body::Raw(text) => text.clone().into_bytes(),
+        }
+    }
+}
+
+/// Why a case will not be sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotSent {
+    /// The target does not provide a variable the case needs.
+    Skip(String),
+    /// The filled-in request cannot be sent (e.g. a variable made the path invalid).
+    Invalid(String),
+}
+
+/// Fills in the case's request.
+pub fn prepare(case: &Case, vars: &Vars, target: &Target) -> Result<Prepared, NotSent> {
+    let missing: Vec<&str> = case
+        .variables
+        .iter()
+        .map(String::as_str)
+        .filter(|n| vars.get(n).is_none())
+        .collect();
+    if !missing.is_empty() {
+        return Err(NotSent::Skip(missing_reason(&missing)));
+    }
+    let lookup = |name: &str| vars.get(name).map(|v| v.value.as_str());
+    let render = |text: &str| template::render(text, &lookup);
+    let spec = &case.request;
+
+    let method = Method::from_bytes(render(&spec.method).as_bytes()).map_err(|_| {
+        NotSent::Invalid(format!("{:?} is not an HTTP method", render(&spec.method)))
+    })?;
+    let path = render(&spec.path);
+    if !path.starts_with('/') {
+        return Err(NotSent::Invalid(format!(
+            "the request path {path:?} does not start with `/`"
+        )));
+    }
+    let mut url = target.join(&path).map_err(NotSent::Invalid)?;
+    if !spec.query.is_empty() {
+        let mut pairs = url.query_pairs_mut();
+        for (k, v) in &spec.query {
+            pairs.append_pair(k, &render(v));
+        }
+    }
+    let mut headers = Vec::new();
+    for (name, value) in &spec.headers {
+        let value = render(value);
+        if reqwest::header::HeaderValue::from_str(&value).is_err() {
+            return Err(NotSent::Invalid(format!(
+                "the value of header {name} is not a valid header value"
+            )));
+        }
+        headers.push((name.to_ascii_lowercase(), value));
+    }
+    let basic_auth = spec
+        .basic_auth
+        .as_ref()
+        .map(|a| (render(&a.username), render(&a.password)));
+    let body = if let Some(form) = &spec.form {
+        Some(Body::Form(
+            form.iter().map(|(k, v)| (k.clone(), render(v))).collect(),
+        ))
+    } else if let Some(json) = &spec.json {
+        Some(Body::Json(render_json(json, &lookup).to_string()))
+    } else {
+        spec.body.as_deref().map(|b| Body::Raw(render(b)))
+    };
+    Ok(Prepared {
+        method,
+        url,
+        headers,
+        basic_auth,
+        body,
+    })
+}
+
+fn render_json<'a>(
+    value: &serde_json::Value,
+    lookup: &impl Fn(&str) -> Option<&'a str>,
+) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => Value::String(template::render(s, lookup)),
+        Value::Array(items) => Value::Array(items.iter().map(|i| render_json(i, lookup)).collect()),
+        Value::Object(members) => Value::Object(
+            members
+                .iter()
+                .map(|(k, v)| (k.clone(), render_json(v, lookup)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// The skip reason: which variables are missing and every way to set them.
+fn missing_reason(missing: &[&str]) -> String {
+    let names = missing
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "the target does not provide {names}; set variables with --var NAME=VALUE (--secret for secrets), \
+         AUTHCONFORM_VAR_<NAME> (AUTHCONFORM_SECRET_<NAME>) or a --vars file"
+    )
+}
+
+impl Prepared {
+    /// A shell command line that sends the same request with curl. Not redacted: pass it
+    /// through the run's redactor before showing it.
+    pub fn curl(&self) -> String {
+        let mut parts = vec!["curl".to_owned(), "-i".to_owned()];
+        if self.method != Method::GET || self.body.is_some() {
+            parts.push("-X".into());
+            parts.push(self.method.as_str().to_owned());
+        }
+        parts.push(quote(self.url.as_str()));
+        if let Some((user, password)) = &self.basic_auth {
+            parts.push("-u".into());
+            parts.push(quote(&format!("{user}:{password}")));
+        }
+        for (name, value) in &self.headers {
+            parts.push("-H".into());
+            parts.push(quote(&format!("{name}: {value}")));
+        }
+        match &self.body {
+            Some(Body::Form(pairs)) => {
+                for (k, v) in pairs {
+                    let k: String = url::form_urlencoded::byte_serialize(k.as_bytes()).collect();
+                    parts.push("--data-urlencode".into());
+                    parts.push(quote(&format!("{k}={v}")));
+                }
+            }
+            Some(Body::Json(text)) => {
+                if !self.headers.iter().any(|(n, _)| n == "content-type") {
+                    parts.push("-H".into());
+                    parts.push(quote("content-type: application/json"));
+                }
+                parts.push("--data-raw".into());
+                parts.push(quote(text));
+            }
+            Some(Body::Raw(text)) => {
+                parts.push("--data-raw".into());
+                parts.push(quote(text));
+            }
+            None => {}
+        }
+        parts.join(" ")
+    }
+}
+
+/// Quotes `text` for a POSIX shell.
+fn quote(text: &str) -> String {
+    if !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c))
+    {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        case::Catalogue,
+        source::{BuiltIn, Source},
+    };
+
+    fn case(text: &str) -> Case {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("c.json"), text).unwrap();
+        let cat = Catalogue::load(
+            &Source::Dir(dir.path().to_owned()),
+            &Source::BuiltIn(BuiltIn::Schemas),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        cat.cases.into_iter().next().unwrap()
+    }
+
+    fn vars() -> Vars {
+        let mut v = Vars::default();
+        v.set("client_id", "cid", false);
+        v.set("client_secret", "s ec'ret", true);
+        v.set("path", "/tokeninfo", false);
+        v
+    }
+
+    #[test]
+    fn fills_in_every_part_of_the_request() {
+        let c = case(
+            r#"{"title": "t", "documents": {"status": 400}, "request": {"method": "POST", "path": "{{path}}",
+               "query": {"a": "{{client_id}}&x"}, "headers": {"X-Id": "{{client_id}}"},
+               "basic_auth": {"username": "{{client_id}}", "password": "{{client_secret}}"},
+               "form": {"grant_type": "client_credentials", "client_secret": "{{client_secret}}"}}}"#,
+        );
+        let target = Target::parse("http://127.0.0.1:8080/base/").unwrap();
+        let p = prepare(&c, &vars(), &target).unwrap();
+        assert_eq!(
+            p.url.as_str(),
+            "http://127.0.0.1:8080/base/tokeninfo?a=cid%26x"
+        );
+        assert_eq!(p.headers, [("x-id".to_owned(), "cid".to_owned())]);
+        assert_eq!(p.basic_auth, Some(("cid".into(), "s ec'ret".into())));
+        assert_eq!(
+            String::from_utf8(p.body.as_ref().unwrap().bytes()).unwrap(),
+            "grant_type=client_credentials&client_secret=s+ec%27ret"
+        );
+        assert_eq!(
+            p.curl(),
+            r#"curl -i -X POST 'http://127.0.0.1:8080/base/tokeninfo?a=cid%26x' -u 'cid:s ec'\''ret' -H 'x-id: cid' --data-urlencode grant_type=client_credentials --data-urlencode 'client_secret=s ec'\''ret'"#
+        );
+    }
+
+    #[test]
+    fn json_bodies_render_strings_only() {
+        let c = case(
+            r#"{"title": "t", "documents": {"status": 400}, "request": {"method": "POST", "path": "/t", "json": {"id": "{{client_id}}", "scope": 123}}}"#,
+        );
+        let p = prepare(&c, &vars(), &Target::parse("https://h").unwrap()).unwrap();
+        assert!(matches!(&p.body, Some(Body::Json(t)) if t == r#"{"id":"cid","scope":123}"#));
+        assert!(
+            p.curl().contains(
+                "-H 'content-type: application/json' --data-raw '{\"id\":\"cid\",\"scope\":123}'"
+            ),
+            "{}",
+            p.curl()
+        );
+    }
+
+    #[test]
+    fn missing_variables_skip_with_the_way_to_set_them() {
+        let c = case(
+            r#"{"title": "t", "documents": {"status": 400}, "request": {"method": "GET", "path": "/{{public_client_id}}/{{zz}}"}}"#,
+        );
+        let err = prepare(&c, &vars(), &Target::parse("http://h").unwrap()).unwrap_err();
+        let NotSent::Skip(reason) = err else {
+            panic!("{err:?}")
+        };
+        assert!(
+            reason.contains("does not provide `public_client_id`, `zz`"),
+            "{reason}"
+        );
+        assert!(reason.contains("--var NAME=VALUE"), "{reason}");
+        assert!(reason.contains("AUTHCONFORM_VAR_<NAME>"), "{reason}");
+    }
+
+    #[test]
+    fn a_variable_that_breaks_the_path_is_invalid() {
+        let c = case(
+            r#"{"title": "t", "documents": {"status": 400}, "request": {"method": "GET", "path": "{{client_id}}"}}"#,
+        );
+        let err = prepare(&c, &vars(), &Target::parse("http://h").unwrap()).unwrap_err();
+        assert!(matches!(err, NotSent::Invalid(m) if m.contains("does not start with `/`")));
+    }
+
+    #[test]
+    fn targets_must_be_http_urls() {
+        assert!(Target::parse("ftp://x").is_err());
+        assert!(Target::parse("not a url").is_err());
+        assert!(Target::parse("http://x/?q=1").is_err());
+        assert!(Target::parse("https://tenant.example.com").is_ok());
+    }
+}

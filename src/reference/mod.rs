@@ -1,0 +1,138 @@
+//! The reference server: an in-process HTTP server (axum) that answers as the Auth0
+//! Authentication API's Standard Error Responses table documents, with fixed clients and the
+//! catalogue's variables. It is the default target of `run`, the fixture of the project's own
+//! tests, and (`serve`) a tool for people building an Auth0-compatible server. Told to
+//! [`Deviation`], it breaks one documented behaviour, so that tests can prove the cases notice.
+
+mod deviation;
+mod endpoints;
+
+use std::{
+    net::{Ipv4Addr, SocketAddr},
+    sync::Arc,
+};
+
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+
+pub use deviation::Deviation;
+
+/// The confidential machine-to-machine client.
+pub const CLIENT_ID: &str = "authconform-m2m";
+/// Its secret. Public on purpose: this server exists for tests.
+pub const CLIENT_SECRET: &str = "authconform-m2m-secret-6c1e0d2b";
+/// The public (SPA) client: no secret, no client_credentials grant.
+pub const PUBLIC_CLIENT_ID: &str = "authconform-spa";
+/// The API that the M2M client has a grant for.
+pub const AUDIENCE: &str = "https://api.authconform.test/";
+
+/// How the server behaves.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Break one documented behaviour.
+    pub deviation: Option<Deviation>,
+}
+
+/// A running server; it stops when dropped.
+pub struct Running {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+/// Starts the server on 127.0.0.1 at an unused port.
+pub async fn spawn(config: Config) -> std::io::Result<Running> {
+    bind(config, 0).await
+}
+
+/// Starts the server on 127.0.0.1:`port` (0 for any free port).
+pub async fn bind(config: Config, port: u16) -> std::io::Result<Running> {
+    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
+    let addr = listener.local_addr()?;
+    let app = endpoints::router(Arc::new(endpoints::State::new(config)));
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    Ok(Running {
+        addr,
+        stop: Some(stop),
+        task: Some(task),
+    })
+}
+
+impl Running {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL to give `--target`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The catalogue's variables as this server defines them: (name, value, secret).
+    pub fn variables(&self) -> Vec<(&'static str, String, bool)> {
+        variables()
+    }
+
+    /// Waits until the server stops (it only stops on error, or when dropped elsewhere).
+    pub async fn wait(mut self) -> std::io::Result<()> {
+        match self.task.take() {
+            Some(task) => task.await.unwrap_or_else(|e| Err(std::io::Error::other(e))),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// The catalogue's variables as the reference server defines them: (name, value, secret).
+pub fn variables() -> Vec<(&'static str, String, bool)> {
+    vec![
+        ("client_id", CLIENT_ID.into(), false),
+        ("client_secret", CLIENT_SECRET.into(), true),
+        ("audience", AUDIENCE.into(), false),
+        (
+            "ungranted_audience",
+            "https://ungranted.authconform.test/".into(),
+            false,
+        ),
+        ("public_client_id", PUBLIC_CLIENT_ID.into(), false),
+        (
+            "redirect_uri",
+            "https://app.authconform.test/callback".into(),
+            false,
+        ),
+        (
+            "db_connection",
+            "Username-Password-Authentication".into(),
+            false,
+        ),
+        ("disabled_endpoint", "/tokeninfo".into(), false),
+        (
+            "invalid_scope_audience",
+            "https://invalid-scope.authconform.test/".into(),
+            false,
+        ),
+        (
+            "server_error_audience",
+            "https://server-error.authconform.test/".into(),
+            false,
+        ),
+        (
+            "unavailable_audience",
+            "https://unavailable.authconform.test/".into(),
+            false,
+        ),
+    ]
+}

@@ -1,0 +1,402 @@
+//! The `run` command: load everything, plan every case, then let libtest-mimic schedule,
+//! filter and print them while each trial sends its request, judges the response and records
+//! the result; finally write the reports from the records.
+
+use std::{
+    collections::HashSet,
+    io::Write,
+    path::PathBuf,
+    sync::{Arc, Condvar, Mutex},
+    time::{Duration, Instant},
+};
+
+use libtest_mimic::{Arguments, ColorSetting, Completion, Failed, FormatSetting, Trial};
+
+use crate::{
+    case::{Case, Catalogue},
+    check,
+    error::{EXIT_FAILED, EXIT_OK, Error},
+    plan::{self, NotSent, Prepared, Target},
+    record::{Record, RequestSummary, ResponseSummary, Verdict},
+    redact::Redactor,
+    reference,
+    report::{
+        junit,
+        terminal::{self, Styles, Tally},
+    },
+    send::Sender,
+    source::Source,
+    vars::{self, Vars},
+};
+
+/// Everything `run` was asked to do, already parsed (but not yet checked against the world).
+pub struct RunOptions {
+    pub target: Option<String>,
+    pub cases: Source,
+    pub schemas: Source,
+    pub vars: Vec<String>,
+    pub secrets: Vec<String>,
+    pub vars_file: Option<String>,
+    pub junit: Option<PathBuf>,
+    pub jobs: usize,
+    pub timeout: Duration,
+    pub filter: Option<String>,
+    pub exact: bool,
+    pub skip: Vec<String>,
+    pub list: bool,
+    pub format: FormatSetting,
+    pub color: ColorSetting,
+    /// Environment variables to read `AUTHCONFORM_VAR_*` / `AUTHCONFORM_SECRET_*` from.
+    pub env: Vec<(String, String)>,
+}
+
+/// A case with its request filled in, or why it will not be sent.
+struct Planned {
+    case: Case,
+    plan: Result<Prepared, NotSent>,
+}
+
+/// Makes `repeat` cases wait until every other case has finished, then run one at a time: what
+/// they exhaust (a rate limit) must not disturb anything else.
+#[derive(Default)]
+struct Gate {
+    others_left: Mutex<usize>,
+    others_done: Condvar,
+    one_at_a_time: Mutex<()>,
+}
+
+impl Gate {
+    fn finish_other(&self) {
+        let mut left = self.others_left.lock().unwrap_or_else(|e| e.into_inner());
+        *left = left.saturating_sub(1);
+        self.others_done.notify_all();
+    }
+
+    fn wait_for_others(&self) {
+        let mut left = self.others_left.lock().unwrap_or_else(|e| e.into_inner());
+        while *left > 0 {
+            left = self
+                .others_done
+                .wait(left)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+/// Counts a non-repeat case as finished even if its trial panics.
+struct FinishGuard(Arc<Gate>);
+
+impl Drop for FinishGuard {
+    fn drop(&mut self) {
+        self.0.finish_other();
+    }
+}
+
+/// Runs the suite and returns the exit code: [`EXIT_OK`] or [`EXIT_FAILED`].
+pub fn run(opts: RunOptions) -> Result<u8, Error> {
+    let started = Instant::now();
+    let catalogue = Catalogue::load(&opts.cases, &opts.schemas)?;
+    let runtime = Arc::new(
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|source| Error::Start {
+                what: "the async runtime",
+                source,
+            })?,
+    );
+
+    let mut vars = Vars::default();
+    let (target, _server, target_label) = match &opts.target {
+        Some(url) => {
+            let target = Target::parse(url)?;
+            let label = target.base.to_string();
+            (target, None, label)
+        }
+        None if opts.list => (
+            Target::parse("http://127.0.0.1/").expect("a valid URL"),
+            None,
+            "(none: --list)".to_owned(),
+        ),
+        None => {
+            let server = runtime
+                .block_on(reference::spawn(reference::Config::default()))
+                .map_err(|source| Error::Start {
+                    what: "the built-in reference server",
+                    source,
+                })?;
+            let url = server.url();
+            for (name, value, secret) in server.variables() {
+                vars.set(name, value, secret);
+            }
+            eprintln!(
+                "authconform: no --target given: testing the built-in reference server at {url}"
+            );
+            (
+                Target::parse(&url)?,
+                Some(server),
+                format!("{url} (built-in reference server)"),
+            )
+        }
+    };
+    if let Some(file) = &opts.vars_file {
+        vars.read_file(file)?;
+    }
+    vars.read_env(opts.env.iter().cloned())?;
+    vars.read_flags(&opts.vars, false)?;
+    vars.read_flags(&opts.secrets, true)?;
+    if vars.get("run_id").is_none() {
+        vars.set("run_id", vars::run_id(), false);
+    }
+
+    // Opened now so that an unwritable path is a usage error before anything is sent.
+    let junit_file = match &opts.junit {
+        Some(path) if !opts.list => Some((
+            path.clone(),
+            std::fs::File::create(path).map_err(|source| Error::Write {
+                path: path.display().to_string(),
+                source,
+            })?,
+        )),
+        _ => None,
+    };
+
+    let planned: Vec<Planned> = catalogue
+        .cases
+        .into_iter()
+        .map(|case| {
+            let plan = plan::prepare(&case, &vars, &target);
+            Planned { case, plan }
+        })
+        .collect();
+    let mut redactor = Redactor::new(vars.secrets());
+    for p in &planned {
+        if let Ok(Prepared {
+            basic_auth: Some((user, password)),
+            ..
+        }) = &p.plan
+        {
+            let secret_in = |s: &str| {
+                vars.secrets()
+                    .any(|secret| !secret.is_empty() && s.contains(secret))
+            };
+            if secret_in(user) || secret_in(password) {
+                redactor.add_basic(user, password);
+            }
+        }
+    }
+    let redactor = Arc::new(redactor);
+    let sender = Sender::new(opts.timeout, is_loopback(&target))
+        .map_err(|e| Error::Usage(format!("cannot build the HTTP client: {e}")))?;
+
+    let styles = if opts.color == ColorSetting::Never {
+        Styles::plain()
+    } else {
+        Styles::colored()
+    };
+    let records: Arc<Mutex<Vec<Record>>> = Arc::default();
+    let gate = Arc::new(Gate::default());
+    let args = Arguments {
+        filter: opts.filter.clone(),
+        exact: opts.exact,
+        skip: opts.skip.clone(),
+        list: opts.list,
+        test_threads: Some(opts.jobs.max(1)),
+        format: Some(opts.format),
+        color: Some(opts.color),
+        ..Arguments::default()
+    };
+
+    // Repeat cases go last: workers take trials in order, so by the time one reaches a repeat
+    // case every other case has at least started, and the gate waits for them to end.
+    let (mut ordered, repeats): (Vec<Planned>, Vec<Planned>) =
+        planned.into_iter().partition(|p| p.case.repeat.is_none());
+    let repeat_ids: HashSet<String> = repeats.iter().map(|p| p.case.id.clone()).collect();
+    ordered.extend(repeats);
+    let trials: Vec<Trial> = ordered
+        .into_iter()
+        .map(|p| trial(p, &runtime, &sender, &redactor, &records, &gate, styles))
+        .collect();
+    *gate.others_left.lock().unwrap_or_else(|e| e.into_inner()) = trials
+        .iter()
+        .filter(|t| !args.is_filtered_out(t) && !repeat_ids.contains(t.name()))
+        .count();
+    let conclusion = libtest_mimic::run(&args, trials);
+
+    if opts.list {
+        return Ok(EXIT_OK);
+    }
+    let mut records = std::mem::take(&mut *records.lock().unwrap_or_else(|e| e.into_inner()));
+    records.sort_by(|a, b| a.id.cmp(&b.id));
+    let tally = Tally::of(&records);
+
+    let to_stdout = opts.format != FormatSetting::Json;
+    let warnings = terminal::warnings(&records, &styles);
+    let summary = terminal::summary(&tally, &styles);
+    let mut lines = String::new();
+    if !warnings.is_empty() {
+        lines.push_str(&format!("\n{warnings}"));
+    }
+    lines.push_str(&format!("{summary}; target {target_label}\n"));
+    if let Some((path, mut file)) = junit_file {
+        let xml = junit::render(
+            &records,
+            &junit::RunInfo {
+                target: &target_label,
+                cases: &opts.cases.describe(),
+                schemas: &opts.schemas.describe(),
+                elapsed: started.elapsed(),
+            },
+        );
+        file.write_all(xml.as_bytes())
+            .map_err(|source| Error::Write {
+                path: path.display().to_string(),
+                source,
+            })?;
+        lines.push_str(&format!(
+            "authconform: JUnit report written to {}\n",
+            path.display()
+        ));
+    }
+    let lines = redactor.redact(&lines);
+    if to_stdout {
+        let _ = write!(anstream::stdout(), "{lines}");
+    } else {
+        let _ = write!(anstream::stderr(), "{lines}");
+    }
+    // A trial that panicked left no record; libtest's own count still says it failed.
+    Ok(if tally.ok() && !conclusion.has_failed() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    })
+}
+
+/// The libtest-mimic trial of one case: it records its result and tells libtest the outcome.
+fn trial(
+    p: Planned,
+    runtime: &Arc<tokio::runtime::Runtime>,
+    sender: &Sender,
+    redactor: &Arc<Redactor>,
+    records: &Arc<Mutex<Vec<Record>>>,
+    gate: &Arc<Gate>,
+    styles: Styles,
+) -> Trial {
+    let (runtime, sender, redactor, records, gate) = (
+        runtime.clone(),
+        sender.clone(),
+        redactor.clone(),
+        records.clone(),
+        gate.clone(),
+    );
+    Trial::ignorable_test(p.case.id.clone(), move || {
+        let is_repeat = p.case.repeat.is_some();
+        let _finished = (!is_repeat).then(|| FinishGuard(gate.clone()));
+        let _serial = is_repeat.then(|| {
+            gate.wait_for_others();
+            gate.one_at_a_time.lock().unwrap_or_else(|e| e.into_inner())
+        });
+        let record = runtime
+            .block_on(judge(&p.case, &p.plan, &sender))
+            .redact(&redactor);
+        let outcome = match &record.verdict {
+            Verdict::Pass => Ok(Completion::Completed),
+            Verdict::Skip { reason } => Ok(Completion::ignored_with(reason)),
+            Verdict::Fail | Verdict::Error { .. } => {
+                Err(Failed::from(terminal::detail(&record, &styles)))
+            }
+        };
+        records
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(record);
+        outcome
+    })
+}
+
+/// Sends the case's request (repeatedly, for `repeat` cases) and judges the response.
+async fn judge(case: &Case, plan: &Result<Prepared, NotSent>, sender: &Sender) -> Record {
+    let started = Instant::now();
+    let mut record = Record {
+        id: case.id.clone(),
+        group: case.group.clone(),
+        file: case.file.clone(),
+        title: case.title.clone(),
+        documents: case.documents.clone(),
+        verdict: Verdict::Pass,
+        violations: Vec::new(),
+        warnings: Vec::new(),
+        request: None,
+        response: None,
+        attempts: 0,
+        elapsed: Duration::ZERO,
+    };
+    let request = match plan {
+        Ok(request) => request,
+        Err(NotSent::Skip(reason)) => {
+            record.verdict = Verdict::Skip {
+                reason: reason.clone(),
+            };
+            return record;
+        }
+        Err(NotSent::Invalid(message)) => {
+            record.verdict = Verdict::Error {
+                message: message.clone(),
+            };
+            return record;
+        }
+    };
+    record.request = Some(RequestSummary {
+        method: request.method.to_string(),
+        url: request.url.to_string(),
+        curl: request.curl(),
+    });
+    let expected: &[u16] = case
+        .checks
+        .iter()
+        .find_map(|c| match c {
+            check::Check::Status(allowed) => Some(allowed.as_slice()),
+            _ => None,
+        })
+        .unwrap_or(&[]);
+    let max = case.repeat.unwrap_or(1);
+    let response = loop {
+        record.attempts += 1;
+        match sender.send(request).await {
+            Err(message) => {
+                record.verdict = Verdict::Error { message };
+                record.elapsed = started.elapsed();
+                return record;
+            }
+            Ok(response) if record.attempts < max && !expected.contains(&response.status) => {
+                continue;
+            }
+            Ok(response) => break response,
+        }
+    };
+    record.violations = check::evaluate(&case.checks, &response);
+    record.warnings = check::evaluate(&case.advice, &response);
+    let checked: Vec<&str> = case
+        .checks
+        .iter()
+        .chain(&case.advice)
+        .filter_map(check::Check::header_name)
+        .collect();
+    record.response = Some(ResponseSummary::of(&response, &checked));
+    if !record.violations.is_empty() {
+        record.verdict = Verdict::Fail;
+    }
+    record.elapsed = started.elapsed();
+    record
+}
+
+/// Whether the target is on this machine, where proxies must not interfere.
+fn is_loopback(target: &Target) -> bool {
+    match target.base.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}

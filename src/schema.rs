@@ -1,0 +1,501 @@
+//! JSON Schemas: every file of the schemas folder registered in one registry (so that `$ref`
+//! between files works) and compiled once, before the first request; plus the built-in
+//! `case.schema.json` that every case file is checked against, with messages that say what to fix.
+
+use std::{collections::BTreeMap, sync::Arc};
+
+use jsonschema::{Registry, ValidationError, Validator};
+use serde_json::Value;
+
+use crate::{
+    error::Problem,
+    source::{BuiltIn, Source},
+};
+
+/// The base URI under which schema files are registered. `.invalid` can never resolve, so no
+/// reference ever reaches the network (and `offline()` forbids it anyway).
+pub const BASE: &str = "https://authconform.invalid/schemas/";
+
+/// The file every case is validated against. It describes this program's case format, so it is
+/// always the built-in one, whatever `--schemas` says.
+pub const CASE_SCHEMA: &str = "case.schema.json";
+
+/// The compiled schemas of one schemas folder.
+pub struct Schemas {
+    registry: Registry<'static>,
+    validators: BTreeMap<String, Arc<Validator>>,
+    source: String,
+}
+
+impl Schemas {
+    /// Parses, registers and compiles every schema of `source`. Problems are collected; the
+    /// schemas that did compile are still available so that case files can be checked too.
+    pub fn load(source: &Source, problems: &mut Vec<Problem>) -> Schemas {
+        let mut docs = Vec::new();
+        for file in source.files(problems) {
+            match serde_json::from_str::<Value>(&file.text) {
+                Ok(doc) => docs.push((file.rel, file.display, doc)),
+                Err(e) => problems.push(json_problem(&file.display, &e)),
+            }
+        }
+        exclude_dangling_refs(&mut docs, problems);
+        let registry = match Registry::new()
+            .extend(
+                docs.iter()
+                    .map(|(rel, _, doc)| (format!("{BASE}{rel}"), doc.clone())),
+            )
+            .and_then(|builder| builder.prepare())
+        {
+            Ok(registry) => registry,
+            Err(e) => {
+                problems.push(Problem::new(
+                    &source.describe(),
+                    "",
+                    format!("cannot register the schemas: {e}"),
+                ));
+                Registry::new()
+                    .prepare()
+                    .expect("an empty registry always prepares")
+            }
+        };
+        let mut schemas = Schemas {
+            registry,
+            validators: BTreeMap::new(),
+            source: source.describe(),
+        };
+        for (rel, display, doc) in &docs {
+            match schemas.build(doc, &format!("{BASE}{rel}")) {
+                Ok(validator) => {
+                    schemas.validators.insert(rel.clone(), Arc::new(validator));
+                }
+                Err(e) => problems.push(Problem::new(
+                    display,
+                    e.instance_path().as_str(),
+                    format!("not a valid JSON Schema: {e}"),
+                )),
+            }
+        }
+        schemas
+    }
+
+    /// The compiled schema named `name` (a path below the schemas folder).
+    pub fn get(&self, name: &str) -> Option<&Arc<Validator>> {
+        self.validators.get(name)
+    }
+
+    /// The folder the schemas came from, for messages.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Compiles a schema written inside a case (a matcher); `$ref`s resolve against the schemas
+    /// folder, so a matcher may say `{"$ref": "oauth-error.schema.json"}`.
+    pub fn compile_inline(&self, schema: &Value) -> Result<Validator, String> {
+        self.build(schema, &format!("{BASE}inline.json"))
+            .map_err(|e| {
+                let at = e.instance_path().as_str();
+                if at.is_empty() {
+                    e.to_string()
+                } else {
+                    format!("{at}: {e}")
+                }
+            })
+    }
+
+    fn build(&self, schema: &Value, base: &str) -> Result<Validator, ValidationError<'static>> {
+        jsonschema::options()
+            .with_registry(&self.registry)
+            .with_base_uri(base)
+            .should_validate_formats(true)
+            .offline()
+            .build(schema)
+    }
+}
+
+/// Removes (and reports) schemas whose `$ref`s point at files that are not in the folder, and
+/// then those that depend on them, so that one broken file does not stop the registry from
+/// serving the others, and the problem names the file and the pointer of the `$ref`.
+fn exclude_dangling_refs(docs: &mut Vec<(String, String, Value)>, problems: &mut Vec<Problem>) {
+    loop {
+        let present: Vec<String> = docs
+            .iter()
+            .map(|(rel, _, _)| format!("{BASE}{rel}"))
+            .collect();
+        let mut dangling = None;
+        'docs: for (i, (rel, display, doc)) in docs.iter().enumerate() {
+            let Ok(base) = url::Url::parse(&format!("{BASE}{rel}")) else {
+                continue;
+            };
+            let mut refs = Vec::new();
+            refs_of(doc, String::new(), &mut refs);
+            for (pointer, reference) in refs {
+                let Ok(mut target) = base.join(&reference) else {
+                    continue;
+                };
+                target.set_fragment(None);
+                let target = target.to_string();
+                if target.starts_with(BASE) && !present.contains(&target) {
+                    let name = &target[BASE.len()..];
+                    dangling = Some((
+                        i,
+                        Problem::new(
+                            display,
+                            pointer,
+                            format!(
+                                "`$ref` {reference:?} points at {name}, which is not in the schemas folder"
+                            ),
+                        ),
+                    ));
+                    break 'docs;
+                }
+            }
+        }
+        match dangling {
+            Some((i, problem)) => {
+                problems.push(problem);
+                docs.remove(i);
+            }
+            None => return,
+        }
+    }
+}
+
+fn refs_of(value: &Value, pointer: String, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(members) => {
+            for (k, v) in members {
+                let here = format!("{pointer}/{}", escape_pointer(k));
+                match (k.as_str(), v) {
+                    ("$ref", Value::String(r)) if !r.starts_with('#') => {
+                        out.push((here, r.clone()))
+                    }
+                    // Example and constant values are data, not schemas.
+                    ("examples" | "const" | "enum" | "default", _) => {}
+                    _ => refs_of(v, here, out),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                refs_of(item, format!("{pointer}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A problem for a file that is not valid JSON, with serde_json's line and column.
+pub fn json_problem(file: &str, e: &serde_json::Error) -> Problem {
+    let message = e.to_string();
+    // serde_json appends " at line L column C"; the position is shown in front instead.
+    let message = match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message,
+    };
+    Problem {
+        file: file.to_owned(),
+        position: Some((e.line(), e.column())),
+        pointer: String::new(),
+        message: format!("not valid JSON: {message}"),
+    }
+}
+
+/// `case.schema.json`, compiled, with the document kept to turn raw schema errors into
+/// messages that say what to fix.
+pub struct CaseSchema {
+    doc: Value,
+    validator: Validator,
+}
+
+impl CaseSchema {
+    /// The built-in case schema. It is part of the program, so failing to compile it is a bug
+    /// that the unit tests catch.
+    pub fn builtin() -> CaseSchema {
+        let mut ignored = Vec::new();
+        let text = Source::BuiltIn(BuiltIn::Schemas)
+            .files(&mut ignored)
+            .into_iter()
+            .find(|f| f.rel == CASE_SCHEMA)
+            .expect("case.schema.json is built in")
+            .text;
+        let doc: Value = serde_json::from_str(&text).expect("the built-in case schema is JSON");
+        let validator = jsonschema::options()
+            .with_base_uri(format!("{BASE}{CASE_SCHEMA}"))
+            .offline()
+            .build(&doc)
+            .expect("the built-in case schema compiles");
+        CaseSchema { doc, validator }
+    }
+
+    /// Every way `instance` breaks the case format, one problem each.
+    pub fn problems(&self, file: &str, instance: &Value) -> Vec<Problem> {
+        let mut problems: Vec<Problem> = self
+            .validator
+            .iter_errors(instance)
+            .map(|e| self.explain(file, &e))
+            .collect();
+        problems.dedup();
+        problems
+    }
+
+    fn explain(&self, file: &str, e: &ValidationError<'_>) -> Problem {
+        let pointer = e.instance_path().as_str().to_owned();
+        let keyword_at = keyword_location(e);
+        let parent = keyword_at.rsplit_once('/').map_or("", |(p, _)| p);
+        let parent_node = self.doc.pointer(parent);
+        // Some keywords (`propertyNames`) report their own location, others their subschema's.
+        let declared = [self.doc.pointer(&keyword_at), parent_node]
+            .into_iter()
+            .flatten()
+            .find_map(|n| n.get("errorMessage").and_then(Value::as_str));
+        if let Some(message) = declared {
+            return Problem::new(file, pointer, message);
+        }
+        match e.kind() {
+            jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
+                let known: Vec<&str> = parent_node
+                    .and_then(|n| n.get("properties"))
+                    .and_then(Value::as_object)
+                    .map(|p| p.keys().map(String::as_str).collect())
+                    .unwrap_or_default();
+                let key = unexpected.first().map(String::as_str).unwrap_or_default();
+                let mut message = format!("unknown key `{key}`");
+                if let Some(close) = closest(key, &known) {
+                    message.push_str(&format!("; did you mean `{close}`?"));
+                }
+                if !known.is_empty() {
+                    message.push_str(&format!(" (allowed here: {})", known.join(", ")));
+                }
+                Problem::new(file, format!("{pointer}/{}", escape_pointer(key)), message)
+            }
+            jsonschema::error::ValidationErrorKind::Required { property } => {
+                let name = property.as_str().unwrap_or_default();
+                Problem::new(file, pointer, format!("missing required key `{name}`"))
+            }
+            _ => Problem::new(file, pointer, e.to_string()),
+        }
+    }
+}
+
+/// Where the failing keyword is, as a JSON pointer into the schema document.
+fn keyword_location(e: &ValidationError<'_>) -> String {
+    e.absolute_keyword_location()
+        .and_then(|uri| uri.fragment().map(|f| f.as_str().to_owned()))
+        .map(|f| percent_decode(&f))
+        .unwrap_or_else(|| e.schema_path().as_str().to_owned())
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| s.to_owned())
+}
+
+/// Escapes one JSON pointer segment (RFC 6901).
+pub fn escape_pointer(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// The allowed key closest to a misspelt one, if it is close enough to be a likely typo.
+fn closest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (edit_distance(key, k), *k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 4))
+        .min()
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// Describes one schema violation of a response: (instance path, keyword, message). Long
+/// messages are cut, since they quote the offending value.
+pub fn describe(e: &ValidationError<'_>) -> (String, String, String) {
+    let mut message = e.to_string();
+    if message.len() > 300 {
+        let cut = (0..=300)
+            .rev()
+            .find(|&i| message.is_char_boundary(i))
+            .unwrap_or(0);
+        message.truncate(cut);
+        message.push('…');
+    }
+    (
+        e.instance_path().as_str().to_owned(),
+        e.kind().keyword().to_owned(),
+        message,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn builtin_schemas_all_compile() {
+        let mut problems = Vec::new();
+        let schemas = Schemas::load(&Source::BuiltIn(BuiltIn::Schemas), &mut problems);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(schemas.get("oauth-error.schema.json").is_some());
+        assert!(schemas.get(CASE_SCHEMA).is_some());
+    }
+
+    #[test]
+    fn oauth_error_schema_accepts_its_examples_and_rejects_bad_codes() {
+        let mut problems = Vec::new();
+        let schemas = Schemas::load(&Source::BuiltIn(BuiltIn::Schemas), &mut problems);
+        let v = schemas.get("oauth-error.schema.json").unwrap();
+        assert!(v.is_valid(
+            &json!({"error": "invalid_request", "error_description": "x", "statusCode": 400})
+        ));
+        assert!(!v.is_valid(&json!({"error": "bad\"quote"})));
+        assert!(!v.is_valid(&json!({"error_description": "no code"})));
+        assert!(!v.is_valid(&json!({"error": "x", "error_description": 5})));
+        assert!(!v.is_valid(&json!(["error"])));
+    }
+
+    #[test]
+    fn inline_matchers_can_ref_schema_files() {
+        let mut problems = Vec::new();
+        let schemas = Schemas::load(&Source::BuiltIn(BuiltIn::Schemas), &mut problems);
+        let v = schemas
+            .compile_inline(&json!({"$ref": "oauth-error.schema.json"}))
+            .unwrap();
+        assert!(v.is_valid(&json!({"error": "x"})));
+        assert!(!v.is_valid(&json!({})));
+        let err = schemas
+            .compile_inline(&json!({"$ref": "missing.schema.json"}))
+            .unwrap_err();
+        assert!(err.contains("missing.schema.json"), "{err}");
+        let err = schemas
+            .compile_inline(&json!({"type": "strin"}))
+            .unwrap_err();
+        assert!(err.contains("/type"), "{err}");
+    }
+
+    #[test]
+    fn a_broken_schema_folder_names_each_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("bad-json.json"), "{ nope").unwrap();
+        std::fs::write(dir.path().join("bad-schema.json"), r#"{"type": "strin"}"#).unwrap();
+        std::fs::write(dir.path().join("bad-ref.json"), r#"{"$ref": "gone.json"}"#).unwrap();
+        std::fs::write(dir.path().join("good.json"), r#"{"type": "object"}"#).unwrap();
+        let mut problems = Vec::new();
+        let schemas = Schemas::load(&Source::Dir(dir.path().to_owned()), &mut problems);
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(problems.len(), 3, "{text:#?}");
+        assert!(
+            text[0].contains("bad-json.json:1:3: not valid JSON"),
+            "{text:#?}"
+        );
+        assert!(text.iter().any(|t| t.contains("bad-ref.json: /$ref: `$ref` \"gone.json\" points at gone.json, which is not in the schemas folder")), "{text:#?}");
+        assert!(
+            text.iter()
+                .any(|t| t.contains("bad-schema.json: /type: not a valid JSON Schema")),
+            "{text:#?}"
+        );
+        assert!(schemas.get("good.json").is_some());
+    }
+
+    fn case_problems(case: Value) -> Vec<String> {
+        CaseSchema::builtin()
+            .problems("c.json", &case)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    fn minimal() -> Value {
+        json!({"title": "t", "documents": {"status": 400}, "request": {"method": "GET", "path": "/x"}})
+    }
+
+    #[test]
+    fn case_schema_accepts_a_minimal_case() {
+        assert_eq!(case_problems(minimal()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn case_schema_names_a_misspelt_key_with_a_suggestion() {
+        let mut case = minimal();
+        case["expect"] = json!({"statsu": 400});
+        let p = case_problems(case);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].starts_with(
+                "c.json: /expect/statsu: unknown key `statsu`; did you mean `status`?"
+            ),
+            "{p:?}"
+        );
+        assert!(
+            p[0].contains("allowed here: status, media_type, schema, body, headers"),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn case_schema_reports_every_problem() {
+        let case = json!({"documents": {"status": "400"}, "request": {"method": "get", "path": "x", "form": {}, "json": 1}});
+        let p = case_problems(case);
+        let all = p.join("\n");
+        assert!(
+            all.contains("c.json: missing required key `title`"),
+            "{all}"
+        );
+        assert!(
+            all.contains("c.json: /documents/status: \"400\" is not of type \"integer\""),
+            "{all}"
+        );
+        assert!(all.contains("c.json: /request/method:"), "{all}");
+        assert!(all.contains("c.json: /request/path:"), "{all}");
+        assert!(
+            all.contains("c.json: /request: a request has at most one body"),
+            "{all}"
+        );
+    }
+
+    #[test]
+    fn case_schema_uses_the_error_messages_it_declares() {
+        let mut case = minimal();
+        case["expect"] =
+            json!({"status": "401", "body": {"error": "x", "/a": [1]}, "headers": {"x": 5}});
+        let all = case_problems(case).join("\n");
+        assert!(
+            all.contains("/expect/status: `status` must be an integer"),
+            "{all}"
+        );
+        assert!(
+            all.contains("/expect/body: body matcher keys are JSON pointers"),
+            "{all}"
+        );
+        assert!(
+            all.contains("/expect/body/~1a: a body matcher is a string"),
+            "{all}"
+        );
+        assert!(
+            all.contains("/expect/headers/x: a header matcher is a string"),
+            "{all}"
+        );
+    }
+
+    #[test]
+    fn edit_distance_finds_typos() {
+        assert_eq!(closest("statsu", &["status", "schema"]), Some("status"));
+        assert_eq!(closest("zzz", &["status", "schema"]), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+}

@@ -1,0 +1,161 @@
+//! Sending: one shared HTTP client that never follows redirects, with a total timeout per
+//! request and a bounded body read, so that no server can make a run hang or eat memory.
+
+use std::time::Duration;
+
+use crate::plan::Prepared;
+
+/// The most of a response body that is read; past it the read stops and the body is marked
+/// as cut.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// What came back.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    /// Names in lower case, in the order received.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// The body was longer than [`MAX_BODY`]; `body` holds its start.
+    pub truncated: bool,
+}
+
+impl Response {
+    /// The header's value; several fields of one name are joined with `, ` (RFC 9110 §5.3).
+    pub fn header(&self, name: &str) -> Option<String> {
+        let values: Vec<&str> = self
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect();
+        (!values.is_empty()).then(|| values.join(", "))
+    }
+}
+
+/// The shared client.
+#[derive(Clone)]
+pub struct Sender {
+    client: reqwest::Client,
+    timeout: Duration,
+}
+
+impl Sender {
+    /// `no_proxy` bypasses proxy environment variables, which must never capture traffic meant
+    /// for a server on this machine.
+    pub fn new(timeout: Duration, no_proxy: bool) -> Result<Sender, reqwest::Error> {
+        let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .user_agent(concat!("authconform/", env!("CARGO_PKG_VERSION")));
+        if no_proxy {
+            builder = builder.no_proxy();
+        }
+        Ok(Sender {
+            client: builder.build()?,
+            timeout,
+        })
+    }
+
+    /// Sends `request` and reads at most [`MAX_BODY`] bytes of the answer. The error says what
+    /// went wrong in words (refused, timed out, TLS, reset), never only "error sending request".
+    pub async fn send(&self, request: &Prepared) -> Result<Response, String> {
+        let mut builder = self
+            .client
+            .request(request.method.clone(), request.url.clone());
+        if let Some((user, password)) = &request.basic_auth {
+            builder = builder.basic_auth(user, Some(password));
+        }
+        if let Some(body) = &request.body {
+            if let Some(content_type) = body
+                .content_type()
+                .filter(|_| !request.headers.iter().any(|(n, _)| n == "content-type"))
+            {
+                builder = builder.header(reqwest::header::CONTENT_TYPE, content_type);
+            }
+            builder = builder.body(body.bytes());
+        }
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        let mut response = builder
+            .send()
+            .await
+            .map_err(|e| self.describe(&e, "sending the request"))?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let mut body = Vec::new();
+        let mut truncated = false;
+        while let Some(chunk) = response.chunk().await.map_err(|e| {
+            self.describe(
+                &e,
+                &format!(
+                    "reading the body of a {status} response after {} bytes",
+                    body.len()
+                ),
+            )
+        })? {
+            let room = MAX_BODY - body.len();
+            if chunk.len() > room {
+                body.extend_from_slice(&chunk[..room]);
+                truncated = true;
+                break;
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Response {
+            status,
+            headers,
+            body,
+            truncated,
+        })
+    }
+
+    fn describe(&self, e: &reqwest::Error, during: &str) -> String {
+        let mut causes = Vec::new();
+        let mut source = std::error::Error::source(e);
+        while let Some(cause) = source {
+            let text = cause.to_string();
+            if !causes.iter().any(|c: &String| c.contains(&text)) {
+                causes.push(text);
+            }
+            source = cause.source();
+        }
+        let detail = causes.join(": ");
+        let place = e.url().map(|u| {
+            format!(
+                "{}:{}",
+                u.host_str().unwrap_or_default(),
+                u.port_or_known_default().unwrap_or_default()
+            )
+        });
+        let place = place.unwrap_or_else(|| "the target".into());
+        if e.is_timeout() {
+            format!(
+                "timed out after {}s while {during} ({place})",
+                self.timeout.as_secs_f64()
+            )
+        } else if e.is_connect() {
+            // The innermost cause says it best ("Connection refused (os error 111)", a TLS
+            // certificate problem); the layers above it only repeat "connect error".
+            format!(
+                "could not connect to {place}: {}",
+                causes.last().map_or("unknown cause", String::as_str)
+            )
+        } else if detail.is_empty() {
+            format!("failed while {during} ({place}): {e}")
+        } else {
+            format!("failed while {during} ({place}): {detail}")
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! Where case files and schemas come from: the copies built into the binary, or a folder given
+//! with `--cases` / `--schemas`.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::Problem;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
+
+/// A folder of JSON files.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// The files that were in the repository's `cases/` or `schemas/` folder at build time.
+    BuiltIn(BuiltIn),
+    Dir(PathBuf),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuiltIn {
+    Cases,
+    Schemas,
+}
+
+/// One JSON file of a [`Source`].
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The path below the folder, with forward slashes, e.g. `token/get-method.json`.
+    pub rel: String,
+    /// The path shown to users, e.g. `cases/token/get-method.json`.
+    pub display: String,
+    pub text: String,
+}
+
+impl Source {
+    /// How the folder is named in messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Source::BuiltIn(BuiltIn::Cases) => "the built-in cases".into(),
+            Source::BuiltIn(BuiltIn::Schemas) => "the built-in schemas".into(),
+            Source::Dir(dir) => dir.display().to_string(),
+        }
+    }
+
+    /// Every `.json` file below the folder, sorted by relative path. Files that cannot be read
+    /// become problems; the rest are still returned so that all problems are reported at once.
+    pub fn files(&self, problems: &mut Vec<Problem>) -> Vec<SourceFile> {
+        match self {
+            Source::BuiltIn(which) => {
+                let (prefix, files) = match which {
+                    BuiltIn::Cases => ("cases", embedded::CASES),
+                    BuiltIn::Schemas => ("schemas", embedded::SCHEMAS),
+                };
+                files
+                    .iter()
+                    .map(|(rel, text)| SourceFile {
+                        rel: (*rel).to_owned(),
+                        display: format!("{prefix}/{rel}"),
+                        text: (*text).to_owned(),
+                    })
+                    .collect()
+            }
+            Source::Dir(dir) => {
+                let mut found = Vec::new();
+                if let Err(e) = walk(dir, dir, &mut found, problems) {
+                    problems.push(Problem::new(
+                        &dir.display().to_string(),
+                        "",
+                        format!("cannot read the folder: {e}"),
+                    ));
+                }
+                found.sort_by(|a, b| a.rel.cmp(&b.rel));
+                found
+            }
+        }
+    }
+}
+
+fn walk(
+    base: &Path,
+    dir: &Path,
+    found: &mut Vec<SourceFile>,
+    problems: &mut Vec<Problem>,
+) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let display = path.display().to_string();
+        if path.is_dir() {
+            if let Err(e) = walk(base, &path, found, problems) {
+                problems.push(Problem::new(
+                    &display,
+                    "",
+                    format!("cannot read the folder: {e}"),
+                ));
+            }
+            continue;
+        }
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let rel = path
+            .strip_prefix(base)
+            .unwrap_or(&path)
+            .iter()
+            .map(|p| p.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        match std::fs::read(&path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => found.push(SourceFile { rel, display, text }),
+                Err(e) => problems.push(Problem::new(
+                    &display,
+                    "",
+                    format!(
+                        "not UTF-8 text (invalid byte at offset {})",
+                        e.utf8_error().valid_up_to()
+                    ),
+                )),
+            },
+            Err(e) => problems.push(Problem::new(
+                &display,
+                "",
+                format!("cannot read the file: {e}"),
+            )),
+        }
+    }
+    Ok(())
+}

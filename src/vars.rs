@@ -1,0 +1,266 @@
+//! Variables and secrets: where they come from (built-in server, `--vars FILE`, environment,
+//! flags), which of them are secret, and `{{run_id}}`.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::{error::Error, template};
+
+/// Prefix of environment variables that set variables: `AUTHCONFORM_VAR_CLIENT_ID=…`.
+pub const ENV_VAR_PREFIX: &str = "AUTHCONFORM_VAR_";
+/// Prefix of environment variables that set secrets: `AUTHCONFORM_SECRET_CLIENT_SECRET=…`.
+pub const ENV_SECRET_PREFIX: &str = "AUTHCONFORM_SECRET_";
+
+/// One variable's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Var {
+    pub value: String,
+    /// Redacted from every output.
+    pub secret: bool,
+}
+
+/// The variables of one run, by name.
+#[derive(Debug, Clone, Default)]
+pub struct Vars {
+    values: BTreeMap<String, Var>,
+}
+
+impl Vars {
+    /// Sets `name`, replacing an earlier value. A name that looks like a credential stays secret
+    /// however it was given, so that `--var client_secret=…` cannot leak it by mistake.
+    pub fn set(&mut self, name: &str, value: impl Into<String>, secret: bool) {
+        let secret = secret || looks_secret(name);
+        self.values.insert(
+            name.to_owned(),
+            Var {
+                value: value.into(),
+                secret,
+            },
+        );
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Var> {
+        self.values.get(name)
+    }
+
+    /// Every secret value, for the redactor.
+    pub fn secrets(&self) -> impl Iterator<Item = &str> {
+        self.values
+            .values()
+            .filter(|v| v.secret)
+            .map(|v| v.value.as_str())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Var)> {
+        self.values.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// Reads a `--vars` file: a JSON object whose values are strings (variables) or
+    /// `{"secret": "…"}` (secrets).
+    pub fn read_file(&mut self, path: &str) -> Result<(), Error> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Usage(format!("--vars {path}: cannot read the file: {e}")))?;
+        let doc: Value = serde_json::from_str(&text).map_err(|e| {
+            Error::Usage(format!(
+                "--vars {path}:{}:{}: not valid JSON: {e}",
+                e.line(),
+                e.column()
+            ))
+        })?;
+        let Value::Object(members) = doc else {
+            return Err(Error::Usage(format!(
+                "--vars {path}: expected a JSON object of name → value"
+            )));
+        };
+        for (name, value) in members {
+            check_name(&name).map_err(|m| Error::Usage(format!("--vars {path}: /{name}: {m}")))?;
+            match value {
+                Value::String(s) => self.set(&name, s, false),
+                Value::Object(o)
+                    if o.len() == 1 && o.get("secret").is_some_and(Value::is_string) =>
+                {
+                    self.set(&name, o["secret"].as_str().unwrap_or_default(), true)
+                }
+                _ => {
+                    return Err(Error::Usage(format!(
+                        "--vars {path}: /{name}: expected a string, or {{\"secret\": \"…\"}} for a secret"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads `AUTHCONFORM_VAR_*` and `AUTHCONFORM_SECRET_*` from `env`; the rest of the name,
+    /// in lower case, is the variable's name.
+    pub fn read_env(
+        &mut self,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<(), Error> {
+        let mut found: Vec<(String, String, bool)> = Vec::new();
+        for (key, value) in env {
+            for (prefix, secret) in [(ENV_VAR_PREFIX, false), (ENV_SECRET_PREFIX, true)] {
+                if let Some(rest) = key.strip_prefix(prefix) {
+                    let name = rest.to_ascii_lowercase();
+                    check_name(&name)
+                        .map_err(|m| Error::Usage(format!("environment variable {key}: {m}")))?;
+                    found.push((name, value.clone(), secret));
+                }
+            }
+        }
+        // Sorted so that a variable set both ways ends as the secret one, whatever the order.
+        found.sort_by(|a, b| (&a.0, a.2).cmp(&(&b.0, b.2)));
+        for (name, value, secret) in found {
+            self.set(&name, value, secret);
+        }
+        Ok(())
+    }
+
+    /// Applies `--var name=value` (or `--secret`) flags.
+    pub fn read_flags(&mut self, flags: &[String], secret: bool) -> Result<(), Error> {
+        let flag = if secret { "--secret" } else { "--var" };
+        for item in flags {
+            let Some((name, value)) = item.split_once('=') else {
+                // Never echo the value: it may be a secret given without its name.
+                return Err(Error::Usage(format!(
+                    "{flag}: expected NAME=VALUE, got an argument without `=`"
+                )));
+            };
+            check_name(name).map_err(|m| Error::Usage(format!("{flag} {name}=…: {m}")))?;
+            self.set(name, value, secret);
+        }
+        Ok(())
+    }
+}
+
+fn check_name(name: &str) -> Result<(), String> {
+    if template::is_name(name) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name:?} is not a variable name: use lower-case letters, digits and `_`"
+        ))
+    }
+}
+
+/// Whether a variable's name says it holds a credential.
+fn looks_secret(name: &str) -> bool {
+    ["secret", "password", "token"]
+        .iter()
+        .any(|w| name.ends_with(w))
+}
+
+/// A value unique to this run, for `{{run_id}}`: so that what one run creates or exhausts is
+/// not confused with another's.
+pub fn run_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{:x}{:04x}", nanos, std::process::id() & 0xffff)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_env_and_files_set_variables() {
+        let mut vars = Vars::default();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("vars.json");
+        std::fs::write(&file, r#"{"audience": "https://api", "client_secret": {"secret": "s1"}, "x": {"secret": "s2"}}"#).unwrap();
+        vars.read_file(file.to_str().unwrap()).unwrap();
+        vars.read_env([
+            ("AUTHCONFORM_VAR_CLIENT_ID".to_owned(), "id".to_owned()),
+            ("AUTHCONFORM_SECRET_AUDIENCE".to_owned(), "aud2".to_owned()),
+            ("HOME".to_owned(), "/root".to_owned()),
+        ])
+        .unwrap();
+        vars.read_flags(&["client_id=flag-id".into(), "eq=a=b".into()], false)
+            .unwrap();
+        assert_eq!(
+            vars.get("client_id").unwrap(),
+            &Var {
+                value: "flag-id".into(),
+                secret: false
+            }
+        );
+        assert_eq!(
+            vars.get("audience").unwrap(),
+            &Var {
+                value: "aud2".into(),
+                secret: true
+            }
+        );
+        assert_eq!(vars.get("eq").unwrap().value, "a=b");
+        assert!(vars.get("x").unwrap().secret);
+        let mut secrets: Vec<&str> = vars.secrets().collect();
+        secrets.sort();
+        assert_eq!(secrets, ["aud2", "s1", "s2"]);
+    }
+
+    #[test]
+    fn credential_names_are_always_secret() {
+        let mut vars = Vars::default();
+        vars.read_flags(
+            &[
+                "client_secret=x".into(),
+                "refresh_token=y".into(),
+                "client_id=z".into(),
+            ],
+            false,
+        )
+        .unwrap();
+        assert!(vars.get("client_secret").unwrap().secret);
+        assert!(vars.get("refresh_token").unwrap().secret);
+        assert!(!vars.get("client_id").unwrap().secret);
+    }
+
+    #[test]
+    fn bad_input_is_a_usage_error_that_never_shows_the_value() {
+        let mut vars = Vars::default();
+        let e = vars
+            .read_flags(&["hunter2".into()], true)
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("hunter2"), "{e}");
+        assert!(e.contains("NAME=VALUE"));
+        let e = vars
+            .read_flags(&["Bad-Name=v".into()], false)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("is not a variable name"), "{e}");
+        let e = vars
+            .read_env([("AUTHCONFORM_VAR_A-B".to_owned(), "v".to_owned())])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("AUTHCONFORM_VAR_A-B"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("v.json");
+        std::fs::write(&file, r#"{"a": 1}"#).unwrap();
+        let e = vars
+            .read_file(file.to_str().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("/a: expected a string"), "{e}");
+        std::fs::write(&file, "[").unwrap();
+        let e = vars
+            .read_file(file.to_str().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(":1:1: not valid JSON"), "{e}");
+        let e = vars
+            .read_file("/nonexistent/v.json")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cannot read the file"), "{e}");
+    }
+
+    #[test]
+    fn run_ids_are_names_safe_for_urls() {
+        let id = run_id();
+        assert!(id.chars().all(|c| c.is_ascii_hexdigit()), "{id}");
+    }
+}

@@ -1,0 +1,149 @@
+use std::path::Path;
+
+use crate::util::*;
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+const GOOD: &str = r#"{"title": "t", "documents": {"status": 405, "error": "method_not_allowed"},
+  "request": {"method": "GET", "path": "/oauth/token"}}"#;
+
+#[test]
+fn lint_accepts_the_builtin_catalogue() {
+    let out = output(authconform().arg("lint"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.starts_with("lint: "), "{}", out.stdout);
+}
+
+#[test]
+fn a_misspelt_key_is_refused_with_the_file_and_pointer() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "token/typo.json",
+        &GOOD.replace("\"request\"", "\"expect\": {\"statsu\": 405}, \"request\""),
+    );
+    for command in ["lint", "run"] {
+        let out = output(authconform().args([command, "--cases"]).arg(dir.path()));
+        assert_eq!(out.code, 2, "{command}: {}{}", out.stdout, out.stderr);
+        let file = dir.path().join("token/typo.json").display().to_string();
+        assert!(
+            out.stderr.contains(&format!(
+                "{file}: /expect/statsu: unknown key `statsu`; did you mean `status`?"
+            )),
+            "{command}: {}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains("1 problem found; nothing was sent"),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn every_problem_of_a_broken_folder_is_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a/good.json", GOOD);
+    write(dir.path(), "a/not-json.json", "{\n \"title\": }");
+    write(
+        dir.path(),
+        "b/wrong-type.json",
+        &GOOD.replace("405,", "\"405\","),
+    );
+    write(
+        dir.path(),
+        "b/two-bodies.json",
+        &GOOD.replace(
+            "\"path\": \"/oauth/token\"",
+            "\"path\": \"/t\", \"form\": {}, \"body\": \"x\"",
+        ),
+    );
+    write(
+        dir.path(),
+        "c/bad-var.json",
+        &GOOD.replace("/oauth/token", "/{{Nope}}"),
+    );
+    write(
+        dir.path(),
+        "c/no-schema.json",
+        &GOOD.replace(
+            "\"request\"",
+            "\"expect\": {\"schema\": \"gone.json\"}, \"request\"",
+        ),
+    );
+    let out = output(authconform().args(["lint", "--cases"]).arg(dir.path()));
+    assert_eq!(out.code, 2);
+    let d = dir.path().display().to_string();
+    for expected in [
+        format!("{d}/a/not-json.json:2:11: not valid JSON"),
+        format!("{d}/b/wrong-type.json: /documents/status: \"405\" is not of type \"integer\""),
+        format!("{d}/b/two-bodies.json: /request: a request has at most one body"),
+        format!("{d}/c/bad-var.json: /request/path: `{{{{Nope}}}}` is not a variable"),
+        format!(
+            "{d}/c/no-schema.json: /expect/schema: schema gone.json is not in the built-in schemas"
+        ),
+        "5 problems found; nothing was sent".to_owned(),
+    ] {
+        assert!(
+            out.stderr.contains(&expected),
+            "missing {expected:?} in\n{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn an_empty_or_missing_cases_folder_exits_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = output(authconform().args(["run", "--cases"]).arg(dir.path()));
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("no case files (*.json) found"),
+        "{}",
+        out.stderr
+    );
+    let out = output(authconform().args(["lint", "--cases", "/nonexistent/cases"]));
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("/nonexistent/cases: cannot read the folder"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_broken_schema_folder_exits_two() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "oauth-error.schema.json",
+        r#"{"type": "strin"}"#,
+    );
+    let out = output(authconform().args(["lint", "--schemas"]).arg(dir.path()));
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("oauth-error.schema.json: /type: not a valid JSON Schema"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn other_cases_run_with_the_builtin_schemas() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "mine/get-token.json", GOOD);
+    let server = server(None);
+    let out = output(run_against(&server.url).arg("--cases").arg(dir.path()));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(
+        verdicts(&out.stdout),
+        [("mine/get-token".to_owned(), "ok".to_owned())]
+    );
+}

@@ -1,0 +1,277 @@
+use authconform::reference::Deviation;
+
+use crate::util::*;
+
+#[test]
+fn without_a_target_every_case_passes_against_the_builtin_server() {
+    let out = output(authconform().args(["run", "--color", "never"]));
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.starts_with("authconform: no --target given: testing the built-in reference server at http://127.0.0.1:"), "{}", out.stderr);
+    let verdicts = verdicts(&out.stdout);
+    assert_eq!(verdicts.len(), builtin_ids().len());
+    assert!(verdicts.len() >= 7);
+    for (id, outcome) in &verdicts {
+        assert_eq!(outcome, "ok", "{id}");
+    }
+    assert!(out.stdout.contains("authconform: ok. "), "{}", out.stdout);
+}
+
+#[test]
+fn against_a_conforming_target_every_case_passes() {
+    let server = server(None);
+    let out = output(&mut run_against(&server.url));
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        verdicts(&out.stdout).iter().all(|(_, o)| o == "ok"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stderr.contains("built-in reference server"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Each deviation breaks one documented behaviour; exactly the cases aimed at it fail, each
+/// naming the check that caught it, and every other case still passes.
+#[test]
+fn each_deviation_fails_exactly_the_cases_aimed_at_it() {
+    let all = builtin_ids();
+    let invalid_client = [
+        "revoke/wrong-client-secret",
+        "token/unknown-client",
+        "token/wrong-client-secret",
+        "token/wrong-client-secret-basic",
+    ];
+    let invalid_request = ["revoke/missing-token", "token/missing-grant-type"];
+    let every: Vec<&str> = all.iter().map(String::as_str).collect();
+    let table: &[(Deviation, &[&str], &str)] = &[
+        (
+            Deviation::InvalidClientAs400,
+            &invalid_client,
+            "✗ status: expected 401, got 400",
+        ),
+        (
+            Deviation::InvalidRequestWrongCode,
+            &invalid_request,
+            "✗ body /error: expected \"invalid_request\", got \"bad_request\"",
+        ),
+        (
+            Deviation::MethodNotAllowedHtml,
+            &["token/get-method"],
+            "✗ media type: expected application/json, got text/html",
+        ),
+        (
+            Deviation::NoErrorDescription,
+            &every,
+            "✗ body /error_description: expected a value matching {\"type\":\"string\"}, got nothing",
+        ),
+        (
+            Deviation::ErrorsAsTextPlain,
+            &every,
+            "✗ media type: expected application/json, got text/plain",
+        ),
+    ];
+    assert_eq!(
+        table.len(),
+        Deviation::ALL.len(),
+        "every deviation is in the table"
+    );
+    for (deviation, aimed, check) in table {
+        let server = server(Some(*deviation));
+        let out = output(&mut run_against(&server.url));
+        assert_eq!(out.code, 1, "{deviation}: {}", out.stdout);
+        for (id, outcome) in verdicts(&out.stdout) {
+            if aimed.contains(&id.as_str()) {
+                assert_eq!(outcome, "FAILED", "{deviation}: {id} should fail");
+                let detail = failure_of(&out.stdout, &id);
+                assert!(
+                    detail.contains(check),
+                    "{deviation}: {id} should name {check:?}:\n{detail}"
+                );
+            } else {
+                assert_eq!(outcome, "ok", "{deviation}: {id} should pass");
+            }
+        }
+    }
+}
+
+#[test]
+fn failure_detail_shows_expected_actual_response_and_a_redacted_curl_line() {
+    let server = server(Some(Deviation::InvalidClientAs400));
+    let out = output(run_against(&server.url).args(["--exact", "token/wrong-client-secret-basic"]));
+    assert_eq!(out.code, 1);
+    let detail = failure_of(&out.stdout, "token/wrong-client-secret-basic");
+    assert!(
+        detail.contains(
+            "documents: 401 invalid_client   case file: cases/token/wrong-client-secret-basic.json"
+        ),
+        "{detail}"
+    );
+    assert!(detail.contains("response: 400, "), "{detail}");
+    assert!(
+        detail.contains("  content-type: application/json"),
+        "{detail}"
+    );
+    assert!(
+        detail.contains(
+            r#"  | {"error":"invalid_client","error_description":"Client authentication failed."}"#
+        ),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("reproduce:\n  curl -i -X POST http://127.0.0.1:"),
+        "{detail}"
+    );
+    assert!(detail.contains("-u authconform-m2m:wrong-"), "{detail}");
+    assert!(
+        out.stdout.contains("1 filtered out") || out.stdout.contains("filtered out"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn secrets_never_appear_in_any_output() {
+    let server = server(Some(Deviation::ErrorsAsTextPlain));
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("junit.xml");
+    // The secret is sent in a form body (URL-encoded) by several cases; every case fails, so
+    // every curl line is printed.
+    let out = output(run_against(&server.url).arg("--junit").arg(&junit));
+    assert_eq!(out.code, 1);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let secret = authconform::reference::CLIENT_SECRET;
+    for (name, text) in [
+        ("stdout", &out.stdout),
+        ("stderr", &out.stderr),
+        ("junit", &xml),
+    ] {
+        assert!(!text.contains(secret), "{name} leaks the secret");
+    }
+    assert!(out.stdout.contains("client_secret=***"), "{}", out.stdout);
+}
+
+#[test]
+fn a_closed_port_makes_every_case_an_error_naming_the_connection_failure() {
+    let url = closed_port_url();
+    let out = output(&mut run_against(&url));
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let ids = builtin_ids();
+    for id in &ids {
+        let detail = failure_of(&out.stdout, id);
+        assert!(
+            detail.contains("error: could not be judged: could not connect to 127.0.0.1:"),
+            "{id}: {detail}"
+        );
+        assert!(detail.contains("Connection refused"), "{id}: {detail}");
+    }
+    assert!(
+        out.stdout
+            .contains(&format!("0 passed; 0 failed; {} errors", ids.len())),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("panicked") && !out.stderr.contains("panicked"));
+}
+
+#[test]
+fn missing_variables_skip_cases_with_the_reason_and_exit_zero() {
+    let server = server(None);
+    let out = output(authconform().args([
+        "run",
+        "--color",
+        "never",
+        "--target",
+        &server.url,
+        "--var",
+        "client_id=x",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let verdicts = verdicts(&out.stdout);
+    let (_, get) = verdicts
+        .iter()
+        .find(|(id, _)| id == "token/get-method")
+        .unwrap();
+    // token/get-method needs only client_id, which is given: it is sent, and passes.
+    assert_eq!(get, "ok");
+    let (_, revoke) = verdicts
+        .iter()
+        .find(|(id, _)| id == "revoke/missing-token")
+        .unwrap();
+    assert!(revoke.starts_with("ignored (the target does not provide `client_secret`; set variables with --var NAME=VALUE"), "{revoke}");
+}
+
+#[test]
+fn list_sends_nothing_and_filters_select_cases() {
+    let out = output(authconform().args(["run", "--list", "--target", &closed_port_url()]));
+    assert_eq!(out.code, 0);
+    assert!(
+        out.stdout.contains("token/get-method: test"),
+        "{}",
+        out.stdout
+    );
+    let server = server(None);
+    let out = output(run_against(&server.url).args(["token/wrong", "--skip", "basic"]));
+    assert_eq!(out.code, 0);
+    let ids: Vec<String> = verdicts(&out.stdout)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(ids, ["token/wrong-client-secret"]);
+}
+
+#[test]
+fn terse_and_json_formats() {
+    let server = server(None);
+    let out = output(run_against(&server.url).args(["--format", "terse"]));
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.contains("......."), "{}", out.stdout);
+    let out = output(run_against(&server.url).args(["--format", "json"]));
+    assert_eq!(out.code, 0);
+    for line in out.stdout.lines().filter(|l| !l.trim().is_empty()) {
+        serde_json::from_str::<serde_json::Value>(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    }
+    assert!(out.stderr.contains("authconform: ok."), "{}", out.stderr);
+}
+
+#[test]
+fn bad_flags_exit_two() {
+    for args in [
+        vec!["run", "--nope"],
+        vec!["run", "--var", "novalue"],
+        vec!["run", "--var", "Bad=x"],
+        vec!["run", "--target", "ftp://x"],
+        vec!["run", "--jobs", "0"],
+        vec!["run", "--timeout", "-1"],
+        vec!["run", "--vars", "/nonexistent/vars.json"],
+        vec!["run", "--junit", "/nonexistent/dir/junit.xml"],
+        vec!["serve", "--deviate", "nope"],
+        vec!["frobnicate"],
+    ] {
+        let out = output(authconform().args(&args));
+        assert_eq!(out.code, 2, "{args:?}: {}{}", out.stdout, out.stderr);
+        assert!(!out.stderr.is_empty(), "{args:?} says nothing");
+        assert!(!out.stderr.contains("panicked"), "{args:?}: {}", out.stderr);
+    }
+    let out = output(authconform().arg("--help"));
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.contains("run"));
+}
+
+#[test]
+fn the_secret_flag_value_is_not_echoed_when_malformed() {
+    let out = output(authconform().args(["run", "--secret", "hunter2"]));
+    assert_eq!(out.code, 2);
+    assert!(!out.stderr.contains("hunter2"), "{}", out.stderr);
+}
+
+#[test]
+fn serve_lists_its_deviations() {
+    let out = output(authconform().args(["serve", "--list-deviations"]));
+    assert_eq!(out.code, 0);
+    for d in Deviation::ALL {
+        assert!(out.stdout.contains(d.name()), "{}", out.stdout);
+    }
+}

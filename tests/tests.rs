@@ -1,0 +1,13 @@
+//! Integration tests: the real binary against reference servers on 127.0.0.1 (port 0), closed
+//! ports and broken case folders. Nothing here reaches beyond loopback.
+
+mod util;
+
+/// Case and schema folders that must be refused with exit code 2.
+mod input;
+/// The JUnit report, parsed back.
+mod junit;
+/// The reference server itself.
+mod reference;
+/// Whole runs: verdicts, exit codes, failure detail.
+mod run;

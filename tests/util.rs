@@ -1,0 +1,141 @@
+//! Helpers shared by the integration tests: reference servers on 127.0.0.1:0 (with or without a
+//! deviation), a closed port, and the binary with a clean environment.
+
+use std::net::TcpListener;
+
+use assert_cmd::Command;
+use authconform::reference::{self, Config, Deviation, Running};
+
+/// A reference server running on its own runtime for as long as this value lives.
+pub struct Server {
+    pub url: String,
+    // Dropped in this order: the server first, then the runtime it runs on.
+    running: Option<Running>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        drop(self.running.take());
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+pub fn server(deviation: Option<Deviation>) -> Server {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let running = runtime
+        .block_on(reference::spawn(Config { deviation }))
+        .unwrap();
+    Server {
+        url: running.url(),
+        running: Some(running),
+        runtime: Some(runtime),
+    }
+}
+
+/// A loopback port with nothing listening.
+pub fn closed_port_url() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+/// `--var`/`--secret` flags for the reference server's variables.
+pub fn var_flags() -> Vec<String> {
+    let mut flags = Vec::new();
+    for (name, value, secret) in reference::variables() {
+        flags.push(if secret {
+            "--secret".into()
+        } else {
+            "--var".into()
+        });
+        flags.push(format!("{name}={value}"));
+    }
+    flags
+}
+
+/// The binary, with no AUTHCONFORM_* or colour settings inherited from the caller.
+pub fn authconform() -> Command {
+    let mut cmd = Command::cargo_bin("authconform").unwrap();
+    for (key, _) in std::env::vars() {
+        if key.starts_with("AUTHCONFORM_") || key == "NO_COLOR" || key.starts_with("CLICOLOR") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy");
+    cmd
+}
+
+/// `run --target URL` with the reference variables and no colour.
+pub fn run_against(url: &str) -> Command {
+    let mut cmd = authconform();
+    cmd.args(["run", "--color", "never", "--target", url])
+        .args(var_flags());
+    cmd
+}
+
+/// Output as text.
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn output(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap();
+    Output {
+        code: out.status.code().expect("exited, not killed"),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+/// The verdict lines libtest-mimic prints: (case id, "ok" | "FAILED" | "ignored …").
+pub fn verdicts(stdout: &str) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("test "))
+        .filter_map(|l| l.split_once(" ... "))
+        .map(|(name, outcome)| (name.trim().to_owned(), outcome.trim().to_owned()))
+        .collect();
+    found.sort();
+    found
+}
+
+/// The ids of the built-in cases.
+pub fn builtin_ids() -> Vec<String> {
+    let out = output(authconform().args(["run", "--list", "--color", "never"]));
+    let mut ids: Vec<String> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_suffix(": test"))
+        .map(str::to_owned)
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// The failure section of one case in libtest-mimic's output.
+pub fn failure_of<'a>(stdout: &'a str, id: &str) -> &'a str {
+    let marker = format!("---- {id} ----\n");
+    let start = stdout
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no failure detail for {id} in\n{stdout}"))
+        + marker.len();
+    let rest = &stdout[start..];
+    let end = rest
+        .find("\n---- ")
+        .or_else(|| rest.find("\nfailures:"))
+        .unwrap_or(rest.len());
+    &rest[..end]
+}
