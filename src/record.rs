@@ -13,7 +13,6 @@ pub const BODY_PREVIEW: usize = 2048;
 /// Headers always shown in failure detail, besides those a check looked at.
 const SHOWN_HEADERS: &[&str] = &[
     "content-type",
-    "content-length",
     "cache-control",
     "pragma",
     "www-authenticate",

@@ -275,3 +275,38 @@ fn serve_lists_its_deviations() {
         assert!(out.stdout.contains(d.name()), "{}", out.stdout);
     }
 }
+
+#[test]
+fn repeat_sends_until_the_expected_status_and_reports_the_attempts() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = |status: u16| {
+        format!(
+            r#"{{"title": "t", "documents": {{"status": {status}, "error": "method_not_allowed"}},
+                 "request": {{"method": "GET", "path": "/oauth/token"}}, "repeat": {{"max": 3}}}}"#
+        )
+    };
+    std::fs::create_dir(dir.path().join("r")).unwrap();
+    // The first answer is already the expected one: one request.
+    std::fs::write(dir.path().join("r/found.json"), case(405)).unwrap();
+    // Never the expected status: all three requests, then the last answer is judged.
+    std::fs::write(dir.path().join("r/never.json"), case(429)).unwrap();
+    let server = server(None);
+    let out = output(run_against(&server.url).arg("--cases").arg(dir.path()));
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert_eq!(
+        verdicts(&out.stdout),
+        [
+            ("r/found".to_owned(), "ok".to_owned()),
+            ("r/never".to_owned(), "FAILED".to_owned())
+        ]
+    );
+    let detail = failure_of(&out.stdout, "r/never");
+    assert!(
+        detail.contains("✗ status: expected 429, got 405"),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("response: 405, ") && detail.contains(", after 3 requests"),
+        "{detail}"
+    );
+}
