@@ -1,5 +1,5 @@
-//! Embeds the built-in catalogue (`cases/`) and schemas (`schemas/`) into the binary, so that an
-//! installed `authconform` works anywhere without the source tree.
+//! Embeds the built-in catalogue (`cases/`), schemas (`schemas/`) and seed table (`seed/`) into
+//! the binary, so that an installed `authconform` works anywhere without the source tree.
 //!
 //! `include_str!` makes rustc track each file's contents; the `rerun-if-changed` lines on the two
 //! folders make cargo regenerate the list when a file is added or removed.
@@ -9,7 +9,7 @@ use std::{env, fs, io, path::Path};
 fn main() -> io::Result<()> {
     let root = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let mut out = String::new();
-    for (name, dir) in [("CASES", "cases"), ("SCHEMAS", "schemas")] {
+    for (name, dir) in [("CASES", "cases"), ("SCHEMAS", "schemas"), ("SEED", "seed")] {
         println!("cargo:rerun-if-changed={dir}");
         let base = Path::new(&root).join(dir);
         let mut files = Vec::new();

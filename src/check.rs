@@ -113,30 +113,14 @@ impl Check {
             _ => None,
         }
     }
-
-    fn needs_json(&self) -> bool {
-        matches!(self, Check::Schema { .. } | Check::Body { .. })
-    }
 }
 
 /// Runs every check against `response` and returns the violations, in check order.
 pub fn evaluate(checks: &[Check], response: &Response) -> Vec<Violation> {
     let mut violations = Vec::new();
-    let json = if checks.iter().any(Check::needs_json) {
-        match parse_json(response) {
-            Ok(v) => Some(v),
-            Err(message) => {
-                violations.push(Violation {
-                    check: "body".into(),
-                    at: None,
-                    message,
-                });
-                None
-            }
-        }
-    } else {
-        None
-    };
+    // Parsed once, where the first check that needs it stands; if the body is not JSON that is
+    // one violation there, and the checks that needed it are not evaluated.
+    let mut json: Option<Option<Value>> = None;
     for check in checks {
         let name = || check.name();
         match check {
@@ -172,7 +156,9 @@ pub fn evaluate(checks: &[Check], response: &Response) -> Vec<Violation> {
                 }
             }
             Check::Schema { validator, .. } => {
-                let Some(body) = &json else { continue };
+                let Some(body) = parsed(&mut json, response, &mut violations) else {
+                    continue;
+                };
                 for e in validator.iter_errors(body) {
                     let (at, keyword, message) = crate::schema::describe(&e);
                     violations.push(Violation {
@@ -183,7 +169,9 @@ pub fn evaluate(checks: &[Check], response: &Response) -> Vec<Violation> {
                 }
             }
             Check::Body { pointer, matcher } => {
-                let Some(body) = &json else { continue };
+                let Some(body) = parsed(&mut json, response, &mut violations) else {
+                    continue;
+                };
                 let actual = body.pointer(pointer);
                 if let Some(message) = match_body(matcher, actual) {
                     violations.push(Violation {
@@ -208,6 +196,25 @@ pub fn evaluate(checks: &[Check], response: &Response) -> Vec<Violation> {
         }
     }
     violations
+}
+
+fn parsed<'a>(
+    json: &'a mut Option<Option<Value>>,
+    response: &Response,
+    violations: &mut Vec<Violation>,
+) -> Option<&'a Value> {
+    json.get_or_insert_with(|| match parse_json(response) {
+        Ok(v) => Some(v),
+        Err(message) => {
+            violations.push(Violation {
+                check: "body".into(),
+                at: None,
+                message,
+            });
+            None
+        }
+    })
+    .as_ref()
 }
 
 fn match_body(matcher: &Matcher, actual: Option<&Value>) -> Option<String> {

@@ -8,9 +8,10 @@ use libtest_mimic::{ColorSetting, FormatSetting};
 
 use crate::{
     case::Catalogue,
-    error::{EXIT_OK, Error},
+    error::{EXIT_FAILED, EXIT_OK, Error},
     reference::{self, Deviation},
     run::{self, RunOptions},
+    seed::{self, Coverage},
     source::{BuiltIn, Source},
 };
 
@@ -32,6 +33,8 @@ pub enum Command {
     Run(RunArgs),
     /// Load and validate every case file and schema; send nothing.
     Lint(Folders),
+    /// Show which cases provoke each row of the seed table; exit 1 when a row has none.
+    Coverage(Folders),
     /// Run the reference server on 127.0.0.1 until interrupted.
     Serve(ServeArgs),
 }
@@ -194,14 +197,36 @@ pub fn exec(cli: Cli) -> Result<u8, Error> {
             );
             Ok(EXIT_OK)
         }
+        Command::Coverage(f) => {
+            let (cases, schemas) = folders(&f);
+            let catalogue = Catalogue::load(&cases, &schemas)?;
+            let table = seed::table();
+            let coverage = Coverage::of(&table, &catalogue.cases);
+            print!("{}", coverage.render(&table));
+            Ok(if coverage.uncovered() == 0 {
+                EXIT_OK
+            } else {
+                EXIT_FAILED
+            })
+        }
         Command::Serve(args) => serve(args),
     }
 }
 
 fn serve(args: ServeArgs) -> Result<u8, Error> {
     if args.list_deviations {
+        let width = Deviation::ALL
+            .iter()
+            .map(|d| d.name().len())
+            .max()
+            .unwrap_or(0);
         for d in Deviation::ALL {
-            println!("{:<28} {}", d.name(), d.description());
+            println!(
+                "{:<width$}  {} (caught by: {})",
+                d.name(),
+                d.description(),
+                d.caught_by()
+            );
         }
         return Ok(EXIT_OK);
     }

@@ -18,6 +18,7 @@ pub mod reference;
 pub mod report;
 pub mod run;
 pub mod schema;
+pub mod seed;
 pub mod send;
 pub mod source;
 pub mod template;

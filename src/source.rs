@@ -21,6 +21,8 @@ pub enum Source {
 pub enum BuiltIn {
     Cases,
     Schemas,
+    /// The seed table as data (`seed/`).
+    Seed,
 }
 
 /// One JSON file of a [`Source`].
@@ -39,6 +41,7 @@ impl Source {
         match self {
             Source::BuiltIn(BuiltIn::Cases) => "the built-in cases".into(),
             Source::BuiltIn(BuiltIn::Schemas) => "the built-in schemas".into(),
+            Source::BuiltIn(BuiltIn::Seed) => "the built-in seed table".into(),
             Source::Dir(dir) => dir.display().to_string(),
         }
     }
@@ -51,6 +54,7 @@ impl Source {
                 let (prefix, files) = match which {
                     BuiltIn::Cases => ("cases", embedded::CASES),
                     BuiltIn::Schemas => ("schemas", embedded::SCHEMAS),
+                    BuiltIn::Seed => ("seed", embedded::SEED),
                 };
                 files
                     .iter()

@@ -147,3 +147,69 @@ fn other_cases_run_with_the_builtin_schemas() {
         [("mine/get-token".to_owned(), "ok".to_owned())]
     );
 }
+
+#[test]
+fn coverage_lists_every_seed_row_and_fails_when_one_has_no_case() {
+    let out = output(authconform().arg("coverage"));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("coverage: 13 of 13 rows provoked by"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("500 (no body documented)"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("MISSING"), "{}", out.stdout);
+
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "mine/get-token.json", GOOD);
+    write(
+        dir.path(),
+        "mine/other.json",
+        &GOOD.replace(
+            "\"status\": 405, \"error\": \"method_not_allowed\"",
+            "\"status\": 403, \"error\": \"invalid_grant\"",
+        ),
+    );
+    let out = output(authconform().args(["coverage", "--cases"]).arg(dir.path()));
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stdout.contains("405 method_not_allowed") && out.stdout.contains("mine/get-token"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        out.stdout
+            .matches("MISSING: no case provokes this row")
+            .count(),
+        12,
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("  mine/other: 403 invalid_grant"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("coverage: 1 of 13 rows provoked by 1 cases"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn the_readme_lists_every_case_of_the_catalogue() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for id in builtin_ids() {
+        assert!(
+            readme.contains(&format!("| `{id}` |")),
+            "README.md's catalogue does not list {id}"
+        );
+    }
+}

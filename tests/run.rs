@@ -1,4 +1,11 @@
-use authconform::reference::Deviation;
+use std::collections::BTreeSet;
+
+use authconform::{
+    case::Catalogue,
+    reference::{Aim, Deviation},
+    seed,
+    source::{BuiltIn, Source},
+};
 
 use crate::util::*;
 
@@ -33,68 +40,63 @@ fn against_a_conforming_target_every_case_passes() {
     );
 }
 
-/// Each deviation breaks one documented behaviour; exactly the cases aimed at it fail, each
-/// naming the check that caught it, and every other case still passes.
+/// Each deviation breaks one documented behaviour. Against each, exactly the cases aimed at it
+/// fail, each naming the check that caught it, and every other case still passes. Every case is
+/// caught by some deviation, and every deviation is noticed by some case.
 #[test]
 fn each_deviation_fails_exactly_the_cases_aimed_at_it() {
-    let all = builtin_ids();
-    let invalid_client = [
-        "revoke/wrong-client-secret",
-        "token/unknown-client",
-        "token/wrong-client-secret",
-        "token/wrong-client-secret-basic",
-    ];
-    let invalid_request = ["revoke/missing-token", "token/missing-grant-type"];
-    let every: Vec<&str> = all.iter().map(String::as_str).collect();
-    let table: &[(Deviation, &[&str], &str)] = &[
-        (
-            Deviation::InvalidClientAs400,
-            &invalid_client,
-            "✗ status: expected 401, got 400",
-        ),
-        (
-            Deviation::InvalidRequestWrongCode,
-            &invalid_request,
-            "✗ body /error: expected \"invalid_request\", got \"bad_request\"",
-        ),
-        (
-            Deviation::MethodNotAllowedHtml,
-            &["token/get-method"],
-            "✗ media type: expected application/json, got text/html",
-        ),
-        (
-            Deviation::NoErrorDescription,
-            &every,
-            "✗ body /error_description: expected a value matching {\"type\":\"string\"}, got nothing",
-        ),
-        (
-            Deviation::ErrorsAsTextPlain,
-            &every,
-            "✗ media type: expected application/json, got text/plain",
-        ),
-    ];
-    assert_eq!(
-        table.len(),
-        Deviation::ALL.len(),
-        "every deviation is in the table"
-    );
-    for (deviation, aimed, check) in table {
+    let catalogue = Catalogue::load(
+        &Source::BuiltIn(BuiltIn::Cases),
+        &Source::BuiltIn(BuiltIn::Schemas),
+    )
+    .unwrap();
+    let table = seed::table();
+    let mut caught: BTreeSet<String> = BTreeSet::new();
+    for deviation in Deviation::ALL {
+        let aimed: BTreeSet<String> = catalogue
+            .cases
+            .iter()
+            .filter(|case| match deviation.aim() {
+                Aim::Row(row) => table.rows[row.index()].matches(&case.documents),
+                Aim::EveryBody => case.documents.error.is_some(),
+            })
+            .map(|case| case.id.clone())
+            .collect();
+        assert!(!aimed.is_empty(), "{deviation}: no case is aimed at it");
         let server = server(Some(*deviation));
         let out = output(&mut run_against(&server.url));
         assert_eq!(out.code, 1, "{deviation}: {}", out.stdout);
-        for (id, outcome) in verdicts(&out.stdout) {
-            if aimed.contains(&id.as_str()) {
+        let verdicts = verdicts(&out.stdout);
+        assert_eq!(verdicts.len(), catalogue.cases.len());
+        let check = format!("✗ {}", deviation.caught_by());
+        for (id, outcome) in verdicts {
+            if aimed.contains(&id) {
                 assert_eq!(outcome, "FAILED", "{deviation}: {id} should fail");
                 let detail = failure_of(&out.stdout, &id);
                 assert!(
-                    detail.contains(check),
+                    detail.contains(&check),
                     "{deviation}: {id} should name {check:?}:\n{detail}"
                 );
+                caught.insert(id);
             } else {
-                assert_eq!(outcome, "ok", "{deviation}: {id} should pass");
+                assert_eq!(
+                    outcome, "ok",
+                    "{deviation}: {id} should pass:\n{}",
+                    out.stdout
+                );
             }
         }
     }
+    let never: Vec<&String> = catalogue
+        .cases
+        .iter()
+        .map(|c| &c.id)
+        .filter(|id| !caught.contains(*id))
+        .collect();
+    assert!(
+        never.is_empty(),
+        "no deviation makes these cases fail: {never:?}"
+    );
 }
 
 #[test]

@@ -1,55 +1,187 @@
-//! Deviations: ways the reference server can be told to break the documented behaviour, each
-//! aimed at what some case checks.
+//! Deviations: ways the reference server can be told to break the documented behaviour. Each
+//! names the seed-table rows it breaks and the check that must notice, so that the tests can
+//! prove every case fails when the server breaks what that case checks.
 
 use std::{fmt, str::FromStr};
+
+use super::endpoints::Row;
 
 /// One documented behaviour broken on purpose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Deviation {
-    /// 401 invalid_client is sent with status 400.
-    InvalidClientAs400,
-    /// 400 invalid_request is sent with the code `bad_request`.
     InvalidRequestWrongCode,
-    /// 405 method_not_allowed is sent as an HTML page.
+    InvalidScopeWrongCode,
+    ScopeTypeWrongDescription,
+    InvalidClientAs400,
+    UnauthorizedClientAs401,
+    AccessDeniedNoDescription,
+    RefreshTokenInvalidGrant,
+    EndpointDisabledHtml,
     MethodNotAllowedHtml,
-    /// Error bodies leave out `error_description`.
+    NoRateLimit,
+    RateLimitHeadersMissing,
+    ServerErrorAs400,
+    UnsupportedResponseTypeRedirect,
+    UnavailableAsText,
     NoErrorDescription,
-    /// JSON error bodies are labelled `text/plain`.
     ErrorsAsTextPlain,
+}
+
+/// Which rows a deviation breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aim {
+    /// One row of the seed table.
+    Row(Row),
+    /// Every row that documents a JSON body.
+    EveryBody,
 }
 
 impl Deviation {
     pub const ALL: &'static [Deviation] = &[
-        Deviation::InvalidClientAs400,
         Deviation::InvalidRequestWrongCode,
+        Deviation::InvalidScopeWrongCode,
+        Deviation::ScopeTypeWrongDescription,
+        Deviation::InvalidClientAs400,
+        Deviation::UnauthorizedClientAs401,
+        Deviation::AccessDeniedNoDescription,
+        Deviation::RefreshTokenInvalidGrant,
+        Deviation::EndpointDisabledHtml,
         Deviation::MethodNotAllowedHtml,
+        Deviation::NoRateLimit,
+        Deviation::RateLimitHeadersMissing,
+        Deviation::ServerErrorAs400,
+        Deviation::UnsupportedResponseTypeRedirect,
+        Deviation::UnavailableAsText,
         Deviation::NoErrorDescription,
         Deviation::ErrorsAsTextPlain,
     ];
 
-    pub fn name(self) -> &'static str {
+    /// (name, what it does, which rows, the check that must notice).
+    fn facts(self) -> (&'static str, &'static str, Aim, &'static str) {
+        use Deviation::*;
         match self {
-            Deviation::InvalidClientAs400 => "invalid-client-as-400",
-            Deviation::InvalidRequestWrongCode => "invalid-request-wrong-code",
-            Deviation::MethodNotAllowedHtml => "method-not-allowed-html",
-            Deviation::NoErrorDescription => "no-error-description",
-            Deviation::ErrorsAsTextPlain => "errors-as-text-plain",
+            InvalidRequestWrongCode => (
+                "invalid-request-wrong-code",
+                "400 invalid_request is sent with the code `bad_request`",
+                Aim::Row(Row::InvalidRequest),
+                "body /error",
+            ),
+            InvalidScopeWrongCode => (
+                "invalid-scope-wrong-code",
+                "400 invalid_scope is sent as invalid_request",
+                Aim::Row(Row::InvalidScope),
+                "body /error",
+            ),
+            ScopeTypeWrongDescription => (
+                "scope-type-wrong-description",
+                "the scope-type error says \"scope must be a string\" instead of the documented text",
+                Aim::Row(Row::ScopeType),
+                "body /error_description",
+            ),
+            InvalidClientAs400 => (
+                "invalid-client-as-400",
+                "401 invalid_client is sent with status 400",
+                Aim::Row(Row::InvalidClient),
+                "status",
+            ),
+            UnauthorizedClientAs401 => (
+                "unauthorized-client-as-401",
+                "403 unauthorized_client is sent with status 401",
+                Aim::Row(Row::UnauthorizedClient),
+                "status",
+            ),
+            AccessDeniedNoDescription => (
+                "access-denied-no-description",
+                "403 access_denied is sent without error_description",
+                Aim::Row(Row::AccessDenied),
+                "body /error_description",
+            ),
+            RefreshTokenInvalidGrant => (
+                "refresh-token-invalid-grant",
+                "an unknown refresh token gets invalid_grant (as real tenants send) instead of the documented access_denied",
+                Aim::Row(Row::RefreshToken),
+                "body /error",
+            ),
+            EndpointDisabledHtml => (
+                "endpoint-disabled-html",
+                "404 endpoint_disabled is sent as an HTML page",
+                Aim::Row(Row::EndpointDisabled),
+                "media type",
+            ),
+            MethodNotAllowedHtml => (
+                "method-not-allowed-html",
+                "405 method_not_allowed is sent as an HTML page",
+                Aim::Row(Row::MethodNotAllowed),
+                "media type",
+            ),
+            NoRateLimit => (
+                "no-rate-limit",
+                "the rate limit on /dbconnections/change_password never trips",
+                Aim::Row(Row::TooManyRequests),
+                "status",
+            ),
+            RateLimitHeadersMissing => (
+                "rate-limit-headers-missing",
+                "rate-limited responses leave out the X-RateLimit-* headers",
+                Aim::Row(Row::TooManyRequests),
+                "header x-ratelimit-limit",
+            ),
+            ServerErrorAs400 => (
+                "server-error-as-400",
+                "the 500 row is sent with status 400",
+                Aim::Row(Row::ServerError),
+                "status",
+            ),
+            UnsupportedResponseTypeRedirect => (
+                "unsupported-response-type-redirect",
+                "501 unsupported_response_type is sent as a 302 redirect to the client",
+                Aim::Row(Row::UnsupportedResponseType),
+                "status",
+            ),
+            UnavailableAsText => (
+                "unavailable-as-text",
+                "503 temporarily_unavailable is sent as the text \"Service Unavailable\"",
+                Aim::Row(Row::TemporarilyUnavailable),
+                "media type",
+            ),
+            NoErrorDescription => (
+                "no-error-description",
+                "every error body leaves out error_description",
+                Aim::EveryBody,
+                "body /error_description",
+            ),
+            ErrorsAsTextPlain => (
+                "errors-as-text-plain",
+                "every JSON error body is labelled Content-Type: text/plain",
+                Aim::EveryBody,
+                "media type",
+            ),
         }
     }
 
+    pub fn name(self) -> &'static str {
+        self.facts().0
+    }
+
     pub fn description(self) -> &'static str {
-        match self {
-            Deviation::InvalidClientAs400 => "401 invalid_client is sent with status 400",
-            Deviation::InvalidRequestWrongCode => {
-                "400 invalid_request is sent with the error code `bad_request`"
-            }
-            Deviation::MethodNotAllowedHtml => {
-                "405 method_not_allowed is sent as an HTML page (text/html)"
-            }
-            Deviation::NoErrorDescription => "error bodies leave out error_description",
-            Deviation::ErrorsAsTextPlain => {
-                "JSON error bodies are labelled Content-Type: text/plain"
-            }
+        self.facts().1
+    }
+
+    /// The rows whose cases must fail under this deviation.
+    pub fn aim(self) -> Aim {
+        self.facts().2
+    }
+
+    /// The name of the check that must report the deviation.
+    pub fn caught_by(self) -> &'static str {
+        self.facts().3
+    }
+
+    /// Whether the deviation bends the reply the server is about to send for `row`.
+    pub(super) fn hits(self, row: Row) -> bool {
+        match self.aim() {
+            Aim::Row(r) => r == row,
+            Aim::EveryBody => row != Row::ServerError,
         }
     }
 }
@@ -88,6 +220,7 @@ mod tests {
             assert_eq!(d.name().parse::<Deviation>().unwrap(), *d);
         }
         let mut names: Vec<&str> = Deviation::ALL.iter().map(|d| d.name()).collect();
+        names.sort();
         names.dedup();
         assert_eq!(names.len(), Deviation::ALL.len());
         assert!(
@@ -96,5 +229,15 @@ mod tests {
                 .unwrap_err()
                 .contains("invalid-client-as-400")
         );
+    }
+
+    #[test]
+    fn every_row_has_a_deviation() {
+        for row in Row::ALL {
+            assert!(
+                Deviation::ALL.iter().any(|d| d.aim() == Aim::Row(*row)),
+                "{row:?} has no deviation of its own"
+            );
+        }
     }
 }

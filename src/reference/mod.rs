@@ -14,7 +14,8 @@ use std::{
 
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
-pub use deviation::Deviation;
+pub use deviation::{Aim, Deviation};
+pub use endpoints::Row;
 
 /// The confidential machine-to-machine client.
 pub const CLIENT_ID: &str = "authconform-m2m";
@@ -24,6 +25,19 @@ pub const CLIENT_SECRET: &str = "authconform-m2m-secret-6c1e0d2b";
 pub const PUBLIC_CLIENT_ID: &str = "authconform-spa";
 /// The API that the M2M client has a grant for.
 pub const AUDIENCE: &str = "https://api.authconform.test/";
+/// An API the M2M client has no grant for.
+pub const UNGRANTED_AUDIENCE: &str = "https://ungranted.authconform.test/";
+/// The public client's allowed callback.
+pub const REDIRECT_URI: &str = "https://app.authconform.test/callback";
+/// The database connection enabled for the public client.
+pub const DB_CONNECTION: &str = "Username-Password-Authentication";
+/// A legacy endpoint this server has disabled.
+pub const DISABLED_ENDPOINT: &str = "/tokeninfo";
+/// APIs whose (simulated) credentials-exchange Action denies with invalid_scope, with
+/// server_error, and for which the service is unavailable.
+pub const INVALID_SCOPE_AUDIENCE: &str = "https://invalid-scope.authconform.test/";
+pub const SERVER_ERROR_AUDIENCE: &str = "https://server-error.authconform.test/";
+pub const UNAVAILABLE_AUDIENCE: &str = "https://unavailable.authconform.test/";
 
 /// How the server behaves.
 #[derive(Debug, Clone, Default)]
