@@ -370,6 +370,36 @@ mod tests {
     }
 
     #[test]
+    fn every_builtin_schema_has_a_description_and_valid_examples() {
+        let mut problems = Vec::new();
+        let source = Source::BuiltIn(BuiltIn::Schemas);
+        let schemas = Schemas::load(&source, &mut problems);
+        for file in source.files(&mut problems) {
+            let doc: Value = serde_json::from_str(&file.text).unwrap();
+            assert!(
+                doc["description"].is_string(),
+                "{} has no description",
+                file.rel
+            );
+            let examples = doc["examples"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{} has no examples", file.rel));
+            let validator = schemas.get(&file.rel).unwrap();
+            for example in examples {
+                let errors: Vec<String> = validator
+                    .iter_errors(example)
+                    .map(|e| e.to_string())
+                    .collect();
+                assert!(
+                    errors.is_empty(),
+                    "{}: an example is invalid: {errors:?}",
+                    file.rel
+                );
+            }
+        }
+    }
+
+    #[test]
     fn inline_matchers_can_ref_schema_files() {
         let mut problems = Vec::new();
         let schemas = Schemas::load(&Source::BuiltIn(BuiltIn::Schemas), &mut problems);
