@@ -13,24 +13,41 @@ pub struct Target {
 }
 
 impl Target {
-    /// Accepts an `http` or `https` URL, optionally with a path prefix.
+    /// Accepts an `http` or `https` URL, optionally with a path prefix. Credentials in the URL
+    /// are refused (and never echoed): they belong in secrets, which are masked.
     pub fn parse(text: &str) -> Result<Target, Error> {
-        let base = Url::parse(text)
-            .map_err(|e| Error::Usage(format!("--target {text:?}: not a URL: {e}")))?;
+        let usage = |shown: &str, what: &str| Error::Usage(format!("--target {shown}: {what}"));
+        let base = Url::parse(text).map_err(|e| {
+            let shown = if text.contains('@') {
+                "(not shown)".to_owned()
+            } else {
+                format!("{text:?}")
+            };
+            usage(&shown, &format!("not a URL: {e}"))
+        })?;
+        if !base.username().is_empty() || base.password().is_some() {
+            let mut shown = base.clone();
+            let _ = shown.set_username("***");
+            let _ = shown.set_password(None);
+            return Err(usage(
+                shown.as_str(),
+                "the URL carries credentials; give them as variables (--secret) so that they are masked",
+            ));
+        }
         if !matches!(base.scheme(), "http" | "https") {
-            return Err(Error::Usage(format!(
-                "--target {text:?}: the scheme must be http or https"
-            )));
+            return Err(usage(
+                &format!("{text:?}"),
+                "the scheme must be http or https",
+            ));
         }
         if base.query().is_some() || base.fragment().is_some() {
-            return Err(Error::Usage(format!(
-                "--target {text:?}: give the base URL without a query or fragment"
-            )));
+            return Err(usage(
+                &format!("{text:?}"),
+                "give the base URL without a query or fragment",
+            ));
         }
         if base.host_str().is_none() {
-            return Err(Error::Usage(format!(
-                "--target {text:?}: the URL has no host"
-            )));
+            return Err(usage(&format!("{text:?}"), "the URL has no host"));
         }
         Ok(Target { base })
     }
@@ -341,5 +358,12 @@ mod tests {
         assert!(Target::parse("not a url").is_err());
         assert!(Target::parse("http://x/?q=1").is_err());
         assert!(Target::parse("https://tenant.example.com").is_ok());
+        let e = Target::parse("https://user:hunter2@h/")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            !e.contains("hunter2") && !e.contains("user") && e.contains("carries credentials"),
+            "{e}"
+        );
     }
 }

@@ -23,11 +23,13 @@ impl Redactor {
         redactor
     }
 
-    /// Adds a secret with its derived forms: URL-encoded (form and path styles) and JSON-escaped.
+    /// Adds a secret with its derived forms: URL-encoded (form and path styles), JSON-escaped
+    /// and base64 (as a server may echo a credential it decoded or encoded).
     pub fn add(&mut self, secret: &str) {
         if secret.is_empty() {
             return;
         }
+        self.push(base64::engine::general_purpose::STANDARD.encode(secret));
         let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
         let path = form.replace('+', "%20");
         let quoted = serde_json::to_string(secret).unwrap_or_default();

@@ -3,6 +3,8 @@
 
 mod util;
 
+/// Servers that misbehave.
+mod hostile;
 /// Case and schema folders that must be refused with exit code 2.
 mod input;
 /// The JUnit report, parsed back.

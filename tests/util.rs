@@ -139,3 +139,110 @@ pub fn failure_of<'a>(stdout: &'a str, id: &str) -> &'a str {
         .unwrap_or(rest.len());
     &rest[..end]
 }
+
+/// One request as a raw server read it.
+#[derive(Debug, Clone, Default)]
+pub struct RawRequest {
+    pub method: String,
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A loopback server that hands every request to `respond`, which writes whatever bytes it
+/// likes (or stalls, or resets). Connections are served on their own threads; `hits` counts
+/// requests.
+pub struct RawServer {
+    pub url: String,
+    pub hits: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+pub fn raw_server(
+    respond: impl Fn(&RawRequest, &mut std::net::TcpStream) + Send + Sync + 'static,
+) -> RawServer {
+    use std::sync::{Arc, atomic::AtomicUsize, atomic::Ordering};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let hits = Arc::new(AtomicUsize::new(0));
+    let respond = Arc::new(respond);
+    let counter = hits.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let (respond, counter) = (respond.clone(), counter.clone());
+            std::thread::spawn(move || {
+                while let Some(request) = read_request(&mut stream) {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    respond(&request, &mut stream);
+                    let keep_alive = request
+                        .header("connection")
+                        .is_none_or(|c| !c.eq_ignore_ascii_case("close"));
+                    if !keep_alive {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    RawServer { url, hits }
+}
+
+fn read_request(stream: &mut std::net::TcpStream) -> Option<RawRequest> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        if stream.read(&mut byte).ok()? == 0 {
+            return None;
+        }
+        buf.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&buf).into_owned();
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next()?.split(' ');
+    let (method, target) = (first.next()?.to_owned(), first.next()?.to_owned());
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).ok()?;
+    Some(RawRequest {
+        method,
+        target,
+        headers,
+        body,
+    })
+}
+
+/// Writes a complete HTTP/1.1 response.
+pub fn write_response(
+    stream: &mut std::net::TcpStream,
+    status: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) {
+    use std::io::Write;
+    let mut head = format!("HTTP/1.1 {status}\r\ncontent-length: {}\r\n", body.len());
+    for (n, v) in headers {
+        head.push_str(&format!("{n}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(body);
+    let _ = stream.flush();
+}
