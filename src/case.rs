@@ -2,10 +2,7 @@
 //! whole cases folder, and the compiled [`Case`] with its checks, built from `documents` (the
 //! default oracle), `expect` and `advise`.
 
-use std::{
-    collections::{BTreeMap, BTreeSet},
-    sync::Arc,
-};
+use std::{collections::BTreeMap, sync::Arc};
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -119,7 +116,14 @@ pub struct Case {
     pub advice: Vec<Check>,
     pub repeat: Option<u32>,
     /// Every variable the request refers to.
-    pub variables: BTreeSet<String>,
+    pub variables: BTreeMap<String, Site>,
+}
+
+/// Where a variable is first used in a case file, for messages about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Site {
+    pub pointer: String,
+    pub position: Option<(usize, usize)>,
 }
 
 /// Every case and schema, loaded and checked before anything is sent.
@@ -149,15 +153,22 @@ impl Catalogue {
                 .strip_suffix(".json")
                 .unwrap_or(&file.rel)
                 .to_owned();
-            if let Some(case) = load_case(
-                &id,
-                &file.display,
-                &file.text,
-                &case_schema,
-                &schemas,
-                &mut problems,
-            ) {
-                loaded.push(case);
+            match load_case(&id, &file.display, &file.text, &case_schema, &schemas) {
+                Ok(case) => loaded.push(case),
+                Err(found) => problems.extend(found),
+            }
+        }
+        let mut seen: BTreeMap<String, &Case> = BTreeMap::new();
+        for case in &loaded {
+            if let Some(first) = seen.insert(case.id.to_lowercase(), case) {
+                problems.push(Problem::new(
+                    &case.file,
+                    "",
+                    format!(
+                        "case id `{}` differs from `{}` ({}) only in letter case; JUnit readers and case-insensitive file systems would merge them",
+                        case.id, first.id, first.file
+                    ),
+                ));
             }
         }
         if !problems.is_empty() {
@@ -171,7 +182,34 @@ impl Catalogue {
     }
 }
 
-fn load_case(
+/// Loads one case file's text into a [`Case`], or every problem found in it, each with its line
+/// and column where the text allows.
+pub fn load_case(
+    id: &str,
+    file: &str,
+    text: &str,
+    case_schema: &CaseSchema,
+    schemas: &Schemas,
+) -> Result<Case, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let case = parse_case(id, file, text, case_schema, schemas, &mut problems);
+    for problem in &mut problems {
+        if problem.position.is_none() {
+            problem.position = crate::locate::locate(text, &problem.pointer);
+        }
+    }
+    match case {
+        Some(mut case) if problems.is_empty() => {
+            for site in case.variables.values_mut() {
+                site.position = crate::locate::locate(text, &site.pointer);
+            }
+            Ok(case)
+        }
+        _ => Err(problems),
+    }
+}
+
+fn parse_case(
     id: &str,
     file: &str,
     text: &str,
@@ -258,7 +296,7 @@ fn request_variables(
     file: &str,
     request: &RequestSpec,
     problems: &mut Vec<Problem>,
-) -> BTreeSet<String> {
+) -> BTreeMap<String, Site> {
     let mut strings: Vec<(String, &str)> = vec![
         ("/request/method".into(), &request.method),
         ("/request/path".into(), &request.path),
@@ -300,10 +338,17 @@ fn request_variables(
     }
     strings.extend(json_strings.iter().map(|(p, s)| (p.clone(), *s)));
 
-    let mut variables = BTreeSet::new();
+    let mut variables = BTreeMap::new();
     for (pointer, text) in strings {
         match template::variables(text) {
-            Ok(names) => variables.extend(names.into_iter().map(str::to_owned)),
+            Ok(names) => {
+                for name in names {
+                    variables.entry(name.to_owned()).or_insert_with(|| Site {
+                        pointer: pointer.clone(),
+                        position: None,
+                    });
+                }
+            }
             Err(message) => problems.push(Problem::new(file, pointer, message)),
         }
     }
@@ -559,9 +604,17 @@ mod tests {
             ]
         );
         assert_eq!(
-            case.variables,
-            BTreeSet::from(["client_id".to_owned(), "run_id".to_owned()])
+            case.variables
+                .keys()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+            ["client_id", "run_id"]
         );
+        assert_eq!(
+            case.variables["client_id"].pointer,
+            "/request/form/client_id"
+        );
+        assert_eq!(case.variables["client_id"].position, Some((2, 72)));
         assert!(case.advice.is_empty());
     }
 
@@ -624,14 +677,14 @@ mod tests {
         let p = load_one(text).err().expect("load fails");
         let all = p.join("\n");
         for expected in [
-            "D/grp/c.json: /request/path: `{{Bad}}` is not a variable",
-            "D/grp/c.json: /request/headers/x-a: `{{` without a closing `}}`",
-            "D/grp/c.json: /request/json/a/0: `{{}}` is not a variable",
-            "D/grp/c.json: /expect/schema: schema nope.json is not in the built-in schemas",
-            "D/grp/c.json: /expect/body/~1a~02: \"/a~2\" is not a JSON pointer",
-            "D/grp/c.json: /expect/body/~1b: not a valid JSON Schema",
-            "D/grp/c.json: /expect/headers/x-a: header `x-a` is already matched as `X-A`",
-            "D/grp/c.json: /expect/headers/x-b: not a valid JSON Schema",
+            "D/grp/c.json:2:43: /request/path: `{{Bad}}` is not a variable",
+            "D/grp/c.json:2:75: /request/headers/x-a: `{{` without a closing `}}`",
+            "D/grp/c.json:2:108: /request/json/a/0: `{{}}` is not a variable",
+            "D/grp/c.json:3:24: /expect/schema: schema nope.json is not in the built-in schemas",
+            "D/grp/c.json:3:56: /expect/body/~1a~02: \"/a~2\" is not a JSON pointer",
+            "D/grp/c.json:3:67: /expect/body/~1b: not a valid JSON Schema",
+            "D/grp/c.json:4:48: /expect/headers/x-a: header `x-a` is already matched as `X-A`",
+            "D/grp/c.json:4:60: /expect/headers/x-b: not a valid JSON Schema",
         ] {
             assert!(all.contains(expected), "missing {expected:?} in\n{all}");
         }

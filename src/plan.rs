@@ -110,7 +110,7 @@ pub enum NotSent {
 pub fn prepare(case: &Case, vars: &Vars, target: &Target) -> Result<Prepared, NotSent> {
     let missing: Vec<&str> = case
         .variables
-        .iter()
+        .keys()
         .map(String::as_str)
         .filter(|n| vars.get(n).is_none())
         .collect();

@@ -15,7 +15,7 @@ use libtest_mimic::{Arguments, ColorSetting, Completion, Failed, FormatSetting, 
 use crate::{
     case::{Case, Catalogue},
     check,
-    error::{EXIT_FAILED, EXIT_OK, Error},
+    error::{EXIT_FAILED, EXIT_OK, Error, Problem},
     plan::{self, NotSent, Prepared, Target},
     record::{Record, RequestSummary, ResponseSummary, Verdict},
     redact::Redactor,
@@ -162,6 +162,9 @@ pub fn run(opts: RunOptions) -> Result<u8, Error> {
         _ => None,
     };
 
+    if !opts.list {
+        undefined_variables(&catalogue.cases, &vars)?;
+    }
     let planned: Vec<Planned> = catalogue
         .cases
         .into_iter()
@@ -398,5 +401,42 @@ fn is_loopback(target: &Target) -> bool {
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         None => false,
+    }
+}
+
+/// A variable that the run does not set is a skip when it is one of the catalogue's documented
+/// variables (the target may not offer that feature), but a mistake when it is not: a typo
+/// would otherwise skip its case forever, silently.
+fn undefined_variables(cases: &[Case], vars: &Vars) -> Result<(), Error> {
+    let documented: Vec<&str> = reference::variables()
+        .into_iter()
+        .map(|(name, _, _)| name)
+        .chain(["run_id"])
+        .collect();
+    let mut problems = Vec::new();
+    for case in cases {
+        for (name, site) in case
+            .variables
+            .iter()
+            .filter(|(n, _)| vars.get(n).is_none() && !documented.contains(&n.as_str()))
+        {
+            let hint = match crate::schema::closest(name, &documented) {
+                Some(close) => format!(" (did you mean `{close}`?)"),
+                None => String::new(),
+            };
+            problems.push(Problem {
+                file: case.file.clone(),
+                position: site.position,
+                pointer: site.pointer.clone(),
+                message: format!(
+                    "undefined variable `{name}`{hint}: it is not one of the catalogue's variables and this run does not set it (--var {name}=VALUE)"
+                ),
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Load(problems))
     }
 }

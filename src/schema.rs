@@ -298,7 +298,7 @@ pub fn escape_pointer(segment: &str) -> String {
 }
 
 /// The allowed key closest to a misspelt one, if it is close enough to be a likely typo.
-fn closest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn closest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
     known
         .iter()
         .map(|k| (edit_distance(key, k), *k))

@@ -88,9 +88,11 @@ fn walk(
     problems: &mut Vec<Problem>,
 ) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
+        let entry = entry?;
+        let path = entry.path();
         let display = path.display().to_string();
-        if path.is_dir() {
+        // Not followed: a link to a folder could lead back up and never end.
+        if entry.file_type()?.is_dir() {
             if let Err(e) = walk(base, &path, found, problems) {
                 problems.push(Problem::new(
                     &display,
@@ -110,24 +112,35 @@ fn walk(
             .map(|p| p.to_string_lossy())
             .collect::<Vec<_>>()
             .join("/");
-        match std::fs::read(&path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => found.push(SourceFile { rel, display, text }),
-                Err(e) => problems.push(Problem::new(
-                    &display,
-                    "",
-                    format!(
-                        "not UTF-8 text (invalid byte at offset {})",
-                        e.utf8_error().valid_up_to()
-                    ),
-                )),
-            },
-            Err(e) => problems.push(Problem::new(
-                &display,
-                "",
-                format!("cannot read the file: {e}"),
-            )),
+        match read_text(&path) {
+            Ok(text) => found.push(SourceFile { rel, display, text }),
+            Err(message) => problems.push(Problem::new(&display, "", message)),
         }
     }
     Ok(())
+}
+
+/// The most a case or schema file may hold; anything larger is not a hand-written file.
+pub const MAX_FILE: u64 = 1024 * 1024;
+
+/// Reads a regular file of at most [`MAX_FILE`] bytes of UTF-8. A FIFO or device is refused
+/// before it is opened, since reading one could block forever.
+fn read_text(path: &Path) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    if meta.len() > MAX_FILE {
+        return Err(format!(
+            "{} bytes is too large for a case or schema file (at most {MAX_FILE})",
+            meta.len()
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
 }

@@ -32,7 +32,7 @@ fn a_misspelt_key_is_refused_with_the_file_and_pointer() {
         let file = dir.path().join("token/typo.json").display().to_string();
         assert!(
             out.stderr.contains(&format!(
-                "{file}: /expect/statsu: unknown key `statsu`; did you mean `status`?"
+                "{file}:2:14: /expect/statsu: unknown key `statsu`; did you mean `status`?"
             )),
             "{command}: {}",
             out.stderr
@@ -81,11 +81,13 @@ fn every_problem_of_a_broken_folder_is_listed() {
     let d = dir.path().display().to_string();
     for expected in [
         format!("{d}/a/not-json.json:2:11: not valid JSON"),
-        format!("{d}/b/wrong-type.json: /documents/status: \"405\" is not of type \"integer\""),
-        format!("{d}/b/two-bodies.json: /request: a request has at most one body"),
-        format!("{d}/c/bad-var.json: /request/path: `{{{{Nope}}}}` is not a variable"),
         format!(
-            "{d}/c/no-schema.json: /expect/schema: schema gone.json is not in the built-in schemas"
+            "{d}/b/wrong-type.json:1:30: /documents/status: \"405\" is not of type \"integer\""
+        ),
+        format!("{d}/b/two-bodies.json:2:3: /request: a request has at most one body"),
+        format!("{d}/c/bad-var.json:2:32: /request/path: `{{{{Nope}}}}` is not a variable"),
+        format!(
+            "{d}/c/no-schema.json:2:14: /expect/schema: schema gone.json is not in the built-in schemas"
         ),
         "5 problems found; nothing was sent".to_owned(),
     ] {
@@ -212,4 +214,85 @@ fn the_readme_lists_every_case_of_the_catalogue() {
             "README.md's catalogue does not list {id}"
         );
     }
+}
+
+#[test]
+fn odd_files_are_refused_by_name_without_hanging() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a/good.json", GOOD);
+    write(dir.path(), "a/Good.json", GOOD);
+    write(dir.path(), "a/huge.json", &" ".repeat(2 * 1024 * 1024));
+    std::os::unix::fs::symlink(
+        dir.path().join("nowhere.json"),
+        dir.path().join("a/dangling.json"),
+    )
+    .unwrap();
+    // A link back up: followed, it would never end.
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("a/loop")).unwrap();
+    let fifo = dir.path().join("a/fifo.json");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut cmd = authconform();
+    cmd.args(["lint", "--cases"])
+        .arg(dir.path())
+        .timeout(std::time::Duration::from_secs(30));
+    let out = output(&mut cmd);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let d = dir.path().display().to_string();
+    for expected in [
+        format!("{d}/a/fifo.json: not a regular file"),
+        format!("{d}/a/dangling.json: cannot read the file: No such file or directory"),
+        format!("{d}/a/huge.json: 2097152 bytes is too large for a case or schema file"),
+        format!("{d}/a/good.json: case id `a/good` differs from `a/Good`"),
+    ] {
+        assert!(
+            out.stderr.contains(&expected),
+            "missing {expected:?} in\n{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn an_undefined_variable_is_a_mistake_not_a_skip() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "t/typo.json",
+        &GOOD.replace("/oauth/token", "/oauth/token?c={{clent_id}}"),
+    );
+    let out = output(
+        authconform()
+            .args(["run", "--target", "http://127.0.0.1:9", "--cases"])
+            .arg(dir.path()),
+    );
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("t/typo.json:2:32: /request/path: undefined variable `clent_id` (did you mean `client_id`?): it is not one"),
+        "{}",
+        out.stderr
+    );
+    // A documented variable that the target does not provide is a skip instead.
+    write(
+        dir.path(),
+        "t/typo.json",
+        &GOOD.replace("/oauth/token", "/oauth/token?c={{client_id}}"),
+    );
+    let out = output(
+        authconform()
+            .args(["run", "--target", "http://127.0.0.1:9", "--cases"])
+            .arg(dir.path()),
+    );
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("ignored (the target does not provide `client_id`"),
+        "{}",
+        out.stdout
+    );
 }

@@ -3,6 +3,8 @@
 
 mod util;
 
+/// Property tests of the case loader.
+mod fuzz;
 /// Servers that misbehave.
 mod hostile;
 /// Case and schema folders that must be refused with exit code 2.
