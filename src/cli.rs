@@ -12,6 +12,7 @@ use crate::{
     reference::{self, Deviation},
     run::{self, RunOptions},
     seed::{self, Coverage},
+    send::Tls,
     source::{BuiltIn, Source},
 };
 
@@ -72,6 +73,12 @@ pub struct RunArgs {
     /// How many cases run at once.
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub jobs: u16,
+    /// Also trust the CA certificates in FILE (PEM) for HTTPS targets.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+    /// Do not verify TLS certificates or host names (the report says so).
+    #[arg(long)]
+    pub insecure: bool,
     /// Give up on a request after SECS seconds (connecting, sending and reading the answer).
     #[arg(long, default_value = "10", value_name = "SECS", value_parser = parse_timeout)]
     pub timeout: Duration,
@@ -163,6 +170,16 @@ pub fn exec(cli: Cli) -> Result<u8, Error> {
                 Color::Never => anstream::ColorChoice::Never.write_global(),
                 Color::Auto => {}
             }
+            let cacert = match &args.cacert {
+                Some(path) => {
+                    let shown = path.display().to_string();
+                    let pem = std::fs::read(path).map_err(|e| {
+                        Error::Usage(format!("--cacert {shown}: cannot read the file: {e}"))
+                    })?;
+                    Some((shown, pem))
+                }
+                None => None,
+            };
             run::run(RunOptions {
                 target: args.target,
                 cases,
@@ -173,6 +190,10 @@ pub fn exec(cli: Cli) -> Result<u8, Error> {
                 junit: args.junit,
                 jobs: usize::from(args.jobs),
                 timeout: args.timeout,
+                tls: Tls {
+                    cacert,
+                    insecure: args.insecure,
+                },
                 filter: args.filter,
                 exact: args.exact,
                 skip: args.skip,

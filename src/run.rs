@@ -24,7 +24,7 @@ use crate::{
         junit,
         terminal::{self, Styles, Tally},
     },
-    send::Sender,
+    send::{Sender, Tls},
     source::Source,
     vars::{self, Vars},
 };
@@ -40,6 +40,8 @@ pub struct RunOptions {
     pub junit: Option<PathBuf>,
     pub jobs: usize,
     pub timeout: Duration,
+    /// How HTTPS targets are verified.
+    pub tls: Tls,
     pub filter: Option<String>,
     pub exact: bool,
     pub skip: Vec<String>,
@@ -190,8 +192,16 @@ pub fn run(opts: RunOptions) -> Result<u8, Error> {
         }
     }
     let redactor = Arc::new(redactor);
-    let sender = Sender::new(opts.timeout, is_loopback(&target))
-        .map_err(|e| Error::Usage(format!("cannot build the HTTP client: {e}")))?;
+    let sender =
+        Sender::new(opts.timeout, is_loopback(&target), &opts.tls).map_err(Error::Usage)?;
+    let target_label = if opts.tls.insecure {
+        eprintln!(
+            "authconform: warning: TLS certificates and host names are not verified (--insecure)"
+        );
+        format!("{target_label} (TLS not verified: --insecure)")
+    } else {
+        target_label
+    };
 
     let styles = if opts.color == ColorSetting::Never {
         Styles::plain()

@@ -33,6 +33,15 @@ impl Response {
     }
 }
 
+/// How HTTPS targets are verified.
+#[derive(Debug, Clone, Default)]
+pub struct Tls {
+    /// Extra trusted roots: the file's name and its PEM contents.
+    pub cacert: Option<(String, Vec<u8>)>,
+    /// Accept any certificate and host name.
+    pub insecure: bool,
+}
+
 /// The shared client.
 #[derive(Clone)]
 pub struct Sender {
@@ -43,7 +52,7 @@ pub struct Sender {
 impl Sender {
     /// `no_proxy` bypasses proxy environment variables, which must never capture traffic meant
     /// for a server on this machine.
-    pub fn new(timeout: Duration, no_proxy: bool) -> Result<Sender, reqwest::Error> {
+    pub fn new(timeout: Duration, no_proxy: bool, tls: &Tls) -> Result<Sender, String> {
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
@@ -52,10 +61,24 @@ impl Sender {
         if no_proxy {
             builder = builder.no_proxy();
         }
-        Ok(Sender {
-            client: builder.build()?,
-            timeout,
-        })
+        if let Some((path, pem)) = &tls.cacert {
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| format!("--cacert {path}: not PEM certificates: {e}"))?;
+            if certs.is_empty() {
+                return Err(format!("--cacert {path}: no PEM certificate in the file"));
+            }
+            builder = builder.tls_certs_merge(certs);
+        }
+        if tls.insecure {
+            builder = builder
+                .tls_danger_accept_invalid_certs(true)
+                .tls_danger_accept_invalid_hostnames(true);
+        }
+        let builder = builder;
+        let client = builder
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Sender { client, timeout })
     }
 
     /// Sends `request` and reads at most [`MAX_BODY`] bytes of the answer. The error says what
@@ -148,10 +171,22 @@ impl Sender {
         } else if e.is_connect() {
             // The innermost cause says it best ("Connection refused (os error 111)", a TLS
             // certificate problem); the layers above it only repeat "connect error".
-            format!(
-                "could not connect to {place}: {}",
-                causes.last().map_or("unknown cause", String::as_str)
-            )
+            let cause = causes.last().map_or("unknown cause", String::as_str);
+            let tls = [
+                "certificate",
+                "tls",
+                "TLS",
+                "handshake",
+                "InvalidContentType",
+                "alert",
+            ]
+            .iter()
+            .any(|w| cause.contains(w));
+            if tls {
+                format!("could not connect to {place}: TLS handshake failed: {cause}")
+            } else {
+                format!("could not connect to {place}: {cause}")
+            }
         } else if detail.is_empty() {
             format!("failed while {during} ({place}): {e}")
         } else {

@@ -15,3 +15,5 @@ mod junit;
 mod reference;
 /// Whole runs: verdicts, exit codes, failure detail.
 mod run;
+/// HTTPS targets.
+mod tls;
