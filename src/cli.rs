@@ -28,7 +28,10 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-#[expect(clippy::large_enum_variant, reason = "parsed once per process; boxing buys nothing")]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "parsed once per process; boxing buys nothing"
+)]
 pub enum Command {
     /// Send every case to a server and report pass/fail (the built-in reference server when no
     /// --target is given).

@@ -12,6 +12,19 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 /// Bad usage, a bad case file or schema, bad configuration: nothing was sent.
 pub const EXIT_USAGE: u8 = 2;
+/// The run was interrupted (Ctrl-C): 128 + SIGINT, as shells report it.
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// Whether a panic's payload is a failed write to a closed pipe (`authconform run | head`).
+/// libtest-mimic's printer and `println!` panic on that; it is not a bug, and not worth a
+/// message.
+pub fn is_broken_pipe(payload: &(dyn std::any::Any + Send)) -> bool {
+    let text = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied());
+    text.is_some_and(|t| t.contains("Broken pipe") || t.contains("BrokenPipe"))
+}
 
 /// One problem in an input file, located by a JSON pointer (and a line and column where known).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,15 +1,22 @@
 //! The `authconform` binary: parse the command line, run the command, map the outcome or the
 //! error to the documented exit code. Nothing else happens here.
 
-use std::process::ExitCode;
+use std::{panic, process::ExitCode};
 
 use authconform::{
     cli::{Cli, exec},
-    error::{EXIT_OK, EXIT_USAGE},
+    error::{EXIT_OK, EXIT_USAGE, is_broken_pipe},
 };
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // A reader that went away (`authconform run | head -1`) is a clean end, not a crash.
+    let default_hook = panic::take_hook();
+    panic::set_hook(Box::new(move |info| {
+        if !is_broken_pipe(info.payload()) {
+            default_hook(info);
+        }
+    }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -18,11 +25,13 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_OK });
         }
     };
-    match exec(cli) {
-        Ok(code) => ExitCode::from(code),
-        Err(e) => {
+    match panic::catch_unwind(|| exec(cli)) {
+        Ok(Ok(code)) => ExitCode::from(code),
+        Ok(Err(e)) => {
             anstream::eprintln!("authconform: error: {e}");
             ExitCode::from(e.exit_code())
         }
+        Err(payload) if is_broken_pipe(payload.as_ref()) => ExitCode::from(EXIT_OK),
+        Err(payload) => panic::resume_unwind(payload),
     }
 }

@@ -11,11 +11,12 @@ use std::{
 };
 
 use libtest_mimic::{Arguments, ColorSetting, Completion, Failed, FormatSetting, Trial};
+use tokio::sync::watch;
 
 use crate::{
     case::{Case, Catalogue},
     check,
-    error::{EXIT_FAILED, EXIT_OK, Error, Problem},
+    error::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Error, Problem, is_broken_pipe},
     plan::{self, NotSent, Prepared, Target},
     record::{Record, RequestSummary, ResponseSummary, Verdict},
     redact::Redactor,
@@ -86,9 +87,9 @@ impl Gate {
 }
 
 /// Counts a non-repeat case as finished even if its trial panics.
-struct FinishGuard(Arc<Gate>);
+struct FinishGuard<'a>(&'a Gate);
 
-impl Drop for FinishGuard {
+impl Drop for FinishGuard<'_> {
     fn drop(&mut self) {
         self.0.finish_other();
     }
@@ -191,7 +192,6 @@ pub fn run(opts: RunOptions) -> Result<u8, Error> {
             }
         }
     }
-    let redactor = Arc::new(redactor);
     let sender =
         Sender::new(opts.timeout, is_loopback(&target), &opts.tls).map_err(Error::Usage)?;
     let target_label = if opts.tls.insecure {
@@ -208,8 +208,27 @@ pub fn run(opts: RunOptions) -> Result<u8, Error> {
     } else {
         Styles::colored()
     };
-    let records: Arc<Mutex<Vec<Record>>> = Arc::default();
-    let gate = Arc::new(Gate::default());
+    let (stop, interrupted) = watch::channel(false);
+    runtime.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = stop.send(true);
+            eprintln!(
+                "\nauthconform: interrupted: finishing the report (Ctrl-C again quits at once)"
+            );
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(i32::from(EXIT_INTERRUPTED));
+            }
+        }
+    });
+    let shared = Arc::new(Shared {
+        runtime: runtime.clone(),
+        sender,
+        redactor,
+        records: Mutex::default(),
+        gate: Gate::default(),
+        styles,
+        interrupted,
+    });
     let args = Arguments {
         filter: opts.filter.clone(),
         exact: opts.exact,
@@ -227,31 +246,48 @@ pub fn run(opts: RunOptions) -> Result<u8, Error> {
         planned.into_iter().partition(|p| p.case.repeat.is_none());
     let repeat_ids: HashSet<String> = repeats.iter().map(|p| p.case.id.clone()).collect();
     ordered.extend(repeats);
-    let trials: Vec<Trial> = ordered
-        .into_iter()
-        .map(|p| trial(p, &runtime, &sender, &redactor, &records, &gate, styles))
-        .collect();
-    *gate.others_left.lock().unwrap_or_else(|e| e.into_inner()) = trials
+    let trials: Vec<Trial> = ordered.into_iter().map(|p| trial(p, &shared)).collect();
+    *shared
+        .gate
+        .others_left
+        .lock()
+        .unwrap_or_else(|e| e.into_inner()) = trials
         .iter()
         .filter(|t| !args.is_filtered_out(t) && !repeat_ids.contains(t.name()))
         .count();
-    let conclusion = libtest_mimic::run(&args, trials);
+    // libtest-mimic's printer panics when standard output is a closed pipe; the cases still run
+    // to the end (its workers finish), and the reports below are still written.
+    let libtest_failed = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        libtest_mimic::run(&args, trials)
+    })) {
+        Ok(conclusion) => conclusion.has_failed(),
+        Err(payload) if is_broken_pipe(payload.as_ref()) => false,
+        Err(payload) => std::panic::resume_unwind(payload),
+    };
+    let interrupted = *shared.interrupted.borrow();
 
     if opts.list {
         return Ok(EXIT_OK);
     }
-    let mut records = std::mem::take(&mut *records.lock().unwrap_or_else(|e| e.into_inner()));
+    let mut records =
+        std::mem::take(&mut *shared.records.lock().unwrap_or_else(|e| e.into_inner()));
     records.sort_by(|a, b| a.id.cmp(&b.id));
     let tally = Tally::of(&records);
 
     let to_stdout = opts.format != FormatSetting::Json;
-    let warnings = terminal::warnings(&records, &styles);
-    let summary = terminal::summary(&tally, &styles);
+    let warnings = terminal::warnings(&records, &shared.styles);
+    let summary = terminal::summary(&tally, &shared.styles);
     let mut lines = String::new();
     if !warnings.is_empty() {
         lines.push_str(&format!("\n{warnings}"));
     }
     lines.push_str(&format!("{summary}; target {target_label}\n"));
+    if interrupted {
+        lines.push_str(&format!(
+            "authconform: interrupted: {} cases finished; the rest were not run\n",
+            records.len()
+        ));
+    }
     if let Some((path, mut file)) = junit_file {
         let xml = junit::render(
             &records,
@@ -272,55 +308,72 @@ pub fn run(opts: RunOptions) -> Result<u8, Error> {
             path.display()
         ));
     }
-    let lines = redactor.redact(&lines);
+    let lines = shared.redactor.redact(&lines);
     if to_stdout {
         let _ = write!(anstream::stdout(), "{lines}");
     } else {
         let _ = write!(anstream::stderr(), "{lines}");
     }
     // A trial that panicked left no record; libtest's own count still says it failed.
-    Ok(if tally.ok() && !conclusion.has_failed() {
+    Ok(if interrupted {
+        EXIT_INTERRUPTED
+    } else if tally.ok() && !libtest_failed {
         EXIT_OK
     } else {
         EXIT_FAILED
     })
 }
 
-/// The libtest-mimic trial of one case: it records its result and tells libtest the outcome.
-fn trial(
-    p: Planned,
-    runtime: &Arc<tokio::runtime::Runtime>,
-    sender: &Sender,
-    redactor: &Arc<Redactor>,
-    records: &Arc<Mutex<Vec<Record>>>,
-    gate: &Arc<Gate>,
+/// What every trial shares.
+struct Shared {
+    runtime: Arc<tokio::runtime::Runtime>,
+    sender: Sender,
+    redactor: Redactor,
+    records: Mutex<Vec<Record>>,
+    gate: Gate,
     styles: Styles,
-) -> Trial {
-    let (runtime, sender, redactor, records, gate) = (
-        runtime.clone(),
-        sender.clone(),
-        redactor.clone(),
-        records.clone(),
-        gate.clone(),
-    );
+    /// Turns true on Ctrl-C.
+    interrupted: watch::Receiver<bool>,
+}
+
+/// The libtest-mimic trial of one case: it records its result and tells libtest the outcome.
+fn trial(p: Planned, shared: &Arc<Shared>) -> Trial {
+    let shared = shared.clone();
     Trial::ignorable_test(p.case.id.clone(), move || {
         let is_repeat = p.case.repeat.is_some();
-        let _finished = (!is_repeat).then(|| FinishGuard(gate.clone()));
+        let _finished = (!is_repeat).then(|| FinishGuard(&shared.gate));
         let _serial = is_repeat.then(|| {
-            gate.wait_for_others();
-            gate.one_at_a_time.lock().unwrap_or_else(|e| e.into_inner())
+            shared.gate.wait_for_others();
+            shared
+                .gate
+                .one_at_a_time
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
         });
-        let record = runtime
-            .block_on(judge(&p.case, &p.plan, &sender))
-            .redact(&redactor);
+        let mut stop = shared.interrupted.clone();
+        let judged = shared.runtime.block_on(async {
+            if *stop.borrow() {
+                return None;
+            }
+            tokio::select! {
+                record = judge(&p.case, &p.plan, &shared.sender) => Some(record),
+                _ = stop.wait_for(|interrupted| *interrupted) => None,
+            }
+        });
+        // An interrupted case did not finish: it has no verdict and no record.
+        let Some(record) = judged else {
+            return Ok(Completion::ignored_with("not run: interrupted"));
+        };
+        let record = record.redact(&shared.redactor);
         let outcome = match &record.verdict {
             Verdict::Pass => Ok(Completion::Completed),
             Verdict::Skip { reason } => Ok(Completion::ignored_with(reason)),
             Verdict::Fail | Verdict::Error { .. } => {
-                Err(Failed::from(terminal::detail(&record, &styles)))
+                Err(Failed::from(terminal::detail(&record, &shared.styles)))
             }
         };
-        records
+        shared
+            .records
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(record);

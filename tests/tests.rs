@@ -15,5 +15,7 @@ mod junit;
 mod reference;
 /// Whole runs: verdicts, exit codes, failure detail.
 mod run;
+/// Ctrl-C and closed pipes.
+mod signals;
 /// HTTPS targets.
 mod tls;
