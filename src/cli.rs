@@ -8,7 +8,7 @@ use libtest_mimic::{ColorSetting, FormatSetting};
 
 use crate::{
     case::Catalogue,
-    error::{EXIT_FAILED, EXIT_OK, Error},
+    error::{EXIT_FAILED, EXIT_OK, Error, Problem},
     reference::{self, Deviation},
     run::{self, RunOptions},
     seed::{self, Coverage},
@@ -184,6 +184,19 @@ pub fn exec(cli: Cli) -> Result<u8, Error> {
                 }
                 None => None,
             };
+            // Errors can quote what they were given; the secrets known at this point are masked
+            // in them, as in every other output.
+            let env: Vec<(String, String)> = std::env::vars().collect();
+            let flag_secrets = args
+                .secrets
+                .iter()
+                .filter_map(|s| s.split_once('=').map(|(_, v)| v.to_owned()));
+            let env_secrets = env
+                .iter()
+                .filter(|(k, _)| k.starts_with(crate::vars::ENV_SECRET_PREFIX))
+                .map(|(_, v)| v.clone());
+            let secrets: Vec<String> = flag_secrets.chain(env_secrets).collect();
+            let redactor = crate::redact::Redactor::new(secrets.iter().map(String::as_str));
             run::run(RunOptions {
                 target: args.target,
                 cases,
@@ -208,7 +221,19 @@ pub fn exec(cli: Cli) -> Result<u8, Error> {
                     Format::Json => FormatSetting::Json,
                 },
                 color,
-                env: std::env::vars().collect(),
+                env,
+            })
+            .map_err(|e| match e {
+                Error::Load(problems) => Error::Load(
+                    problems
+                        .into_iter()
+                        .map(|p| Problem {
+                            message: redactor.redact(&p.message),
+                            ..p
+                        })
+                        .collect(),
+                ),
+                other => Error::Usage(redactor.redact(&other.to_string())),
             })
         }
         Command::Lint(f) => {

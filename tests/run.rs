@@ -267,6 +267,18 @@ fn the_secret_flag_value_is_not_echoed_when_malformed() {
     let out = output(authconform().args(["run", "--secret", "hunter2"]));
     assert_eq!(out.code, 2);
     assert!(!out.stderr.contains("hunter2"), "{}", out.stderr);
+    // An error that quotes its input masks the secrets in it too.
+    let out = output(
+        authconform()
+            .args(["run", "--target", "gopher://hunter2.example"])
+            .env("AUTHCONFORM_SECRET_X", "hunter2"),
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("gopher://***.example") && !out.stderr.contains("hunter2"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
