@@ -9,6 +9,7 @@ use libtest_mimic::{ColorSetting, FormatSetting};
 use crate::{
     case::Catalogue,
     error::{EXIT_FAILED, EXIT_OK, Error, Problem},
+    execute::Policy,
     reference::{self, Deviation},
     run::{self, RunOptions},
     seed::{self, Coverage},
@@ -77,6 +78,18 @@ pub struct RunArgs {
     /// How many cases run at once.
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub jobs: u16,
+    /// Send at most R requests a second, whole run (0: no limit). The default suits a shared
+    /// Auth0 tenant: well under the free plan's 30/s on /oauth/token.
+    #[arg(long, default_value_t = 20.0, value_name = "R", value_parser = parse_rate)]
+    pub rate: f64,
+    /// Retry a request whose connection was refused N times, with backoff (never a failed
+    /// check).
+    #[arg(long, default_value_t = 0, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub retries: u32,
+    /// Wait at most SECS for an unexpected 429 (as Retry-After or X-RateLimit-Reset asks) before
+    /// the one retry.
+    #[arg(long, default_value = "30", value_name = "SECS", value_parser = parse_max_wait)]
+    pub max_wait: Duration,
     /// Also trust the CA certificates in FILE (PEM) for HTTPS targets.
     #[arg(long, value_name = "FILE")]
     pub cacert: Option<PathBuf>,
@@ -113,6 +126,9 @@ pub struct ServeArgs {
     /// Break one documented behaviour on purpose (see --list-deviations).
     #[arg(long, value_name = "NAME", value_parser = |s: &str| s.parse::<Deviation>())]
     pub deviate: Option<Deviation>,
+    /// Wait MS milliseconds before answering each request, like a far-away server.
+    #[arg(long, default_value_t = 0, value_name = "MS", value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub latency: u64,
     /// List the deviations and exit.
     #[arg(long)]
     pub list_deviations: bool,
@@ -144,6 +160,26 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
         .map_err(|_| format!("{text:?} is not a number of seconds"))?;
     if !(secs > 0.0 && secs <= 3600.0) {
         return Err("the timeout must be more than 0 and at most 3600 seconds".into());
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let rate: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of requests a second"))?;
+    if !(0.0..=100_000.0).contains(&rate) {
+        return Err("the rate must be from 0 (no limit) to 100000 requests a second".into());
+    }
+    Ok(rate)
+}
+
+fn parse_max_wait(text: &str) -> Result<Duration, String> {
+    let secs: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if !(0.0..=3600.0).contains(&secs) {
+        return Err("--max-wait must be from 0 to 3600 seconds".into());
     }
     Ok(Duration::from_secs_f64(secs))
 }
@@ -205,7 +241,12 @@ pub fn exec(cli: Cli) -> Result<u8, Error> {
                 secrets: args.secrets,
                 vars_file: args.vars_file,
                 junit: args.junit,
-                jobs: usize::from(args.jobs),
+                policy: Policy {
+                    jobs: usize::from(args.jobs),
+                    rate: (args.rate > 0.0).then_some(args.rate),
+                    retries: args.retries,
+                    max_wait: args.max_wait,
+                },
                 timeout: args.timeout,
                 tls: Tls {
                     cacert,
@@ -292,6 +333,7 @@ fn serve(args: ServeArgs) -> Result<u8, Error> {
         let server = reference::bind(
             reference::Config {
                 deviation: args.deviate,
+                latency: Duration::from_millis(args.latency),
             },
             args.port,
         )
@@ -301,6 +343,9 @@ fn serve(args: ServeArgs) -> Result<u8, Error> {
             source,
         })?;
         println!("authconform reference server listening on {}", server.url());
+        if args.latency > 0 {
+            println!("answering every request after {} ms", args.latency);
+        }
         if let Some(d) = args.deviate {
             println!("deviating on purpose: {} ({})", d.name(), d.description());
         }

@@ -11,6 +11,7 @@ pub mod case;
 pub mod check;
 pub mod cli;
 pub mod error;
+pub mod execute;
 pub mod locate;
 pub mod plan;
 pub mod record;

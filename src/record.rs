@@ -101,10 +101,32 @@ pub struct Record {
     pub response: Option<ResponseSummary>,
     /// Requests sent (more than one only for `repeat` cases).
     pub attempts: u32,
+    /// What the rate-limit headers said when a 429 was judged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<String>,
     pub elapsed: Duration,
 }
 
 impl Record {
+    /// A record for `case` before anything is known: a pass with no checks run yet.
+    pub fn blank(case: &crate::case::Case) -> Record {
+        Record {
+            id: case.id.clone(),
+            group: case.group.clone(),
+            file: case.file.clone(),
+            title: case.title.clone(),
+            documents: case.documents.clone(),
+            verdict: Verdict::Pass,
+            violations: Vec::new(),
+            warnings: Vec::new(),
+            request: None,
+            response: None,
+            attempts: 0,
+            rate_limit: None,
+            elapsed: Duration::ZERO,
+        }
+    }
+
     /// The one place secrets leave a record: every string that a report may show is masked.
     pub fn redact(mut self, r: &Redactor) -> Self {
         let mask = |s: &mut String| *s = r.redact(s);
@@ -118,6 +140,9 @@ impl Record {
             if let Some(at) = &mut v.at {
                 mask(at);
             }
+        }
+        if let Some(note) = &mut self.rate_limit {
+            mask(note);
         }
         if let Some(req) = &mut self.request {
             mask(&mut req.url);

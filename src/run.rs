@@ -1,24 +1,24 @@
-//! The `run` command: load everything, plan every case, then let libtest-mimic schedule,
-//! filter and print them while each trial sends its request, judges the response and records
-//! the result; finally write the reports from the records.
+//! The `run` command: load everything, plan every case, hand the plan to the
+//! [`Executor`](crate::execute::Executor), and let libtest-mimic filter and print the results in
+//! case-id order as they arrive; finally write the reports from the records.
 
 use std::{
     collections::HashSet,
     io::Write,
     path::PathBuf,
-    sync::{Arc, Condvar, Mutex},
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
 use libtest_mimic::{Arguments, ColorSetting, Completion, Failed, FormatSetting, Trial};
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 
 use crate::{
     case::{Case, Catalogue},
-    check,
     error::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Error, Problem, is_broken_pipe},
-    plan::{self, NotSent, Prepared, Target},
-    record::{Record, RequestSummary, ResponseSummary, Verdict},
+    execute::{Executor, Job, Limiter, Policy},
+    plan::{self, Prepared, Target},
+    record::{Record, Verdict},
     redact::Redactor,
     reference,
     report::{
@@ -39,10 +39,11 @@ pub struct RunOptions {
     pub secrets: Vec<String>,
     pub vars_file: Option<String>,
     pub junit: Option<PathBuf>,
-    pub jobs: usize,
     pub timeout: Duration,
     /// How HTTPS targets are verified.
     pub tls: Tls,
+    /// Concurrency, rate, retries and waits.
+    pub policy: Policy,
     pub filter: Option<String>,
     pub exact: bool,
     pub skip: Vec<String>,
@@ -53,62 +54,20 @@ pub struct RunOptions {
     pub env: Vec<(String, String)>,
 }
 
-/// A case with its request filled in, or why it will not be sent.
-struct Planned {
-    case: Case,
-    plan: Result<Prepared, NotSent>,
-}
-
-/// Makes `repeat` cases wait until every other case has finished, then run one at a time: what
-/// they exhaust (a rate limit) must not disturb anything else.
-#[derive(Default)]
-struct Gate {
-    others_left: Mutex<usize>,
-    others_done: Condvar,
-    one_at_a_time: Mutex<()>,
-}
-
-impl Gate {
-    fn finish_other(&self) {
-        let mut left = self.others_left.lock().unwrap_or_else(|e| e.into_inner());
-        *left = left.saturating_sub(1);
-        self.others_done.notify_all();
-    }
-
-    fn wait_for_others(&self) {
-        let mut left = self.others_left.lock().unwrap_or_else(|e| e.into_inner());
-        while *left > 0 {
-            left = self
-                .others_done
-                .wait(left)
-                .unwrap_or_else(|e| e.into_inner());
-        }
-    }
-}
-
-/// Counts a non-repeat case as finished even if its trial panics.
-struct FinishGuard<'a>(&'a Gate);
-
-impl Drop for FinishGuard<'_> {
-    fn drop(&mut self) {
-        self.0.finish_other();
-    }
-}
-
-/// Runs the suite and returns the exit code: [`EXIT_OK`] or [`EXIT_FAILED`].
+/// Runs the suite and returns the exit code: [`EXIT_OK`], [`EXIT_FAILED`] or
+/// [`EXIT_INTERRUPTED`].
 pub fn run(opts: RunOptions) -> Result<u8, Error> {
     let started = Instant::now();
     let catalogue = Catalogue::load(&opts.cases, &opts.schemas)?;
-    let runtime = Arc::new(
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|source| Error::Start {
-                what: "the async runtime",
-                source,
-            })?,
-    );
+    // Built here, not with #[tokio::main]: libtest-mimic must run outside any runtime.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|source| Error::Start {
+            what: "the async runtime",
+            source,
+        })?;
 
     let mut vars = Vars::default();
     let (target, _server, target_label) = match &opts.target {
@@ -164,34 +123,18 @@ pub fn run(opts: RunOptions) -> Result<u8, Error> {
         )),
         _ => None,
     };
-
     if !opts.list {
         undefined_variables(&catalogue.cases, &vars)?;
     }
-    let planned: Vec<Planned> = catalogue
+    let planned: Vec<(Case, Result<Prepared, plan::NotSent>)> = catalogue
         .cases
         .into_iter()
         .map(|case| {
             let plan = plan::prepare(&case, &vars, &target);
-            Planned { case, plan }
+            (case, plan)
         })
         .collect();
-    let mut redactor = Redactor::new(vars.secrets());
-    for p in &planned {
-        if let Ok(Prepared {
-            basic_auth: Some((user, password)),
-            ..
-        }) = &p.plan
-        {
-            let secret_in = |s: &str| {
-                vars.secrets()
-                    .any(|secret| !secret.is_empty() && s.contains(secret))
-            };
-            if secret_in(user) || secret_in(password) {
-                redactor.add_basic(user, password);
-            }
-        }
-    }
+    let redactor = Arc::new(redactor_for(&vars, &planned));
     let sender =
         Sender::new(opts.timeout, is_loopback(&target), &opts.tls).map_err(Error::Usage)?;
     let target_label = if opts.tls.insecure {
@@ -220,43 +163,46 @@ pub fn run(opts: RunOptions) -> Result<u8, Error> {
             }
         }
     });
-    let shared = Arc::new(Shared {
-        runtime: runtime.clone(),
-        sender,
-        redactor,
-        records: Mutex::default(),
-        gate: Gate::default(),
-        styles,
-        interrupted,
-    });
+
     let args = Arguments {
         filter: opts.filter.clone(),
         exact: opts.exact,
         skip: opts.skip.clone(),
         list: opts.list,
-        test_threads: Some(opts.jobs.max(1)),
+        // The executor runs the cases concurrently; libtest only prints, one case after the
+        // other in id order, each as soon as its record arrives.
+        test_threads: Some(1),
         format: Some(opts.format),
         color: Some(opts.color),
         ..Arguments::default()
     };
-
-    // Repeat cases go last: workers take trials in order, so by the time one reaches a repeat
-    // case every other case has at least started, and the gate waits for them to end.
-    let (mut ordered, repeats): (Vec<Planned>, Vec<Planned>) =
-        planned.into_iter().partition(|p| p.case.repeat.is_none());
-    let repeat_ids: HashSet<String> = repeats.iter().map(|p| p.case.id.clone()).collect();
-    ordered.extend(repeats);
-    let trials: Vec<Trial> = ordered.into_iter().map(|p| trial(p, &shared)).collect();
-    *shared
-        .gate
-        .others_left
-        .lock()
-        .unwrap_or_else(|e| e.into_inner()) = trials
+    let records: Arc<Mutex<Vec<Record>>> = Arc::default();
+    let mut jobs = Vec::new();
+    let mut trials = Vec::new();
+    for (case, plan) in planned {
+        let (slot, arrival) = oneshot::channel();
+        trials.push(trial(Record::blank(&case), arrival, &records, styles));
+        jobs.push(Job { case, plan, slot });
+    }
+    let selected: HashSet<&str> = trials
         .iter()
-        .filter(|t| !args.is_filtered_out(t) && !repeat_ids.contains(t.name()))
-        .count();
-    // libtest-mimic's printer panics when standard output is a closed pipe; the cases still run
-    // to the end (its workers finish), and the reports below are still written.
+        .filter(|t| !args.is_filtered_out(t))
+        .map(Trial::name)
+        .collect();
+    jobs.retain(|job| selected.contains(job.case.id.as_str()));
+    if !opts.list {
+        let executor = Arc::new(Executor {
+            sender,
+            limiter: opts.policy.rate.map(Limiter::new),
+            policy: opts.policy.clone(),
+            redactor: redactor.clone(),
+            interrupted: interrupted.clone(),
+        });
+        runtime.spawn(executor.run(jobs));
+    }
+
+    // libtest-mimic's printer panics when standard output is a closed pipe; the reports below
+    // are still written for the cases that finished.
     let libtest_failed = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         libtest_mimic::run(&args, trials)
     })) {
@@ -264,41 +210,37 @@ pub fn run(opts: RunOptions) -> Result<u8, Error> {
         Err(payload) if is_broken_pipe(payload.as_ref()) => false,
         Err(payload) => std::panic::resume_unwind(payload),
     };
-    let interrupted = *shared.interrupted.borrow();
-
     if opts.list {
         return Ok(EXIT_OK);
     }
-    let mut records =
-        std::mem::take(&mut *shared.records.lock().unwrap_or_else(|e| e.into_inner()));
+    let was_interrupted = *interrupted.borrow();
+    let mut records = std::mem::take(&mut *records.lock().unwrap_or_else(|e| e.into_inner()));
     records.sort_by(|a, b| a.id.cmp(&b.id));
     let tally = Tally::of(&records);
 
-    let to_stdout = opts.format != FormatSetting::Json;
-    let warnings = terminal::warnings(&records, &shared.styles);
-    let summary = terminal::summary(&tally, &shared.styles);
     let mut lines = String::new();
-    if !warnings.is_empty() {
-        lines.push_str(&format!("\n{warnings}"));
+    let notes = terminal::notes(&records, &styles);
+    if !notes.is_empty() {
+        lines.push_str(&format!("\n{notes}"));
     }
-    lines.push_str(&format!("{summary}; target {target_label}\n"));
-    if interrupted {
+    lines.push_str(&format!(
+        "{}; target {target_label}\n",
+        terminal::summary(&tally, &styles)
+    ));
+    if was_interrupted {
         lines.push_str(&format!(
             "authconform: interrupted: {} cases finished; the rest were not run\n",
             records.len()
         ));
     }
     if let Some((path, mut file)) = junit_file {
-        let xml = junit::render(
-            &records,
-            &junit::RunInfo {
-                target: &target_label,
-                cases: &opts.cases.describe(),
-                schemas: &opts.schemas.describe(),
-                elapsed: started.elapsed(),
-            },
-        );
-        file.write_all(xml.as_bytes())
+        let info = junit::RunInfo {
+            target: &target_label,
+            cases: &opts.cases.describe(),
+            schemas: &opts.schemas.describe(),
+            elapsed: started.elapsed(),
+        };
+        file.write_all(junit::render(&records, &info).as_bytes())
             .map_err(|source| Error::Write {
                 path: path.display().to_string(),
                 source,
@@ -308,14 +250,14 @@ pub fn run(opts: RunOptions) -> Result<u8, Error> {
             path.display()
         ));
     }
-    let lines = shared.redactor.redact(&lines);
-    if to_stdout {
-        let _ = write!(anstream::stdout(), "{lines}");
-    } else {
+    let lines = redactor.redact(&lines);
+    // With --format json, standard output is libtest's JSON lines only.
+    if opts.format == FormatSetting::Json {
         let _ = write!(anstream::stderr(), "{lines}");
+    } else {
+        let _ = write!(anstream::stdout(), "{lines}");
     }
-    // A trial that panicked left no record; libtest's own count still says it failed.
-    Ok(if interrupted {
+    Ok(if was_interrupted {
         EXIT_INTERRUPTED
     } else if tally.ok() && !libtest_failed {
         EXIT_OK
@@ -324,56 +266,35 @@ pub fn run(opts: RunOptions) -> Result<u8, Error> {
     })
 }
 
-/// What every trial shares.
-struct Shared {
-    runtime: Arc<tokio::runtime::Runtime>,
-    sender: Sender,
-    redactor: Redactor,
-    records: Mutex<Vec<Record>>,
-    gate: Gate,
+/// The libtest-mimic trial of one case: it waits for the case's record, keeps it for the
+/// reports and tells libtest the outcome.
+fn trial(
+    blank: Record,
+    arrival: oneshot::Receiver<Option<Record>>,
+    records: &Arc<Mutex<Vec<Record>>>,
     styles: Styles,
-    /// Turns true on Ctrl-C.
-    interrupted: watch::Receiver<bool>,
-}
-
-/// The libtest-mimic trial of one case: it records its result and tells libtest the outcome.
-fn trial(p: Planned, shared: &Arc<Shared>) -> Trial {
-    let shared = shared.clone();
-    Trial::ignorable_test(p.case.id.clone(), move || {
-        let is_repeat = p.case.repeat.is_some();
-        let _finished = (!is_repeat).then(|| FinishGuard(&shared.gate));
-        let _serial = is_repeat.then(|| {
-            shared.gate.wait_for_others();
-            shared
-                .gate
-                .one_at_a_time
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-        });
-        let mut stop = shared.interrupted.clone();
-        let judged = shared.runtime.block_on(async {
-            if *stop.borrow() {
-                return None;
-            }
-            tokio::select! {
-                record = judge(&p.case, &p.plan, &shared.sender) => Some(record),
-                _ = stop.wait_for(|interrupted| *interrupted) => None,
-            }
-        });
-        // An interrupted case did not finish: it has no verdict and no record.
-        let Some(record) = judged else {
-            return Ok(Completion::ignored_with("not run: interrupted"));
+) -> Trial {
+    let records = records.clone();
+    Trial::ignorable_test(blank.id.clone(), move || {
+        let record = match arrival.blocking_recv() {
+            Ok(Some(record)) => record,
+            // An interrupted case did not finish: it has no verdict and no record.
+            Ok(None) => return Ok(Completion::ignored_with("not run: interrupted")),
+            Err(_) => Record {
+                verdict: Verdict::Error {
+                    message: "internal error: the case ended without a result".into(),
+                },
+                ..blank
+            },
         };
-        let record = record.redact(&shared.redactor);
         let outcome = match &record.verdict {
             Verdict::Pass => Ok(Completion::Completed),
             Verdict::Skip { reason } => Ok(Completion::ignored_with(reason)),
             Verdict::Fail | Verdict::Error { .. } => {
-                Err(Failed::from(terminal::detail(&record, &shared.styles)))
+                Err(Failed::from(terminal::detail(&record, &styles)))
             }
         };
-        shared
-            .records
+        records
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(record);
@@ -381,80 +302,26 @@ fn trial(p: Planned, shared: &Arc<Shared>) -> Trial {
     })
 }
 
-/// Sends the case's request (repeatedly, for `repeat` cases) and judges the response.
-async fn judge(case: &Case, plan: &Result<Prepared, NotSent>, sender: &Sender) -> Record {
-    let started = Instant::now();
-    let mut record = Record {
-        id: case.id.clone(),
-        group: case.group.clone(),
-        file: case.file.clone(),
-        title: case.title.clone(),
-        documents: case.documents.clone(),
-        verdict: Verdict::Pass,
-        violations: Vec::new(),
-        warnings: Vec::new(),
-        request: None,
-        response: None,
-        attempts: 0,
-        elapsed: Duration::ZERO,
+/// The run's secrets, plus the Basic credentials that carry one (their base64 is what a
+/// server echoes).
+fn redactor_for(vars: &Vars, planned: &[(Case, Result<Prepared, plan::NotSent>)]) -> Redactor {
+    let mut redactor = Redactor::new(vars.secrets());
+    let carries_secret = |s: &str| {
+        vars.secrets()
+            .any(|secret| !secret.is_empty() && s.contains(secret))
     };
-    let request = match plan {
-        Ok(request) => request,
-        Err(NotSent::Skip(reason)) => {
-            record.verdict = Verdict::Skip {
-                reason: reason.clone(),
-            };
-            return record;
-        }
-        Err(NotSent::Invalid(message)) => {
-            record.verdict = Verdict::Error {
-                message: message.clone(),
-            };
-            return record;
-        }
-    };
-    record.request = Some(RequestSummary {
-        method: request.method.to_string(),
-        url: request.url.to_string(),
-        curl: request.curl(),
-    });
-    let expected: &[u16] = case
-        .checks
-        .iter()
-        .find_map(|c| match c {
-            check::Check::Status(allowed) => Some(allowed.as_slice()),
-            _ => None,
-        })
-        .unwrap_or(&[]);
-    let max = case.repeat.unwrap_or(1);
-    let response = loop {
-        record.attempts += 1;
-        match sender.send(request).await {
-            Err(message) => {
-                record.verdict = Verdict::Error { message };
-                record.elapsed = started.elapsed();
-                return record;
+    for (_, plan) in planned {
+        if let Ok(Prepared {
+            basic_auth: Some((user, password)),
+            ..
+        }) = plan
+        {
+            if carries_secret(user) || carries_secret(password) {
+                redactor.add_basic(user, password);
             }
-            Ok(response) if record.attempts < max && !expected.contains(&response.status) => {
-                continue;
-            }
-            Ok(response) => break response,
         }
-    };
-    record.violations = check::evaluate(&case.checks, &response);
-    record.warnings = check::evaluate(&case.advice, &response);
-    let checked: Vec<&str> = case
-        .checks
-        .iter()
-        .chain(&case.advice)
-        .filter_map(check::Check::header_name)
-        .collect();
-    record.response = Some(ResponseSummary::of(&response, &checked));
-    if !record.violations.is_empty() {
-        record.verdict = Verdict::Fail;
     }
-    record.elapsed = started.elapsed();
-    record
+    redactor
 }
 
 /// Whether the target is on this machine, where proxies must not interfere.

@@ -33,6 +33,16 @@ impl Response {
     }
 }
 
+/// Why a request got no response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendError {
+    /// What happened, in words.
+    pub message: String,
+    /// The connection could not be made (not a TLS failure): nothing reached the server, so
+    /// trying again is safe.
+    pub refused: bool,
+}
+
 /// How HTTPS targets are verified.
 #[derive(Debug, Clone, Default)]
 pub struct Tls {
@@ -83,7 +93,7 @@ impl Sender {
 
     /// Sends `request` and reads at most [`MAX_BODY`] bytes of the answer. The error says what
     /// went wrong in words (refused, timed out, TLS, reset), never only "error sending request".
-    pub async fn send(&self, request: &Prepared) -> Result<Response, String> {
+    pub async fn send(&self, request: &Prepared) -> Result<Response, SendError> {
         let mut builder = self
             .client
             .request(request.method.clone(), request.url.clone());
@@ -144,7 +154,7 @@ impl Sender {
         })
     }
 
-    fn describe(&self, e: &reqwest::Error, during: &str) -> String {
+    fn describe(&self, e: &reqwest::Error, during: &str) -> SendError {
         let mut causes = Vec::new();
         let mut source = std::error::Error::source(e);
         while let Some(cause) = source {
@@ -163,7 +173,8 @@ impl Sender {
             )
         });
         let place = place.unwrap_or_else(|| "the target".into());
-        if e.is_timeout() {
+        let mut refused = false;
+        let message = if e.is_timeout() {
             format!(
                 "timed out after {}s while {during} ({place})",
                 self.timeout.as_secs_f64()
@@ -185,12 +196,14 @@ impl Sender {
             if tls {
                 format!("could not connect to {place}: TLS handshake failed: {cause}")
             } else {
+                refused = true;
                 format!("could not connect to {place}: {cause}")
             }
         } else if detail.is_empty() {
             format!("failed while {during} ({place}): {e}")
         } else {
             format!("failed while {during} ({place}): {detail}")
-        }
+        };
+        SendError { message, refused }
     }
 }

@@ -54,3 +54,28 @@ fn a_correct_client_credentials_request_gets_a_real_token() {
         "each token is new"
     );
 }
+
+#[test]
+fn latency_delays_every_answer_and_traffic_is_counted() {
+    use authconform::reference::{self, Config};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = rt
+        .block_on(reference::spawn(Config {
+            latency: std::time::Duration::from_millis(200),
+            ..Config::default()
+        }))
+        .unwrap();
+    assert_eq!(server.traffic().requests(), 0);
+    assert!(server.traffic().first_request().is_none());
+    let started = std::time::Instant::now();
+    let (status, _, _) = post(&format!("{}/oauth/token", server.url()), &[]);
+    assert_eq!(status, 400);
+    // A lower bound only: the answer cannot have come sooner than the latency.
+    assert!(started.elapsed() >= std::time::Duration::from_millis(200));
+    assert_eq!(server.traffic().requests(), 1);
+    assert!(server.traffic().first_request().is_some());
+}

@@ -11,6 +11,8 @@ mod hostile;
 mod input;
 /// The JUnit report, parsed back.
 mod junit;
+/// Concurrency, ordering, rate limits and retries.
+mod polite;
 /// The reference server itself.
 mod reference;
 /// Whole runs: verdicts, exit codes, failure detail.

@@ -30,7 +30,10 @@ pub fn server(deviation: Option<Deviation>) -> Server {
         .build()
         .unwrap();
     let running = runtime
-        .block_on(reference::spawn(Config { deviation }))
+        .block_on(reference::spawn(Config {
+            deviation,
+            ..Config::default()
+        }))
         .unwrap();
     Server {
         url: running.url(),
@@ -76,10 +79,11 @@ pub fn authconform() -> Command {
     cmd
 }
 
-/// `run --target URL` with the reference variables and no colour.
+/// `run --target URL` with the reference variables, no colour and no rate limit (tests of
+/// `--rate` set their own).
 pub fn run_against(url: &str) -> Command {
     let mut cmd = authconform();
-    cmd.args(["run", "--color", "never", "--target", url])
+    cmd.args(["run", "--color", "never", "--rate", "0", "--target", url])
         .args(var_flags());
     cmd
 }
@@ -110,6 +114,16 @@ pub fn verdicts(stdout: &str) -> Vec<(String, String)> {
         .collect();
     found.sort();
     found
+}
+
+/// The case ids of the verdict lines, in the order printed.
+pub fn verdict_order(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("test "))
+        .filter_map(|l| l.split_once(" ... "))
+        .map(|(id, _)| id.trim().to_owned())
+        .collect()
 }
 
 /// The ids of the built-in cases.

@@ -44,6 +44,33 @@ pub const UNAVAILABLE_AUDIENCE: &str = "https://unavailable.authconform.test/";
 pub struct Config {
     /// Break one documented behaviour.
     pub deviation: Option<Deviation>,
+    /// Wait this long before answering each request (a far-away server).
+    pub latency: std::time::Duration,
+}
+
+/// What the server has seen, for benchmarks and tests.
+#[derive(Debug, Default)]
+pub struct Traffic {
+    requests: std::sync::atomic::AtomicU64,
+    first: std::sync::OnceLock<std::time::Instant>,
+}
+
+impl Traffic {
+    /// Requests received so far.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// When the first request arrived.
+    pub fn first_request(&self) -> Option<std::time::Instant> {
+        self.first.get().copied()
+    }
+
+    fn count(&self) {
+        self.first.get_or_init(std::time::Instant::now);
+        self.requests
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// A running server; it stops when dropped.
@@ -51,6 +78,7 @@ pub struct Running {
     addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
+    traffic: Arc<Traffic>,
 }
 
 /// Starts the server on 127.0.0.1 at an unused port.
@@ -62,7 +90,22 @@ pub async fn spawn(config: Config) -> std::io::Result<Running> {
 pub async fn bind(config: Config, port: u16) -> std::io::Result<Running> {
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
     let addr = listener.local_addr()?;
-    let app = endpoints::router(Arc::new(endpoints::State::new(config)));
+    let traffic = Arc::new(Traffic::default());
+    let latency = config.latency;
+    let seen = traffic.clone();
+    let app = endpoints::router(Arc::new(endpoints::State::new(config))).layer(
+        axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| {
+                seen.count();
+                async move {
+                    if !latency.is_zero() {
+                        tokio::time::sleep(latency).await;
+                    }
+                    next.run(request).await
+                }
+            },
+        ),
+    );
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -75,12 +118,18 @@ pub async fn bind(config: Config, port: u16) -> std::io::Result<Running> {
         addr,
         stop: Some(stop),
         task: Some(task),
+        traffic,
     })
 }
 
 impl Running {
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// What the server has seen so far.
+    pub fn traffic(&self) -> &Traffic {
+        &self.traffic
     }
 
     /// The base URL to give `--target`.

@@ -92,13 +92,20 @@ fn test_case(record: &Record) -> TestCase {
             description.as_str(),
         ));
     }
-    if record.verdict == Verdict::Pass && !record.warnings.is_empty() {
-        let text: Vec<String> = record
-            .warnings
-            .iter()
-            .map(|w| format!("warning: {}: {}", w.check, w.message))
-            .collect();
-        case.set_system_out(text.join("\n"));
+    let mut out: Vec<String> = Vec::new();
+    if let Some(note) = &record.rate_limit {
+        out.push(format!("rate limit: {note}"));
+    }
+    if record.verdict == Verdict::Pass {
+        out.extend(
+            record
+                .warnings
+                .iter()
+                .map(|w| format!("warning: {}: {}", w.check, w.message)),
+        );
+    }
+    if !out.is_empty() {
+        case.set_system_out(out.join("\n"));
     }
     case
 }

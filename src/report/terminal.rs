@@ -118,9 +118,15 @@ pub fn detail(record: &Record, s: &Styles) -> String {
     out.trim_end().to_owned()
 }
 
-/// The warnings of passing cases (failing ones show theirs in their detail).
-pub fn warnings(records: &[Record], s: &Styles) -> String {
+/// The warnings of passing cases (failing ones show theirs in their detail), and what rate
+/// limits said when they tripped.
+pub fn notes(records: &[Record], s: &Styles) -> String {
     let mut out = String::new();
+    for r in records {
+        if let Some(note) = &r.rate_limit {
+            let _ = writeln!(out, "note: {}: rate limit: {note}", r.id);
+        }
+    }
     for r in records
         .iter()
         .filter(|r| r.verdict == Verdict::Pass && !r.warnings.is_empty())

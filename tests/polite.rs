@@ -1,0 +1,250 @@
+//! Fast and polite: concurrency with stable ordering, the shared rate limit, unexpected 429s
+//! waited out once, network retries for refused connections only, `repeat` cases last.
+
+use std::{
+    path::Path,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use crate::util::*;
+
+const ANSWER: &[u8] = br#"{"error":"invalid_request","error_description":"x"}"#;
+const JSON: (&str, &str) = ("content-type", "application/json");
+
+/// Cases `p/<name>` that GET `/<name>` and document 400 invalid_request.
+fn cases(names: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("p")).unwrap();
+    for name in names {
+        std::fs::write(
+            dir.path().join(format!("p/{name}.json")),
+            format!(r#"{{"title": "t", "documents": {{"status": 400, "error": "invalid_request"}}, "request": {{"method": "GET", "path": "/{name}"}}}}"#),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+fn run(url: &str, cases: &Path, extra: &[&str]) -> Output {
+    let mut cmd = authconform();
+    cmd.args(["run", "--color", "never", "--target", url, "--cases"])
+        .arg(cases)
+        .args(extra)
+        .timeout(Duration::from_secs(60));
+    output(&mut cmd)
+}
+
+#[test]
+fn results_and_reports_stay_in_case_id_order_whatever_finishes_first() {
+    // The earlier the id, the slower the answer: completion order is the reverse of id order.
+    let server = raw_server(|req, s| {
+        let delay = match req.target.as_str() {
+            "/a" => 400,
+            "/b" => 300,
+            "/c" => 200,
+            "/d" => 100,
+            _ => 0,
+        };
+        std::thread::sleep(Duration::from_millis(delay));
+        write_response(s, "400 Bad Request", &[JSON], ANSWER);
+    });
+    let dir = cases(&["a", "b", "c", "d", "e"]);
+    let junit = dir.path().join("junit.xml");
+    let out = run(
+        &server.url,
+        dir.path(),
+        &["--jobs", "16", "--junit", junit.to_str().unwrap()],
+    );
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let printed: Vec<String> = verdict_order(&out.stdout);
+    assert_eq!(printed, ["p/a", "p/b", "p/c", "p/d", "p/e"]);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let positions: Vec<usize> = ["p/a", "p/b", "p/c", "p/d", "p/e"]
+        .iter()
+        .map(|id| xml.find(&format!("name=\"{id}\"")).unwrap())
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{xml}");
+}
+
+#[test]
+fn the_rate_limit_holds_across_concurrent_cases() {
+    let arrivals: Arc<Mutex<Vec<Instant>>> = Arc::default();
+    let seen = arrivals.clone();
+    let server = raw_server(move |_, s| {
+        seen.lock().unwrap().push(Instant::now());
+        write_response(s, "400 Bad Request", &[JSON], ANSWER);
+    });
+    let names: Vec<String> = (0..12).map(|i| format!("c{i:02}")).collect();
+    let dir = cases(&names.iter().map(String::as_str).collect::<Vec<_>>());
+    let out = run(&server.url, dir.path(), &["--jobs", "16", "--rate", "4"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let arrivals = arrivals.lock().unwrap();
+    assert_eq!(arrivals.len(), 12);
+    // A burst of 4, then 8 more at 4 a second: the server cannot have seen them faster.
+    let spread = *arrivals.last().unwrap() - arrivals[0];
+    assert!(
+        spread >= Duration::from_millis(1900),
+        "12 requests at --rate 4 arrived within {spread:?}"
+    );
+}
+
+fn rate_limited_once(reset_header: &'static str) -> RawServer {
+    let count = Arc::new(Mutex::new(0));
+    raw_server(move |_, s| {
+        let mut n = count.lock().unwrap();
+        *n += 1;
+        if *n == 1 {
+            let value = if reset_header == "x-ratelimit-reset" {
+                (std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs()
+                    + 1)
+                .to_string()
+            } else {
+                "1".to_owned()
+            };
+            write_response(
+                s,
+                "429 Too Many Requests",
+                &[JSON, (reset_header, &value)],
+                br#"{"error":"too_many_requests","error_description":"x"}"#,
+            );
+        } else {
+            write_response(s, "400 Bad Request", &[JSON], ANSWER);
+        }
+    })
+}
+
+#[test]
+fn an_unexpected_429_is_waited_out_and_retried_once() {
+    for header in ["retry-after", "x-ratelimit-reset"] {
+        let server = rate_limited_once(header);
+        let dir = cases(&["x"]);
+        let out = run(&server.url, dir.path(), &[]);
+        assert_eq!(out.code, 0, "{header}: {}", out.stdout);
+        assert_eq!(
+            server.hits.load(std::sync::atomic::Ordering::SeqCst),
+            2,
+            "{header}"
+        );
+    }
+}
+
+#[test]
+fn a_second_429_is_an_error_not_a_failure() {
+    let server = raw_server(|_, s| {
+        write_response(
+            s,
+            "429 Too Many Requests",
+            &[JSON, ("retry-after", "1")],
+            b"{}",
+        )
+    });
+    let dir = cases(&["x"]);
+    let out = run(&server.url, dir.path(), &[]);
+    assert_eq!(out.code, 1);
+    let detail = failure_of(&out.stdout, "p/x");
+    assert!(detail.contains("error: could not be judged: rate limited: the server answered 429 again after a wait of 1s"), "{detail}");
+    assert!(out.stdout.contains("0 failed; 1 errors"), "{}", out.stdout);
+    assert_eq!(server.hits.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+#[test]
+fn a_wait_longer_than_max_wait_is_not_waited() {
+    let server = raw_server(|_, s| {
+        write_response(
+            s,
+            "429 Too Many Requests",
+            &[JSON, ("retry-after", "120")],
+            b"{}",
+        )
+    });
+    let dir = cases(&["x"]);
+    let out = run(&server.url, dir.path(), &["--max-wait", "5"]);
+    assert_eq!(out.code, 1);
+    let detail = failure_of(&out.stdout, "p/x");
+    assert!(
+        detail.contains("asks for a wait of 120s, more than --max-wait 5s"),
+        "{detail}"
+    );
+    assert_eq!(server.hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[test]
+fn refused_connections_are_retried_and_failed_checks_never() {
+    let dir = cases(&["x"]);
+    let out = run(&closed_port_url(), dir.path(), &["--retries", "2"]);
+    assert_eq!(out.code, 1);
+    let detail = failure_of(&out.stdout, "p/x");
+    assert!(
+        detail.contains("Connection refused (os error 111) (3 attempts)"),
+        "{detail}"
+    );
+
+    let server = raw_server(|_, s| write_response(s, "500 Internal Server Error", &[JSON], ANSWER));
+    let out = run(&server.url, dir.path(), &["--retries", "3"]);
+    assert_eq!(out.code, 1);
+    assert!(failure_of(&out.stdout, "p/x").contains("✗ status: expected 400, got 500"));
+    assert_eq!(
+        server.hits.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "a failed check was retried"
+    );
+}
+
+#[test]
+fn repeat_cases_run_after_every_other_case() {
+    let order: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = order.clone();
+    let server = raw_server(move |req, s| {
+        if req.target != "/a-repeat" {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        seen.lock().unwrap().push(req.target.clone());
+        write_response(s, "400 Bad Request", &[JSON], ANSWER);
+    });
+    let dir = cases(&["b", "c", "d"]);
+    // Sorted first, documents a status it never gets: all three attempts are sent.
+    std::fs::write(
+        dir.path().join("p/a-repeat.json"),
+        r#"{"title": "t", "documents": {"status": 429, "error": "too_many_requests"}, "request": {"method": "GET", "path": "/a-repeat"}, "repeat": {"max": 3}}"#,
+    )
+    .unwrap();
+    let out = run(&server.url, dir.path(), &["--jobs", "4"]);
+    assert_eq!(out.code, 1);
+    let order = order.lock().unwrap();
+    assert_eq!(order.len(), 6, "{order:?}");
+    assert_eq!(
+        &order[3..],
+        ["/a-repeat", "/a-repeat", "/a-repeat"],
+        "{order:?}"
+    );
+}
+
+#[test]
+fn the_429_case_reports_the_rate_limit_it_saw() {
+    let server = server(None);
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("junit.xml");
+    let out = output(
+        run_against(&server.url)
+            .args(["dbconnections/", "--junit"])
+            .arg(&junit),
+    );
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(
+        out.stdout.contains(
+            "note: dbconnections/change-password-burst: rate limit: 429 after 11 requests; x-ratelimit-limit: 10, x-ratelimit-remaining: 0, x-ratelimit-reset: "
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains(", retry-after: "), "{}", out.stdout);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("<system-out>rate limit: 429 after 11 requests; x-ratelimit-limit: 10"),
+        "{xml}"
+    );
+}
