@@ -53,6 +53,8 @@ pub struct Config {
 pub struct Traffic {
     requests: std::sync::atomic::AtomicU64,
     first: std::sync::OnceLock<std::time::Instant>,
+    /// Nanoseconds spent in the latency delay, as the clock measured them.
+    delayed_nanos: std::sync::atomic::AtomicU64,
 }
 
 impl Traffic {
@@ -64,6 +66,15 @@ impl Traffic {
     /// When the first request arrived.
     pub fn first_request(&self) -> Option<std::time::Instant> {
         self.first.get().copied()
+    }
+
+    /// The latency the server really added per request, on average: a timer sleeps a little
+    /// longer than asked, and that is the server's time, not the client's.
+    pub fn mean_latency(&self) -> std::time::Duration {
+        let n = self.requests().max(1);
+        std::time::Duration::from_nanos(
+            self.delayed_nanos.load(std::sync::atomic::Ordering::SeqCst) / n,
+        )
     }
 
     fn count(&self) {
@@ -97,9 +108,14 @@ pub async fn bind(config: Config, port: u16) -> std::io::Result<Running> {
         axum::middleware::from_fn(
             move |request: axum::extract::Request, next: axum::middleware::Next| {
                 seen.count();
+                let seen = seen.clone();
                 async move {
                     if !latency.is_zero() {
+                        let slept = std::time::Instant::now();
                         tokio::time::sleep(latency).await;
+                        let nanos = u64::try_from(slept.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                        seen.delayed_nanos
+                            .fetch_add(nanos, std::sync::atomic::Ordering::SeqCst);
                     }
                     next.run(request).await
                 }
