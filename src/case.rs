@@ -724,3 +724,19 @@ mod tests {
         assert!(check_pointer("/a~").is_err());
     }
 }
+
+/// Cases for other modules' unit tests.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+    use crate::source::BuiltIn;
+
+    /// A minimal loaded case (401 invalid_client) with the given id.
+    pub fn case(id: &str) -> Case {
+        let mut problems = Vec::new();
+        let schemas = Schemas::load(&Source::BuiltIn(BuiltIn::Schemas), &mut problems);
+        let text = r#"{"title": "t", "documents": {"status": 401, "error": "invalid_client"}, "request": {"method": "POST", "path": "/oauth/token"}}"#;
+        load_case(id, "c.json", text, &CaseSchema::builtin(), &schemas)
+            .unwrap_or_else(|p| panic!("{p:?}"))
+    }
+}

@@ -113,6 +113,55 @@ impl Check {
             _ => None,
         }
     }
+
+    /// Whether the check reads the body as JSON (and so is not evaluated when it is not JSON).
+    pub fn needs_body(&self) -> bool {
+        matches!(self, Check::Schema { .. } | Check::Body { .. })
+    }
+}
+
+/// How one check came out, for the reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Passed,
+    Failed,
+    /// The body it needed was not JSON.
+    NotEvaluated,
+}
+
+/// One check as the reports list it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckOutcome {
+    pub check: String,
+    pub requires: String,
+    /// From `advise`: a violation is a warning.
+    pub advisory: bool,
+    pub outcome: Outcome,
+}
+
+/// The outcome of every check, given the violations [`evaluate`] found.
+pub fn outcomes(checks: &[Check], violations: &[Violation], advisory: bool) -> Vec<CheckOutcome> {
+    let body_unreadable = violations.iter().any(|v| v.check == "body");
+    checks
+        .iter()
+        .map(|c| {
+            let name = c.name();
+            let outcome = if violations.iter().any(|v| v.check == name) {
+                Outcome::Failed
+            } else if body_unreadable && c.needs_body() {
+                Outcome::NotEvaluated
+            } else {
+                Outcome::Passed
+            };
+            CheckOutcome {
+                requires: c.requirement(),
+                check: name,
+                advisory,
+                outcome,
+            }
+        })
+        .collect()
 }
 
 /// Runs every check against `response` and returns the violations, in check order.

@@ -29,20 +29,25 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "parsed once per process; boxing buys nothing"
-)]
 pub enum Command {
     /// Send every case to a server and report pass/fail (the built-in reference server when no
     /// --target is given).
     Run(RunArgs),
     /// Load and validate every case file and schema; send nothing.
     Lint(Folders),
+    /// Show a case: its seed row, the request it would send (secrets masked) and every check.
+    Explain(ExplainArgs),
     /// Show which cases provoke each row of the seed table; exit 1 when a row has none.
     Coverage(Folders),
     /// Run the reference server on 127.0.0.1 until interrupted.
     Serve(ServeArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `authconform man > authconform.1`.
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -57,24 +62,24 @@ pub struct Folders {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Base URL of the server under test, e.g. https://my-tenant.eu.auth0.com.
-    #[arg(long, env = "AUTHCONFORM_TARGET", value_name = "URL")]
-    pub target: Option<String>,
+    #[command(flatten)]
+    pub target: TargetArgs,
     #[command(flatten)]
     pub folders: Folders,
-    /// Set a variable (repeatable).
-    #[arg(long = "var", value_name = "NAME=VALUE")]
-    pub vars: Vec<String>,
-    /// Set a secret: a variable masked as *** in every output (repeatable). Prefer the
-    /// environment (AUTHCONFORM_SECRET_<NAME>), which other users of the machine cannot see.
-    #[arg(long = "secret", value_name = "NAME=VALUE")]
-    pub secrets: Vec<String>,
-    /// Read variables from a JSON file: {"name": "value", "name2": {"secret": "value"}}.
-    #[arg(long = "vars", value_name = "FILE")]
-    pub vars_file: Option<String>,
     /// Write a JUnit XML report to PATH (also when cases fail).
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
+    /// Write a JSON report to PATH: every case with its verdict, checks, warnings, timing, the
+    /// redacted request and a summary of the response (schemas/report.schema.json).
+    #[arg(long, value_name = "PATH")]
+    pub report_json: Option<PathBuf>,
+    /// Accept the known deviations listed in FILE (schemas/deviations.schema.json).
+    #[arg(long, value_name = "FILE")]
+    pub deviations: Option<String>,
+    /// Print GitHub workflow commands for failures and warnings, and append a Markdown summary
+    /// to $GITHUB_STEP_SUMMARY (auto: when GITHUB_ACTIONS=true).
+    #[arg(long, value_enum, default_value_t = Annotations::Auto)]
+    pub annotations: Annotations,
     /// How many cases run at once.
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub jobs: u16,
@@ -116,6 +121,42 @@ pub struct RunArgs {
     /// When to colour the output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+}
+
+/// Where to send the requests, and the variables that fill in the cases.
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// Base URL of the server under test, e.g. https://my-tenant.eu.auth0.com.
+    #[arg(long, env = "AUTHCONFORM_TARGET", value_name = "URL")]
+    pub target: Option<String>,
+    /// Set a variable (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Set a secret: a variable masked as *** in every output (repeatable). Prefer the
+    /// environment (AUTHCONFORM_SECRET_<NAME>), which other users of the machine cannot see.
+    #[arg(long = "secret", value_name = "NAME=VALUE")]
+    pub secrets: Vec<String>,
+    /// Read variables from a JSON file: {"name": "value", "name2": {"secret": "value"}}.
+    #[arg(long = "vars", value_name = "FILE")]
+    pub vars_file: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Annotations {
+    /// GitHub's when GITHUB_ACTIONS=true, else none.
+    Auto,
+    Github,
+    None,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The case id, e.g. token/refresh-token-unknown.
+    pub case: String,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub folders: Folders,
 }
 
 #[derive(Debug, Args)]
@@ -224,6 +265,7 @@ pub fn exec(cli: Cli) -> Result<u8, Error> {
             // in them, as in every other output.
             let env: Vec<(String, String)> = std::env::vars().collect();
             let flag_secrets = args
+                .target
                 .secrets
                 .iter()
                 .filter_map(|s| s.split_once('=').map(|(_, v)| v.to_owned()));
@@ -233,14 +275,29 @@ pub fn exec(cli: Cli) -> Result<u8, Error> {
                 .map(|(_, v)| v.clone());
             let secrets: Vec<String> = flag_secrets.chain(env_secrets).collect();
             let redactor = crate::redact::Redactor::new(secrets.iter().map(String::as_str));
+            let github = match args.annotations {
+                Annotations::Github => true,
+                Annotations::None => false,
+                Annotations::Auto => env
+                    .iter()
+                    .any(|(k, v)| k == "GITHUB_ACTIONS" && v == "true"),
+            };
+            let step_summary = env
+                .iter()
+                .find(|(k, v)| github && k == "GITHUB_STEP_SUMMARY" && !v.is_empty())
+                .map(|(_, v)| PathBuf::from(v));
             run::run(RunOptions {
-                target: args.target,
+                target: args.target.target,
                 cases,
                 schemas,
-                vars: args.vars,
-                secrets: args.secrets,
-                vars_file: args.vars_file,
+                vars: args.target.vars,
+                secrets: args.target.secrets,
+                vars_file: args.target.vars_file,
                 junit: args.junit,
+                report_json: args.report_json,
+                step_summary,
+                annotations: github,
+                deviations: args.deviations,
                 policy: Policy {
                     jobs: usize::from(args.jobs),
                     rate: (args.rate > 0.0).then_some(args.rate),
@@ -301,7 +358,81 @@ pub fn exec(cli: Cli) -> Result<u8, Error> {
             })
         }
         Command::Serve(args) => serve(args),
+        Command::Explain(args) => explain(args),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "authconform",
+                &mut out,
+            );
+            print!("{}", String::from_utf8_lossy(&out));
+            Ok(EXIT_OK)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut out)
+                .map_err(|source| Error::Write {
+                    path: "standard output".into(),
+                    source,
+                })?;
+            print!("{}", String::from_utf8_lossy(&out));
+            Ok(EXIT_OK)
+        }
     }
+}
+
+fn explain(args: ExplainArgs) -> Result<u8, Error> {
+    let (cases, schemas) = folders(&args.folders);
+    let catalogue = Catalogue::load(&cases, &schemas)?;
+    let Some(case) = catalogue.cases.iter().find(|c| c.id == args.case) else {
+        let ids: Vec<&str> = catalogue.cases.iter().map(|c| c.id.as_str()).collect();
+        let similar: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|id| id.contains(args.case.as_str()))
+            .collect();
+        let hint = match crate::schema::closest(&args.case, &ids) {
+            Some(c) => format!("; did you mean `{c}`?"),
+            None if !similar.is_empty() => {
+                format!("; cases that contain it: {}", similar.join(", "))
+            }
+            None => String::new(),
+        };
+        return Err(Error::Usage(format!(
+            "no case `{}` in {}{hint} (`authconform run --list` lists them)",
+            args.case,
+            cases.describe()
+        )));
+    };
+    let mut vars = crate::vars::Vars::default();
+    let target = match &args.target.target {
+        Some(url) => crate::plan::Target::parse(url)?,
+        None => {
+            // As `run` would: the built-in server's variables (its address is only known once
+            // it runs).
+            for (name, value, secret) in reference::variables() {
+                vars.set(name, value, secret);
+            }
+            crate::plan::Target::parse(crate::explain::PLACEHOLDER)?
+        }
+    };
+    if let Some(file) = &args.target.vars_file {
+        vars.read_file(file)?;
+    }
+    vars.read_env(std::env::vars())?;
+    vars.read_flags(&args.target.vars, false)?;
+    vars.read_flags(&args.target.secrets, true)?;
+    if vars.get("run_id").is_none() {
+        vars.set("run_id", "RUN_ID", false);
+    }
+    print!(
+        "{}",
+        crate::explain::explain(case, &seed::table(), &target, &vars)
+    );
+    Ok(EXIT_OK)
 }
 
 fn serve(args: ServeArgs) -> Result<u8, Error> {

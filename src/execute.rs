@@ -179,6 +179,10 @@ impl Executor {
         };
         record.violations = check::evaluate(&case.checks, &response);
         record.warnings = check::evaluate(&case.advice, &response);
+        record.checks = check::outcomes(&case.checks, &record.violations, false);
+        record
+            .checks
+            .extend(check::outcomes(&case.advice, &record.warnings, true));
         if response.status == 429 {
             record.rate_limit = Some(rate_limit_note(&response, record.attempts));
         }

@@ -10,8 +10,10 @@
 pub mod case;
 pub mod check;
 pub mod cli;
+pub mod deviations;
 pub mod error;
 pub mod execute;
+pub mod explain;
 pub mod locate;
 pub mod plan;
 pub mod record;

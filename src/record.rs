@@ -5,7 +5,12 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::{case::Documents, check::Violation, redact::Redactor, send::Response};
+use crate::{
+    case::Documents,
+    check::{CheckOutcome, Violation},
+    redact::Redactor,
+    send::Response,
+};
 
 /// How much of a response body a record keeps for reports.
 pub const BODY_PREVIEW: usize = 2048;
@@ -26,11 +31,15 @@ const SHOWN_HEADERS: &[&str] = &[
 
 /// The outcome of one case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Verdict {
     Pass,
     /// At least one check was violated.
     Fail,
+    /// Every violation is listed in the deviations file: accepted on purpose, not a failure.
+    KnownDeviation {
+        reasons: Vec<String>,
+    },
     /// Not sent: a precondition is missing.
     Skip {
         reason: String,
@@ -97,6 +106,8 @@ pub struct Record {
     pub verdict: Verdict,
     pub violations: Vec<Violation>,
     pub warnings: Vec<Violation>,
+    /// Every check made, with its outcome (empty when nothing was judged).
+    pub checks: Vec<CheckOutcome>,
     pub request: Option<RequestSummary>,
     pub response: Option<ResponseSummary>,
     /// Requests sent (more than one only for `repeat` cases).
@@ -104,7 +115,13 @@ pub struct Record {
     /// What the rate-limit headers said when a 429 was judged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<String>,
+    #[serde(rename = "elapsed_ms", serialize_with = "millis")]
     pub elapsed: Duration,
+}
+
+/// Durations as milliseconds (a float): what people read in JSON.
+pub fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((d.as_secs_f64() * 1e6).round() / 1e3)
 }
 
 impl Record {
@@ -119,6 +136,7 @@ impl Record {
             verdict: Verdict::Pass,
             violations: Vec::new(),
             warnings: Vec::new(),
+            checks: Vec::new(),
             request: None,
             response: None,
             attempts: 0,
@@ -133,6 +151,7 @@ impl Record {
         match &mut self.verdict {
             Verdict::Skip { reason } => mask(reason),
             Verdict::Error { message } => mask(message),
+            Verdict::KnownDeviation { reasons } => reasons.iter_mut().for_each(mask),
             Verdict::Pass | Verdict::Fail => {}
         }
         for v in self.violations.iter_mut().chain(self.warnings.iter_mut()) {

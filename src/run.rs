@@ -15,6 +15,7 @@ use tokio::sync::{oneshot, watch};
 
 use crate::{
     case::{Case, Catalogue},
+    deviations::Deviations,
     error::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Error, Problem, is_broken_pipe},
     execute::{Executor, Job, Limiter, Policy},
     plan::{self, Prepared, Target},
@@ -22,7 +23,7 @@ use crate::{
     redact::Redactor,
     reference,
     report::{
-        junit,
+        RunInfo, github, json, junit,
         terminal::{self, Styles, Tally},
     },
     send::{Sender, Tls},
@@ -39,6 +40,14 @@ pub struct RunOptions {
     pub secrets: Vec<String>,
     pub vars_file: Option<String>,
     pub junit: Option<PathBuf>,
+    /// Where to write the JSON report.
+    pub report_json: Option<PathBuf>,
+    /// Where to append GitHub's Markdown step summary.
+    pub step_summary: Option<PathBuf>,
+    /// Print GitHub workflow commands for failures and warnings.
+    pub annotations: bool,
+    /// The known-deviations file.
+    pub deviations: Option<String>,
     pub timeout: Duration,
     /// How HTTPS targets are verified.
     pub tls: Tls,
@@ -112,17 +121,24 @@ pub fn run(opts: RunOptions) -> Result<u8, Error> {
         vars.set("run_id", vars::run_id(), false);
     }
 
-    // Opened now so that an unwritable path is a usage error before anything is sent.
-    let junit_file = match &opts.junit {
-        Some(path) if !opts.list => Some((
-            path.clone(),
-            std::fs::File::create(path).map_err(|source| Error::Write {
-                path: path.display().to_string(),
-                source,
-            })?,
-        )),
-        _ => None,
+    let deviations = match &opts.deviations {
+        Some(path) => Some(Arc::new(Deviations::load(path, &catalogue.cases)?)),
+        None => None,
     };
+    let today = crate::deviations::today();
+    // Opened now so that an unwritable path is a usage error before anything is sent.
+    let mut outputs = Vec::new();
+    if !opts.list {
+        for (kind, path, append) in [
+            (Output::Junit, &opts.junit, false),
+            (Output::Json, &opts.report_json, false),
+            (Output::StepSummary, &opts.step_summary, true),
+        ] {
+            if let Some(path) = path {
+                outputs.push((kind, OpenFile::create(path, append)?));
+            }
+        }
+    }
     if !opts.list {
         undefined_variables(&catalogue.cases, &vars)?;
     }
@@ -181,7 +197,14 @@ pub fn run(opts: RunOptions) -> Result<u8, Error> {
     let mut trials = Vec::new();
     for (case, plan) in planned {
         let (slot, arrival) = oneshot::channel();
-        trials.push(trial(Record::blank(&case), arrival, &records, styles));
+        trials.push(trial(
+            Record::blank(&case),
+            arrival,
+            &records,
+            deviations.clone(),
+            &today,
+            styles,
+        ));
         jobs.push(Job { case, plan, slot });
     }
     let selected: HashSet<&str> = trials
@@ -216,12 +239,27 @@ pub fn run(opts: RunOptions) -> Result<u8, Error> {
     let was_interrupted = *interrupted.borrow();
     let mut records = std::mem::take(&mut *records.lock().unwrap_or_else(|e| e.into_inner()));
     records.sort_by(|a, b| a.id.cmp(&b.id));
-    let tally = Tally::of(&records);
+    let findings = match &deviations {
+        Some(d) if !was_interrupted => d.audit(&records, &today),
+        _ => Vec::new(),
+    };
+    let info = RunInfo {
+        target: &target_label,
+        cases: &opts.cases.describe(),
+        schemas: &opts.schemas.describe(),
+        elapsed: started.elapsed(),
+        deviations: deviations.as_ref().map(|d| d.file.as_str()),
+        findings: &findings,
+    };
+    let tally = Tally::of(&records, &findings);
 
     let mut lines = String::new();
     let notes = terminal::notes(&records, &styles);
     if !notes.is_empty() {
         lines.push_str(&format!("\n{notes}"));
+    }
+    if let Some(file) = info.deviations {
+        lines.push_str(&terminal::findings(&findings, file, &styles));
     }
     lines.push_str(&format!(
         "{}; target {target_label}\n",
@@ -233,22 +271,24 @@ pub fn run(opts: RunOptions) -> Result<u8, Error> {
             records.len()
         ));
     }
-    if let Some((path, mut file)) = junit_file {
-        let info = junit::RunInfo {
-            target: &target_label,
-            cases: &opts.cases.describe(),
-            schemas: &opts.schemas.describe(),
-            elapsed: started.elapsed(),
+    for (kind, output) in outputs {
+        let text = match kind {
+            Output::Junit => junit::render(&records, &info),
+            Output::Json => json::render(&records, &info),
+            Output::StepSummary => github::summary(&records, &info),
         };
-        file.write_all(junit::render(&records, &info).as_bytes())
-            .map_err(|source| Error::Write {
-                path: path.display().to_string(),
-                source,
-            })?;
-        lines.push_str(&format!(
-            "authconform: JUnit report written to {}\n",
-            path.display()
-        ));
+        // Every report is built from redacted records; this is the last guard.
+        let shown = output.path.display().to_string();
+        output.write(&redactor.redact(&text))?;
+        if kind != Output::StepSummary {
+            lines.push_str(&format!(
+                "authconform: {} report written to {shown}\n",
+                kind.name()
+            ));
+        }
+    }
+    if opts.annotations {
+        lines.push_str(&github::annotations(&records, &info));
     }
     let lines = redactor.redact(&lines);
     // With --format json, standard output is libtest's JSON lines only.
@@ -266,15 +306,71 @@ pub fn run(opts: RunOptions) -> Result<u8, Error> {
     })
 }
 
+/// The report files a run writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Output {
+    Junit,
+    Json,
+    /// GitHub's `$GITHUB_STEP_SUMMARY` (appended to, as GitHub expects).
+    StepSummary,
+}
+
+impl Output {
+    fn name(self) -> &'static str {
+        match self {
+            Output::Junit => "JUnit",
+            Output::Json => "JSON",
+            Output::StepSummary => "step summary",
+        }
+    }
+}
+
+/// A report file, opened before anything is sent so that a bad path is a usage error.
+struct OpenFile {
+    path: PathBuf,
+    file: std::fs::File,
+}
+
+impl OpenFile {
+    fn create(path: &std::path::Path, append: bool) -> Result<OpenFile, Error> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .append(append)
+            .truncate(!append)
+            .open(path)
+            .map_err(|source| Error::Write {
+                path: path.display().to_string(),
+                source,
+            })?;
+        Ok(OpenFile {
+            path: path.to_owned(),
+            file,
+        })
+    }
+
+    fn write(mut self, text: &str) -> Result<(), Error> {
+        self.file
+            .write_all(text.as_bytes())
+            .map_err(|source| Error::Write {
+                path: self.path.display().to_string(),
+                source,
+            })
+    }
+}
+
 /// The libtest-mimic trial of one case: it waits for the case's record, keeps it for the
 /// reports and tells libtest the outcome.
 fn trial(
     blank: Record,
     arrival: oneshot::Receiver<Option<Record>>,
     records: &Arc<Mutex<Vec<Record>>>,
+    deviations: Option<Arc<Deviations>>,
+    today: &str,
     styles: Styles,
 ) -> Trial {
     let records = records.clone();
+    let today = today.to_owned();
     Trial::ignorable_test(blank.id.clone(), move || {
         let record = match arrival.blocking_recv() {
             Ok(Some(record)) => record,
@@ -287,8 +383,16 @@ fn trial(
                 ..blank
             },
         };
+        let mut record = record;
+        if let Some(deviations) = &deviations {
+            deviations.apply(&mut record, &today);
+        }
         let outcome = match &record.verdict {
             Verdict::Pass => Ok(Completion::Completed),
+            Verdict::KnownDeviation { reasons } => Ok(Completion::ignored_with(format!(
+                "known deviation: {}",
+                reasons.join("; ")
+            ))),
             Verdict::Skip { reason } => Ok(Completion::ignored_with(reason)),
             Verdict::Fail | Verdict::Error { .. } => {
                 Err(Failed::from(terminal::detail(&record, &styles)))

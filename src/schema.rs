@@ -211,19 +211,24 @@ impl CaseSchema {
     /// The built-in case schema. It is part of the program, so failing to compile it is a bug
     /// that the unit tests catch.
     pub fn builtin() -> CaseSchema {
+        CaseSchema::named(CASE_SCHEMA)
+    }
+
+    /// Another built-in schema of one of this program's own formats (the deviations file).
+    pub fn named(name: &str) -> CaseSchema {
         let mut ignored = Vec::new();
         let text = Source::BuiltIn(BuiltIn::Schemas)
             .files(&mut ignored)
             .into_iter()
-            .find(|f| f.rel == CASE_SCHEMA)
-            .expect("case.schema.json is built in")
+            .find(|f| f.rel == name)
+            .unwrap_or_else(|| panic!("{name} is built in"))
             .text;
-        let doc: Value = serde_json::from_str(&text).expect("the built-in case schema is JSON");
+        let doc: Value = serde_json::from_str(&text).expect("a built-in schema is JSON");
         let validator = jsonschema::options()
-            .with_base_uri(format!("{BASE}{CASE_SCHEMA}"))
+            .with_base_uri(format!("{BASE}{name}"))
             .offline()
             .build(&doc)
-            .expect("the built-in case schema compiles");
+            .expect("a built-in schema compiles");
         CaseSchema { doc, validator }
     }
 

@@ -5,6 +5,8 @@ mod util;
 
 /// Property tests of the case loader.
 mod fuzz;
+/// The CI gate: JSON report, deviations file, GitHub annotations, explain, man page.
+mod gate;
 /// Servers that misbehave.
 mod hostile;
 /// Case and schema folders that must be refused with exit code 2.

@@ -1,24 +1,18 @@
 //! JUnit XML (through quick-junit), in the shape Jenkins, GitLab and the GitHub reporters read:
 //! one `<testcase>` per case (name = case id, classname = its folder), `<failure>` for violated
 //! checks with the full detail as the element's text, `<error>` for a case that could not be
-//! judged, `<skipped message="reason">`.
-
-use std::time::Duration;
+//! judged, `<skipped message="reason">` for a skip or a known deviation. Deviations-file entries
+//! that fail the run are one more failing testcase, `deviations-file`.
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use crate::{
     record::{Record, Verdict},
-    report::terminal::{self, Styles},
+    report::{
+        RunInfo,
+        terminal::{self, Styles},
+    },
 };
-
-/// Facts about the run, written as suite properties.
-pub struct RunInfo<'a> {
-    pub target: &'a str,
-    pub cases: &'a str,
-    pub schemas: &'a str,
-    pub elapsed: Duration,
-}
 
 /// The JUnit document for `records` (which are already redacted and sorted).
 pub fn render(records: &[Record], info: &RunInfo<'_>) -> String {
@@ -29,6 +23,26 @@ pub fn render(records: &[Record], info: &RunInfo<'_>) -> String {
     suite.add_property(Property::new("schemas", info.schemas));
     for record in records {
         suite.add_test_case(test_case(record));
+    }
+    if let Some(file) = info.deviations {
+        suite.add_property(Property::new("deviations", file));
+        let status = if info.findings.is_empty() {
+            TestCaseStatus::success()
+        } else {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            let text = terminal::findings(info.findings, file, &Styles::plain());
+            status
+                .set_message(format!(
+                    "{} entries of {file} fail the run",
+                    info.findings.len()
+                ))
+                .set_type("deviations")
+                .set_description(text);
+            status
+        };
+        let mut case = TestCase::new("deviations-file", status);
+        case.set_classname("deviations");
+        suite.add_test_case(case);
     }
     let mut report = Report::new("authconform");
     report.set_time(info.elapsed);
@@ -66,6 +80,13 @@ fn test_case(record: &Record) -> TestCase {
             status
                 .set_message(message.as_str())
                 .set_type("error")
+                .set_description(detail());
+            status
+        }
+        Verdict::KnownDeviation { reasons } => {
+            let mut status = TestCaseStatus::skipped();
+            status
+                .set_message(format!("known deviation: {}", reasons.join("; ")))
                 .set_description(detail());
             status
         }

@@ -5,7 +5,10 @@ use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 
-use crate::record::{Record, Verdict};
+use crate::{
+    deviations::Finding,
+    record::{Record, Verdict},
+};
 
 /// Colours, decided once at start-up. `plain()` has none.
 #[derive(Debug, Clone, Copy, Default)]
@@ -52,6 +55,15 @@ pub fn detail(record: &Record, s: &Styles) -> String {
         record.file,
         s.dim.render_reset()
     );
+    if let Verdict::KnownDeviation { reasons } = &record.verdict {
+        let _ = writeln!(
+            out,
+            "{}known deviation{}, accepted: {}",
+            s.warn,
+            s.warn.render_reset(),
+            reasons.join("; ")
+        );
+    }
     if let Verdict::Error { message } = &record.verdict {
         let _ = writeln!(
             out,
@@ -146,33 +158,41 @@ pub fn notes(records: &[Record], s: &Styles) -> String {
     out
 }
 
-/// Counts per verdict.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+/// Counts per verdict, and the deviations-file entries that fail the run.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Tally {
     pub passed: usize,
     pub failed: usize,
     pub errors: usize,
     pub skipped: usize,
+    pub known_deviations: usize,
     pub warnings: usize,
+    /// Deviations-file entries no longer observed or expired.
+    pub stale_deviations: usize,
 }
 
 impl Tally {
-    pub fn of(records: &[Record]) -> Tally {
-        let mut t = Tally::default();
+    pub fn of(records: &[Record], findings: &[Finding]) -> Tally {
+        let mut t = Tally {
+            stale_deviations: findings.len(),
+            ..Tally::default()
+        };
         for r in records {
             match r.verdict {
                 Verdict::Pass => t.passed += 1,
                 Verdict::Fail => t.failed += 1,
                 Verdict::Error { .. } => t.errors += 1,
                 Verdict::Skip { .. } => t.skipped += 1,
+                Verdict::KnownDeviation { .. } => t.known_deviations += 1,
             }
             t.warnings += r.warnings.len();
         }
         t
     }
 
+    /// Whether the gate passes.
     pub fn ok(&self) -> bool {
-        self.failed == 0 && self.errors == 0
+        self.failed == 0 && self.errors == 0 && self.stale_deviations == 0
     }
 }
 
@@ -183,7 +203,7 @@ pub fn summary(t: &Tally, s: &Styles) -> String {
     } else {
         (s.bad, "FAILED")
     };
-    format!(
+    let mut line = format!(
         "authconform: {style}{word}{}. {} passed; {} failed; {} errors; {} skipped; {} warnings",
         style.render_reset(),
         t.passed,
@@ -191,5 +211,29 @@ pub fn summary(t: &Tally, s: &Styles) -> String {
         t.errors,
         t.skipped,
         t.warnings
-    )
+    );
+    if t.known_deviations > 0 || t.stale_deviations > 0 {
+        line.push_str(&format!(
+            "; {} known deviations; {} stale deviations",
+            t.known_deviations, t.stale_deviations
+        ));
+    }
+    line
+}
+
+/// The deviations-file entries that fail the run, one line each.
+pub fn findings(findings: &[Finding], file: &str, s: &Styles) -> String {
+    let mut out = String::new();
+    for f in findings {
+        let _ = writeln!(
+            out,
+            "{}deviation{}: {file}: {} {}: {}",
+            s.bad,
+            s.bad.render_reset(),
+            f.case,
+            f.check,
+            f.problem
+        );
+    }
+    out
 }

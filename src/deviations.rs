@@ -1,0 +1,294 @@
+//! Known deviations (`run --deviations FILE`): departures from the documentation that a team
+//! accepts on purpose. A failing case whose every violation is listed becomes a known
+//! deviation; a listed deviation that is no longer observed, or past its expiry date, fails the
+//! run, so that the file cannot rot.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::{
+    case::Case,
+    error::{Error, Problem},
+    record::{Record, Verdict},
+    schema::{self, CaseSchema},
+};
+
+/// The format's schema, built in.
+pub const SCHEMA: &str = "deviations.schema.json";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(rename = "$schema")]
+    _schema: Option<String>,
+    deviations: Vec<Accepted>,
+}
+
+/// One accepted deviation.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Accepted {
+    pub case: String,
+    pub check: String,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+impl Accepted {
+    /// Whether the entry is past its last day; dates are `YYYY-MM-DD`, so they compare as text.
+    fn expired(&self, today: &str) -> bool {
+        self.expires.as_deref().is_some_and(|last| last < today)
+    }
+}
+
+/// A deviations-file entry that fails the run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub case: String,
+    pub check: String,
+    /// What is wrong with the entry, and what to do.
+    pub problem: String,
+}
+
+/// The loaded file.
+#[derive(Debug, Clone)]
+pub struct Deviations {
+    pub file: String,
+    pub entries: Vec<Accepted>,
+}
+
+impl Deviations {
+    /// Reads and validates the file against its schema and against the catalogue: every entry
+    /// must name a case that exists and a check that case makes.
+    pub fn load(path: &str, cases: &[Case]) -> Result<Deviations, Error> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Usage(format!("--deviations {path}: cannot read the file: {e}")))?;
+        let value: Value = serde_json::from_str(&text)
+            .map_err(|e| Error::Load(vec![schema::json_problem(path, &e)]))?;
+        let located = |mut p: Problem| {
+            p.position = crate::locate::locate(&text, &p.pointer);
+            p
+        };
+        let problems: Vec<Problem> = CaseSchema::named(SCHEMA)
+            .problems(path, &value)
+            .into_iter()
+            .map(located)
+            .collect();
+        if !problems.is_empty() {
+            return Err(Error::Load(problems));
+        }
+        let parsed: File = serde_json::from_value(value)
+            .map_err(|e| Error::Load(vec![Problem::new(path, "", e.to_string())]))?;
+        let mut problems = Vec::new();
+        for (i, entry) in parsed.deviations.iter().enumerate() {
+            let pointer = format!("/deviations/{i}");
+            let Some(case) = cases.iter().find(|c| c.id == entry.case) else {
+                let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+                let hint = schema::closest(&entry.case, &ids)
+                    .map(|c| format!(" (did you mean `{c}`?)"))
+                    .unwrap_or_default();
+                problems.push(located(Problem::new(
+                    path,
+                    format!("{pointer}/case"),
+                    format!("no case `{}`{hint}", entry.case),
+                )));
+                continue;
+            };
+            let mut checks: Vec<String> = case.checks.iter().map(|c| c.name()).collect();
+            checks.push("body".into());
+            if !checks.contains(&entry.check) {
+                problems.push(located(Problem::new(
+                    path,
+                    format!("{pointer}/check"),
+                    format!(
+                        "case `{}` makes no check `{}`; its checks are: {}",
+                        entry.case,
+                        entry.check,
+                        checks.join(", ")
+                    ),
+                )));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::Load(problems));
+        }
+        Ok(Deviations {
+            file: path.to_owned(),
+            entries: parsed.deviations,
+        })
+    }
+
+    /// Turns a failure whose every violation is accepted (and not expired) into a known
+    /// deviation.
+    pub fn apply(&self, record: &mut Record, today: &str) {
+        if record.verdict != Verdict::Fail {
+            return;
+        }
+        let accepted = |check: &str| {
+            self.entries
+                .iter()
+                .find(|e| e.case == record.id && e.check == check && !e.expired(today))
+        };
+        let reasons: Option<Vec<String>> = record
+            .violations
+            .iter()
+            .map(|v| accepted(&v.check).map(|e| format!("{}: {}", v.check, e.reason)))
+            .collect();
+        if let Some(reasons) = reasons {
+            record.verdict = Verdict::KnownDeviation { reasons };
+        }
+    }
+
+    /// The entries that fail the run: expired ones, and those no longer observed in the cases
+    /// that were judged (a case that was not run, skipped or errored says nothing).
+    pub fn audit(&self, records: &[Record], today: &str) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        for entry in &self.entries {
+            let finding = |problem: String| Finding {
+                case: entry.case.clone(),
+                check: entry.check.clone(),
+                problem,
+            };
+            if entry.expired(today) {
+                let last = entry.expires.as_deref().unwrap_or_default();
+                findings.push(finding(format!(
+                    "expired on {last}: renew the entry or fix the server"
+                )));
+                continue;
+            }
+            let Some(record) = records.iter().find(|r| r.id == entry.case) else {
+                continue;
+            };
+            let judged = matches!(
+                record.verdict,
+                Verdict::Pass | Verdict::Fail | Verdict::KnownDeviation { .. }
+            );
+            if judged && !record.violations.iter().any(|v| v.check == entry.check) {
+                findings.push(finding(format!(
+                    "no longer observed: remove it from {}",
+                    self.file
+                )));
+            }
+        }
+        findings
+    }
+}
+
+/// Today's date in UTC as `YYYY-MM-DD`.
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    civil_date(secs / 86_400)
+}
+
+/// The calendar date of a day number since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_date(days: u64) -> String {
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Violation;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(civil_date(11_016), "2000-02-29");
+        assert_eq!(civil_date(20_784), "2026-11-27");
+        assert_eq!(today().len(), 10);
+    }
+
+    fn record(verdict: Verdict, checks: &[&str]) -> Record {
+        let mut r = Record::blank(&crate::case::tests_support::case("token/x"));
+        r.verdict = verdict;
+        r.violations = checks
+            .iter()
+            .map(|c| Violation {
+                check: (*c).into(),
+                at: None,
+                message: "m".into(),
+            })
+            .collect();
+        r
+    }
+
+    fn deviations(entries: &[(&str, Option<&str>)]) -> Deviations {
+        Deviations {
+            file: "dev.json".into(),
+            entries: entries
+                .iter()
+                .map(|(check, expires)| Accepted {
+                    case: "token/x".into(),
+                    check: (*check).into(),
+                    reason: "why".into(),
+                    expires: expires.map(str::to_owned),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_failure_is_known_only_when_every_violation_is_accepted() {
+        let d = deviations(&[("body /error", None)]);
+        let mut r = record(Verdict::Fail, &["body /error"]);
+        d.apply(&mut r, "2026-11-27");
+        assert_eq!(
+            r.verdict,
+            Verdict::KnownDeviation {
+                reasons: vec!["body /error: why".into()]
+            }
+        );
+        let mut r = record(Verdict::Fail, &["body /error", "status"]);
+        d.apply(&mut r, "2026-11-27");
+        assert_eq!(r.verdict, Verdict::Fail);
+    }
+
+    #[test]
+    fn stale_and_expired_entries_are_findings() {
+        let d = deviations(&[("body /error", None), ("status", Some("2026-11-26"))]);
+        let findings = d.audit(&[record(Verdict::Pass, &[])], "2026-11-27");
+        let problems: Vec<&str> = findings.iter().map(|f| f.problem.as_str()).collect();
+        assert_eq!(
+            problems,
+            [
+                "no longer observed: remove it from dev.json",
+                "expired on 2026-11-26: renew the entry or fix the server"
+            ]
+        );
+        // The last day itself is still accepted.
+        assert!(
+            d.audit(
+                &[record(Verdict::Fail, &["body /error", "status"])],
+                "2026-11-26"
+            )
+            .is_empty()
+        );
+        // A case that was not judged says nothing either way.
+        assert!(
+            d.audit(
+                &[record(
+                    Verdict::Error {
+                        message: "x".into()
+                    },
+                    &[]
+                )],
+                "2026-11-26"
+            )
+            .is_empty()
+        );
+        assert!(d.audit(&[], "2026-11-26").is_empty());
+    }
+}

@@ -1,0 +1,109 @@
+//! `authconform explain CASE`: what a case is for and exactly what it does: its seed row, the
+//! request it would send (variables filled in, secrets masked) and every check it makes.
+
+use std::fmt::Write;
+
+use crate::{
+    case::Case,
+    plan::{self, NotSent, Target},
+    redact::Redactor,
+    seed::SeedTable,
+    vars::Vars,
+};
+
+/// Where the request would go when no --target is given: shown as `<target>`.
+pub const PLACEHOLDER: &str = "http://target.invalid";
+
+/// The explanation of `case` for `target` with `vars`, secrets masked.
+pub fn explain(case: &Case, table: &SeedTable, target: &Target, vars: &Vars) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}: {}", case.id, case.title);
+    let _ = writeln!(out, "file: {}", case.file);
+    let d = &case.documents;
+    let row = table.rows.iter().position(|r| r.matches(d));
+    match row {
+        Some(i) => {
+            let _ = writeln!(
+                out,
+                "seed row: {} (row {} of the seed table, {})",
+                table.rows[i].label(),
+                i + 1,
+                table.title
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "documents: {} {} (not a row of the seed table)",
+                d.status,
+                d.error.as_deref().unwrap_or("(no body)")
+            );
+        }
+    }
+    for r in &case.refs {
+        let _ = writeln!(out, "ref: {r}");
+    }
+    if !case.tags.is_empty() {
+        let _ = writeln!(out, "tags: {}", case.tags.join(", "));
+    }
+    let names: Vec<&str> = case.variables.keys().map(String::as_str).collect();
+    let _ = writeln!(
+        out,
+        "variables: {}",
+        if names.is_empty() {
+            "none".to_owned()
+        } else {
+            names.join(", ")
+        }
+    );
+    if let Some(max) = case.repeat {
+        let _ = writeln!(
+            out,
+            "repeat: up to {max} requests, until the status is an expected one; runs after every other case"
+        );
+    }
+
+    let _ = writeln!(out, "\nrequest:");
+    match plan::prepare(case, vars, target) {
+        Ok(request) => {
+            let _ = writeln!(out, "  {} {}", request.method, request.url);
+            let _ = writeln!(out, "  {}", request.curl());
+        }
+        Err(NotSent::Skip(reason)) => {
+            let _ = writeln!(out, "  not sendable: {reason}");
+            let _ = writeln!(
+                out,
+                "  as written: {} {}",
+                case.request.method, case.request.path
+            );
+        }
+        Err(NotSent::Invalid(message)) => {
+            let _ = writeln!(out, "  not sendable: {message}");
+        }
+    }
+
+    let _ = writeln!(out, "\nchecks (a violation fails the case):");
+    for c in &case.checks {
+        let _ = writeln!(out, "  {} {}", c.name(), c.requirement());
+    }
+    if !case.advice.is_empty() {
+        let _ = writeln!(out, "\nadvice (a violation is a warning):");
+        for c in &case.advice {
+            let _ = writeln!(out, "  {} {}", c.name(), c.requirement());
+        }
+    }
+    let mut redactor = Redactor::new(vars.secrets());
+    if let Ok(plan::Prepared {
+        basic_auth: Some((user, password)),
+        ..
+    }) = plan::prepare(case, vars, target)
+    {
+        if vars
+            .secrets()
+            .any(|s| password.contains(s) || user.contains(s))
+        {
+            redactor.add_basic(&user, &password);
+        }
+    }
+    redactor.redact(&out).replace(PLACEHOLDER, "<target>")
+}

@@ -1,0 +1,406 @@
+//! The CI gate: the JSON report (validated against its schema), the known-deviations file
+//! (accepted, no longer observed, expired, malformed), GitHub annotations and step summary,
+//! `explain`, and the generated man page and completions.
+
+use authconform::{
+    reference::Deviation,
+    schema::Schemas,
+    source::{BuiltIn, Source},
+};
+use serde_json::Value;
+
+use crate::util::*;
+
+/// Validates a report against schemas/report.schema.json and returns it.
+fn valid_report(path: &std::path::Path) -> Value {
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut problems = Vec::new();
+    let schemas = Schemas::load(&Source::BuiltIn(BuiltIn::Schemas), &mut problems);
+    let validator = schemas.get("report.schema.json").unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "the report breaks its schema: {errors:#?}"
+    );
+    report
+}
+
+fn verdict_of<'a>(report: &'a Value, id: &str) -> &'a Value {
+    &report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no {id}"))["verdict"]
+}
+
+#[test]
+fn json_reports_of_every_kind_of_run_validate_against_their_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json");
+    // Passing, failing, erroring and skipping runs.
+    let ok = server(None);
+    let failing = server(Some(Deviation::InvalidClientAs400));
+    for (name, cmd, code) in [
+        ("pass", run_against(&ok.url), 0),
+        ("fail", run_against(&failing.url), 1),
+        ("error", run_against(&closed_port_url()), 1),
+    ] {
+        let mut cmd = cmd;
+        let out = output(cmd.arg("--report-json").arg(&path));
+        assert_eq!(out.code, code, "{name}: {}", out.stdout);
+        let report = valid_report(&path);
+        assert_eq!(report["ok"], code == 0, "{name}");
+        assert_eq!(
+            report["cases"].as_array().unwrap().len(),
+            builtin_ids().len(),
+            "{name}"
+        );
+    }
+    let report = valid_report(&path);
+    assert_eq!(verdict_of(&report, "token/get-method")["kind"], "error");
+    let out = output(
+        authconform()
+            .args([
+                "run",
+                "--target",
+                &ok.url,
+                "--var",
+                "client_id=x",
+                "--report-json",
+            ])
+            .arg(&path),
+    );
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let report = valid_report(&path);
+    assert_eq!(verdict_of(&report, "revoke/missing-token")["kind"], "skip");
+
+    let out = output(run_against(&failing.url).arg("--report-json").arg(&path));
+    assert_eq!(out.code, 1);
+    let report = valid_report(&path);
+    let case = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "token/wrong-client-secret")
+        .unwrap();
+    assert_eq!(case["verdict"]["kind"], "fail");
+    assert_eq!(case["violations"][0]["check"], "status");
+    assert_eq!(
+        case["checks"][0],
+        serde_json::json!({"check": "status", "requires": "is 401", "advisory": false, "outcome": "failed"})
+    );
+    assert!(
+        case["request"]["curl"]
+            .as_str()
+            .unwrap()
+            .contains("client_secret=wrong-")
+    );
+    assert_eq!(case["response"]["status"], 400);
+    assert_eq!(report["summary"]["failed"], 4);
+    assert!(
+        !std::fs::read_to_string(&path)
+            .unwrap()
+            .contains(authconform::reference::CLIENT_SECRET)
+    );
+}
+
+fn deviations_file(dir: &std::path::Path, entries: &str) -> String {
+    let path = dir.join("deviations.json");
+    std::fs::write(&path, format!(r#"{{"deviations": [{entries}]}}"#)).unwrap();
+    path.display().to_string()
+}
+
+const REFRESH: &str = r#"{"case": "token/refresh-token-unknown", "check": "body /error", "reason": "tenants send invalid_grant"},
+    {"case": "token/refresh-token-unknown-confidential", "check": "body /error", "reason": "tenants send invalid_grant", "expires": "2999-12-31"}"#;
+
+#[test]
+fn an_accepted_deviation_does_not_fail_the_gate_and_is_shown_everywhere() {
+    let server = server(Some(Deviation::RefreshTokenInvalidGrant));
+    let dir = tempfile::tempdir().unwrap();
+    let file = deviations_file(dir.path(), REFRESH);
+    let (junit, json) = (dir.path().join("j.xml"), dir.path().join("r.json"));
+    let out = output(
+        run_against(&server.url)
+            .args(["--deviations", &file, "--junit"])
+            .arg(&junit)
+            .arg("--report-json")
+            .arg(&json),
+    );
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("token/refresh-token-unknown "),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("ignored (known deviation: body /error: tenants send invalid_grant)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("2 known deviations; 0 stale deviations"),
+        "{}",
+        out.stdout
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains(
+            r#"<skipped message="known deviation: body /error: tenants send invalid_grant">"#
+        ),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<testcase name="deviations-file" classname="deviations""#),
+        "{xml}"
+    );
+    let report = valid_report(&json);
+    assert_eq!(
+        verdict_of(&report, "token/refresh-token-unknown")["kind"],
+        "known_deviation"
+    );
+    assert_eq!(report["summary"]["known_deviations"], 2);
+    assert_eq!(report["ok"], true);
+}
+
+#[test]
+fn a_deviation_that_no_longer_happens_fails_the_run() {
+    let server = server(None);
+    let dir = tempfile::tempdir().unwrap();
+    let file = deviations_file(dir.path(), REFRESH);
+    let junit = dir.path().join("j.xml");
+    let out = output(
+        run_against(&server.url)
+            .args(["--deviations", &file, "--junit"])
+            .arg(&junit),
+    );
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stdout.contains(&format!("deviation: {file}: token/refresh-token-unknown body /error: no longer observed: remove it from {file}")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("0 failed; 0 errors") && out.stdout.contains("2 stale deviations"),
+        "{}",
+        out.stdout
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains(r#"<failure message="2 entries of"#), "{xml}");
+}
+
+#[test]
+fn an_expired_deviation_fails_the_run_and_is_not_accepted() {
+    let server = server(Some(Deviation::RefreshTokenInvalidGrant));
+    let dir = tempfile::tempdir().unwrap();
+    let file = deviations_file(
+        dir.path(),
+        r#"{"case": "token/refresh-token-unknown", "check": "body /error", "reason": "r", "expires": "2000-01-01"}"#,
+    );
+    let out = output(run_against(&server.url).args(["--deviations", &file]));
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains("token/refresh-token-unknown body /error: expired on 2000-01-01: renew the entry or fix the server"), "{}", out.stdout);
+    assert_eq!(
+        verdicts(&out.stdout)
+            .iter()
+            .find(|(id, _)| id == "token/refresh-token-unknown")
+            .unwrap()
+            .1,
+        "FAILED"
+    );
+}
+
+#[test]
+fn a_failure_with_an_unlisted_violation_still_fails() {
+    let plain = server(Some(Deviation::ErrorsAsTextPlain));
+    let dir = tempfile::tempdir().unwrap();
+    let file = deviations_file(
+        dir.path(),
+        r#"{"case": "token/get-method", "check": "media type", "reason": "r"}"#,
+    );
+    let out = output(run_against(&plain.url).args([
+        "--deviations",
+        &file,
+        "--exact",
+        "token/get-method",
+    ]));
+    assert_eq!(
+        out.code, 0,
+        "only media type is broken, and it is listed: {}",
+        out.stdout
+    );
+    let other = server(Some(Deviation::NoErrorDescription));
+    let out = output(run_against(&other.url).args([
+        "--deviations",
+        &file,
+        "--exact",
+        "token/get-method",
+    ]));
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains("no longer observed"), "{}", out.stdout);
+    assert!(failure_of(&out.stdout, "token/get-method").contains("✗ body /error_description"));
+}
+
+#[test]
+fn a_malformed_deviations_file_exits_two_naming_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.json");
+    for (text, says) in [
+        ("{\n  \"deviations\": [", "d.json:2:17: not valid JSON"),
+        (
+            r#"{"deviations": [{"case": "token/get-method", "check": "status", "reason": "r", "until": "x"}]}"#,
+            "/deviations/0/until: unknown key `until`",
+        ),
+        (
+            r#"{"deviations": [{"case": "token/get-method", "check": "status"}]}"#,
+            "/deviations/0: missing required key `reason`",
+        ),
+        (
+            r#"{"deviations": [{"case": "token/get-method", "check": "status", "reason": "r", "expires": "31/12/2027"}]}"#,
+            "/deviations/0/expires:",
+        ),
+        (
+            r#"{"deviations": [{"case": "token/get-methd", "check": "status", "reason": "r"}]}"#,
+            "/deviations/0/case: no case `token/get-methd` (did you mean `token/get-method`?)",
+        ),
+        (
+            r#"{"deviations": [{"case": "token/get-method", "check": "body /eror", "reason": "r"}]}"#,
+            "case `token/get-method` makes no check `body /eror`; its checks are: status, media type",
+        ),
+    ] {
+        std::fs::write(&path, text).unwrap();
+        let out = output(authconform().args(["run", "--deviations"]).arg(&path));
+        assert_eq!(out.code, 2, "{text}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(says),
+            "{text}: expected {says:?} in {}",
+            out.stderr
+        );
+    }
+    let out = output(authconform().args(["run", "--deviations", "/nonexistent/d.json"]));
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("cannot read the file"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn github_annotations_and_step_summary() {
+    let server = server(Some(Deviation::InvalidClientAs400));
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    let out = output(
+        run_against(&server.url)
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_STEP_SUMMARY", &summary),
+    );
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout.contains("::error file=cases/token/wrong-client-secret.json,title=token/wrong-client-secret failed::status: expected 401, got 400\n"),
+        "{}",
+        out.stdout
+    );
+    let advice = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("::warning file=cases/token/wrong-client-secret-basic.json,"));
+    assert!(
+        advice.is_none(),
+        "a Basic failure with WWW-Authenticate has no advice to give"
+    );
+    for line in out.stdout.lines().filter(|l| l.starts_with("::")) {
+        // GitHub's format: ::kind file=…,title=…::message, with no raw newline in the message.
+        let (head, _) = line[2..].split_once("::").unwrap();
+        assert!(
+            head.starts_with("error file=") || head.starts_with("warning file="),
+            "{line}"
+        );
+    }
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        md.starts_with("earlier step\n## authconform: FAILED"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| `token/wrong-client-secret` | **fail** | status: expected 401, got 400 |"),
+        "{md}"
+    );
+
+    let out = output(
+        run_against(&server.url)
+            .env("GITHUB_ACTIONS", "true")
+            .args(["--annotations", "none"]),
+    );
+    assert!(!out.stdout.contains("::error"), "{}", out.stdout);
+    let out = output(run_against(&server.url).args(["--annotations", "github"]));
+    assert!(out.stdout.contains("::error file="), "{}", out.stdout);
+}
+
+#[test]
+fn explain_shows_the_row_the_request_and_every_check_with_secrets_masked() {
+    let out = output(authconform().args(["explain", "token/missing-grant-type"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for expected in [
+        "token/missing-grant-type: A token request without grant_type is refused as invalid_request",
+        "seed row: 400 invalid_request (row 1 of the seed table",
+        "  POST <target>/oauth/token",
+        "--data-urlencode client_secret=***",
+        "  status is 400",
+        "  body /error equals \"invalid_request\"",
+        "advice (a violation is a warning):",
+    ] {
+        assert!(
+            out.stdout.contains(expected),
+            "missing {expected:?} in\n{}",
+            out.stdout
+        );
+    }
+    assert!(!out.stdout.contains(authconform::reference::CLIENT_SECRET));
+    let out = output(authconform().args([
+        "explain",
+        "token/missing-grant-type",
+        "--target",
+        "https://t.example.com",
+    ]));
+    assert!(
+        out.stdout.contains(
+            "not sendable: the target does not provide `audience`, `client_id`, `client_secret`"
+        ),
+        "{}",
+        out.stdout
+    );
+    let out = output(authconform().args(["explain", "token/get-methd"]));
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("did you mean `token/get-method`?"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn man_page_and_completions_come_from_the_command_line_definition() {
+    let out = output(authconform().arg("man"));
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.contains(".TH authconform 1"), "{}", out.stdout);
+    for sub in ["run", "lint", "coverage", "explain", "serve"] {
+        assert!(out.stdout.contains(sub), "the man page lacks {sub}");
+    }
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = output(authconform().args(["completions", shell]));
+        assert_eq!(out.code, 0, "{shell}");
+        assert!(
+            out.stdout.contains("report-json") && out.stdout.contains("deviations"),
+            "{shell}: {}",
+            out.stdout
+        );
+    }
+}
