@@ -296,3 +296,28 @@ fn an_undefined_variable_is_a_mistake_not_a_skip() {
         out.stdout
     );
 }
+
+#[test]
+fn the_readme_names_every_subcommand_and_flag() {
+    use clap::CommandFactory;
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for sub in authconform::cli::Cli::command().get_subcommands() {
+        assert!(
+            readme.contains(&format!("authconform {}", sub.get_name())),
+            "README.md does not show `authconform {}`",
+            sub.get_name()
+        );
+        for arg in sub.get_arguments() {
+            if let Some(long) = arg.get_long() {
+                if long != "help" {
+                    assert!(
+                        readme.contains(&format!("--{long}")),
+                        "README.md does not name `{} --{long}`",
+                        sub.get_name()
+                    );
+                }
+            }
+        }
+    }
+}
