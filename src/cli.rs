@@ -452,14 +452,7 @@ fn serve(args: ServeArgs) -> Result<u8, Error> {
         }
         return Ok(EXIT_OK);
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|source| Error::Start {
-            what: "the async runtime",
-            source,
-        })?;
+    let runtime = run::runtime()?;
     runtime.block_on(async {
         let server = reference::bind(
             reference::Config {

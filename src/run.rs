@@ -68,15 +68,7 @@ pub struct RunOptions {
 pub fn run(opts: RunOptions) -> Result<u8, Error> {
     let started = Instant::now();
     let catalogue = Catalogue::load(&opts.cases, &opts.schemas)?;
-    // Built here, not with #[tokio::main]: libtest-mimic must run outside any runtime.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|source| Error::Start {
-            what: "the async runtime",
-            source,
-        })?;
+    let runtime = runtime()?;
 
     let mut vars = Vars::default();
     let (target, _server, target_label) = match &opts.target {
@@ -357,6 +349,19 @@ impl OpenFile {
                 source,
             })
     }
+}
+
+/// The async runtime of a command. Built by hand, not with #[tokio::main]: libtest-mimic must
+/// run outside any runtime.
+pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|source| Error::Start {
+            what: "the async runtime",
+            source,
+        })
 }
 
 /// The libtest-mimic trial of one case: it waits for the case's record, keeps it for the

@@ -5,19 +5,6 @@ use std::{io::Write, path::Path, time::Duration};
 
 use crate::util::*;
 
-/// A catalogue of one case: POST /x documenting 400 invalid_request.
-fn one_case() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("h")).unwrap();
-    std::fs::write(
-        dir.path().join("h/c.json"),
-        r#"{"title": "t", "documents": {"status": 400, "error": "invalid_request"},
-            "request": {"method": "POST", "path": "/x", "form": {"a": "b"}}}"#,
-    )
-    .unwrap();
-    dir
-}
-
 fn run_one(url: &str, cases: &Path, timeout: &str) -> Output {
     let mut cmd = authconform();
     cmd.args([

@@ -3,17 +3,6 @@
 
 use crate::util::*;
 
-fn one_case() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("t")).unwrap();
-    std::fs::write(
-        dir.path().join("t/c.json"),
-        r#"{"title": "t", "documents": {"status": 400, "error": "invalid_request"}, "request": {"method": "POST", "path": "/x", "form": {"a": "b"}}}"#,
-    )
-    .unwrap();
-    dir
-}
-
 fn run(url: &str, extra: &[&str]) -> Output {
     let cases = one_case();
     let dir = tempfile::tempdir().unwrap();
@@ -44,7 +33,7 @@ fn an_unknown_ca_is_an_error_naming_the_cause() {
     let server = tls_server();
     let out = run(&server.url, &[]);
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
-    let detail = failure_of(&out.stdout, "t/c");
+    let detail = failure_of(&out.stdout, "h/c");
     assert!(
         detail.contains("error: could not be judged: could not connect to 127.0.0.1:"),
         "{detail}"
@@ -118,6 +107,6 @@ fn https_against_a_plain_http_port_names_the_tls_failure() {
     let url = server.url.replace("http://", "https://");
     let out = run(&url, &[]);
     assert_eq!(out.code, 1);
-    let detail = failure_of(&out.stdout, "t/c");
+    let detail = failure_of(&out.stdout, "h/c");
     assert!(detail.contains("TLS handshake failed"), "{detail}");
 }

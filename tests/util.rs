@@ -126,6 +126,19 @@ pub fn verdict_order(stdout: &str) -> Vec<String> {
         .collect()
 }
 
+/// A cases folder with one case, `h/c`: POST /x with a form, documenting 400 invalid_request.
+pub fn one_case() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("h")).unwrap();
+    std::fs::write(
+        dir.path().join("h/c.json"),
+        r#"{"title": "t", "documents": {"status": 400, "error": "invalid_request"},
+            "request": {"method": "POST", "path": "/x", "form": {"a": "b"}}}"#,
+    )
+    .unwrap();
+    dir
+}
+
 /// The ids of the built-in cases.
 pub fn builtin_ids() -> Vec<String> {
     let out = output(authconform().args(["run", "--list", "--color", "never"]));

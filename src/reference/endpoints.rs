@@ -319,6 +319,24 @@ fn params(headers: &HeaderMap, body: &[u8]) -> Result<HashMap<String, Value>, &'
     }
 }
 
+/// The parameters of a POST-only endpoint, or the documented answer to another method or to a
+/// body that cannot be read.
+#[expect(
+    clippy::result_large_err,
+    reason = "the error is the response itself, built at most once per request"
+)]
+fn post_params(
+    state: &State,
+    method: &Method,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<HashMap<String, Value>, Response> {
+    if method != Method::POST {
+        return Err(state.method_not_allowed("POST"));
+    }
+    params(headers, body).map_err(|message| state.invalid_request(message))
+}
+
 fn text<'a>(params: &'a HashMap<String, Value>, name: &str) -> Option<&'a str> {
     params
         .get(name)
@@ -414,12 +432,9 @@ async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if method != Method::POST {
-        return state.method_not_allowed("POST");
-    }
-    let params = match params(&headers, &body) {
+    let params = match post_params(&state, &method, &headers, &body) {
         Ok(p) => p,
-        Err(message) => return state.invalid_request(message),
+        Err(answer) => return answer,
     };
     let Some(grant_type) = text(&params, "grant_type") else {
         return state.invalid_request("Missing required parameter: grant_type");
@@ -563,12 +578,9 @@ async fn revoke(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if method != Method::POST {
-        return state.method_not_allowed("POST");
-    }
-    let params = match params(&headers, &body) {
+    let params = match post_params(&state, &method, &headers, &body) {
         Ok(p) => p,
-        Err(message) => return state.invalid_request(message),
+        Err(answer) => return answer,
     };
     let creds = match credentials(&headers, &params) {
         Ok(c) => c,
@@ -663,12 +675,9 @@ async fn change_password(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if method != Method::POST {
-        return state.method_not_allowed("POST");
-    }
-    let params = match params(&headers, &body) {
+    let params = match post_params(&state, &method, &headers, &body) {
         Ok(p) => p,
-        Err(message) => return state.invalid_request(message),
+        Err(answer) => return answer,
     };
     if text(&params, "client_id").is_none_or(|c| c != PUBLIC_CLIENT_ID && c != CLIENT_ID) {
         return state.invalid_request("Missing or unknown client_id.");
