@@ -8,7 +8,7 @@ use libtest_mimic::{ColorSetting, FormatSetting};
 
 use crate::{
     case::Catalogue,
-    error::{EXIT_FAILED, EXIT_OK, Error, Problem},
+    error::{EXIT_FAILED, EXIT_OK, Error},
     execute::Policy,
     reference::{self, Deviation},
     run::{self, RunOptions},
@@ -209,8 +209,10 @@ fn parse_rate(text: &str) -> Result<f64, String> {
     let rate: f64 = text
         .parse()
         .map_err(|_| format!("{text:?} is not a number of requests a second"))?;
-    if !(0.0..=100_000.0).contains(&rate) {
-        return Err("the rate must be from 0 (no limit) to 100000 requests a second".into());
+    if !(rate == 0.0 || (0.01..=100_000.0).contains(&rate)) {
+        return Err(
+            "the rate must be 0 (no limit) or from 0.01 to 100000 requests a second".into(),
+        );
     }
     Ok(rate)
 }
@@ -261,20 +263,7 @@ pub fn exec(cli: Cli) -> Result<u8, Error> {
                 }
                 None => None,
             };
-            // Errors can quote what they were given; the secrets known at this point are masked
-            // in them, as in every other output.
-            let env: Vec<(String, String)> = std::env::vars().collect();
-            let flag_secrets = args
-                .target
-                .secrets
-                .iter()
-                .filter_map(|s| s.split_once('=').map(|(_, v)| v.to_owned()));
-            let env_secrets = env
-                .iter()
-                .filter(|(k, _)| k.starts_with(crate::vars::ENV_SECRET_PREFIX))
-                .map(|(_, v)| v.clone());
-            let secrets: Vec<String> = flag_secrets.chain(env_secrets).collect();
-            let redactor = crate::redact::Redactor::new(secrets.iter().map(String::as_str));
+            let env = crate::vars::environment()?;
             let github = match args.annotations {
                 Annotations::Github => true,
                 Annotations::None => false,
@@ -320,18 +309,6 @@ pub fn exec(cli: Cli) -> Result<u8, Error> {
                 },
                 color,
                 env,
-            })
-            .map_err(|e| match e {
-                Error::Load(problems) => Error::Load(
-                    problems
-                        .into_iter()
-                        .map(|p| Problem {
-                            message: redactor.redact(&p.message),
-                            ..p
-                        })
-                        .collect(),
-                ),
-                other => Error::Usage(redactor.redact(&other.to_string())),
             })
         }
         Command::Lint(f) => {
@@ -419,15 +396,14 @@ fn explain(args: ExplainArgs) -> Result<u8, Error> {
             crate::plan::Target::parse(crate::explain::PLACEHOLDER)?
         }
     };
-    if let Some(file) = &args.target.vars_file {
-        vars.read_file(file)?;
-    }
-    vars.read_env(std::env::vars())?;
-    vars.read_flags(&args.target.vars, false)?;
-    vars.read_flags(&args.target.secrets, true)?;
-    if vars.get("run_id").is_none() {
-        vars.set("run_id", "RUN_ID", false);
-    }
+    let env = crate::vars::environment()?;
+    let sources = crate::vars::Sources {
+        file: args.target.vars_file.as_deref(),
+        env: &env,
+        vars: &args.target.vars,
+        secrets: &args.target.secrets,
+    };
+    vars.apply(&sources, || "RUN_ID".to_owned())?;
     print!(
         "{}",
         crate::explain::explain(case, &seed::table(), &target, &vars)

@@ -19,6 +19,7 @@ use tokio::{
 use crate::{
     case::Case,
     check::{self, Check},
+    deviations::Deviations,
     plan::{NotSent, Prepared},
     record::{Record, RequestSummary, ResponseSummary, Verdict},
     redact::Redactor,
@@ -70,7 +71,8 @@ impl Limiter {
                     *tokens -= 1.0;
                     return;
                 }
-                Duration::from_secs_f64((1.0 - *tokens) / self.rate)
+                Duration::try_from_secs_f64((1.0 - *tokens) / self.rate)
+                    .unwrap_or(Duration::from_secs(3600))
             };
             tokio::time::sleep(wait).await;
         }
@@ -91,6 +93,11 @@ pub struct Executor {
     pub redactor: Arc<Redactor>,
     /// Turns true on Ctrl-C.
     pub interrupted: watch::Receiver<bool>,
+    /// Accepted deviations, and today's date to judge their expiry.
+    pub deviations: Option<(Arc<Deviations>, String)>,
+    /// Every finished case's record, for the reports: kept here, not by whoever shows it, so
+    /// that a terminal that went away loses nothing.
+    pub records: Arc<Mutex<Vec<Record>>>,
 }
 
 impl Executor {
@@ -123,10 +130,21 @@ impl Executor {
             None
         } else {
             tokio::select! {
-                record = self.judge(&job.case, &job.plan) => Some(record.redact(&self.redactor)),
+                record = self.judge(&job.case, &job.plan) => Some(record),
                 _ = stop.wait_for(|interrupted| *interrupted) => None,
             }
         };
+        let record = record.map(|mut record| {
+            if let Some((deviations, today)) = &self.deviations {
+                deviations.apply(&mut record, today);
+            }
+            let record = record.redact(&self.redactor);
+            self.records
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(record.clone());
+            record
+        });
         let _ = job.slot.send(record);
     }
 
@@ -265,7 +283,10 @@ pub fn retry_after(response: &Response, now: SystemTime) -> Option<Duration> {
         .trim()
         .parse::<u64>()
         .ok()?;
-    let when = SystemTime::UNIX_EPOCH + Duration::from_secs(reset);
+    // A reset too far away to represent asks for longer than any --max-wait.
+    let when = SystemTime::UNIX_EPOCH
+        .checked_add(Duration::from_secs(reset))
+        .unwrap_or(now + Duration::from_secs(u32::MAX.into()));
     Some(when.duration_since(now).unwrap_or_default())
 }
 
@@ -326,6 +347,12 @@ mod tests {
             retry_after(&response(&[("retry-after", "soon")]), now),
             None
         );
+        let far = retry_after(
+            &response(&[("x-ratelimit-reset", "18446744073709551615")]),
+            now,
+        )
+        .unwrap();
+        assert!(far > Duration::from_secs(3600), "{far:?}");
         assert_eq!(retry_after(&response(&[]), now), None);
     }
 

@@ -64,7 +64,8 @@ pub fn explain(case: &Case, table: &SeedTable, target: &Target, vars: &Vars) -> 
     }
 
     let _ = writeln!(out, "\nrequest:");
-    match plan::prepare(case, vars, target) {
+    let planned = plan::prepare(case, vars, target);
+    match &planned {
         Ok(request) => {
             let _ = writeln!(out, "  {} {}", request.method, request.url);
             let _ = writeln!(out, "  {}", request.curl());
@@ -92,18 +93,6 @@ pub fn explain(case: &Case, table: &SeedTable, target: &Target, vars: &Vars) -> 
             let _ = writeln!(out, "  {} {}", c.name(), c.requirement());
         }
     }
-    let mut redactor = Redactor::new(vars.secrets());
-    if let Ok(plan::Prepared {
-        basic_auth: Some((user, password)),
-        ..
-    }) = plan::prepare(case, vars, target)
-    {
-        if vars
-            .secrets()
-            .any(|s| password.contains(s) || user.contains(s))
-        {
-            redactor.add_basic(&user, &password);
-        }
-    }
+    let redactor = Redactor::for_run(vars, planned.as_ref().ok());
     redactor.redact(&out).replace(PLACEHOLDER, "<target>")
 }

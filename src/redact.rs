@@ -1,7 +1,15 @@
 //! Secret redaction, in one place: every string that leaves the process (terminal, failure
-//! detail, curl line, JUnit, error messages) passes through a [`Redactor`].
+//! detail, curl line, JUnit, JSON, error messages) passes through a [`Redactor`].
 
 use base64::Engine;
+
+use crate::{plan::Prepared, vars::Vars};
+
+/// Text that was cut short ends with this mark; a secret cut there is masked too.
+pub const CUT: char = '…';
+
+/// The shortest start of a secret, left before a [`CUT`], that is masked.
+const MIN_PARTIAL: usize = 3;
 
 /// What a secret is replaced by.
 pub const MASK: &str = "***";
@@ -23,22 +31,46 @@ impl Redactor {
         redactor
     }
 
-    /// Adds a secret with its derived forms: URL-encoded (form and path styles), JSON-escaped
-    /// and base64 (as a server may echo a credential it decoded or encoded).
+    /// The redactor of a run: every secret of `vars`, and the Basic credentials among
+    /// `requests` that carry one (their base64 is what a server echoes).
+    pub fn for_run<'a>(vars: &Vars, requests: impl IntoIterator<Item = &'a Prepared>) -> Self {
+        let mut redactor = Redactor::new(vars.secrets());
+        let carries_secret = |s: &str| {
+            vars.secrets()
+                .any(|secret| !secret.is_empty() && s.contains(secret))
+        };
+        for request in requests {
+            if let Some((user, password)) = &request.basic_auth {
+                if carries_secret(user) || carries_secret(password) {
+                    redactor.add_basic(user, password);
+                }
+            }
+        }
+        redactor
+    }
+
+    /// Adds a secret with its derived forms: URL-encoded (as a form or query value, and as a
+    /// URL path encodes it), JSON-escaped and base64 (as a server may echo a credential it
+    /// decoded or encoded).
     pub fn add(&mut self, secret: &str) {
         if secret.is_empty() {
             return;
         }
         self.push(base64::engine::general_purpose::STANDARD.encode(secret));
         let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        let mut url = url::Url::parse("http://h/").expect("a valid URL");
+        url.set_path(secret);
+        self.push(
+            url.path()
+                .strip_prefix('/')
+                .unwrap_or(url.path())
+                .to_owned(),
+        );
         let path = form.replace('+', "%20");
-        let quoted = serde_json::to_string(secret).unwrap_or_default();
-        let json = quoted
-            .strip_prefix('"')
-            .and_then(|q| q.strip_suffix('"'))
-            .unwrap_or_default()
-            .to_owned();
-        for needle in [secret.to_owned(), form, path, json] {
+        // JSON-escaped once (in a body) and twice (a JSON body echoed inside JSON).
+        let json = json_escaped(secret);
+        let json_twice = json_escaped(&json);
+        for needle in [secret.to_owned(), form, path, json, json_twice] {
             self.push(needle);
         }
     }
@@ -64,8 +96,57 @@ impl Redactor {
                 out = out.replace(needle.as_str(), MASK);
             }
         }
+        if out.contains(CUT) {
+            self.mask_cut_starts(&out)
+        } else {
+            out
+        }
+    }
+
+    /// Masks the start of a secret left just before a cut mark, where the rest of it was cut
+    /// off: `…abc[cut]` of a secret `abcdef` shows as `…***[cut]`.
+    fn mask_cut_starts(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        let pieces: Vec<&str> = text.split(CUT).collect();
+        for (i, piece) in pieces.iter().enumerate() {
+            if i > 0 {
+                out.push(CUT);
+            }
+            let is_last = i + 1 == pieces.len();
+            let partial = (!is_last)
+                .then(|| {
+                    self.needles
+                        .iter()
+                        .filter_map(|needle| {
+                            let longest = (MIN_PARTIAL..needle.len())
+                                .rev()
+                                .filter(|&n| needle.is_char_boundary(n))
+                                .find(|&n| piece.ends_with(&needle[..n]))?;
+                            Some(longest)
+                        })
+                        .max()
+                })
+                .flatten();
+            match partial {
+                Some(n) => {
+                    out.push_str(&piece[..piece.len() - n]);
+                    out.push_str(MASK);
+                }
+                None => out.push_str(piece),
+            }
+        }
         out
     }
+}
+
+/// `text` as it stands inside a JSON string.
+fn json_escaped(text: &str) -> String {
+    let quoted = serde_json::to_string(text).unwrap_or_default();
+    quoted
+        .strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[cfg(test)]
@@ -89,6 +170,24 @@ mod tests {
             out,
             r#"raw=*** form=*** path=*** json="***" basic=Basic ***"#
         );
+    }
+
+    #[test]
+    fn masks_a_secret_in_a_url_path() {
+        let secret = "s3cr3t/with +x&y=z\"";
+        let r = Redactor::new([secret]);
+        let mut url = url::Url::parse("http://h/").unwrap();
+        url.set_path(&format!("/a/{secret}/b"));
+        assert_eq!(r.redact(url.as_str()), "http://h/a/***/b");
+    }
+
+    #[test]
+    fn masks_a_secret_cut_short() {
+        let r = Redactor::new(["abcdefgh"]);
+        assert_eq!(r.redact("body: xyzabcd…"), "body: xyz***…");
+        assert_eq!(r.redact("\"abcdefgh\" and abc…"), "\"***\" and ***…");
+        // Too short a start to tell from ordinary text, and no cut: left alone.
+        assert_eq!(r.redact("ab… abcd"), "ab… abcd");
     }
 
     #[test]

@@ -66,6 +66,34 @@ pub struct RunOptions {
 /// Runs the suite and returns the exit code: [`EXIT_OK`], [`EXIT_FAILED`] or
 /// [`EXIT_INTERRUPTED`].
 pub fn run(opts: RunOptions) -> Result<u8, Error> {
+    // An error can quote what it was given; the secrets known before the variables are even
+    // assembled (flags and environment) are masked in it, as in every other output.
+    let flag_secrets = opts
+        .secrets
+        .iter()
+        .filter_map(|s| s.split_once('=').map(|(_, v)| v.to_owned()));
+    let env_secrets = opts
+        .env
+        .iter()
+        .filter(|(k, _)| k.starts_with(vars::ENV_SECRET_PREFIX))
+        .map(|(_, v)| v.clone());
+    let secrets: Vec<String> = flag_secrets.chain(env_secrets).collect();
+    let redactor = Redactor::new(secrets.iter().map(String::as_str));
+    run_checked(opts).map_err(|e| match e {
+        Error::Load(problems) => Error::Load(
+            problems
+                .into_iter()
+                .map(|p| Problem {
+                    message: redactor.redact(&p.message),
+                    ..p
+                })
+                .collect(),
+        ),
+        other => Error::Usage(redactor.redact(&other.to_string())),
+    })
+}
+
+fn run_checked(opts: RunOptions) -> Result<u8, Error> {
     let started = Instant::now();
     let catalogue = Catalogue::load(&opts.cases, &opts.schemas)?;
     let runtime = runtime()?;
@@ -103,22 +131,47 @@ pub fn run(opts: RunOptions) -> Result<u8, Error> {
             )
         }
     };
-    if let Some(file) = &opts.vars_file {
-        vars.read_file(file)?;
-    }
-    vars.read_env(opts.env.iter().cloned())?;
-    vars.read_flags(&opts.vars, false)?;
-    vars.read_flags(&opts.secrets, true)?;
-    if vars.get("run_id").is_none() {
-        vars.set("run_id", vars::run_id(), false);
-    }
+    let sources = vars::Sources {
+        file: opts.vars_file.as_deref(),
+        env: &opts.env,
+        vars: &opts.vars,
+        secrets: &opts.secrets,
+    };
+    vars.apply(&sources, vars::run_id)?;
 
     let deviations = match &opts.deviations {
         Some(path) => Some(Arc::new(Deviations::load(path, &catalogue.cases)?)),
         None => None,
     };
     let today = crate::deviations::today();
-    // Opened now so that an unwritable path is a usage error before anything is sent.
+    if !opts.list {
+        undefined_variables(&catalogue.cases, &vars)?;
+    }
+    let planned: Vec<(Case, Result<Prepared, plan::NotSent>)> = catalogue
+        .cases
+        .into_iter()
+        .map(|case| {
+            let plan = plan::prepare(&case, &vars, &target);
+            (case, plan)
+        })
+        .collect();
+    let redactor = Arc::new(Redactor::for_run(
+        &vars,
+        planned.iter().filter_map(|(_, plan)| plan.as_ref().ok()),
+    ));
+    let sender =
+        Sender::new(opts.timeout, is_loopback(&target), &opts.tls).map_err(Error::Usage)?;
+    let target_label = if opts.tls.insecure {
+        eprintln!(
+            "authconform: warning: TLS certificates and host names are not verified (--insecure)"
+        );
+        format!("{target_label} (TLS not verified: --insecure)")
+    } else {
+        target_label
+    };
+
+    // Opened after every other check, so that a usage error leaves an earlier report alone,
+    // and before anything is sent, so that an unwritable path is still a usage error.
     let mut outputs = Vec::new();
     if !opts.list {
         for (kind, path, append) in [
@@ -131,33 +184,18 @@ pub fn run(opts: RunOptions) -> Result<u8, Error> {
             }
         }
     }
-    if !opts.list {
-        undefined_variables(&catalogue.cases, &vars)?;
-    }
-    let planned: Vec<(Case, Result<Prepared, plan::NotSent>)> = catalogue
-        .cases
-        .into_iter()
-        .map(|case| {
-            let plan = plan::prepare(&case, &vars, &target);
-            (case, plan)
-        })
-        .collect();
-    let redactor = Arc::new(redactor_for(&vars, &planned));
-    let sender =
-        Sender::new(opts.timeout, is_loopback(&target), &opts.tls).map_err(Error::Usage)?;
-    let target_label = if opts.tls.insecure {
-        eprintln!(
-            "authconform: warning: TLS certificates and host names are not verified (--insecure)"
-        );
-        format!("{target_label} (TLS not verified: --insecure)")
-    } else {
-        target_label
+    // Colour only for a terminal, and never inside JSON lines, where escapes would survive as
+    // text.
+    let colour = match opts.color {
+        _ if opts.format == FormatSetting::Json => false,
+        ColorSetting::Always => true,
+        ColorSetting::Never => false,
+        ColorSetting::Auto => std::io::IsTerminal::is_terminal(&std::io::stdout()),
     };
-
-    let styles = if opts.color == ColorSetting::Never {
-        Styles::plain()
-    } else {
+    let styles = if colour {
         Styles::colored()
+    } else {
+        Styles::plain()
     };
     let (stop, interrupted) = watch::channel(false);
     runtime.spawn(async move {
@@ -189,14 +227,7 @@ pub fn run(opts: RunOptions) -> Result<u8, Error> {
     let mut trials = Vec::new();
     for (case, plan) in planned {
         let (slot, arrival) = oneshot::channel();
-        trials.push(trial(
-            Record::blank(&case),
-            arrival,
-            &records,
-            deviations.clone(),
-            &today,
-            styles,
-        ));
+        trials.push(trial(Record::blank(&case), arrival, styles));
         jobs.push(Job { case, plan, slot });
     }
     let selected: HashSet<&str> = trials
@@ -205,19 +236,21 @@ pub fn run(opts: RunOptions) -> Result<u8, Error> {
         .map(Trial::name)
         .collect();
     jobs.retain(|job| selected.contains(job.case.id.as_str()));
-    if !opts.list {
+    let executing = (!opts.list).then(|| {
         let executor = Arc::new(Executor {
             sender,
             limiter: opts.policy.rate.map(Limiter::new),
             policy: opts.policy.clone(),
             redactor: redactor.clone(),
             interrupted: interrupted.clone(),
+            deviations: deviations.clone().map(|d| (d, today.clone())),
+            records: records.clone(),
         });
-        runtime.spawn(executor.run(jobs));
-    }
+        runtime.spawn(executor.run(jobs))
+    });
 
-    // libtest-mimic's printer panics when standard output is a closed pipe; the reports below
-    // are still written for the cases that finished.
+    // libtest-mimic's printer panics when standard output is a closed pipe; the executor goes
+    // on regardless, and the reports below are written for every case.
     let libtest_failed = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         libtest_mimic::run(&args, trials)
     })) {
@@ -225,9 +258,10 @@ pub fn run(opts: RunOptions) -> Result<u8, Error> {
         Err(payload) if is_broken_pipe(payload.as_ref()) => false,
         Err(payload) => std::panic::resume_unwind(payload),
     };
-    if opts.list {
+    let Some(executing) = executing else {
         return Ok(EXIT_OK);
-    }
+    };
+    let _ = runtime.block_on(executing);
     let was_interrupted = *interrupted.borrow();
     let mut records = std::mem::take(&mut *records.lock().unwrap_or_else(|e| e.into_inner()));
     records.sort_by(|a, b| a.id.cmp(&b.id));
@@ -263,6 +297,7 @@ pub fn run(opts: RunOptions) -> Result<u8, Error> {
             records.len()
         ));
     }
+    let mut report_failed = false;
     for (kind, output) in outputs {
         let text = match kind {
             Output::Junit => junit::render(&records, &info),
@@ -271,12 +306,18 @@ pub fn run(opts: RunOptions) -> Result<u8, Error> {
         };
         // Every report is built from redacted records; this is the last guard.
         let shown = output.path.display().to_string();
-        output.write(&redactor.redact(&text))?;
-        if kind != Output::StepSummary {
-            lines.push_str(&format!(
+        match output.write(&redactor.redact(&text)) {
+            // The requests were sent, so this is not a usage error: the run fails, and the
+            // other reports are still written.
+            Err(e) => {
+                anstream::eprintln!("authconform: error: {e}");
+                report_failed = true;
+            }
+            Ok(()) if kind != Output::StepSummary => lines.push_str(&format!(
                 "authconform: {} report written to {shown}\n",
                 kind.name()
-            ));
+            )),
+            Ok(()) => {}
         }
     }
     if opts.annotations {
@@ -291,7 +332,7 @@ pub fn run(opts: RunOptions) -> Result<u8, Error> {
     }
     Ok(if was_interrupted {
         EXIT_INTERRUPTED
-    } else if tally.ok() && !libtest_failed {
+    } else if tally.ok() && !libtest_failed && !report_failed {
         EXIT_OK
     } else {
         EXIT_FAILED
@@ -364,18 +405,9 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
         })
 }
 
-/// The libtest-mimic trial of one case: it waits for the case's record, keeps it for the
-/// reports and tells libtest the outcome.
-fn trial(
-    blank: Record,
-    arrival: oneshot::Receiver<Option<Record>>,
-    records: &Arc<Mutex<Vec<Record>>>,
-    deviations: Option<Arc<Deviations>>,
-    today: &str,
-    styles: Styles,
-) -> Trial {
-    let records = records.clone();
-    let today = today.to_owned();
+/// The libtest-mimic trial of one case: it waits for the case's record and tells libtest the
+/// outcome (the executor keeps the record for the reports).
+fn trial(blank: Record, arrival: oneshot::Receiver<Option<Record>>, styles: Styles) -> Trial {
     Trial::ignorable_test(blank.id.clone(), move || {
         let record = match arrival.blocking_recv() {
             Ok(Some(record)) => record,
@@ -388,11 +420,7 @@ fn trial(
                 ..blank
             },
         };
-        let mut record = record;
-        if let Some(deviations) = &deviations {
-            deviations.apply(&mut record, &today);
-        }
-        let outcome = match &record.verdict {
+        match &record.verdict {
             Verdict::Pass => Ok(Completion::Completed),
             Verdict::KnownDeviation { reasons } => Ok(Completion::ignored_with(format!(
                 "known deviation: {}",
@@ -402,35 +430,8 @@ fn trial(
             Verdict::Fail | Verdict::Error { .. } => {
                 Err(Failed::from(terminal::detail(&record, &styles)))
             }
-        };
-        records
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(record);
-        outcome
-    })
-}
-
-/// The run's secrets, plus the Basic credentials that carry one (their base64 is what a
-/// server echoes).
-fn redactor_for(vars: &Vars, planned: &[(Case, Result<Prepared, plan::NotSent>)]) -> Redactor {
-    let mut redactor = Redactor::new(vars.secrets());
-    let carries_secret = |s: &str| {
-        vars.secrets()
-            .any(|secret| !secret.is_empty() && s.contains(secret))
-    };
-    for (_, plan) in planned {
-        if let Ok(Prepared {
-            basic_auth: Some((user, password)),
-            ..
-        }) = plan
-        {
-            if carries_secret(user) || carries_secret(password) {
-                redactor.add_basic(user, password);
-            }
         }
-    }
-    redactor
+    })
 }
 
 /// Whether the target is on this machine, where proxies must not interfere.

@@ -144,6 +144,54 @@ fn check_name(name: &str) -> Result<(), String> {
     }
 }
 
+/// Where the user's variables come from.
+pub struct Sources<'a> {
+    pub file: Option<&'a str>,
+    pub env: &'a [(String, String)],
+    pub vars: &'a [String],
+    pub secrets: &'a [String],
+}
+
+impl Vars {
+    /// Applies the user's sources over what is already set (the built-in server's variables),
+    /// later ones winning: the `--vars` file, the environment, `--var`, `--secret`. Then
+    /// `run_id`, unless one was given.
+    pub fn apply(
+        &mut self,
+        sources: &Sources<'_>,
+        run_id: impl FnOnce() -> String,
+    ) -> Result<(), Error> {
+        if let Some(file) = sources.file {
+            self.read_file(file)?;
+        }
+        self.read_env(sources.env.iter().cloned())?;
+        self.read_flags(sources.vars, false)?;
+        self.read_flags(sources.secrets, true)?;
+        if self.get("run_id").is_none() {
+            self.set("run_id", run_id(), false);
+        }
+        Ok(())
+    }
+}
+
+/// The process environment as text. An entry that is not UTF-8 is passed over, unless it is
+/// one of ours, which is then a usage error (`std::env::vars` would panic on either).
+pub fn environment() -> Result<Vec<(String, String)>, Error> {
+    let mut env = Vec::new();
+    for (key, value) in std::env::vars_os() {
+        match (key.into_string(), value.into_string()) {
+            (Ok(k), Ok(v)) => env.push((k, v)),
+            (Ok(k), Err(_)) if k.starts_with("AUTHCONFORM_") => {
+                return Err(Error::Usage(format!(
+                    "environment variable {k}: its value is not UTF-8"
+                )));
+            }
+            _ => {}
+        }
+    }
+    Ok(env)
+}
+
 /// Whether a variable's name says it holds a credential.
 fn looks_secret(name: &str) -> bool {
     ["secret", "password", "token"]

@@ -216,28 +216,40 @@ fn echoed_secrets_are_masked_everywhere() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("e")).unwrap();
     let cases = [
-        ("form", r#""form": {"client_secret": "{{client_secret}}"}"#),
-        ("json", r#""json": {"client_secret": "{{client_secret}}"}"#),
+        (
+            "form",
+            r#""path": "/p", "form": {"client_secret": "{{client_secret}}"}"#,
+        ),
+        (
+            "json",
+            r#""path": "/p", "json": {"client_secret": "{{client_secret}}"}"#,
+        ),
         (
             "basic",
-            r#""basic_auth": {"username": "{{client_id}}", "password": "{{client_secret}}"}"#,
+            r#""path": "/p", "basic_auth": {"username": "{{client_id}}", "password": "{{client_secret}}"}"#,
         ),
         (
             "query",
-            r#""query": {"client_secret": "{{client_secret}}"}"#,
+            r#""path": "/p", "query": {"client_secret": "{{client_secret}}"}"#,
         ),
-        ("header", r#""headers": {"x-api-key": "{{client_secret}}"}"#),
-        ("path", r#""body": "secret={{client_secret}}""#),
+        (
+            "header",
+            r#""path": "/p", "headers": {"x-api-key": "{{client_secret}}"}"#,
+        ),
+        ("raw", r#""path": "/p", "body": "secret={{client_secret}}""#),
+        ("path", r#""path": "/p/{{client_secret}}/x""#),
     ];
     for (name, request) in cases {
         std::fs::write(
             dir.path().join(format!("e/{name}.json")),
-            format!(r#"{{"title": "t", "documents": {{"status": 400, "error": "invalid_request"}}, "request": {{"method": "POST", "path": "/p", {request}}}}}"#),
+            format!(r#"{{"title": "t", "documents": {{"status": 400, "error": "invalid_request"}}, "request": {{"method": "POST", {request}}}}}"#),
         )
         .unwrap();
     }
     let junit = dir.path().join("junit.xml");
-    let mut forms = vec![secret.to_owned()];
+    // Every encoding keeps the distinctive start, so it must not appear at all; the rest are
+    // the encodings that do not keep it.
+    let mut forms = vec![secret.to_owned(), "s3cr3t".to_owned()];
     let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
     forms.push(form.clone());
     forms.push(form.replace('+', "%20"));
@@ -269,7 +281,7 @@ fn echoed_secrets_are_masked_everywhere() {
         .arg(&junit)
         .env("AUTHCONFORM_SECRET_CLIENT_SECRET", secret);
         let out = output(&mut cmd);
-        assert_eq!(out.code, 1, "{}", out.stdout);
+        assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
         if format == "pretty" {
             // The echoes are shown, masked: the proof that they were there to leak.
             assert!(
@@ -303,4 +315,32 @@ fn echoed_secrets_are_masked_everywhere() {
             }
         }
     }
+}
+
+/// A secret cut by the body preview (at 2 KiB) is masked too: its start must not show.
+#[test]
+fn a_secret_cut_by_the_preview_is_masked() {
+    let secret = "s3cr3t-value-0123456789";
+    let s = raw_server(move |_, s| {
+        let mut body = "A".repeat(2044).into_bytes();
+        body.extend_from_slice(secret.as_bytes());
+        write_response(s, "400 Bad Request", &[JSON], &body);
+    });
+    let cases = one_case();
+    let mut cmd = authconform();
+    cmd.args([
+        "run",
+        "--color",
+        "never",
+        "--target",
+        &s.url,
+        "--secret",
+        &format!("client_secret={secret}"),
+        "--cases",
+    ])
+    .arg(cases.path());
+    let out = output(&mut cmd);
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains("AAAA***…"), "{}", out.stdout);
+    assert!(!out.stdout.contains("s3cr"), "{}", out.stdout);
 }

@@ -239,6 +239,77 @@ fn terse_and_json_formats() {
 }
 
 #[test]
+fn json_lines_carry_no_colour_codes() {
+    let server = server(Some(Deviation::InvalidClientAs400));
+    let mut cmd = authconform();
+    cmd.args([
+        "run",
+        "--rate",
+        "0",
+        "--format",
+        "json",
+        "--color",
+        "always",
+        "--target",
+        &server.url,
+    ])
+    .args(var_flags());
+    let out = output(&mut cmd);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        !out.stdout.contains('\u{1b}') && !out.stdout.contains("\\u001b"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_report_that_cannot_be_written_fails_the_run_and_the_others_are_still_written() {
+    let server = server(None);
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let out = output(
+        run_against(&server.url)
+            .args(["--junit", "/dev/full", "--report-json"])
+            .arg(&json),
+    );
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("could not write /dev/full"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        std::fs::read_to_string(&json)
+            .unwrap()
+            .contains("\"ok\": true")
+    );
+}
+
+#[test]
+fn environment_that_is_not_utf8() {
+    use std::os::unix::ffi::OsStringExt;
+    let odd = std::ffi::OsString::from_vec(vec![0xff, 0xfe]);
+    let server = server(None);
+    // Someone else's variable is passed over...
+    let out = output(
+        run_against(&server.url)
+            .env("SOMEONE_ELSES", &odd)
+            .args(["--exact", "token/get-method"]),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // ...one of ours is a usage error, not a crash.
+    let out = output(run_against(&server.url).env("AUTHCONFORM_VAR_AUDIENCE", &odd));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("AUTHCONFORM_VAR_AUDIENCE: its value is not UTF-8"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn bad_flags_exit_two() {
     for args in [
         vec!["run", "--nope"],
@@ -247,6 +318,8 @@ fn bad_flags_exit_two() {
         vec!["run", "--target", "ftp://x"],
         vec!["run", "--jobs", "0"],
         vec!["run", "--timeout", "-1"],
+        vec!["run", "--rate", "1e-20"],
+        vec!["run", "--rate", "-5"],
         vec!["run", "--vars", "/nonexistent/vars.json"],
         vec!["run", "--junit", "/nonexistent/dir/junit.xml"],
         vec!["serve", "--deviate", "nope"],

@@ -181,37 +181,17 @@ pub fn variables() -> Vec<(&'static str, String, bool)> {
         ("client_id", CLIENT_ID.into(), false),
         ("client_secret", CLIENT_SECRET.into(), true),
         ("audience", AUDIENCE.into(), false),
-        (
-            "ungranted_audience",
-            "https://ungranted.authconform.test/".into(),
-            false,
-        ),
+        ("ungranted_audience", UNGRANTED_AUDIENCE.into(), false),
         ("public_client_id", PUBLIC_CLIENT_ID.into(), false),
-        (
-            "redirect_uri",
-            "https://app.authconform.test/callback".into(),
-            false,
-        ),
-        (
-            "db_connection",
-            "Username-Password-Authentication".into(),
-            false,
-        ),
-        ("disabled_endpoint", "/tokeninfo".into(), false),
+        ("redirect_uri", REDIRECT_URI.into(), false),
+        ("db_connection", DB_CONNECTION.into(), false),
+        ("disabled_endpoint", DISABLED_ENDPOINT.into(), false),
         (
             "invalid_scope_audience",
-            "https://invalid-scope.authconform.test/".into(),
+            INVALID_SCOPE_AUDIENCE.into(),
             false,
         ),
-        (
-            "server_error_audience",
-            "https://server-error.authconform.test/".into(),
-            false,
-        ),
-        (
-            "unavailable_audience",
-            "https://unavailable.authconform.test/".into(),
-            false,
-        ),
+        ("server_error_audience", SERVER_ERROR_AUDIENCE.into(), false),
+        ("unavailable_audience", UNAVAILABLE_AUDIENCE.into(), false),
     ]
 }

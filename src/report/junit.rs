@@ -117,7 +117,10 @@ fn test_case(record: &Record) -> TestCase {
     if let Some(note) = &record.rate_limit {
         out.push(format!("rate limit: {note}"));
     }
-    if record.verdict == Verdict::Pass {
+    if matches!(
+        record.verdict,
+        Verdict::Pass | Verdict::KnownDeviation { .. }
+    ) {
         out.extend(
             record
                 .warnings

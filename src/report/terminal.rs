@@ -139,9 +139,11 @@ pub fn notes(records: &[Record], s: &Styles) -> String {
             let _ = writeln!(out, "note: {}: rate limit: {note}", r.id);
         }
     }
+    // A failing case shows its warnings in its detail; the others show them here.
+    let shown_elsewhere = |v: &Verdict| matches!(v, Verdict::Fail | Verdict::Error { .. });
     for r in records
         .iter()
-        .filter(|r| r.verdict == Verdict::Pass && !r.warnings.is_empty())
+        .filter(|r| !shown_elsewhere(&r.verdict) && !r.warnings.is_empty())
     {
         for w in &r.warnings {
             let _ = writeln!(
