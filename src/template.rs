@@ -1,8 +1,6 @@
 //! `{{variable}}` placeholders in request strings: parsed (and rejected when malformed) at load
 //! time, filled in at plan time.
 
-use std::collections::BTreeSet;
-
 /// The variable names `text` refers to, or what is wrong with its placeholders.
 pub fn variables(text: &str) -> Result<Vec<&str>, String> {
     let mut names = Vec::new();
@@ -52,15 +50,6 @@ pub fn render<'a>(text: &str, lookup: &impl Fn(&str) -> Option<&'a str>) -> Stri
     }
     out.push_str(rest);
     out
-}
-
-/// Collects the variables of many strings, for a case's set of needed variables.
-pub fn collect<'a>(texts: impl IntoIterator<Item = &'a str>, into: &mut BTreeSet<String>) {
-    for text in texts {
-        if let Ok(names) = variables(text) {
-            into.extend(names.into_iter().map(str::to_owned));
-        }
-    }
 }
 
 #[cfg(test)]

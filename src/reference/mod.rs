@@ -12,7 +12,7 @@ use std::{
     sync::Arc,
 };
 
-use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tokio::{net::TcpListener, sync::oneshot};
 
 pub use deviation::{Aim, Deviation};
 pub use endpoints::Row;
@@ -88,7 +88,6 @@ impl Traffic {
 pub struct Running {
     addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<std::io::Result<()>>>,
     traffic: Arc<Traffic>,
 }
 
@@ -123,7 +122,7 @@ pub async fn bind(config: Config, port: u16) -> std::io::Result<Running> {
         ),
     );
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
+    tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = stopped.await;
@@ -133,16 +132,11 @@ pub async fn bind(config: Config, port: u16) -> std::io::Result<Running> {
     Ok(Running {
         addr,
         stop: Some(stop),
-        task: Some(task),
         traffic,
     })
 }
 
 impl Running {
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
     /// What the server has seen so far.
     pub fn traffic(&self) -> &Traffic {
         &self.traffic
@@ -156,14 +150,6 @@ impl Running {
     /// The catalogue's variables as this server defines them: (name, value, secret).
     pub fn variables(&self) -> Vec<(&'static str, String, bool)> {
         variables()
-    }
-
-    /// Waits until the server stops (it only stops on error, or when dropped elsewhere).
-    pub async fn wait(mut self) -> std::io::Result<()> {
-        match self.task.take() {
-            Some(task) => task.await.unwrap_or_else(|e| Err(std::io::Error::other(e))),
-            None => Ok(()),
-        }
     }
 }
 
