@@ -9,10 +9,14 @@ use authconform::{
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
-fn loader() -> (CaseSchema, Schemas) {
-    let mut problems = Vec::new();
-    let schemas = Schemas::load(&Source::BuiltIn(BuiltIn::Schemas), &mut problems);
-    (CaseSchema::builtin(), schemas)
+/// Compiled once: each property runs hundreds of times.
+fn loader() -> &'static (CaseSchema, Schemas) {
+    static LOADER: std::sync::OnceLock<(CaseSchema, Schemas)> = std::sync::OnceLock::new();
+    LOADER.get_or_init(|| {
+        let mut problems = Vec::new();
+        let schemas = Schemas::load(&Source::BuiltIn(BuiltIn::Schemas), &mut problems);
+        (CaseSchema::builtin(), schemas)
+    })
 }
 
 /// JSON built from the case format's own words, so that the fuzzer gets past the first keys.
@@ -88,14 +92,14 @@ proptest! {
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
         let (case_schema, schemas) = loader();
         let text = String::from_utf8_lossy(&bytes);
-        let _ = load_case("f/c", "c.json", &text, &case_schema, &schemas);
+        let _ = load_case("f/c", "c.json", &text, case_schema, schemas);
     }
 
     #[test]
     fn arbitrary_json_never_panics(value in json()) {
         let (case_schema, schemas) = loader();
         for text in [value.to_string(), serde_json::to_string_pretty(&value).unwrap()] {
-            if let Err(problems) = load_case("f/c", "c.json", &text, &case_schema, &schemas) {
+            if let Err(problems) = load_case("f/c", "c.json", &text, case_schema, schemas) {
                 prop_assert!(!problems.is_empty());
             }
         }

@@ -1,38 +1,13 @@
 //! Servers that misbehave: every one ends in a clear fail or error verdict that says what
 //! happened, never a panic and never a hang past --timeout.
 
-use std::{io::Write, path::Path, time::Duration};
+use std::{io::Write, time::Duration};
 
 use crate::util::*;
 
-fn run_one(url: &str, cases: &Path, timeout: &str) -> Output {
-    let mut cmd = authconform();
-    cmd.args([
-        "run",
-        "--color",
-        "never",
-        "--timeout",
-        timeout,
-        "--target",
-        url,
-        "--cases",
-    ])
-    .arg(cases);
-    // A watchdog: a hang fails the test instead of stalling it.
-    cmd.timeout(Duration::from_secs(30));
-    let out = output(&mut cmd);
-    assert!(
-        !out.stdout.contains("panicked") && !out.stderr.contains("panicked"),
-        "{}{}",
-        out.stdout,
-        out.stderr
-    );
-    out
-}
-
 fn detail(url: &str, timeout: &str) -> String {
     let cases = one_case();
-    let out = run_one(url, cases.path(), timeout);
+    let out = run_cases(url, cases.path(), &["--timeout", timeout]);
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     failure_of(&out.stdout, "h/c").to_owned()
 }
@@ -159,7 +134,7 @@ fn a_close_delimited_http_1_0_body_is_read_whole() {
         let _ = s.shutdown(std::net::Shutdown::Both);
     });
     let cases = one_case();
-    let out = run_one(&s.url, cases.path(), "5");
+    let out = run_cases(&s.url, cases.path(), &["--timeout", "5"]);
     assert_eq!(out.code, 0, "{}", out.stdout);
 }
 
@@ -183,7 +158,7 @@ fn a_gzip_encoded_error_body_is_decoded() {
         );
     });
     let cases = one_case();
-    let out = run_one(&s.url, cases.path(), "5");
+    let out = run_cases(&s.url, cases.path(), &["--timeout", "5"]);
     assert_eq!(out.code, 0, "{}", out.stdout);
 }
 

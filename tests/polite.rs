@@ -2,7 +2,6 @@
 //! waited out once, network retries for refused connections only, `repeat` cases last.
 
 use std::{
-    path::Path,
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -26,15 +25,6 @@ fn cases(names: &[&str]) -> tempfile::TempDir {
     dir
 }
 
-fn run(url: &str, cases: &Path, extra: &[&str]) -> Output {
-    let mut cmd = authconform();
-    cmd.args(["run", "--color", "never", "--target", url, "--cases"])
-        .arg(cases)
-        .args(extra)
-        .timeout(Duration::from_secs(60));
-    output(&mut cmd)
-}
-
 #[test]
 fn results_and_reports_stay_in_case_id_order_whatever_finishes_first() {
     // The earlier the id, the slower the answer: completion order is the reverse of id order.
@@ -51,7 +41,7 @@ fn results_and_reports_stay_in_case_id_order_whatever_finishes_first() {
     });
     let dir = cases(&["a", "b", "c", "d", "e"]);
     let junit = dir.path().join("junit.xml");
-    let out = run(
+    let out = run_cases(
         &server.url,
         dir.path(),
         &["--jobs", "16", "--junit", junit.to_str().unwrap()],
@@ -77,7 +67,7 @@ fn the_rate_limit_holds_across_concurrent_cases() {
     });
     let names: Vec<String> = (0..12).map(|i| format!("c{i:02}")).collect();
     let dir = cases(&names.iter().map(String::as_str).collect::<Vec<_>>());
-    let out = run(&server.url, dir.path(), &["--jobs", "16", "--rate", "4"]);
+    let out = run_cases(&server.url, dir.path(), &["--jobs", "16", "--rate", "4"]);
     assert_eq!(out.code, 0, "{}", out.stdout);
     let arrivals = arrivals.lock().unwrap();
     assert_eq!(arrivals.len(), 12);
@@ -122,7 +112,7 @@ fn an_unexpected_429_is_waited_out_and_retried_once() {
     for header in ["retry-after", "x-ratelimit-reset"] {
         let server = rate_limited_once(header);
         let dir = cases(&["x"]);
-        let out = run(&server.url, dir.path(), &[]);
+        let out = run_cases(&server.url, dir.path(), &[]);
         assert_eq!(out.code, 0, "{header}: {}", out.stdout);
         assert_eq!(
             server.hits.load(std::sync::atomic::Ordering::SeqCst),
@@ -143,7 +133,7 @@ fn a_second_429_is_an_error_not_a_failure() {
         )
     });
     let dir = cases(&["x"]);
-    let out = run(&server.url, dir.path(), &[]);
+    let out = run_cases(&server.url, dir.path(), &[]);
     assert_eq!(out.code, 1);
     let detail = failure_of(&out.stdout, "p/x");
     assert!(detail.contains("error: could not be judged: rate limited: the server answered 429 again after a wait of 1s"), "{detail}");
@@ -162,7 +152,7 @@ fn a_wait_longer_than_max_wait_is_not_waited() {
         )
     });
     let dir = cases(&["x"]);
-    let out = run(&server.url, dir.path(), &["--max-wait", "5"]);
+    let out = run_cases(&server.url, dir.path(), &["--max-wait", "5"]);
     assert_eq!(out.code, 1);
     let detail = failure_of(&out.stdout, "p/x");
     assert!(
@@ -175,7 +165,7 @@ fn a_wait_longer_than_max_wait_is_not_waited() {
 #[test]
 fn refused_connections_are_retried_and_failed_checks_never() {
     let dir = cases(&["x"]);
-    let out = run(&closed_port_url(), dir.path(), &["--retries", "2"]);
+    let out = run_cases(&closed_port_url(), dir.path(), &["--retries", "2"]);
     assert_eq!(out.code, 1);
     let detail = failure_of(&out.stdout, "p/x");
     assert!(
@@ -184,7 +174,7 @@ fn refused_connections_are_retried_and_failed_checks_never() {
     );
 
     let server = raw_server(|_, s| write_response(s, "500 Internal Server Error", &[JSON], ANSWER));
-    let out = run(&server.url, dir.path(), &["--retries", "3"]);
+    let out = run_cases(&server.url, dir.path(), &["--retries", "3"]);
     assert_eq!(out.code, 1);
     assert!(failure_of(&out.stdout, "p/x").contains("✗ status: expected 400, got 500"));
     assert_eq!(
@@ -212,7 +202,7 @@ fn repeat_cases_run_after_every_other_case() {
         r#"{"title": "t", "documents": {"status": 429, "error": "too_many_requests"}, "request": {"method": "GET", "path": "/a-repeat"}, "repeat": {"max": 3}}"#,
     )
     .unwrap();
-    let out = run(&server.url, dir.path(), &["--jobs", "4"]);
+    let out = run_cases(&server.url, dir.path(), &["--jobs", "4"]);
     assert_eq!(out.code, 1);
     let order = order.lock().unwrap();
     assert_eq!(order.len(), 6, "{order:?}");

@@ -127,8 +127,9 @@ fn failure_detail_shows_expected_actual_response_and_a_redacted_curl_line() {
         "{detail}"
     );
     assert!(detail.contains("-u authconform-m2m:wrong-"), "{detail}");
+    let others = builtin_ids().len() - 1;
     assert!(
-        out.stdout.contains("1 filtered out") || out.stdout.contains("filtered out"),
+        out.stdout.contains(&format!("; {others} filtered out;")),
         "{}",
         out.stdout
     );
@@ -207,12 +208,22 @@ fn missing_variables_skip_cases_with_the_reason_and_exit_zero() {
 
 #[test]
 fn list_sends_nothing_and_filters_select_cases() {
-    let out = output(authconform().args(["run", "--list", "--target", &closed_port_url()]));
+    let listening = raw_server(|_, s| write_response(s, "400 Bad Request", &[], b""));
+    let out = output(
+        authconform()
+            .args(["run", "--list", "--target", &listening.url])
+            .args(var_flags()),
+    );
     assert_eq!(out.code, 0);
     assert!(
         out.stdout.contains("token/get-method: test"),
         "{}",
         out.stdout
+    );
+    assert_eq!(
+        listening.hits.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "--list sent a request"
     );
     let server = server(None);
     let out = output(run_against(&server.url).args(["token/wrong", "--skip", "basic"]));

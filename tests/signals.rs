@@ -21,6 +21,25 @@ fn write_cases(dir: &std::path::Path, names: &[&str]) {
     }
 }
 
+/// Starts `run` of the cases in `cases` against `url` in the background, output piped.
+fn spawn_run(
+    url: &str,
+    cases: &std::path::Path,
+    junit: &std::path::Path,
+    extra: &[&str],
+) -> std::process::Child {
+    Command::new(assert_cmd::cargo::cargo_bin!("authconform"))
+        .args(["run", "--color", "never", "--target", url, "--cases"])
+        .arg(cases)
+        .arg("--junit")
+        .arg(junit)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 fn wait(child: &mut std::process::Child, limit: Duration) -> Option<std::process::ExitStatus> {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
@@ -51,26 +70,12 @@ fn ctrl_c_stops_the_run_and_writes_junit_for_what_finished() {
     let dir = tempfile::tempdir().unwrap();
     write_cases(dir.path(), &["fast", "slow"]);
     let junit = dir.path().join("junit.xml");
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin!("authconform"))
-        .args([
-            "run",
-            "--color",
-            "never",
-            "--jobs",
-            "2",
-            "--timeout",
-            "120",
-            "--target",
-            &server.url,
-            "--cases",
-        ])
-        .arg(dir.path())
-        .arg("--junit")
-        .arg(&junit)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_run(
+        &server.url,
+        dir.path(),
+        &junit,
+        &["--jobs", "2", "--timeout", "120"],
+    );
     let deadline = Instant::now() + Duration::from_secs(20);
     while server.hits.load(Ordering::SeqCst) < 2 {
         assert!(Instant::now() < deadline, "the requests never arrived");
@@ -117,24 +122,7 @@ fn a_closed_pipe_is_not_a_crash() {
         &names.iter().map(String::as_str).collect::<Vec<_>>(),
     );
     let junit = dir.path().join("junit.xml");
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin!("authconform"))
-        .args([
-            "run",
-            "--color",
-            "never",
-            "--jobs",
-            "1",
-            "--target",
-            &server.url,
-            "--cases",
-        ])
-        .arg(dir.path())
-        .arg("--junit")
-        .arg(&junit)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_run(&server.url, dir.path(), &junit, &["--jobs", "1"]);
     let mut first = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut first)

@@ -126,6 +126,24 @@ pub fn verdict_order(stdout: &str) -> Vec<String> {
         .collect()
 }
 
+/// `run` of the cases in `cases` against `url`, no colour, with `extra` flags. A watchdog makes
+/// a hang fail the test instead of stalling it, and no run may panic.
+pub fn run_cases(url: &str, cases: &std::path::Path, extra: &[&str]) -> Output {
+    let mut cmd = authconform();
+    cmd.args(["run", "--color", "never", "--target", url, "--cases"])
+        .arg(cases)
+        .args(extra)
+        .timeout(std::time::Duration::from_secs(60));
+    let out = output(&mut cmd);
+    assert!(
+        !out.stdout.contains("panicked") && !out.stderr.contains("panicked"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    out
+}
+
 /// A cases folder with one case, `h/c`: POST /x with a form, documenting 400 invalid_request.
 pub fn one_case() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
