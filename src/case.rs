@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::{
     check::{Check, HeaderMatcher, Matcher},
     error::{Error, Problem},
-    schema::{self, CaseSchema, Schemas},
+    schema::{self, FormatSchema, Schemas},
     source::Source,
     template,
 };
@@ -137,7 +137,7 @@ impl Catalogue {
     pub fn load(cases: &Source, schemas: &Source) -> Result<Catalogue, Error> {
         let mut problems = Vec::new();
         let schemas = Arc::new(Schemas::load(schemas, &mut problems));
-        let case_schema = CaseSchema::builtin();
+        let case_schema = FormatSchema::case();
         let files = cases.files(&mut problems);
         if files.is_empty() && problems.is_empty() {
             problems.push(Problem::new(
@@ -188,7 +188,7 @@ pub fn load_case(
     id: &str,
     file: &str,
     text: &str,
-    case_schema: &CaseSchema,
+    case_schema: &FormatSchema,
     schemas: &Schemas,
 ) -> Result<Case, Vec<Problem>> {
     let mut problems = Vec::new();
@@ -213,7 +213,7 @@ fn parse_case(
     id: &str,
     file: &str,
     text: &str,
-    case_schema: &CaseSchema,
+    case_schema: &FormatSchema,
     schemas: &Schemas,
     problems: &mut Vec<Problem>,
 ) -> Option<Case> {
@@ -736,7 +736,7 @@ pub(crate) mod tests_support {
         let mut problems = Vec::new();
         let schemas = Schemas::load(&Source::BuiltIn(BuiltIn::Schemas), &mut problems);
         let text = r#"{"title": "t", "documents": {"status": 401, "error": "invalid_client"}, "request": {"method": "POST", "path": "/oauth/token"}}"#;
-        load_case(id, "c.json", text, &CaseSchema::builtin(), &schemas)
+        load_case(id, "c.json", text, &FormatSchema::case(), &schemas)
             .unwrap_or_else(|p| panic!("{p:?}"))
     }
 }

@@ -363,39 +363,6 @@ pub fn exec(cli: Cli) -> Result<u8, Error> {
 
 fn explain(args: ExplainArgs) -> Result<u8, Error> {
     let (cases, schemas) = folders(&args.folders);
-    let catalogue = Catalogue::load(&cases, &schemas)?;
-    let Some(case) = catalogue.cases.iter().find(|c| c.id == args.case) else {
-        let ids: Vec<&str> = catalogue.cases.iter().map(|c| c.id.as_str()).collect();
-        let similar: Vec<&str> = ids
-            .iter()
-            .copied()
-            .filter(|id| id.contains(args.case.as_str()))
-            .collect();
-        let hint = match crate::schema::closest(&args.case, &ids) {
-            Some(c) => format!("; did you mean `{c}`?"),
-            None if !similar.is_empty() => {
-                format!("; cases that contain it: {}", similar.join(", "))
-            }
-            None => String::new(),
-        };
-        return Err(Error::Usage(format!(
-            "no case `{}` in {}{hint} (`authconform run --list` lists them)",
-            args.case,
-            cases.describe()
-        )));
-    };
-    let mut vars = crate::vars::Vars::default();
-    let target = match &args.target.target {
-        Some(url) => crate::plan::Target::parse(url)?,
-        None => {
-            // As `run` would: the built-in server's variables (its address is only known once
-            // it runs).
-            for (name, value, secret) in reference::variables() {
-                vars.set(name, value, secret);
-            }
-            crate::plan::Target::parse(crate::explain::PLACEHOLDER)?
-        }
-    };
     let env = crate::vars::environment()?;
     let sources = crate::vars::Sources {
         file: args.target.vars_file.as_deref(),
@@ -403,11 +370,14 @@ fn explain(args: ExplainArgs) -> Result<u8, Error> {
         vars: &args.target.vars,
         secrets: &args.target.secrets,
     };
-    vars.apply(&sources, || "RUN_ID".to_owned())?;
-    print!(
-        "{}",
-        crate::explain::explain(case, &seed::table(), &target, &vars)
-    );
+    let text = crate::explain::command(
+        &args.case,
+        args.target.target.as_deref(),
+        &cases,
+        &schemas,
+        &sources,
+    )?;
+    print!("{text}");
     Ok(EXIT_OK)
 }
 

@@ -10,7 +10,7 @@ use crate::{
     case::Case,
     error::{Error, Problem},
     record::{Record, Verdict},
-    schema::{self, CaseSchema},
+    schema::{self, FormatSchema},
 };
 
 /// The format's schema, built in.
@@ -70,7 +70,7 @@ impl Deviations {
             p.position = crate::locate::locate(&text, &p.pointer);
             p
         };
-        let problems: Vec<Problem> = CaseSchema::named(SCHEMA)
+        let problems: Vec<Problem> = FormatSchema::named(SCHEMA)
             .problems(path, &value)
             .into_iter()
             .map(located)

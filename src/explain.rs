@@ -4,12 +4,61 @@
 use std::fmt::Write;
 
 use crate::{
-    case::Case,
+    case::{Case, Catalogue},
+    error::Error,
     plan::{self, NotSent, Target},
     redact::Redactor,
+    reference,
     seed::SeedTable,
+    source::Source,
+    vars::Sources,
     vars::Vars,
 };
+
+/// The `explain` command: finds the case, assembles the variables as `run` would, and
+/// explains.
+pub fn command(
+    id: &str,
+    target: Option<&str>,
+    cases: &Source,
+    schemas: &Source,
+    sources: &Sources<'_>,
+) -> Result<String, Error> {
+    let catalogue = Catalogue::load(cases, schemas)?;
+    let Some(case) = catalogue.cases.iter().find(|c| c.id == id) else {
+        let ids: Vec<&str> = catalogue.cases.iter().map(|c| c.id.as_str()).collect();
+        let similar: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|known| known.contains(id))
+            .collect();
+        let hint = match crate::schema::closest(id, &ids) {
+            Some(c) => format!("; did you mean `{c}`?"),
+            None if !similar.is_empty() => {
+                format!("; cases that contain it: {}", similar.join(", "))
+            }
+            None => String::new(),
+        };
+        return Err(Error::Usage(format!(
+            "no case `{id}` in {}{hint} (`authconform run --list` lists them)",
+            cases.describe()
+        )));
+    };
+    let mut vars = Vars::default();
+    let target = match target {
+        Some(url) => Target::parse(url)?,
+        None => {
+            // As `run` would: the built-in server's variables (its address is only known once
+            // it runs).
+            for (name, value, secret) in reference::variables() {
+                vars.set(name, value, secret);
+            }
+            Target::parse(PLACEHOLDER)?
+        }
+    };
+    vars.apply(sources, || "RUN_ID".to_owned())?;
+    Ok(explain(case, &crate::seed::table(), &target, &vars))
+}
 
 /// Where the request would go when no --target is given: shown as `<target>`.
 pub const PLACEHOLDER: &str = "http://target.invalid";

@@ -269,6 +269,7 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
         Some(d) if !was_interrupted => d.audit(&records, &today),
         _ => Vec::new(),
     };
+    let tally = Tally::of(&records, &findings);
     let info = RunInfo {
         target: &target_label,
         cases: &opts.cases.describe(),
@@ -276,8 +277,8 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
         elapsed: started.elapsed(),
         deviations: deviations.as_ref().map(|d| d.file.as_str()),
         findings: &findings,
+        tally,
     };
-    let tally = Tally::of(&records, &findings);
 
     let mut lines = String::new();
     let notes = terminal::notes(&records, &styles);

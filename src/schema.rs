@@ -200,22 +200,23 @@ pub fn json_problem(file: &str, e: &serde_json::Error) -> Problem {
     }
 }
 
-/// `case.schema.json`, compiled, with the document kept to turn raw schema errors into
+/// A schema of one of this program's own file formats (`case.schema.json`,
+/// `deviations.schema.json`), compiled, with the document kept to turn raw schema errors into
 /// messages that say what to fix.
-pub struct CaseSchema {
+pub struct FormatSchema {
     doc: Value,
     validator: Validator,
 }
 
-impl CaseSchema {
+impl FormatSchema {
     /// The built-in case schema. It is part of the program, so failing to compile it is a bug
     /// that the unit tests catch.
-    pub fn builtin() -> CaseSchema {
-        CaseSchema::named(CASE_SCHEMA)
+    pub fn case() -> FormatSchema {
+        FormatSchema::named(CASE_SCHEMA)
     }
 
     /// Another built-in schema of one of this program's own formats (the deviations file).
-    pub fn named(name: &str) -> CaseSchema {
+    pub fn named(name: &str) -> FormatSchema {
         let mut ignored = Vec::new();
         let text = Source::BuiltIn(BuiltIn::Schemas)
             .files(&mut ignored)
@@ -229,7 +230,7 @@ impl CaseSchema {
             .offline()
             .build(&doc)
             .expect("a built-in schema compiles");
-        CaseSchema { doc, validator }
+        FormatSchema { doc, validator }
     }
 
     /// Every way `instance` breaks the case format, one problem each.
@@ -448,7 +449,7 @@ mod tests {
     }
 
     fn case_problems(case: Value) -> Vec<String> {
-        CaseSchema::builtin()
+        FormatSchema::case()
             .problems("c.json", &case)
             .iter()
             .map(ToString::to_string)

@@ -3,19 +3,19 @@
 use authconform::{
     case::load_case,
     locate::locate,
-    schema::{CaseSchema, Schemas},
+    schema::{FormatSchema, Schemas},
     source::{BuiltIn, Source},
 };
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
 /// Compiled once: each property runs hundreds of times.
-fn loader() -> &'static (CaseSchema, Schemas) {
-    static LOADER: std::sync::OnceLock<(CaseSchema, Schemas)> = std::sync::OnceLock::new();
+fn loader() -> &'static (FormatSchema, Schemas) {
+    static LOADER: std::sync::OnceLock<(FormatSchema, Schemas)> = std::sync::OnceLock::new();
     LOADER.get_or_init(|| {
         let mut problems = Vec::new();
         let schemas = Schemas::load(&Source::BuiltIn(BuiltIn::Schemas), &mut problems);
-        (CaseSchema::builtin(), schemas)
+        (FormatSchema::case(), schemas)
     })
 }
 

@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use crate::{
     record::{Record, Verdict},
-    report::{RunInfo, terminal::Tally},
+    report::RunInfo,
 };
 
 fn data(text: &str) -> String {
@@ -86,7 +86,7 @@ pub fn annotations(records: &[Record], info: &RunInfo<'_>) -> String {
 
 /// The Markdown summary: the tally, then a table of every case that did not simply pass.
 pub fn summary(records: &[Record], info: &RunInfo<'_>) -> String {
-    let t = Tally::of(records, info.findings);
+    let t = info.tally;
     let mut out = String::new();
     let _ = writeln!(
         out,

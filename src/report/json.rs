@@ -29,7 +29,7 @@ struct Report<'a> {
 
 /// The report for `records` (already redacted and sorted), pretty-printed.
 pub fn render(records: &[Record], info: &RunInfo<'_>) -> String {
-    let summary = Tally::of(records, info.findings);
+    let summary = info.tally;
     let report = Report {
         tool: "authconform",
         version: env!("CARGO_PKG_VERSION"),

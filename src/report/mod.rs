@@ -8,7 +8,7 @@ pub mod terminal;
 
 use std::time::Duration;
 
-use crate::deviations::Finding;
+use crate::{deviations::Finding, report::terminal::Tally};
 
 /// Facts about the run that every report states.
 pub struct RunInfo<'a> {
@@ -22,4 +22,6 @@ pub struct RunInfo<'a> {
     pub deviations: Option<&'a str>,
     /// Its entries that fail the run.
     pub findings: &'a [Finding],
+    /// The counts, computed once from the records and the findings.
+    pub tally: Tally,
 }
