@@ -11,6 +11,7 @@ use crate::{
     error::{EXIT_FAILED, EXIT_OK, Error},
     execute::Policy,
     reference::{self, Deviation},
+    report::{GatePolicy, NoTests},
     run::{self, RunOptions},
     seed::{self, Coverage},
     send::Tls,
@@ -33,8 +34,9 @@ pub enum Command {
     /// Send every case to a server and report pass/fail (the built-in reference server when no
     /// --target is given).
     Run(RunArgs),
-    /// Load and validate every case file and schema; send nothing.
-    Lint(Folders),
+    /// Check everything `run` checks before sending (case files, schemas, variables, a
+    /// deviations file); send nothing. Warns where `coverage` would fail.
+    Lint(LintArgs),
     /// Show a case: its seed row, the request it would send (secrets masked) and every check.
     Explain(ExplainArgs),
     /// Show which cases provoke each row of the seed table; exit 1 when a row has none.
@@ -61,6 +63,17 @@ pub struct Folders {
 }
 
 #[derive(Debug, Args)]
+pub struct LintArgs {
+    #[command(flatten)]
+    pub folders: Folders,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    /// Also check the known-deviations FILE against the catalogue.
+    #[arg(long, value_name = "FILE")]
+    pub deviations: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct RunArgs {
     #[command(flatten)]
     pub target: TargetArgs,
@@ -80,6 +93,13 @@ pub struct RunArgs {
     /// to $GITHUB_STEP_SUMMARY (auto: when GITHUB_ACTIONS=true).
     #[arg(long, value_enum, default_value_t = Annotations::Auto)]
     pub annotations: Annotations,
+    /// What a run that sends no case (every case skipped, or none selected) is: fail (exit
+    /// 1), warn, or pass.
+    #[arg(long, value_enum, default_value_t = NoTests::Fail, value_name = "WHAT")]
+    pub no_tests: NoTests,
+    /// Fail the gate when any case is skipped: for a server prepared with every variable.
+    #[arg(long)]
+    pub fail_on_skip: bool,
     /// How many cases run at once.
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub jobs: u16,
@@ -129,6 +149,13 @@ pub struct TargetArgs {
     /// Base URL of the server under test, e.g. https://my-tenant.eu.auth0.com.
     #[arg(long, env = "AUTHCONFORM_TARGET", value_name = "URL")]
     pub target: Option<String>,
+    #[command(flatten)]
+    pub vars: VarArgs,
+}
+
+/// The variables that fill in the cases.
+#[derive(Debug, Args)]
+pub struct VarArgs {
     /// Set a variable (repeatable).
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
@@ -139,6 +166,17 @@ pub struct TargetArgs {
     /// Read variables from a JSON file: {"name": "value", "name2": {"secret": "value"}}.
     #[arg(long = "vars", value_name = "FILE")]
     pub vars_file: Option<String>,
+}
+
+impl VarArgs {
+    fn sources<'a>(&'a self, env: &'a [(String, String)]) -> crate::vars::Sources<'a> {
+        crate::vars::Sources {
+            file: self.vars_file.as_deref(),
+            env,
+            vars: &self.vars,
+            secrets: &self.secrets,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -279,9 +317,9 @@ pub fn exec(cli: Cli) -> Result<u8, Error> {
                 target: args.target.target,
                 cases,
                 schemas,
-                vars: args.target.vars,
-                secrets: args.target.secrets,
-                vars_file: args.target.vars_file,
+                vars: args.target.vars.vars,
+                secrets: args.target.vars.secrets,
+                vars_file: args.target.vars.vars_file,
                 junit: args.junit,
                 report_json: args.report_json,
                 step_summary,
@@ -308,18 +346,26 @@ pub fn exec(cli: Cli) -> Result<u8, Error> {
                     Format::Json => FormatSetting::Json,
                 },
                 color,
+                gate: GatePolicy {
+                    no_tests: args.no_tests,
+                    fail_on_skip: args.fail_on_skip,
+                },
                 env,
             })
         }
-        Command::Lint(f) => {
-            let (cases, schemas) = folders(&f);
-            let catalogue = Catalogue::load(&cases, &schemas)?;
-            println!(
-                "lint: {} cases in {} are valid against {}",
-                catalogue.cases.len(),
-                cases.describe(),
-                schemas.describe()
-            );
+        Command::Lint(args) => {
+            let (cases, schemas) = folders(&args.folders);
+            let env = crate::vars::environment()?;
+            let linted = crate::lint::lint(
+                &cases,
+                &schemas,
+                &args.vars.sources(&env),
+                args.deviations.as_deref(),
+            )?;
+            for warning in &linted.warnings {
+                anstream::eprintln!("lint: warning: {warning}");
+            }
+            println!("{}", linted.summary);
             Ok(EXIT_OK)
         }
         Command::Coverage(f) => {
@@ -364,18 +410,12 @@ pub fn exec(cli: Cli) -> Result<u8, Error> {
 fn explain(args: ExplainArgs) -> Result<u8, Error> {
     let (cases, schemas) = folders(&args.folders);
     let env = crate::vars::environment()?;
-    let sources = crate::vars::Sources {
-        file: args.target.vars_file.as_deref(),
-        env: &env,
-        vars: &args.target.vars,
-        secrets: &args.target.secrets,
-    };
     let text = crate::explain::command(
         &args.case,
         args.target.target.as_deref(),
         &cases,
         &schemas,
-        &sources,
+        &args.target.vars.sources(&env),
     )?;
     print!("{text}");
     Ok(EXIT_OK)

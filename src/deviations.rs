@@ -1,7 +1,8 @@
 //! Known deviations (`run --deviations FILE`): departures from the documentation that a team
 //! accepts on purpose. A failing case whose every violation is listed becomes a known
 //! deviation; a listed deviation that is no longer observed, or past its expiry date, fails the
-//! run, so that the file cannot rot.
+//! case it names (and so the run), so that the file cannot rot. Findings sit on the case's
+//! record, so every report counts the same cases and shows the stale entry where it applies.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -9,7 +10,7 @@ use serde_json::Value;
 use crate::{
     case::Case,
     error::{Error, Problem},
-    record::{Record, Verdict},
+    record::{Finding, Record, Verdict},
     schema::{self, FormatSchema},
 };
 
@@ -40,15 +41,6 @@ impl Accepted {
     fn expired(&self, today: &str) -> bool {
         self.expires.as_deref().is_some_and(|last| last < today)
     }
-}
-
-/// A deviations-file entry that fails the run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    pub case: String,
-    pub check: String,
-    /// What is wrong with the entry, and what to do.
-    pub problem: String,
 }
 
 /// The loaded file.
@@ -119,16 +111,46 @@ impl Deviations {
         })
     }
 
-    /// Turns a failure whose every violation is accepted (and not expired) into a known
-    /// deviation.
+    /// Judges the entries for `record`'s case, once it has run. An entry whose check the case
+    /// no longer violates, or whose last day has passed, is a [`Finding`] on the record, which
+    /// then fails; otherwise a failure whose every violation is accepted becomes a known
+    /// deviation. A case that was not judged (skipped, errored, not run) says nothing.
     pub fn apply(&self, record: &mut Record, today: &str) {
+        if !matches!(record.verdict, Verdict::Pass | Verdict::Fail) {
+            return;
+        }
+        let entries: Vec<&Accepted> = self
+            .entries
+            .iter()
+            .filter(|e| e.case == record.id)
+            .collect();
+        for entry in &entries {
+            let observed = record.violations.iter().any(|v| v.check == entry.check);
+            let problem = if !observed {
+                format!("no longer observed: remove it from {}", self.file)
+            } else if entry.expired(today) {
+                let last = entry.expires.as_deref().unwrap_or_default();
+                format!("expired on {last}: renew the entry or fix the server")
+            } else {
+                continue;
+            };
+            record.stale_deviations.push(Finding {
+                case: entry.case.clone(),
+                check: entry.check.clone(),
+                problem,
+            });
+        }
+        if !record.stale_deviations.is_empty() {
+            record.verdict = Verdict::Fail;
+            return;
+        }
         if record.verdict != Verdict::Fail {
             return;
         }
         let accepted = |check: &str| {
-            self.entries
+            entries
                 .iter()
-                .find(|e| e.case == record.id && e.check == check && !e.expired(today))
+                .find(|e| e.check == check && !e.expired(today))
         };
         let reasons: Option<Vec<String>> = record
             .violations
@@ -138,40 +160,6 @@ impl Deviations {
         if let Some(reasons) = reasons {
             record.verdict = Verdict::KnownDeviation { reasons };
         }
-    }
-
-    /// The entries that fail the run: expired ones, and those no longer observed in the cases
-    /// that were judged (a case that was not run, skipped or errored says nothing).
-    pub fn audit(&self, records: &[Record], today: &str) -> Vec<Finding> {
-        let mut findings = Vec::new();
-        for entry in &self.entries {
-            let finding = |problem: String| Finding {
-                case: entry.case.clone(),
-                check: entry.check.clone(),
-                problem,
-            };
-            if entry.expired(today) {
-                let last = entry.expires.as_deref().unwrap_or_default();
-                findings.push(finding(format!(
-                    "expired on {last}: renew the entry or fix the server"
-                )));
-                continue;
-            }
-            let Some(record) = records.iter().find(|r| r.id == entry.case) else {
-                continue;
-            };
-            let judged = matches!(
-                record.verdict,
-                Verdict::Pass | Verdict::Fail | Verdict::KnownDeviation { .. }
-            );
-            if judged && !record.violations.iter().any(|v| v.check == entry.check) {
-                findings.push(finding(format!(
-                    "no longer observed: remove it from {}",
-                    self.file
-                )));
-            }
-        }
-        findings
     }
 }
 
@@ -254,41 +242,62 @@ mod tests {
         let mut r = record(Verdict::Fail, &["body /error", "status"]);
         d.apply(&mut r, "2026-11-27");
         assert_eq!(r.verdict, Verdict::Fail);
+        assert!(r.stale_deviations.is_empty());
     }
 
     #[test]
-    fn stale_and_expired_entries_are_findings() {
+    fn stale_and_expired_entries_fail_the_case_they_name() {
         let d = deviations(&[("body /error", None), ("status", Some("2026-11-26"))]);
-        let findings = d.audit(&[record(Verdict::Pass, &[])], "2026-11-27");
-        let problems: Vec<&str> = findings.iter().map(|f| f.problem.as_str()).collect();
+        let mut r = record(Verdict::Pass, &[]);
+        d.apply(&mut r, "2026-11-27");
+        let problems: Vec<&str> = r
+            .stale_deviations
+            .iter()
+            .map(|f| f.problem.as_str())
+            .collect();
         assert_eq!(
             problems,
             [
                 "no longer observed: remove it from dev.json",
-                "expired on 2026-11-26: renew the entry or fix the server"
+                "no longer observed: remove it from dev.json"
             ]
         );
+        assert_eq!(r.verdict, Verdict::Fail);
+        // Observed but past its last day: not accepted, and said so.
+        let mut r = record(Verdict::Fail, &["body /error", "status"]);
+        d.apply(&mut r, "2026-11-27");
+        assert_eq!(r.verdict, Verdict::Fail);
+        assert_eq!(
+            r.stale_deviations,
+            [Finding {
+                case: "token/x".into(),
+                check: "status".into(),
+                problem: "expired on 2026-11-26: renew the entry or fix the server".into()
+            }]
+        );
         // The last day itself is still accepted.
+        let mut r = record(Verdict::Fail, &["body /error", "status"]);
+        d.apply(&mut r, "2026-11-26");
         assert!(
-            d.audit(
-                &[record(Verdict::Fail, &["body /error", "status"])],
-                "2026-11-26"
-            )
-            .is_empty()
+            matches!(r.verdict, Verdict::KnownDeviation { .. }),
+            "{:?}",
+            r.verdict
         );
         // A case that was not judged says nothing either way.
-        assert!(
-            d.audit(
-                &[record(
-                    Verdict::Error {
-                        message: "x".into()
-                    },
-                    &[]
-                )],
-                "2026-11-26"
-            )
-            .is_empty()
-        );
-        assert!(d.audit(&[], "2026-11-26").is_empty());
+        for verdict in [
+            Verdict::Error {
+                message: "x".into(),
+            },
+            Verdict::NotRun,
+            Verdict::Skip {
+                reason: "r".into(),
+                missing: vec![],
+            },
+        ] {
+            let mut r = record(verdict.clone(), &[]);
+            d.apply(&mut r, "2026-11-26");
+            assert_eq!(r.verdict, verdict);
+            assert!(r.stale_deviations.is_empty());
+        }
     }
 }

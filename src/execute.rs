@@ -1,14 +1,17 @@
 //! Executing the plan politely: at most `--jobs` cases at once; every request through one token
 //! bucket (`--rate`); connection failures retried with backoff (`--retries`), failed checks
 //! never; an unexpected 429 waited out once, as `Retry-After` or `X-RateLimit-Reset` says
-//! (bounded by `--max-wait`); and `repeat` cases after all the others, one at a time. Each
-//! case's record goes to its own slot, so that reports take them in case-id order whatever
-//! order they finish in.
+//! (bounded by `--max-wait`), saying so on standard error as the wait starts; and `repeat`
+//! cases after all the others, one at a time. Each case's record goes to its own slot as it
+//! finishes, so that the terminal shows them in case-id order whatever order they finish in,
+//! and all of them come back from [`Executor::run`] for the reports.
 
 use std::{
     sync::{Arc, Mutex},
     time::{Duration, SystemTime},
 };
+
+use anstream::eprintln;
 
 use tokio::{
     sync::{Semaphore, oneshot, watch},
@@ -20,9 +23,9 @@ use crate::{
     case::Case,
     check::{self, Check},
     deviations::Deviations,
-    plan::{NotSent, Prepared},
-    record::{Record, RequestSummary, ResponseSummary, Verdict},
-    redact::Redactor,
+    plan::{self, NotSent, Prepared},
+    record::{Record, RequestSummary, ResponseSummary, Verdict, Wait},
+    redact::{Redactor, issued_credentials},
     send::{Response, Sender},
 };
 
@@ -79,11 +82,11 @@ impl Limiter {
     }
 }
 
-/// One case to run, and where its record goes (None: interrupted before it finished).
+/// One case to run, and where its record goes as soon as it is known.
 pub struct Job {
     pub case: Case,
     pub plan: Result<Prepared, NotSent>,
-    pub slot: oneshot::Sender<Option<Record>>,
+    pub slot: oneshot::Sender<Record>,
 }
 
 pub struct Executor {
@@ -91,19 +94,18 @@ pub struct Executor {
     pub limiter: Option<Limiter>,
     pub policy: Policy,
     pub redactor: Arc<Redactor>,
-    /// Turns true on Ctrl-C.
-    pub interrupted: watch::Receiver<bool>,
+    /// Names the signal once the run is interrupted (SIGINT, SIGTERM, SIGHUP).
+    pub interrupted: watch::Receiver<Option<&'static str>>,
     /// Accepted deviations, and today's date to judge their expiry.
     pub deviations: Option<(Arc<Deviations>, String)>,
-    /// Every finished case's record, for the reports: kept here, not by whoever shows it, so
-    /// that a terminal that went away loses nothing.
-    pub records: Arc<Mutex<Vec<Record>>>,
 }
 
 impl Executor {
     /// Runs every job: the ordinary ones `jobs` at a time, in id order, then the `repeat` ones
-    /// one after another.
-    pub async fn run(self: Arc<Self>, jobs: Vec<Job>) {
+    /// one after another. Returns every job's record, in id order; once the run is
+    /// interrupted, requests in flight are abandoned and the cases not finished are
+    /// [`Verdict::NotRun`].
+    pub async fn run(self: Arc<Self>, jobs: Vec<Job>) -> Vec<Record> {
         let (ordinary, repeats): (Vec<Job>, Vec<Job>) =
             jobs.into_iter().partition(|j| j.case.repeat.is_none());
         let permits = Arc::new(Semaphore::new(self.policy.jobs.max(1)));
@@ -115,62 +117,82 @@ impl Executor {
             let me = self.clone();
             running.spawn(async move {
                 let _permit = permit;
-                me.finish(job).await;
+                me.finish(job).await
             });
         }
-        while running.join_next().await.is_some() {}
-        for job in repeats {
-            self.finish(job).await;
+        let mut records = Vec::new();
+        while let Some(done) = running.join_next().await {
+            // A task only ends early by panicking; its case then has no record to give.
+            if let Ok(record) = done {
+                records.push(record);
+            }
         }
+        for job in repeats {
+            records.push(self.finish(job).await);
+        }
+        records.sort_by(|a, b| a.id.cmp(&b.id));
+        records
     }
 
-    async fn finish(&self, job: Job) {
+    async fn finish(&self, job: Job) -> Record {
         let mut stop = self.interrupted.clone();
-        let record = if *stop.borrow() {
+        let judged = if stop.borrow().is_some() {
             None
         } else {
             tokio::select! {
-                record = self.judge(&job.case, &job.plan) => Some(record),
-                _ = stop.wait_for(|interrupted| *interrupted) => None,
+                judged = self.judge(&job.case, &job.plan) => Some(judged),
+                _ = stop.wait_for(Option::is_some) => None,
             }
         };
-        let record = record.map(|mut record| {
-            if let Some((deviations, today)) = &self.deviations {
-                deviations.apply(&mut record, today);
+        let record = match judged {
+            Some((mut record, issued)) => {
+                if let Some((deviations, today)) = &self.deviations {
+                    deviations.apply(&mut record, today);
+                }
+                let redactor = if issued.is_empty() {
+                    self.redactor.clone()
+                } else {
+                    let mut with_issued = (*self.redactor).clone();
+                    issued.iter().for_each(|c| with_issued.add(c));
+                    Arc::new(with_issued)
+                };
+                record.for_output(&redactor)
             }
-            let record = record.redact(&self.redactor);
-            self.records
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(record.clone());
-            record
-        });
-        let _ = job.slot.send(record);
+            None => Record {
+                verdict: Verdict::NotRun,
+                ..Record::blank(&job.case)
+            }
+            .for_output(&self.redactor),
+        };
+        let _ = job.slot.send(record.clone());
+        record
     }
 
     /// Sends the case's request (repeatedly, for `repeat` cases) and judges the response.
-    async fn judge(&self, case: &Case, plan: &Result<Prepared, NotSent>) -> Record {
+    /// Returns the record and the credentials the response issued, which reports must mask.
+    async fn judge(&self, case: &Case, plan: &Result<Prepared, NotSent>) -> (Record, Vec<String>) {
         let started = Instant::now();
         let mut record = Record::blank(case);
         let request = match plan {
             Ok(request) => request,
-            Err(NotSent::Skip(reason)) => {
+            Err(NotSent::Skip(missing)) => {
                 record.verdict = Verdict::Skip {
-                    reason: reason.clone(),
+                    reason: plan::skip_reason(missing),
+                    missing: missing.clone(),
                 };
-                return record;
+                return (record, Vec::new());
             }
             Err(NotSent::Invalid(message)) => {
                 record.verdict = Verdict::Error {
                     message: message.clone(),
                 };
-                return record;
+                return (record, Vec::new());
             }
         };
         record.request = Some(RequestSummary {
             method: request.method.to_string(),
-            url: request.url.to_string(),
-            curl: request.curl(),
+            url: request.shown.url.clone(),
+            curl: request.shown.curl.clone(),
         });
         let expected: &[u16] = case
             .checks
@@ -181,20 +203,25 @@ impl Executor {
             })
             .unwrap_or(&[]);
         let max = case.repeat.unwrap_or(1);
+        let mut rounds = 0;
         let response = loop {
-            record.attempts += 1;
-            match self.exchange(request, expected.contains(&429)).await {
+            rounds += 1;
+            match self
+                .exchange(&case.id, request, expected.contains(&429), &mut record)
+                .await
+            {
                 Err(message) => {
                     record.verdict = Verdict::Error { message };
                     record.elapsed = started.elapsed();
-                    return record;
+                    return (record, Vec::new());
                 }
-                Ok(response) if record.attempts < max && !expected.contains(&response.status) => {
+                Ok(response) if rounds < max && !expected.contains(&response.status) => {
                     continue;
                 }
                 Ok(response) => break response,
             }
         };
+        let issued = issued_credentials(&response);
         record.violations = check::evaluate(&case.checks, &response);
         record.warnings = check::evaluate(&case.advice, &response);
         record.checks = check::outcomes(&case.checks, &record.violations, false);
@@ -215,22 +242,41 @@ impl Executor {
             record.verdict = Verdict::Fail;
         }
         record.elapsed = started.elapsed();
-        record
+        (record, issued)
     }
 
     /// One request, as politely as the policy says: through the limiter, retried after a
-    /// refused connection, and an unexpected 429 (`documents_429` false) waited out once.
-    async fn exchange(&self, request: &Prepared, documents_429: bool) -> Result<Response, String> {
+    /// refused connection, and an unexpected 429 (`documents_429` false) waited out once. Each
+    /// request sent and each wait is counted on `record`, and each wait is announced on
+    /// standard error as it starts, so that a run that pauses says why.
+    async fn exchange(
+        &self,
+        id: &str,
+        request: &Prepared,
+        documents_429: bool,
+        record: &mut Record,
+    ) -> Result<Response, String> {
         let mut refused = 0;
         let mut waited: Option<Duration> = None;
         loop {
             if let Some(limiter) = &self.limiter {
                 limiter.acquire().await;
             }
+            record.attempts += 1;
             match self.sender.send(request).await {
                 Err(e) if e.refused && refused < self.policy.retries => {
-                    tokio::time::sleep(backoff(refused)).await;
+                    let wait = backoff(refused);
                     refused += 1;
+                    eprintln!(
+                        "authconform: {id}: connection refused; waiting {}s before retry {refused} of {} (--retries)",
+                        wait.as_secs_f64(),
+                        self.policy.retries
+                    );
+                    record.waits.push(Wait {
+                        reason: "connection_refused",
+                        duration: wait,
+                    });
+                    tokio::time::sleep(wait).await;
                 }
                 Err(e) if refused > 0 => {
                     return Err(format!("{} ({} attempts)", e.message, refused + 1));
@@ -252,12 +298,96 @@ impl Executor {
                             self.policy.max_wait.as_secs()
                         ));
                     }
+                    eprintln!(
+                        "authconform: {id}: the server answered 429 Too Many Requests; waiting {}s ({}), then sending once more",
+                        wait.as_secs_f64(),
+                        match asked {
+                            Some(_) => "as Retry-After or X-RateLimit-Reset asks",
+                            None => "it gave no Retry-After",
+                        }
+                    );
+                    record.waits.push(Wait {
+                        reason: "rate_limited",
+                        duration: wait,
+                    });
                     tokio::time::sleep(wait).await;
                     waited = Some(wait);
                 }
                 Ok(response) => return Ok(response),
             }
         }
+    }
+}
+
+/// Watches for the signals that end a run (SIGINT, SIGTERM as a CI cancel or `docker stop`
+/// sends, SIGHUP as a closed terminal sends): the first is named on the returned channel, and
+/// the run winds down (requests in flight abandoned, every report still written); a second
+/// ends the process at once, leaving the previous reports in place.
+pub fn watch_signals(runtime: &tokio::runtime::Runtime) -> watch::Receiver<Option<&'static str>> {
+    let (stop, interrupted) = watch::channel(None);
+    // Registered now, not when the task first runs, so that no signal falls in between.
+    let _entered = runtime.enter();
+    let mut signals = Signals::register();
+    runtime.spawn(async move {
+        let first = signals.next().await;
+        let _ = stop.send(Some(first));
+        eprintln!(
+            "\nauthconform: interrupted by {first}: abandoning the requests in flight and writing the reports (a second signal quits at once)"
+        );
+        signals.next().await;
+        std::process::exit(i32::from(crate::error::EXIT_INTERRUPTED));
+    });
+    interrupted
+}
+
+/// The signal streams; one that cannot be registered is never received.
+#[cfg(unix)]
+struct Signals {
+    interrupt: Option<tokio::signal::unix::Signal>,
+    terminate: Option<tokio::signal::unix::Signal>,
+    hangup: Option<tokio::signal::unix::Signal>,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn register() -> Signals {
+        use tokio::signal::unix::{SignalKind, signal};
+        Signals {
+            interrupt: signal(SignalKind::interrupt()).ok(),
+            terminate: signal(SignalKind::terminate()).ok(),
+            hangup: signal(SignalKind::hangup()).ok(),
+        }
+    }
+
+    async fn next(&mut self) -> &'static str {
+        async fn recv(stream: &mut Option<tokio::signal::unix::Signal>) {
+            match stream {
+                Some(s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending().await,
+            }
+        }
+        tokio::select! {
+            _ = recv(&mut self.interrupt) => "SIGINT",
+            _ = recv(&mut self.terminate) => "SIGTERM",
+            _ = recv(&mut self.hangup) => "SIGHUP",
+        }
+    }
+}
+
+#[cfg(not(unix))]
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn register() -> Signals {
+        Signals
+    }
+
+    async fn next(&mut self) -> &'static str {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
     }
 }
 

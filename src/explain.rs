@@ -116,11 +116,12 @@ pub fn explain(case: &Case, table: &SeedTable, target: &Target, vars: &Vars) -> 
     let planned = plan::prepare(case, vars, target);
     match &planned {
         Ok(request) => {
-            let _ = writeln!(out, "  {} {}", request.method, request.url);
-            let _ = writeln!(out, "  {}", request.curl());
+            let _ = writeln!(out, "  {} {}", request.method, request.shown.url);
+            let _ = writeln!(out, "  {}", request.shown.curl);
         }
-        Err(NotSent::Skip(reason)) => {
-            let _ = writeln!(out, "  not sendable: {reason}");
+        Err(NotSent::Skip(missing)) => {
+            let names: Vec<String> = missing.iter().map(|n| format!("`{n}`")).collect();
+            let _ = writeln!(out, "  not sendable: no value for {}", names.join(", "));
             let _ = writeln!(
                 out,
                 "  as written: {} {}",

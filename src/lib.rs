@@ -14,6 +14,7 @@ pub mod deviations;
 pub mod error;
 pub mod execute;
 pub mod explain;
+pub mod lint;
 pub mod locate;
 pub mod plan;
 pub mod record;

@@ -4,7 +4,7 @@
 use reqwest::Method;
 use url::Url;
 
-use crate::{case::Case, error::Error, template, vars::Vars};
+use crate::{case::Case, error::Error, redact::MASK, template, vars::Vars};
 
 /// The server under test.
 #[derive(Debug, Clone)]
@@ -68,6 +68,18 @@ pub struct Prepared {
     pub headers: Vec<(String, String)>,
     pub basic_auth: Option<(String, String)>,
     pub body: Option<Body>,
+    /// The same request as reports show it.
+    pub shown: Shown,
+}
+
+/// A request as reports show it: built from the same case with every secret variable filled in
+/// as `***` and every other value intact, so that the curl line works once the secret is put
+/// back. (Masking the finished text instead would also mask a secret's letters inside other
+/// values: with the secret `test`, `client_id=test-client` would read `***-client`.)
+#[derive(Debug, Clone, Default)]
+pub struct Shown {
+    pub url: String,
+    pub curl: String,
 }
 
 #[derive(Debug, Clone)]
@@ -100,25 +112,43 @@ impl Body {
 /// Why a case will not be sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotSent {
-    /// The target does not provide a variable the case needs.
-    Skip(String),
+    /// The run does not set these variables, which the case needs.
+    Skip(Vec<String>),
     /// The filled-in request cannot be sent (e.g. a variable made the path invalid).
     Invalid(String),
 }
 
-/// Fills in the case's request.
+/// Fills in the case's request, and the request as reports show it.
 pub fn prepare(case: &Case, vars: &Vars, target: &Target) -> Result<Prepared, NotSent> {
-    let missing: Vec<&str> = case
+    let missing: Vec<String> = case
         .variables
         .keys()
-        .map(String::as_str)
         .filter(|n| vars.get(n).is_none())
+        .cloned()
         .collect();
     if !missing.is_empty() {
-        return Err(NotSent::Skip(missing_reason(&missing)));
+        return Err(NotSent::Skip(missing));
     }
-    let lookup = |name: &str| vars.get(name).map(|v| v.value.as_str());
-    let render = |text: &str| template::render(text, &lookup);
+    let real = |name: &str| vars.get(name).map(|v| v.value.as_str());
+    let masked = |name: &str| {
+        vars.get(name)
+            .map(|v| if v.secret { MASK } else { v.value.as_str() })
+    };
+    let mut request = fill(case, &real, target)?;
+    let shown = fill(case, &masked, target)?;
+    request.shown = Shown {
+        url: shown.url.to_string(),
+        curl: shown.curl(),
+    };
+    Ok(request)
+}
+
+fn fill<'a>(
+    case: &Case,
+    lookup: &impl Fn(&str) -> Option<&'a str>,
+    target: &Target,
+) -> Result<Prepared, NotSent> {
+    let render = |text: &str| template::render(text, lookup);
     let spec = &case.request;
 
     let method = Method::from_bytes(render(&spec.method).as_bytes()).map_err(|_| {
@@ -156,7 +186,7 @@ pub fn prepare(case: &Case, vars: &Vars, target: &Target) -> Result<Prepared, No
             form.iter().map(|(k, v)| (k.clone(), render(v))).collect(),
         ))
     } else if let Some(json) = &spec.json {
-        Some(Body::Json(render_json(json, &lookup).to_string()))
+        Some(Body::Json(render_json(json, lookup).to_string()))
     } else {
         spec.body.as_deref().map(|b| Body::Raw(render(b)))
     };
@@ -166,6 +196,7 @@ pub fn prepare(case: &Case, vars: &Vars, target: &Target) -> Result<Prepared, No
         headers,
         basic_auth,
         body,
+        shown: Shown::default(),
     })
 }
 
@@ -187,22 +218,19 @@ fn render_json<'a>(
     }
 }
 
-/// The skip reason: which variables are missing and every way to set them.
-fn missing_reason(missing: &[&str]) -> String {
+/// A skip's reason, in one line: the summary after the run says how to set each variable.
+pub fn skip_reason(missing: &[String]) -> String {
     let names = missing
         .iter()
         .map(|n| format!("`{n}`"))
         .collect::<Vec<_>>()
         .join(", ");
-    format!(
-        "the target does not provide {names}; set variables with --var NAME=VALUE (--secret for secrets), \
-         AUTHCONFORM_VAR_<NAME> (AUTHCONFORM_SECRET_<NAME>) or a --vars file"
-    )
+    format!("not sent: this run does not set {names}")
 }
 
 impl Prepared {
-    /// A shell command line that sends the same request with curl. Not redacted: pass it
-    /// through the run's redactor before showing it.
+    /// A shell command line that sends this request with curl, secrets included: reports show
+    /// [`Prepared::shown`] instead.
     pub fn curl(&self) -> String {
         let mut parts = vec!["curl".to_owned(), "-i".to_owned()];
         if self.method != Method::GET || self.body.is_some() {
@@ -327,20 +355,45 @@ mod tests {
     }
 
     #[test]
-    fn missing_variables_skip_with_the_way_to_set_them() {
+    fn missing_variables_skip_naming_each_one() {
         let c = case(
             r#"{"title": "t", "documents": {"status": 400}, "request": {"method": "GET", "path": "/{{public_client_id}}/{{zz}}"}}"#,
         );
         let err = prepare(&c, &vars(), &Target::parse("http://h").unwrap()).unwrap_err();
-        let NotSent::Skip(reason) = err else {
-            panic!("{err:?}")
-        };
-        assert!(
-            reason.contains("does not provide `public_client_id`, `zz`"),
-            "{reason}"
+        assert_eq!(
+            err,
+            NotSent::Skip(vec!["public_client_id".into(), "zz".into()])
         );
-        assert!(reason.contains("--var NAME=VALUE"), "{reason}");
-        assert!(reason.contains("AUTHCONFORM_VAR_<NAME>"), "{reason}");
+        assert_eq!(
+            skip_reason(&["a".into(), "b".into()]),
+            "not sent: this run does not set `a`, `b`"
+        );
+    }
+
+    /// See the issue "The gate tells the truth", item 6: masking the finished curl text turned
+    /// `client_id=test-client` into `***-client` when the secret was `test`.
+    #[test]
+    fn the_shown_request_masks_exactly_the_secret_values() {
+        let c = case(
+            r#"{"title": "t", "documents": {"status": 400}, "request": {"method": "POST", "path": "/t/{{client_id}}",
+               "query": {"q": "{{client_secret}}"},
+               "basic_auth": {"username": "{{client_id}}", "password": "{{client_secret}}"},
+               "form": {"client_id": "{{client_id}}", "client_secret": "{{client_secret}}", "note": "test me"}}}"#,
+        );
+        let mut v = Vars::default();
+        v.set("client_id", "test-client", false);
+        v.set("client_secret", "test", true);
+        let p = prepare(&c, &v, &Target::parse("http://h").unwrap()).unwrap();
+        assert_eq!(p.shown.url, "http://h/t/test-client?q=***");
+        assert_eq!(
+            p.shown.curl,
+            "curl -i -X POST 'http://h/t/test-client?q=***' -u 'test-client:***' --data-urlencode client_id=test-client --data-urlencode 'client_secret=***' --data-urlencode 'note=test me'"
+        );
+        // Put the secret back and it is the request that was sent (quoting aside: `*` needs it).
+        assert_eq!(
+            p.shown.curl.replace("***", "test").replace('\'', ""),
+            p.curl().replace('\'', "")
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Results as data: one [`Record`] per case, built as the case finishes and redacted once, here.
-//! Every report (terminal, JUnit) renders these records and nothing else.
+//! Results as data: one [`Record`] per case, built as the case finishes and made fit to show
+//! once, here ([`Record::for_output`]). Every report (terminal, JUnit, JSON, GitHub) renders
+//! these records and nothing else.
 
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use serde::Serialize;
 use crate::{
     case::Documents,
     check::{CheckOutcome, Violation},
-    redact::Redactor,
+    redact::{Redactor, neutralise},
     send::Response,
 };
 
@@ -43,11 +44,48 @@ pub enum Verdict {
     /// Not sent: a precondition is missing.
     Skip {
         reason: String,
+        /// The variables the run does not set.
+        missing: Vec<String>,
     },
     /// Could not be judged: the request could not be sent or no response came.
     Error {
         message: String,
     },
+    /// The run was interrupted before this case finished.
+    NotRun,
+}
+
+impl Verdict {
+    /// The verdict's name in reports, as the JSON report spells its `kind`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::KnownDeviation { .. } => "known_deviation",
+            Verdict::Skip { .. } => "skip",
+            Verdict::Error { .. } => "error",
+            Verdict::NotRun => "not_run",
+        }
+    }
+}
+
+/// A known-deviations entry that fails the run, found on the case it names: no longer
+/// observed, or past its expiry date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub case: String,
+    pub check: String,
+    /// What is wrong with the entry, and what to do.
+    pub problem: String,
+}
+
+/// A pause the run made before sending a case's request again.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Wait {
+    /// Why: `rate_limited` (an unexpected 429) or `connection_refused`.
+    pub reason: &'static str,
+    #[serde(rename = "waited_ms", serialize_with = "millis")]
+    pub duration: Duration,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -110,8 +148,13 @@ pub struct Record {
     pub checks: Vec<CheckOutcome>,
     pub request: Option<RequestSummary>,
     pub response: Option<ResponseSummary>,
-    /// Requests sent (more than one only for `repeat` cases).
+    /// Every request sent for this case: a `repeat` case's, and each one sent again after a
+    /// refused connection or an unexpected 429.
     pub attempts: u32,
+    /// The pauses before a request was sent again.
+    pub waits: Vec<Wait>,
+    /// Known-deviations entries for this case that fail the run.
+    pub stale_deviations: Vec<Finding>,
     /// What the rate-limit headers said when a 429 was judged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<String>,
@@ -140,38 +183,68 @@ impl Record {
             request: None,
             response: None,
             attempts: 0,
+            waits: Vec::new(),
+            stale_deviations: Vec::new(),
             rate_limit: None,
             elapsed: Duration::ZERO,
         }
     }
 
-    /// The one place secrets leave a record: every string that a report may show is masked.
-    pub fn redact(mut self, r: &Redactor) -> Self {
-        let mask = |s: &mut String| *s = r.redact(s);
+    /// The record as every report may show it, made so once, here: secrets and issued
+    /// credentials masked (`redactor`), and text from outside neutralised
+    /// ([`neutralise`]). The request is not masked as free text: [`Shown`](crate::plan::Shown)
+    /// already filled its secrets in as `***`, and masking again would garble other values.
+    pub fn for_output(mut self, redactor: &Redactor) -> Self {
+        let line = |s: &mut String| *s = neutralise(&redactor.redact(s), false);
+        line(&mut self.id);
+        line(&mut self.group);
+        line(&mut self.file);
+        line(&mut self.title);
+        if let Some(e) = &mut self.documents.error {
+            line(e);
+        }
+        if let Some(d) = &mut self.documents.description {
+            line(d);
+        }
         match &mut self.verdict {
-            Verdict::Skip { reason } => mask(reason),
-            Verdict::Error { message } => mask(message),
-            Verdict::KnownDeviation { reasons } => reasons.iter_mut().for_each(mask),
-            Verdict::Pass | Verdict::Fail => {}
+            Verdict::Skip { reason, missing } => {
+                line(reason);
+                missing.iter_mut().for_each(line);
+            }
+            Verdict::Error { message } => line(message),
+            Verdict::KnownDeviation { reasons } => reasons.iter_mut().for_each(line),
+            Verdict::Pass | Verdict::Fail | Verdict::NotRun => {}
         }
         for v in self.violations.iter_mut().chain(self.warnings.iter_mut()) {
-            mask(&mut v.message);
+            line(&mut v.check);
+            line(&mut v.message);
             if let Some(at) = &mut v.at {
-                mask(at);
+                line(at);
             }
+        }
+        for c in &mut self.checks {
+            line(&mut c.check);
+            line(&mut c.requires);
+        }
+        for f in &mut self.stale_deviations {
+            line(&mut f.case);
+            line(&mut f.check);
+            line(&mut f.problem);
         }
         if let Some(note) = &mut self.rate_limit {
-            mask(note);
+            line(note);
         }
         if let Some(req) = &mut self.request {
-            mask(&mut req.url);
-            mask(&mut req.curl);
+            req.url = neutralise(&req.url, false);
+            req.curl = neutralise(&req.curl, false);
         }
         if let Some(resp) = &mut self.response {
-            for (_, value) in &mut resp.headers {
-                mask(value);
+            for (name, value) in &mut resp.headers {
+                line(name);
+                line(value);
             }
-            mask(&mut resp.body_preview);
+            // The terminal and JUnit show the body line by line, each behind its own prefix.
+            resp.body_preview = neutralise(&redactor.redact(&resp.body_preview), true);
         }
         self
     }

@@ -1,30 +1,31 @@
 //! The `run` command: load everything, plan every case, hand the plan to the
 //! [`Executor`](crate::execute::Executor), and let libtest-mimic filter and print the results in
-//! case-id order as they arrive; finally write the reports from the records.
+//! case-id order as they arrive (on a thread of its own, so that an interrupted run need not
+//! wait for it); finally decide the gate and write every report from the same records.
 
 use std::{
     collections::HashSet,
-    io::Write,
+    io::Write as _,
     path::PathBuf,
-    sync::{Arc, Mutex},
+    sync::Arc,
     time::{Duration, Instant},
 };
 
 use libtest_mimic::{Arguments, ColorSetting, Completion, Failed, FormatSetting, Trial};
-use tokio::sync::{oneshot, watch};
+use tokio::sync::oneshot;
 
 use crate::{
     case::{Case, Catalogue},
     deviations::Deviations,
     error::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Error, Problem, is_broken_pipe},
-    execute::{Executor, Job, Limiter, Policy},
+    execute::{self, Executor, Job, Limiter, Policy},
     plan::{self, Prepared, Target},
     record::{Record, Verdict},
     redact::Redactor,
     reference,
     report::{
-        RunInfo, github, json, junit,
-        terminal::{self, Styles, Tally},
+        self, GatePolicy, NoTests, RunInfo, Tally, github, json, junit,
+        terminal::{self, Styles},
     },
     send::{Sender, Tls},
     source::Source,
@@ -59,8 +60,21 @@ pub struct RunOptions {
     pub list: bool,
     pub format: FormatSetting,
     pub color: ColorSetting,
+    /// What besides failures fails the gate.
+    pub gate: GatePolicy,
     /// Environment variables to read `AUTHCONFORM_VAR_*` / `AUTHCONFORM_SECRET_*` from.
     pub env: Vec<(String, String)>,
+}
+
+impl RunOptions {
+    fn sources(&self) -> vars::Sources<'_> {
+        vars::Sources {
+            file: self.vars_file.as_deref(),
+            env: &self.env,
+            vars: &self.vars,
+            secrets: &self.secrets,
+        }
+    }
 }
 
 /// Runs the suite and returns the exit code: [`EXIT_OK`], [`EXIT_FAILED`] or
@@ -131,22 +145,14 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
             )
         }
     };
-    let sources = vars::Sources {
-        file: opts.vars_file.as_deref(),
-        env: &opts.env,
-        vars: &opts.vars,
-        secrets: &opts.secrets,
-    };
-    vars.apply(&sources, vars::run_id)?;
+    vars.apply(&opts.sources(), vars::run_id)?;
+    check_inputs(&catalogue.cases, &vars)?;
 
     let deviations = match &opts.deviations {
         Some(path) => Some(Arc::new(Deviations::load(path, &catalogue.cases)?)),
         None => None,
     };
     let today = crate::deviations::today();
-    if !opts.list {
-        undefined_variables(&catalogue.cases, &vars)?;
-    }
     let planned: Vec<(Case, Result<Prepared, plan::NotSent>)> = catalogue
         .cases
         .into_iter()
@@ -170,17 +176,19 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
         target_label
     };
 
-    // Opened after every other check, so that a usage error leaves an earlier report alone,
-    // and before anything is sent, so that an unwritable path is still a usage error.
+    // Created after every other check, so that a usage error leaves an earlier report alone,
+    // and before anything is sent, so that an unwritable folder is still a usage error. Each
+    // report is written to a temporary file beside its path and renamed over it at the end:
+    // a run killed at any moment leaves the previous complete report or the new one.
     let mut outputs = Vec::new();
     if !opts.list {
-        for (kind, path, append) in [
-            (Output::Junit, &opts.junit, false),
-            (Output::Json, &opts.report_json, false),
-            (Output::StepSummary, &opts.step_summary, true),
+        for (kind, path) in [
+            (Output::Junit, &opts.junit),
+            (Output::Json, &opts.report_json),
+            (Output::StepSummary, &opts.step_summary),
         ] {
             if let Some(path) = path {
-                outputs.push((kind, OpenFile::create(path, append)?));
+                outputs.push((kind, Pending::create(path, kind == Output::StepSummary)?));
             }
         }
     }
@@ -197,18 +205,6 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
     } else {
         Styles::plain()
     };
-    let (stop, interrupted) = watch::channel(false);
-    runtime.spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            let _ = stop.send(true);
-            eprintln!(
-                "\nauthconform: interrupted: finishing the report (Ctrl-C again quits at once)"
-            );
-            if tokio::signal::ctrl_c().await.is_ok() {
-                std::process::exit(i32::from(EXIT_INTERRUPTED));
-            }
-        }
-    });
 
     let args = Arguments {
         filter: opts.filter.clone(),
@@ -222,81 +218,93 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
         color: Some(opts.color),
         ..Arguments::default()
     };
-    let records: Arc<Mutex<Vec<Record>>> = Arc::default();
     let mut jobs = Vec::new();
     let mut trials = Vec::new();
     for (case, plan) in planned {
         let (slot, arrival) = oneshot::channel();
-        trials.push(trial(Record::blank(&case), arrival, styles));
+        trials.push(trial(
+            Record::blank(&case),
+            arrival,
+            styles,
+            opts.gate.fail_on_skip,
+        ));
         jobs.push(Job { case, plan, slot });
     }
-    let selected: HashSet<&str> = trials
+    if opts.list {
+        let _ = libtest_mimic::run(&args, trials);
+        return Ok(EXIT_OK);
+    }
+    let selected: HashSet<String> = trials
         .iter()
         .filter(|t| !args.is_filtered_out(t))
-        .map(Trial::name)
+        .map(|t| t.name().to_owned())
         .collect();
     jobs.retain(|job| selected.contains(job.case.id.as_str()));
-    let executing = (!opts.list).then(|| {
-        let executor = Arc::new(Executor {
-            sender,
-            limiter: opts.policy.rate.map(Limiter::new),
-            policy: opts.policy.clone(),
-            redactor: redactor.clone(),
-            interrupted: interrupted.clone(),
-            deviations: deviations.clone().map(|d| (d, today.clone())),
-            records: records.clone(),
-        });
-        runtime.spawn(executor.run(jobs))
+    // When nothing will be sent and that fails the gate, libtest is not asked to print: it
+    // would close with "test result: ok" above a failed gate.
+    let nothing_to_send = jobs
+        .iter()
+        .all(|j| matches!(j.plan, Err(plan::NotSent::Skip(_))));
+    let printer = (!(nothing_to_send && opts.gate.no_tests == NoTests::Fail)).then(|| {
+        std::thread::spawn(move || {
+            // libtest-mimic's printer panics when standard output is a closed pipe; the
+            // executor goes on regardless, and the reports are written for every case.
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                libtest_mimic::run(&args, trials)
+            })) {
+                Ok(conclusion) => conclusion.has_failed(),
+                Err(payload) if is_broken_pipe(payload.as_ref()) => false,
+                Err(payload) => std::panic::resume_unwind(payload),
+            }
+        })
     });
 
-    // libtest-mimic's printer panics when standard output is a closed pipe; the executor goes
-    // on regardless, and the reports below are written for every case.
-    let libtest_failed = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        libtest_mimic::run(&args, trials)
-    })) {
-        Ok(conclusion) => conclusion.has_failed(),
-        Err(payload) if is_broken_pipe(payload.as_ref()) => false,
-        Err(payload) => std::panic::resume_unwind(payload),
+    let interrupted = execute::watch_signals(&runtime);
+    let executor = Arc::new(Executor {
+        sender,
+        limiter: opts.policy.rate.map(Limiter::new),
+        policy: opts.policy.clone(),
+        redactor: redactor.clone(),
+        interrupted: interrupted.clone(),
+        deviations: deviations.clone().map(|d| (d, today.clone())),
+    });
+    let records = runtime.block_on(executor.run(jobs));
+    let signal = *interrupted.borrow();
+    // An interrupted run does not wait for libtest: its printer is left parked on the first
+    // case that did not run, so that it prints no verdict for it and no closing line; the
+    // process ends without it.
+    let libtest_failed = match (signal, printer) {
+        (None, Some(printer)) => printer.join().unwrap_or(true),
+        _ => false,
     };
-    let Some(executing) = executing else {
-        return Ok(EXIT_OK);
-    };
-    let _ = runtime.block_on(executing);
-    let was_interrupted = *interrupted.borrow();
-    let mut records = std::mem::take(&mut *records.lock().unwrap_or_else(|e| e.into_inner()));
-    records.sort_by(|a, b| a.id.cmp(&b.id));
-    let findings = match &deviations {
-        Some(d) if !was_interrupted => d.audit(&records, &today),
-        _ => Vec::new(),
-    };
-    let tally = Tally::of(&records, &findings);
+
+    let tally = Tally::of(&records);
+    let gate = report::gate(&tally, opts.gate, signal);
+    let missing = report::missing_variables(&records, |name| {
+        vars::looks_secret(name)
+            || reference::variables()
+                .iter()
+                .any(|(n, _, secret)| *n == name && *secret)
+    });
     let info = RunInfo {
         target: &target_label,
         cases: &opts.cases.describe(),
         schemas: &opts.schemas.describe(),
         elapsed: started.elapsed(),
         deviations: deviations.as_ref().map(|d| d.file.as_str()),
-        findings: &findings,
+        interrupted: signal,
         tally,
+        gate: &gate,
+        missing: &missing,
     };
 
     let mut lines = String::new();
-    let notes = terminal::notes(&records, &styles);
+    if signal.is_some() {
+        lines.push('\n');
+    }
+    let notes = terminal::notes(&records, &info, &styles);
     if !notes.is_empty() {
         lines.push_str(&format!("\n{notes}"));
-    }
-    if let Some(file) = info.deviations {
-        lines.push_str(&terminal::findings(&findings, file, &styles));
-    }
-    lines.push_str(&format!(
-        "{}; target {target_label}\n",
-        terminal::summary(&tally, &styles)
-    ));
-    if was_interrupted {
-        lines.push_str(&format!(
-            "authconform: interrupted: {} cases finished; the rest were not run\n",
-            records.len()
-        ));
     }
     let mut report_failed = false;
     for (kind, output) in outputs {
@@ -305,9 +313,8 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
             Output::Json => json::render(&records, &info),
             Output::StepSummary => github::summary(&records, &info),
         };
-        // Every report is built from redacted records; this is the last guard.
         let shown = output.path.display().to_string();
-        match output.write(&redactor.redact(&text)) {
+        match output.commit(&text) {
             // The requests were sent, so this is not a usage error: the run fails, and the
             // other reports are still written.
             Err(e) => {
@@ -324,136 +331,30 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
     if opts.annotations {
         lines.push_str(&github::annotations(&records, &info));
     }
-    let lines = redactor.redact(&lines);
+    lines.push_str(&terminal::summary(&info, opts.gate.no_tests, &styles));
     // With --format json, standard output is libtest's JSON lines only.
     if opts.format == FormatSetting::Json {
         let _ = write!(anstream::stderr(), "{lines}");
     } else {
         let _ = write!(anstream::stdout(), "{lines}");
     }
-    Ok(if was_interrupted {
+    // Nothing may hold the process back now: not a DNS lookup in flight, not a parked printer.
+    runtime.shutdown_background();
+    Ok(if signal.is_some() {
         EXIT_INTERRUPTED
-    } else if tally.ok() && !libtest_failed && !report_failed {
+    } else if info.ok() && !libtest_failed && !report_failed {
         EXIT_OK
     } else {
         EXIT_FAILED
     })
 }
 
-/// The report files a run writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Output {
-    Junit,
-    Json,
-    /// GitHub's `$GITHUB_STEP_SUMMARY` (appended to, as GitHub expects).
-    StepSummary,
-}
-
-impl Output {
-    fn name(self) -> &'static str {
-        match self {
-            Output::Junit => "JUnit",
-            Output::Json => "JSON",
-            Output::StepSummary => "step summary",
-        }
-    }
-}
-
-/// A report file, opened before anything is sent so that a bad path is a usage error.
-struct OpenFile {
-    path: PathBuf,
-    file: std::fs::File,
-}
-
-impl OpenFile {
-    fn create(path: &std::path::Path, append: bool) -> Result<OpenFile, Error> {
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .write(true)
-            .append(append)
-            .truncate(!append)
-            .open(path)
-            .map_err(|source| Error::Write {
-                path: path.display().to_string(),
-                source,
-            })?;
-        Ok(OpenFile {
-            path: path.to_owned(),
-            file,
-        })
-    }
-
-    fn write(mut self, text: &str) -> Result<(), Error> {
-        self.file
-            .write_all(text.as_bytes())
-            .map_err(|source| Error::Write {
-                path: self.path.display().to_string(),
-                source,
-            })
-    }
-}
-
-/// The async runtime of a command. Built by hand, not with #[tokio::main]: libtest-mimic must
-/// run outside any runtime.
-pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|source| Error::Start {
-            what: "the async runtime",
-            source,
-        })
-}
-
-/// The libtest-mimic trial of one case: it waits for the case's record and tells libtest the
-/// outcome (the executor keeps the record for the reports).
-fn trial(blank: Record, arrival: oneshot::Receiver<Option<Record>>, styles: Styles) -> Trial {
-    Trial::ignorable_test(blank.id.clone(), move || {
-        let record = match arrival.blocking_recv() {
-            Ok(Some(record)) => record,
-            // An interrupted case did not finish: it has no verdict and no record.
-            Ok(None) => return Ok(Completion::ignored_with("not run: interrupted")),
-            Err(_) => Record {
-                verdict: Verdict::Error {
-                    message: "internal error: the case ended without a result".into(),
-                },
-                ..blank
-            },
-        };
-        match &record.verdict {
-            Verdict::Pass => Ok(Completion::Completed),
-            Verdict::KnownDeviation { reasons } => Ok(Completion::ignored_with(format!(
-                "known deviation: {}",
-                reasons.join("; ")
-            ))),
-            Verdict::Skip { reason } => Ok(Completion::ignored_with(reason)),
-            Verdict::Fail | Verdict::Error { .. } => {
-                Err(Failed::from(terminal::detail(&record, &styles)))
-            }
-        }
-    })
-}
-
-/// Whether the target is on this machine, where proxies must not interfere.
-fn is_loopback(target: &Target) -> bool {
-    match target.base.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
-}
-
-/// A variable that the run does not set is a skip when it is one of the catalogue's documented
-/// variables (the target may not offer that feature), but a mistake when it is not: a typo
-/// would otherwise skip its case forever, silently.
-fn undefined_variables(cases: &[Case], vars: &Vars) -> Result<(), Error> {
-    let documented: Vec<&str> = reference::variables()
-        .into_iter()
-        .map(|(name, _, _)| name)
-        .chain(["run_id"])
-        .collect();
+/// What `run` and `lint` both refuse in a catalogue and the run's variables, so that they
+/// refuse exactly the same: a variable a case uses that is neither documented nor set (a typo
+/// would skip its case forever), and a variable set that no case uses and no documentation
+/// names (a typo would set nothing).
+pub fn check_inputs(cases: &[Case], vars: &Vars) -> Result<(), Error> {
+    let documented = documented_variables();
     let mut problems = Vec::new();
     for case in cases {
         for (name, site) in case
@@ -475,9 +376,203 @@ fn undefined_variables(cases: &[Case], vars: &Vars) -> Result<(), Error> {
             });
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Load(problems))
+    let known: Vec<&str> = documented
+        .iter()
+        .copied()
+        .chain(
+            cases
+                .iter()
+                .flat_map(|c| c.variables.keys().map(String::as_str)),
+        )
+        .collect();
+    let unknown = vars.unknown(&known);
+    if !problems.is_empty() {
+        return Err(Error::Load(problems));
+    }
+    if !unknown.is_empty() {
+        return Err(Error::Usage(unknown.join("\n")));
+    }
+    Ok(())
+}
+
+/// The variables the catalogue documents (the reference server provides each), and `run_id`.
+pub fn documented_variables() -> Vec<&'static str> {
+    reference::variables()
+        .into_iter()
+        .map(|(name, _, _)| name)
+        .chain(["run_id"])
+        .collect()
+}
+
+/// The report files a run writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Output {
+    Junit,
+    Json,
+    /// GitHub's `$GITHUB_STEP_SUMMARY` (appended to, as GitHub expects).
+    StepSummary,
+}
+
+impl Output {
+    fn name(self) -> &'static str {
+        match self {
+            Output::Junit => "JUnit",
+            Output::Json => "JSON",
+            Output::StepSummary => "step summary",
+        }
+    }
+}
+
+/// A report file, prepared before anything is sent so that a bad path is a usage error.
+struct Pending {
+    path: PathBuf,
+    how: Write,
+}
+
+enum Write {
+    /// A temporary file in the report's folder, renamed over the report once complete.
+    Replace {
+        temp: tempfile::NamedTempFile,
+        /// The report's real path (a link followed), which the rename replaces.
+        real: PathBuf,
+    },
+    /// Written in place: GitHub's step summary is appended to (it belongs to every step of
+    /// the job), and a path that is not a regular file (`/dev/stdout`, a pipe) is no file to
+    /// replace.
+    InPlace(std::fs::File),
+}
+
+impl Pending {
+    fn create(path: &std::path::Path, append: bool) -> Result<Pending, Error> {
+        let failed = |source| Error::Write {
+            path: path.display().to_string(),
+            source,
+        };
+        let existing = std::fs::metadata(path).ok();
+        if existing.as_ref().is_some_and(std::fs::Metadata::is_dir) {
+            return Err(failed(std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "it is a folder",
+            )));
+        }
+        let how = if append || existing.as_ref().is_some_and(|m| !m.is_file()) {
+            Write::InPlace(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(append)
+                    .write(true)
+                    .open(path)
+                    .map_err(failed)?,
+            )
+        } else {
+            let real = match existing {
+                Some(_) => std::fs::canonicalize(path).map_err(failed)?,
+                None => path.to_owned(),
+            };
+            let folder = match real.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+                _ => PathBuf::from("."),
+            };
+            let temp = tempfile::Builder::new()
+                .prefix(".authconform-")
+                .suffix(".tmp")
+                .tempfile_in(folder)
+                .map_err(failed)?;
+            Write::Replace { temp, real }
+        };
+        Ok(Pending {
+            path: path.to_owned(),
+            how,
+        })
+    }
+
+    fn commit(self, text: &str) -> Result<(), Error> {
+        let failed = |source| Error::Write {
+            path: self.path.display().to_string(),
+            source,
+        };
+        match self.how {
+            Write::InPlace(mut file) => file.write_all(text.as_bytes()).map_err(failed),
+            Write::Replace { mut temp, real } => {
+                temp.write_all(text.as_bytes()).map_err(failed)?;
+                temp.as_file().sync_all().map_err(failed)?;
+                // A report is for others to read (it holds no secret): not the 0600 of a
+                // temporary file, but what the report it replaces had, or 0644.
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    let mode = std::fs::metadata(&real)
+                        .map(|m| m.permissions().mode())
+                        .unwrap_or(0o644);
+                    std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(mode))
+                        .map_err(failed)?;
+                }
+                temp.persist(&real).map_err(|e| failed(e.error))?;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The async runtime of a command. Built by hand, not with #[tokio::main]: libtest-mimic must
+/// run outside any runtime.
+pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|source| Error::Start {
+            what: "the async runtime",
+            source,
+        })
+}
+
+/// The libtest-mimic trial of one case: it waits for the case's record and tells libtest the
+/// outcome.
+fn trial(
+    blank: Record,
+    arrival: oneshot::Receiver<Record>,
+    styles: Styles,
+    fail_on_skip: bool,
+) -> Trial {
+    Trial::ignorable_test(blank.id.clone(), move || {
+        let record = match arrival.blocking_recv() {
+            Ok(record) => record,
+            Err(_) => Record {
+                verdict: Verdict::Error {
+                    message: "internal error: the case ended without a result".into(),
+                },
+                ..blank
+            },
+        };
+        match &record.verdict {
+            Verdict::Pass => Ok(Completion::Completed),
+            Verdict::KnownDeviation { reasons } => Ok(Completion::ignored_with(format!(
+                "known deviation: {}",
+                reasons.join("; ")
+            ))),
+            Verdict::Skip { reason, .. } if fail_on_skip => Err(Failed::from(format!(
+                "{reason}; --fail-on-skip makes a skip fail the run"
+            ))),
+            Verdict::Skip { reason, .. } => Ok(Completion::ignored_with(reason)),
+            Verdict::Fail | Verdict::Error { .. } => {
+                Err(Failed::from(terminal::detail(&record, &styles)))
+            }
+            // The run was interrupted: the main thread writes the reports and ends the process;
+            // this printer must say nothing more (no verdict, no "test result" line).
+            Verdict::NotRun => loop {
+                std::thread::park();
+            },
+        }
+    })
+}
+
+/// Whether the target is on this machine, where proxies must not interfere.
+fn is_loopback(target: &Target) -> bool {
+    match target.base.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
     }
 }

@@ -18,6 +18,34 @@ pub struct Var {
     pub value: String,
     /// Redacted from every output.
     pub secret: bool,
+    /// Where the value came from, for messages about it.
+    pub origin: Origin,
+}
+
+/// Where a variable's value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// The built-in reference server, or the run itself (`run_id`).
+    BuiltIn,
+    /// A `--vars` file.
+    File(String),
+    /// An environment variable, by its name.
+    Env(String),
+    /// `--var` (false) or `--secret` (true).
+    Flag { secret: bool },
+}
+
+impl Origin {
+    /// The origin as a user would name it: `--var clientid=…`, `environment variable X`, ...
+    pub fn describe(&self, name: &str) -> String {
+        match self {
+            Origin::BuiltIn => format!("`{name}`"),
+            Origin::File(path) => format!("--vars {path}: /{name}"),
+            Origin::Env(key) => format!("environment variable {key}"),
+            Origin::Flag { secret: false } => format!("--var {name}=…"),
+            Origin::Flag { secret: true } => format!("--secret {name}=…"),
+        }
+    }
 }
 
 /// The variables of one run, by name.
@@ -30,14 +58,39 @@ impl Vars {
     /// Sets `name`, replacing an earlier value. A name that looks like a credential stays secret
     /// however it was given, so that `--var client_secret=…` cannot leak it by mistake.
     pub fn set(&mut self, name: &str, value: impl Into<String>, secret: bool) {
+        self.set_from(name, value, secret, Origin::BuiltIn);
+    }
+
+    fn set_from(&mut self, name: &str, value: impl Into<String>, secret: bool, origin: Origin) {
         let secret = secret || looks_secret(name);
         self.values.insert(
             name.to_owned(),
             Var {
                 value: value.into(),
                 secret,
+                origin,
             },
         );
+    }
+
+    /// The variables the user gave that nothing can use: a name that no loaded case refers to
+    /// and that is not a documented variable is a mistake (a typo would otherwise set nothing
+    /// and skip the cases that needed the real name, silently). One line each, naming where
+    /// the variable came from, with the closest known name.
+    pub fn unknown(&self, known: &[&str]) -> Vec<String> {
+        self.values
+            .iter()
+            .filter(|(name, var)| var.origin != Origin::BuiltIn && !known.contains(&name.as_str()))
+            .map(|(name, var)| {
+                let hint = crate::schema::closest(name, known)
+                    .map(|c| format!(" (did you mean `{c}`?)"))
+                    .unwrap_or_default();
+                format!(
+                    "{}: no case uses a variable `{name}` and it is not a documented variable{hint}",
+                    var.origin.describe(name)
+                )
+            })
+            .collect()
     }
 
     pub fn get(&self, name: &str) -> Option<&Var> {
@@ -75,12 +128,18 @@ impl Vars {
         };
         for (name, value) in members {
             check_name(&name).map_err(|m| Error::Usage(format!("--vars {path}: /{name}: {m}")))?;
+            let origin = Origin::File(path.to_owned());
             match value {
-                Value::String(s) => self.set(&name, s, false),
+                Value::String(s) => self.set_from(&name, s, false, origin),
                 Value::Object(o)
                     if o.len() == 1 && o.get("secret").is_some_and(Value::is_string) =>
                 {
-                    self.set(&name, o["secret"].as_str().unwrap_or_default(), true)
+                    self.set_from(
+                        &name,
+                        o["secret"].as_str().unwrap_or_default(),
+                        true,
+                        origin,
+                    )
                 }
                 _ => {
                     return Err(Error::Usage(format!(
@@ -98,21 +157,21 @@ impl Vars {
         &mut self,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<(), Error> {
-        let mut found: Vec<(String, String, bool)> = Vec::new();
+        let mut found: Vec<(String, String, bool, String)> = Vec::new();
         for (key, value) in env {
             for (prefix, secret) in [(ENV_VAR_PREFIX, false), (ENV_SECRET_PREFIX, true)] {
                 if let Some(rest) = key.strip_prefix(prefix) {
                     let name = rest.to_ascii_lowercase();
                     check_name(&name)
                         .map_err(|m| Error::Usage(format!("environment variable {key}: {m}")))?;
-                    found.push((name, value.clone(), secret));
+                    found.push((name, value.clone(), secret, key.clone()));
                 }
             }
         }
         // Sorted so that a variable set both ways ends as the secret one, whatever the order.
         found.sort_by(|a, b| (&a.0, a.2).cmp(&(&b.0, b.2)));
-        for (name, value, secret) in found {
-            self.set(&name, value, secret);
+        for (name, value, secret, key) in found {
+            self.set_from(&name, value, secret, Origin::Env(key));
         }
         Ok(())
     }
@@ -128,7 +187,7 @@ impl Vars {
                 )));
             };
             check_name(name).map_err(|m| Error::Usage(format!("{flag} {name}=…: {m}")))?;
-            self.set(name, value, secret);
+            self.set_from(name, value, secret, Origin::Flag { secret });
         }
         Ok(())
     }
@@ -193,7 +252,7 @@ pub fn environment() -> Result<Vec<(String, String)>, Error> {
 }
 
 /// Whether a variable's name says it holds a credential.
-fn looks_secret(name: &str) -> bool {
+pub fn looks_secret(name: &str) -> bool {
     ["secret", "password", "token"]
         .iter()
         .any(|w| name.ends_with(w))
@@ -232,14 +291,16 @@ mod tests {
             vars.get("client_id").unwrap(),
             &Var {
                 value: "flag-id".into(),
-                secret: false
+                secret: false,
+                origin: Origin::Flag { secret: false }
             }
         );
         assert_eq!(
             vars.get("audience").unwrap(),
             &Var {
                 value: "aud2".into(),
-                secret: true
+                secret: true,
+                origin: Origin::Env("AUTHCONFORM_SECRET_AUDIENCE".into())
             }
         );
         assert_eq!(vars.get("eq").unwrap().value, "a=b");
@@ -247,6 +308,28 @@ mod tests {
         let mut secrets: Vec<&str> = vars.secrets().collect();
         secrets.sort();
         assert_eq!(secrets, ["aud2", "s1", "s2"]);
+    }
+
+    #[test]
+    fn unknown_names_say_where_they_came_from_and_what_was_meant() {
+        let mut vars = Vars::default();
+        vars.set("server_only", "v", false);
+        vars.read_flags(&["clientid=x".into(), "audience=a".into()], false)
+            .unwrap();
+        vars.read_env([(
+            "AUTHCONFORM_SECRET_CLIENT_SECERT".to_owned(),
+            "hunter2".to_owned(),
+        )])
+        .unwrap();
+        let found = vars.unknown(&["client_id", "client_secret", "audience"]);
+        assert_eq!(
+            found,
+            [
+                "environment variable AUTHCONFORM_SECRET_CLIENT_SECERT: no case uses a variable `client_secert` and it is not a documented variable (did you mean `client_secret`?)",
+                "--var clientid=…: no case uses a variable `clientid` and it is not a documented variable (did you mean `client_id`?)",
+            ]
+        );
+        assert!(!found.concat().contains("hunter2"));
     }
 
     #[test]

@@ -234,7 +234,7 @@ fn the_429_case_reports_the_rate_limit_it_saw() {
     assert!(out.stdout.contains(", retry-after: "), "{}", out.stdout);
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(
-        xml.contains("<system-out>rate limit: 429 after 11 requests; x-ratelimit-limit: 10"),
+        xml.contains("\nrate limit: 429 after 11 requests; x-ratelimit-limit: 10"),
         "{xml}"
     );
 }

@@ -203,7 +203,22 @@ fn missing_variables_skip_cases_with_the_reason_and_exit_zero() {
         .iter()
         .find(|(id, _)| id == "revoke/missing-token")
         .unwrap();
-    assert!(revoke.starts_with("ignored (the target does not provide `client_secret`; set variables with --var NAME=VALUE"), "{revoke}");
+    assert_eq!(
+        revoke,
+        "ignored (not sent: this run does not set `client_secret`)"
+    );
+    // How to set each missing variable is said once, after the run, not on every line.
+    assert_eq!(
+        out.stdout
+            .matches("AUTHCONFORM_SECRET_CLIENT_SECRET")
+            .count(),
+        1
+    );
+    assert!(
+        out.stdout.contains("  client_secret (secret; 13 cases): set it with AUTHCONFORM_SECRET_CLIENT_SECRET=VALUE, or --secret client_secret=VALUE, or \"client_secret\": {\"secret\": \"VALUE\"} in a --vars file\n"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! Ctrl-C and closed pipes: the run stops promptly and still writes its JUnit file; a reader
+//! Signals and closed pipes: SIGINT, SIGTERM and SIGHUP stop the run promptly with every report
+//! complete and marked interrupted; a killed run leaves the previous reports whole; a reader
 //! that goes away is not a crash.
 
 use std::{
@@ -7,6 +8,8 @@ use std::{
     sync::atomic::Ordering,
     time::{Duration, Instant},
 };
+
+use serde_json::Value;
 
 use crate::util::*;
 
@@ -54,8 +57,9 @@ fn wait(child: &mut std::process::Child, limit: Duration) -> Option<std::process
 
 const ANSWER: &[u8] = br#"{"error":"invalid_request","error_description":"x"}"#;
 
-#[test]
-fn ctrl_c_stops_the_run_and_writes_junit_for_what_finished() {
+/// A server whose `/slow` never answers in time, and a run of `fast` and `slow` against it with
+/// both reports, interrupted by `signal` once both requests are in.
+fn interrupt(signal: &str) -> (Output, Value, String) {
     let server = raw_server(|req, s| {
         if req.target == "/slow" {
             std::thread::sleep(Duration::from_secs(60));
@@ -70,11 +74,19 @@ fn ctrl_c_stops_the_run_and_writes_junit_for_what_finished() {
     let dir = tempfile::tempdir().unwrap();
     write_cases(dir.path(), &["fast", "slow"]);
     let junit = dir.path().join("junit.xml");
+    let json = dir.path().join("report.json");
     let mut child = spawn_run(
         &server.url,
         dir.path(),
         &junit,
-        &["--jobs", "2", "--timeout", "120"],
+        &[
+            "--jobs",
+            "2",
+            "--timeout",
+            "120",
+            "--report-json",
+            json.to_str().unwrap(),
+        ],
     );
     let deadline = Instant::now() + Duration::from_secs(20);
     while server.hits.load(Ordering::SeqCst) < 2 {
@@ -83,24 +95,132 @@ fn ctrl_c_stops_the_run_and_writes_junit_for_what_finished() {
     }
     // Both requests are in: the fast one answered, the slow one hanging.
     std::thread::sleep(Duration::from_millis(300));
+    send_signal(&child, signal);
+    // A generous guard against a hang, not a timing claim (the benchmark measures that).
+    let status = wait(&mut child, Duration::from_secs(10))
+        .unwrap_or_else(|| panic!("the run did not stop within 10 s of {signal}"));
+    let out = child.wait_with_output().unwrap();
+    let out = Output {
+        code: status.code().expect("exited, not killed"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    (out, report, xml)
+}
+
+fn send_signal(child: &std::process::Child, signal: &str) {
     assert!(
         Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
+            .args([&format!("-{signal}"), &child.id().to_string()])
             .status()
             .unwrap()
             .success()
     );
-    let status = wait(&mut child, Duration::from_secs(10))
-        .expect("the run did not stop within 10 s of Ctrl-C");
-    assert_eq!(status.code(), Some(130));
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("authconform: interrupted"), "{stderr}");
-    assert!(stdout.contains("interrupted: 1 cases finished"), "{stdout}");
-    let xml = std::fs::read_to_string(&junit).unwrap();
-    assert!(xml.contains("name=\"s/fast\""), "{xml}");
-    assert!(!xml.contains("name=\"s/slow\""), "{xml}");
+}
+
+/// See the issue "The gate tells the truth", item 3: SIGTERM left 0-byte reports, and after
+/// Ctrl-C the JSON report said `"ok": true` and JUnit listed only the finished cases.
+#[test]
+fn sigint_sigterm_and_sighup_end_the_run_with_every_report_complete_and_marked() {
+    for signal in ["INT", "TERM", "HUP"] {
+        let (out, report, xml) = interrupt(signal);
+        assert_eq!(out.code, 130, "{signal}: {}{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr
+                .contains(&format!("authconform: interrupted by SIG{signal}")),
+            "{signal}: {}",
+            out.stderr
+        );
+        assert_eq!(report["interrupted"], true, "{signal}");
+        assert_eq!(report["ok"], false, "{signal}");
+        assert_eq!(report["signal"], format!("SIG{signal}"));
+        assert_eq!(report["not_run"], serde_json::json!(["s/slow"]), "{signal}");
+        assert_eq!(report["summary"]["passed"], 1, "{signal}");
+        assert_eq!(report["summary"]["not_run"], 1, "{signal}");
+        assert_eq!(
+            report["gate"],
+            serde_json::json!([{"kind": "interrupted", "signal": format!("SIG{signal}"), "not_run": 1}])
+        );
+        let ids: Vec<&str> = report["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["s/fast", "s/slow"], "{signal}: every selected case");
+        // JUnit lists every selected case, the one cut off as not run, not as passed.
+        assert!(xml.contains(r#"<testcase name="s/fast""#), "{xml}");
+        let slow = &xml[xml
+            .find(r#"<testcase name="s/slow""#)
+            .expect("s/slow listed")..];
+        assert!(
+            slow.contains(r#"<skipped message="not run: the run was interrupted first""#),
+            "{xml}"
+        );
+        // The terminal says it was cut off, never that it was ok.
+        assert!(
+            out.stdout.contains("authconform: INTERRUPTED. 1 passed;"),
+            "{}",
+            out.stdout
+        );
+        assert!(!out.stdout.contains("test result: ok"), "{}", out.stdout);
+        assert!(!out.stdout.contains("authconform: ok"), "{}", out.stdout);
+        assert!(
+            !out.stdout
+                .lines()
+                .any(|l| l.starts_with("test s/slow ... ") && l.len() > 16),
+            "no verdict for a case that did not run: {}",
+            out.stdout
+        );
+        assert!(
+            out.stdout.contains("the gate fails: interrupted by SIG"),
+            "{}",
+            out.stdout
+        );
+    }
+}
+
+/// Reports are written to a temporary file and renamed: a run killed outright, at a moment
+/// when the report would once have been truncated already, leaves the previous report whole.
+#[test]
+fn a_killed_run_leaves_the_previous_report_whole() {
+    let server = raw_server(|req, s| {
+        if req.target == "/slow" {
+            std::thread::sleep(Duration::from_secs(60));
+        }
+        write_response(
+            s,
+            "400 Bad Request",
+            &[("content-type", "application/json")],
+            ANSWER,
+        );
+    });
+    let dir = tempfile::tempdir().unwrap();
+    write_cases(dir.path(), &["slow"]);
+    // Outside the cases folder, where a .json file would be read as a case.
+    let out_dir = tempfile::tempdir().unwrap();
+    let junit = out_dir.path().join("junit.xml");
+    let json = out_dir.path().join("report.json");
+    let previous = "{\"previous\": true}\n";
+    std::fs::write(&json, previous).unwrap();
+    std::fs::write(&junit, "<testsuites/>\n").unwrap();
+    let mut child = spawn_run(
+        &server.url,
+        dir.path(),
+        &junit,
+        &["--timeout", "120", "--report-json", json.to_str().unwrap()],
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while server.hits.load(Ordering::SeqCst) < 1 {
+        assert!(Instant::now() < deadline, "the request never arrived");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(std::fs::read_to_string(&json).unwrap(), previous);
+    assert_eq!(std::fs::read_to_string(&junit).unwrap(), "<testsuites/>\n");
 }
 
 #[test]

@@ -60,7 +60,7 @@ pub fn annotations(records: &[Record], info: &RunInfo<'_>) -> String {
                 &format!("{}: known deviation", r.id),
                 &reasons.join("\n"),
             )),
-            Verdict::Pass | Verdict::Skip { .. } => {}
+            Verdict::Pass | Verdict::Skip { .. } | Verdict::NotRun => {}
         }
         if !r.warnings.is_empty() {
             out.push_str(&command(
@@ -72,7 +72,7 @@ pub fn annotations(records: &[Record], info: &RunInfo<'_>) -> String {
         }
     }
     if let Some(file) = info.deviations {
-        for f in info.findings {
+        for f in records.iter().flat_map(|r| &r.stale_deviations) {
             out.push_str(&command(
                 "error",
                 file,
@@ -81,30 +81,66 @@ pub fn annotations(records: &[Record], info: &RunInfo<'_>) -> String {
             ));
         }
     }
+    for reason in info.gate {
+        out.push_str(&format!(
+            "::error title=authconform::{}\n",
+            data(&reason.to_string())
+        ));
+    }
     out
 }
 
-/// The Markdown summary: the tally, then a table of every case that did not simply pass.
+/// The Markdown summary: the verdict and why, the tally, the variables skipped cases need,
+/// then a table of every case that did not simply pass. Text is put in code spans or escaped,
+/// so that Markdown renders it as written.
 pub fn summary(records: &[Record], info: &RunInfo<'_>) -> String {
     let t = info.tally;
     let mut out = String::new();
+    let word = match (info.interrupted, info.ok()) {
+        (Some(_), _) => "INTERRUPTED",
+        (None, true) => "passed",
+        (None, false) => "FAILED",
+    };
+    let _ = writeln!(out, "## authconform: {word}\n");
+    let _ = writeln!(out, "Target: {}\n", code(info.target));
+    for reason in info.gate {
+        let _ = writeln!(out, "- **the gate fails**: {}", cell(&reason.to_string()));
+    }
+    if !info.gate.is_empty() {
+        out.push('\n');
+    }
     let _ = writeln!(
         out,
-        "## authconform: {}\n",
-        if t.ok() { "passed" } else { "FAILED" }
+        "| passed | failed | errors | skipped | not run | known deviations | stale deviations | warnings |"
     );
-    let _ = writeln!(out, "Target: `{}`\n", info.target);
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
     let _ = writeln!(
         out,
-        "| passed | failed | errors | skipped | known deviations | stale deviations | warnings |"
+        "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+        t.passed,
+        t.failed,
+        t.errors,
+        t.skipped,
+        t.not_run,
+        t.known_deviations,
+        t.stale_deviations,
+        t.warnings
     );
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
-    let _ = writeln!(
-        out,
-        "| {} | {} | {} | {} | {} | {} | {} |\n",
-        t.passed, t.failed, t.errors, t.skipped, t.known_deviations, t.stale_deviations, t.warnings
-    );
-    let cell = |text: &str| text.replace('|', "\\|").replace('\n', "<br>");
+    if !info.missing.is_empty() {
+        let _ = writeln!(out, "Skipped cases need these variables:\n");
+        for m in info.missing {
+            let ways: Vec<String> = m.set_with.iter().map(|w| code(w)).collect();
+            let _ = writeln!(
+                out,
+                "- {}{} ({} cases): {}",
+                code(&m.name),
+                if m.secret { " (secret)" } else { "" },
+                m.cases.len(),
+                ways.join(", or ")
+            );
+        }
+        out.push('\n');
+    }
     let notable: Vec<&Record> = records
         .iter()
         .filter(|r| r.verdict != Verdict::Pass || !r.warnings.is_empty())
@@ -113,37 +149,67 @@ pub fn summary(records: &[Record], info: &RunInfo<'_>) -> String {
         let _ = writeln!(out, "| case | verdict | detail |");
         let _ = writeln!(out, "|---|---|---|");
         for r in notable {
+            let lines = |vs: &[crate::check::Violation]| {
+                vs.iter()
+                    .map(|v| format!("{}: {}", v.check, v.message))
+                    .collect::<Vec<_>>()
+            };
             let (verdict, detail) = match &r.verdict {
-                Verdict::Pass => (
-                    "pass (warnings)",
-                    r.warnings
-                        .iter()
-                        .map(|w| format!("{}: {}", w.check, w.message))
-                        .collect::<Vec<_>>()
-                        .join("\n"),
-                ),
+                Verdict::Pass => ("pass (warnings)", lines(&r.warnings)),
                 Verdict::Fail => (
                     "**fail**",
-                    r.violations
-                        .iter()
-                        .map(|v| format!("{}: {}", v.check, v.message))
-                        .collect::<Vec<_>>()
-                        .join("\n"),
+                    lines(&r.violations)
+                        .into_iter()
+                        .chain(
+                            r.stale_deviations
+                                .iter()
+                                .map(|f| format!("known deviation `{}`: {}", f.check, f.problem)),
+                        )
+                        .collect(),
                 ),
-                Verdict::Error { message } => ("**error**", message.clone()),
-                Verdict::Skip { reason } => ("skip", reason.clone()),
-                Verdict::KnownDeviation { reasons } => ("known deviation", reasons.join("\n")),
+                Verdict::Error { message } => ("**error**", vec![message.clone()]),
+                Verdict::Skip { reason, .. } => ("skip", vec![reason.clone()]),
+                Verdict::KnownDeviation { reasons } => ("known deviation", reasons.clone()),
+                Verdict::NotRun => ("not run", vec!["the run was interrupted first".into()]),
             };
-            let _ = writeln!(out, "| `{}` | {verdict} | {} |", r.id, cell(&detail));
-        }
-    }
-    if let Some(file) = info.deviations {
-        for f in info.findings {
+            let detail: Vec<String> = detail.iter().map(|d| cell(d)).collect();
             let _ = writeln!(
                 out,
-                "\n- **deviation** `{}` `{}` in `{file}`: {}",
-                f.case, f.check, f.problem
+                "| {} | {verdict} | {} |",
+                code(&r.id),
+                detail.join("<br>")
             );
+        }
+    }
+    out
+}
+
+/// `text` as a Markdown code span, whatever backticks it holds.
+fn code(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{}{pad}{fence}", text.replace('|', "\\|"))
+}
+
+/// `text` in a table cell: Markdown and HTML characters escaped, so that it shows as written.
+fn cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\n' => out.push_str("<br>"),
+            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
         }
     }
     out
@@ -152,6 +218,13 @@ pub fn summary(records: &[Record], info: &RunInfo<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markdown_shows_text_as_written() {
+        assert_eq!(code("AUTHCONFORM_VAR_<NAME>"), "`AUTHCONFORM_VAR_<NAME>`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(cell("<b>x</b> | *y*"), "&lt;b&gt;x&lt;/b&gt; \\| \\*y\\*");
+    }
 
     #[test]
     fn messages_and_properties_are_escaped_as_github_documents() {

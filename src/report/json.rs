@@ -1,13 +1,12 @@
-//! The JSON report (`--report-json PATH`): every case with its verdict, checks, warnings,
-//! timing, the redacted request and a summary of the response. Its shape is
-//! `schemas/report.schema.json`.
+//! The JSON report (`--report-json PATH`): the run's facts, whether the gate passes and why
+//! not, and every selected case with its verdict, checks, warnings, timing, the request as shown
+//! (secrets masked) and a summary of the response. Its shape is `schemas/report.schema.json`.
 
 use serde::Serialize;
 
 use crate::{
-    deviations::Finding,
-    record::{Record, millis},
-    report::{RunInfo, terminal::Tally},
+    record::{Finding, Record, Verdict, millis},
+    report::{GateFailure, MissingVariable, RunInfo, Tally},
 };
 
 #[derive(Serialize)]
@@ -22,14 +21,19 @@ struct Report<'a> {
     #[serde(rename = "elapsed_ms", serialize_with = "millis")]
     elapsed: std::time::Duration,
     ok: bool,
+    gate: &'a [GateFailure],
+    interrupted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signal: Option<&'a str>,
+    not_run: Vec<&'a str>,
     summary: Tally,
-    stale_deviations: &'a [Finding],
+    missing_variables: &'a [MissingVariable],
+    stale_deviations: Vec<&'a Finding>,
     cases: &'a [Record],
 }
 
-/// The report for `records` (already redacted and sorted), pretty-printed.
+/// The report for `records` (already fit for output, and sorted), pretty-printed.
 pub fn render(records: &[Record], info: &RunInfo<'_>) -> String {
-    let summary = info.tally;
     let report = Report {
         tool: "authconform",
         version: env!("CARGO_PKG_VERSION"),
@@ -38,9 +42,18 @@ pub fn render(records: &[Record], info: &RunInfo<'_>) -> String {
         schemas_from: info.schemas,
         deviations_file: info.deviations,
         elapsed: info.elapsed,
-        ok: summary.ok(),
-        summary,
-        stale_deviations: info.findings,
+        ok: info.ok(),
+        gate: info.gate,
+        interrupted: info.interrupted.is_some(),
+        signal: info.interrupted,
+        not_run: records
+            .iter()
+            .filter(|r| r.verdict == Verdict::NotRun)
+            .map(|r| r.id.as_str())
+            .collect(),
+        summary: info.tally,
+        missing_variables: info.missing,
+        stale_deviations: records.iter().flat_map(|r| &r.stale_deviations).collect(),
         cases: records,
     };
     serde_json::to_string_pretty(&report).expect("records serialize to JSON") + "\n"

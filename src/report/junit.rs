@@ -1,8 +1,10 @@
-//! JUnit XML (through quick-junit), in the shape Jenkins, GitLab and the GitHub reporters read:
-//! one `<testcase>` per case (name = case id, classname = its folder), `<failure>` for violated
-//! checks with the full detail as the element's text, `<error>` for a case that could not be
-//! judged, `<skipped message="reason">` for a skip or a known deviation. Deviations-file entries
-//! that fail the run are one more failing testcase, `deviations-file`.
+//! JUnit XML (through quick-junit), valid against the schema most consumers follow, the Jenkins
+//! xunit plugin's `junit-10.xsd`: one `<testcase>` per selected case (name = case id,
+//! classname = its folder), `<failure>` for violated checks and stale known-deviations entries
+//! with the full detail as the element's text, `<error>` for a case that could not be judged,
+//! `<skipped message="…">` for a skip, a known deviation or a case an interruption left not run.
+//! What the schema has no element for (the case file, the documented row, warnings) goes in
+//! `<system-out>`; the gate's failures and an interruption go in the suite's `<system-err>`.
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
@@ -14,42 +16,44 @@ use crate::{
     },
 };
 
-/// The JUnit document for `records` (which are already redacted and sorted).
+/// The JUnit document for `records` (which are already fit for output and sorted).
 pub fn render(records: &[Record], info: &RunInfo<'_>) -> String {
     let mut suite = TestSuite::new("authconform");
     suite.set_time(info.elapsed);
     suite.add_property(Property::new("target", info.target));
     suite.add_property(Property::new("cases", info.cases));
     suite.add_property(Property::new("schemas", info.schemas));
+    if let Some(file) = info.deviations {
+        suite.add_property(Property::new("deviations", file));
+    }
+    if let Some(signal) = info.interrupted {
+        suite.add_property(Property::new("interrupted", signal));
+    }
+    suite.add_property(Property::new(
+        "gate",
+        if info.ok() { "passed" } else { "failed" },
+    ));
     for record in records {
         suite.add_test_case(test_case(record));
     }
-    if let Some(file) = info.deviations {
-        suite.add_property(Property::new("deviations", file));
-        let status = if info.findings.is_empty() {
-            TestCaseStatus::success()
-        } else {
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            let text = terminal::findings(info.findings, file, &Styles::plain());
-            status
-                .set_message(format!(
-                    "{} entries of {file} fail the run",
-                    info.findings.len()
-                ))
-                .set_type("deviations")
-                .set_description(text);
-            status
-        };
-        let mut case = TestCase::new("deviations-file", status);
-        case.set_classname("deviations");
-        suite.add_test_case(case);
+    if !info.gate.is_empty() {
+        let reasons: Vec<String> = info
+            .gate
+            .iter()
+            .map(|r| format!("the gate fails: {r}"))
+            .collect();
+        suite.set_system_err(reasons.join("\n"));
     }
     let mut report = Report::new("authconform");
     report.set_time(info.elapsed);
     report.add_test_suite(suite);
-    report
+    let xml = report
         .to_string()
-        .expect("quick-junit serializes to a String without I/O errors")
+        .expect("quick-junit serializes to a String without I/O errors");
+    // junit-10.xsd allows no `skipped` count on <testsuites> (only on <testsuite>), and
+    // quick-junit always writes one there. It is the document's first ` skipped="N"`: the
+    // <testsuites> tag comes before every other element.
+    xml.replacen(&format!(" skipped=\"{}\"", report.skipped), "", 1)
 }
 
 fn test_case(record: &Record) -> TestCase {
@@ -58,12 +62,18 @@ fn test_case(record: &Record) -> TestCase {
         Verdict::Pass => TestCaseStatus::success(),
         Verdict::Fail => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            let first = record
+            let mut problems = record
                 .violations
-                .first()
+                .iter()
                 .map(|v| format!("{}: {}", v.check, v.message))
-                .unwrap_or_default();
-            let more = record.violations.len().saturating_sub(1);
+                .chain(
+                    record
+                        .stale_deviations
+                        .iter()
+                        .map(|f| format!("known deviation `{}`: {}", f.check, f.problem)),
+                );
+            let first = problems.next().unwrap_or_default();
+            let more = problems.count();
             let message = if more > 0 {
                 format!("{first} (and {more} more)")
             } else {
@@ -90,30 +100,37 @@ fn test_case(record: &Record) -> TestCase {
                 .set_description(detail());
             status
         }
-        Verdict::Skip { reason } => {
+        Verdict::Skip { reason, .. } => {
             let mut status = TestCaseStatus::skipped();
             status.set_message(reason.as_str());
+            status
+        }
+        Verdict::NotRun => {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message("not run: the run was interrupted first");
             status
         }
     };
     let mut case = TestCase::new(record.id.as_str(), status);
     case.set_classname(record.group.as_str());
     case.set_time(record.elapsed);
-    case.add_property(Property::new("file", record.file.as_str()));
-    case.add_property(Property::new(
-        "documented.status",
-        record.documents.status.to_string(),
+    let d = &record.documents;
+    let mut out = vec![format!("case file: {}", record.file)];
+    out.push(format!(
+        "documents: {}",
+        [
+            Some(d.status.to_string()),
+            d.error.clone(),
+            d.description.as_ref().map(|t| format!("{t:?}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
     ));
-    if let Some(error) = &record.documents.error {
-        case.add_property(Property::new("documented.error", error.as_str()));
+    if record.attempts > 1 {
+        out.push(format!("requests sent: {}", record.attempts));
     }
-    if let Some(description) = &record.documents.description {
-        case.add_property(Property::new(
-            "documented.description",
-            description.as_str(),
-        ));
-    }
-    let mut out: Vec<String> = Vec::new();
     if let Some(note) = &record.rate_limit {
         out.push(format!("rate limit: {note}"));
     }
@@ -128,8 +145,47 @@ fn test_case(record: &Record) -> TestCase {
                 .map(|w| format!("warning: {}: {}", w.check, w.message)),
         );
     }
-    if !out.is_empty() {
-        case.set_system_out(out.join("\n"));
-    }
+    case.set_system_out(out.join("\n"));
     case
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{GateFailure, Tally};
+
+    #[test]
+    fn the_testsuites_element_has_no_skipped_count() {
+        let mut record = Record::blank(&crate::case::tests_support::case("token/x"));
+        record.verdict = Verdict::Skip {
+            reason: "r".into(),
+            missing: vec!["a".into()],
+        };
+        let records = [record];
+        let gate = [GateFailure::NothingTested {
+            selected: 1,
+            skipped: 1,
+        }];
+        let info = RunInfo {
+            target: "t",
+            cases: "c",
+            schemas: "s",
+            elapsed: std::time::Duration::from_millis(5),
+            deviations: None,
+            interrupted: None,
+            tally: Tally::of(&records),
+            gate: &gate,
+            missing: &[],
+        };
+        let xml = render(&records, &info);
+        let root = xml.lines().find(|l| l.contains("<testsuites")).unwrap();
+        assert!(!root.contains("skipped="), "{root}");
+        let suite = xml.lines().find(|l| l.contains("<testsuite ")).unwrap();
+        assert!(suite.contains("skipped=\"1\""), "{suite}");
+        assert!(!xml.contains("<properties>\n            <property name=\"file\""));
+        assert!(
+            xml.contains("<system-err>the gate fails: nothing was tested"),
+            "{xml}"
+        );
+    }
 }

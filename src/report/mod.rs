@@ -1,14 +1,20 @@
-//! Reports: renderings of the run's [`Record`](crate::record::Record)s. Each format takes the
-//! same records and the same [`RunInfo`].
+//! Reports: renderings of the run's [`Record`]s. Each format takes the same records and the
+//! same [`RunInfo`], whose [`Tally`] and [`GateFailure`]s are computed once, so that every report
+//! counts the same cases and fails for the same reasons.
 
 pub mod github;
 pub mod json;
 pub mod junit;
 pub mod terminal;
 
-use std::time::Duration;
+use std::{collections::BTreeMap, fmt, time::Duration};
 
-use crate::{deviations::Finding, report::terminal::Tally};
+use serde::Serialize;
+
+use crate::{
+    record::{Record, Verdict},
+    vars,
+};
 
 /// Facts about the run that every report states.
 pub struct RunInfo<'a> {
@@ -20,8 +26,281 @@ pub struct RunInfo<'a> {
     pub elapsed: Duration,
     /// The deviations file, if one was given.
     pub deviations: Option<&'a str>,
-    /// Its entries that fail the run.
-    pub findings: &'a [Finding],
-    /// The counts, computed once from the records and the findings.
+    /// The signal that interrupted the run, if one did.
+    pub interrupted: Option<&'a str>,
+    /// The counts, computed once from the records.
     pub tally: Tally,
+    /// Why the gate fails; empty when it passes.
+    pub gate: &'a [GateFailure],
+    /// The variables the skipped cases need, grouped.
+    pub missing: &'a [MissingVariable],
+}
+
+impl RunInfo<'_> {
+    /// Whether the gate passes (exit code 0).
+    pub fn ok(&self) -> bool {
+        self.gate.is_empty()
+    }
+}
+
+/// Counts per verdict.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub passed: usize,
+    pub failed: usize,
+    pub errors: usize,
+    pub skipped: usize,
+    pub known_deviations: usize,
+    /// Cases the run was interrupted before.
+    pub not_run: usize,
+    pub warnings: usize,
+    /// Deviations-file entries no longer observed or expired (each fails the case it names).
+    pub stale_deviations: usize,
+}
+
+impl Tally {
+    pub fn of(records: &[Record]) -> Tally {
+        let mut t = Tally::default();
+        for r in records {
+            match r.verdict {
+                Verdict::Pass => t.passed += 1,
+                Verdict::Fail => t.failed += 1,
+                Verdict::Error { .. } => t.errors += 1,
+                Verdict::Skip { .. } => t.skipped += 1,
+                Verdict::KnownDeviation { .. } => t.known_deviations += 1,
+                Verdict::NotRun => t.not_run += 1,
+            }
+            t.warnings += r.warnings.len();
+            t.stale_deviations += r.stale_deviations.len();
+        }
+        t
+    }
+
+    /// Cases whose request was sent and judged, or could not be.
+    pub fn tested(&self) -> usize {
+        self.passed + self.failed + self.errors + self.known_deviations
+    }
+
+    /// Every case the run selected.
+    pub fn selected(&self) -> usize {
+        self.tested() + self.skipped + self.not_run
+    }
+}
+
+/// What a run that sends no case is (`--no-tests`, as nextest names it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum NoTests {
+    /// The gate fails (exit 1).
+    #[default]
+    Fail,
+    /// A warning; the gate passes.
+    Warn,
+    /// The gate passes silently.
+    Pass,
+}
+
+/// What the gate demands beyond "nothing failed".
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GatePolicy {
+    pub no_tests: NoTests,
+    /// A skipped case fails the gate (`--fail-on-skip`): for a fully prepared server.
+    pub fail_on_skip: bool,
+}
+
+/// One reason the gate fails.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum GateFailure {
+    /// Cases failed a check (or named a stale deviations entry).
+    Failed { cases: usize },
+    /// Cases could not be judged.
+    Errors { cases: usize },
+    /// Deviations-file entries no longer observed or expired.
+    StaleDeviations { entries: usize },
+    /// No case was sent: every selected case was skipped, or none was selected.
+    NothingTested { selected: usize, skipped: usize },
+    /// Cases were skipped and `--fail-on-skip` was given.
+    Skipped { cases: usize },
+    /// A signal ended the run before every case finished.
+    Interrupted { signal: String, not_run: usize },
+}
+
+impl fmt::Display for GateFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = |n: &usize| if *n == 1 { "" } else { "s" };
+        match self {
+            GateFailure::Failed { cases } => write!(f, "{cases} case{} failed", s(cases)),
+            GateFailure::Errors { cases } => {
+                write!(f, "{cases} case{} could not be judged", s(cases))
+            }
+            GateFailure::StaleDeviations { entries } => write!(
+                f,
+                "{entries} known-deviations entr{} no longer hold (no longer observed or expired)",
+                if *entries == 1 { "y" } else { "ies" }
+            ),
+            GateFailure::NothingTested { selected: 0, .. } => f.write_str(
+                "nothing was tested: no case was selected (--no-tests=warn or =pass allows that)",
+            ),
+            GateFailure::NothingTested { skipped, .. } => write!(
+                f,
+                "nothing was tested: all {skipped} selected case{} were skipped (--no-tests=warn or =pass allows that)",
+                s(skipped)
+            ),
+            GateFailure::Skipped { cases } => write!(
+                f,
+                "{cases} case{} skipped, and --fail-on-skip makes a skip fail the run",
+                s(cases)
+            ),
+            GateFailure::Interrupted { signal, not_run } => write!(
+                f,
+                "interrupted by {signal}: {not_run} case{} not run",
+                s(not_run)
+            ),
+        }
+    }
+}
+
+/// Why the gate fails, in a fixed order; empty when it passes.
+pub fn gate(tally: &Tally, policy: GatePolicy, interrupted: Option<&str>) -> Vec<GateFailure> {
+    let mut reasons = Vec::new();
+    if let Some(signal) = interrupted {
+        reasons.push(GateFailure::Interrupted {
+            signal: signal.to_owned(),
+            not_run: tally.not_run,
+        });
+    }
+    if tally.failed > 0 {
+        reasons.push(GateFailure::Failed {
+            cases: tally.failed,
+        });
+    }
+    if tally.errors > 0 {
+        reasons.push(GateFailure::Errors {
+            cases: tally.errors,
+        });
+    }
+    if tally.stale_deviations > 0 {
+        reasons.push(GateFailure::StaleDeviations {
+            entries: tally.stale_deviations,
+        });
+    }
+    if tally.skipped > 0 && policy.fail_on_skip {
+        reasons.push(GateFailure::Skipped {
+            cases: tally.skipped,
+        });
+    }
+    if interrupted.is_none() && tally.tested() == 0 && policy.no_tests == NoTests::Fail {
+        reasons.push(GateFailure::NothingTested {
+            selected: tally.selected(),
+            skipped: tally.skipped,
+        });
+    }
+    reasons
+}
+
+/// A variable that skipped cases need and the run does not set, with every way to set it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MissingVariable {
+    pub name: String,
+    /// Whether it is a secret (set it as one, and it is masked everywhere).
+    pub secret: bool,
+    /// The cases it would let run, by id.
+    pub cases: Vec<String>,
+    /// The ways to set it, most private first for a secret.
+    pub set_with: Vec<String>,
+}
+
+/// The skipped cases' variables, grouped by name (sorted), each with its cases.
+pub fn missing_variables(
+    records: &[Record],
+    is_secret: impl Fn(&str) -> bool,
+) -> Vec<MissingVariable> {
+    let mut by_name: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for r in records {
+        if let Verdict::Skip { missing, .. } = &r.verdict {
+            for name in missing {
+                by_name.entry(name).or_default().push(r.id.clone());
+            }
+        }
+    }
+    by_name
+        .into_iter()
+        .map(|(name, cases)| {
+            let secret = is_secret(name);
+            let upper = name.to_ascii_uppercase();
+            let set_with = if secret {
+                vec![
+                    format!("{}{upper}=VALUE", vars::ENV_SECRET_PREFIX),
+                    format!("--secret {name}=VALUE"),
+                    format!("\"{name}\": {{\"secret\": \"VALUE\"}} in a --vars file"),
+                ]
+            } else {
+                vec![
+                    format!("--var {name}=VALUE"),
+                    format!("{}{upper}=VALUE", vars::ENV_VAR_PREFIX),
+                    format!("\"{name}\": \"VALUE\" in a --vars file"),
+                ]
+            };
+            MissingVariable {
+                name: name.to_owned(),
+                secret,
+                cases,
+                set_with,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tally(passed: usize, skipped: usize, not_run: usize) -> Tally {
+        Tally {
+            passed,
+            skipped,
+            not_run,
+            ..Tally::default()
+        }
+    }
+
+    #[test]
+    fn nothing_tested_fails_unless_allowed() {
+        let strict = GatePolicy::default();
+        assert_eq!(
+            gate(&tally(0, 3, 0), strict, None),
+            [GateFailure::NothingTested {
+                selected: 3,
+                skipped: 3
+            }]
+        );
+        assert_eq!(
+            gate(&tally(0, 0, 0), strict, None)[0].to_string(),
+            "nothing was tested: no case was selected (--no-tests=warn or =pass allows that)"
+        );
+        for no_tests in [NoTests::Warn, NoTests::Pass] {
+            let policy = GatePolicy { no_tests, ..strict };
+            assert!(gate(&tally(0, 3, 0), policy, None).is_empty());
+        }
+        assert!(gate(&tally(1, 3, 0), strict, None).is_empty());
+    }
+
+    #[test]
+    fn skips_fail_when_asked_and_interruption_always_fails() {
+        let policy = GatePolicy {
+            fail_on_skip: true,
+            ..GatePolicy::default()
+        };
+        assert_eq!(
+            gate(&tally(1, 2, 0), policy, None),
+            [GateFailure::Skipped { cases: 2 }]
+        );
+        assert_eq!(
+            gate(&tally(1, 0, 4), GatePolicy::default(), Some("SIGTERM")),
+            [GateFailure::Interrupted {
+                signal: "SIGTERM".into(),
+                not_run: 4
+            }]
+        );
+    }
 }

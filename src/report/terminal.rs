@@ -1,13 +1,15 @@
-//! Terminal rendering: the failure detail libtest-mimic prints under `failures:`, the warnings
-//! section and the closing summary line. The same text, without colour, is the JUnit body.
+//! Terminal rendering: the failure detail libtest-mimic prints under `failures:`, the notes
+//! after the run (warnings, rate limits, the skips grouped by the variable they need) and the
+//! closing lines that say whether the gate passed and why not. The same detail, without colour,
+//! is the JUnit body.
 
 use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 
 use crate::{
-    deviations::Finding,
     record::{Record, Verdict},
+    report::{NoTests, RunInfo},
 };
 
 /// Colours, decided once at start-up. `plain()` has none.
@@ -64,12 +66,36 @@ pub fn detail(record: &Record, s: &Styles) -> String {
             reasons.join("; ")
         );
     }
-    if let Verdict::Error { message } = &record.verdict {
+    match &record.verdict {
+        Verdict::Error { message } => {
+            let _ = writeln!(
+                out,
+                "{}error{}: could not be judged: {message}",
+                s.bad,
+                s.bad.render_reset()
+            );
+        }
+        Verdict::Skip { reason, .. } => {
+            let _ = writeln!(out, "{}skipped{}: {reason}", s.warn, s.warn.render_reset());
+        }
+        Verdict::NotRun => {
+            let _ = writeln!(
+                out,
+                "{}not run{}: the run was interrupted first",
+                s.warn,
+                s.warn.render_reset()
+            );
+        }
+        _ => {}
+    }
+    for f in &record.stale_deviations {
         let _ = writeln!(
             out,
-            "{}error{}: could not be judged: {message}",
+            "  {}✗ known deviation `{}`{}: {}",
             s.bad,
-            s.bad.render_reset()
+            f.check,
+            s.bad.render_reset(),
+            f.problem
         );
     }
     for v in &record.violations {
@@ -102,11 +128,22 @@ pub fn detail(record: &Record, s: &Styles) -> String {
         } else {
             format!("{} bytes", resp.body_bytes)
         };
-        let attempts = if record.attempts > 1 {
+        let mut attempts = if record.attempts > 1 {
             format!(", after {} requests", record.attempts)
         } else {
             String::new()
         };
+        for w in &record.waits {
+            let why = match w.reason {
+                "rate_limited" => "an unexpected 429",
+                _ => "a refused connection",
+            };
+            let _ = write!(
+                attempts,
+                "; waited {}s after {why}",
+                w.duration.as_secs_f64()
+            );
+        }
         let _ = writeln!(
             out,
             "{}response{}: {}, {size}{attempts}",
@@ -130,16 +167,16 @@ pub fn detail(record: &Record, s: &Styles) -> String {
     out.trim_end().to_owned()
 }
 
-/// The warnings of passing cases (failing ones show theirs in their detail), and what rate
-/// limits said when they tripped.
-pub fn notes(records: &[Record], s: &Styles) -> String {
+/// What the run noticed beside the verdicts: rate limits that tripped, the warnings of cases
+/// that did not fail (failing ones show theirs in their detail), and the skips, summarised once
+/// by the variable they need with every way to set it.
+pub fn notes(records: &[Record], info: &RunInfo<'_>, s: &Styles) -> String {
     let mut out = String::new();
     for r in records {
         if let Some(note) = &r.rate_limit {
             let _ = writeln!(out, "note: {}: rate limit: {note}", r.id);
         }
     }
-    // A failing case shows its warnings in its detail; the others show them here.
     let shown_elsewhere = |v: &Verdict| matches!(v, Verdict::Fail | Verdict::Error { .. });
     for r in records
         .iter()
@@ -157,55 +194,43 @@ pub fn notes(records: &[Record], s: &Styles) -> String {
             );
         }
     }
+    if !info.missing.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}skipped{}: {} case{} need variables this run does not set:",
+            s.warn,
+            s.warn.render_reset(),
+            info.tally.skipped,
+            if info.tally.skipped == 1 { "" } else { "s" }
+        );
+        for m in info.missing {
+            let n = m.cases.len();
+            let _ = writeln!(
+                out,
+                "  {}{}{} ({}{n} case{}): set it with {}",
+                s.bold,
+                m.name,
+                s.bold.render_reset(),
+                if m.secret { "secret; " } else { "" },
+                if n == 1 { "" } else { "s" },
+                m.set_with.join(", or ")
+            );
+        }
+    }
     out
 }
 
-/// Counts per verdict, and the deviations-file entries that fail the run.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct Tally {
-    pub passed: usize,
-    pub failed: usize,
-    pub errors: usize,
-    pub skipped: usize,
-    pub known_deviations: usize,
-    pub warnings: usize,
-    /// Deviations-file entries no longer observed or expired.
-    pub stale_deviations: usize,
-}
-
-impl Tally {
-    pub fn of(records: &[Record], findings: &[Finding]) -> Tally {
-        let mut t = Tally {
-            stale_deviations: findings.len(),
-            ..Tally::default()
-        };
-        for r in records {
-            match r.verdict {
-                Verdict::Pass => t.passed += 1,
-                Verdict::Fail => t.failed += 1,
-                Verdict::Error { .. } => t.errors += 1,
-                Verdict::Skip { .. } => t.skipped += 1,
-                Verdict::KnownDeviation { .. } => t.known_deviations += 1,
-            }
-            t.warnings += r.warnings.len();
-        }
-        t
-    }
-
-    /// Whether the gate passes.
-    pub fn ok(&self) -> bool {
-        self.failed == 0 && self.errors == 0 && self.stale_deviations == 0
-    }
-}
-
-/// The closing line, e.g. `authconform: FAILED. 5 passed; 1 failed; 0 errors; 0 skipped; 2 warnings`.
-pub fn summary(t: &Tally, s: &Styles) -> String {
-    let (style, word) = if t.ok() {
+/// The closing lines: the tally, then each reason the gate fails. Never "ok" when it fails.
+pub fn summary(info: &RunInfo<'_>, no_tests: NoTests, s: &Styles) -> String {
+    let t = &info.tally;
+    let (style, word) = if info.interrupted.is_some() {
+        (s.bad, "INTERRUPTED")
+    } else if info.ok() {
         (Style::new(), "ok")
     } else {
         (s.bad, "FAILED")
     };
-    let mut line = format!(
+    let mut out = format!(
         "authconform: {style}{word}{}. {} passed; {} failed; {} errors; {} skipped; {} warnings",
         style.render_reset(),
         t.passed,
@@ -215,26 +240,30 @@ pub fn summary(t: &Tally, s: &Styles) -> String {
         t.warnings
     );
     if t.known_deviations > 0 || t.stale_deviations > 0 {
-        line.push_str(&format!(
+        let _ = write!(
+            out,
             "; {} known deviations; {} stale deviations",
             t.known_deviations, t.stale_deviations
-        ));
+        );
     }
-    line
-}
-
-/// The deviations-file entries that fail the run, one line each.
-pub fn findings(findings: &[Finding], file: &str, s: &Styles) -> String {
-    let mut out = String::new();
-    for f in findings {
+    if t.not_run > 0 {
+        let _ = write!(out, "; {} not run", t.not_run);
+    }
+    let _ = writeln!(out, "; target {}", info.target);
+    for reason in info.gate {
         let _ = writeln!(
             out,
-            "{}deviation{}: {file}: {} {}: {}",
+            "authconform: {}the gate fails{}: {reason}",
             s.bad,
-            s.bad.render_reset(),
-            f.case,
-            f.check,
-            f.problem
+            s.bad.render_reset()
+        );
+    }
+    if t.tested() == 0 && info.interrupted.is_none() && no_tests == NoTests::Warn {
+        let _ = writeln!(
+            out,
+            "authconform: {}warning{}: nothing was tested (--no-tests=warn)",
+            s.warn,
+            s.warn.render_reset()
         );
     }
     out
