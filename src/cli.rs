@@ -433,7 +433,7 @@ fn serve(args: ServeArgs) -> Result<u8, Error> {
                 "{:<width$}  {} (caught by: {})",
                 d.name(),
                 d.description(),
-                d.caught_by()
+                d.caught_by().join(", ")
             );
         }
         return Ok(EXIT_OK);

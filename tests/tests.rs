@@ -3,6 +3,9 @@
 
 mod util;
 
+/// Python tools that judge our JUnit files: junit-10.xsd and junitparser.
+mod pytools;
+
 /// Property tests of the case loader.
 mod fuzz;
 /// The CI gate: JSON report, deviations file, GitHub annotations, explain, man page.
@@ -19,7 +22,9 @@ mod polite;
 mod reference;
 /// Whole runs: verdicts, exit codes, failure detail.
 mod run;
-/// Ctrl-C and closed pipes.
+/// SIGINT, SIGTERM, SIGHUP, SIGKILL and closed pipes.
 mod signals;
 /// HTTPS targets.
 mod tls;
+/// The gate tells the truth: nothing tested, unknown names, hostile text, issued credentials.
+mod truth;

@@ -56,105 +56,109 @@ impl Deviation {
         Deviation::ErrorsAsTextPlain,
     ];
 
-    /// (name, what it does, which rows, the check that must notice).
-    fn facts(self) -> (&'static str, &'static str, Aim, &'static str) {
+    /// (name, what it does, which rows, exactly the checks that must notice).
+    fn facts(self) -> (&'static str, &'static str, Aim, &'static [&'static str]) {
         use Deviation::*;
         match self {
             InvalidRequestWrongCode => (
                 "invalid-request-wrong-code",
                 "400 invalid_request is sent with the code `bad_request`",
                 Aim::Row(Row::InvalidRequest),
-                "body /error",
+                &["body /error"],
             ),
             InvalidScopeWrongCode => (
                 "invalid-scope-wrong-code",
                 "400 invalid_scope is sent as invalid_request",
                 Aim::Row(Row::InvalidScope),
-                "body /error",
+                &["body /error"],
             ),
             ScopeTypeWrongDescription => (
                 "scope-type-wrong-description",
                 "the scope-type error says \"scope must be a string\" instead of the documented text",
                 Aim::Row(Row::ScopeType),
-                "body /error_description",
+                &["body /error_description"],
             ),
             InvalidClientAs400 => (
                 "invalid-client-as-400",
                 "401 invalid_client is sent with status 400",
                 Aim::Row(Row::InvalidClient),
-                "status",
+                &["status"],
             ),
             UnauthorizedClientAs401 => (
                 "unauthorized-client-as-401",
                 "403 unauthorized_client is sent with status 401",
                 Aim::Row(Row::UnauthorizedClient),
-                "status",
+                &["status"],
             ),
             AccessDeniedNoDescription => (
                 "access-denied-no-description",
                 "403 access_denied is sent without error_description",
                 Aim::Row(Row::AccessDenied),
-                "body /error_description",
+                &["body /error_description"],
             ),
             RefreshTokenInvalidGrant => (
                 "refresh-token-invalid-grant",
                 "an unknown refresh token gets invalid_grant (as real tenants send) instead of the documented access_denied",
                 Aim::Row(Row::RefreshToken),
-                "body /error",
+                &["body /error"],
             ),
             EndpointDisabledHtml => (
                 "endpoint-disabled-html",
                 "404 endpoint_disabled is sent as an HTML page",
                 Aim::Row(Row::EndpointDisabled),
-                "media type",
+                &["media type", "body"],
             ),
             MethodNotAllowedHtml => (
                 "method-not-allowed-html",
                 "405 method_not_allowed is sent as an HTML page",
                 Aim::Row(Row::MethodNotAllowed),
-                "media type",
+                &["media type", "body"],
             ),
             NoRateLimit => (
                 "no-rate-limit",
                 "the rate limit on /dbconnections/change_password never trips",
                 Aim::Row(Row::TooManyRequests),
-                "status",
+                &["status", "media type", "body"],
             ),
             RateLimitHeadersMissing => (
                 "rate-limit-headers-missing",
                 "rate-limited responses leave out the X-RateLimit-* headers",
                 Aim::Row(Row::TooManyRequests),
-                "header x-ratelimit-limit",
+                &[
+                    "header x-ratelimit-limit",
+                    "header x-ratelimit-remaining",
+                    "header x-ratelimit-reset",
+                ],
             ),
             ServerErrorAs400 => (
                 "server-error-as-400",
                 "the 500 row is sent with status 400",
                 Aim::Row(Row::ServerError),
-                "status",
+                &["status"],
             ),
             UnsupportedResponseTypeRedirect => (
                 "unsupported-response-type-redirect",
                 "501 unsupported_response_type is sent as a 302 redirect to the client",
                 Aim::Row(Row::UnsupportedResponseType),
-                "status",
+                &["status", "media type", "body", "header location"],
             ),
             UnavailableAsText => (
                 "unavailable-as-text",
                 "503 temporarily_unavailable is sent as the text \"Service Unavailable\"",
                 Aim::Row(Row::TemporarilyUnavailable),
-                "media type",
+                &["media type", "body"],
             ),
             NoErrorDescription => (
                 "no-error-description",
                 "every error body leaves out error_description",
                 Aim::EveryBody,
-                "body /error_description",
+                &["body /error_description"],
             ),
             ErrorsAsTextPlain => (
                 "errors-as-text-plain",
                 "every JSON error body is labelled Content-Type: text/plain",
                 Aim::EveryBody,
-                "media type",
+                &["media type"],
             ),
         }
     }
@@ -172,8 +176,9 @@ impl Deviation {
         self.facts().2
     }
 
-    /// The name of the check that must report the deviation.
-    pub fn caught_by(self) -> &'static str {
+    /// Exactly the checks that report the deviation on each case aimed at it: no more, no
+    /// other (an HTML page breaks the media type and the body alike).
+    pub fn caught_by(self) -> &'static [&'static str] {
         self.facts().3
     }
 

@@ -1,0 +1,199 @@
+//! A second opinion on our JUnit reports from tools that share no code with quick-junit: Jenkins
+//! xunit's `junit-10.xsd` (via Python's xmlschema) and the `junitparser` reader, both set up at
+//! test time by `tests/tools/setup.sh` and driven by `tests/tools/junit_check.py`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+/// The checkout holding `tests/tools`. `AUTHCONFORM_REPO_DIR` lets a scratch crate that includes
+/// this file by `#[path]` still find the scripts, since its `CARGO_MANIFEST_DIR` is elsewhere.
+fn repo_dir() -> PathBuf {
+    std::env::var_os("AUTHCONFORM_REPO_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
+fn show(output: &Output) -> String {
+    format!(
+        "{}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// Runs setup.sh at most once per test process; across processes (nextest, parallel `cargo test`
+/// runs) the script's own lock and stamp keep it to one real setup.
+fn tools_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let script = repo_dir().join("tests/tools/setup.sh");
+        let output = Command::new("bash")
+            .arg(&script)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run bash {}: {e}", script.display()));
+        assert!(
+            output.status.success(),
+            "{} could not set up the JUnit checker: {}",
+            script.display(),
+            show(&output)
+        );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let dir = stdout.lines().last().unwrap_or_else(|| {
+            panic!(
+                "{} printed no tools dir: {}",
+                script.display(),
+                show(&output)
+            )
+        });
+        PathBuf::from(dir)
+    })
+}
+
+/// Validates the JUnit file at `path` against junit-10.xsd and reads it back with junitparser.
+/// Returns junit_check.py's JSON verdict: `valid`, `errors`, `parse_error` and `suites` (each
+/// with its count attributes, the `counted` truth, and per-case `result`/`message`/`text`).
+/// Panics only when the check could not run; an invalid file is an answer, not a panic.
+pub fn junit_check(path: &Path) -> Value {
+    let tools = tools_dir();
+    let script = repo_dir().join("tests/tools/junit_check.py");
+    let output = Command::new(tools.join("venv/bin/python"))
+        .arg(&script)
+        .arg(tools.join("junit-10.xsd"))
+        .arg(path)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+    assert!(
+        output.status.success(),
+        "{} could not check {}: {}",
+        script.display(),
+        path.display(),
+        show(&output)
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{} printed something that is not JSON ({e}): {}",
+            script.display(),
+            show(&output)
+        )
+    })
+}
+
+/// A checker that accepts everything would make every JUnit test pass, so prove it can say no,
+/// on the very shapes quick-junit produces that junit-10.xsd does not allow.
+#[test]
+fn the_checker_rejects_what_junit_10_rejects() {
+    use serde_json::json;
+
+    let dir = tempfile::tempdir().unwrap();
+    let check = |name: &str, xml: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, xml).unwrap();
+        junit_check(&path)
+    };
+
+    let valid = check(
+        "valid.xml",
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="authconform" tests="4" failures="1" errors="1" time="1.250">
+  <testsuite name="cases" tests="4" skipped="1" errors="1" failures="1" time="1.250">
+    <properties>
+      <property name="target" value="http://127.0.0.1:8080"/>
+    </properties>
+    <testcase name="token/ok" classname="token" time="0.010"/>
+    <testcase name="token/wrong-secret" classname="token" time="0.020">
+      <failure message="status 400, want 401" type="deviation">body: {"error":"invalid_request"}</failure>
+    </testcase>
+    <testcase name="token/refused" classname="token">
+      <error message="connection refused"/>
+    </testcase>
+    <testcase name="authorize/later" classname="authorize">
+      <skipped message="not selected"/>
+    </testcase>
+  </testsuite>
+</testsuites>
+"#,
+    );
+    assert_eq!(valid["valid"], true, "{valid:#}");
+    assert_eq!(valid["parse_error"], Value::Null, "{valid:#}");
+    let suites = valid["suites"].as_array().unwrap();
+    assert_eq!(suites.len(), 1, "{valid:#}");
+    let counts = json!({"tests": 4, "failures": 1, "errors": 1, "skipped": 1});
+    assert_eq!(suites[0]["counted"], counts);
+    for (key, value) in counts.as_object().unwrap() {
+        assert_eq!(&suites[0][key], value, "{key}");
+    }
+    assert_eq!(
+        suites[0]["cases"],
+        json!([
+            {"name": "token/ok", "classname": "token", "result": "passed",
+             "message": null, "text": null},
+            {"name": "token/wrong-secret", "classname": "token", "result": "failure",
+             "message": "status 400, want 401", "text": r#"body: {"error":"invalid_request"}"#},
+            {"name": "token/refused", "classname": "token", "result": "error",
+             "message": "connection refused", "text": null},
+            {"name": "authorize/later", "classname": "authorize", "result": "skipped",
+             "message": "not selected", "text": null},
+        ])
+    );
+
+    // Each invalid file breaks exactly one rule, and the error must name it: invalid for the
+    // wrong reason would prove nothing.
+    let invalid = [
+        (
+            "properties-in-testcase.xml",
+            r#"<testsuites><testsuite name="s" tests="1" failures="0" errors="0">
+  <testcase name="c"><properties><property name="file" value="c.json"/></properties></testcase>
+</testsuite></testsuites>"#,
+            "Unexpected child with tag 'properties'",
+        ),
+        (
+            "skipped-on-testsuites.xml",
+            r#"<testsuites tests="1" skipped="1" failures="0" errors="0">
+  <testsuite name="s" tests="1" failures="0" errors="0" skipped="1">
+    <testcase name="c"><skipped/></testcase>
+  </testsuite>
+</testsuites>"#,
+            "'skipped' attribute not allowed",
+        ),
+        (
+            "no-failures-attribute.xml",
+            r#"<testsuites><testsuite name="s" tests="1" errors="0">
+  <testcase name="c"/>
+</testsuite></testsuites>"#,
+            "missing required attribute 'failures'",
+        ),
+    ];
+    for (name, xml, why) in invalid {
+        let verdict = check(name, xml);
+        assert_eq!(verdict["valid"], false, "{name}: {verdict:#}");
+        let errors = verdict["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{name}: {verdict:#}");
+        assert!(
+            errors[0].as_str().unwrap().contains(why),
+            "{name}: want {why:?}: {verdict:#}"
+        );
+        // junitparser is lenient: it still reads the one case.
+        assert_eq!(
+            verdict["suites"][0]["counted"]["tests"], 1,
+            "{name}: {verdict:#}"
+        );
+    }
+
+    // A bare <testsuite> root, whose failures attribute lies: schema-valid (counts are plain
+    // strings there), so only comparing attributes with `counted` catches it.
+    let lying = check(
+        "lying-testsuite-root.xml",
+        r#"<testsuite name="s" tests="1" failures="0" errors="0">
+  <testcase name="c"><failure>why</failure></testcase>
+</testsuite>"#,
+    );
+    assert_eq!(lying["valid"], true, "{lying:#}");
+    let suite = &lying["suites"][0];
+    assert_eq!(suite["failures"], 0, "{lying:#}");
+    assert_eq!(suite["counted"]["failures"], 1, "{lying:#}");
+    assert_eq!(suite["cases"][0]["text"], "why", "{lying:#}");
+}

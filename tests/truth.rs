@@ -1,0 +1,685 @@
+//! The gate tells the truth (see the issue of that name): nothing tested is not a pass, unknown
+//! variable names are mistakes, lint refuses what run refuses, the server under test cannot
+//! write into the log or leak the credentials it issues, the curl line reproduces, waits are
+//! visible, and JUnit is what its consumers accept. Every proof reads the JSON report or the
+//! files themselves, not a prefix of terminal text.
+
+use std::{path::Path, sync::atomic::Ordering};
+
+use authconform::reference::Deviation;
+use serde_json::Value;
+
+use crate::{pytools::junit_check, util::*};
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn kinds(report: &Value) -> Vec<String> {
+    report["gate"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["kind"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Writes case files: (id, request path, expected status).
+fn cases(dir: &Path, list: &[(&str, &str, u16)]) {
+    for (id, path, status) in list {
+        let file = dir.join(format!("{id}.json"));
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(
+            file,
+            format!(
+                r#"{{"title": "t", "documents": {{"status": {status}, "error": "invalid_request"}},
+                    "request": {{"method": "GET", "path": "{path}"}}}}"#
+            ),
+        )
+        .unwrap();
+    }
+}
+
+const ANSWER: &[u8] = br#"{"error":"invalid_request","error_description":"x"}"#;
+
+#[test]
+fn a_run_that_sends_nothing_fails_the_gate_unless_the_user_allows_it() {
+    let server = raw_server(|_, s| write_response(s, "400 Bad Request", &[], ANSWER));
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    // No variables at all: every built-in case needs some.
+    let out = output(
+        authconform()
+            .args(["run", "--color", "never", "--target", &server.url])
+            .arg("--report-json")
+            .arg(&json),
+    );
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert_eq!(server.hits.load(Ordering::SeqCst), 0);
+    let report = read_json(&json);
+    assert_eq!(report["ok"], false);
+    assert_eq!(
+        report["gate"],
+        serde_json::json!([{"kind": "nothing_tested", "selected": 26, "skipped": 26}])
+    );
+    assert_eq!(report["summary"]["skipped"], 26);
+    assert_eq!(report["cases"].as_array().unwrap().len(), 26);
+    let missing: Vec<&str> = report["missing_variables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        missing.contains(&"client_id") && missing.contains(&"client_secret"),
+        "{missing:?}"
+    );
+    let secret = report["missing_variables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "client_secret")
+        .unwrap();
+    assert_eq!(secret["secret"], true);
+    assert_eq!(
+        secret["set_with"][0], "AUTHCONFORM_SECRET_CLIENT_SECRET=VALUE",
+        "a secret is best set from the environment"
+    );
+    // libtest is not asked to print "test result: ok" above a failed gate.
+    assert!(!out.stdout.contains("test result: ok"), "{}", out.stdout);
+    assert!(!out.stdout.contains("authconform: ok"), "{}", out.stdout);
+
+    for (flag, code) in [("warn", 0), ("pass", 0), ("fail", 1)] {
+        let out = output(
+            authconform()
+                .args(["run", "--color", "never", "--target", &server.url])
+                .args(["--no-tests", flag, "--report-json"])
+                .arg(&json),
+        );
+        assert_eq!(out.code, code, "--no-tests {flag}: {}", out.stdout);
+        assert_eq!(read_json(&json)["ok"], code == 0, "--no-tests {flag}");
+        assert_eq!(
+            out.stdout.contains("warning: nothing was tested"),
+            flag == "warn",
+            "--no-tests {flag}: {}",
+            out.stdout
+        );
+    }
+
+    // A filter that selects nothing is nothing tested too.
+    let ok = self::server(None);
+    let out = output(
+        run_against(&ok.url)
+            .args(["no-such-case", "--report-json"])
+            .arg(&json),
+    );
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let report = read_json(&json);
+    assert_eq!(
+        report["gate"],
+        serde_json::json!([{"kind": "nothing_tested", "selected": 0, "skipped": 0}])
+    );
+    assert!(
+        out.stdout.contains("no case was selected"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn fail_on_skip_makes_any_skip_fail_the_gate() {
+    let ok = server(None);
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let partial = || {
+        let mut cmd = authconform();
+        cmd.args([
+            "run", "--color", "never", "--rate", "0", "--target", &ok.url,
+        ])
+        .args(["--var", "client_id=authconform-m2m", "--report-json"])
+        .arg(&json);
+        cmd
+    };
+    let out = output(&mut partial());
+    assert_eq!(out.code, 0, "some cases are sent: {}", out.stdout);
+    assert_eq!(kinds(&read_json(&json)), Vec::<String>::new());
+
+    let out = output(partial().arg("--fail-on-skip"));
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let report = read_json(&json);
+    assert_eq!(kinds(&report), ["skipped"]);
+    let skipped = report["summary"]["skipped"].as_u64().unwrap();
+    assert!(skipped > 0);
+    assert_eq!(report["gate"][0]["cases"], skipped);
+    // The terminal agrees: a skip is a failure under --fail-on-skip.
+    assert!(
+        verdicts(&out.stdout).contains(&("revoke/missing-token".into(), "FAILED".into())),
+        "{}",
+        out.stdout
+    );
+
+    let out = output(
+        run_against(&ok.url)
+            .args(["--fail-on-skip", "--report-json"])
+            .arg(&json),
+    );
+    assert_eq!(out.code, 0, "a fully prepared run: {}", out.stdout);
+}
+
+#[test]
+fn variable_names_that_nothing_uses_are_mistakes_wherever_they_come_from() {
+    let server = raw_server(|_, s| write_response(s, "400 Bad Request", &[], ANSWER));
+    let dir = tempfile::tempdir().unwrap();
+    let vars_file = dir.path().join("vars.json");
+    std::fs::write(&vars_file, r#"{"audiance": "https://api"}"#).unwrap();
+    // (what, flags, environment, what the error says)
+    type Given<'a> = (&'a str, Vec<String>, Vec<(&'a str, &'a str)>, String);
+    let cases: [Given; 3] = [
+        (
+            "flag",
+            vec!["--var".into(), "clientid=abc".into()],
+            vec![],
+            "--var clientid=…: no case uses a variable `clientid` and it is not a documented variable (did you mean `client_id`?)".into(),
+        ),
+        (
+            "environment",
+            vec![],
+            vec![("AUTHCONFORM_SECRET_CLIENT_SECERT", "hunter2")],
+            "environment variable AUTHCONFORM_SECRET_CLIENT_SECERT: no case uses a variable `client_secert` and it is not a documented variable (did you mean `client_secret`?)".into(),
+        ),
+        (
+            "file",
+            vec!["--vars".into(), vars_file.display().to_string()],
+            vec![],
+            format!(
+                "--vars {}: /audiance: no case uses a variable `audiance` and it is not a documented variable (did you mean `audience`?)",
+                vars_file.display()
+            ),
+        ),
+    ];
+    for (what, args, env, says) in cases {
+        for command in ["run", "lint"] {
+            let mut cmd = authconform();
+            cmd.arg(command);
+            if command == "run" {
+                cmd.args(["--target", &server.url]);
+            }
+            for (k, v) in &env {
+                cmd.env(k, v);
+            }
+            let out = output(cmd.args(&args));
+            assert_eq!(
+                out.code, 2,
+                "{command} {what}: {}{}",
+                out.stdout, out.stderr
+            );
+            assert!(
+                out.stderr.contains(&says),
+                "{command} {what}: expected {says:?} in {}",
+                out.stderr
+            );
+            assert!(!out.stderr.contains("hunter2"), "{}", out.stderr);
+        }
+    }
+    assert_eq!(server.hits.load(Ordering::SeqCst), 0, "nothing was sent");
+
+    // A team's own variable is fine once a case of theirs uses it.
+    let own = tempfile::tempdir().unwrap();
+    std::fs::create_dir(own.path().join("t")).unwrap();
+    std::fs::write(
+        own.path().join("t/own.json"),
+        r#"{"title": "t", "documents": {"status": 400, "error": "invalid_request"},
+            "request": {"method": "GET", "path": "/x?flavour={{tenant_flavour}}"}}"#,
+    )
+    .unwrap();
+    let out = run_cases(&server.url, own.path(), &["--var", "tenant_flavour=eu"]);
+    assert_eq!(
+        out.code, 1,
+        "sent, and judged: {}{}",
+        out.stdout, out.stderr
+    );
+    assert_eq!(server.hits.load(Ordering::SeqCst), 1);
+}
+
+/// See the issue "The gate tells the truth", item 9.
+#[test]
+fn lint_refuses_exactly_what_run_refuses_and_warns_where_coverage_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases_dir = dir.path().join("cases");
+    std::fs::create_dir_all(cases_dir.join("t")).unwrap();
+    let case = |path: &str| {
+        std::fs::write(
+            cases_dir.join("t/c.json"),
+            format!(
+                r#"{{"title": "t", "documents": {{"status": 400, "error": "invalid_request"}},
+                    "request": {{"method": "GET", "path": "{path}"}}}}"#
+            ),
+        )
+        .unwrap();
+    };
+    let deviations = dir.path().join("dev.json");
+    std::fs::write(
+        &deviations,
+        r#"{"deviations": [{"case": "t/d", "check": "status", "reason": "r"}]}"#,
+    )
+    .unwrap();
+    let closed = closed_port_url();
+    let refused: [(&str, &[&str], &str); 3] = [
+        (
+            "/x?c={{clent_id}}",
+            &[],
+            "undefined variable `clent_id` (did you mean `client_id`?)",
+        ),
+        (
+            "/x",
+            &["--var", "clientid=a"],
+            "no case uses a variable `clientid`",
+        ),
+        (
+            "/x",
+            &["--deviations", "DEV"],
+            "no case `t/d` (did you mean `t/c`?)",
+        ),
+    ];
+    for (path, extra, says) in refused {
+        case(path);
+        let extra: Vec<String> = extra
+            .iter()
+            .map(|a| a.replace("DEV", &deviations.display().to_string()))
+            .collect();
+        for command in ["lint", "run"] {
+            let mut cmd = authconform();
+            cmd.arg(command).arg("--cases").arg(&cases_dir).args(&extra);
+            if command == "run" {
+                cmd.args(["--target", &closed]);
+            }
+            let out = output(&mut cmd);
+            assert_eq!(out.code, 2, "{command} {path} {extra:?}: {}", out.stderr);
+            assert!(out.stderr.contains(says), "{command}: {}", out.stderr);
+        }
+    }
+    // What both accept, lint accepts with a warning for each row coverage would fail on.
+    case("/x");
+    let out = output(authconform().arg("lint").arg("--cases").arg(&cases_dir));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("lint: 1 cases in"), "{}", out.stdout);
+    let warnings = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("lint: warning: no case provokes the seed-table row"))
+        .count();
+    assert_eq!(
+        warnings, 12,
+        "12 of the 13 rows have no case here: {}",
+        out.stderr
+    );
+    let out = output(authconform().arg("coverage").arg("--cases").arg(&cases_dir));
+    assert_eq!(out.code, 1);
+    let out = output(authconform().arg("lint"));
+    assert_eq!(out.code, 0);
+    assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+}
+
+/// Every line an output holds, from every output a run writes.
+struct Outputs {
+    texts: Vec<(&'static str, String)>,
+}
+
+impl Outputs {
+    fn of(out: &Output, dir: &Path) -> Outputs {
+        let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+        Outputs {
+            texts: vec![
+                ("stdout", out.stdout.clone()),
+                ("stderr", out.stderr.clone()),
+                ("JUnit", read("j.xml")),
+                ("JSON", read("r.json")),
+                ("step summary", read("summary.md")),
+            ],
+        }
+    }
+}
+
+/// Runs `cases_dir` against `url` with every report and GitHub's annotations and summary on.
+fn run_everything(url: &str, cases_dir: &Path, out_dir: &Path, extra: &[&str]) -> Outputs {
+    let mut cmd = authconform();
+    cmd.args(["run", "--color", "never", "--target", url, "--cases"])
+        .arg(cases_dir)
+        .args(["--annotations", "github", "--junit"])
+        .arg(out_dir.join("j.xml"))
+        .arg("--report-json")
+        .arg(out_dir.join("r.json"))
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", out_dir.join("summary.md"))
+        .args(extra);
+    let out = output(&mut cmd);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    Outputs::of(&out, out_dir)
+}
+
+/// See the issue "The gate tells the truth", item 4: a server answering
+/// `oops\r::error file=README.md::INJECTED` put a workflow command into the log.
+#[test]
+fn text_from_the_server_cannot_steer_a_terminal_or_a_ci_log() {
+    const RAW: &[u8] = b"oops\r::error file=README.md::INJECTED1\n  ::stop-commands::tok\n\x1b[31mred\x1b]0;title\x07 ##[error]INJECTED2 \xc2\x9b2J";
+    let server = raw_server(|req, s| {
+        match req.target.as_str() {
+        "/raw" => write_response(s, "400 Bad Request", &[("content-type", "text/plain")], RAW),
+        "/json" => write_response(
+            s,
+            "400 Bad Request",
+            &[("content-type", "application/json")],
+            br#"{"error":"x\r::error::INJECTED3","error_description":"\u001b[2J\n::warning::INJECTED4 ##[group]x"}"#,
+        ),
+        _ => write_response(
+            s,
+            "400 Bad Request",
+            &[("content-type", "::error file=README.md::INJECTED5")],
+            ANSWER,
+        ),
+    }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let cases_dir = dir.path().join("cases");
+    cases(
+        &cases_dir,
+        &[
+            ("h/raw", "/raw", 400),
+            ("h/json", "/json", 400),
+            ("h/header", "/header", 400),
+        ],
+    );
+    let outputs = run_everything(&server.url, &cases_dir, dir.path(), &[]);
+    let ours = |line: &str| {
+        line.starts_with("::error file=") && line.contains("/cases/h/")
+            || line.starts_with("::error title=authconform::")
+    };
+    for (name, text) in &outputs.texts {
+        for bad in ['\r', '\u{1b}', '\u{7}', '\u{9b}'] {
+            assert!(!text.contains(bad), "{name} holds {bad:?}:\n{text}");
+        }
+        assert!(!text.contains("##["), "{name}:\n{text}");
+        for line in text.lines() {
+            let command = line.trim_start();
+            assert!(
+                !command.starts_with("::") || ours(command),
+                "{name}: a line the runner reads as a command: {line:?}"
+            );
+            if ours(command) {
+                // GitHub's own grammar: the message is all after the second `::`, the
+                // properties before it; an injection would need a property of its own.
+                let head = &command[2..command[2..].find("::").unwrap() + 2];
+                assert!(!head.contains("README"), "{line}");
+            }
+        }
+    }
+    // The JSON report still carries what the server said, escaped, so nothing is hidden.
+    let report = read_json(&dir.path().join("r.json"));
+    let preview = |id: &str| {
+        report["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()["response"]["body_preview"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        preview("h/raw"),
+        "oops\\r::error file=README.md::INJECTED1\n  \\u{3a}:stop-commands::tok\n\\u{1b}[31mred\\u{1b}]0;title\\u{7} #\\u{23}[error]INJECTED2 \\u{9b}2J"
+    );
+    assert!(preview("h/json").contains(r#"\u001b[2J\n::warning::INJECTED4 #\u{23}[group]x"#));
+}
+
+/// See the issue "The gate tells the truth", item 5.
+#[test]
+fn credentials_a_server_issues_never_reach_any_output() {
+    let tokens = [
+        "AT-secret-1234",
+        "RT-secret-5678",
+        "ID-secret-9012",
+        "MFA-secret-3456",
+        "COOKIE-secret-7890",
+        "CODE-secret-1357",
+    ];
+    let server = raw_server(|_, s| {
+        write_response(
+            s,
+            "200 OK",
+            &[
+                ("content-type", "application/json"),
+                ("set-cookie", "sess=COOKIE-secret-7890; Path=/; HttpOnly"),
+                ("location", "https://app.example/cb?code=CODE-secret-1357&state=s"),
+            ],
+            br#"{"access_token":"AT-secret-1234","refresh_token":"RT-secret-5678","id_token":"ID-secret-9012","token_type":"Bearer","nested":{"mfa_token":"MFA-secret-3456"}}"#,
+        )
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let cases_dir = dir.path().join("cases");
+    std::fs::create_dir_all(cases_dir.join("g")).unwrap();
+    // The cookie and the location are checked, so that reports show them.
+    std::fs::write(
+        cases_dir.join("g/granted.json"),
+        r#"{"title": "t", "documents": {"status": 401, "error": "invalid_client"},
+            "request": {"method": "POST", "path": "/oauth/token", "form": {"grant_type": "client_credentials"}},
+            "expect": {"headers": {"set-cookie": null, "location": null}}}"#,
+    )
+    .unwrap();
+    let outputs = run_everything(&server.url, &cases_dir, dir.path(), &[]);
+    for (name, text) in &outputs.texts {
+        for token in tokens {
+            assert!(!text.contains(token), "{name} shows {token}:\n{text}");
+        }
+    }
+    let report = read_json(&dir.path().join("r.json"));
+    let case = &report["cases"][0];
+    assert_eq!(
+        case["response"]["body_preview"],
+        r#"{"access_token":"***","refresh_token":"***","id_token":"***","token_type":"Bearer","nested":{"mfa_token":"***"}}"#
+    );
+    let messages: Vec<&str> = case["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages.contains(&r#"expected no such header, got "sess=***; Path=/; HttpOnly""#),
+        "{messages:?}"
+    );
+}
+
+/// See the issue "The gate tells the truth", item 6: with the secret `test`,
+/// `client_id=test-client` printed as `***-client`.
+#[test]
+fn the_curl_line_masks_exactly_the_secret_values() {
+    let server = raw_server(|_, s| write_response(s, "400 Bad Request", &[], b""));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("t")).unwrap();
+    std::fs::write(
+        dir.path().join("t/c.json"),
+        r#"{"title": "t", "documents": {"status": 401, "error": "invalid_client"},
+            "request": {"method": "POST", "path": "/oauth/token",
+                        "form": {"client_id": "{{client_id}}", "client_secret": "{{client_secret}}", "note": "a test"}}}"#,
+    )
+    .unwrap();
+    let out_dir = tempfile::tempdir().unwrap();
+    let json = out_dir.path().join("r.json");
+    let out = run_cases(
+        &server.url,
+        dir.path(),
+        &[
+            "--var",
+            "client_id=test-client",
+            "--secret",
+            "client_secret=test",
+            "--report-json",
+            json.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.code, 1);
+    let curl = read_json(&json)["cases"][0]["request"]["curl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        curl,
+        format!(
+            "curl -i -X POST {}/oauth/token --data-urlencode client_id=test-client --data-urlencode 'client_secret=***' --data-urlencode 'note=a test'",
+            server.url
+        )
+    );
+    assert!(
+        failure_of(&out.stdout, "t/c").contains(&curl),
+        "{}",
+        out.stdout
+    );
+}
+
+/// See the issue "The gate tells the truth", item 10.
+#[test]
+fn an_unexpected_429_is_waited_out_visibly_and_every_attempt_counts() {
+    let server = raw_server(|_, s| {
+        // The first request of the run is refused for a second; the rest are answered.
+        static FIRST: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+        if FIRST.swap(false, Ordering::SeqCst) {
+            write_response(s, "429 Too Many Requests", &[("retry-after", "1")], b"");
+        } else {
+            write_response(
+                s,
+                "400 Bad Request",
+                &[("content-type", "application/json")],
+                ANSWER,
+            );
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    cases(dir.path(), &[("h/c", "/x", 400)]);
+    let out_dir = tempfile::tempdir().unwrap();
+    let json = out_dir.path().join("r.json");
+    let out = run_cases(
+        &server.url,
+        dir.path(),
+        &["--report-json", json.to_str().unwrap()],
+    );
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains(
+            "authconform: h/c: the server answered 429 Too Many Requests; waiting 1s (as Retry-After or X-RateLimit-Reset asks), then sending once more"
+        ),
+        "{}",
+        out.stderr
+    );
+    let case = &read_json(&json)["cases"][0];
+    assert_eq!(case["verdict"]["kind"], "pass");
+    assert_eq!(case["attempts"], 2);
+    assert_eq!(
+        case["waits"],
+        serde_json::json!([{"reason": "rate_limited", "waited_ms": 1000.0}])
+    );
+}
+
+/// See the issue "The gate tells the truth", item 7: the JUnit file validates against the
+/// Jenkins xunit plugin's junit-10.xsd, an independent reader (junitparser) reads it back, and it
+/// counts exactly what the JSON report counts, for passing, failing, skip-only and
+/// stale-deviation runs (the interrupted one is in the signal tests).
+#[test]
+fn junit_is_valid_junit_10_and_counts_what_the_json_report_counts() {
+    let ok = server(None);
+    let failing = server(Some(Deviation::InvalidClientAs400));
+    let dir = tempfile::tempdir().unwrap();
+    let (junit, json) = (dir.path().join("j.xml"), dir.path().join("r.json"));
+    let deviations = dir.path().join("dev.json");
+    std::fs::write(
+        &deviations,
+        r#"{"deviations": [{"case": "token/refresh-token-unknown", "check": "body /error", "reason": "r"}]}"#,
+    )
+    .unwrap();
+    let runs: Vec<(&str, Vec<String>, i32)> = vec![
+        ("passing", vec!["--target".into(), ok.url.clone()], 0),
+        ("failing", vec!["--target".into(), failing.url.clone()], 1),
+        (
+            "stale deviation",
+            vec![
+                "--target".into(),
+                ok.url.clone(),
+                "--deviations".into(),
+                deviations.display().to_string(),
+            ],
+            1,
+        ),
+    ];
+    for (name, args, code) in runs {
+        let out = output(
+            authconform()
+                .args(["run", "--color", "never", "--rate", "0"])
+                .args(var_flags())
+                .args(&args)
+                .arg("--junit")
+                .arg(&junit)
+                .arg("--report-json")
+                .arg(&json),
+        );
+        assert_eq!(out.code, code, "{name}: {}", out.stdout);
+        assert_junit_agrees(name, &junit, &read_json(&json));
+    }
+    let out = output(
+        authconform()
+            .args(["run", "--target", &closed_port_url(), "--junit"])
+            .arg(&junit)
+            .arg("--report-json")
+            .arg(&json),
+    );
+    assert_eq!(out.code, 1, "skip-only: {}", out.stdout);
+    assert_junit_agrees("skip-only", &junit, &read_json(&json));
+}
+
+/// The JUnit file at `junit` is valid junit-10, and junitparser reads from it the cases, verdicts
+/// and counts that the JSON report holds.
+pub fn assert_junit_agrees(name: &str, junit: &Path, report: &Value) {
+    let check = junit_check(junit);
+    assert_eq!(check["valid"], true, "{name}: {check:#}");
+    assert_eq!(check["parse_error"], Value::Null, "{name}: {check:#}");
+    let suite = &check["suites"][0];
+    let s = &report["summary"];
+    let n = |v: &Value| v.as_u64().unwrap();
+    let selected = report["cases"].as_array().unwrap().len() as u64;
+    for counts in [suite, &suite["counted"]] {
+        assert_eq!(n(&counts["tests"]), selected, "{name}: {check:#}");
+        assert_eq!(n(&counts["failures"]), n(&s["failed"]), "{name}: {check:#}");
+        assert_eq!(n(&counts["errors"]), n(&s["errors"]), "{name}: {check:#}");
+        assert_eq!(
+            n(&counts["skipped"]),
+            n(&s["skipped"]) + n(&s["known_deviations"]) + n(&s["not_run"]),
+            "{name}: {check:#}"
+        );
+    }
+    let results: Vec<(String, String)> = suite["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_owned(),
+                c["result"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let result = match c["verdict"]["kind"].as_str().unwrap() {
+                "pass" => "passed",
+                "fail" => "failure",
+                "error" => "error",
+                _ => "skipped",
+            };
+            (c["id"].as_str().unwrap().to_owned(), result.to_owned())
+        })
+        .collect();
+    assert_eq!(results, expected, "{name}");
+}
