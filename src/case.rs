@@ -153,6 +153,15 @@ impl Catalogue {
                 .strip_suffix(".json")
                 .unwrap_or(&file.rel)
                 .to_owned();
+            // An id is printed as it is, at the head of terminal lines and JUnit names.
+            if id.chars().any(char::is_control) {
+                problems.push(Problem::new(
+                    &crate::redact::neutralise(&file.display, false),
+                    "",
+                    "the file name holds a control character; a case id must be printable",
+                ));
+                continue;
+            }
             match load_case(&id, &file.display, &file.text, &case_schema, &schemas) {
                 Ok(case) => loaded.push(case),
                 Err(found) => problems.extend(found),

@@ -439,6 +439,9 @@ fn serve(args: ServeArgs) -> Result<u8, Error> {
         return Ok(EXIT_OK);
     }
     let runtime = run::runtime()?;
+    // Stopped like a run: SIGINT, SIGTERM or SIGHUP; watched before the address is printed, so
+    // that whoever reads it can stop the server at once.
+    let mut stop = crate::execute::watch_signals(runtime.handle(), "stopping the server");
     runtime.block_on(async {
         let server = reference::bind(
             reference::Config {
@@ -486,10 +489,10 @@ fn serve(args: ServeArgs) -> Result<u8, Error> {
             println!("variables written to {}", path.display());
         }
         println!(
-            "try: authconform run --target {} --vars FILE   (Ctrl-C stops the server)",
+            "try: authconform run --target {} --vars FILE   (Ctrl-C or SIGTERM stops the server)",
             server.url()
         );
-        let _ = tokio::signal::ctrl_c().await;
+        let _ = stop.wait_for(Option::is_some).await;
         drop(server);
         Ok(EXIT_OK)
     })

@@ -323,7 +323,10 @@ impl Executor {
 /// sends, SIGHUP as a closed terminal sends): the first is named on the returned channel, and
 /// the run winds down (requests in flight abandoned, every report still written); a second
 /// ends the process at once, leaving the previous reports in place.
-pub fn watch_signals(runtime: &tokio::runtime::Runtime) -> watch::Receiver<Option<&'static str>> {
+pub fn watch_signals(
+    runtime: &tokio::runtime::Handle,
+    then: &'static str,
+) -> watch::Receiver<Option<&'static str>> {
     let (stop, interrupted) = watch::channel(None);
     // Registered now, not when the task first runs, so that no signal falls in between.
     let _entered = runtime.enter();
@@ -331,9 +334,7 @@ pub fn watch_signals(runtime: &tokio::runtime::Runtime) -> watch::Receiver<Optio
     runtime.spawn(async move {
         let first = signals.next().await;
         let _ = stop.send(Some(first));
-        eprintln!(
-            "\nauthconform: interrupted by {first}: abandoning the requests in flight and writing the reports (a second signal quits at once)"
-        );
+        eprintln!("\nauthconform: interrupted by {first}: {then} (a second signal quits at once)");
         signals.next().await;
         std::process::exit(i32::from(crate::error::EXIT_INTERRUPTED));
     });

@@ -7,7 +7,7 @@ use crate::{
     case::{Case, Catalogue},
     error::Error,
     plan::{self, NotSent, Target},
-    redact::Redactor,
+    redact::{Redactor, neutralise},
     reference,
     seed::SeedTable,
     source::Source,
@@ -57,6 +57,7 @@ pub fn command(
         }
     };
     vars.apply(sources, || "RUN_ID".to_owned())?;
+    crate::run::check_inputs(&catalogue.cases, &vars)?;
     Ok(explain(case, &crate::seed::table(), &target, &vars))
 }
 
@@ -143,6 +144,8 @@ pub fn explain(case: &Case, table: &SeedTable, target: &Target, vars: &Vars) -> 
             let _ = writeln!(out, "  {} {}", c.name(), c.requirement());
         }
     }
+    // The request is shown with its secrets filled in as ***; the rest is the case file's own
+    // text, neutralised like everything else from outside.
     let redactor = Redactor::for_run(vars, planned.as_ref().ok());
-    redactor.redact(&out).replace(PLACEHOLDER, "<target>")
+    neutralise(&redactor.redact(&out), true).replace(PLACEHOLDER, "<target>")
 }

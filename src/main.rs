@@ -6,6 +6,7 @@ use std::{panic, process::ExitCode};
 use authconform::{
     cli::{Cli, exec},
     error::{EXIT_OK, EXIT_USAGE, is_broken_pipe},
+    redact::neutralise,
 };
 use clap::Parser;
 
@@ -28,7 +29,9 @@ fn main() -> ExitCode {
     match panic::catch_unwind(|| exec(cli)) {
         Ok(Ok(code)) => ExitCode::from(code),
         Ok(Err(e)) => {
-            anstream::eprintln!("authconform: error: {e}");
+            // Errors quote case files, flags and environment values: neutralised like all
+            // text from outside.
+            anstream::eprintln!("authconform: error: {}", neutralise(&e.to_string(), true));
             ExitCode::from(e.exit_code())
         }
         Err(payload) if is_broken_pipe(payload.as_ref()) => ExitCode::from(EXIT_OK),

@@ -111,6 +111,12 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
     let started = Instant::now();
     let catalogue = Catalogue::load(&opts.cases, &opts.schemas)?;
     let runtime = runtime()?;
+    // Watched from here on, so that no signal finds a report half prepared: from now on a
+    // signal ends the run through the same path as its last case.
+    let interrupted = execute::watch_signals(
+        runtime.handle(),
+        "abandoning the requests in flight and writing the reports",
+    );
 
     let mut vars = Vars::default();
     let (target, _server, target_label) = match &opts.target {
@@ -259,7 +265,6 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
         })
     });
 
-    let interrupted = execute::watch_signals(&runtime);
     let executor = Arc::new(Executor {
         sender,
         limiter: opts.policy.rate.map(Limiter::new),

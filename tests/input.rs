@@ -322,3 +322,52 @@ fn the_readme_names_every_subcommand_and_flag() {
         }
     }
 }
+
+/// Case files are text from outside too: a file name with a control character is refused, and
+/// what a case says (a title, a key) reaches no output raw.
+#[test]
+fn case_file_text_cannot_steer_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "t/a\u{1b}[2Jb.json", GOOD);
+    let out = output(authconform().arg("lint").arg("--cases").arg(dir.path()));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("t/a\\u{1b}[2Jb.json: the file name holds a control character"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains('\u{1b}'));
+
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = GOOD.replace(
+        r#""title": "t""#,
+        r#""title": "::error::x \u001b]0;t\u0007""#,
+    );
+    write(dir.path(), "t/c.json", &hostile);
+    let out = output(
+        authconform()
+            .args(["explain", "t/c", "--cases"])
+            .arg(dir.path()),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .starts_with("t/c: ::error::x \\u{1b}]0;t\\u{7}\n"),
+        "{}",
+        out.stdout
+    );
+    // A key that is not allowed is quoted in the error: a newline in it cannot start a line.
+    write(
+        dir.path(),
+        "t/c.json",
+        &GOOD.replace(r#""title""#, r#""x\n::error::y": 1, "title""#),
+    );
+    let out = output(authconform().arg("lint").arg("--cases").arg(dir.path()));
+    assert_eq!(out.code, 2);
+    assert!(
+        !out.stderr.lines().any(|l| l.trim_start().starts_with("::")),
+        "{}",
+        out.stderr
+    );
+}

@@ -260,3 +260,24 @@ fn a_closed_pipe_is_not_a_crash() {
     assert_eq!(xml.matches("<testcase ").count(), 8, "{xml}");
     assert_eq!(status.code(), Some(0));
 }
+
+#[test]
+fn serve_stops_on_sigterm_as_on_ctrl_c() {
+    for signal in ["TERM", "INT"] {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin!("authconform"))
+            .arg("serve")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(first.contains("listening on http://127.0.0.1:"), "{first}");
+        send_signal(&child, signal);
+        let status = wait(&mut child, Duration::from_secs(10))
+            .unwrap_or_else(|| panic!("serve did not stop on SIG{signal}"));
+        assert_eq!(status.code(), Some(0), "SIG{signal}");
+    }
+}
