@@ -3,7 +3,8 @@
 //! --jobs 1, 4 and 16 with 0 ms and 50 ms of server latency, the tool's own time per request
 //! (wall time minus the latency the schedule makes unavoidable), start-up time to the first
 //! request with the built-in catalogue and with 10,000 generated cases, the time to load and
-//! compile those 10,000 cases, and peak memory.
+//! compile those 10,000 cases, peak memory, and how long a run takes to end (every report
+//! written) after SIGTERM while its requests hang.
 //!
 //! Runs use `--rate 0`: the rate limiter is politeness by design, and would hide what the tool
 //! itself costs.
@@ -243,5 +244,49 @@ fn main() {
     println!(
         "| peak memory, built-in catalogue | 0–50 ms | 1–16 | {:.1} MB |",
         peak_builtin as f64 / 1024.0
+    );
+
+    // A CI cancel: SIGTERM while every request hangs on a server that answers after a minute.
+    let slow = crate::server(60_000);
+    let slow_url = slow.running.url();
+    let junit = dir.path().join("j.xml").display().to_string();
+    let json = dir.path().join("r.json").display().to_string();
+    let stop = median(
+        (0..RUNS)
+            .map(|_| {
+                let before = slow.running.traffic().requests();
+                let mut child = spawn(&[
+                    "run",
+                    "--target",
+                    &slow_url,
+                    "--vars",
+                    &vars,
+                    "--rate",
+                    "0",
+                    "--timeout",
+                    "120",
+                    "--junit",
+                    &junit,
+                    "--report-json",
+                    &json,
+                ]);
+                while slow.running.traffic().requests() < before + 4 {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                let sent = Instant::now();
+                let killed = Command::new("kill")
+                    .args(["-TERM", &child.id().to_string()])
+                    .status()
+                    .unwrap();
+                assert!(killed.success());
+                let status = child.wait().unwrap();
+                assert_eq!(status.code(), Some(130));
+                sent.elapsed()
+            })
+            .collect(),
+    );
+    println!(
+        "| SIGTERM to exit, 4 requests hanging, JUnit and JSON written | 60 s | 4 | {} ms |",
+        ms(stop)
     );
 }

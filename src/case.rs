@@ -31,6 +31,21 @@ pub struct Documents {
     pub description: Option<String>,
 }
 
+impl Documents {
+    /// The row in one line, as reports show it: `401 invalid_client "text"`.
+    pub fn summary(&self) -> String {
+        [
+            Some(self.status.to_string()),
+            self.error.clone(),
+            self.description.as_ref().map(|t| format!("{t:?}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
+    }
+}
+
 /// The request, as written (placeholders not yet filled in).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -441,7 +441,11 @@ fn serve(args: ServeArgs) -> Result<u8, Error> {
     let runtime = run::runtime()?;
     // Stopped like a run: SIGINT, SIGTERM or SIGHUP; watched before the address is printed, so
     // that whoever reads it can stop the server at once.
-    let mut stop = crate::execute::watch_signals(runtime.handle(), "stopping the server");
+    let mut stop = crate::execute::watch_signals(
+        runtime.handle(),
+        "stopping the server",
+        std::sync::Arc::default(),
+    );
     runtime.block_on(async {
         let server = reference::bind(
             reference::Config {

@@ -136,16 +136,21 @@ impl Executor {
 
     async fn finish(&self, job: Job) -> Record {
         let mut stop = self.interrupted.clone();
+        let started = Instant::now();
+        // Filled in as the case goes, so that a case cut off by an interruption still says what
+        // it sent and how long it waited.
+        let mut record = Record::blank(&job.case);
         let judged = if stop.borrow().is_some() {
             None
         } else {
             tokio::select! {
-                judged = self.judge(&job.case, &job.plan) => Some(judged),
+                issued = self.judge(&job.case, &job.plan, &mut record) => Some(issued),
                 _ = stop.wait_for(Option::is_some) => None,
             }
         };
+        record.elapsed = started.elapsed();
         let record = match judged {
-            Some((mut record, issued)) => {
+            Some(issued) => {
                 if let Some((deviations, today)) = &self.deviations {
                     deviations.apply(&mut record, today);
                 }
@@ -160,7 +165,7 @@ impl Executor {
             }
             None => Record {
                 verdict: Verdict::NotRun,
-                ..Record::blank(&job.case)
+                ..record
             }
             .for_output(&self.redactor),
         };
@@ -168,11 +173,14 @@ impl Executor {
         record
     }
 
-    /// Sends the case's request (repeatedly, for `repeat` cases) and judges the response.
-    /// Returns the record and the credentials the response issued, which reports must mask.
-    async fn judge(&self, case: &Case, plan: &Result<Prepared, NotSent>) -> (Record, Vec<String>) {
-        let started = Instant::now();
-        let mut record = Record::blank(case);
+    /// Sends the case's request (repeatedly, for `repeat` cases) and judges the response into
+    /// `record`. Returns the credentials the response issued, which reports must mask.
+    async fn judge(
+        &self,
+        case: &Case,
+        plan: &Result<Prepared, NotSent>,
+        record: &mut Record,
+    ) -> Vec<String> {
         let request = match plan {
             Ok(request) => request,
             Err(NotSent::Skip(missing)) => {
@@ -180,13 +188,13 @@ impl Executor {
                     reason: plan::skip_reason(missing),
                     missing: missing.clone(),
                 };
-                return (record, Vec::new());
+                return Vec::new();
             }
             Err(NotSent::Invalid(message)) => {
                 record.verdict = Verdict::Error {
                     message: message.clone(),
                 };
-                return (record, Vec::new());
+                return Vec::new();
             }
         };
         record.request = Some(RequestSummary {
@@ -207,13 +215,12 @@ impl Executor {
         let response = loop {
             rounds += 1;
             match self
-                .exchange(&case.id, request, expected.contains(&429), &mut record)
+                .exchange(&case.id, request, expected.contains(&429), record)
                 .await
             {
                 Err(message) => {
                     record.verdict = Verdict::Error { message };
-                    record.elapsed = started.elapsed();
-                    return (record, Vec::new());
+                    return Vec::new();
                 }
                 Ok(response) if rounds < max && !expected.contains(&response.status) => {
                     continue;
@@ -241,8 +248,7 @@ impl Executor {
         if !record.violations.is_empty() {
             record.verdict = Verdict::Fail;
         }
-        record.elapsed = started.elapsed();
-        (record, issued)
+        issued
     }
 
     /// One request, as politely as the policy says: through the limiter, retried after a
@@ -322,10 +328,12 @@ impl Executor {
 /// Watches for the signals that end a run (SIGINT, SIGTERM as a CI cancel or `docker stop`
 /// sends, SIGHUP as a closed terminal sends): the first is named on the returned channel, and
 /// the run winds down (requests in flight abandoned, every report still written); a second
-/// ends the process at once, leaving the previous reports in place.
+/// ends the process at once, leaving the previous reports in place. Once `finished` is set
+/// there is nothing left to cut short, and the message says so.
 pub fn watch_signals(
     runtime: &tokio::runtime::Handle,
     then: &'static str,
+    finished: Arc<std::sync::atomic::AtomicBool>,
 ) -> watch::Receiver<Option<&'static str>> {
     let (stop, interrupted) = watch::channel(None);
     // Registered now, not when the task first runs, so that no signal falls in between.
@@ -334,7 +342,15 @@ pub fn watch_signals(
     runtime.spawn(async move {
         let first = signals.next().await;
         let _ = stop.send(Some(first));
-        eprintln!("\nauthconform: interrupted by {first}: {then} (a second signal quits at once)");
+        if finished.load(std::sync::atomic::Ordering::SeqCst) {
+            eprintln!(
+                "\nauthconform: {first}: every case had finished; writing the reports (a second signal quits at once)"
+            );
+        } else {
+            eprintln!(
+                "\nauthconform: interrupted by {first}: {then} (a second signal quits at once)"
+            );
+        }
         signals.next().await;
         std::process::exit(i32::from(crate::error::EXIT_INTERRUPTED));
     });

@@ -57,7 +57,7 @@ pub fn command(
         }
     };
     vars.apply(sources, || "RUN_ID".to_owned())?;
-    crate::run::check_inputs(&catalogue.cases, &vars)?;
+    crate::lint::check_inputs(&catalogue.cases, &vars)?;
     Ok(explain(case, &crate::seed::table(), &target, &vars))
 }
 

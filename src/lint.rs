@@ -4,10 +4,10 @@
 //! Where `coverage` would fail (a seed-table row no case provokes), lint warns.
 
 use crate::{
-    case::Catalogue,
+    case::{Case, Catalogue},
     deviations::Deviations,
-    error::Error,
-    run,
+    error::{Error, Problem},
+    reference,
     seed::{self, Coverage},
     source::Source,
     vars::{self, Sources, Vars},
@@ -28,7 +28,7 @@ pub fn lint(
     let catalogue = Catalogue::load(cases, schemas)?;
     let mut vars = Vars::default();
     vars.apply(sources, vars::run_id)?;
-    run::check_inputs(&catalogue.cases, &vars)?;
+    check_inputs(&catalogue.cases, &vars)?;
     if let Some(path) = deviations {
         Deviations::load(path, &catalogue.cases)?;
     }
@@ -54,4 +54,59 @@ pub fn lint(
         ),
         warnings,
     })
+}
+
+/// What `run` and `lint` both refuse in a catalogue and the run's variables, so that they
+/// refuse exactly the same: a variable a case uses that is neither documented nor set (a typo
+/// would skip its case forever), and a variable set that no case uses and no documentation
+/// names (a typo would set nothing).
+pub fn check_inputs(cases: &[Case], vars: &Vars) -> Result<(), Error> {
+    let documented = documented_variables();
+    let mut problems = Vec::new();
+    for case in cases {
+        for (name, site) in case
+            .variables
+            .iter()
+            .filter(|(n, _)| vars.get(n).is_none() && !documented.contains(&n.as_str()))
+        {
+            let hint = match crate::schema::closest(name, &documented) {
+                Some(close) => format!(" (did you mean `{close}`?)"),
+                None => String::new(),
+            };
+            problems.push(Problem {
+                file: case.file.clone(),
+                position: site.position,
+                pointer: site.pointer.clone(),
+                message: format!(
+                    "undefined variable `{name}`{hint}: it is not one of the catalogue's variables and this run does not set it (--var {name}=VALUE)"
+                ),
+            });
+        }
+    }
+    let known: Vec<&str> = documented
+        .iter()
+        .copied()
+        .chain(
+            cases
+                .iter()
+                .flat_map(|c| c.variables.keys().map(String::as_str)),
+        )
+        .collect();
+    let unknown = vars.unknown(&known);
+    if !problems.is_empty() {
+        return Err(Error::Load(problems));
+    }
+    if !unknown.is_empty() {
+        return Err(Error::Usage(unknown.join("\n")));
+    }
+    Ok(())
+}
+
+/// The variables the catalogue documents (the reference server provides each), and `run_id`.
+pub fn documented_variables() -> Vec<&'static str> {
+    reference::variables()
+        .into_iter()
+        .map(|(name, _, _)| name)
+        .chain(["run_id"])
+        .collect()
 }

@@ -190,58 +190,62 @@ impl Record {
         }
     }
 
-    /// The record as every report may show it, made so once, here: secrets and issued
-    /// credentials masked (`redactor`), and text from outside neutralised
-    /// ([`neutralise`]). The request is not masked as free text: [`Shown`](crate::plan::Shown)
-    /// already filled its secrets in as `***`, and masking again would garble other values.
+    /// The record as every report may show it, made so once, here. Text from outside is
+    /// neutralised ([`neutralise`]) wherever it came from. What the server said (the response,
+    /// the messages that quote it, errors) is also masked as free text (`redactor`: the run's
+    /// secrets and the credentials the server issued). What comes from the catalogue and the
+    /// user (ids, paths, titles, check names, skip reasons, deviations entries) is not: a
+    /// secret `token` must not turn `token/get-method` into `***/get-method`. Nor is the
+    /// request: [`Shown`](crate::plan::Shown) already filled its secrets in as `***`.
     pub fn for_output(mut self, redactor: &Redactor) -> Self {
-        let line = |s: &mut String| *s = neutralise(&redactor.redact(s), false);
-        line(&mut self.id);
-        line(&mut self.group);
-        line(&mut self.file);
-        line(&mut self.title);
+        let ours = |s: &mut String| *s = neutralise(s, false);
+        let theirs = |s: &mut String| *s = neutralise(&redactor.redact(s), false);
+        ours(&mut self.id);
+        ours(&mut self.group);
+        ours(&mut self.file);
+        ours(&mut self.title);
         if let Some(e) = &mut self.documents.error {
-            line(e);
+            ours(e);
         }
         if let Some(d) = &mut self.documents.description {
-            line(d);
+            ours(d);
         }
         match &mut self.verdict {
             Verdict::Skip { reason, missing } => {
-                line(reason);
-                missing.iter_mut().for_each(line);
+                ours(reason);
+                missing.iter_mut().for_each(ours);
             }
-            Verdict::Error { message } => line(message),
-            Verdict::KnownDeviation { reasons } => reasons.iter_mut().for_each(line),
+            Verdict::Error { message } => theirs(message),
+            Verdict::KnownDeviation { reasons } => reasons.iter_mut().for_each(ours),
             Verdict::Pass | Verdict::Fail | Verdict::NotRun => {}
         }
         for v in self.violations.iter_mut().chain(self.warnings.iter_mut()) {
-            line(&mut v.check);
-            line(&mut v.message);
+            ours(&mut v.check);
+            theirs(&mut v.message);
             if let Some(at) = &mut v.at {
-                line(at);
+                theirs(at);
             }
         }
         for c in &mut self.checks {
-            line(&mut c.check);
-            line(&mut c.requires);
+            ours(&mut c.check);
+            ours(&mut c.requires);
         }
         for f in &mut self.stale_deviations {
-            line(&mut f.case);
-            line(&mut f.check);
-            line(&mut f.problem);
+            ours(&mut f.case);
+            ours(&mut f.check);
+            ours(&mut f.problem);
         }
         if let Some(note) = &mut self.rate_limit {
-            line(note);
+            theirs(note);
         }
         if let Some(req) = &mut self.request {
-            req.url = neutralise(&req.url, false);
-            req.curl = neutralise(&req.curl, false);
+            ours(&mut req.url);
+            ours(&mut req.curl);
         }
         if let Some(resp) = &mut self.response {
             for (name, value) in &mut resp.headers {
-                line(name);
-                line(value);
+                ours(name);
+                theirs(value);
             }
             // The terminal and JUnit show the body line by line, each behind its own prefix.
             resp.body_preview = neutralise(&redactor.redact(&resp.body_preview), true);

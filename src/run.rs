@@ -24,7 +24,9 @@ use crate::{
     redact::Redactor,
     reference,
     report::{
-        self, GatePolicy, NoTests, RunInfo, Tally, github, json, junit,
+        self, GateFailure, GatePolicy, NoTests, RunInfo, Tally,
+        file::ReportFile,
+        github, json, junit,
         terminal::{self, Styles},
     },
     send::{Sender, Tls},
@@ -113,9 +115,11 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
     let runtime = runtime()?;
     // Watched from here on, so that no signal finds a report half prepared: from now on a
     // signal ends the run through the same path as its last case.
+    let finished = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let interrupted = execute::watch_signals(
         runtime.handle(),
         "abandoning the requests in flight and writing the reports",
+        finished.clone(),
     );
 
     let mut vars = Vars::default();
@@ -152,7 +156,7 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
         }
     };
     vars.apply(&opts.sources(), vars::run_id)?;
-    check_inputs(&catalogue.cases, &vars)?;
+    crate::lint::check_inputs(&catalogue.cases, &vars)?;
 
     let deviations = match &opts.deviations {
         Some(path) => Some(Arc::new(Deviations::load(path, &catalogue.cases)?)),
@@ -182,10 +186,8 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
         target_label
     };
 
-    // Created after every other check, so that a usage error leaves an earlier report alone,
-    // and before anything is sent, so that an unwritable folder is still a usage error. Each
-    // report is written to a temporary file beside its path and renamed over it at the end:
-    // a run killed at any moment leaves the previous complete report or the new one.
+    // Checked after every other check, so that a usage error leaves an earlier report alone,
+    // and before anything is sent, so that an unwritable folder is still a usage error.
     let mut outputs = Vec::new();
     if !opts.list {
         for (kind, path) in [
@@ -194,7 +196,7 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
             (Output::StepSummary, &opts.step_summary),
         ] {
             if let Some(path) = path {
-                outputs.push((kind, Pending::create(path, kind == Output::StepSummary)?));
+                outputs.push((kind, ReportFile::create(path, kind == Output::StepSummary)?));
             }
         }
     }
@@ -225,26 +227,43 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
         ..Arguments::default()
     };
     let mut jobs = Vec::new();
-    let mut trials = Vec::new();
+    let mut cases = Vec::new();
     for (case, plan) in planned {
         let (slot, arrival) = oneshot::channel();
-        trials.push(trial(
-            Record::blank(&case),
-            arrival,
-            styles,
-            opts.gate.fail_on_skip,
-        ));
+        cases.push((Record::blank(&case), arrival));
         jobs.push(Job { case, plan, slot });
     }
+    let selected: HashSet<String> = cases
+        .iter()
+        .map(|(blank, _)| Trial::test(blank.id.clone(), || Ok(())))
+        .filter(|t| !args.is_filtered_out(t))
+        .map(|t| t.name().to_owned())
+        .collect();
+    // libtest runs the trials in the order given (case-id order); the last one selected holds
+    // the printer at the end until the run's fate is known.
+    let last = cases
+        .iter()
+        .rev()
+        .map(|(blank, _)| &blank.id)
+        .find(|id| selected.contains(*id))
+        .cloned();
+    let (reached, at_end) = std::sync::mpsc::channel();
+    let (decide, decision) = std::sync::mpsc::channel();
+    let mut decision = Some(decision);
+    let trials: Vec<Trial> = cases
+        .into_iter()
+        .map(|(blank, arrival)| {
+            let end = (Some(&blank.id) == last.as_ref()).then(|| End {
+                reached: reached.clone(),
+                decision: decision.take().expect("one last trial"),
+            });
+            trial(blank, arrival, styles, opts.gate.fail_on_skip, end)
+        })
+        .collect();
     if opts.list {
         let _ = libtest_mimic::run(&args, trials);
         return Ok(EXIT_OK);
     }
-    let selected: HashSet<String> = trials
-        .iter()
-        .filter(|t| !args.is_filtered_out(t))
-        .map(|t| t.name().to_owned())
-        .collect();
     jobs.retain(|job| selected.contains(job.case.id.as_str()));
     // When nothing will be sent and that fails the gate, libtest is not asked to print: it
     // would close with "test result: ok" above a failed gate.
@@ -274,17 +293,36 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
         deviations: deviations.clone().map(|d| (d, today.clone())),
     });
     let records = runtime.block_on(executor.run(jobs));
-    let signal = *interrupted.borrow();
-    // An interrupted run does not wait for libtest: its printer is left parked on the first
-    // case that did not run, so that it prints no verdict for it and no closing line; the
-    // process ends without it.
-    let libtest_failed = match (signal, printer) {
-        (None, Some(printer)) => printer.join().unwrap_or(true),
-        _ => false,
+    finished.store(true, std::sync::atomic::Ordering::SeqCst);
+    // Interrupted means cut short: a signal that came once every case had finished cut
+    // nothing, and the verdict stands.
+    let cut = records.iter().any(|r| r.verdict == Verdict::NotRun);
+    let signal = if cut { *interrupted.borrow() } else { None };
+    let mut lines = String::new();
+    let libtest_failed = match printer {
+        Some(printer) if !cut => {
+            let _ = decide.send(false);
+            printer.join().unwrap_or(true)
+        }
+        Some(_) => {
+            // The printer has printed every case up to the last and waits there: it is left
+            // parked, so that it prints no "test result" line; the process ends without it.
+            // (A printer stuck on a stalled standard output is not waited for long.)
+            if last.is_some() && at_end.recv_timeout(Duration::from_secs(2)).is_ok() {
+                let _ = decide.send(true);
+                if opts.format == FormatSetting::Pretty {
+                    let last = records.iter().find(|r| Some(&r.id) == last.as_ref());
+                    lines.push_str(last.map_or("", |r| terminal::outcome(&r.verdict)));
+                }
+            }
+            lines.push('\n');
+            true
+        }
+        None => false,
     };
 
     let tally = Tally::of(&records);
-    let gate = report::gate(&tally, opts.gate, signal);
+    let mut gate = report::gate(&tally, opts.gate, signal);
     let missing = report::missing_variables(&records, |name| {
         vars::looks_secret(name)
             || reference::variables()
@@ -299,40 +337,18 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
         deviations: deviations.as_ref().map(|d| d.file.as_str()),
         interrupted: signal,
         tally,
-        gate: &gate,
+        gate: &[],
         missing: &missing,
     };
-
-    let mut lines = String::new();
-    if signal.is_some() {
-        lines.push('\n');
-    }
     let notes = terminal::notes(&records, &info, &styles);
     if !notes.is_empty() {
         lines.push_str(&format!("\n{notes}"));
     }
-    let mut report_failed = false;
-    for (kind, output) in outputs {
-        let text = match kind {
-            Output::Junit => junit::render(&records, &info),
-            Output::Json => json::render(&records, &info),
-            Output::StepSummary => github::summary(&records, &info),
-        };
-        let shown = output.path.display().to_string();
-        match output.commit(&text) {
-            // The requests were sent, so this is not a usage error: the run fails, and the
-            // other reports are still written.
-            Err(e) => {
-                anstream::eprintln!("authconform: error: {e}");
-                report_failed = true;
-            }
-            Ok(()) if kind != Output::StepSummary => lines.push_str(&format!(
-                "authconform: {} report written to {shown}\n",
-                kind.name()
-            )),
-            Ok(()) => {}
-        }
-    }
+    lines.push_str(&write_reports(&outputs, &records, &info, &mut gate));
+    let info = RunInfo {
+        gate: &gate,
+        ..info
+    };
     if opts.annotations {
         lines.push_str(&github::annotations(&records, &info));
     }
@@ -347,66 +363,11 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
     runtime.shutdown_background();
     Ok(if signal.is_some() {
         EXIT_INTERRUPTED
-    } else if info.ok() && !libtest_failed && !report_failed {
+    } else if info.ok() && !libtest_failed {
         EXIT_OK
     } else {
         EXIT_FAILED
     })
-}
-
-/// What `run` and `lint` both refuse in a catalogue and the run's variables, so that they
-/// refuse exactly the same: a variable a case uses that is neither documented nor set (a typo
-/// would skip its case forever), and a variable set that no case uses and no documentation
-/// names (a typo would set nothing).
-pub fn check_inputs(cases: &[Case], vars: &Vars) -> Result<(), Error> {
-    let documented = documented_variables();
-    let mut problems = Vec::new();
-    for case in cases {
-        for (name, site) in case
-            .variables
-            .iter()
-            .filter(|(n, _)| vars.get(n).is_none() && !documented.contains(&n.as_str()))
-        {
-            let hint = match crate::schema::closest(name, &documented) {
-                Some(close) => format!(" (did you mean `{close}`?)"),
-                None => String::new(),
-            };
-            problems.push(Problem {
-                file: case.file.clone(),
-                position: site.position,
-                pointer: site.pointer.clone(),
-                message: format!(
-                    "undefined variable `{name}`{hint}: it is not one of the catalogue's variables and this run does not set it (--var {name}=VALUE)"
-                ),
-            });
-        }
-    }
-    let known: Vec<&str> = documented
-        .iter()
-        .copied()
-        .chain(
-            cases
-                .iter()
-                .flat_map(|c| c.variables.keys().map(String::as_str)),
-        )
-        .collect();
-    let unknown = vars.unknown(&known);
-    if !problems.is_empty() {
-        return Err(Error::Load(problems));
-    }
-    if !unknown.is_empty() {
-        return Err(Error::Usage(unknown.join("\n")));
-    }
-    Ok(())
-}
-
-/// The variables the catalogue documents (the reference server provides each), and `run_id`.
-pub fn documented_variables() -> Vec<&'static str> {
-    reference::variables()
-        .into_iter()
-        .map(|(name, _, _)| name)
-        .chain(["run_id"])
-        .collect()
 }
 
 /// The report files a run writes.
@@ -426,97 +387,88 @@ impl Output {
             Output::StepSummary => "step summary",
         }
     }
-}
 
-/// A report file, prepared before anything is sent so that a bad path is a usage error.
-struct Pending {
-    path: PathBuf,
-    how: Write,
-}
-
-enum Write {
-    /// A temporary file in the report's folder, renamed over the report once complete.
-    Replace {
-        temp: tempfile::NamedTempFile,
-        /// The report's real path (a link followed), which the rename replaces.
-        real: PathBuf,
-    },
-    /// Written in place: GitHub's step summary is appended to (it belongs to every step of
-    /// the job), and a path that is not a regular file (`/dev/stdout`, a pipe) is no file to
-    /// replace.
-    InPlace(std::fs::File),
-}
-
-impl Pending {
-    fn create(path: &std::path::Path, append: bool) -> Result<Pending, Error> {
-        let failed = |source| Error::Write {
-            path: path.display().to_string(),
-            source,
-        };
-        let existing = std::fs::metadata(path).ok();
-        if existing.as_ref().is_some_and(std::fs::Metadata::is_dir) {
-            return Err(failed(std::io::Error::new(
-                std::io::ErrorKind::IsADirectory,
-                "it is a folder",
-            )));
+    fn render(self, records: &[Record], info: &RunInfo<'_>) -> String {
+        match self {
+            Output::Junit => junit::render(records, info),
+            Output::Json => json::render(records, info),
+            Output::StepSummary => github::summary(records, info),
         }
-        let how = if append || existing.as_ref().is_some_and(|m| !m.is_file()) {
-            Write::InPlace(
-                std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(append)
-                    .write(true)
-                    .open(path)
-                    .map_err(failed)?,
-            )
-        } else {
-            let real = match existing {
-                Some(_) => std::fs::canonicalize(path).map_err(failed)?,
-                None => path.to_owned(),
-            };
-            let folder = match real.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-                _ => PathBuf::from("."),
-            };
-            let temp = tempfile::Builder::new()
-                .prefix(".authconform-")
-                .suffix(".tmp")
-                .tempfile_in(folder)
-                .map_err(failed)?;
-            Write::Replace { temp, real }
-        };
-        Ok(Pending {
-            path: path.to_owned(),
-            how,
-        })
     }
+}
 
-    fn commit(self, text: &str) -> Result<(), Error> {
-        let failed = |source| Error::Write {
-            path: self.path.display().to_string(),
-            source,
-        };
-        match self.how {
-            Write::InPlace(mut file) => file.write_all(text.as_bytes()).map_err(failed),
-            Write::Replace { mut temp, real } => {
-                temp.write_all(text.as_bytes()).map_err(failed)?;
-                temp.as_file().sync_all().map_err(failed)?;
-                // A report is for others to read (it holds no secret): not the 0600 of a
-                // temporary file, but what the report it replaces had, or 0644.
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::PermissionsExt;
-                    let mode = std::fs::metadata(&real)
-                        .map(|m| m.permissions().mode())
-                        .unwrap_or(0o644);
-                    std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(mode))
-                        .map_err(failed)?;
-                }
-                temp.persist(&real).map_err(|e| failed(e.error))?;
-                Ok(())
+/// Writes every report and returns what it says to the terminal. A report that cannot be
+/// written fails the gate, and the others say so too: the replaced ones are staged (written to
+/// their temporary files) first, those written in place next, and the staged ones are written
+/// again whenever a failure changed the gate, before they are renamed into place. Only a
+/// failure at the rename itself, or in a report written in place before it, is told on the
+/// terminal alone.
+fn write_reports(
+    outputs: &[(Output, ReportFile)],
+    records: &[Record],
+    info: &RunInfo<'_>,
+    gate: &mut Vec<GateFailure>,
+) -> String {
+    let not_written = |kind: Output, file: &ReportFile, e: Error| GateFailure::ReportNotWritten {
+        report: kind.name().to_owned(),
+        path: file.path().display().to_string(),
+        error: match e {
+            Error::Write { source, .. } => source.to_string(),
+            other => other.to_string(),
+        },
+    };
+    let stage_all = |gate: &mut Vec<GateFailure>| loop {
+        let info = RunInfo { gate, ..*info };
+        let mut staged = Vec::new();
+        let mut newly = Vec::new();
+        for (kind, file) in outputs.iter().filter(|(_, f)| !f.in_place()) {
+            let already = gate.iter().any(|g| {
+                matches!(g, GateFailure::ReportNotWritten { path, .. }
+                    if *path == file.path().display().to_string())
+            });
+            if already {
+                continue;
+            }
+            match file.stage(&kind.render(records, &info)) {
+                Ok(s) => staged.push((*kind, file, s)),
+                Err(e) => newly.push(not_written(*kind, file, e)),
             }
         }
+        if newly.is_empty() {
+            break staged;
+        }
+        gate.extend(newly);
+    };
+    let mut staged = stage_all(gate);
+    let mut lines = String::new();
+    let before = gate.len();
+    for (kind, file) in outputs.iter().filter(|(_, f)| f.in_place()) {
+        let info = RunInfo { gate, ..*info };
+        let written = file.write_in_place(&kind.render(records, &info));
+        match written {
+            Ok(()) if *kind == Output::StepSummary => {}
+            Ok(()) => lines.push_str(&format!(
+                "authconform: {} report written to {}\n",
+                kind.name(),
+                file.path().display()
+            )),
+            Err(e) => gate.push(not_written(*kind, file, e)),
+        }
     }
+    if gate.len() > before {
+        staged = stage_all(gate);
+    }
+    for (kind, file, staged) in staged {
+        match staged.commit() {
+            Ok(()) => lines.push_str(&format!(
+                "authconform: {} report written to {}\n",
+                kind.name(),
+                file.path().display()
+            )),
+            Err(e) => gate.push(not_written(kind, file, e)),
+        }
+    }
+    lines
 }
 
 /// The async runtime of a command. Built by hand, not with #[tokio::main]: libtest-mimic must
@@ -532,13 +484,22 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
         })
 }
 
+/// Where the last selected trial meets the main thread: it says it has reached the end, and
+/// learns whether the run was cut short.
+struct End {
+    reached: std::sync::mpsc::Sender<()>,
+    decision: std::sync::mpsc::Receiver<bool>,
+}
+
 /// The libtest-mimic trial of one case: it waits for the case's record and tells libtest the
-/// outcome.
+/// outcome. The last one then waits for the main thread: when the run was cut short it never
+/// returns, so that libtest prints no closing "test result" line above an interrupted run.
 fn trial(
     blank: Record,
     arrival: oneshot::Receiver<Record>,
     styles: Styles,
     fail_on_skip: bool,
+    end: Option<End>,
 ) -> Trial {
     Trial::ignorable_test(blank.id.clone(), move || {
         let record = match arrival.blocking_recv() {
@@ -550,6 +511,14 @@ fn trial(
                 ..blank
             },
         };
+        if let Some(end) = end {
+            let _ = end.reached.send(());
+            if end.decision.recv().unwrap_or(false) {
+                loop {
+                    std::thread::park();
+                }
+            }
+        }
         match &record.verdict {
             Verdict::Pass => Ok(Completion::Completed),
             Verdict::KnownDeviation { reasons } => Ok(Completion::ignored_with(format!(
@@ -560,14 +529,12 @@ fn trial(
                 "{reason}; --fail-on-skip makes a skip fail the run"
             ))),
             Verdict::Skip { reason, .. } => Ok(Completion::ignored_with(reason)),
+            Verdict::NotRun => Ok(Completion::ignored_with(
+                "not run: the run was interrupted first",
+            )),
             Verdict::Fail | Verdict::Error { .. } => {
                 Err(Failed::from(terminal::detail(&record, &styles)))
             }
-            // The run was interrupted: the main thread writes the reports and ends the process;
-            // this printer must say nothing more (no verdict, no "test result" line).
-            Verdict::NotRun => loop {
-                std::thread::park();
-            },
         }
     })
 }

@@ -319,15 +319,19 @@ fn a_report_that_cannot_be_written_fails_the_run_and_the_others_are_still_writte
     );
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     assert!(
-        out.stderr.contains("could not write /dev/full"),
+        out.stdout.contains(
+            "authconform: the gate fails: the JUnit report could not be written to /dev/full: No space left on device"
+        ),
         "{}",
-        out.stderr
+        out.stdout
     );
-    assert!(
-        std::fs::read_to_string(&json)
-            .unwrap()
-            .contains("\"ok\": true")
-    );
+    assert!(!out.stdout.contains("authconform: ok"), "{}", out.stdout);
+    // The JSON report is still written, and says why the gate fails.
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["gate"][0]["kind"], "report_not_written");
+    assert_eq!(report["summary"]["passed"], builtin_ids().len());
 }
 
 #[test]

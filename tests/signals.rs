@@ -57,10 +57,9 @@ fn wait(child: &mut std::process::Child, limit: Duration) -> Option<std::process
 
 const ANSWER: &[u8] = br#"{"error":"invalid_request","error_description":"x"}"#;
 
-/// A server whose `/slow` never answers in time, and a run of `fast` and `slow` against it with
-/// both reports, interrupted by `signal` once both requests are in.
-fn interrupt(signal: &str) -> (Output, Value, String) {
-    let server = raw_server(|req, s| {
+/// A server that answers every request at once but `/slow`, which it leaves hanging a minute.
+fn slow_server() -> RawServer {
+    raw_server(|req, s| {
         if req.target == "/slow" {
             std::thread::sleep(Duration::from_secs(60));
         }
@@ -70,7 +69,13 @@ fn interrupt(signal: &str) -> (Output, Value, String) {
             &[("content-type", "application/json")],
             ANSWER,
         );
-    });
+    })
+}
+
+/// A server whose `/slow` never answers in time, and a run of `fast` and `slow` against it with
+/// both reports, interrupted by `signal` once both requests are in.
+fn interrupt(signal: &str) -> (Output, Value, String) {
+    let server = slow_server();
     let dir = tempfile::tempdir().unwrap();
     write_cases(dir.path(), &["fast", "slow"]);
     let junit = dir.path().join("junit.xml");
@@ -151,13 +156,20 @@ fn sigint_sigterm_and_sighup_end_the_run_with_every_report_complete_and_marked()
             .map(|c| c["id"].as_str().unwrap())
             .collect();
         assert_eq!(ids, ["s/fast", "s/slow"], "{signal}: every selected case");
+        // The case cut off still says what it sent.
+        let slow = &report["cases"][1];
+        assert_eq!(slow["verdict"]["kind"], "not_run");
+        assert_eq!(slow["attempts"], 1, "{slow:#}");
+        assert!(slow["request"]["curl"].as_str().unwrap().contains("/slow"));
         // JUnit lists every selected case, the one cut off as not run, not as passed.
         assert!(xml.contains(r#"<testcase name="s/fast""#), "{xml}");
         let slow = &xml[xml
             .find(r#"<testcase name="s/slow""#)
             .expect("s/slow listed")..];
         assert!(
-            slow.contains(r#"<skipped message="not run: the run was interrupted first""#),
+            slow.contains(
+                r#"<error message="not run: the run was interrupted first" type="not-run""#
+            ),
             "{xml}"
         );
         // The terminal says it was cut off, never that it was ok.
@@ -168,11 +180,15 @@ fn sigint_sigterm_and_sighup_end_the_run_with_every_report_complete_and_marked()
         );
         assert!(!out.stdout.contains("test result: ok"), "{}", out.stdout);
         assert!(!out.stdout.contains("authconform: ok"), "{}", out.stdout);
+        // Every case has its line, the one cut off too, and no "test result" line follows.
         assert!(
-            !out.stdout
-                .lines()
-                .any(|l| l.starts_with("test s/slow ... ") && l.len() > 16),
-            "no verdict for a case that did not run: {}",
+            out.stdout.contains("test s/fast ... ok\n"),
+            "{}",
+            out.stdout
+        );
+        assert!(
+            out.stdout.contains("test s/slow ... not run\n"),
+            "{}",
             out.stdout
         );
         assert!(
@@ -187,17 +203,7 @@ fn sigint_sigterm_and_sighup_end_the_run_with_every_report_complete_and_marked()
 /// when the report would once have been truncated already, leaves the previous report whole.
 #[test]
 fn a_killed_run_leaves_the_previous_report_whole() {
-    let server = raw_server(|req, s| {
-        if req.target == "/slow" {
-            std::thread::sleep(Duration::from_secs(60));
-        }
-        write_response(
-            s,
-            "400 Bad Request",
-            &[("content-type", "application/json")],
-            ANSWER,
-        );
-    });
+    let server = slow_server();
     let dir = tempfile::tempdir().unwrap();
     write_cases(dir.path(), &["slow"]);
     // Outside the cases folder, where a .json file would be read as a case.

@@ -173,10 +173,11 @@ pub fn summary(records: &[Record], info: &RunInfo<'_>) -> String {
                 Verdict::NotRun => ("not run", vec!["the run was interrupted first".into()]),
             };
             let detail: Vec<String> = detail.iter().map(|d| cell(d)).collect();
+            // In a table even a code span needs its pipes escaped.
             let _ = writeln!(
                 out,
                 "| {} | {verdict} | {} |",
-                code(&r.id),
+                code(&r.id).replace('|', "\\|"),
                 detail.join("<br>")
             );
         }
@@ -193,7 +194,7 @@ fn code(text: &str) -> String {
     } else {
         ""
     };
-    format!("{fence}{pad}{}{pad}{fence}", text.replace('|', "\\|"))
+    format!("{fence}{pad}{text}{pad}{fence}")
 }
 
 /// `text` in a table cell: Markdown and HTML characters escaped, so that it shows as written.

@@ -1,8 +1,10 @@
 //! JUnit XML (through quick-junit), valid against the schema most consumers follow, the Jenkins
 //! xunit plugin's `junit-10.xsd`: one `<testcase>` per selected case (name = case id,
 //! classname = its folder), `<failure>` for violated checks and stale known-deviations entries
-//! with the full detail as the element's text, `<error>` for a case that could not be judged,
-//! `<skipped message="…">` for a skip, a known deviation or a case an interruption left not run.
+//! with the full detail as the element's text, `<error>` for a case that could not be judged or
+//! that an interruption left not run, `<skipped message="…">` for a skip (a `<failure>` under
+//! `--fail-on-skip`, where a skip fails the gate) or a known deviation: whatever fails the gate
+//! on a case fails it where JUnit consumers look.
 //! What the schema has no element for (the case file, the documented row, warnings) goes in
 //! `<system-out>`; the gate's failures and an interruption go in the suite's `<system-err>`.
 
@@ -11,7 +13,7 @@ use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, Te
 use crate::{
     record::{Record, Verdict},
     report::{
-        RunInfo,
+        GateFailure, RunInfo,
         terminal::{self, Styles},
     },
 };
@@ -33,8 +35,12 @@ pub fn render(records: &[Record], info: &RunInfo<'_>) -> String {
         "gate",
         if info.ok() { "passed" } else { "failed" },
     ));
+    let skips_fail = info
+        .gate
+        .iter()
+        .any(|g| matches!(g, GateFailure::Skipped { .. }));
     for record in records {
-        suite.add_test_case(test_case(record));
+        suite.add_test_case(test_case(record, skips_fail));
     }
     if !info.gate.is_empty() {
         let reasons: Vec<String> = info
@@ -56,7 +62,7 @@ pub fn render(records: &[Record], info: &RunInfo<'_>) -> String {
     xml.replacen(&format!(" skipped=\"{}\"", report.skipped), "", 1)
 }
 
-fn test_case(record: &Record) -> TestCase {
+fn test_case(record: &Record, skips_fail: bool) -> TestCase {
     let detail = || terminal::detail(record, &Styles::plain());
     let status = match &record.verdict {
         Verdict::Pass => TestCaseStatus::success(),
@@ -100,34 +106,35 @@ fn test_case(record: &Record) -> TestCase {
                 .set_description(detail());
             status
         }
+        Verdict::Skip { reason, .. } if skips_fail => {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status
+                .set_message(format!(
+                    "{reason}; --fail-on-skip makes a skip fail the run"
+                ))
+                .set_type("skip");
+            status
+        }
         Verdict::Skip { reason, .. } => {
             let mut status = TestCaseStatus::skipped();
             status.set_message(reason.as_str());
             status
         }
         Verdict::NotRun => {
-            let mut status = TestCaseStatus::skipped();
-            status.set_message("not run: the run was interrupted first");
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+            status
+                .set_message("not run: the run was interrupted first")
+                .set_type("not-run");
             status
         }
     };
     let mut case = TestCase::new(record.id.as_str(), status);
     case.set_classname(record.group.as_str());
     case.set_time(record.elapsed);
-    let d = &record.documents;
-    let mut out = vec![format!("case file: {}", record.file)];
-    out.push(format!(
-        "documents: {}",
-        [
-            Some(d.status.to_string()),
-            d.error.clone(),
-            d.description.as_ref().map(|t| format!("{t:?}")),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ")
-    ));
+    let mut out = vec![
+        format!("case file: {}", record.file),
+        format!("documents: {}", record.documents.summary()),
+    ];
     if record.attempts > 1 {
         out.push(format!("requests sent: {}", record.attempts));
     }
@@ -152,7 +159,7 @@ fn test_case(record: &Record) -> TestCase {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{GateFailure, Tally};
+    use crate::report::Tally;
 
     #[test]
     fn the_testsuites_element_has_no_skipped_count() {
@@ -182,7 +189,11 @@ mod tests {
         assert!(!root.contains("skipped="), "{root}");
         let suite = xml.lines().find(|l| l.contains("<testsuite ")).unwrap();
         assert!(suite.contains("skipped=\"1\""), "{suite}");
-        assert!(!xml.contains("<properties>\n            <property name=\"file\""));
+        // junit-10.xsd allows <properties> in a <testsuite> only.
+        for case in xml.split("<testcase ").skip(1) {
+            let case = &case[..case.find("</testcase>").unwrap_or(case.len())];
+            assert!(!case.contains("<properties>"), "{case}");
+        }
         assert!(
             xml.contains("<system-err>the gate fails: nothing was tested"),
             "{xml}"

@@ -2,6 +2,7 @@
 //! same [`RunInfo`], whose [`Tally`] and [`GateFailure`]s are computed once, so that every report
 //! counts the same cases and fails for the same reasons.
 
+pub mod file;
 pub mod github;
 pub mod json;
 pub mod junit;
@@ -123,6 +124,12 @@ pub enum GateFailure {
     Skipped { cases: usize },
     /// A signal ended the run before every case finished.
     Interrupted { signal: String, not_run: usize },
+    /// A report file could not be written.
+    ReportNotWritten {
+        report: String,
+        path: String,
+        error: String,
+    },
 }
 
 impl fmt::Display for GateFailure {
@@ -135,8 +142,9 @@ impl fmt::Display for GateFailure {
             }
             GateFailure::StaleDeviations { entries } => write!(
                 f,
-                "{entries} known-deviations entr{} no longer hold (no longer observed or expired)",
-                if *entries == 1 { "y" } else { "ies" }
+                "{entries} known-deviations entr{} no longer hold{} (no longer observed or expired)",
+                if *entries == 1 { "y" } else { "ies" },
+                if *entries == 1 { "s" } else { "" }
             ),
             GateFailure::NothingTested { selected: 0, .. } => f.write_str(
                 "nothing was tested: no case was selected (--no-tests=warn or =pass allows that)",
@@ -155,6 +163,14 @@ impl fmt::Display for GateFailure {
                 f,
                 "interrupted by {signal}: {not_run} case{} not run",
                 s(not_run)
+            ),
+            GateFailure::ReportNotWritten {
+                report,
+                path,
+                error,
+            } => write!(
+                f,
+                "the {report} report could not be written to {path}: {error}"
             ),
         }
     }

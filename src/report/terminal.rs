@@ -39,16 +39,7 @@ impl Styles {
 /// Why a case failed, errored or warned, with the response and a command to reproduce it.
 pub fn detail(record: &Record, s: &Styles) -> String {
     let mut out = String::new();
-    let d = &record.documents;
-    let documented = [
-        Some(d.status.to_string()),
-        d.error.clone(),
-        d.description.as_ref().map(|t| format!("{t:?}")),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(" ");
+    let documented = record.documents.summary();
     let _ = writeln!(out, "{}", record.title);
     let _ = writeln!(
         out,
@@ -197,11 +188,15 @@ pub fn notes(records: &[Record], info: &RunInfo<'_>, s: &Styles) -> String {
     if !info.missing.is_empty() {
         let _ = writeln!(
             out,
-            "{}skipped{}: {} case{} need variables this run does not set:",
+            "{}skipped{}: {} case{} variables this run does not set:",
             s.warn,
             s.warn.render_reset(),
             info.tally.skipped,
-            if info.tally.skipped == 1 { "" } else { "s" }
+            if info.tally.skipped == 1 {
+                " needs"
+            } else {
+                "s need"
+            }
         );
         for m in info.missing {
             let n = m.cases.len();
@@ -218,6 +213,16 @@ pub fn notes(records: &[Record], info: &RunInfo<'_>, s: &Styles) -> String {
         }
     }
     out
+}
+
+/// A verdict in one word or two, as libtest ends a case's line.
+pub fn outcome(verdict: &Verdict) -> &'static str {
+    match verdict {
+        Verdict::Pass => "ok",
+        Verdict::Fail | Verdict::Error { .. } => "FAILED",
+        Verdict::KnownDeviation { .. } | Verdict::Skip { .. } => "ignored",
+        Verdict::NotRun => "not run",
+    }
 }
 
 /// The closing lines: the tally, then each reason the gate fails. Never "ok" when it fails.
