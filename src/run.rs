@@ -298,29 +298,6 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
     // nothing, and the verdict stands.
     let cut = records.iter().any(|r| r.verdict == Verdict::NotRun);
     let signal = if cut { *interrupted.borrow() } else { None };
-    let mut lines = String::new();
-    let libtest_failed = match printer {
-        Some(printer) if !cut => {
-            let _ = decide.send(false);
-            printer.join().unwrap_or(true)
-        }
-        Some(_) => {
-            // The printer has printed every case up to the last and waits there: it is left
-            // parked, so that it prints no "test result" line; the process ends without it.
-            // (A printer stuck on a stalled standard output is not waited for long.)
-            if last.is_some() && at_end.recv_timeout(Duration::from_secs(2)).is_ok() {
-                let _ = decide.send(true);
-                if opts.format == FormatSetting::Pretty {
-                    let last = records.iter().find(|r| Some(&r.id) == last.as_ref());
-                    lines.push_str(last.map_or("", |r| terminal::outcome(&r.verdict)));
-                }
-            }
-            lines.push('\n');
-            true
-        }
-        None => false,
-    };
-
     let tally = Tally::of(&records);
     let mut gate = report::gate(&tally, opts.gate, signal);
     let missing = report::missing_variables(&records, |name| {
@@ -340,15 +317,52 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
         gate: &[],
         missing: &missing,
     };
-    let notes = terminal::notes(&records, &info, &styles);
-    if !notes.is_empty() {
-        lines.push_str(&format!("\n{notes}"));
-    }
-    lines.push_str(&write_reports(&outputs, &records, &info, &mut gate));
+    // Written while libtest waits on the last case, so that its closing line can be held back
+    // when the gate fails for a reason it cannot see.
+    let written = write_reports(&outputs, &records, &info, &mut gate);
     let info = RunInfo {
         gate: &gate,
         ..info
     };
+
+    let mut lines = String::new();
+    let libtest_sees_failure = records.iter().any(|r| match r.verdict {
+        Verdict::Fail | Verdict::Error { .. } => true,
+        Verdict::Skip { .. } => opts.gate.fail_on_skip,
+        _ => false,
+    });
+    let hold_back = cut || (!libtest_sees_failure && !info.ok());
+    let libtest_failed = match printer {
+        Some(printer) if !hold_back => {
+            let _ = decide.send(false);
+            printer.join().unwrap_or(true)
+        }
+        Some(_) => {
+            // The printer has printed every case up to the last and waits there: it is left
+            // parked, so that it prints no "test result" line above a run cut short or a gate
+            // failed for a reason it cannot see; the process ends without it. What it would
+            // still have printed is printed here. (A printer stuck on a stalled standard
+            // output is not waited for long.)
+            if last.is_some() && at_end.recv_timeout(Duration::from_secs(2)).is_ok() {
+                let _ = decide.send(true);
+                if opts.format == FormatSetting::Pretty {
+                    let last = records.iter().find(|r| Some(&r.id) == last.as_ref());
+                    lines.push_str(last.map_or("", |r| terminal::outcome(&r.verdict)));
+                }
+            }
+            lines.push('\n');
+            if opts.format != FormatSetting::Json {
+                lines.push_str(&terminal::failures(&records, &styles));
+            }
+            true
+        }
+        None => false,
+    };
+    let notes = terminal::notes(&records, &info, &styles);
+    if !notes.is_empty() {
+        lines.push_str(&format!("\n{notes}"));
+    }
+    lines.push_str(&written);
     if opts.annotations {
         lines.push_str(&github::annotations(&records, &info));
     }

@@ -326,6 +326,7 @@ fn a_report_that_cannot_be_written_fails_the_run_and_the_others_are_still_writte
         out.stdout
     );
     assert!(!out.stdout.contains("authconform: ok"), "{}", out.stdout);
+    assert!(!out.stdout.contains("test result: ok"), "{}", out.stdout);
     // The JSON report is still written, and says why the gate fails.
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();

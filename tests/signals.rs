@@ -78,6 +78,12 @@ fn interrupt(signal: &str) -> (Output, Value, String) {
     let server = slow_server();
     let dir = tempfile::tempdir().unwrap();
     write_cases(dir.path(), &["fast", "slow"]);
+    // A case that fails before the signal: its detail is still shown.
+    std::fs::write(
+        dir.path().join("s/bad.json"),
+        r#"{"title": "t", "documents": {"status": 401, "error": "invalid_client"}, "request": {"method": "GET", "path": "/bad"}}"#,
+    )
+    .unwrap();
     let junit = dir.path().join("junit.xml");
     let json = dir.path().join("report.json");
     let mut child = spawn_run(
@@ -86,7 +92,7 @@ fn interrupt(signal: &str) -> (Output, Value, String) {
         &junit,
         &[
             "--jobs",
-            "2",
+            "3",
             "--timeout",
             "120",
             "--report-json",
@@ -94,11 +100,11 @@ fn interrupt(signal: &str) -> (Output, Value, String) {
         ],
     );
     let deadline = Instant::now() + Duration::from_secs(20);
-    while server.hits.load(Ordering::SeqCst) < 2 {
+    while server.hits.load(Ordering::SeqCst) < 3 {
         assert!(Instant::now() < deadline, "the requests never arrived");
         std::thread::sleep(Duration::from_millis(10));
     }
-    // Both requests are in: the fast one answered, the slow one hanging.
+    // Every request is in: two answered, the slow one hanging.
     std::thread::sleep(Duration::from_millis(300));
     send_signal(&child, signal);
     // A generous guard against a hang, not a timing claim (the benchmark measures that).
@@ -147,7 +153,10 @@ fn sigint_sigterm_and_sighup_end_the_run_with_every_report_complete_and_marked()
         assert_eq!(report["summary"]["not_run"], 1, "{signal}");
         assert_eq!(
             report["gate"],
-            serde_json::json!([{"kind": "interrupted", "signal": format!("SIG{signal}"), "not_run": 1}])
+            serde_json::json!([
+                {"kind": "interrupted", "signal": format!("SIG{signal}"), "not_run": 1},
+                {"kind": "failed", "cases": 1}
+            ])
         );
         let ids: Vec<&str> = report["cases"]
             .as_array()
@@ -155,9 +164,13 @@ fn sigint_sigterm_and_sighup_end_the_run_with_every_report_complete_and_marked()
             .iter()
             .map(|c| c["id"].as_str().unwrap())
             .collect();
-        assert_eq!(ids, ["s/fast", "s/slow"], "{signal}: every selected case");
+        assert_eq!(
+            ids,
+            ["s/bad", "s/fast", "s/slow"],
+            "{signal}: every selected case"
+        );
         // The case cut off still says what it sent.
-        let slow = &report["cases"][1];
+        let slow = &report["cases"][2];
         assert_eq!(slow["verdict"]["kind"], "not_run");
         assert_eq!(slow["attempts"], 1, "{slow:#}");
         assert!(slow["request"]["curl"].as_str().unwrap().contains("/slow"));
@@ -183,6 +196,11 @@ fn sigint_sigterm_and_sighup_end_the_run_with_every_report_complete_and_marked()
         // Every case has its line, the one cut off too, and no "test result" line follows.
         assert!(
             out.stdout.contains("test s/fast ... ok\n"),
+            "{}",
+            out.stdout
+        );
+        assert!(
+            failure_of(&out.stdout, "s/bad").contains("✗ status: expected 401, got 400"),
             "{}",
             out.stdout
         );

@@ -215,6 +215,23 @@ pub fn notes(records: &[Record], info: &RunInfo<'_>, s: &Styles) -> String {
     out
 }
 
+/// The failure details as libtest prints them after the last case, for a run whose libtest
+/// printer was held back before it got there.
+pub fn failures(records: &[Record], s: &Styles) -> String {
+    let failed: Vec<&Record> = records
+        .iter()
+        .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::Error { .. }))
+        .collect();
+    if failed.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\nfailures:\n\n");
+    for r in failed {
+        let _ = writeln!(out, "---- {} ----\n{}\n", r.id, detail(r, s));
+    }
+    out
+}
+
 /// A verdict in one word or two, as libtest ends a case's line.
 pub fn outcome(verdict: &Verdict) -> &'static str {
     match verdict {
