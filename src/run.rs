@@ -233,6 +233,8 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
         cases.push((Record::blank(&case), arrival));
         jobs.push(Job { case, plan, slot });
     }
+    // libtest decides what FILTER, --exact and --skip select; it is asked with stand-in
+    // trials, since the real ones must know which of them is the last selected.
     let selected: HashSet<String> = cases
         .iter()
         .map(|(blank, _)| Trial::test(blank.id.clone(), || Ok(())))
