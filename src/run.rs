@@ -206,7 +206,13 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
         _ if opts.format == FormatSetting::Json => false,
         ColorSetting::Always => true,
         ColorSetting::Never => false,
-        ColorSetting::Auto => std::io::IsTerminal::is_terminal(&std::io::stdout()),
+        ColorSetting::Auto => {
+            std::io::IsTerminal::is_terminal(&std::io::stdout())
+                && !opts
+                    .env
+                    .iter()
+                    .any(|(k, v)| k == "NO_COLOR" && !v.is_empty())
+        }
     };
     let styles = if colour {
         Styles::colored()

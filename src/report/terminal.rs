@@ -5,20 +5,18 @@
 
 use std::fmt::Write;
 
-use anstyle::{AnsiColor, Style};
+use colored::{ColoredString, Colorize};
 
 use crate::{
     record::{Record, Verdict},
     report::{NoTests, RunInfo},
 };
 
-/// Colours, decided once at start-up. `plain()` has none.
+/// Colours, decided once at start-up (`--color`, `NO_COLOR`, whether standard output is a
+/// terminal) and passed down; `plain()` has none, for JUnit and JSON.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Styles {
-    bad: Style,
-    warn: Style,
-    dim: Style,
-    bold: Style,
+    colour: bool,
 }
 
 impl Styles {
@@ -26,13 +24,39 @@ impl Styles {
         Styles::default()
     }
 
+    /// Colours on. `colored` also decides for itself (a terminal, `NO_COLOR`); the decision
+    /// was already made, with `--color`, so its own is overridden once, here.
     pub fn colored() -> Self {
-        Styles {
-            bad: AnsiColor::Red.on_default().bold(),
-            warn: AnsiColor::Yellow.on_default().bold(),
-            dim: Style::new().dimmed(),
-            bold: Style::new().bold(),
+        colored::control::set_override(true);
+        Styles { colour: true }
+    }
+
+    fn paint(&self, text: &str, how: impl Fn(&str) -> ColoredString) -> String {
+        if self.colour {
+            how(text).to_string()
+        } else {
+            text.to_owned()
         }
+    }
+
+    /// A failure.
+    pub fn bad(&self, text: &str) -> String {
+        self.paint(text, |t| t.red().bold())
+    }
+
+    /// A warning, a skip, a known deviation.
+    pub fn warn(&self, text: &str) -> String {
+        self.paint(text, |t| t.yellow().bold())
+    }
+
+    /// What is there for reference.
+    pub fn dim(&self, text: &str) -> String {
+        self.paint(text, |t| t.dimmed())
+    }
+
+    /// A heading.
+    pub fn bold(&self, text: &str) -> String {
+        self.paint(text, |t| t.bold())
     }
 }
 
@@ -43,49 +67,37 @@ pub fn detail(record: &Record, s: &Styles) -> String {
     let _ = writeln!(out, "{}", record.title);
     let _ = writeln!(
         out,
-        "{}documents: {documented}   case file: {}{}",
-        s.dim,
-        record.file,
-        s.dim.render_reset()
+        "{}",
+        s.dim(&format!(
+            "documents: {documented}   case file: {}",
+            record.file
+        ))
     );
     if let Verdict::KnownDeviation { reasons } = &record.verdict {
         let _ = writeln!(
             out,
-            "{}known deviation{}, accepted: {}",
-            s.warn,
-            s.warn.render_reset(),
+            "{}, accepted: {}",
+            s.warn("known deviation"),
             reasons.join("; ")
         );
     }
     match &record.verdict {
         Verdict::Error { message } => {
-            let _ = writeln!(
-                out,
-                "{}error{}: could not be judged: {message}",
-                s.bad,
-                s.bad.render_reset()
-            );
+            let _ = writeln!(out, "{}: could not be judged: {message}", s.bad("error"));
         }
         Verdict::Skip { reason, .. } => {
-            let _ = writeln!(out, "{}skipped{}: {reason}", s.warn, s.warn.render_reset());
+            let _ = writeln!(out, "{}: {reason}", s.warn("skipped"));
         }
         Verdict::NotRun => {
-            let _ = writeln!(
-                out,
-                "{}not run{}: the run was interrupted first",
-                s.warn,
-                s.warn.render_reset()
-            );
+            let _ = writeln!(out, "{}: the run was interrupted first", s.warn("not run"));
         }
         _ => {}
     }
     for f in &record.stale_deviations {
         let _ = writeln!(
             out,
-            "  {}✗ known deviation `{}`{}: {}",
-            s.bad,
-            f.check,
-            s.bad.render_reset(),
+            "  {}: {}",
+            s.bad(&format!("✗ known deviation `{}`", f.check)),
             f.problem
         );
     }
@@ -96,20 +108,16 @@ pub fn detail(record: &Record, s: &Styles) -> String {
                 .unwrap_or_default();
         let _ = writeln!(
             out,
-            "  {}✗ {}{at}{}: {}",
-            s.bad,
-            v.check,
-            s.bad.render_reset(),
+            "  {}: {}",
+            s.bad(&format!("✗ {}{at}", v.check)),
             v.message
         );
     }
     for w in &record.warnings {
         let _ = writeln!(
             out,
-            "  {}! {} (advice){}: {}",
-            s.warn,
-            w.check,
-            s.warn.render_reset(),
+            "  {}: {}",
+            s.warn(&format!("! {} (advice)", w.check)),
             w.message
         );
     }
@@ -137,9 +145,8 @@ pub fn detail(record: &Record, s: &Styles) -> String {
         }
         let _ = writeln!(
             out,
-            "{}response{}: {}, {size}{attempts}",
-            s.bold,
-            s.bold.render_reset(),
+            "{}: {}, {size}{attempts}",
+            s.bold("response"),
             resp.status
         );
         for (name, value) in &resp.headers {
@@ -147,12 +154,12 @@ pub fn detail(record: &Record, s: &Styles) -> String {
         }
         if !resp.body_preview.is_empty() {
             for line in resp.body_preview.lines() {
-                let _ = writeln!(out, "  {}|{} {line}", s.dim, s.dim.render_reset());
+                let _ = writeln!(out, "  {} {line}", s.dim("|"));
             }
         }
     }
     if let Some(req) = &record.request {
-        let _ = writeln!(out, "{}reproduce{}:", s.bold, s.bold.render_reset());
+        let _ = writeln!(out, "{}:", s.bold("reproduce"));
         let _ = writeln!(out, "  {}", req.curl);
     }
     out.trim_end().to_owned()
@@ -176,9 +183,8 @@ pub fn notes(records: &[Record], info: &RunInfo<'_>, s: &Styles) -> String {
         for w in &r.warnings {
             let _ = writeln!(
                 out,
-                "{}warning{}: {}: {}: {}",
-                s.warn,
-                s.warn.render_reset(),
+                "{}: {}: {}: {}",
+                s.warn("warning"),
                 r.id,
                 w.check,
                 w.message
@@ -188,9 +194,8 @@ pub fn notes(records: &[Record], info: &RunInfo<'_>, s: &Styles) -> String {
     if !info.missing.is_empty() {
         let _ = writeln!(
             out,
-            "{}skipped{}: {} case{} variables this run does not set:",
-            s.warn,
-            s.warn.render_reset(),
+            "{}: {} case{} variables this run does not set:",
+            s.warn("skipped"),
             info.tally.skipped,
             if info.tally.skipped == 1 {
                 " needs"
@@ -202,10 +207,8 @@ pub fn notes(records: &[Record], info: &RunInfo<'_>, s: &Styles) -> String {
             let n = m.cases.len();
             let _ = writeln!(
                 out,
-                "  {}{}{} ({}{n} case{}): set it with {}",
-                s.bold,
-                m.name,
-                s.bold.render_reset(),
+                "  {} ({}{n} case{}): set it with {}",
+                s.bold(&m.name),
                 if m.secret { "secret; " } else { "" },
                 if n == 1 { "" } else { "s" },
                 m.set_with.join(", or ")
@@ -245,21 +248,16 @@ pub fn outcome(verdict: &Verdict) -> &'static str {
 /// The closing lines: the tally, then each reason the gate fails. Never "ok" when it fails.
 pub fn summary(info: &RunInfo<'_>, no_tests: NoTests, s: &Styles) -> String {
     let t = &info.tally;
-    let (style, word) = if info.interrupted.is_some() {
-        (s.bad, "INTERRUPTED")
+    let word = if info.interrupted.is_some() {
+        s.bad("INTERRUPTED")
     } else if info.ok() {
-        (Style::new(), "ok")
+        "ok".to_owned()
     } else {
-        (s.bad, "FAILED")
+        s.bad("FAILED")
     };
     let mut out = format!(
-        "authconform: {style}{word}{}. {} passed; {} failed; {} errors; {} skipped; {} warnings",
-        style.render_reset(),
-        t.passed,
-        t.failed,
-        t.errors,
-        t.skipped,
-        t.warnings
+        "authconform: {word}. {} passed; {} failed; {} errors; {} skipped; {} warnings",
+        t.passed, t.failed, t.errors, t.skipped, t.warnings
     );
     if t.known_deviations > 0 || t.stale_deviations > 0 {
         let _ = write!(
@@ -273,19 +271,13 @@ pub fn summary(info: &RunInfo<'_>, no_tests: NoTests, s: &Styles) -> String {
     }
     let _ = writeln!(out, "; target {}", info.target);
     for reason in info.gate {
-        let _ = writeln!(
-            out,
-            "authconform: {}the gate fails{}: {reason}",
-            s.bad,
-            s.bad.render_reset()
-        );
+        let _ = writeln!(out, "authconform: {}: {reason}", s.bad("the gate fails"));
     }
     if t.tested() == 0 && info.interrupted.is_none() && no_tests == NoTests::Warn {
         let _ = writeln!(
             out,
-            "authconform: {}warning{}: nothing was tested (--no-tests=warn)",
-            s.warn,
-            s.warn.render_reset()
+            "authconform: {}: nothing was tested (--no-tests=warn)",
+            s.warn("warning")
         );
     }
     out
