@@ -10,7 +10,7 @@ use crate::{
     case::Catalogue,
     error::{EXIT_FAILED, EXIT_OK, Error},
     execute::Policy,
-    reference::{self, Deviation},
+    reference::{self, Fault},
     report::{GatePolicy, NoTests},
     run::{self, RunOptions},
     seed::{self, Coverage},
@@ -202,15 +202,15 @@ pub struct ServeArgs {
     /// Port on 127.0.0.1 (0: any free port).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
-    /// Break one documented behaviour on purpose (see --list-deviations).
-    #[arg(long, value_name = "NAME", value_parser = |s: &str| s.parse::<Deviation>())]
-    pub deviate: Option<Deviation>,
+    /// Inject a fault: break one documented behaviour on purpose (see --list-faults).
+    #[arg(long, value_name = "NAME", value_parser = |s: &str| s.parse::<Fault>())]
+    pub fault: Option<Fault>,
     /// Wait MS milliseconds before answering each request, like a far-away server.
     #[arg(long, default_value_t = 0, value_name = "MS", value_parser = clap::value_parser!(u64).range(0..=60_000))]
     pub latency: u64,
-    /// List the deviations and exit.
+    /// List the faults it can inject and exit.
     #[arg(long)]
-    pub list_deviations: bool,
+    pub list_faults: bool,
     /// Write the server's variables (secrets included) to FILE, for `run --vars FILE`.
     #[arg(long, value_name = "FILE")]
     pub write_vars: Option<PathBuf>,
@@ -422,13 +422,9 @@ fn explain(args: ExplainArgs) -> Result<u8, Error> {
 }
 
 fn serve(args: ServeArgs) -> Result<u8, Error> {
-    if args.list_deviations {
-        let width = Deviation::ALL
-            .iter()
-            .map(|d| d.name().len())
-            .max()
-            .unwrap_or(0);
-        for d in Deviation::ALL {
+    if args.list_faults {
+        let width = Fault::ALL.iter().map(|d| d.name().len()).max().unwrap_or(0);
+        for d in Fault::ALL {
             println!(
                 "{:<width$}  {} (caught by: {})",
                 d.name(),
@@ -449,7 +445,7 @@ fn serve(args: ServeArgs) -> Result<u8, Error> {
     runtime.block_on(async {
         let server = reference::bind(
             reference::Config {
-                deviation: args.deviate,
+                fault: args.fault,
                 latency: Duration::from_millis(args.latency),
             },
             args.port,
@@ -463,8 +459,12 @@ fn serve(args: ServeArgs) -> Result<u8, Error> {
         if args.latency > 0 {
             println!("answering every request after {} ms", args.latency);
         }
-        if let Some(d) = args.deviate {
-            println!("deviating on purpose: {} ({})", d.name(), d.description());
+        if let Some(f) = args.fault {
+            println!(
+                "fault injected on purpose: {} ({})",
+                f.name(),
+                f.description()
+            );
         }
         println!("variables it provides:");
         let mut file = serde_json::Map::new();

@@ -3,7 +3,7 @@
 //! `explain`, and the generated man page and completions.
 
 use authconform::{
-    reference::Deviation,
+    reference::Fault,
     schema::Schemas,
     source::{BuiltIn, Source},
 };
@@ -43,7 +43,7 @@ fn json_reports_of_every_kind_of_run_validate_against_their_schema() {
     let path = dir.path().join("report.json");
     // Passing, failing, erroring and skipping runs.
     let ok = server(None);
-    let failing = server(Some(Deviation::InvalidClientAs400));
+    let failing = server(Some(Fault::InvalidClientAs400));
     for (name, cmd, code) in [
         ("pass", run_against(&ok.url), 0),
         ("fail", run_against(&failing.url), 1),
@@ -119,7 +119,7 @@ const REFRESH: &str = r#"{"case": "token/refresh-token-unknown", "check": "body 
 
 #[test]
 fn an_accepted_deviation_does_not_fail_the_gate_and_is_shown_everywhere() {
-    let server = server(Some(Deviation::RefreshTokenInvalidGrant));
+    let server = server(Some(Fault::RefreshTokenInvalidGrant));
     let dir = tempfile::tempdir().unwrap();
     let file = deviations_file(dir.path(), REFRESH);
     let (junit, json) = (dir.path().join("j.xml"), dir.path().join("r.json"));
@@ -206,7 +206,7 @@ fn a_deviation_that_no_longer_happens_fails_the_run() {
 
 #[test]
 fn an_expired_deviation_fails_the_run_and_is_not_accepted() {
-    let server = server(Some(Deviation::RefreshTokenInvalidGrant));
+    let server = server(Some(Fault::RefreshTokenInvalidGrant));
     let dir = tempfile::tempdir().unwrap();
     let file = deviations_file(
         dir.path(),
@@ -233,7 +233,7 @@ fn an_expired_deviation_fails_the_run_and_is_not_accepted() {
 
 #[test]
 fn a_failure_with_an_unlisted_violation_still_fails() {
-    let plain = server(Some(Deviation::ErrorsAsTextPlain));
+    let plain = server(Some(Fault::ErrorsAsTextPlain));
     let dir = tempfile::tempdir().unwrap();
     let file = deviations_file(
         dir.path(),
@@ -250,7 +250,7 @@ fn a_failure_with_an_unlisted_violation_still_fails() {
         "only media type is broken, and it is listed: {}",
         out.stdout
     );
-    let other = server(Some(Deviation::NoErrorDescription));
+    let other = server(Some(Fault::NoErrorDescription));
     let out = output(run_against(&other.url).args([
         "--deviations",
         &file,
@@ -309,7 +309,7 @@ fn a_malformed_deviations_file_exits_two_naming_the_problem() {
 
 #[test]
 fn github_annotations_and_step_summary() {
-    let server = server(Some(Deviation::InvalidClientAs400));
+    let server = server(Some(Fault::InvalidClientAs400));
     let dir = tempfile::tempdir().unwrap();
     let summary = dir.path().join("summary.md");
     std::fs::write(&summary, "earlier step\n").unwrap();

@@ -1,4 +1,4 @@
-use authconform::reference::Deviation;
+use authconform::reference::Fault;
 use quick_junit::{NonSuccessKind, Report, TestCaseStatus};
 
 use crate::util::*;
@@ -9,7 +9,7 @@ fn report(path: &std::path::Path) -> Report {
 
 #[test]
 fn a_failing_run_writes_one_testcase_per_case_with_the_failure_text_inside() {
-    let server = server(Some(Deviation::InvalidClientAs400));
+    let server = server(Some(Fault::InvalidClientAs400));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("junit.xml");
     let out = output(run_against(&server.url).arg("--junit").arg(&path));

@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 
 use authconform::{
     case::Catalogue,
-    reference::{Aim, Deviation},
+    reference::{Aim, Fault},
     seed,
     source::{BuiltIn, Source},
 };
@@ -40,13 +40,13 @@ fn against_a_conforming_target_every_case_passes() {
     );
 }
 
-/// Each deviation breaks one documented behaviour. Against each, exactly the cases aimed at it
-/// fail, and each fails by exactly the check the deviation names, no more and no other; every
-/// other case still passes. Every case is caught by some deviation, and every deviation is
+/// Each fault breaks one documented behaviour. Against each, exactly the cases aimed at it
+/// fail, and each fails by exactly the check the fault names, no more and no other; every
+/// other case still passes. Every case is caught by some fault, and every fault is
 /// noticed by some case. The proof reads the JSON report's records and compares by equality
 /// (matching terminal text by prefix let `body /error` stand for `body /error_description`).
 #[test]
-fn each_deviation_fails_exactly_the_cases_aimed_at_it() {
+fn each_fault_fails_exactly_the_cases_aimed_at_it() {
     let catalogue = Catalogue::load(
         &Source::BuiltIn(BuiltIn::Cases),
         &Source::BuiltIn(BuiltIn::Schemas),
@@ -56,20 +56,20 @@ fn each_deviation_fails_exactly_the_cases_aimed_at_it() {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("report.json");
     let mut caught: BTreeSet<String> = BTreeSet::new();
-    for deviation in Deviation::ALL {
+    for fault in Fault::ALL {
         let aimed: BTreeSet<String> = catalogue
             .cases
             .iter()
-            .filter(|case| match deviation.aim() {
+            .filter(|case| match fault.aim() {
                 Aim::Row(row) => table.rows[row.index()].matches(&case.documents),
                 Aim::EveryBody => case.documents.error.is_some(),
             })
             .map(|case| case.id.clone())
             .collect();
-        assert!(!aimed.is_empty(), "{deviation}: no case is aimed at it");
-        let server = server(Some(*deviation));
+        assert!(!aimed.is_empty(), "{fault}: no case is aimed at it");
+        let server = server(Some(*fault));
         let out = output(run_against(&server.url).arg("--report-json").arg(&json));
-        assert_eq!(out.code, 1, "{deviation}: {}", out.stdout);
+        assert_eq!(out.code, 1, "{fault}: {}", out.stdout);
         let report: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
         let records = report["cases"].as_array().unwrap();
@@ -85,22 +85,22 @@ fn each_deviation_fails_exactly_the_cases_aimed_at_it() {
             if aimed.contains(id) {
                 assert_eq!(
                     record["verdict"]["kind"], "fail",
-                    "{deviation}: {id} should fail"
+                    "{fault}: {id} should fail"
                 );
                 assert_eq!(
                     checks,
-                    deviation
+                    fault
                         .caught_by()
                         .iter()
                         .copied()
                         .collect::<BTreeSet<&str>>(),
-                    "{deviation}: {id} should fail by exactly its check: {record:#}"
+                    "{fault}: {id} should fail by exactly its check: {record:#}"
                 );
                 caught.insert(id.to_owned());
             } else {
                 assert_eq!(
                     record["verdict"]["kind"], "pass",
-                    "{deviation}: {id} should pass: {record:#}"
+                    "{fault}: {id} should pass: {record:#}"
                 );
             }
         }
@@ -113,13 +113,13 @@ fn each_deviation_fails_exactly_the_cases_aimed_at_it() {
         .collect();
     assert!(
         never.is_empty(),
-        "no deviation makes these cases fail: {never:?}"
+        "no fault makes these cases fail: {never:?}"
     );
 }
 
 #[test]
 fn failure_detail_shows_expected_actual_response_and_a_redacted_curl_line() {
-    let server = server(Some(Deviation::InvalidClientAs400));
+    let server = server(Some(Fault::InvalidClientAs400));
     let out = output(run_against(&server.url).args(["--exact", "token/wrong-client-secret-basic"]));
     assert_eq!(out.code, 1);
     let detail = failure_of(&out.stdout, "token/wrong-client-secret-basic");
@@ -155,7 +155,7 @@ fn failure_detail_shows_expected_actual_response_and_a_redacted_curl_line() {
 
 #[test]
 fn secrets_never_appear_in_any_output() {
-    let server = server(Some(Deviation::ErrorsAsTextPlain));
+    let server = server(Some(Fault::ErrorsAsTextPlain));
     let dir = tempfile::tempdir().unwrap();
     let junit = dir.path().join("junit.xml");
     // The secret is sent in a form body (URL-encoded) by several cases; every case fails, so
@@ -284,7 +284,7 @@ fn terse_and_json_formats() {
 
 #[test]
 fn json_lines_carry_no_colour_codes() {
-    let server = server(Some(Deviation::InvalidClientAs400));
+    let server = server(Some(Fault::InvalidClientAs400));
     let mut cmd = authconform();
     cmd.args([
         "run",
@@ -404,10 +404,10 @@ fn the_secret_flag_value_is_not_echoed_when_malformed() {
 }
 
 #[test]
-fn serve_lists_its_deviations() {
-    let out = output(authconform().args(["serve", "--list-deviations"]));
+fn serve_lists_its_faults() {
+    let out = output(authconform().args(["serve", "--list-faults"]));
     assert_eq!(out.code, 0);
-    for d in Deviation::ALL {
+    for d in Fault::ALL {
         assert!(out.stdout.contains(d.name()), "{}", out.stdout);
     }
 }

@@ -6,7 +6,7 @@
 
 use std::{path::Path, sync::atomic::Ordering};
 
-use authconform::reference::Deviation;
+use authconform::reference::Fault;
 use serde_json::Value;
 
 use crate::{pytools::junit_check, util::*};
@@ -591,7 +591,7 @@ fn an_unexpected_429_is_waited_out_visibly_and_every_attempt_counts() {
 #[test]
 fn junit_is_valid_junit_10_and_counts_what_the_json_report_counts() {
     let ok = server(None);
-    let failing = server(Some(Deviation::InvalidClientAs400));
+    let failing = server(Some(Fault::InvalidClientAs400));
     let dir = tempfile::tempdir().unwrap();
     let (junit, json) = (dir.path().join("j.xml"), dir.path().join("r.json"));
     let deviations = dir.path().join("dev.json");

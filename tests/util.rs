@@ -1,10 +1,10 @@
 //! Helpers shared by the integration tests: reference servers on 127.0.0.1:0 (with or without a
-//! deviation), a closed port, and the binary with a clean environment.
+//! fault), a closed port, and the binary with a clean environment.
 
 use std::net::TcpListener;
 
 use assert_cmd::Command;
-use authconform::reference::{self, Config, Deviation, Running};
+use authconform::reference::{self, Config, Fault, Running};
 
 /// A reference server running on its own runtime for as long as this value lives.
 pub struct Server {
@@ -23,7 +23,7 @@ impl Drop for Server {
     }
 }
 
-pub fn server(deviation: Option<Deviation>) -> Server {
+pub fn server(fault: Option<Fault>) -> Server {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -31,7 +31,7 @@ pub fn server(deviation: Option<Deviation>) -> Server {
         .unwrap();
     let running = runtime
         .block_on(reference::spawn(Config {
-            deviation,
+            fault,
             ..Config::default()
         }))
         .unwrap();

@@ -1,5 +1,5 @@
 //! The reference server's endpoints. Every documented error is built by [`State::error`] from
-//! the seed-table [`Row`] it implements; that is the one place a [`Deviation`] bends a reply.
+//! the seed-table [`Row`] it implements; that is the one place a [`Fault`] bends a reply.
 
 use std::{
     collections::HashMap,
@@ -23,7 +23,7 @@ use base64::Engine;
 use serde_json::{Value, json};
 
 use super::{
-    AUDIENCE, CLIENT_ID, CLIENT_SECRET, Config, DB_CONNECTION, DISABLED_ENDPOINT, Deviation,
+    AUDIENCE, CLIENT_ID, CLIENT_SECRET, Config, DB_CONNECTION, DISABLED_ENDPOINT, Fault,
     INVALID_SCOPE_AUDIENCE, PUBLIC_CLIENT_ID, REDIRECT_URI, SERVER_ERROR_AUDIENCE,
     UNAVAILABLE_AUDIENCE, UNGRANTED_AUDIENCE,
 };
@@ -126,16 +126,16 @@ impl State {
         }
     }
 
-    fn deviates(&self, d: Deviation) -> bool {
-        self.config.deviation == Some(d)
+    fn has_fault(&self, d: Fault) -> bool {
+        self.config.fault == Some(d)
     }
 
-    fn hit(&self, row: Row) -> Option<Deviation> {
-        self.config.deviation.filter(|d| d.hits(row))
+    fn hit(&self, row: Row) -> Option<Fault> {
+        self.config.fault.filter(|d| d.hits(row))
     }
 
     /// The documented error of `row`: `{"error", "error_description"}` as `application/json`
-    /// with the caching headers token errors carry, bent here when a deviation says so.
+    /// with the caching headers token errors carry, bent here when a fault says so.
     fn error(&self, row: Row, description: &str) -> Response {
         self.error_with(row, description, json!({}))
     }
@@ -146,20 +146,18 @@ impl State {
         let mut description = Some(description);
         let mut content_type = "application/json";
         match self.hit(row) {
-            Some(Deviation::InvalidRequestWrongCode) => code = "bad_request",
-            Some(Deviation::InvalidScopeWrongCode) => code = "invalid_request",
-            Some(Deviation::ScopeTypeWrongDescription) => {
-                description = Some("scope must be a string")
-            }
-            Some(Deviation::InvalidClientAs400 | Deviation::ServerErrorAs400) => {
+            Some(Fault::InvalidRequestWrongCode) => code = "bad_request",
+            Some(Fault::InvalidScopeWrongCode) => code = "invalid_request",
+            Some(Fault::ScopeTypeWrongDescription) => description = Some("scope must be a string"),
+            Some(Fault::InvalidClientAs400 | Fault::ServerErrorAs400) => {
                 status = StatusCode::BAD_REQUEST
             }
-            Some(Deviation::UnauthorizedClientAs401) => status = StatusCode::UNAUTHORIZED,
-            Some(Deviation::AccessDeniedNoDescription | Deviation::NoErrorDescription) => {
+            Some(Fault::UnauthorizedClientAs401) => status = StatusCode::UNAUTHORIZED,
+            Some(Fault::AccessDeniedNoDescription | Fault::NoErrorDescription) => {
                 description = None
             }
-            Some(Deviation::RefreshTokenInvalidGrant) => code = "invalid_grant",
-            Some(Deviation::EndpointDisabledHtml | Deviation::MethodNotAllowedHtml) => {
+            Some(Fault::RefreshTokenInvalidGrant) => code = "invalid_grant",
+            Some(Fault::EndpointDisabledHtml | Fault::MethodNotAllowedHtml) => {
                 let page = format!(
                     "<!DOCTYPE html><html><head><title>Error</title></head><body><h1>{}</h1><p>{}</p></body></html>",
                     status.as_u16(),
@@ -172,7 +170,7 @@ impl State {
                 )
                     .into_response();
             }
-            Some(Deviation::UnavailableAsText) => {
+            Some(Fault::UnavailableAsText) => {
                 return (
                     status,
                     [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -180,11 +178,11 @@ impl State {
                 )
                     .into_response();
             }
-            Some(Deviation::ErrorsAsTextPlain) => content_type = "text/plain",
+            Some(Fault::ErrorsAsTextPlain) => content_type = "text/plain",
             Some(
-                Deviation::NoRateLimit
-                | Deviation::RateLimitHeadersMissing
-                | Deviation::UnsupportedResponseTypeRedirect,
+                Fault::NoRateLimit
+                | Fault::RateLimitHeadersMissing
+                | Fault::UnsupportedResponseTypeRedirect,
             )
             | None => {}
         }
@@ -236,9 +234,9 @@ impl State {
     }
 
     /// Takes a token from the bucket of `key`: (allowed, remaining, seconds until the next
-    /// token). Without a limit (a deviation) every request is allowed.
+    /// token). Without a limit (a fault) every request is allowed.
     fn take_reset_token(&self, key: &str) -> (bool, u32, u64) {
-        if self.deviates(Deviation::NoRateLimit) {
+        if self.has_fault(Fault::NoRateLimit) {
             return (true, RESET_BURST, 0);
         }
         let mut buckets = self.reset_buckets.lock().unwrap_or_else(|e| e.into_inner());
@@ -654,7 +652,7 @@ async fn authorize(
         "code id_token token",
     ];
     if !known.contains(&response_type) {
-        if state.deviates(Deviation::UnsupportedResponseTypeRedirect) {
+        if state.has_fault(Fault::UnsupportedResponseTypeRedirect) {
             return redirect(&[
                 ("error", "unsupported_response_type"),
                 ("error_description", "Unsupported response type."),
@@ -705,7 +703,7 @@ async fn change_password(
             .insert(header::RETRY_AFTER, HeaderValue::from(next));
         r
     };
-    if !state.deviates(Deviation::RateLimitHeadersMissing) {
+    if !state.has_fault(Fault::RateLimitHeadersMissing) {
         let reset = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()

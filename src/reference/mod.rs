@@ -2,10 +2,10 @@
 //! Authentication API's Standard Error Responses table documents, with fixed clients and the
 //! catalogue's variables. It is the default target of `run`, the fixture of the project's own
 //! tests, and (`serve`) a tool for people building an Auth0-compatible server. Told to
-//! [`Deviation`], it breaks one documented behaviour, so that tests can prove the cases notice.
+//! break one documented behaviour ([`Fault`]), it does so one documented behaviour, so that tests can prove the cases notice.
 
-mod deviation;
 mod endpoints;
+mod fault;
 
 use std::{
     net::{Ipv4Addr, SocketAddr},
@@ -14,8 +14,8 @@ use std::{
 
 use tokio::{net::TcpListener, sync::oneshot};
 
-pub use deviation::{Aim, Deviation};
 pub use endpoints::Row;
+pub use fault::{Aim, Fault};
 
 /// The confidential machine-to-machine client.
 pub const CLIENT_ID: &str = "authconform-m2m";
@@ -43,7 +43,7 @@ pub const UNAVAILABLE_AUDIENCE: &str = "https://unavailable.authconform.test/";
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     /// Break one documented behaviour.
-    pub deviation: Option<Deviation>,
+    pub fault: Option<Fault>,
     /// Wait this long before answering each request (a far-away server).
     pub latency: std::time::Duration,
 }

@@ -1,4 +1,4 @@
-//! Deviations: ways the reference server can be told to break the documented behaviour. Each
+//! Faults: ways the reference server can be told to break the documented behaviour. Each
 //! names the seed-table rows it breaks and the check that must notice, so that the tests can
 //! prove every case fails when the server breaks what that case checks.
 
@@ -8,7 +8,7 @@ use super::endpoints::Row;
 
 /// One documented behaviour broken on purpose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Deviation {
+pub enum Fault {
     InvalidRequestWrongCode,
     InvalidScopeWrongCode,
     ScopeTypeWrongDescription,
@@ -27,7 +27,7 @@ pub enum Deviation {
     ErrorsAsTextPlain,
 }
 
-/// Which rows a deviation breaks.
+/// Which rows a fault breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Aim {
     /// One row of the seed table.
@@ -36,29 +36,29 @@ pub enum Aim {
     EveryBody,
 }
 
-impl Deviation {
-    pub const ALL: &'static [Deviation] = &[
-        Deviation::InvalidRequestWrongCode,
-        Deviation::InvalidScopeWrongCode,
-        Deviation::ScopeTypeWrongDescription,
-        Deviation::InvalidClientAs400,
-        Deviation::UnauthorizedClientAs401,
-        Deviation::AccessDeniedNoDescription,
-        Deviation::RefreshTokenInvalidGrant,
-        Deviation::EndpointDisabledHtml,
-        Deviation::MethodNotAllowedHtml,
-        Deviation::NoRateLimit,
-        Deviation::RateLimitHeadersMissing,
-        Deviation::ServerErrorAs400,
-        Deviation::UnsupportedResponseTypeRedirect,
-        Deviation::UnavailableAsText,
-        Deviation::NoErrorDescription,
-        Deviation::ErrorsAsTextPlain,
+impl Fault {
+    pub const ALL: &'static [Fault] = &[
+        Fault::InvalidRequestWrongCode,
+        Fault::InvalidScopeWrongCode,
+        Fault::ScopeTypeWrongDescription,
+        Fault::InvalidClientAs400,
+        Fault::UnauthorizedClientAs401,
+        Fault::AccessDeniedNoDescription,
+        Fault::RefreshTokenInvalidGrant,
+        Fault::EndpointDisabledHtml,
+        Fault::MethodNotAllowedHtml,
+        Fault::NoRateLimit,
+        Fault::RateLimitHeadersMissing,
+        Fault::ServerErrorAs400,
+        Fault::UnsupportedResponseTypeRedirect,
+        Fault::UnavailableAsText,
+        Fault::NoErrorDescription,
+        Fault::ErrorsAsTextPlain,
     ];
 
     /// (name, what it does, which rows, exactly the checks that must notice).
     fn facts(self) -> (&'static str, &'static str, Aim, &'static [&'static str]) {
-        use Deviation::*;
+        use Fault::*;
         match self {
             InvalidRequestWrongCode => (
                 "invalid-request-wrong-code",
@@ -171,18 +171,18 @@ impl Deviation {
         self.facts().1
     }
 
-    /// The rows whose cases must fail under this deviation.
+    /// The rows whose cases must fail under this fault.
     pub fn aim(self) -> Aim {
         self.facts().2
     }
 
-    /// Exactly the checks that report the deviation on each case aimed at it: no more, no
+    /// Exactly the checks that report the fault on each case aimed at it: no more, no
     /// other (an HTML page breaks the media type and the body alike).
     pub fn caught_by(self) -> &'static [&'static str] {
         self.facts().3
     }
 
-    /// Whether the deviation bends the reply the server is about to send for `row`.
+    /// Whether the fault bends the reply the server is about to send for `row`.
     pub(super) fn hits(self, row: Row) -> bool {
         match self.aim() {
             Aim::Row(r) => r == row,
@@ -191,26 +191,23 @@ impl Deviation {
     }
 }
 
-impl fmt::Display for Deviation {
+impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
 }
 
-impl FromStr for Deviation {
+impl FromStr for Fault {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Deviation::ALL
+        Fault::ALL
             .iter()
             .copied()
             .find(|d| d.name() == s)
             .ok_or_else(|| {
-                let names: Vec<&str> = Deviation::ALL.iter().map(|d| d.name()).collect();
-                format!(
-                    "unknown deviation {s:?}; the deviations are: {}",
-                    names.join(", ")
-                )
+                let names: Vec<&str> = Fault::ALL.iter().map(|d| d.name()).collect();
+                format!("unknown fault {s:?}; the faults are: {}", names.join(", "))
             })
     }
 }
@@ -221,16 +218,16 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_are_unique() {
-        for d in Deviation::ALL {
-            assert_eq!(d.name().parse::<Deviation>().unwrap(), *d);
+        for d in Fault::ALL {
+            assert_eq!(d.name().parse::<Fault>().unwrap(), *d);
         }
-        let mut names: Vec<&str> = Deviation::ALL.iter().map(|d| d.name()).collect();
+        let mut names: Vec<&str> = Fault::ALL.iter().map(|d| d.name()).collect();
         names.sort();
         names.dedup();
-        assert_eq!(names.len(), Deviation::ALL.len());
+        assert_eq!(names.len(), Fault::ALL.len());
         assert!(
             "nope"
-                .parse::<Deviation>()
+                .parse::<Fault>()
                 .unwrap_err()
                 .contains("invalid-client-as-400")
         );
@@ -240,8 +237,8 @@ mod tests {
     fn every_row_has_a_deviation() {
         for row in Row::ALL {
             assert!(
-                Deviation::ALL.iter().any(|d| d.aim() == Aim::Row(*row)),
-                "{row:?} has no deviation of its own"
+                Fault::ALL.iter().any(|d| d.aim() == Aim::Row(*row)),
+                "{row:?} has no fault of its own"
             );
         }
     }
