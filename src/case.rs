@@ -258,11 +258,7 @@ fn parse_case(
     let parsed: CaseFile = match serde_path_to_error::deserialize(&value) {
         Ok(c) => c,
         Err(e) => {
-            let pointer = e
-                .path()
-                .iter()
-                .map(|s| format!("/{}", schema::escape_pointer(&s.to_string())))
-                .collect::<String>();
+            let pointer = schema::pointer_of(e.path());
             problems.push(Problem::new(file, pointer, e.inner().to_string()));
             return None;
         }
@@ -616,7 +612,7 @@ mod tests {
         let case = &cat.cases[0];
         assert_eq!(case.id, "grp/c");
         assert_eq!(case.group, "grp");
-        let names: Vec<String> = case.checks.iter().map(Check::name).collect();
+        let names: Vec<String> = case.checks.iter().map(|c| c.id().to_string()).collect();
         assert_eq!(
             names,
             [
@@ -654,7 +650,7 @@ mod tests {
         let described: Vec<String> = case
             .checks
             .iter()
-            .map(|c| format!("{} {}", c.name(), c.requirement()))
+            .map(|c| format!("{} {}", c.id(), c.requirement()))
             .collect();
         assert_eq!(
             described,
@@ -667,7 +663,7 @@ mod tests {
             ]
         );
         assert_eq!(case.advice.len(), 1);
-        assert_eq!(case.advice[0].name(), "header cache-control");
+        assert_eq!(case.advice[0].id().to_string(), "header cache-control");
     }
 
     #[test]
@@ -675,7 +671,10 @@ mod tests {
         let text = r#"{"title": "t", "documents": {"status": 500}, "request": {"method": "POST", "path": "/x"}}"#;
         let case = &load_one(text).unwrap().cases[0];
         assert_eq!(
-            case.checks.iter().map(Check::name).collect::<Vec<_>>(),
+            case.checks
+                .iter()
+                .map(|c| c.id().to_string())
+                .collect::<Vec<_>>(),
             ["status"]
         );
     }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use jsonschema::Validator;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::send::Response;
@@ -46,11 +46,98 @@ pub enum HeaderMatcher {
     Absent,
 }
 
+/// Which check a result belongs to: its identity, compared as a value wherever checks are
+/// matched (violations, known-deviations entries, the reference server's faults), and written
+/// as reports print it (`status`, `media type`, `schema oauth-error.schema.json`,
+/// `body /error`, `body (whole)`, `header cache-control`, and `body` for a body that is not
+/// JSON at all), which is also how a deviations file names it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CheckId {
+    Status,
+    MediaType,
+    /// The body validates against this schema file.
+    Schema(String),
+    /// The value at this JSON pointer (empty: the whole body).
+    Body(String),
+    /// This header (name in lower case).
+    Header(String),
+    /// The body could be read as JSON; the checks that need it were not evaluated.
+    Readable,
+}
+
+impl CheckId {
+    /// The same check with its free text (a pointer, a name, from a case file) passed through
+    /// `f`, as reports neutralise it.
+    pub fn map_text(self, f: impl Fn(&str) -> String) -> CheckId {
+        match self {
+            CheckId::Schema(s) => CheckId::Schema(f(&s)),
+            CheckId::Body(p) => CheckId::Body(f(&p)),
+            CheckId::Header(h) => CheckId::Header(f(&h)),
+            other => other,
+        }
+    }
+}
+
+impl std::fmt::Display for CheckId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CheckId::Status => f.write_str("status"),
+            CheckId::MediaType => f.write_str("media type"),
+            CheckId::Schema(name) => write!(f, "schema {name}"),
+            CheckId::Body(pointer) if pointer.is_empty() => f.write_str("body (whole)"),
+            CheckId::Body(pointer) => write!(f, "body {pointer}"),
+            CheckId::Header(name) => write!(f, "header {name}"),
+            CheckId::Readable => f.write_str("body"),
+        }
+    }
+}
+
+impl std::str::FromStr for CheckId {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<CheckId, String> {
+        Ok(match text {
+            "status" => CheckId::Status,
+            "media type" => CheckId::MediaType,
+            "body" => CheckId::Readable,
+            "body (whole)" => CheckId::Body(String::new()),
+            _ => match text.split_once(' ') {
+                Some(("schema", name)) if !name.is_empty() => CheckId::Schema(name.to_owned()),
+                Some(("body", pointer)) if pointer.starts_with('/') => {
+                    CheckId::Body(pointer.to_owned())
+                }
+                Some(("header", name)) if !name.is_empty() => {
+                    CheckId::Header(name.to_ascii_lowercase())
+                }
+                _ => {
+                    return Err(format!(
+                        "{text:?} is not a check: write `status`, `media type`, `body`, `schema FILE`, `body /POINTER`, `body (whole)` or `header NAME`"
+                    ));
+                }
+            },
+        })
+    }
+}
+
+impl Serialize for CheckId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for CheckId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<CheckId, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 /// One violated check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Violation {
-    /// The check's name, e.g. `status`, `body /error`, `schema oauth-error.schema.json`.
-    pub check: String,
+    /// Which check, e.g. `status`, `body /error`, `schema oauth-error.schema.json`.
+    pub check: CheckId,
     /// Where inside the body, for schema violations (a JSON pointer, possibly empty).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at: Option<String>,
@@ -59,21 +146,14 @@ pub struct Violation {
 }
 
 impl Check {
-    /// The name that failure reports use for this check.
-    pub fn name(&self) -> String {
+    /// Which check this is.
+    pub fn id(&self) -> CheckId {
         match self {
-            Check::Status(_) => "status".into(),
-            Check::MediaType(_) => "media type".into(),
-            Check::Schema { name, .. } => format!("schema {name}"),
-            Check::Body { pointer, .. } => format!(
-                "body {}",
-                if pointer.is_empty() {
-                    "(whole)"
-                } else {
-                    pointer
-                }
-            ),
-            Check::Header { name, .. } => format!("header {name}"),
+            Check::Status(_) => CheckId::Status,
+            Check::MediaType(_) => CheckId::MediaType,
+            Check::Schema { name, .. } => CheckId::Schema(name.clone()),
+            Check::Body { pointer, .. } => CheckId::Body(pointer.clone()),
+            Check::Header { name, .. } => CheckId::Header(name.clone()),
         }
     }
 
@@ -133,7 +213,7 @@ pub enum Outcome {
 /// One check as the reports list it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CheckOutcome {
-    pub check: String,
+    pub check: CheckId,
     pub requires: String,
     /// From `advise`: a violation is a warning.
     pub advisory: bool,
@@ -142,11 +222,11 @@ pub struct CheckOutcome {
 
 /// The outcome of every check, given the violations [`evaluate`] found.
 pub fn outcomes(checks: &[Check], violations: &[Violation], advisory: bool) -> Vec<CheckOutcome> {
-    let body_unreadable = violations.iter().any(|v| v.check == "body");
+    let body_unreadable = violations.iter().any(|v| v.check == CheckId::Readable);
     checks
         .iter()
         .map(|c| {
-            let name = c.name();
+            let name = c.id();
             let outcome = if violations.iter().any(|v| v.check == name) {
                 Outcome::Failed
             } else if body_unreadable && c.needs_body() {
@@ -171,7 +251,7 @@ pub fn evaluate(checks: &[Check], response: &Response) -> Vec<Violation> {
     // one violation there, and the checks that needed it are not evaluated.
     let mut json: Option<Option<Value>> = None;
     for check in checks {
-        let name = || check.name();
+        let name = || check.id();
         match check {
             Check::Status(allowed) => {
                 if !allowed.contains(&response.status) {
@@ -256,7 +336,7 @@ fn parsed<'a>(
         Ok(v) => Some(v),
         Err(message) => {
             violations.push(Violation {
-                check: "body".into(),
+                check: CheckId::Readable,
                 at: None,
                 message,
             });
@@ -442,7 +522,7 @@ mod tests {
             r#"{"error":"invalid_request","error_description":5}"#,
         );
         let v = evaluate(&oauth(), &r);
-        let names: Vec<&str> = v.iter().map(|v| v.check.as_str()).collect();
+        let names: Vec<String> = v.iter().map(|v| v.check.to_string()).collect();
         assert_eq!(
             names,
             [
@@ -498,7 +578,7 @@ mod tests {
                 &response(401, &[("content-type", "application/json")], body),
             );
             assert_eq!(v.len(), 1, "{v:?}");
-            assert_eq!(v[0].check, "body");
+            assert_eq!(v[0].check, CheckId::Readable);
             assert!(v[0].message.contains(says), "{}", v[0].message);
         }
         let mut r = response(401, &[("content-type", "application/json")], "{");
@@ -591,9 +671,28 @@ mod tests {
                 pointer: String::new(),
                 matcher: Matcher::Equals(json!(1))
             }
-            .name(),
+            .id()
+            .to_string(),
             "body (whole)"
         );
+        for text in [
+            "status",
+            "media type",
+            "body",
+            "body (whole)",
+            "body /error",
+            "schema oauth-error.schema.json",
+            "header x-ratelimit-limit",
+        ] {
+            let id: CheckId = text.parse().unwrap();
+            assert_eq!(id.to_string(), text);
+        }
+        assert_eq!(
+            "header Allow".parse::<CheckId>(),
+            Ok(CheckId::Header("allow".into()))
+        );
+        assert!("body error".parse::<CheckId>().is_err());
+        assert!("stauts".parse::<CheckId>().is_err());
         assert_eq!(preview("abcdef", 3), "abc…");
     }
 }

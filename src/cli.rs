@@ -429,7 +429,11 @@ fn serve(args: ServeArgs) -> Result<u8, Error> {
                 "{:<width$}  {} (caught by: {})",
                 d.name(),
                 d.description(),
-                d.caught_by().join(", ")
+                d.caught_by()
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         return Ok(EXIT_OK);

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::{
     case::Case,
+    check::{Check, CheckId},
     error::{Error, Problem},
     record::{Finding, Record, Verdict},
     schema::{self, FormatSchema},
@@ -30,7 +31,7 @@ struct File {
 #[serde(deny_unknown_fields)]
 pub struct Accepted {
     pub case: String,
-    pub check: String,
+    pub check: CheckId,
     pub reason: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires: Option<String>,
@@ -70,8 +71,14 @@ impl Deviations {
         if !problems.is_empty() {
             return Err(Error::Load(problems));
         }
-        let parsed: File = serde_json::from_value(value)
-            .map_err(|e| Error::Load(vec![Problem::new(path, "", e.to_string())]))?;
+        let parsed: File = serde_path_to_error::deserialize(&value).map_err(|e| {
+            let pointer = schema::pointer_of(e.path());
+            Error::Load(vec![located(Problem::new(
+                path,
+                pointer,
+                e.into_inner().to_string(),
+            ))])
+        })?;
         let mut problems = Vec::new();
         for (i, entry) in parsed.deviations.iter().enumerate() {
             let pointer = format!("/deviations/{i}");
@@ -87,8 +94,8 @@ impl Deviations {
                 )));
                 continue;
             };
-            let mut checks: Vec<String> = case.checks.iter().map(|c| c.name()).collect();
-            checks.push("body".into());
+            let mut checks: Vec<CheckId> = case.checks.iter().map(Check::id).collect();
+            checks.push(CheckId::Readable);
             if !checks.contains(&entry.check) {
                 problems.push(located(Problem::new(
                     path,
@@ -97,7 +104,11 @@ impl Deviations {
                         "case `{}` makes no check `{}`; its checks are: {}",
                         entry.case,
                         entry.check,
-                        checks.join(", ")
+                        checks
+                            .iter()
+                            .map(CheckId::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 )));
             }
@@ -147,10 +158,10 @@ impl Deviations {
         if record.verdict != Verdict::Fail {
             return;
         }
-        let accepted = |check: &str| {
+        let accepted = |check: &CheckId| {
             entries
                 .iter()
-                .find(|e| e.check == check && !e.expired(today))
+                .find(|e| e.check == *check && !e.expired(today))
         };
         let reasons: Option<Vec<String>> = record
             .violations
@@ -205,7 +216,7 @@ mod tests {
         r.violations = checks
             .iter()
             .map(|c| Violation {
-                check: (*c).into(),
+                check: c.parse().unwrap(),
                 at: None,
                 message: "m".into(),
             })
@@ -220,7 +231,7 @@ mod tests {
                 .iter()
                 .map(|(check, expires)| Accepted {
                     case: "token/x".into(),
-                    check: (*check).into(),
+                    check: check.parse().unwrap(),
                     reason: "why".into(),
                     expires: expires.map(str::to_owned),
                 })
@@ -271,7 +282,7 @@ mod tests {
             r.stale_deviations,
             [Finding {
                 case: "token/x".into(),
-                check: "status".into(),
+                check: CheckId::Status,
                 problem: "expired on 2026-11-26: renew the entry or fix the server".into()
             }]
         );

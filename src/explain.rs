@@ -136,12 +136,12 @@ pub fn explain(case: &Case, table: &SeedTable, target: &Target, vars: &Vars) -> 
 
     let _ = writeln!(out, "\nchecks (a violation fails the case):");
     for c in &case.checks {
-        let _ = writeln!(out, "  {} {}", c.name(), c.requirement());
+        let _ = writeln!(out, "  {} {}", c.id(), c.requirement());
     }
     if !case.advice.is_empty() {
         let _ = writeln!(out, "\nadvice (a violation is a warning):");
         for c in &case.advice {
-            let _ = writeln!(out, "  {} {}", c.name(), c.requirement());
+            let _ = writeln!(out, "  {} {}", c.id(), c.requirement());
         }
     }
     // The request is shown with its secrets filled in as ***; the rest is the case file's own

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::{
     case::Documents,
-    check::{CheckOutcome, Violation},
+    check::{CheckId, CheckOutcome, Violation},
     redact::{Redactor, neutralise},
     send::Response,
 };
@@ -74,7 +74,7 @@ impl Verdict {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub case: String,
-    pub check: String,
+    pub check: CheckId,
     /// What is wrong with the entry, and what to do.
     pub problem: String,
 }
@@ -199,6 +199,9 @@ impl Record {
     /// request: [`Shown`](crate::plan::Shown) already filled its secrets in as `***`.
     pub fn for_output(mut self, redactor: &Redactor) -> Self {
         let ours = |s: &mut String| *s = neutralise(s, false);
+        let ours_id = |c: &mut CheckId| {
+            *c = std::mem::replace(c, CheckId::Status).map_text(|t| neutralise(t, false));
+        };
         let theirs = |s: &mut String| *s = neutralise(&redactor.redact(s), false);
         ours(&mut self.id);
         ours(&mut self.group);
@@ -220,19 +223,19 @@ impl Record {
             Verdict::Pass | Verdict::Fail | Verdict::NotRun => {}
         }
         for v in self.violations.iter_mut().chain(self.warnings.iter_mut()) {
-            ours(&mut v.check);
+            ours_id(&mut v.check);
             theirs(&mut v.message);
             if let Some(at) = &mut v.at {
                 theirs(at);
             }
         }
         for c in &mut self.checks {
-            ours(&mut c.check);
+            ours_id(&mut c.check);
             ours(&mut c.requires);
         }
         for f in &mut self.stale_deviations {
             ours(&mut f.case);
-            ours(&mut f.check);
+            ours_id(&mut f.check);
             ours(&mut f.problem);
         }
         if let Some(note) = &mut self.rate_limit {

@@ -297,6 +297,19 @@ fn percent_decode(s: &str) -> String {
         .into_owned()
 }
 
+/// Where serde stopped, as a JSON pointer (`/deviations/0/check`, not serde's `[0]`).
+pub fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    path.iter()
+        .map(|segment| match segment {
+            Segment::Seq { index } => format!("/{index}"),
+            Segment::Map { key } => format!("/{}", escape_pointer(key)),
+            Segment::Enum { variant } => format!("/{}", escape_pointer(variant)),
+            Segment::Unknown => String::new(),
+        })
+        .collect()
+}
+
 /// Escapes one JSON pointer segment (RFC 6901).
 pub fn escape_pointer(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")

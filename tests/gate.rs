@@ -285,6 +285,10 @@ fn a_malformed_deviations_file_exits_two_naming_the_problem() {
             "/deviations/0/case: no case `token/get-methd` (did you mean `token/get-method`?)",
         ),
         (
+            r#"{"deviations": [{"case": "token/get-method", "check": "stauts", "reason": "r"}]}"#,
+            "d.json:1:46: /deviations/0/check: \"stauts\" is not a check: write `status`, `media type`,",
+        ),
+        (
             r#"{"deviations": [{"case": "token/get-method", "check": "body /eror", "reason": "r"}]}"#,
             "case `token/get-method` makes no check `body /eror`; its checks are: status, media type",
         ),

@@ -2,6 +2,7 @@ use std::collections::BTreeSet;
 
 use authconform::{
     case::Catalogue,
+    check::CheckId,
     reference::{Aim, Fault},
     seed,
     source::{BuiltIn, Source},
@@ -76,11 +77,11 @@ fn each_fault_fails_exactly_the_cases_aimed_at_it() {
         assert_eq!(records.len(), catalogue.cases.len());
         for record in records {
             let id = record["id"].as_str().unwrap();
-            let checks: BTreeSet<&str> = record["violations"]
+            let checks: BTreeSet<CheckId> = record["violations"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|v| v["check"].as_str().unwrap())
+                .map(|v| v["check"].as_str().unwrap().parse().unwrap())
                 .collect();
             if aimed.contains(id) {
                 assert_eq!(
@@ -89,11 +90,7 @@ fn each_fault_fails_exactly_the_cases_aimed_at_it() {
                 );
                 assert_eq!(
                     checks,
-                    fault
-                        .caught_by()
-                        .iter()
-                        .copied()
-                        .collect::<BTreeSet<&str>>(),
+                    fault.caught_by().into_iter().collect::<BTreeSet<CheckId>>(),
                     "{fault}: {id} should fail by exactly its check: {record:#}"
                 );
                 caught.insert(id.to_owned());

@@ -5,6 +5,7 @@
 use std::{fmt, str::FromStr};
 
 use super::endpoints::Row;
+use crate::check::CheckId;
 
 /// One documented behaviour broken on purpose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +26,16 @@ pub enum Fault {
     UnavailableAsText,
     NoErrorDescription,
     ErrorsAsTextPlain,
+}
+
+/// A check that notices a fault, written so that the table of faults can be constant.
+#[derive(Debug, Clone, Copy)]
+enum Caught {
+    Status,
+    MediaType,
+    Readable,
+    Body(&'static str),
+    Header(&'static str),
 }
 
 /// Which rows a fault breaks.
@@ -57,108 +68,113 @@ impl Fault {
     ];
 
     /// (name, what it does, which rows, exactly the checks that must notice).
-    fn facts(self) -> (&'static str, &'static str, Aim, &'static [&'static str]) {
+    fn facts(self) -> (&'static str, &'static str, Aim, &'static [Caught]) {
         use Fault::*;
         match self {
             InvalidRequestWrongCode => (
                 "invalid-request-wrong-code",
                 "400 invalid_request is sent with the code `bad_request`",
                 Aim::Row(Row::InvalidRequest),
-                &["body /error"],
+                &[Caught::Body("/error")],
             ),
             InvalidScopeWrongCode => (
                 "invalid-scope-wrong-code",
                 "400 invalid_scope is sent as invalid_request",
                 Aim::Row(Row::InvalidScope),
-                &["body /error"],
+                &[Caught::Body("/error")],
             ),
             ScopeTypeWrongDescription => (
                 "scope-type-wrong-description",
                 "the scope-type error says \"scope must be a string\" instead of the documented text",
                 Aim::Row(Row::ScopeType),
-                &["body /error_description"],
+                &[Caught::Body("/error_description")],
             ),
             InvalidClientAs400 => (
                 "invalid-client-as-400",
                 "401 invalid_client is sent with status 400",
                 Aim::Row(Row::InvalidClient),
-                &["status"],
+                &[Caught::Status],
             ),
             UnauthorizedClientAs401 => (
                 "unauthorized-client-as-401",
                 "403 unauthorized_client is sent with status 401",
                 Aim::Row(Row::UnauthorizedClient),
-                &["status"],
+                &[Caught::Status],
             ),
             AccessDeniedNoDescription => (
                 "access-denied-no-description",
                 "403 access_denied is sent without error_description",
                 Aim::Row(Row::AccessDenied),
-                &["body /error_description"],
+                &[Caught::Body("/error_description")],
             ),
             RefreshTokenInvalidGrant => (
                 "refresh-token-invalid-grant",
                 "an unknown refresh token gets invalid_grant (as real tenants send) instead of the documented access_denied",
                 Aim::Row(Row::RefreshToken),
-                &["body /error"],
+                &[Caught::Body("/error")],
             ),
             EndpointDisabledHtml => (
                 "endpoint-disabled-html",
                 "404 endpoint_disabled is sent as an HTML page",
                 Aim::Row(Row::EndpointDisabled),
-                &["media type", "body"],
+                &[Caught::MediaType, Caught::Readable],
             ),
             MethodNotAllowedHtml => (
                 "method-not-allowed-html",
                 "405 method_not_allowed is sent as an HTML page",
                 Aim::Row(Row::MethodNotAllowed),
-                &["media type", "body"],
+                &[Caught::MediaType, Caught::Readable],
             ),
             NoRateLimit => (
                 "no-rate-limit",
                 "the rate limit on /dbconnections/change_password never trips",
                 Aim::Row(Row::TooManyRequests),
-                &["status", "media type", "body"],
+                &[Caught::Status, Caught::MediaType, Caught::Readable],
             ),
             RateLimitHeadersMissing => (
                 "rate-limit-headers-missing",
                 "rate-limited responses leave out the X-RateLimit-* headers",
                 Aim::Row(Row::TooManyRequests),
                 &[
-                    "header x-ratelimit-limit",
-                    "header x-ratelimit-remaining",
-                    "header x-ratelimit-reset",
+                    Caught::Header("x-ratelimit-limit"),
+                    Caught::Header("x-ratelimit-remaining"),
+                    Caught::Header("x-ratelimit-reset"),
                 ],
             ),
             ServerErrorAs400 => (
                 "server-error-as-400",
                 "the 500 row is sent with status 400",
                 Aim::Row(Row::ServerError),
-                &["status"],
+                &[Caught::Status],
             ),
             UnsupportedResponseTypeRedirect => (
                 "unsupported-response-type-redirect",
                 "501 unsupported_response_type is sent as a 302 redirect to the client",
                 Aim::Row(Row::UnsupportedResponseType),
-                &["status", "media type", "body", "header location"],
+                &[
+                    Caught::Status,
+                    Caught::MediaType,
+                    Caught::Readable,
+                    Caught::Header("location"),
+                ],
             ),
             UnavailableAsText => (
                 "unavailable-as-text",
                 "503 temporarily_unavailable is sent as the text \"Service Unavailable\"",
                 Aim::Row(Row::TemporarilyUnavailable),
-                &["media type", "body"],
+                &[Caught::MediaType, Caught::Readable],
             ),
             NoErrorDescription => (
                 "no-error-description",
                 "every error body leaves out error_description",
                 Aim::EveryBody,
-                &["body /error_description"],
+                &[Caught::Body("/error_description")],
             ),
             ErrorsAsTextPlain => (
                 "errors-as-text-plain",
                 "every JSON error body is labelled Content-Type: text/plain",
                 Aim::EveryBody,
-                &["media type"],
+                &[Caught::MediaType],
             ),
         }
     }
@@ -178,8 +194,18 @@ impl Fault {
 
     /// Exactly the checks that report the fault on each case aimed at it: no more, no
     /// other (an HTML page breaks the media type and the body alike).
-    pub fn caught_by(self) -> &'static [&'static str] {
-        self.facts().3
+    pub fn caught_by(self) -> Vec<CheckId> {
+        self.facts()
+            .3
+            .iter()
+            .map(|c| match c {
+                Caught::Status => CheckId::Status,
+                Caught::MediaType => CheckId::MediaType,
+                Caught::Readable => CheckId::Readable,
+                Caught::Body(pointer) => CheckId::Body((*pointer).to_owned()),
+                Caught::Header(name) => CheckId::Header((*name).to_owned()),
+            })
+            .collect()
     }
 
     /// Whether the fault bends the reply the server is about to send for `row`.
@@ -234,7 +260,7 @@ mod tests {
     }
 
     #[test]
-    fn every_row_has_a_deviation() {
+    fn every_row_has_a_fault() {
         for row in Row::ALL {
             assert!(
                 Fault::ALL.iter().any(|d| d.aim() == Aim::Row(*row)),
