@@ -14,6 +14,7 @@ use crate::{
     schema::{self, FormatSchema, Schemas},
     source::Source,
     template,
+    vars::{self, Variable},
 };
 
 /// The schema a documented JSON error body is checked against unless `expect.schema` says
@@ -145,6 +146,9 @@ pub struct Site {
 pub struct Catalogue {
     pub cases: Vec<Case>,
     pub schemas: Arc<Schemas>,
+    /// The variables the cases may use: the built-in catalogue's documented ones, and those a
+    /// cases folder declares in its own `variables.json`.
+    pub variables: Vec<Variable>,
 }
 
 impl Catalogue {
@@ -154,7 +158,8 @@ impl Catalogue {
         let schemas = Arc::new(Schemas::load(schemas, &mut problems));
         let case_schema = FormatSchema::case();
         let files = cases.files(&mut problems);
-        if files.is_empty() && problems.is_empty() {
+        let no_cases = files.iter().all(|f| f.rel == vars::VARIABLES_FILE);
+        if no_cases && problems.is_empty() {
             problems.push(Problem::new(
                 &cases.describe(),
                 "",
@@ -162,7 +167,15 @@ impl Catalogue {
             ));
         }
         let mut loaded = Vec::new();
+        let mut variables = vars::documented();
         for file in files {
+            if matches!(cases, Source::Dir(_)) && file.rel == vars::VARIABLES_FILE {
+                match vars::variables(&file) {
+                    Ok(declared) => variables.extend(declared),
+                    Err(found) => problems.extend(found),
+                }
+                continue;
+            }
             let id = file
                 .rel
                 .strip_suffix(".json")
@@ -202,6 +215,7 @@ impl Catalogue {
         Ok(Catalogue {
             cases: loaded,
             schemas,
+            variables,
         })
     }
 }

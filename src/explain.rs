@@ -57,7 +57,8 @@ pub fn command(
         }
     };
     vars.apply(sources, || "RUN_ID".to_owned())?;
-    crate::lint::check_inputs(&catalogue.cases, &vars)?;
+    vars.declare(&catalogue.variables);
+    crate::lint::check_inputs(&catalogue, &vars)?;
     Ok(explain(case, &crate::seed::table(), &target, &vars))
 }
 

@@ -4,10 +4,9 @@
 //! Where `coverage` would fail (a seed-table row no case provokes), lint warns.
 
 use crate::{
-    case::{Case, Catalogue},
+    case::Catalogue,
     deviations::Deviations,
     error::{Error, Problem},
-    reference,
     seed::{self, Coverage},
     source::Source,
     vars::{self, Sources, Vars},
@@ -28,7 +27,8 @@ pub fn lint(
     let catalogue = Catalogue::load(cases, schemas)?;
     let mut vars = Vars::default();
     vars.apply(sources, vars::run_id)?;
-    check_inputs(&catalogue.cases, &vars)?;
+    vars.declare(&catalogue.variables);
+    check_inputs(&catalogue, &vars)?;
     if let Some(path) = deviations {
         Deviations::load(path, &catalogue.cases)?;
     }
@@ -57,19 +57,24 @@ pub fn lint(
 }
 
 /// What `run` and `lint` both refuse in a catalogue and the run's variables, so that they
-/// refuse exactly the same: a variable a case uses that is neither documented nor set (a typo
-/// would skip its case forever), and a variable set that no case uses and no documentation
-/// names (a typo would set nothing).
-pub fn check_inputs(cases: &[Case], vars: &Vars) -> Result<(), Error> {
-    let documented = documented_variables();
+/// refuse exactly the same: a variable a case uses that is neither declared nor set (a typo
+/// would skip its case forever), and a variable set that no case uses and no declaration names
+/// (a typo would set nothing).
+pub fn check_inputs(catalogue: &Catalogue, vars: &Vars) -> Result<(), Error> {
+    let declared: Vec<&str> = catalogue
+        .variables
+        .iter()
+        .map(|v| v.name.as_str())
+        .chain(["run_id"])
+        .collect();
     let mut problems = Vec::new();
-    for case in cases {
+    for case in &catalogue.cases {
         for (name, site) in case
             .variables
             .iter()
-            .filter(|(n, _)| vars.get(n).is_none() && !documented.contains(&n.as_str()))
+            .filter(|(n, _)| vars.get(n).is_none() && !declared.contains(&n.as_str()))
         {
-            let hint = match crate::schema::closest(name, &documented) {
+            let hint = match crate::schema::closest(name, &declared) {
                 Some(close) => format!(" (did you mean `{close}`?)"),
                 None => String::new(),
             };
@@ -78,16 +83,17 @@ pub fn check_inputs(cases: &[Case], vars: &Vars) -> Result<(), Error> {
                 position: site.position,
                 pointer: site.pointer.clone(),
                 message: format!(
-                    "undefined variable `{name}`{hint}: it is not one of the catalogue's variables and this run does not set it (--var {name}=VALUE)"
+                    "undefined variable `{name}`{hint}: no variables file declares it and this run does not set it (--var {name}=VALUE, or declare it in the cases folder's variables.json)"
                 ),
             });
         }
     }
-    let known: Vec<&str> = documented
+    let known: Vec<&str> = declared
         .iter()
         .copied()
         .chain(
-            cases
+            catalogue
+                .cases
                 .iter()
                 .flat_map(|c| c.variables.keys().map(String::as_str)),
         )
@@ -100,13 +106,4 @@ pub fn check_inputs(cases: &[Case], vars: &Vars) -> Result<(), Error> {
         return Err(Error::Usage(unknown.join("\n")));
     }
     Ok(())
-}
-
-/// The variables the catalogue documents (the reference server provides each), and `run_id`.
-pub fn documented_variables() -> Vec<&'static str> {
-    reference::variables()
-        .into_iter()
-        .map(|(name, _, _)| name)
-        .chain(["run_id"])
-        .collect()
 }

@@ -156,13 +156,15 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
         }
     };
     vars.apply(&opts.sources(), vars::run_id)?;
-    crate::lint::check_inputs(&catalogue.cases, &vars)?;
+    vars.declare(&catalogue.variables);
+    crate::lint::check_inputs(&catalogue, &vars)?;
 
     let deviations = match &opts.deviations {
         Some(path) => Some(Arc::new(Deviations::load(path, &catalogue.cases)?)),
         None => None,
     };
     let today = crate::deviations::today();
+    let declared = catalogue.variables;
     let planned: Vec<(Case, Result<Prepared, plan::NotSent>)> = catalogue
         .cases
         .into_iter()
@@ -309,10 +311,7 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
     let tally = Tally::of(&records);
     let mut gate = report::gate(&tally, opts.gate, signal);
     let missing = report::missing_variables(&records, |name| {
-        vars::looks_secret(name)
-            || reference::variables()
-                .iter()
-                .any(|(n, _, secret)| *n == name && *secret)
+        vars::looks_secret(name) || declared.iter().any(|v| v.name == name && v.secret)
     });
     let info = RunInfo {
         target: &target_label,

@@ -1,5 +1,6 @@
-//! The seed table (Auth0's Standard Error Responses) as data, and coverage: which cases provoke
-//! each of its rows, so that CI keeps the catalogue whole.
+//! The seed table (Auth0's Standard Error Responses) and the catalogue's documented variables,
+//! as data (`seed/`), and coverage: which cases provoke each row of the table, so that CI keeps
+//! the catalogue whole.
 
 use std::fmt::Write;
 
@@ -7,7 +8,7 @@ use serde::Deserialize;
 
 use crate::{
     case::{Case, Documents},
-    source::{BuiltIn, Source},
+    source::{BuiltIn, Source, SourceFile},
 };
 
 /// The table: `seed/standard-error-responses.json`.
@@ -55,15 +56,20 @@ fn label(status: u16, error: Option<&str>, description: Option<&str>) -> String 
     }
 }
 
-/// The built-in seed table. It is part of the program: a unit test proves it parses.
-pub fn table() -> SeedTable {
+/// The file of the built-in seed data named `rel` (it is part of the program).
+pub(crate) fn built_in(rel: &str) -> SourceFile {
     let mut ignored = Vec::new();
-    let file = Source::BuiltIn(BuiltIn::Seed)
+    Source::BuiltIn(BuiltIn::Seed)
         .files(&mut ignored)
         .into_iter()
-        .next()
-        .expect("the seed table is built in");
-    serde_json::from_str(&file.text).expect("the built-in seed table is valid")
+        .find(|f| f.rel == rel)
+        .unwrap_or_else(|| panic!("seed/{rel} is built in"))
+}
+
+/// The built-in seed table. It is part of the program: a unit test proves it parses.
+pub fn table() -> SeedTable {
+    serde_json::from_str(&built_in("standard-error-responses.json").text)
+        .expect("the built-in seed table is valid")
 }
 
 /// Which cases provoke each row, and which cases document something the table does not.

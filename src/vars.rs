@@ -1,11 +1,83 @@
-//! Variables and secrets: where they come from (built-in server, `--vars FILE`, environment,
-//! flags), which of them are secret, and `{{run_id}}`.
+//! Variables and secrets: which exist (the documented ones, `seed/variables.json`, and those a
+//! cases folder declares), where their values come from (built-in server, `--vars FILE`,
+//! environment, flags), which of them are secret, and `{{run_id}}`.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::{error::Error, template};
+use serde::Deserialize;
+
+use crate::{
+    error::{Error, Problem},
+    schema::FormatSchema,
+    source::{BuiltIn, Source, SourceFile},
+    template,
+};
+
+/// A variable that cases may use, as `seed/variables.json` (or a cases folder's own
+/// `variables.json`) declares it: `schemas/variables.schema.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variable {
+    pub name: String,
+    #[serde(default)]
+    pub secret: bool,
+    pub meaning: String,
+    #[serde(default)]
+    pub on_auth0: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VariablesFile {
+    #[serde(rename = "$schema", default)]
+    _schema: Option<String>,
+    #[serde(rename = "title", default)]
+    _title: Option<String>,
+    #[serde(rename = "note", default)]
+    _note: Option<String>,
+    variables: Vec<Variable>,
+}
+
+/// The name of a cases folder's own variables file, at its top.
+pub const VARIABLES_FILE: &str = "variables.json";
+
+/// Reads a variables file (checked against its schema first), or every problem in it.
+pub fn variables(file: &SourceFile) -> Result<Vec<Variable>, Vec<Problem>> {
+    let value: serde_json::Value = serde_json::from_str(&file.text)
+        .map_err(|e| vec![crate::schema::json_problem(&file.display, &e)])?;
+    let problems: Vec<Problem> = FormatSchema::named("variables.schema.json")
+        .problems(&file.display, &value)
+        .into_iter()
+        .map(|mut p| {
+            p.position = crate::locate::locate(&file.text, &p.pointer);
+            p
+        })
+        .collect();
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let parsed: VariablesFile = serde_path_to_error::deserialize(&value).map_err(|e| {
+        vec![Problem::new(
+            &file.display,
+            crate::schema::pointer_of(e.path()),
+            e.into_inner().to_string(),
+        )]
+    })?;
+    Ok(parsed.variables)
+}
+
+/// The built-in catalogue's documented variables (`seed/variables.json`).
+pub fn documented() -> Vec<Variable> {
+    let mut ignored = Vec::new();
+    let file = Source::BuiltIn(BuiltIn::Seed)
+        .files(&mut ignored)
+        .into_iter()
+        .find(|f| f.rel == VARIABLES_FILE)
+        .expect("seed/variables.json is built in");
+    variables(&file).expect("the built-in variables file is valid")
+}
 
 /// Prefix of environment variables that set variables: `AUTHCONFORM_VAR_CLIENT_ID=…`.
 pub const ENV_VAR_PREFIX: &str = "AUTHCONFORM_VAR_";
@@ -91,6 +163,15 @@ impl Vars {
                 )
             })
             .collect()
+    }
+
+    /// Makes secret every set variable that its declaration says is one, however it was given.
+    pub fn declare(&mut self, declared: &[Variable]) {
+        for d in declared.iter().filter(|d| d.secret) {
+            if let Some(var) = self.values.get_mut(&d.name) {
+                var.secret = true;
+            }
+        }
     }
 
     pub fn get(&self, name: &str) -> Option<&Var> {
@@ -387,6 +468,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("cannot read the file"), "{e}");
+    }
+
+    /// The reference server gives every documented variable a value, and no other.
+    #[test]
+    fn the_documented_variables_are_the_ones_the_reference_server_provides() {
+        let documented: Vec<(String, bool)> = documented()
+            .into_iter()
+            .map(|v| (v.name, v.secret))
+            .collect();
+        let provided: Vec<(String, bool)> = crate::reference::variables()
+            .into_iter()
+            .map(|(name, _, secret)| (name.to_owned(), secret))
+            .collect();
+        assert_eq!(documented, provided);
     }
 
     #[test]

@@ -216,6 +216,103 @@ fn the_readme_lists_every_case_of_the_catalogue() {
     }
 }
 
+/// The README's table of variables is seed/variables.json, row for row.
+#[test]
+fn the_readme_lists_the_documented_variables_as_the_file_declares_them() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find("| variable | meaning |\n").expect("the table");
+    let table: Vec<&str> = readme[start..]
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    let expected: Vec<String> = authconform::vars::documented()
+        .iter()
+        .map(|v| {
+            format!(
+                "| `{}`{} | {} |",
+                v.name,
+                if v.secret { " (secret)" } else { "" },
+                v.meaning
+            )
+        })
+        .collect();
+    assert_eq!(table, expected);
+}
+
+/// A team's cases folder declares its own variables in a variables.json at its top: a case
+/// that needs one the run does not set is skipped, not refused, and a broken declaration is
+/// refused with its place.
+#[test]
+fn a_cases_folder_declares_its_own_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "t/own.json",
+        &GOOD.replace(
+            "/oauth/token",
+            "/oauth/token?f={{tenant_flavour}}&k={{api_key}}",
+        ),
+    );
+    write(
+        dir.path(),
+        "variables.json",
+        r#"{"variables": [{"name": "tenant_flavour", "meaning": "which build answers"},
+                          {"name": "api_key", "secret": true, "meaning": "a key"}]}"#,
+    );
+    let out = output(authconform().arg("lint").arg("--cases").arg(dir.path()));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("lint: 1 cases"), "{}", out.stdout);
+    let json = dir.path().join("../report.json");
+    let out = output(
+        authconform()
+            .args([
+                "run",
+                "--target",
+                "http://127.0.0.1:9",
+                "--no-tests",
+                "pass",
+                "--cases",
+            ])
+            .arg(dir.path())
+            .arg("--report-json")
+            .arg(&json),
+    );
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["cases"][0]["verdict"]["kind"], "skip");
+    let missing = &report["missing_variables"];
+    assert_eq!(missing[0]["name"], "api_key");
+    assert_eq!(missing[0]["secret"], true, "declared secret");
+    assert_eq!(missing[1]["name"], "tenant_flavour");
+    // Given by --var, a declared secret is still masked.
+    let out = output(
+        authconform()
+            .args(["run", "--target", "http://127.0.0.1:9", "--cases"])
+            .arg(dir.path())
+            .args(["--var", "tenant_flavour=eu", "--var", "api_key=k-12345"]),
+    );
+    assert_eq!(out.code, 1, "sent, refused: {}", out.stdout);
+    assert!(!out.stdout.contains("k-12345"), "{}", out.stdout);
+    assert!(out.stdout.contains("k=***"), "{}", out.stdout);
+
+    write(
+        dir.path(),
+        "variables.json",
+        r#"{"variables": [{"name": "Tenant", "meaning": "x"}]}"#,
+    );
+    let out = output(authconform().arg("lint").arg("--cases").arg(dir.path()));
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("variables.json:1:17: /variables/0/name:"),
+        "{}",
+        out.stderr
+    );
+}
+
 #[test]
 fn odd_files_are_refused_by_name_without_hanging() {
     let dir = tempfile::tempdir().unwrap();
@@ -273,7 +370,7 @@ fn an_undefined_variable_is_a_mistake_not_a_skip() {
     );
     assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
     assert!(
-        out.stderr.contains("t/typo.json:2:32: /request/path: undefined variable `clent_id` (did you mean `client_id`?): it is not one"),
+        out.stderr.contains("t/typo.json:2:32: /request/path: undefined variable `clent_id` (did you mean `client_id`?): no variables file declares it"),
         "{}",
         out.stderr
     );
