@@ -8,7 +8,7 @@ use libtest_mimic::{ColorSetting, FormatSetting};
 
 use crate::{
     case::Catalogue,
-    error::{EXIT_FAILED, EXIT_OK, Error},
+    error::{EXIT_FAILED, EXIT_OK, Error, print},
     execute::Policy,
     reference::{self, Fault},
     report::{GatePolicy, NoTests},
@@ -365,7 +365,7 @@ pub fn exec(cli: Cli) -> Result<u8, Error> {
             for warning in &linted.warnings {
                 anstream::eprintln!("lint: warning: {warning}");
             }
-            println!("{}", linted.summary);
+            print(&format!("{}\n", linted.summary))?;
             Ok(EXIT_OK)
         }
         Command::Coverage(f) => {
@@ -373,7 +373,7 @@ pub fn exec(cli: Cli) -> Result<u8, Error> {
             let catalogue = Catalogue::load(&cases, &schemas)?;
             let table = seed::table();
             let coverage = Coverage::of(&table, &catalogue.cases);
-            print!("{}", coverage.render(&table));
+            print(&coverage.render(&table))?;
             Ok(if coverage.uncovered() == 0 {
                 EXIT_OK
             } else {
@@ -390,7 +390,7 @@ pub fn exec(cli: Cli) -> Result<u8, Error> {
                 "authconform",
                 &mut out,
             );
-            print!("{}", String::from_utf8_lossy(&out));
+            print(&String::from_utf8_lossy(&out))?;
             Ok(EXIT_OK)
         }
         Command::Man => {
@@ -401,7 +401,7 @@ pub fn exec(cli: Cli) -> Result<u8, Error> {
                     path: "standard output".into(),
                     source,
                 })?;
-            print!("{}", String::from_utf8_lossy(&out));
+            print(&String::from_utf8_lossy(&out))?;
             Ok(EXIT_OK)
         }
     }
@@ -417,7 +417,7 @@ fn explain(args: ExplainArgs) -> Result<u8, Error> {
         &schemas,
         &args.target.vars.sources(&env),
     )?;
-    print!("{text}");
+    print(&text)?;
     Ok(EXIT_OK)
 }
 
@@ -425,8 +425,8 @@ fn serve(args: ServeArgs) -> Result<u8, Error> {
     if args.list_faults {
         let width = Fault::ALL.iter().map(|d| d.name().len()).max().unwrap_or(0);
         for d in Fault::ALL {
-            println!(
-                "{:<width$}  {} (caught by: {})",
+            print(&format!(
+                "{:<width$}  {} (caught by: {})\n",
                 d.name(),
                 d.description(),
                 d.caught_by()
@@ -434,7 +434,7 @@ fn serve(args: ServeArgs) -> Result<u8, Error> {
                     .map(ToString::to_string)
                     .collect::<Vec<_>>()
                     .join(", ")
-            );
+            ))?;
         }
         return Ok(EXIT_OK);
     }
@@ -459,28 +459,34 @@ fn serve(args: ServeArgs) -> Result<u8, Error> {
             what: "the reference server",
             source,
         })?;
-        println!("authconform reference server listening on {}", server.url());
+        print(&format!(
+            "authconform reference server listening on {}\n",
+            server.url()
+        ))?;
         if args.latency > 0 {
-            println!("answering every request after {} ms", args.latency);
+            print(&format!(
+                "answering every request after {} ms\n",
+                args.latency
+            ))?;
         }
         if let Some(f) = args.fault {
-            println!(
-                "fault injected on purpose: {} ({})",
+            print(&format!(
+                "fault injected on purpose: {} ({})\n",
                 f.name(),
                 f.description()
-            );
+            ))?;
         }
-        println!("variables it provides:");
+        print("variables it provides:\n")?;
         let mut file = serde_json::Map::new();
         for (name, value, secret) in server.variables() {
-            println!(
-                "  {name:<24} {}",
+            print(&format!(
+                "  {name:<24} {}\n",
                 if secret {
                     "*** (secret; see --write-vars)"
                 } else {
                     value.as_str()
                 }
-            );
+            ))?;
             let entry = if secret {
                 serde_json::json!({ "secret": value })
             } else {
@@ -494,12 +500,12 @@ fn serve(args: ServeArgs) -> Result<u8, Error> {
                 path: path.display().to_string(),
                 source,
             })?;
-            println!("variables written to {}", path.display());
+            print(&format!("variables written to {}\n", path.display()))?;
         }
-        println!(
-            "try: authconform run --target {} --vars FILE   (Ctrl-C or SIGTERM stops the server)",
+        print(&format!(
+            "try: authconform run --target {} --vars FILE   (Ctrl-C or SIGTERM stops the server)\n",
             server.url()
-        );
+        ))?;
         let _ = stop.wait_for(Option::is_some).await;
         drop(server);
         Ok(EXIT_OK)

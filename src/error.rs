@@ -15,16 +15,32 @@ pub const EXIT_USAGE: u8 = 2;
 /// The run was interrupted (Ctrl-C): 128 + SIGINT, as shells report it.
 pub const EXIT_INTERRUPTED: u8 = 130;
 
-/// Whether a panic's payload is a failed write to a closed pipe (`authconform run | head`).
-/// libtest-mimic's printer and `println!` panic on that; it is not a bug, and not worth a
-/// message.
-pub fn is_broken_pipe(payload: &(dyn std::any::Any + Send)) -> bool {
-    let text = payload
-        .downcast_ref::<String>()
-        .map(String::as_str)
-        .or_else(|| payload.downcast_ref::<&str>().copied());
-    text.is_some_and(|t| t.contains("Broken pipe") || t.contains("BrokenPipe"))
+/// Writes `text` to standard output. A reader that went away (`authconform man | head -1`) is
+/// a clean end, known by the error's kind: not a crash, and not worth a message.
+pub fn print(text: &str) -> Result<(), Error> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Write {
+            path: "standard output".into(),
+            source: e,
+        }),
+        _ => Ok(()),
+    }
 }
+
+/// Whether standard output is a pipe whose reader went away, known by the error a write gets
+/// (a newline; where the reader is still there, it shows as one).
+pub fn stdout_closed() -> bool {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(b"\n")
+        .and_then(|()| out.flush())
+        .is_err_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+/// The name of the thread on which libtest-mimic prints (see `run`).
+pub const PRINTER_THREAD: &str = "libtest-printer";
 
 /// One problem in an input file, located by a JSON pointer (and a line and column where known).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,6 +7,7 @@
 //! and all of them come back from [`Executor::run`] for the reports.
 
 use std::{
+    collections::HashMap,
     sync::{Arc, Mutex},
     time::{Duration, SystemTime},
 };
@@ -110,28 +111,65 @@ impl Executor {
             jobs.into_iter().partition(|j| j.case.repeat.is_none());
         let permits = Arc::new(Semaphore::new(self.policy.jobs.max(1)));
         let mut running = JoinSet::new();
+        // A case whose task panics has no record to give: it gets an error verdict, made from
+        // the blank record kept here by task id, so that every report still lists it.
+        let mut blanks = HashMap::new();
         for job in ordinary {
             let Ok(permit) = permits.clone().acquire_owned().await else {
                 break;
             };
+            let blank = Record::blank(&job.case);
             let me = self.clone();
-            running.spawn(async move {
+            let task = running.spawn(async move {
                 let _permit = permit;
                 me.finish(job).await
             });
+            blanks.insert(task.id(), blank);
         }
         let mut records = Vec::new();
-        while let Some(done) = running.join_next().await {
-            // A task only ends early by panicking; its case then has no record to give.
-            if let Ok(record) = done {
-                records.push(record);
-            }
+        while let Some(done) = running.join_next_with_id().await {
+            records.push(match done {
+                Ok((_, record)) => record,
+                Err(e) => {
+                    let blank = blanks.remove(&e.id()).expect("every task's case is known");
+                    self.panicked(blank, e)
+                }
+            });
         }
         for job in repeats {
-            records.push(self.finish(job).await);
+            let blank = Record::blank(&job.case);
+            let me = self.clone();
+            records.push(
+                match tokio::spawn(async move { me.finish(job).await }).await {
+                    Ok(record) => record,
+                    Err(e) => self.panicked(blank, e),
+                },
+            );
         }
         records.sort_by(|a, b| a.id.cmp(&b.id));
         records
+    }
+
+    /// The record of a case whose task ended in a panic (a bug): an error that says so. Its
+    /// slot was dropped with the task, so the terminal tells the trial's own version of it.
+    fn panicked(&self, blank: Record, e: tokio::task::JoinError) -> Record {
+        let what = match e.try_into_panic() {
+            Ok(payload) => payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_else(|| "a panic".into()),
+            Err(e) => e.to_string(),
+        };
+        Record {
+            verdict: Verdict::Error {
+                message: format!(
+                    "internal error: this case's task panicked ({what}); please report it"
+                ),
+            },
+            ..blank
+        }
+        .for_output(&self.redactor)
     }
 
     async fn finish(&self, job: Job) -> Record {
@@ -181,6 +219,14 @@ impl Executor {
         plan: &Result<Prepared, NotSent>,
         record: &mut Record,
     ) -> Vec<String> {
+        // A failpoint for the tests (debug builds only): a bug in one case must not lose it.
+        #[cfg(debug_assertions)]
+        if std::env::var_os("AUTHCONFORM_FAILPOINT_PANIC").is_some_and(|id| id == *case.id) {
+            panic!(
+                "failpoint AUTHCONFORM_FAILPOINT_PANIC reached in {}",
+                case.id
+            );
+        }
         let request = match plan {
             Ok(request) => request,
             Err(NotSent::Skip(missing)) => {

@@ -17,7 +17,9 @@ use tokio::sync::oneshot;
 use crate::{
     case::{Case, Catalogue},
     deviations::Deviations,
-    error::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Error, Problem, is_broken_pipe},
+    error::{
+        EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Error, PRINTER_THREAD, Problem, stdout_closed,
+    },
     execute::{self, Executor, Job, Limiter, Policy},
     plan::{self, Prepared, Target},
     record::{Record, Verdict},
@@ -280,19 +282,37 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
     let nothing_to_send = jobs
         .iter()
         .all(|j| matches!(j.plan, Err(plan::NotSent::Skip(_))));
-    let printer = (!(nothing_to_send && opts.gate.no_tests == NoTests::Fail)).then(|| {
-        std::thread::spawn(move || {
-            // libtest-mimic's printer panics when standard output is a closed pipe; the
-            // executor goes on regardless, and the reports are written for every case.
-            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                libtest_mimic::run(&args, trials)
-            })) {
-                Ok(conclusion) => conclusion.has_failed(),
-                Err(payload) if is_broken_pipe(payload.as_ref()) => false,
-                Err(payload) => std::panic::resume_unwind(payload),
-            }
+    let printer = (!(nothing_to_send && opts.gate.no_tests == NoTests::Fail))
+        .then(|| {
+            let printer = std::thread::Builder::new().name(PRINTER_THREAD.into());
+            printer.spawn(move || {
+                // libtest-mimic's printer panics on any failed write. A closed standard output (the
+                // reader went away) is a clean end: the executor goes on regardless, and the
+                // reports are written for every case. Anything else is said, and fails the run.
+                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    libtest_mimic::run(&args, trials)
+                })) {
+                    Ok(conclusion) => conclusion.has_failed(),
+                    Err(_) if stdout_closed() => false,
+                    Err(payload) => {
+                        let what = payload
+                            .downcast_ref::<String>()
+                            .cloned()
+                            .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                            .unwrap_or_default();
+                        anstream::eprintln!(
+                            "authconform: error: libtest-mimic's printer stopped: {what}"
+                        );
+                        true
+                    }
+                }
+            })
         })
-    });
+        .transpose()
+        .map_err(|source| Error::Start {
+            what: "the libtest printer",
+            source,
+        })?;
 
     let executor = Arc::new(Executor {
         sender,

@@ -33,6 +33,37 @@ impl Response {
     }
 }
 
+/// What kind of failure a connection error is, told by the error types in its chain (an
+/// `io::Error`'s kind, a `rustls::Error` inside one), not by the words of its message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failure {
+    /// The handshake failed: nothing was sent, and trying again will not help.
+    Tls,
+    /// Nothing listens there: trying again later is safe.
+    Refused,
+    Other,
+}
+
+fn classify(e: &(dyn std::error::Error + 'static)) -> Failure {
+    let mut found = Failure::Other;
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if c.is::<rustls::Error>() {
+            return Failure::Tls;
+        }
+        let io = c.downcast_ref::<std::io::Error>();
+        if io.is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused) {
+            found = Failure::Refused;
+        }
+        // An io::Error hides the error it wraps from `source()`: the walk goes inside.
+        cause = match io.and_then(std::io::Error::get_ref) {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => c.source(),
+        };
+    }
+    found
+}
+
 /// Why a request got no response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendError {
@@ -183,21 +214,15 @@ impl Sender {
             // The innermost cause says it best ("Connection refused (os error 111)", a TLS
             // certificate problem); the layers above it only repeat "connect error".
             let cause = causes.last().map_or("unknown cause", String::as_str);
-            let tls = [
-                "certificate",
-                "tls",
-                "TLS",
-                "handshake",
-                "InvalidContentType",
-                "alert",
-            ]
-            .iter()
-            .any(|w| cause.contains(w));
-            if tls {
-                format!("could not connect to {place}: TLS handshake failed: {cause}")
-            } else {
-                refused = true;
-                format!("could not connect to {place}: {cause}")
+            match classify(e) {
+                Failure::Tls => {
+                    format!("could not connect to {place}: TLS handshake failed: {cause}")
+                }
+                Failure::Refused => {
+                    refused = true;
+                    format!("could not connect to {place}: {cause}")
+                }
+                Failure::Other => format!("could not connect to {place}: {cause}"),
             }
         } else if detail.is_empty() {
             format!("failed while {during} ({place}): {e}")
@@ -205,5 +230,25 @@ impl Sender {
             format!("failed while {during} ({place}): {detail}")
         };
         SendError { message, refused }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_are_told_by_their_types_not_their_words() {
+        use std::io::{Error, ErrorKind};
+        let tls = Error::other(Error::new(
+            ErrorKind::InvalidData,
+            rustls::Error::General("x".into()),
+        ));
+        assert_eq!(classify(&tls), Failure::Tls);
+        let refused = Error::from(ErrorKind::ConnectionRefused);
+        assert_eq!(classify(&refused), Failure::Refused);
+        // Words that once decided it decide nothing now.
+        let words = Error::other("tls handshake alert certificate");
+        assert_eq!(classify(&words), Failure::Other);
     }
 }

@@ -761,3 +761,71 @@ fn reports_respect_the_terminal_log_and_case_ids_are_not_masked() {
         );
     }
 }
+
+/// A bug that panics inside one case (here a failpoint of debug builds) makes that case an
+/// error in every report; the run goes on and loses no case.
+#[test]
+fn a_panic_inside_a_case_is_that_cases_error_in_every_report() {
+    let ok = server(None);
+    let dir = tempfile::tempdir().unwrap();
+    let (junit, json) = (dir.path().join("j.xml"), dir.path().join("r.json"));
+    for id in ["token/get-method", "dbconnections/change-password-burst"] {
+        let out = output(
+            run_against(&ok.url)
+                .env("AUTHCONFORM_FAILPOINT_PANIC", id)
+                .arg("--junit")
+                .arg(&junit)
+                .arg("--report-json")
+                .arg(&json),
+        );
+        assert_eq!(out.code, 1, "{id}: {}", out.stdout);
+        let report = read_json(&json);
+        assert_eq!(
+            report["cases"].as_array().unwrap().len(),
+            builtin_ids().len()
+        );
+        assert_eq!(report["summary"]["errors"], 1, "{id}");
+        let case = report["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap();
+        assert_eq!(case["verdict"]["kind"], "error");
+        assert!(
+            case["verdict"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("internal error: this case's task panicked (failpoint"),
+            "{case:#}"
+        );
+        assert_eq!(
+            verdicts(&out.stdout)
+                .iter()
+                .find(|(c, _)| c == id)
+                .map(|(_, v)| v.as_str()),
+            Some("FAILED")
+        );
+        assert_junit_agrees(id, &junit, &report);
+    }
+}
+
+/// A reader that goes away is a clean end for every command, known by the error's kind.
+#[test]
+fn every_command_ends_quietly_when_its_reader_goes_away() {
+    for args in [&["man"][..], &["completions", "bash"], &["coverage"]] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("authconform"))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes away before the command writes its first byte.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("error"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}
