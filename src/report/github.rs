@@ -42,12 +42,23 @@ pub fn annotations(records: &[Record], info: &RunInfo<'_>) -> String {
                 .join("\n")
         };
         match &r.verdict {
-            Verdict::Fail => out.push_str(&command(
-                "error",
-                &r.file,
-                &format!("{} failed", r.id),
-                &lines(&r.violations),
-            )),
+            Verdict::Fail => {
+                let stale = r
+                    .stale_deviations
+                    .iter()
+                    .map(|f| format!("known deviation `{}`: {}", f.check, f.problem));
+                let message: Vec<String> = [lines(&r.violations)]
+                    .into_iter()
+                    .filter(|l| !l.is_empty())
+                    .chain(stale)
+                    .collect();
+                out.push_str(&command(
+                    "error",
+                    &r.file,
+                    &format!("{} failed", r.id),
+                    &message.join("\n"),
+                ));
+            }
             Verdict::Error { message } => out.push_str(&command(
                 "error",
                 &r.file,
@@ -132,10 +143,11 @@ pub fn summary(records: &[Record], info: &RunInfo<'_>) -> String {
             let ways: Vec<String> = m.set_with.iter().map(|w| code(w)).collect();
             let _ = writeln!(
                 out,
-                "- {}{} ({} cases): {}",
+                "- {}{} ({} case{}): {}",
                 code(&m.name),
                 if m.secret { " (secret)" } else { "" },
                 m.cases.len(),
+                if m.cases.len() == 1 { "" } else { "s" },
                 ways.join(", or ")
             );
         }

@@ -320,3 +320,188 @@ mod tests {
         );
     }
 }
+
+/// Snapshots of every rendering of one fixed set of records, so that a change to any report is
+/// seen in review (`cargo insta review`, or `INSTA_UPDATE=always cargo test` and `git diff`).
+#[cfg(test)]
+mod snapshots {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::{
+        check::{CheckId, CheckOutcome, Outcome, Violation},
+        record::{Finding, RequestSummary, ResponseSummary, Wait},
+        report::terminal::Styles,
+    };
+
+    fn record(id: &str, verdict: Verdict) -> Record {
+        let mut r = Record::blank(&crate::case::tests_support::case(id));
+        r.title = format!("what {id} provokes");
+        r.file = format!("cases/{id}.json");
+        r.verdict = verdict;
+        r.elapsed = Duration::from_micros(12_345);
+        r
+    }
+
+    fn sent(mut r: Record, status: u16, body: &str) -> Record {
+        r.attempts = 1;
+        r.request = Some(RequestSummary {
+            method: "POST".into(),
+            url: "https://tenant.example/oauth/token".into(),
+            curl: "curl -i -X POST https://tenant.example/oauth/token --data-urlencode 'client_secret=***'".into(),
+        });
+        r.response = Some(ResponseSummary {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body_bytes: body.len(),
+            truncated: false,
+            body_preview: body.into(),
+        });
+        r.checks = vec![CheckOutcome {
+            check: CheckId::Status,
+            requires: "is 401".into(),
+            advisory: false,
+            outcome: if status == 401 {
+                Outcome::Passed
+            } else {
+                Outcome::Failed
+            },
+        }];
+        r
+    }
+
+    fn records() -> Vec<Record> {
+        let pass = sent(
+            record("token/a-pass", Verdict::Pass),
+            401,
+            r#"{"error":"invalid_client","error_description":"x"}"#,
+        );
+        let mut fail = sent(
+            record("token/b-fail", Verdict::Fail),
+            400,
+            r#"{"error":"invalid_request"}"#,
+        );
+        fail.violations = vec![
+            Violation {
+                check: CheckId::Status,
+                at: None,
+                message: "expected 401, got 400".into(),
+            },
+            Violation {
+                check: CheckId::Body("/error".into()),
+                at: None,
+                message: r#"expected "invalid_client", got "invalid_request""#.into(),
+            },
+        ];
+        fail.warnings = vec![Violation {
+            check: CheckId::Header("cache-control".into()),
+            at: None,
+            message: "expected a value matching {\"pattern\":\"no-store\"}, got no such header"
+                .into(),
+        }];
+        fail.attempts = 2;
+        fail.waits = vec![Wait {
+            reason: "rate_limited",
+            duration: Duration::from_secs(1),
+        }];
+        let error = record(
+            "token/c-error",
+            Verdict::Error {
+                message:
+                    "could not connect to tenant.example:443: Connection refused (os error 111)"
+                        .into(),
+            },
+        );
+        let skip = record(
+            "token/d-skip",
+            Verdict::Skip {
+                reason: "not sent: this run does not set `audience`".into(),
+                missing: vec!["audience".into()],
+            },
+        );
+        let mut known = sent(
+            record(
+                "token/e-known",
+                Verdict::KnownDeviation {
+                    reasons: vec!["body /error: tenants send invalid_grant".into()],
+                },
+            ),
+            403,
+            r#"{"error":"invalid_grant"}"#,
+        );
+        known.violations = vec![Violation {
+            check: CheckId::Body("/error".into()),
+            at: None,
+            message: r#"expected "access_denied", got "invalid_grant""#.into(),
+        }];
+        let mut stale = sent(record("token/f-stale", Verdict::Fail), 401, "{}");
+        stale.stale_deviations = vec![Finding {
+            case: "token/f-stale".into(),
+            check: CheckId::Body("/error".into()),
+            problem: "no longer observed: remove it from dev.json".into(),
+        }];
+        let not_run = record("token/g-not-run", Verdict::NotRun);
+        vec![pass, fail, error, skip, known, stale, not_run]
+    }
+
+    fn with_info(check: impl FnOnce(&[Record], &RunInfo<'_>)) {
+        let records = records();
+        let tally = Tally::of(&records);
+        let gate = gate(&tally, GatePolicy::default(), Some("SIGTERM"));
+        let missing = missing_variables(&records, |n| n.ends_with("secret"));
+        let info = RunInfo {
+            target: "https://tenant.example/",
+            cases: "the built-in cases",
+            schemas: "the built-in schemas",
+            elapsed: Duration::from_millis(1234),
+            deviations: Some("dev.json"),
+            interrupted: Some("SIGTERM"),
+            tally,
+            gate: &gate,
+            missing: &missing,
+        };
+        check(&records, &info);
+    }
+
+    #[test]
+    fn terminal() {
+        with_info(|records, info| {
+            let s = Styles::plain();
+            let details: Vec<String> = records
+                .iter()
+                .map(|r| format!("---- {} ----\n{}", r.id, terminal::detail(r, &s)))
+                .collect();
+            insta::assert_snapshot!("terminal-detail", details.join("\n\n"));
+            insta::assert_snapshot!(
+                "terminal-closing",
+                format!(
+                    "{}{}",
+                    terminal::notes(records, info, &s),
+                    terminal::summary(info, NoTests::Fail, &s)
+                )
+            );
+        });
+    }
+
+    #[test]
+    fn junit() {
+        with_info(|records, info| {
+            insta::assert_snapshot!("junit", junit::render(records, info));
+        });
+    }
+
+    #[test]
+    fn json() {
+        with_info(|records, info| {
+            insta::assert_snapshot!("json", json::render(records, info));
+        });
+    }
+
+    #[test]
+    fn github() {
+        with_info(|records, info| {
+            insta::assert_snapshot!("github-annotations", github::annotations(records, info));
+            insta::assert_snapshot!("github-summary", github::summary(records, info));
+        });
+    }
+}
