@@ -247,6 +247,15 @@ pub fn load_case(
     }
 }
 
+/// Whether the Rust model alone (serde, with `deny_unknown_fields`) takes `value` as a case
+/// file, and where it stops if not. The loader checks `schemas/case.schema.json` first; this
+/// is for the test that proves the schema refuses everything the model would.
+pub fn model_accepts(value: &Value) -> Result<(), String> {
+    serde_path_to_error::deserialize::<_, CaseFile>(value)
+        .map(drop)
+        .map_err(|e| format!("{}: {}", schema::pointer_of(e.path()), e.inner()))
+}
+
 fn parse_case(
     id: &str,
     file: &str,
