@@ -7,7 +7,7 @@ use jsonschema::Validator;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::send::Response;
+use crate::response::Response;
 
 /// One check of a response.
 pub enum Check {

@@ -27,7 +27,8 @@ use crate::{
     plan::{self, NotSent, Prepared},
     record::{Record, RequestSummary, ResponseSummary, Verdict, Wait},
     redact::{Redactor, issued_credentials},
-    send::{Response, Sender},
+    response::Response,
+    send::Sender,
 };
 
 /// How politely to run.

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use crate::{
     case::{Case, Catalogue},
     error::Error,
-    plan::{self, NotSent, Target},
+    plan::{self, NotSent, Prepared, Target},
     redact::{Redactor, neutralise},
     reference,
     seed::SeedTable,
@@ -147,6 +147,6 @@ pub fn explain(case: &Case, table: &SeedTable, target: &Target, vars: &Vars) -> 
     }
     // The request is shown with its secrets filled in as ***; the rest is the case file's own
     // text, neutralised like everything else from outside.
-    let redactor = Redactor::for_run(vars, planned.as_ref().ok());
+    let redactor = Redactor::for_run(vars, planned.iter().filter_map(Prepared::basic_auth));
     neutralise(&redactor.redact(&out), true).replace(PLACEHOLDER, "<target>")
 }

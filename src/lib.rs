@@ -21,6 +21,7 @@ pub mod record;
 pub mod redact;
 pub mod reference;
 pub mod report;
+pub mod response;
 pub mod run;
 pub mod schema;
 pub mod seed;

@@ -229,6 +229,13 @@ pub fn skip_reason(missing: &[String]) -> String {
 }
 
 impl Prepared {
+    /// The Basic credentials, if the request sends them.
+    pub fn basic_auth(&self) -> Option<(&str, &str)> {
+        self.basic_auth
+            .as_ref()
+            .map(|(user, password)| (user.as_str(), password.as_str()))
+    }
+
     /// A shell command line that sends this request with curl, secrets included: reports show
     /// [`Prepared::shown`] instead.
     pub fn curl(&self) -> String {

@@ -10,7 +10,7 @@ use crate::{
     case::Documents,
     check::{CheckId, CheckOutcome, Violation},
     redact::{Redactor, neutralise},
-    send::Response,
+    response::Response,
 };
 
 /// How much of a response body a record keeps for reports.

@@ -5,7 +5,7 @@
 
 use base64::Engine;
 
-use crate::{plan::Prepared, send::Response, vars::Vars};
+use crate::{response::Response, vars::Vars};
 
 /// Text that was cut short ends with this mark; a secret cut there is masked too.
 pub const CUT: char = '…';
@@ -33,19 +33,20 @@ impl Redactor {
         redactor
     }
 
-    /// The redactor of a run: every secret of `vars`, and the Basic credentials among
-    /// `requests` that carry one (their base64 is what a server echoes).
-    pub fn for_run<'a>(vars: &Vars, requests: impl IntoIterator<Item = &'a Prepared>) -> Self {
+    /// The redactor of a run: every secret of `vars`, and the Basic credentials (user,
+    /// password) of the run's requests that carry one (their base64 is what a server echoes).
+    pub fn for_run<'a>(
+        vars: &Vars,
+        basic_auth: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Self {
         let mut redactor = Redactor::new(vars.secrets());
         let carries_secret = |s: &str| {
             vars.secrets()
                 .any(|secret| !secret.is_empty() && s.contains(secret))
         };
-        for request in requests {
-            if let Some((user, password)) = &request.basic_auth {
-                if carries_secret(user) || carries_secret(password) {
-                    redactor.add_basic(user, password);
-                }
+        for (user, password) in basic_auth {
+            if carries_secret(user) || carries_secret(password) {
+                redactor.add_basic(user, password);
             }
         }
         redactor

@@ -177,7 +177,9 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
         .collect();
     let redactor = Arc::new(Redactor::for_run(
         &vars,
-        planned.iter().filter_map(|(_, plan)| plan.as_ref().ok()),
+        planned
+            .iter()
+            .filter_map(|(_, plan)| plan.as_ref().ok().and_then(Prepared::basic_auth)),
     ));
     let sender =
         Sender::new(opts.timeout, is_loopback(&target), &opts.tls).map_err(Error::Usage)?;

@@ -3,35 +3,10 @@
 
 use std::time::Duration;
 
-use crate::plan::Prepared;
-
-/// The most of a response body that is read; past it the read stops and the body is marked
-/// as cut.
-pub const MAX_BODY: usize = 1024 * 1024;
-
-/// What came back.
-#[derive(Debug, Clone)]
-pub struct Response {
-    pub status: u16,
-    /// Names in lower case, in the order received.
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-    /// The body was longer than [`MAX_BODY`]; `body` holds its start.
-    pub truncated: bool,
-}
-
-impl Response {
-    /// The header's value; several fields of one name are joined with `, ` (RFC 9110 §5.3).
-    pub fn header(&self, name: &str) -> Option<String> {
-        let values: Vec<&str> = self
-            .headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-            .collect();
-        (!values.is_empty()).then(|| values.join(", "))
-    }
-}
+use crate::{
+    plan::Prepared,
+    response::{MAX_BODY, Response},
+};
 
 /// What kind of failure a connection error is, told by the error types in its chain (an
 /// `io::Error`'s kind, a `rustls::Error` inside one), not by the words of its message.

@@ -16,6 +16,8 @@ mod hostile;
 mod input;
 /// The JUnit report, parsed back.
 mod junit;
+/// The modules of src/ import each other in no loop.
+mod layout;
 /// Concurrency, ordering, rate limits and retries.
 mod polite;
 /// The reference server itself.
