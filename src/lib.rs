@@ -17,6 +17,7 @@ pub mod explain;
 pub mod lint;
 pub mod locate;
 pub mod plan;
+pub mod printer;
 pub mod record;
 pub mod redact;
 pub mod reference;

@@ -4,24 +4,22 @@
 //! wait for it); finally decide the gate and write every report from the same records.
 
 use std::{
-    collections::HashSet,
     io::Write as _,
     path::PathBuf,
     sync::Arc,
     time::{Duration, Instant},
 };
 
-use libtest_mimic::{Arguments, ColorSetting, Completion, Failed, FormatSetting, Trial};
+use libtest_mimic::{Arguments, ColorSetting, FormatSetting};
 use tokio::sync::oneshot;
 
 use crate::{
     case::{Case, Catalogue},
     deviations::Deviations,
-    error::{
-        EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Error, PRINTER_THREAD, Problem, stdout_closed,
-    },
+    error::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Error, Problem},
     execute::{self, Executor, Job, Limiter, Policy},
     plan::{self, Prepared, Target},
+    printer::{self, Printer},
     record::{Record, Verdict},
     redact::Redactor,
     reference,
@@ -33,7 +31,7 @@ use crate::{
     },
     send::{Sender, Tls},
     source::Source,
-    vars::{self, Vars},
+    vars::{self, Variable, Vars},
 };
 
 /// Everything `run` was asked to do, already parsed (but not yet checked against the world).
@@ -113,19 +111,166 @@ pub fn run(opts: RunOptions) -> Result<u8, Error> {
 
 fn run_checked(opts: RunOptions) -> Result<u8, Error> {
     let started = Instant::now();
-    let catalogue = Catalogue::load(&opts.cases, &opts.schemas)?;
-    let runtime = runtime()?;
-    // Watched from here on, so that no signal finds a report half prepared: from now on a
-    // signal ends the run through the same path as its last case.
-    let finished = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let interrupted = execute::watch_signals(
-        runtime.handle(),
-        "abandoning the requests in flight and writing the reports",
-        finished.clone(),
-    );
+    let run = Resolved::new(&opts)?;
+    let args = Arguments {
+        filter: opts.filter.clone(),
+        exact: opts.exact,
+        skip: opts.skip.clone(),
+        list: opts.list,
+        // The executor runs the cases concurrently; libtest only prints, one case after the
+        // other in id order, each as soon as its record arrives.
+        test_threads: Some(1),
+        format: Some(opts.format),
+        color: Some(opts.color),
+        ..Arguments::default()
+    };
+    let mut jobs = Vec::new();
+    let mut cases = Vec::new();
+    for (case, plan) in run.planned {
+        let (slot, arrival) = oneshot::channel();
+        cases.push((Record::blank(&case), arrival));
+        jobs.push(Job { case, plan, slot });
+    }
+    let trials = printer::trials(cases, &args, run.styles, opts.gate.fail_on_skip);
+    if opts.list {
+        trials.list(&args);
+        return Ok(EXIT_OK);
+    }
+    jobs.retain(|job| trials.selected.contains(job.case.id.as_str()));
+    // When nothing will be sent and that fails the gate, libtest is not asked to print: it
+    // would close with "test result: ok" above a failed gate.
+    let nothing_to_send = jobs
+        .iter()
+        .all(|j| matches!(j.plan, Err(plan::NotSent::Skip(_))));
+    let printer = if nothing_to_send && opts.gate.no_tests == NoTests::Fail {
+        trials.silent()
+    } else {
+        trials.start(args)?
+    };
+    let executor = Arc::new(Executor {
+        sender: run.sender,
+        limiter: opts.policy.rate.map(Limiter::new),
+        policy: opts.policy.clone(),
+        redactor: run.redactor.clone(),
+        interrupted: run.interrupted.clone(),
+        deviations: run
+            .deviations
+            .clone()
+            .map(|d| (d, crate::deviations::today())),
+    });
+    let records = run.runtime.block_on(executor.run(jobs));
+    run.finished
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    // Interrupted means cut short: a signal that came once every case had finished cut
+    // nothing, and the verdict stands.
+    let cut = records.iter().any(|r| r.verdict == Verdict::NotRun);
+    let signal = if cut { *run.interrupted.borrow() } else { None };
+    let code = conclude(&opts, &run.about, &records, printer, signal, started);
+    // Nothing may hold the process back now: not a DNS lookup in flight, not a parked printer.
+    run.runtime.shutdown_background();
+    Ok(code)
+}
 
-    let mut vars = Vars::default();
-    let (target, _server, target_label) = match &opts.target {
+/// Everything a run needs, resolved from its options before anything is sent, so that every
+/// mistake that is exit 2 surfaces here, in one place.
+struct Resolved {
+    runtime: tokio::runtime::Runtime,
+    /// Names the signal that interrupted the run.
+    interrupted: tokio::sync::watch::Receiver<Option<&'static str>>,
+    /// Set once every case has finished: a signal then cuts nothing.
+    finished: Arc<std::sync::atomic::AtomicBool>,
+    /// The built-in reference server, when there is no --target; it lives as long as this.
+    _server: Option<reference::Running>,
+    planned: Vec<(Case, Result<Prepared, plan::NotSent>)>,
+    redactor: Arc<Redactor>,
+    sender: Sender,
+    deviations: Option<Arc<Deviations>>,
+    styles: Styles,
+    about: About,
+}
+
+/// What the reports say about the run besides its records.
+struct About {
+    target: String,
+    declared: Vec<Variable>,
+    outputs: Vec<(Output, ReportFile)>,
+    styles: Styles,
+}
+
+impl Resolved {
+    fn new(opts: &RunOptions) -> Result<Resolved, Error> {
+        let catalogue = Catalogue::load(&opts.cases, &opts.schemas)?;
+        let runtime = runtime()?;
+        // Watched from here on, so that no signal finds a report half prepared: from now on a
+        // signal ends the run through the same path as its last case.
+        let finished = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let interrupted = execute::watch_signals(
+            runtime.handle(),
+            "abandoning the requests in flight and writing the reports",
+            finished.clone(),
+        );
+        let mut vars = Vars::default();
+        let (target, server, label) = target(opts, &runtime, &mut vars)?;
+        vars.apply(&opts.sources(), vars::run_id)?;
+        vars.declare(&catalogue.variables);
+        crate::lint::check_inputs(&catalogue, &vars)?;
+        let deviations = match &opts.deviations {
+            Some(path) => Some(Arc::new(Deviations::load(path, &catalogue.cases)?)),
+            None => None,
+        };
+        let planned: Vec<(Case, Result<Prepared, plan::NotSent>)> = catalogue
+            .cases
+            .into_iter()
+            .map(|case| {
+                let plan = plan::prepare(&case, &vars, &target);
+                (case, plan)
+            })
+            .collect();
+        let redactor = Arc::new(Redactor::for_run(
+            &vars,
+            planned
+                .iter()
+                .filter_map(|(_, plan)| plan.as_ref().ok().and_then(Prepared::basic_auth)),
+        ));
+        let sender =
+            Sender::new(opts.timeout, is_loopback(&target), &opts.tls).map_err(Error::Usage)?;
+        let label = if opts.tls.insecure {
+            eprintln!(
+                "authconform: warning: TLS certificates and host names are not verified (--insecure)"
+            );
+            format!("{label} (TLS not verified: --insecure)")
+        } else {
+            label
+        };
+        let styles = styles(opts);
+        Ok(Resolved {
+            runtime,
+            interrupted,
+            finished,
+            _server: server,
+            planned,
+            redactor,
+            sender,
+            deviations,
+            styles,
+            about: About {
+                target: label,
+                declared: catalogue.variables,
+                outputs: outputs(opts)?,
+                styles,
+            },
+        })
+    }
+}
+
+/// The target, the built-in reference server standing in for one (its variables set in
+/// `vars`), and how reports name it.
+fn target(
+    opts: &RunOptions,
+    runtime: &tokio::runtime::Runtime,
+    vars: &mut Vars,
+) -> Result<(Target, Option<reference::Running>, String), Error> {
+    Ok(match &opts.target {
         Some(url) => {
             let target = Target::parse(url)?;
             let label = target.base.to_string();
@@ -156,44 +301,12 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
                 format!("{url} (built-in reference server)"),
             )
         }
-    };
-    vars.apply(&opts.sources(), vars::run_id)?;
-    vars.declare(&catalogue.variables);
-    crate::lint::check_inputs(&catalogue, &vars)?;
+    })
+}
 
-    let deviations = match &opts.deviations {
-        Some(path) => Some(Arc::new(Deviations::load(path, &catalogue.cases)?)),
-        None => None,
-    };
-    let today = crate::deviations::today();
-    let declared = catalogue.variables;
-    let planned: Vec<(Case, Result<Prepared, plan::NotSent>)> = catalogue
-        .cases
-        .into_iter()
-        .map(|case| {
-            let plan = plan::prepare(&case, &vars, &target);
-            (case, plan)
-        })
-        .collect();
-    let redactor = Arc::new(Redactor::for_run(
-        &vars,
-        planned
-            .iter()
-            .filter_map(|(_, plan)| plan.as_ref().ok().and_then(Prepared::basic_auth)),
-    ));
-    let sender =
-        Sender::new(opts.timeout, is_loopback(&target), &opts.tls).map_err(Error::Usage)?;
-    let target_label = if opts.tls.insecure {
-        eprintln!(
-            "authconform: warning: TLS certificates and host names are not verified (--insecure)"
-        );
-        format!("{target_label} (TLS not verified: --insecure)")
-    } else {
-        target_label
-    };
-
-    // Checked after every other check, so that a usage error leaves an earlier report alone,
-    // and before anything is sent, so that an unwritable folder is still a usage error.
+/// The report files, checked after every other check (so that a usage error leaves an earlier
+/// report alone) and before anything is sent (so that an unwritable folder is still one).
+fn outputs(opts: &RunOptions) -> Result<Vec<(Output, ReportFile)>, Error> {
     let mut outputs = Vec::new();
     if !opts.list {
         for (kind, path) in [
@@ -206,8 +319,12 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
             }
         }
     }
-    // Colour only for a terminal, and never inside JSON lines, where escapes would survive as
-    // text.
+    Ok(outputs)
+}
+
+/// Colour only for a terminal (and not under `NO_COLOR`), unless `--color` says otherwise,
+/// and never inside JSON lines, where escapes would survive as text.
+fn styles(opts: &RunOptions) -> Styles {
     let colour = match opts.color {
         _ if opts.format == FormatSetting::Json => false,
         ColorSetting::Always => true,
@@ -220,127 +337,34 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
                     .any(|(k, v)| k == "NO_COLOR" && !v.is_empty())
         }
     };
-    let styles = if colour {
+    if colour {
         Styles::colored()
     } else {
         Styles::plain()
-    };
-
-    let args = Arguments {
-        filter: opts.filter.clone(),
-        exact: opts.exact,
-        skip: opts.skip.clone(),
-        list: opts.list,
-        // The executor runs the cases concurrently; libtest only prints, one case after the
-        // other in id order, each as soon as its record arrives.
-        test_threads: Some(1),
-        format: Some(opts.format),
-        color: Some(opts.color),
-        ..Arguments::default()
-    };
-    let mut jobs = Vec::new();
-    let mut cases = Vec::new();
-    for (case, plan) in planned {
-        let (slot, arrival) = oneshot::channel();
-        cases.push((Record::blank(&case), arrival));
-        jobs.push(Job { case, plan, slot });
     }
-    // libtest decides what FILTER, --exact and --skip select; it is asked with stand-in
-    // trials, since the real ones must know which of them is the last selected.
-    let selected: HashSet<String> = cases
-        .iter()
-        .map(|(blank, _)| Trial::test(blank.id.clone(), || Ok(())))
-        .filter(|t| !args.is_filtered_out(t))
-        .map(|t| t.name().to_owned())
-        .collect();
-    // libtest runs the trials in the order given (case-id order); the last one selected holds
-    // the printer at the end until the run's fate is known.
-    let last = cases
-        .iter()
-        .rev()
-        .map(|(blank, _)| &blank.id)
-        .find(|id| selected.contains(*id))
-        .cloned();
-    let (reached, at_end) = std::sync::mpsc::channel();
-    let (decide, decision) = std::sync::mpsc::channel();
-    let mut decision = Some(decision);
-    let trials: Vec<Trial> = cases
-        .into_iter()
-        .map(|(blank, arrival)| {
-            let end = (Some(&blank.id) == last.as_ref()).then(|| End {
-                reached: reached.clone(),
-                decision: decision.take().expect("one last trial"),
-            });
-            trial(blank, arrival, styles, opts.gate.fail_on_skip, end)
-        })
-        .collect();
-    if opts.list {
-        let _ = libtest_mimic::run(&args, trials);
-        return Ok(EXIT_OK);
-    }
-    jobs.retain(|job| selected.contains(job.case.id.as_str()));
-    // When nothing will be sent and that fails the gate, libtest is not asked to print: it
-    // would close with "test result: ok" above a failed gate.
-    let nothing_to_send = jobs
-        .iter()
-        .all(|j| matches!(j.plan, Err(plan::NotSent::Skip(_))));
-    let printer = (!(nothing_to_send && opts.gate.no_tests == NoTests::Fail))
-        .then(|| {
-            let printer = std::thread::Builder::new().name(PRINTER_THREAD.into());
-            printer.spawn(move || {
-                // libtest-mimic's printer panics on any failed write. A closed standard output (the
-                // reader went away) is a clean end: the executor goes on regardless, and the
-                // reports are written for every case. Anything else is said, and fails the run.
-                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    libtest_mimic::run(&args, trials)
-                })) {
-                    Ok(conclusion) => conclusion.has_failed(),
-                    Err(_) if stdout_closed() => false,
-                    Err(payload) => {
-                        let what = payload
-                            .downcast_ref::<String>()
-                            .cloned()
-                            .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                            .unwrap_or_default();
-                        anstream::eprintln!(
-                            "authconform: error: libtest-mimic's printer stopped: {what}"
-                        );
-                        true
-                    }
-                }
-            })
-        })
-        .transpose()
-        .map_err(|source| Error::Start {
-            what: "the libtest printer",
-            source,
-        })?;
+}
 
-    let executor = Arc::new(Executor {
-        sender,
-        limiter: opts.policy.rate.map(Limiter::new),
-        policy: opts.policy.clone(),
-        redactor: redactor.clone(),
-        interrupted: interrupted.clone(),
-        deviations: deviations.clone().map(|d| (d, today.clone())),
-    });
-    let records = runtime.block_on(executor.run(jobs));
-    finished.store(true, std::sync::atomic::Ordering::SeqCst);
-    // Interrupted means cut short: a signal that came once every case had finished cut
-    // nothing, and the verdict stands.
-    let cut = records.iter().any(|r| r.verdict == Verdict::NotRun);
-    let signal = if cut { *interrupted.borrow() } else { None };
-    let tally = Tally::of(&records);
+/// Decides the gate, writes every report, lets libtest close (or holds it back), prints the
+/// closing lines, and returns the exit code.
+fn conclude(
+    opts: &RunOptions,
+    about: &About,
+    records: &[Record],
+    printer: Printer,
+    signal: Option<&'static str>,
+    started: Instant,
+) -> u8 {
+    let tally = Tally::of(records);
     let mut gate = report::gate(&tally, opts.gate, signal);
-    let missing = report::missing_variables(&records, |name| {
-        vars::looks_secret(name) || declared.iter().any(|v| v.name == name && v.secret)
+    let missing = report::missing_variables(records, |name| {
+        vars::looks_secret(name) || about.declared.iter().any(|v| v.name == name && v.secret)
     });
     let info = RunInfo {
-        target: &target_label,
+        target: &about.target,
         cases: &opts.cases.describe(),
         schemas: &opts.schemas.describe(),
         elapsed: started.elapsed(),
-        deviations: deviations.as_ref().map(|d| d.file.as_str()),
+        deviations: opts.deviations.as_deref(),
         interrupted: signal,
         tally,
         gate: &[],
@@ -348,69 +372,47 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
     };
     // Written while libtest waits on the last case, so that its closing line can be held back
     // when the gate fails for a reason it cannot see.
-    let written = write_reports(&outputs, &records, &info, &mut gate);
+    let written = write_reports(&about.outputs, records, &info, &mut gate);
     let info = RunInfo {
         gate: &gate,
         ..info
     };
-
-    let mut lines = String::new();
     let libtest_sees_failure = records.iter().any(|r| match r.verdict {
         Verdict::Fail | Verdict::Error { .. } => true,
         Verdict::Skip { .. } => opts.gate.fail_on_skip,
         _ => false,
     });
-    let hold_back = cut || (!libtest_sees_failure && !info.ok());
-    let libtest_failed = match printer {
-        Some(printer) if !hold_back => {
-            let _ = decide.send(false);
-            printer.join().unwrap_or(true)
-        }
-        Some(_) => {
-            // The printer has printed every case up to the last and waits there: it is left
-            // parked, so that it prints no "test result" line above a run cut short or a gate
-            // failed for a reason it cannot see; the process ends without it. What it would
-            // still have printed is printed here. (A printer stuck on a stalled standard
-            // output is not waited for long.)
-            if last.is_some() && at_end.recv_timeout(Duration::from_secs(2)).is_ok() {
-                let _ = decide.send(true);
-                if opts.format == FormatSetting::Pretty {
-                    let last = records.iter().find(|r| Some(&r.id) == last.as_ref());
-                    lines.push_str(last.map_or("", |r| terminal::outcome(&r.verdict)));
-                }
-            }
-            lines.push('\n');
-            if opts.format != FormatSetting::Json {
-                lines.push_str(&terminal::failures(&records, &styles));
-            }
-            true
-        }
-        None => false,
+    let mut lines = String::new();
+    let libtest_failed = if !printer.printing() {
+        false
+    } else if signal.is_some() || (!libtest_sees_failure && !info.ok()) {
+        lines.push_str(&printer.hold_back(records, opts.format, &about.styles));
+        true
+    } else {
+        printer.close()
     };
-    let notes = terminal::notes(&records, &info, &styles);
+    let notes = terminal::notes(records, &info, &about.styles);
     if !notes.is_empty() {
         lines.push_str(&format!("\n{notes}"));
     }
     lines.push_str(&written);
     if opts.annotations {
-        lines.push_str(&github::annotations(&records, &info));
+        lines.push_str(&github::annotations(records, &info));
     }
-    lines.push_str(&terminal::summary(&info, opts.gate.no_tests, &styles));
+    lines.push_str(&terminal::summary(&info, opts.gate.no_tests, &about.styles));
     // With --format json, standard output is libtest's JSON lines only.
     if opts.format == FormatSetting::Json {
         let _ = write!(anstream::stderr(), "{lines}");
     } else {
         let _ = write!(anstream::stdout(), "{lines}");
     }
-    // Nothing may hold the process back now: not a DNS lookup in flight, not a parked printer.
-    runtime.shutdown_background();
-    Ok(if signal.is_some() {
+    if signal.is_some() {
         EXIT_INTERRUPTED
     } else if info.ok() && !libtest_failed {
         EXIT_OK
     } else {
         EXIT_FAILED
-    })
+    }
 }
 
 /// The report files a run writes.
@@ -525,61 +527,6 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
             what: "the async runtime",
             source,
         })
-}
-
-/// Where the last selected trial meets the main thread: it says it has reached the end, and
-/// learns whether the run was cut short.
-struct End {
-    reached: std::sync::mpsc::Sender<()>,
-    decision: std::sync::mpsc::Receiver<bool>,
-}
-
-/// The libtest-mimic trial of one case: it waits for the case's record and tells libtest the
-/// outcome. The last one then waits for the main thread: when the run was cut short it never
-/// returns, so that libtest prints no closing "test result" line above an interrupted run.
-fn trial(
-    blank: Record,
-    arrival: oneshot::Receiver<Record>,
-    styles: Styles,
-    fail_on_skip: bool,
-    end: Option<End>,
-) -> Trial {
-    Trial::ignorable_test(blank.id.clone(), move || {
-        let record = match arrival.blocking_recv() {
-            Ok(record) => record,
-            Err(_) => Record {
-                verdict: Verdict::Error {
-                    message: "internal error: the case ended without a result".into(),
-                },
-                ..blank
-            },
-        };
-        if let Some(end) = end {
-            let _ = end.reached.send(());
-            if end.decision.recv().unwrap_or(false) {
-                loop {
-                    std::thread::park();
-                }
-            }
-        }
-        match &record.verdict {
-            Verdict::Pass => Ok(Completion::Completed),
-            Verdict::KnownDeviation { reasons } => Ok(Completion::ignored_with(format!(
-                "known deviation: {}",
-                reasons.join("; ")
-            ))),
-            Verdict::Skip { reason, .. } if fail_on_skip => Err(Failed::from(format!(
-                "{reason}; --fail-on-skip makes a skip fail the run"
-            ))),
-            Verdict::Skip { reason, .. } => Ok(Completion::ignored_with(reason)),
-            Verdict::NotRun => Ok(Completion::ignored_with(
-                "not run: the run was interrupted first",
-            )),
-            Verdict::Fail | Verdict::Error { .. } => {
-                Err(Failed::from(terminal::detail(&record, &styles)))
-            }
-        }
-    })
 }
 
 /// Whether the target is on this machine, where proxies must not interfere.
