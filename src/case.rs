@@ -479,6 +479,23 @@ fn oracle(
         }
     }
 
+    checks.extend(body_checks(file, at, documents, spec, schemas, problems));
+    checks.extend(header_checks(file, at, spec, schemas, problems));
+    checks
+}
+
+/// The body checks: the documented `error` and `error_description` (when `documents` is
+/// given), then those `spec` adds or overrides, by pointer.
+fn body_checks(
+    file: &str,
+    at: &str,
+    documents: Option<&Documents>,
+    spec: &Expectations,
+    schemas: &Schemas,
+    problems: &mut Vec<Problem>,
+) -> Vec<Check> {
+    let documented_error = documents.and_then(|d| d.error.as_deref());
+    let mut checks = Vec::new();
     let mut body: IndexMap<String, Value> = IndexMap::new();
     if let Some(error) = documented_error {
         body.insert("/error".into(), Value::String(error.to_owned()));
@@ -522,6 +539,18 @@ fn oracle(
         checks.push(Check::Body { pointer, matcher });
     }
 
+    checks
+}
+
+/// The header checks of `spec`: a string equals, `null` is absent, an object is a JSON Schema.
+fn header_checks(
+    file: &str,
+    at: &str,
+    spec: &Expectations,
+    schemas: &Schemas,
+    problems: &mut Vec<Problem>,
+) -> Vec<Check> {
+    let mut checks = Vec::new();
     let mut seen = BTreeMap::new();
     for (name, matcher) in &spec.headers {
         let pointer = format!("{at}/headers/{}", schema::escape_pointer(name));

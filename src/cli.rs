@@ -279,132 +279,143 @@ fn folders(f: &Folders) -> (Source, Source) {
 /// Runs the command and returns its exit code.
 pub fn exec(cli: Cli) -> Result<u8, Error> {
     match cli.command {
-        Command::Run(args) => {
-            let (cases, schemas) = folders(&args.folders);
-            let color = match args.color {
-                Color::Auto => ColorSetting::Auto,
-                Color::Always => ColorSetting::Always,
-                Color::Never => ColorSetting::Never,
-            };
-            match args.color {
-                Color::Always => anstream::ColorChoice::Always.write_global(),
-                Color::Never => anstream::ColorChoice::Never.write_global(),
-                Color::Auto => {}
-            }
-            let cacert = match &args.cacert {
-                Some(path) => {
-                    let shown = path.display().to_string();
-                    let pem = std::fs::read(path).map_err(|e| {
-                        Error::Usage(format!("--cacert {shown}: cannot read the file: {e}"))
-                    })?;
-                    Some((shown, pem))
-                }
-                None => None,
-            };
-            let env = crate::vars::environment()?;
-            let github = match args.annotations {
-                Annotations::Github => true,
-                Annotations::None => false,
-                Annotations::Auto => env
-                    .iter()
-                    .any(|(k, v)| k == "GITHUB_ACTIONS" && v == "true"),
-            };
-            let step_summary = env
-                .iter()
-                .find(|(k, v)| github && k == "GITHUB_STEP_SUMMARY" && !v.is_empty())
-                .map(|(_, v)| PathBuf::from(v));
-            run::run(RunOptions {
-                target: args.target.target,
-                cases,
-                schemas,
-                vars: args.target.vars.vars,
-                secrets: args.target.vars.secrets,
-                vars_file: args.target.vars.vars_file,
-                junit: args.junit,
-                report_json: args.report_json,
-                step_summary,
-                annotations: github,
-                deviations: args.deviations,
-                policy: Policy {
-                    jobs: usize::from(args.jobs),
-                    rate: (args.rate > 0.0).then_some(args.rate),
-                    retries: args.retries,
-                    max_wait: args.max_wait,
-                },
-                timeout: args.timeout,
-                tls: Tls {
-                    cacert,
-                    insecure: args.insecure,
-                },
-                filter: args.filter,
-                exact: args.exact,
-                skip: args.skip,
-                list: args.list,
-                format: match args.format {
-                    Format::Pretty => FormatSetting::Pretty,
-                    Format::Terse => FormatSetting::Terse,
-                    Format::Json => FormatSetting::Json,
-                },
-                color,
-                gate: GatePolicy {
-                    no_tests: args.no_tests,
-                    fail_on_skip: args.fail_on_skip,
-                },
-                env,
-            })
-        }
-        Command::Lint(args) => {
-            let (cases, schemas) = folders(&args.folders);
-            let env = crate::vars::environment()?;
-            let linted = crate::lint::lint(
-                &cases,
-                &schemas,
-                &args.vars.sources(&env),
-                args.deviations.as_deref(),
-            )?;
-            for warning in &linted.warnings {
-                anstream::eprintln!("lint: warning: {warning}");
-            }
-            print(&format!("{}\n", linted.summary))?;
-            Ok(EXIT_OK)
-        }
-        Command::Coverage(f) => {
-            let (cases, schemas) = folders(&f);
-            let catalogue = Catalogue::load(&cases, &schemas)?;
-            let table = seed::table();
-            let coverage = Coverage::of(&table, &catalogue.cases);
-            print(&coverage.render(&table))?;
-            Ok(if coverage.uncovered() == 0 {
-                EXIT_OK
-            } else {
-                EXIT_FAILED
-            })
-        }
+        Command::Run(args) => run::run(run_options(args)?),
+        Command::Lint(args) => lint(args),
+        Command::Coverage(f) => coverage(&f),
         Command::Serve(args) => serve(args),
         Command::Explain(args) => explain(args),
-        Command::Completions { shell } => {
-            let mut out = Vec::new();
-            clap_complete::generate(
-                shell,
-                &mut <Cli as clap::CommandFactory>::command(),
-                "authconform",
-                &mut out,
-            );
-            print(&String::from_utf8_lossy(&out))?;
-            Ok(EXIT_OK)
-        }
-        Command::Man => {
-            let mut out = Vec::new();
-            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
-                .render(&mut out)
-                .map_err(|source| Error::Write {
-                    path: "standard output".into(),
-                    source,
-                })?;
-            print(&String::from_utf8_lossy(&out))?;
-            Ok(EXIT_OK)
-        }
+        Command::Completions { shell } => completions(shell),
+        Command::Man => man(),
     }
+}
+
+/// The options `run` runs with, from its flags and the environment.
+fn run_options(args: RunArgs) -> Result<RunOptions, Error> {
+    let (cases, schemas) = folders(&args.folders);
+    let color = match args.color {
+        Color::Auto => ColorSetting::Auto,
+        Color::Always => ColorSetting::Always,
+        Color::Never => ColorSetting::Never,
+    };
+    match args.color {
+        Color::Always => anstream::ColorChoice::Always.write_global(),
+        Color::Never => anstream::ColorChoice::Never.write_global(),
+        Color::Auto => {}
+    }
+    let cacert = match &args.cacert {
+        Some(path) => {
+            let shown = path.display().to_string();
+            let pem = std::fs::read(path).map_err(|e| {
+                Error::Usage(format!("--cacert {shown}: cannot read the file: {e}"))
+            })?;
+            Some((shown, pem))
+        }
+        None => None,
+    };
+    let env = crate::vars::environment()?;
+    let github = match args.annotations {
+        Annotations::Github => true,
+        Annotations::None => false,
+        Annotations::Auto => env
+            .iter()
+            .any(|(k, v)| k == "GITHUB_ACTIONS" && v == "true"),
+    };
+    let step_summary = env
+        .iter()
+        .find(|(k, v)| github && k == "GITHUB_STEP_SUMMARY" && !v.is_empty())
+        .map(|(_, v)| PathBuf::from(v));
+    Ok(RunOptions {
+        target: args.target.target,
+        cases,
+        schemas,
+        vars: args.target.vars.vars,
+        secrets: args.target.vars.secrets,
+        vars_file: args.target.vars.vars_file,
+        junit: args.junit,
+        report_json: args.report_json,
+        step_summary,
+        annotations: github,
+        deviations: args.deviations,
+        policy: Policy {
+            jobs: usize::from(args.jobs),
+            rate: (args.rate > 0.0).then_some(args.rate),
+            retries: args.retries,
+            max_wait: args.max_wait,
+        },
+        timeout: args.timeout,
+        tls: Tls {
+            cacert,
+            insecure: args.insecure,
+        },
+        filter: args.filter,
+        exact: args.exact,
+        skip: args.skip,
+        list: args.list,
+        format: match args.format {
+            Format::Pretty => FormatSetting::Pretty,
+            Format::Terse => FormatSetting::Terse,
+            Format::Json => FormatSetting::Json,
+        },
+        color,
+        gate: GatePolicy {
+            no_tests: args.no_tests,
+            fail_on_skip: args.fail_on_skip,
+        },
+        env,
+    })
+}
+
+fn lint(args: LintArgs) -> Result<u8, Error> {
+    let (cases, schemas) = folders(&args.folders);
+    let env = crate::vars::environment()?;
+    let linted = crate::lint::lint(
+        &cases,
+        &schemas,
+        &args.vars.sources(&env),
+        args.deviations.as_deref(),
+    )?;
+    for warning in &linted.warnings {
+        anstream::eprintln!("lint: warning: {warning}");
+    }
+    print(&format!("{}\n", linted.summary))?;
+    Ok(EXIT_OK)
+}
+
+fn coverage(f: &Folders) -> Result<u8, Error> {
+    let (cases, schemas) = folders(f);
+    let catalogue = Catalogue::load(&cases, &schemas)?;
+    let table = seed::table();
+    let coverage = Coverage::of(&table, &catalogue.cases);
+    print(&coverage.render(&table))?;
+    Ok(if coverage.uncovered() == 0 {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    })
+}
+
+fn completions(shell: clap_complete::Shell) -> Result<u8, Error> {
+    let mut out = Vec::new();
+    clap_complete::generate(
+        shell,
+        &mut <Cli as clap::CommandFactory>::command(),
+        "authconform",
+        &mut out,
+    );
+    print(&String::from_utf8_lossy(&out))?;
+    Ok(EXIT_OK)
+}
+
+fn man() -> Result<u8, Error> {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+        .render(&mut out)
+        .map_err(|source| Error::Write {
+            path: "standard output".into(),
+            source,
+        })?;
+    print(&String::from_utf8_lossy(&out))?;
+    Ok(EXIT_OK)
 }
 
 fn explain(args: ExplainArgs) -> Result<u8, Error> {

@@ -47,6 +47,132 @@ pub enum Aim {
     EveryBody,
 }
 
+/// Every fault: (the fault, its name, what it does, which rows, exactly the checks that must
+/// notice), as data.
+const FACTS: &[(Fault, &str, &str, Aim, &[Caught])] = &[
+    (
+        Fault::InvalidRequestWrongCode,
+        "invalid-request-wrong-code",
+        "400 invalid_request is sent with the code `bad_request`",
+        Aim::Row(Row::InvalidRequest),
+        &[Caught::Body("/error")],
+    ),
+    (
+        Fault::InvalidScopeWrongCode,
+        "invalid-scope-wrong-code",
+        "400 invalid_scope is sent as invalid_request",
+        Aim::Row(Row::InvalidScope),
+        &[Caught::Body("/error")],
+    ),
+    (
+        Fault::ScopeTypeWrongDescription,
+        "scope-type-wrong-description",
+        "the scope-type error says \"scope must be a string\" instead of the documented text",
+        Aim::Row(Row::ScopeType),
+        &[Caught::Body("/error_description")],
+    ),
+    (
+        Fault::InvalidClientAs400,
+        "invalid-client-as-400",
+        "401 invalid_client is sent with status 400",
+        Aim::Row(Row::InvalidClient),
+        &[Caught::Status],
+    ),
+    (
+        Fault::UnauthorizedClientAs401,
+        "unauthorized-client-as-401",
+        "403 unauthorized_client is sent with status 401",
+        Aim::Row(Row::UnauthorizedClient),
+        &[Caught::Status],
+    ),
+    (
+        Fault::AccessDeniedNoDescription,
+        "access-denied-no-description",
+        "403 access_denied is sent without error_description",
+        Aim::Row(Row::AccessDenied),
+        &[Caught::Body("/error_description")],
+    ),
+    (
+        Fault::RefreshTokenInvalidGrant,
+        "refresh-token-invalid-grant",
+        "an unknown refresh token gets invalid_grant (as real tenants send) instead of the documented access_denied",
+        Aim::Row(Row::RefreshToken),
+        &[Caught::Body("/error")],
+    ),
+    (
+        Fault::EndpointDisabledHtml,
+        "endpoint-disabled-html",
+        "404 endpoint_disabled is sent as an HTML page",
+        Aim::Row(Row::EndpointDisabled),
+        &[Caught::MediaType, Caught::Readable],
+    ),
+    (
+        Fault::MethodNotAllowedHtml,
+        "method-not-allowed-html",
+        "405 method_not_allowed is sent as an HTML page",
+        Aim::Row(Row::MethodNotAllowed),
+        &[Caught::MediaType, Caught::Readable],
+    ),
+    (
+        Fault::NoRateLimit,
+        "no-rate-limit",
+        "the rate limit on /dbconnections/change_password never trips",
+        Aim::Row(Row::TooManyRequests),
+        &[Caught::Status, Caught::MediaType, Caught::Readable],
+    ),
+    (
+        Fault::RateLimitHeadersMissing,
+        "rate-limit-headers-missing",
+        "rate-limited responses leave out the X-RateLimit-* headers",
+        Aim::Row(Row::TooManyRequests),
+        &[
+            Caught::Header("x-ratelimit-limit"),
+            Caught::Header("x-ratelimit-remaining"),
+            Caught::Header("x-ratelimit-reset"),
+        ],
+    ),
+    (
+        Fault::ServerErrorAs400,
+        "server-error-as-400",
+        "the 500 row is sent with status 400",
+        Aim::Row(Row::ServerError),
+        &[Caught::Status],
+    ),
+    (
+        Fault::UnsupportedResponseTypeRedirect,
+        "unsupported-response-type-redirect",
+        "501 unsupported_response_type is sent as a 302 redirect to the client",
+        Aim::Row(Row::UnsupportedResponseType),
+        &[
+            Caught::Status,
+            Caught::MediaType,
+            Caught::Readable,
+            Caught::Header("location"),
+        ],
+    ),
+    (
+        Fault::UnavailableAsText,
+        "unavailable-as-text",
+        "503 temporarily_unavailable is sent as the text \"Service Unavailable\"",
+        Aim::Row(Row::TemporarilyUnavailable),
+        &[Caught::MediaType, Caught::Readable],
+    ),
+    (
+        Fault::NoErrorDescription,
+        "no-error-description",
+        "every error body leaves out error_description",
+        Aim::EveryBody,
+        &[Caught::Body("/error_description")],
+    ),
+    (
+        Fault::ErrorsAsTextPlain,
+        "errors-as-text-plain",
+        "every JSON error body is labelled Content-Type: text/plain",
+        Aim::EveryBody,
+        &[Caught::MediaType],
+    ),
+];
+
 impl Fault {
     pub const ALL: &'static [Fault] = &[
         Fault::InvalidRequestWrongCode,
@@ -67,136 +193,31 @@ impl Fault {
         Fault::ErrorsAsTextPlain,
     ];
 
-    /// (name, what it does, which rows, exactly the checks that must notice).
-    fn facts(self) -> (&'static str, &'static str, Aim, &'static [Caught]) {
-        use Fault::*;
-        match self {
-            InvalidRequestWrongCode => (
-                "invalid-request-wrong-code",
-                "400 invalid_request is sent with the code `bad_request`",
-                Aim::Row(Row::InvalidRequest),
-                &[Caught::Body("/error")],
-            ),
-            InvalidScopeWrongCode => (
-                "invalid-scope-wrong-code",
-                "400 invalid_scope is sent as invalid_request",
-                Aim::Row(Row::InvalidScope),
-                &[Caught::Body("/error")],
-            ),
-            ScopeTypeWrongDescription => (
-                "scope-type-wrong-description",
-                "the scope-type error says \"scope must be a string\" instead of the documented text",
-                Aim::Row(Row::ScopeType),
-                &[Caught::Body("/error_description")],
-            ),
-            InvalidClientAs400 => (
-                "invalid-client-as-400",
-                "401 invalid_client is sent with status 400",
-                Aim::Row(Row::InvalidClient),
-                &[Caught::Status],
-            ),
-            UnauthorizedClientAs401 => (
-                "unauthorized-client-as-401",
-                "403 unauthorized_client is sent with status 401",
-                Aim::Row(Row::UnauthorizedClient),
-                &[Caught::Status],
-            ),
-            AccessDeniedNoDescription => (
-                "access-denied-no-description",
-                "403 access_denied is sent without error_description",
-                Aim::Row(Row::AccessDenied),
-                &[Caught::Body("/error_description")],
-            ),
-            RefreshTokenInvalidGrant => (
-                "refresh-token-invalid-grant",
-                "an unknown refresh token gets invalid_grant (as real tenants send) instead of the documented access_denied",
-                Aim::Row(Row::RefreshToken),
-                &[Caught::Body("/error")],
-            ),
-            EndpointDisabledHtml => (
-                "endpoint-disabled-html",
-                "404 endpoint_disabled is sent as an HTML page",
-                Aim::Row(Row::EndpointDisabled),
-                &[Caught::MediaType, Caught::Readable],
-            ),
-            MethodNotAllowedHtml => (
-                "method-not-allowed-html",
-                "405 method_not_allowed is sent as an HTML page",
-                Aim::Row(Row::MethodNotAllowed),
-                &[Caught::MediaType, Caught::Readable],
-            ),
-            NoRateLimit => (
-                "no-rate-limit",
-                "the rate limit on /dbconnections/change_password never trips",
-                Aim::Row(Row::TooManyRequests),
-                &[Caught::Status, Caught::MediaType, Caught::Readable],
-            ),
-            RateLimitHeadersMissing => (
-                "rate-limit-headers-missing",
-                "rate-limited responses leave out the X-RateLimit-* headers",
-                Aim::Row(Row::TooManyRequests),
-                &[
-                    Caught::Header("x-ratelimit-limit"),
-                    Caught::Header("x-ratelimit-remaining"),
-                    Caught::Header("x-ratelimit-reset"),
-                ],
-            ),
-            ServerErrorAs400 => (
-                "server-error-as-400",
-                "the 500 row is sent with status 400",
-                Aim::Row(Row::ServerError),
-                &[Caught::Status],
-            ),
-            UnsupportedResponseTypeRedirect => (
-                "unsupported-response-type-redirect",
-                "501 unsupported_response_type is sent as a 302 redirect to the client",
-                Aim::Row(Row::UnsupportedResponseType),
-                &[
-                    Caught::Status,
-                    Caught::MediaType,
-                    Caught::Readable,
-                    Caught::Header("location"),
-                ],
-            ),
-            UnavailableAsText => (
-                "unavailable-as-text",
-                "503 temporarily_unavailable is sent as the text \"Service Unavailable\"",
-                Aim::Row(Row::TemporarilyUnavailable),
-                &[Caught::MediaType, Caught::Readable],
-            ),
-            NoErrorDescription => (
-                "no-error-description",
-                "every error body leaves out error_description",
-                Aim::EveryBody,
-                &[Caught::Body("/error_description")],
-            ),
-            ErrorsAsTextPlain => (
-                "errors-as-text-plain",
-                "every JSON error body is labelled Content-Type: text/plain",
-                Aim::EveryBody,
-                &[Caught::MediaType],
-            ),
-        }
+    fn facts(self) -> &'static (Fault, &'static str, &'static str, Aim, &'static [Caught]) {
+        FACTS
+            .iter()
+            .find(|f| f.0 == self)
+            .expect("every fault has its facts")
     }
 
     pub fn name(self) -> &'static str {
-        self.facts().0
+        self.facts().1
     }
 
     pub fn description(self) -> &'static str {
-        self.facts().1
+        self.facts().2
     }
 
     /// The rows whose cases must fail under this fault.
     pub fn aim(self) -> Aim {
-        self.facts().2
+        self.facts().3
     }
 
     /// Exactly the checks that report the fault on each case aimed at it: no more, no
     /// other (an HTML page breaks the media type and the body alike).
     pub fn caught_by(self) -> Vec<CheckId> {
         self.facts()
-            .3
+            .4
             .iter()
             .map(|c| match c {
                 Caught::Status => CheckId::Status,
@@ -257,6 +278,12 @@ mod tests {
                 .unwrap_err()
                 .contains("invalid-client-as-400")
         );
+    }
+
+    #[test]
+    fn every_fault_has_its_facts_once_in_order() {
+        let listed: Vec<Fault> = FACTS.iter().map(|f| f.0).collect();
+        assert_eq!(listed, Fault::ALL);
     }
 
     #[test]

@@ -122,47 +122,54 @@ pub fn detail(record: &Record, s: &Styles) -> String {
         );
     }
     if let Some(resp) = &record.response {
-        let size = if resp.truncated {
-            format!("more than {} bytes (read cut there)", resp.body_bytes)
-        } else {
-            format!("{} bytes", resp.body_bytes)
-        };
-        let mut attempts = if record.attempts > 1 {
-            format!(", after {} requests", record.attempts)
-        } else {
-            String::new()
-        };
-        for w in &record.waits {
-            let why = match w.reason {
-                "rate_limited" => "an unexpected 429",
-                _ => "a refused connection",
-            };
-            let _ = write!(
-                attempts,
-                "; waited {}s after {why}",
-                w.duration.as_secs_f64()
-            );
-        }
-        let _ = writeln!(
-            out,
-            "{}: {}, {size}{attempts}",
-            s.bold("response"),
-            resp.status
-        );
-        for (name, value) in &resp.headers {
-            let _ = writeln!(out, "  {name}: {value}");
-        }
-        if !resp.body_preview.is_empty() {
-            for line in resp.body_preview.lines() {
-                let _ = writeln!(out, "  {} {line}", s.dim("|"));
-            }
-        }
+        out.push_str(&response(record, resp, s));
     }
     if let Some(req) = &record.request {
         let _ = writeln!(out, "{}:", s.bold("reproduce"));
         let _ = writeln!(out, "  {}", req.curl);
     }
     out.trim_end().to_owned()
+}
+
+/// The response as the detail shows it: status, size, what it took, headers and body.
+fn response(record: &Record, resp: &crate::record::ResponseSummary, s: &Styles) -> String {
+    let mut out = String::new();
+    let size = if resp.truncated {
+        format!("more than {} bytes (read cut there)", resp.body_bytes)
+    } else {
+        format!("{} bytes", resp.body_bytes)
+    };
+    let mut attempts = if record.attempts > 1 {
+        format!(", after {} requests", record.attempts)
+    } else {
+        String::new()
+    };
+    for w in &record.waits {
+        let why = match w.reason {
+            "rate_limited" => "an unexpected 429",
+            _ => "a refused connection",
+        };
+        let _ = write!(
+            attempts,
+            "; waited {}s after {why}",
+            w.duration.as_secs_f64()
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{}: {}, {size}{attempts}",
+        s.bold("response"),
+        resp.status
+    );
+    for (name, value) in &resp.headers {
+        let _ = writeln!(out, "  {name}: {value}");
+    }
+    if !resp.body_preview.is_empty() {
+        for line in resp.body_preview.lines() {
+            let _ = writeln!(out, "  {} {line}", s.dim("|"));
+        }
+    }
+    out
 }
 
 /// What the run noticed beside the verdicts: rate limits that tripped, the warnings of cases
