@@ -117,11 +117,9 @@ fn first_request(url_server: &Server, args: &[&str]) -> Duration {
     first
 }
 
-fn main() {
-    let dir = tempfile::tempdir().unwrap();
-    let vars = vars_file(dir.path());
-    println!("| measure | latency | --jobs | result |");
-    println!("|---|---|---|---|");
+/// The whole catalogue at 0 and 50 ms of latency and --jobs 1, 4 and 16; returns the peak
+/// memory seen (kB).
+fn catalogue(vars: &str) -> u64 {
     let mut peak_builtin = 0;
     for latency in [0u64, 50] {
         let server = server(latency);
@@ -136,7 +134,7 @@ fn main() {
                     "--target",
                     &url,
                     "--vars",
-                    &vars,
+                    vars,
                     "--rate",
                     "0",
                     "--jobs",
@@ -178,6 +176,12 @@ fn main() {
         drop(server.runtime);
     }
 
+    peak_builtin
+}
+
+/// Start-up to the first request, with the built-in catalogue and 10,000 generated cases,
+/// and the time `lint` takes to load and compile them.
+fn startup(dir: &Path, vars: &str) {
     let server = server(0);
     let url = server.running.url();
     let builtin = median(
@@ -186,7 +190,7 @@ fn main() {
                 first_request(
                     &server,
                     &[
-                        "run", "--target", &url, "--vars", &vars, "--rate", "0", "--color", "never",
+                        "run", "--target", &url, "--vars", vars, "--rate", "0", "--color", "never",
                     ],
                 )
             })
@@ -197,7 +201,7 @@ fn main() {
         ms(builtin)
     );
 
-    let big = dir.path().join("big");
+    let big = dir.join("big");
     for i in 0..10_000 {
         let folder = big.join(format!("g{:03}", i / 100));
         if i % 100 == 0 {
@@ -221,7 +225,7 @@ fn main() {
                 first_request(
                     &server,
                     &[
-                        "run", "--cases", &big, "--target", &url, "--vars", &vars, "--rate", "0",
+                        "run", "--cases", &big, "--target", &url, "--vars", vars, "--rate", "0",
                         "--color", "never",
                     ],
                 )
@@ -241,16 +245,15 @@ fn main() {
         "| load and compile 10,000 cases (`lint`) | – | – | {} ms |",
         ms(lint)
     );
-    println!(
-        "| peak memory, built-in catalogue | 0–50 ms | 1–16 | {:.1} MB |",
-        peak_builtin as f64 / 1024.0
-    );
+}
 
+/// A CI cancel: how long a run takes to end, every report written, after SIGTERM.
+fn sigterm(dir: &Path, vars: &str) {
     // A CI cancel: SIGTERM while every request hangs on a server that answers after a minute.
     let slow = crate::server(60_000);
     let slow_url = slow.running.url();
-    let junit = dir.path().join("j.xml").display().to_string();
-    let json = dir.path().join("r.json").display().to_string();
+    let junit = dir.join("j.xml").display().to_string();
+    let json = dir.join("r.json").display().to_string();
     let stop = median(
         (0..RUNS)
             .map(|_| {
@@ -260,7 +263,7 @@ fn main() {
                     "--target",
                     &slow_url,
                     "--vars",
-                    &vars,
+                    vars,
                     "--rate",
                     "0",
                     "--timeout",
@@ -289,4 +292,19 @@ fn main() {
         "| SIGTERM to exit, 4 requests hanging, JUnit and JSON written | 60 s | 4 | {} ms |",
         ms(stop)
     );
+}
+
+fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let vars = vars_file(dir.path());
+    println!("| measure | latency | --jobs | result |");
+    println!("|---|---|---|---|");
+    let peak_builtin = catalogue(&vars);
+    startup(dir.path(), &vars);
+    println!(
+        "| peak memory, built-in catalogue | 0–50 ms | 1–16 | {:.1} MB |",
+        peak_builtin as f64 / 1024.0
+    );
+
+    sigterm(dir.path(), &vars);
 }

@@ -112,20 +112,17 @@ proptest! {
     }
 }
 
-/// A valid case file, built from the format's parts, so that the fuzzer reaches what comes
-/// after schema validation (planning the checks, compiling inline schemas, templates).
-fn valid_case() -> impl Strategy<Value = Value> {
+/// An `expect` or `advise` object.
+fn expectations() -> impl Strategy<Value = Value> {
     let text = prop_oneof![Just("x".to_owned()), "[a-z {}/]{1,12}"];
-    let string_map = prop::collection::btree_map("[a-z_]{1,8}", text.clone(), 0..3)
-        .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k, Value::String(v))).collect()));
     let matcher = prop_oneof![
-        text.clone().prop_map(Value::String),
+        text.prop_map(Value::String),
         Just(serde_json::json!({"type": "string"})),
         Just(serde_json::json!({"pattern": "^x"})),
         Just(Value::Null),
         any::<i64>().prop_map(Value::from),
     ];
-    let expectations = (
+    (
         prop::option::of(prop_oneof![
             (100u16..600).prop_map(Value::from),
             prop::collection::vec(100u16..600, 1..3).prop_map(Value::from),
@@ -162,8 +159,15 @@ fn valid_case() -> impl Strategy<Value = Value> {
                 );
             }
             Value::Object(e)
-        });
-    let request = (
+        })
+}
+
+/// A `request` object, with at most one body.
+fn request() -> impl Strategy<Value = Value> {
+    let text = prop_oneof![Just("x".to_owned()), "[a-z {}/]{1,12}"];
+    let string_map = prop::collection::btree_map("[a-z_]{1,8}", text, 0..3)
+        .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k, Value::String(v))).collect()));
+    (
         prop::sample::select(vec!["GET", "POST", "PUT", "DELETE"]),
         prop::sample::select(vec!["/oauth/token", "/x/{{client_id}}", "{{disabled_endpoint}}"]),
         prop::option::of(string_map.clone()),
@@ -195,7 +199,13 @@ fn valid_case() -> impl Strategy<Value = Value> {
                 );
             }
             Value::Object(r)
-        });
+        })
+}
+
+/// A valid case file, built from the format's parts, so that the fuzzer reaches what comes
+/// after schema validation (planning the checks, compiling inline schemas, templates).
+fn valid_case() -> impl Strategy<Value = Value> {
+    let text = prop_oneof![Just("x".to_owned()), "[a-z {}/]{1,12}"];
     (
         "[A-Za-z ]{1,20}",
         (
@@ -203,9 +213,9 @@ fn valid_case() -> impl Strategy<Value = Value> {
             prop::option::of("[a-z_]{1,12}"),
             prop::option::of(text),
         ),
-        request,
-        prop::option::of(expectations.clone()),
-        prop::option::of(expectations),
+        request(),
+        prop::option::of(expectations()),
+        prop::option::of(expectations()),
         prop::option::of(1u32..50),
         prop::collection::vec(Just("https://auth0.com/docs"), 0..2),
         prop::collection::vec("[a-z]{1,6}", 0..2),

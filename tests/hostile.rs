@@ -162,12 +162,10 @@ fn a_gzip_encoded_error_body_is_decoded() {
     assert_eq!(out.code, 0, "{}", out.stdout);
 }
 
-/// A server that echoes every credential back, in the body and in the headers reports show,
-/// and fails every case: no secret, nor any derived form of it, may reach any output.
-#[test]
-fn echoed_secrets_are_masked_everywhere() {
-    let secret = "s3cr3t/with +special&chars=\"x\"";
-    let s = raw_server(|req, s| {
+/// A server that answers every request 418 with every credential it got echoed back: in the
+/// body, in `www-authenticate`, `location` and `x-echo`.
+fn echo_server() -> RawServer {
+    raw_server(|req, s| {
         let auth = req.header("authorization").unwrap_or("").to_owned();
         let body = format!(
             "{{\"echo\": {}, \"auth\": {}, \"target\": {}}}",
@@ -187,7 +185,11 @@ fn echoed_secrets_are_masked_everywhere() {
             ],
             body.as_bytes(),
         );
-    });
+    })
+}
+
+/// A cases folder whose cases carry `{{client_secret}}` in every part of a request.
+fn echo_cases() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("e")).unwrap();
     let cases = [
@@ -221,7 +223,11 @@ fn echoed_secrets_are_masked_everywhere() {
         )
         .unwrap();
     }
-    let junit = dir.path().join("junit.xml");
+    dir
+}
+
+/// `secret` and every derived form of it that a server may echo.
+fn derived_forms(secret: &str) -> Vec<String> {
     // Every encoding keeps the distinctive start, so it must not appear at all; the rest are
     // the encodings that do not keep it.
     let mut forms = vec![secret.to_owned(), "s3cr3t".to_owned()];
@@ -237,6 +243,18 @@ fn echoed_secrets_are_masked_everywhere() {
             .trim_matches('"')
             .to_owned(),
     );
+    forms
+}
+
+/// A server that echoes every credential back, in the body and in the headers reports show,
+/// and fails every case: no secret, nor any derived form of it, may reach any output.
+#[test]
+fn echoed_secrets_are_masked_everywhere() {
+    let secret = "s3cr3t/with +special&chars=\"x\"";
+    let s = echo_server();
+    let dir = echo_cases();
+    let junit = dir.path().join("junit.xml");
+    let forms = derived_forms(secret);
     for format in ["pretty", "json"] {
         let mut cmd = authconform();
         cmd.args([

@@ -82,22 +82,8 @@ pub fn junit_check(path: &Path) -> Value {
     })
 }
 
-/// A checker that accepts everything would make every JUnit test pass, so prove it can say no,
-/// on the very shapes quick-junit produces that junit-10.xsd does not allow.
-#[test]
-fn the_checker_rejects_what_junit_10_rejects() {
-    use serde_json::json;
-
-    let dir = tempfile::tempdir().unwrap();
-    let check = |name: &str, xml: &str| {
-        let path = dir.path().join(name);
-        std::fs::write(&path, xml).unwrap();
-        junit_check(&path)
-    };
-
-    let valid = check(
-        "valid.xml",
-        r#"<?xml version="1.0" encoding="UTF-8"?>
+/// A JUnit file that junit-10.xsd accepts: a pass, a failure, an error and a skip.
+const VALID: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <testsuites name="authconform" tests="4" failures="1" errors="1" time="1.250">
   <testsuite name="cases" tests="4" skipped="1" errors="1" failures="1" time="1.250">
     <properties>
@@ -115,8 +101,22 @@ fn the_checker_rejects_what_junit_10_rejects() {
     </testcase>
   </testsuite>
 </testsuites>
-"#,
-    );
+"#;
+
+/// A checker that accepts everything would make every JUnit test pass, so prove it can say no,
+/// on the very shapes quick-junit produces that junit-10.xsd does not allow.
+#[test]
+fn the_checker_rejects_what_junit_10_rejects() {
+    use serde_json::json;
+
+    let dir = tempfile::tempdir().unwrap();
+    let check = |name: &str, xml: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, xml).unwrap();
+        junit_check(&path)
+    };
+
+    let valid = check("valid.xml", VALID);
     assert_eq!(valid["valid"], true, "{valid:#}");
     assert_eq!(valid["parse_error"], Value::Null, "{valid:#}");
     let suites = valid["suites"].as_array().unwrap();
