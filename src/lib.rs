@@ -1,32 +1,29 @@
 //! authconform: a conformance suite for servers that implement the Auth0 Authentication API's
 //! documented error responses.
 //!
-//! The pipeline, one module per stage: [`source`] and [`case`] load case files and
-//! [`schema`]s; [`plan`] fills in [`vars`] and [`template`]s; [`send`] sends; [`check`] judges;
-//! [`run`] drives libtest-mimic and collects [`record`]s; [`report`] renders them, with
-//! [`redact`] as the one place secrets are masked. [`reference`] is the built-in server.
+//! The folders are the pipeline's stages, each importing only those listed before it (a test
+//! holds that): [`base`] (errors, files, JSON Schema, templates, the response, the output
+//! guard); [`checks`]; the [`catalogue`] (cases, variables, the seed table); [`http`] (request
+//! and sender); [`records`] (results as data, known deviations); [`report`] (terminal, JUnit,
+//! JSON, GitHub); [`execution`] (schedule, limits, signals, the printer); [`reference`] (the
+//! built-in server); and the [`commands`]. Each module is also reachable by its own name
+//! (`authconform::case`), as the code names them.
 #![forbid(unsafe_code)]
 
-pub mod case;
-pub mod check;
-pub mod cli;
-pub mod deviations;
-pub mod error;
-pub mod execute;
-pub mod explain;
-pub mod lint;
-pub mod locate;
-pub mod plan;
-pub mod printer;
-pub mod record;
-pub mod redact;
+pub mod base;
+pub mod catalogue;
+pub mod checks;
+pub mod commands;
+pub mod execution;
+pub mod http;
+pub mod records;
 pub mod reference;
 pub mod report;
-pub mod response;
-pub mod run;
-pub mod schema;
-pub mod seed;
-pub mod send;
-pub mod source;
-pub mod template;
-pub mod vars;
+
+pub use base::{error, locate, redact, response, schema, source, template};
+pub use catalogue::{case, seed, vars};
+pub use checks::check;
+pub use commands::{cli, explain, lint, run};
+pub use execution::{execute, printer};
+pub use http::{plan, send};
+pub use records::{deviations, record};

@@ -1,12 +1,33 @@
-//! The layout stays a pipeline: no two top-level modules of `src/` import each other, directly
-//! or round a loop, so that each stage can be read (and changed) knowing only the ones below it.
+//! The layout stays a pipeline. The folders of `src/` are its stages, in this order, and each
+//! imports only the stages before it (a module of a folder may import its own folder's
+//! modules); and no two modules import each other, directly or round a loop. So each stage
+//! can be read, and changed, knowing only the ones below it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Every top-level module and the top-level modules its code (tests aside) names as `crate::…`.
-fn imports() -> BTreeMap<String, BTreeSet<String>> {
+/// The stages, from the bottom up.
+const STAGES: &[&str] = &[
+    "base",
+    "checks",
+    "catalogue",
+    "http",
+    "records",
+    "report",
+    "execution",
+    "reference",
+    "commands",
+];
+
+/// A module of `src/`: its folder (a stage) and the names its code (tests aside) imports as
+/// `crate::name` or inside `use crate::{…}`.
+struct Module {
+    stage: String,
+    imports: BTreeSet<String>,
+}
+
+fn modules() -> BTreeMap<String, Module> {
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut found = BTreeMap::new();
     let mut stack = vec![src.clone()];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
@@ -15,80 +36,136 @@ fn imports() -> BTreeMap<String, BTreeSet<String>> {
                 stack.push(path);
                 continue;
             }
-            let rel = path.strip_prefix(&src).unwrap();
-            let top = rel
-                .components()
-                .next()
+            let rel: Vec<String> = path
+                .strip_prefix(&src)
                 .unwrap()
-                .as_os_str()
-                .to_string_lossy()
-                .trim_end_matches(".rs")
-                .to_owned();
-            if top == "main" || top == "lib" {
-                continue;
+                .components()
+                .map(|c| {
+                    c.as_os_str()
+                        .to_string_lossy()
+                        .trim_end_matches(".rs")
+                        .to_owned()
+                })
+                .collect();
+            if rel.len() < 2 || rel[1] == "mod" && rel.len() == 2 {
+                continue; // main.rs, lib.rs and the folders' own mod.rs
             }
             let text = std::fs::read_to_string(&path).unwrap();
             let code = text.split("#[cfg(test)]").next().unwrap_or_default();
-            let deps = graph.entry(top.clone()).or_default();
-            for (i, _) in code.match_indices("crate::") {
-                let rest = &code[i + "crate::".len()..];
-                if let Some(name) = rest
-                    .split(|c: char| !(c.is_ascii_lowercase() || c == '_'))
-                    .next()
-                {
-                    if !name.is_empty() && name != top {
-                        deps.insert(name.to_owned());
+            let name = if rel[0] == "report" || rel[0] == "reference" {
+                rel[0].clone()
+            } else {
+                rel[1].clone()
+            };
+            let module = found.entry(name).or_insert_with(|| Module {
+                stage: rel[0].clone(),
+                imports: BTreeSet::new(),
+            });
+            module.imports.extend(imports(code));
+        }
+    }
+    found
+}
+
+fn imports(code: &str) -> BTreeSet<String> {
+    let word = |s: &str| {
+        let w: String = s
+            .chars()
+            .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+            .collect();
+        (!w.is_empty()).then_some(w)
+    };
+    let mut names = BTreeSet::new();
+    for (i, _) in code.match_indices("crate::") {
+        let rest = &code[i + "crate::".len()..];
+        if let Some(rest) = rest.strip_prefix('{') {
+            let group = &rest[..rest.find("};").unwrap_or(rest.len())];
+            // The first name of each item at the group's own level: `a::{…}` or `b`.
+            let mut depth = 0;
+            let mut start = true;
+            for (j, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => start = true,
+                    c if start && c.is_ascii_lowercase() && depth == 0 => {
+                        names.extend(word(&group[j..]));
+                        start = false;
                     }
+                    c if !c.is_whitespace() => start = false,
+                    _ => {}
                 }
-                // `use crate::{a::…, b, …}` names several.
-                if rest.starts_with('{') {
-                    let group = &rest[1..rest.find("};").unwrap_or(rest.len())];
-                    for item in group.split(|c: char| c == ',' || c.is_whitespace()) {
-                        let name = item
-                            .split("::")
-                            .next()
-                            .unwrap_or_default()
-                            .trim_start_matches('{');
-                        if !name.is_empty()
-                            && name != top
-                            && name.chars().all(|c| c.is_ascii_lowercase() || c == '_')
-                        {
-                            deps.insert(name.to_owned());
-                        }
-                    }
-                }
+            }
+        } else {
+            names.extend(word(rest));
+        }
+    }
+    names
+}
+
+#[test]
+fn each_stage_imports_only_the_stages_before_it() {
+    let modules = modules();
+    assert!(modules.len() > 15, "the modules were not read");
+    let stage_of = |name: &str| -> Option<&str> {
+        if STAGES.contains(&name) {
+            return STAGES.iter().copied().find(|s| *s == name);
+        }
+        modules.get(name).map(|m| m.stage.as_str())
+    };
+    let rank = |stage: &str| STAGES.iter().position(|s| *s == stage);
+    let mut upward = Vec::new();
+    for (name, module) in &modules {
+        let mine = rank(&module.stage)
+            .unwrap_or_else(|| panic!("{name}: stage {} is not listed", module.stage));
+        for import in &module.imports {
+            let Some(theirs) = stage_of(import).and_then(rank) else {
+                continue;
+            };
+            if theirs > mine {
+                upward.push(format!(
+                    "{name} ({}) imports {import} ({})",
+                    module.stage, STAGES[theirs]
+                ));
             }
         }
     }
-    let modules: BTreeSet<String> = graph.keys().cloned().collect();
-    for deps in graph.values_mut() {
-        deps.retain(|d| modules.contains(d));
-    }
-    graph
+    assert!(upward.is_empty(), "imports from a later stage: {upward:#?}");
 }
 
 #[test]
 fn no_two_modules_import_each_other() {
-    let graph = imports();
-    assert!(graph.len() > 10, "the graph was not read: {graph:?}");
+    let modules = modules();
+    let edges: BTreeMap<&str, Vec<&str>> = modules
+        .iter()
+        .map(|(name, m)| {
+            let deps = m
+                .imports
+                .iter()
+                .map(String::as_str)
+                .filter(|d| modules.contains_key(*d) && d != name)
+                .collect();
+            (name.as_str(), deps)
+        })
+        .collect();
     let reaches = |from: &str, to: &str| {
         let mut seen = BTreeSet::new();
-        let mut stack = vec![from.to_owned()];
+        let mut stack = vec![from];
         while let Some(m) = stack.pop() {
-            for d in &graph[&m] {
-                if d == to {
+            for d in &edges[m] {
+                if *d == to {
                     return true;
                 }
-                if seen.insert(d.clone()) {
-                    stack.push(d.clone());
+                if seen.insert(*d) {
+                    stack.push(d);
                 }
             }
         }
         false
     };
-    let loops: Vec<(&String, &String)> = graph
+    let loops: Vec<(&str, &str)> = edges
         .iter()
-        .flat_map(|(m, deps)| deps.iter().map(move |d| (m, d)))
+        .flat_map(|(m, deps)| deps.iter().map(move |d| (*m, *d)))
         .filter(|(m, d)| reaches(d, m))
         .collect();
     assert!(loops.is_empty(), "imports that close a loop: {loops:?}");

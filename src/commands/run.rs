@@ -226,8 +226,9 @@ impl Resolved {
                 (case, plan)
             })
             .collect();
+        let secrets: Vec<&str> = vars.secrets().collect();
         let redactor = Arc::new(Redactor::for_run(
-            &vars,
+            &secrets,
             planned
                 .iter()
                 .filter_map(|(_, plan)| plan.as_ref().ok().and_then(Prepared::basic_auth)),

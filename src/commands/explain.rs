@@ -147,6 +147,7 @@ pub fn explain(case: &Case, table: &SeedTable, target: &Target, vars: &Vars) -> 
     }
     // The request is shown with its secrets filled in as ***; the rest is the case file's own
     // text, neutralised like everything else from outside.
-    let redactor = Redactor::for_run(vars, planned.iter().filter_map(Prepared::basic_auth));
+    let secrets: Vec<&str> = vars.secrets().collect();
+    let redactor = Redactor::for_run(&secrets, planned.iter().filter_map(Prepared::basic_auth));
     neutralise(&redactor.redact(&out), true).replace(PLACEHOLDER, "<target>")
 }

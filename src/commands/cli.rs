@@ -10,7 +10,7 @@ use crate::{
     case::Catalogue,
     error::{EXIT_FAILED, EXIT_OK, Error, print},
     execute::Policy,
-    reference::{self, Fault},
+    reference::Fault,
     report::{GatePolicy, NoTests},
     run::{self, RunOptions},
     seed::{self, Coverage},
@@ -433,92 +433,11 @@ fn explain(args: ExplainArgs) -> Result<u8, Error> {
 }
 
 fn serve(args: ServeArgs) -> Result<u8, Error> {
-    if args.list_faults {
-        let width = Fault::ALL.iter().map(|d| d.name().len()).max().unwrap_or(0);
-        for d in Fault::ALL {
-            print(&format!(
-                "{:<width$}  {} (caught by: {})\n",
-                d.name(),
-                d.description(),
-                d.caught_by()
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))?;
-        }
-        return Ok(EXIT_OK);
-    }
-    let runtime = run::runtime()?;
-    // Stopped like a run: SIGINT, SIGTERM or SIGHUP; watched before the address is printed, so
-    // that whoever reads it can stop the server at once.
-    let mut stop = crate::execute::watch_signals(
-        runtime.handle(),
-        "stopping the server",
-        std::sync::Arc::default(),
-    );
-    runtime.block_on(async {
-        let server = reference::bind(
-            reference::Config {
-                fault: args.fault,
-                latency: Duration::from_millis(args.latency),
-            },
-            args.port,
-        )
-        .await
-        .map_err(|source| Error::Start {
-            what: "the reference server",
-            source,
-        })?;
-        print(&format!(
-            "authconform reference server listening on {}\n",
-            server.url()
-        ))?;
-        if args.latency > 0 {
-            print(&format!(
-                "answering every request after {} ms\n",
-                args.latency
-            ))?;
-        }
-        if let Some(f) = args.fault {
-            print(&format!(
-                "fault injected on purpose: {} ({})\n",
-                f.name(),
-                f.description()
-            ))?;
-        }
-        print("variables it provides:\n")?;
-        let mut file = serde_json::Map::new();
-        for (name, value, secret) in server.variables() {
-            print(&format!(
-                "  {name:<24} {}\n",
-                if secret {
-                    "*** (secret; see --write-vars)"
-                } else {
-                    value.as_str()
-                }
-            ))?;
-            let entry = if secret {
-                serde_json::json!({ "secret": value })
-            } else {
-                serde_json::Value::String(value)
-            };
-            file.insert(name.to_owned(), entry);
-        }
-        if let Some(path) = &args.write_vars {
-            let text = serde_json::to_string_pretty(&file).expect("a map of strings serializes");
-            std::fs::write(path, text + "\n").map_err(|source| Error::Write {
-                path: path.display().to_string(),
-                source,
-            })?;
-            print(&format!("variables written to {}\n", path.display()))?;
-        }
-        print(&format!(
-            "try: authconform run --target {} --vars FILE   (Ctrl-C or SIGTERM stops the server)\n",
-            server.url()
-        ))?;
-        let _ = stop.wait_for(Option::is_some).await;
-        drop(server);
-        Ok(EXIT_OK)
+    crate::commands::serve::serve(&crate::commands::serve::Options {
+        port: args.port,
+        fault: args.fault,
+        latency: Duration::from_millis(args.latency),
+        list_faults: args.list_faults,
+        write_vars: args.write_vars,
     })
 }

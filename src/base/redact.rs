@@ -5,7 +5,7 @@
 
 use base64::Engine;
 
-use crate::{response::Response, vars::Vars};
+use crate::response::Response;
 
 /// Text that was cut short ends with this mark; a secret cut there is masked too.
 pub const CUT: char = '…';
@@ -33,15 +33,16 @@ impl Redactor {
         redactor
     }
 
-    /// The redactor of a run: every secret of `vars`, and the Basic credentials (user,
-    /// password) of the run's requests that carry one (their base64 is what a server echoes).
-    pub fn for_run<'a>(
-        vars: &Vars,
+    /// The redactor of a run: its `secrets`, and the Basic credentials (user, password) of its
+    /// requests that carry one (their base64 is what a server echoes).
+    pub fn for_run<'a, 's>(
+        secrets: &[&'s str],
         basic_auth: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Self {
-        let mut redactor = Redactor::new(vars.secrets());
+        let mut redactor = Redactor::new(secrets.iter().copied());
         let carries_secret = |s: &str| {
-            vars.secrets()
+            secrets
+                .iter()
                 .any(|secret| !secret.is_empty() && s.contains(secret))
         };
         for (user, password) in basic_auth {

@@ -1,0 +1,8 @@
+//! The commands: the command line mapped to options (`cli`), and what each command does:
+//! `run`, `lint` (everything checked before sending), `explain`, `serve`.
+
+pub mod cli;
+pub mod explain;
+pub mod lint;
+pub mod run;
+pub mod serve;

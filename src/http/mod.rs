@@ -1,0 +1,5 @@
+//! HTTP: a case and the run's variables become a request (and the request as reports show
+//! it); one shared client sends it, never following a redirect, with a bounded read.
+
+pub mod plan;
+pub mod send;
