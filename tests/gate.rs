@@ -89,6 +89,13 @@ fn json_reports_of_every_kind_of_run_validate_against_their_schema() {
         .unwrap();
     assert_eq!(case["verdict"]["kind"], "fail");
     assert_eq!(case["violations"][0]["check"], "status");
+    // As data, not only words: what was required, what came, and where the case asks for it.
+    assert_eq!(case["violations"][0]["expected"], 401);
+    assert_eq!(case["violations"][0]["actual"], 400);
+    assert_eq!(
+        case["violations"][0]["line"], 4,
+        "the line of `documents.status`"
+    );
     assert_eq!(
         case["checks"][0],
         serde_json::json!({"check": "status", "requires": "is 401", "advisory": false, "outcome": "failed"})
@@ -324,7 +331,7 @@ fn github_annotations_and_step_summary() {
     );
     assert_eq!(out.code, 1);
     assert!(
-        out.stdout.contains("::error file=cases/token/wrong-client-secret.json,title=token/wrong-client-secret failed::status: expected 401, got 400\n"),
+        out.stdout.contains("::error file=cases/token/wrong-client-secret.json,line=4,title=token/wrong-client-secret failed::status: expected 401, got 400\n"),
         "{}",
         out.stdout
     );

@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use crate::{
-    check::{Check, HeaderMatcher, Matcher},
+    check::{Check, CheckId, HeaderMatcher, Matcher},
     error::{Error, Problem},
     schema::{self, FormatSchema, Schemas},
     source::Source,
@@ -133,6 +133,8 @@ pub struct Case {
     pub repeat: Option<u32>,
     /// Every variable the request refers to.
     pub variables: BTreeMap<String, Site>,
+    /// The case file's line for each check (where it is asked for, or implied).
+    pub lines: BTreeMap<CheckId, usize>,
 }
 
 /// Where a variable is first used in a case file, for messages about it.
@@ -315,6 +317,20 @@ fn parse_case(
     if problems.len() > before {
         return None;
     }
+    // Where each check is asked for, or implied by `documents`: annotations point there.
+    let mut lines = BTreeMap::new();
+    for (at, spec, list) in [
+        ("/expect", parsed.expect.as_ref(), &checks),
+        ("/advise", parsed.advise.as_ref(), &advice),
+    ] {
+        for check in list {
+            let id = check.id();
+            let pointer = source_pointer(&id, at, spec, &parsed.documents);
+            if let Some((line, _)) = crate::locate::locate(text, &pointer) {
+                lines.entry(id).or_insert(line);
+            }
+        }
+    }
     Some(Case {
         id: id.to_owned(),
         group: id
@@ -331,7 +347,39 @@ fn parse_case(
         advice,
         repeat: parsed.repeat.map(|r| r.max),
         variables,
+        lines,
     })
+}
+
+/// The pointer of the part of a case file that asks for check `id`: its entry in `expect` or
+/// `advise` (at `at`), else the member of `documents` that implies it.
+fn source_pointer(
+    id: &CheckId,
+    at: &str,
+    spec: Option<&Expectations>,
+    documents: &Documents,
+) -> String {
+    let esc = schema::escape_pointer;
+    let given = |member: &str| format!("{at}/{member}");
+    match (id, spec) {
+        (CheckId::Status, Some(e)) if e.status.is_some() => given("status"),
+        (CheckId::Status, _) => "/documents/status".into(),
+        (CheckId::MediaType, Some(e)) if e.media_type.is_some() => given("media_type"),
+        (CheckId::Schema(_), Some(e)) if e.schema.is_some() => given("schema"),
+        (CheckId::Body(p), Some(e)) if e.body.contains_key(p) => given(&format!("body/{}", esc(p))),
+        (CheckId::Body(p), _) if p == "/error_description" && documents.description.is_some() => {
+            "/documents/description".into()
+        }
+        (CheckId::Header(name), Some(e)) => e
+            .headers
+            .keys()
+            .find(|k| k.eq_ignore_ascii_case(name))
+            .map_or_else(
+                || given("headers"),
+                |k| given(&format!("headers/{}", esc(k))),
+            ),
+        _ => "/documents/error".into(),
+    }
 }
 
 /// Checks every placeholder of the request and returns the variables it needs.

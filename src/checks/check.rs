@@ -143,6 +143,36 @@ pub struct Violation {
     pub at: Option<String>,
     /// Expected versus actual, in words.
     pub message: String,
+    /// What the check requires, as a value: the allowed statuses, the media type, the value or
+    /// the JSON Schema a matcher holds (`null`: absent), the schema file's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<Value>,
+    /// What the response had there, as a value (`null`: nothing there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actual: Option<Value>,
+    /// The line of the case file where the check is asked for (or implied, by `documents`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+}
+
+impl Violation {
+    /// A violation of `check`, in words; the values are added where they are known.
+    pub fn new(check: CheckId, message: impl Into<String>) -> Violation {
+        Violation {
+            check,
+            at: None,
+            message: message.into(),
+            expected: None,
+            actual: None,
+            line: None,
+        }
+    }
+
+    fn values(mut self, expected: Value, actual: Value) -> Violation {
+        self.expected = Some(expected);
+        self.actual = Some(actual);
+        self
+    }
 }
 
 impl Check {
@@ -255,11 +285,17 @@ pub fn evaluate(checks: &[Check], response: &Response) -> Vec<Violation> {
         match check {
             Check::Status(allowed) => {
                 if !allowed.contains(&response.status) {
-                    violations.push(Violation {
-                        check: name(),
-                        at: None,
-                        message: format!("expected {}, got {}", one_of(allowed), response.status),
-                    });
+                    let expected = match allowed.as_slice() {
+                        [one] => Value::from(*one),
+                        many => Value::from(many.to_vec()),
+                    };
+                    violations.push(
+                        Violation::new(
+                            name(),
+                            format!("expected {}, got {}", one_of(allowed), response.status),
+                        )
+                        .values(expected, Value::from(response.status)),
+                    );
                 }
             }
             Check::MediaType(expected) => {
@@ -277,24 +313,29 @@ pub fn evaluate(checks: &[Check], response: &Response) -> Vec<Violation> {
                     }
                 };
                 if let Some(message) = message {
-                    violations.push(Violation {
-                        check: name(),
-                        at: None,
-                        message,
-                    });
+                    let actual = response
+                        .header("content-type")
+                        .map_or(Value::Null, |raw| Value::from(media_type(&raw)));
+                    violations.push(
+                        Violation::new(name(), message)
+                            .values(Value::from(expected.as_str()), actual),
+                    );
                 }
             }
-            Check::Schema { validator, .. } => {
+            Check::Schema {
+                validator,
+                name: file,
+            } => {
                 let Some(body) = parsed(&mut json, response, &mut violations) else {
                     continue;
                 };
                 for e in validator.iter_errors(body) {
                     let (at, keyword, message) = crate::schema::describe(&e);
-                    violations.push(Violation {
-                        check: name(),
-                        at: Some(at),
-                        message: format!("{message} (keyword `{keyword}`)"),
-                    });
+                    let actual = body.pointer(&at).cloned().unwrap_or(Value::Null);
+                    let mut v = Violation::new(name(), format!("{message} (keyword `{keyword}`)"))
+                        .values(Value::from(file.as_str()), actual);
+                    v.at = Some(at);
+                    violations.push(v);
                 }
             }
             Check::Body { pointer, matcher } => {
@@ -303,23 +344,31 @@ pub fn evaluate(checks: &[Check], response: &Response) -> Vec<Violation> {
                 };
                 let actual = body.pointer(pointer);
                 if let Some(message) = match_body(matcher, actual) {
-                    violations.push(Violation {
-                        check: name(),
-                        at: None,
-                        message,
-                    });
+                    let expected = match matcher {
+                        Matcher::Equals(v) => v.clone(),
+                        Matcher::Schema { spec, .. } => spec.clone(),
+                    };
+                    violations.push(
+                        Violation::new(name(), message)
+                            .values(expected, actual.cloned().unwrap_or(Value::Null)),
+                    );
                 }
             }
             Check::Header {
                 name: header,
                 matcher,
             } => {
-                if let Some(message) = match_header(matcher, response.header(header).as_deref()) {
-                    violations.push(Violation {
-                        check: name(),
-                        at: None,
-                        message,
-                    });
+                let actual = response.header(header);
+                if let Some(message) = match_header(matcher, actual.as_deref()) {
+                    let expected = match matcher {
+                        HeaderMatcher::Equals(v) => Value::from(v.as_str()),
+                        HeaderMatcher::Schema { spec, .. } => spec.clone(),
+                        HeaderMatcher::Absent => Value::Null,
+                    };
+                    violations.push(
+                        Violation::new(name(), message)
+                            .values(expected, actual.map_or(Value::Null, Value::from)),
+                    );
                 }
             }
         }
@@ -335,11 +384,7 @@ fn parsed<'a>(
     json.get_or_insert_with(|| match parse_json(response) {
         Ok(v) => Some(v),
         Err(message) => {
-            violations.push(Violation {
-                check: CheckId::Readable,
-                at: None,
-                message,
-            });
+            violations.push(Violation::new(CheckId::Readable, message));
             None
         }
     })

@@ -278,6 +278,13 @@ impl Executor {
         let issued = issued_credentials(&response);
         record.violations = check::evaluate(&case.checks, &response);
         record.warnings = check::evaluate(&case.advice, &response);
+        for v in record
+            .violations
+            .iter_mut()
+            .chain(record.warnings.iter_mut())
+        {
+            v.line = case.lines.get(&v.check).copied();
+        }
         record.checks = check::outcomes(&case.checks, &record.violations, false);
         record
             .checks

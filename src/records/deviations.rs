@@ -215,11 +215,7 @@ mod tests {
         r.verdict = verdict;
         r.violations = checks
             .iter()
-            .map(|c| Violation {
-                check: c.parse().unwrap(),
-                at: None,
-                message: "m".into(),
-            })
+            .map(|c| Violation::new(c.parse().unwrap(), "m"))
             .collect();
         r
     }

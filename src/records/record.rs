@@ -162,6 +162,17 @@ pub struct Record {
     pub elapsed: Duration,
 }
 
+/// Every string inside `value` passed through `f`.
+fn mask_strings(value: &mut serde_json::Value, f: &impl Fn(&str) -> String) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => *s = f(s),
+        Value::Array(items) => items.iter_mut().for_each(|i| mask_strings(i, f)),
+        Value::Object(members) => members.values_mut().for_each(|v| mask_strings(v, f)),
+        _ => {}
+    }
+}
+
 /// Durations as milliseconds (a float): what people read in JSON.
 pub fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64((d.as_secs_f64() * 1e6).round() / 1e3)
@@ -225,6 +236,9 @@ impl Record {
         for v in self.violations.iter_mut().chain(self.warnings.iter_mut()) {
             ours_id(&mut v.check);
             theirs(&mut v.message);
+            if let Some(actual) = &mut v.actual {
+                mask_strings(actual, &|t| redactor.redact(t));
+            }
             if let Some(at) = &mut v.at {
                 theirs(at);
             }

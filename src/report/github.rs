@@ -20,13 +20,19 @@ fn property(text: &str) -> String {
     data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
-fn command(kind: &str, file: &str, title: &str, message: &str) -> String {
+fn command(kind: &str, file: &str, line: Option<usize>, title: &str, message: &str) -> String {
+    let line = line.map(|l| format!(",line={l}")).unwrap_or_default();
     format!(
-        "::{kind} file={},title={}::{}\n",
+        "::{kind} file={}{line},title={}::{}\n",
         property(file),
         property(title),
         data(message)
     )
+}
+
+/// The case file's line of the first of `violations` that has one.
+fn first_line(violations: &[crate::check::Violation]) -> Option<usize> {
+    violations.iter().find_map(|v| v.line)
 }
 
 /// One workflow command per failure, error, warning and known deviation, and per stale entry
@@ -55,6 +61,7 @@ pub fn annotations(records: &[Record], info: &RunInfo<'_>) -> String {
                 out.push_str(&command(
                     "error",
                     &r.file,
+                    first_line(&r.violations),
                     &format!("{} failed", r.id),
                     &message.join("\n"),
                 ));
@@ -62,12 +69,14 @@ pub fn annotations(records: &[Record], info: &RunInfo<'_>) -> String {
             Verdict::Error { message } => out.push_str(&command(
                 "error",
                 &r.file,
+                None,
                 &format!("{} could not be judged", r.id),
                 message,
             )),
             Verdict::KnownDeviation { reasons } => out.push_str(&command(
                 "warning",
                 &r.file,
+                first_line(&r.violations),
                 &format!("{}: known deviation", r.id),
                 &reasons.join("\n"),
             )),
@@ -77,6 +86,7 @@ pub fn annotations(records: &[Record], info: &RunInfo<'_>) -> String {
             out.push_str(&command(
                 "warning",
                 &r.file,
+                first_line(&r.warnings),
                 &format!("{}: advice", r.id),
                 &lines(&r.warnings),
             ));
@@ -87,6 +97,7 @@ pub fn annotations(records: &[Record], info: &RunInfo<'_>) -> String {
             out.push_str(&command(
                 "error",
                 file,
+                None,
                 &format!("deviation {} {}", f.case, f.check),
                 &f.problem,
             ));
@@ -242,8 +253,14 @@ mod tests {
     #[test]
     fn messages_and_properties_are_escaped_as_github_documents() {
         assert_eq!(
-            command("error", "cases/a,b.json", "x: y", "100% bad\nline 2\r"),
-            "::error file=cases/a%2Cb.json,title=x%3A y::100%25 bad%0Aline 2%0D\n"
+            command(
+                "error",
+                "cases/a,b.json",
+                Some(7),
+                "x: y",
+                "100% bad\nline 2\r"
+            ),
+            "::error file=cases/a%2Cb.json,line=7,title=x%3A y::100%25 bad%0Aline 2%0D\n"
         );
     }
 }

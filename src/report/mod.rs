@@ -382,23 +382,16 @@ mod snapshots {
             r#"{"error":"invalid_request"}"#,
         );
         fail.violations = vec![
-            Violation {
-                check: CheckId::Status,
-                at: None,
-                message: "expected 401, got 400".into(),
-            },
-            Violation {
-                check: CheckId::Body("/error".into()),
-                at: None,
-                message: r#"expected "invalid_client", got "invalid_request""#.into(),
-            },
+            Violation::new(CheckId::Status, "expected 401, got 400"),
+            Violation::new(
+                CheckId::Body("/error".into()),
+                r#"expected "invalid_client", got "invalid_request""#,
+            ),
         ];
-        fail.warnings = vec![Violation {
-            check: CheckId::Header("cache-control".into()),
-            at: None,
-            message: "expected a value matching {\"pattern\":\"no-store\"}, got no such header"
-                .into(),
-        }];
+        fail.warnings = vec![Violation::new(
+            CheckId::Header("cache-control".into()),
+            "expected a value matching {\"pattern\":\"no-store\"}, got no such header",
+        )];
         fail.attempts = 2;
         fail.waits = vec![Wait {
             reason: "rate_limited",
@@ -429,11 +422,10 @@ mod snapshots {
             403,
             r#"{"error":"invalid_grant"}"#,
         );
-        known.violations = vec![Violation {
-            check: CheckId::Body("/error".into()),
-            at: None,
-            message: r#"expected "access_denied", got "invalid_grant""#.into(),
-        }];
+        known.violations = vec![Violation::new(
+            CheckId::Body("/error".into()),
+            r#"expected "access_denied", got "invalid_grant""#,
+        )];
         let mut stale = sent(record("token/f-stale", Verdict::Fail), 401, "{}");
         stale.stale_deviations = vec![Finding {
             case: "token/f-stale".into(),
