@@ -389,7 +389,7 @@ fn an_undefined_variable_is_a_mistake_not_a_skip() {
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     assert!(
         out.stdout
-            .contains("  client_id (1 case): set it with --var client_id=VALUE"),
+            .contains("  client_id, a confidential machine-to-machine client with the client_credentials grant (1 case): set it with --var client_id=VALUE"),
         "{}",
         out.stdout
     );

@@ -357,9 +357,7 @@ fn conclude(
 ) -> u8 {
     let tally = Tally::of(records);
     let mut gate = report::gate(&tally, opts.gate, signal);
-    let missing = report::missing_variables(records, |name| {
-        vars::looks_secret(name) || about.declared.iter().any(|v| v.name == name && v.secret)
-    });
+    let missing = report::missing_variables(records, &about.declared);
     let info = RunInfo {
         target: &about.target,
         cases: &opts.cases.describe(),

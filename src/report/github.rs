@@ -154,8 +154,12 @@ pub fn summary(records: &[Record], info: &RunInfo<'_>) -> String {
             let ways: Vec<String> = m.set_with.iter().map(|w| code(w)).collect();
             let _ = writeln!(
                 out,
-                "- {}{} ({} case{}): {}",
+                "- {}{}{} ({} case{}): {}",
                 code(&m.name),
+                m.meaning
+                    .as_ref()
+                    .map(|t| format!(", {}", cell(t)))
+                    .unwrap_or_default(),
                 if m.secret { " (secret)" } else { "" },
                 m.cases.len(),
                 if m.cases.len() == 1 { "" } else { "s" },

@@ -220,6 +220,12 @@ pub struct MissingVariable {
     pub name: String,
     /// Whether it is a secret (set it as one, and it is masked everywhere).
     pub secret: bool,
+    /// What it stands for, as its declaration says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meaning: Option<String>,
+    /// How to get it on an Auth0 tenant, as its declaration says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_auth0: Option<String>,
     /// The cases it would let run, by id.
     pub cases: Vec<String>,
     /// The ways to set it, most private first for a secret.
@@ -227,10 +233,7 @@ pub struct MissingVariable {
 }
 
 /// The skipped cases' variables, grouped by name (sorted), each with its cases.
-pub fn missing_variables(
-    records: &[Record],
-    is_secret: impl Fn(&str) -> bool,
-) -> Vec<MissingVariable> {
+pub fn missing_variables(records: &[Record], declared: &[vars::Variable]) -> Vec<MissingVariable> {
     let mut by_name: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for r in records {
         if let Verdict::Skip { missing, .. } = &r.verdict {
@@ -242,7 +245,8 @@ pub fn missing_variables(
     by_name
         .into_iter()
         .map(|(name, cases)| {
-            let secret = is_secret(name);
+            let declaration = declared.iter().find(|v| v.name == name);
+            let secret = vars::looks_secret(name) || declaration.is_some_and(|v| v.secret);
             let upper = name.to_ascii_uppercase();
             let set_with = if secret {
                 vec![
@@ -260,6 +264,8 @@ pub fn missing_variables(
             MissingVariable {
                 name: name.to_owned(),
                 secret,
+                meaning: declaration.map(|v| v.meaning.clone()),
+                on_auth0: declaration.and_then(|v| v.on_auth0.clone()),
                 cases,
                 set_with,
             }
@@ -440,7 +446,13 @@ mod snapshots {
         let records = records();
         let tally = Tally::of(&records);
         let gate = gate(&tally, GatePolicy::default(), Some("SIGTERM"));
-        let missing = missing_variables(&records, |n| n.ends_with("secret"));
+        let declared = [vars::Variable {
+            name: "audience".into(),
+            secret: false,
+            meaning: "an API identifier".into(),
+            on_auth0: Some("Applications > APIs".into()),
+        }];
+        let missing = missing_variables(&records, &declared);
         let info = RunInfo {
             target: "https://tenant.example/",
             cases: "the built-in cases",

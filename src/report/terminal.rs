@@ -214,8 +214,12 @@ pub fn notes(records: &[Record], info: &RunInfo<'_>, s: &Styles) -> String {
             let n = m.cases.len();
             let _ = writeln!(
                 out,
-                "  {} ({}{n} case{}): set it with {}",
+                "  {}{} ({}{n} case{}): set it with {}",
                 s.bold(&m.name),
+                m.meaning
+                    .as_ref()
+                    .map(|t| format!(", {t}"))
+                    .unwrap_or_default(),
                 if m.secret { "secret; " } else { "" },
                 if n == 1 { "" } else { "s" },
                 m.set_with.join(", or ")
