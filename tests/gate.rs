@@ -401,7 +401,7 @@ fn explain_shows_the_row_the_request_and_every_check_with_secrets_masked() {
     ]));
     assert!(
         out.stdout
-            .contains("not sendable: no value for `audience`, `client_id`, `client_secret`"),
+            .contains("not sendable: no value for `client_id`, `client_secret`"),
         "{}",
         out.stdout
     );

@@ -443,3 +443,63 @@ fn repeat_sends_until_the_expected_status_and_reports_the_attempts() {
         "{detail}"
     );
 }
+
+/// With only a client's credentials, every case that needs nothing more is sent, and against
+/// the reference server passes: a parameter that only helps on Auth0 (`{{audience?}}`) is left
+/// out when its variable is not set.
+#[test]
+fn client_credentials_alone_run_every_case_that_needs_no_more() {
+    let catalogue = Catalogue::load(
+        &Source::BuiltIn(BuiltIn::Cases),
+        &Source::BuiltIn(BuiltIn::Schemas),
+    )
+    .unwrap();
+    let given = ["client_id", "client_secret", "run_id"];
+    let runnable: BTreeSet<String> = catalogue
+        .cases
+        .iter()
+        .filter(|c| {
+            c.variables
+                .keys()
+                .all(|v| given.contains(&v.as_str()) || c.optional.contains(v))
+        })
+        .map(|c| c.id.clone())
+        .collect();
+    assert!(runnable.len() >= 10, "{runnable:?}");
+    let server = server(None);
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let out = output(
+        authconform()
+            .args([
+                "run",
+                "--color",
+                "never",
+                "--rate",
+                "0",
+                "--target",
+                &server.url,
+            ])
+            .args([
+                "--var",
+                &format!("client_id={}", authconform::reference::CLIENT_ID),
+            ])
+            .args([
+                "--secret",
+                &format!("client_secret={}", authconform::reference::CLIENT_SECRET),
+            ])
+            .arg("--report-json")
+            .arg(&json),
+    );
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let passed: BTreeSet<String> = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["verdict"]["kind"] == "pass")
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(passed, runnable);
+}

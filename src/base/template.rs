@@ -1,5 +1,6 @@
 //! `{{variable}}` placeholders in request strings: parsed (and rejected when malformed) at load
-//! time, filled in at plan time.
+//! time, filled in at plan time. `{{variable?}}` is optional: standing as a whole value, the
+//! item it fills is left out when the variable is not set.
 
 /// The variable names `text` refers to, or what is wrong with its placeholders.
 pub fn variables(text: &str) -> Result<Vec<&str>, String> {
@@ -10,7 +11,13 @@ pub fn variables(text: &str) -> Result<Vec<&str>, String> {
         let Some(end) = after.find("}}") else {
             return Err(format!("`{{{{` without a closing `}}}}` in {text:?}"));
         };
-        let name = after[..end].trim();
+        let written = after[..end].trim();
+        let name = written.strip_suffix('?').unwrap_or(written);
+        if written.ends_with('?') && text.trim() != format!("{{{{{written}}}}}") {
+            return Err(format!(
+                "`{{{{{written}}}}}` is optional, and so must be the whole value, not part of {text:?}"
+            ));
+        }
         if !is_name(name) {
             return Err(format!(
                 "`{{{{{}}}}}` is not a variable: a name is lower-case letters, digits and `_`, not starting with a digit",
@@ -21,6 +28,16 @@ pub fn variables(text: &str) -> Result<Vec<&str>, String> {
         rest = &after[end + 2..];
     }
     Ok(names)
+}
+
+/// The variable of an optional placeholder that is the whole of `text` (`{{audience?}}`).
+pub fn optional(text: &str) -> Option<&str> {
+    text.trim()
+        .strip_prefix("{{")?
+        .strip_suffix("}}")?
+        .trim()
+        .strip_suffix('?')
+        .filter(|name| is_name(name))
 }
 
 /// Whether `name` can name a variable (and so be set from an environment variable).
@@ -42,7 +59,7 @@ pub fn render<'a>(text: &str, lookup: &impl Fn(&str) -> Option<&'a str>) -> Stri
         let after = &rest[start + 2..];
         let Some(end) = after.find("}}") else { break };
         out.push_str(&rest[..start]);
-        match lookup(after[..end].trim()) {
+        match lookup(after[..end].trim().trim_end_matches('?')) {
             Some(value) => out.push_str(value),
             None => out.push_str(&rest[start..start + 2 + end + 2]),
         }
@@ -55,6 +72,19 @@ pub fn render<'a>(text: &str, lookup: &impl Fn(&str) -> Option<&'a str>) -> Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn optional_placeholders_stand_as_whole_values() {
+        assert_eq!(variables("{{audience?}}"), Ok(vec!["audience"]));
+        assert_eq!(optional(" {{ audience? }} "), Some("audience"));
+        assert_eq!(optional("{{audience}}"), None);
+        assert!(
+            variables("x-{{audience?}}")
+                .unwrap_err()
+                .contains("must be the whole value")
+        );
+        assert_eq!(render("{{a?}}", &|n| (n == "a").then_some("v")), "v");
+    }
 
     #[test]
     fn finds_variables() {

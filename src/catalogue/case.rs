@@ -2,7 +2,10 @@
 //! whole cases folder, and the compiled [`Case`] with its checks, built from `documents` (the
 //! default oracle), `expect` and `advise`.
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    sync::Arc,
+};
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -133,6 +136,8 @@ pub struct Case {
     pub repeat: Option<u32>,
     /// Every variable the request refers to.
     pub variables: BTreeMap<String, Site>,
+    /// Those of them that are only ever optional (`{{name?}}`): the case is sent without them.
+    pub optional: BTreeSet<String>,
     /// The case file's line for each check (where it is asked for, or implied).
     pub lines: BTreeMap<CheckId, usize>,
 }
@@ -289,7 +294,7 @@ fn parse_case(
         }
     };
     let before = problems.len();
-    let variables = request_variables(file, &parsed.request, problems);
+    let (variables, optional) = request_variables(file, &parsed.request, problems);
     let http_ok = http::Method::from_bytes(parsed.request.method.as_bytes()).is_ok();
     if !http_ok {
         problems.push(Problem::new(
@@ -347,6 +352,7 @@ fn parse_case(
         advice,
         repeat: parsed.repeat.map(|r| r.max),
         variables,
+        optional,
         lines,
     })
 }
@@ -387,7 +393,7 @@ fn request_variables(
     file: &str,
     request: &RequestSpec,
     problems: &mut Vec<Problem>,
-) -> BTreeMap<String, Site> {
+) -> (BTreeMap<String, Site>, BTreeSet<String>) {
     let mut strings: Vec<(String, &str)> = vec![
         ("/request/method".into(), &request.method),
         ("/request/path".into(), &request.path),
@@ -430,9 +436,35 @@ fn request_variables(
     strings.extend(json_strings.iter().map(|(p, s)| (p.clone(), *s)));
 
     let mut variables = BTreeMap::new();
+    let mut optional = BTreeSet::new();
+    let mut required = BTreeSet::new();
+    // An item can be left out of a query, the headers, a form or a JSON object; a method, a
+    // path, a raw body or a Basic credential cannot.
+    let omissible = |pointer: &str| {
+        [
+            "/request/query/",
+            "/request/headers/",
+            "/request/form/",
+            "/request/json/",
+        ]
+        .iter()
+        .any(|p| pointer.starts_with(p))
+    };
     for (pointer, text) in strings {
         match template::variables(text) {
             Ok(names) => {
+                if let Some(name) = template::optional(text) {
+                    if !omissible(&pointer) {
+                        problems.push(Problem::new(
+                            file,
+                            pointer.clone(),
+                            format!("`{{{{{name}?}}}}` is optional, and only a query, header, form or JSON member's value can be left out"),
+                        ));
+                    }
+                    optional.insert(name.to_owned());
+                } else {
+                    required.extend(names.iter().map(|n| (*n).to_owned()));
+                }
                 for name in names {
                     variables.entry(name.to_owned()).or_insert_with(|| Site {
                         pointer: pointer.clone(),
@@ -443,7 +475,8 @@ fn request_variables(
             Err(message) => problems.push(Problem::new(file, pointer, message)),
         }
     }
-    variables
+    let optional = optional.difference(&required).cloned().collect();
+    (variables, optional)
 }
 
 fn json_strings_of<'a>(value: &'a Value, pointer: String, out: &mut Vec<(String, &'a str)>) {

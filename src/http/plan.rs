@@ -123,7 +123,7 @@ pub fn prepare(case: &Case, vars: &Vars, target: &Target) -> Result<Prepared, No
     let missing: Vec<String> = case
         .variables
         .keys()
-        .filter(|n| vars.get(n).is_none())
+        .filter(|n| vars.get(n).is_none() && !case.optional.contains(*n))
         .cloned()
         .collect();
     if !missing.is_empty() {
@@ -149,6 +149,8 @@ fn fill<'a>(
     target: &Target,
 ) -> Result<Prepared, NotSent> {
     let render = |text: &str| template::render(text, lookup);
+    // An item whose whole value is an optional placeholder of an unset variable is left out.
+    let kept = |value: &&String| template::optional(value).is_none_or(|n| lookup(n).is_some());
     let spec = &case.request;
 
     let method = Method::from_bytes(render(&spec.method).as_bytes()).map_err(|_| {
@@ -161,14 +163,15 @@ fn fill<'a>(
         )));
     }
     let mut url = target.join(&path).map_err(NotSent::Invalid)?;
-    if !spec.query.is_empty() {
+    let query: Vec<(&String, &String)> = spec.query.iter().filter(|(_, v)| kept(v)).collect();
+    if !query.is_empty() {
         let mut pairs = url.query_pairs_mut();
-        for (k, v) in &spec.query {
+        for (k, v) in query {
             pairs.append_pair(k, &render(v));
         }
     }
     let mut headers = Vec::new();
-    for (name, value) in &spec.headers {
+    for (name, value) in spec.headers.iter().filter(|(_, v)| kept(v)) {
         let value = render(value);
         if reqwest::header::HeaderValue::from_str(&value).is_err() {
             return Err(NotSent::Invalid(format!(
@@ -183,7 +186,10 @@ fn fill<'a>(
         .map(|a| (render(&a.username), render(&a.password)));
     let body = if let Some(form) = &spec.form {
         Some(Body::Form(
-            form.iter().map(|(k, v)| (k.clone(), render(v))).collect(),
+            form.iter()
+                .filter(|(_, v)| kept(v))
+                .map(|(k, v)| (k.clone(), render(v)))
+                .collect(),
         ))
     } else if let Some(json) = &spec.json {
         Some(Body::Json(render_json(json, lookup).to_string()))
@@ -211,6 +217,11 @@ fn render_json<'a>(
         Value::Object(members) => Value::Object(
             members
                 .iter()
+                .filter(|(_, v)| {
+                    v.as_str()
+                        .and_then(template::optional)
+                        .is_none_or(|n| lookup(n).is_some())
+                })
                 .map(|(k, v)| (k.clone(), render_json(v, lookup)))
                 .collect(),
         ),
@@ -374,6 +385,31 @@ mod tests {
         assert_eq!(
             skip_reason(&["a".into(), "b".into()]),
             "not sent: this run does not set `a`, `b`"
+        );
+    }
+
+    #[test]
+    fn an_optional_variable_leaves_its_item_out_when_unset() {
+        let c = case(
+            r#"{"title": "t", "documents": {"status": 400}, "request": {"method": "POST", "path": "/t",
+               "query": {"q": "{{zz?}}"}, "headers": {"X-A": "{{zz?}}"},
+               "form": {"client_id": "{{client_id}}", "audience": "{{audience?}}"}}}"#,
+        );
+        assert_eq!(c.optional.iter().collect::<Vec<_>>(), ["audience", "zz"]);
+        let target = Target::parse("http://h").unwrap();
+        let p = prepare(&c, &vars(), &target).unwrap();
+        assert_eq!(p.url.as_str(), "http://h/t");
+        assert!(p.headers.is_empty());
+        assert_eq!(
+            String::from_utf8(p.body.unwrap().bytes()).unwrap(),
+            "client_id=cid"
+        );
+        let mut v = vars();
+        v.set("audience", "https://api", false);
+        let p = prepare(&c, &v, &target).unwrap();
+        assert_eq!(
+            String::from_utf8(p.body.unwrap().bytes()).unwrap(),
+            "client_id=cid&audience=https%3A%2F%2Fapi"
         );
     }
 
