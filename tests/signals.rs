@@ -305,3 +305,57 @@ fn serve_stops_on_sigterm_as_on_ctrl_c() {
         assert_eq!(status.code(), Some(0), "SIG{signal}");
     }
 }
+
+/// The variables file holds the client secret: it is written for its owner only, and an
+/// existing file is not replaced unless asked.
+#[cfg(unix)]
+#[test]
+fn serve_writes_its_variables_for_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("vars.json");
+    let serve = |extra: &[&str]| {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin!("authconform"))
+            .arg("serve")
+            .arg("--write-vars")
+            .arg(&file)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut seen = String::new();
+        let mut line = String::new();
+        while out.read_line(&mut line).unwrap_or(0) > 0 && !line.starts_with("try:") {
+            seen.push_str(&line);
+            line.clear();
+        }
+        send_signal(&child, "TERM");
+        let status = wait(&mut child, Duration::from_secs(10)).expect("serve stopped");
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        (status.code(), seen, stderr)
+    };
+    let (code, seen, _) = serve(&[]);
+    assert_eq!(code, Some(0));
+    assert!(seen.contains("variables written to"), "{seen}");
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains(authconform::reference::CLIENT_SECRET));
+
+    let (code, _, stderr) = serve(&[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("the file exists; give --overwrite to replace it"),
+        "{stderr}"
+    );
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, _, _) = serve(&["--overwrite"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}

@@ -211,9 +211,13 @@ pub struct ServeArgs {
     /// List the faults it can inject and exit.
     #[arg(long)]
     pub list_faults: bool,
-    /// Write the server's variables (secrets included) to FILE, for `run --vars FILE`.
+    /// Write the server's variables (secrets included) to FILE, for `run --vars FILE`;
+    /// readable by its owner only.
     #[arg(long, value_name = "FILE")]
     pub write_vars: Option<PathBuf>,
+    /// Let --write-vars replace a file that is already there.
+    #[arg(long, requires = "write_vars")]
+    pub overwrite: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -439,5 +443,6 @@ fn serve(args: ServeArgs) -> Result<u8, Error> {
         latency: Duration::from_millis(args.latency),
         list_faults: args.list_faults,
         write_vars: args.write_vars,
+        overwrite: args.overwrite,
     })
 }

@@ -15,6 +15,40 @@ pub struct Options {
     pub latency: Duration,
     pub list_faults: bool,
     pub write_vars: Option<PathBuf>,
+    /// Replace an existing `write_vars` file.
+    pub overwrite: bool,
+}
+
+/// Writes a file that holds secrets: readable by its owner only (0600), and never over a file
+/// that is already there unless `overwrite` says so.
+fn write_secret_file(path: &std::path::Path, text: &str, overwrite: bool) -> Result<(), Error> {
+    use std::io::Write;
+    let failed = |source| Error::Write {
+        path: path.display().to_string(),
+        source,
+    };
+    if path.exists() && !overwrite {
+        return Err(Error::Usage(format!(
+            "--write-vars {}: the file exists; give --overwrite to replace it",
+            path.display()
+        )));
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        // An existing file keeps its mode when opened: it is made private first.
+        if path.exists() {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .map_err(failed)?;
+        }
+    }
+    options
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(failed)
 }
 
 /// Runs the reference server until a signal, or lists its faults.
@@ -93,10 +127,7 @@ pub fn serve(args: &Options) -> Result<u8, Error> {
         }
         if let Some(path) = &args.write_vars {
             let text = serde_json::to_string_pretty(&file).expect("a map of strings serializes");
-            std::fs::write(path, text + "\n").map_err(|source| Error::Write {
-                path: path.display().to_string(),
-                source,
-            })?;
+            write_secret_file(path, &(text + "\n"), args.overwrite)?;
             print(&format!("variables written to {}\n", path.display()))?;
         }
         print(&format!(
