@@ -231,10 +231,14 @@ fn the_readme_lists_the_documented_variables_as_the_file_declares_them() {
         .iter()
         .map(|v| {
             format!(
-                "| `{}`{} | {} |",
+                "| `{}`{} | {}{} |",
                 v.name,
                 if v.secret { " (secret)" } else { "" },
-                v.meaning
+                v.meaning,
+                v.default
+                    .as_ref()
+                    .map(|d| format!(" (default `{d}`)"))
+                    .unwrap_or_default()
             )
         })
         .collect();

@@ -454,7 +454,16 @@ fn client_credentials_alone_run_every_case_that_needs_no_more() {
         &Source::BuiltIn(BuiltIn::Schemas),
     )
     .unwrap();
-    let given = ["client_id", "client_secret", "run_id"];
+    let defaulted: Vec<String> = catalogue
+        .variables
+        .iter()
+        .filter(|v| v.default.is_some())
+        .map(|v| v.name.clone())
+        .collect();
+    let given: Vec<&str> = ["client_id", "client_secret", "run_id"]
+        .into_iter()
+        .chain(defaulted.iter().map(String::as_str))
+        .collect();
     let runnable: BTreeSet<String> = catalogue
         .cases
         .iter()

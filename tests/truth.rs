@@ -836,3 +836,68 @@ fn every_command_ends_quietly_when_its_reader_goes_away() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
     }
 }
+
+/// Endpoints are variables with Auth0's paths as defaults: a server that serves its token
+/// endpoint elsewhere is reached by saying where, as a path or as a URL on the target's origin;
+/// a URL on another origin is refused unless allowed, so credentials go only where pointed.
+#[test]
+fn endpoints_are_variables_and_stay_on_the_targets_origin() {
+    let server = raw_server(|req, s| {
+        if req.target == "/o/token/" {
+            write_response(
+                s,
+                "401 Unauthorized",
+                &[("content-type", "application/json")],
+                br#"{"error":"invalid_client","error_description":"unknown client"}"#,
+            );
+        } else {
+            write_response(s, "404 Not Found", &[], b"not here");
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let run = |target: &str, extra: &[&str]| {
+        let out = output(
+            authconform()
+                .args(["run", "--color", "never", "--target", target])
+                .args(["token/unknown-client", "--exact", "--report-json"])
+                .arg(&json)
+                .args(extra),
+        );
+        let verdict = std::fs::read_to_string(&json)
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+            .map(|r| r["cases"][0]["verdict"]["kind"].clone());
+        let _ = std::fs::remove_file(&json);
+        (out, verdict)
+    };
+    // Auth0's path by default: this server does not serve it there.
+    let (out, verdict) = run(&server.url, &[]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert_eq!(verdict, Some(Value::from("fail")));
+    // Where it is, as a path, or as a URL on the target's origin.
+    let (out, verdict) = run(&server.url, &["--var", "token_endpoint=/o/token/"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert_eq!(verdict, Some(Value::from("pass")));
+    let here = format!("token_endpoint={}/o/token/", server.url);
+    let (out, _) = run(&server.url, &["--var", &here]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    // The same URL while --target points elsewhere: refused before anything is sent.
+    let elsewhere = closed_port_url();
+    let hits = server.hits.load(Ordering::SeqCst);
+    let (out, verdict) = run(&elsewhere, &["--var", &here]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            "--var token_endpoint=…: {} is not the target's origin",
+            server.url
+        )) && out.stderr.contains("--allow-origin"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(verdict, None);
+    assert_eq!(server.hits.load(Ordering::SeqCst), hits, "nothing was sent");
+    let (out, verdict) = run(&elsewhere, &["--var", &here, "--allow-origin", &server.url]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert_eq!(verdict, Some(Value::from("pass")));
+}

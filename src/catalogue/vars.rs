@@ -26,6 +26,9 @@ pub struct Variable {
     pub meaning: String,
     #[serde(default)]
     pub on_auth0: Option<String>,
+    /// The value when the run sets none (endpoints default to Auth0's paths).
+    #[serde(default)]
+    pub default: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -165,11 +168,17 @@ impl Vars {
             .collect()
     }
 
-    /// Makes secret every set variable that its declaration says is one, however it was given.
+    /// Applies the declarations: a declared secret is secret however it was given, and a
+    /// variable with a default has it unless a value was given.
     pub fn declare(&mut self, declared: &[Variable]) {
-        for d in declared.iter().filter(|d| d.secret) {
-            if let Some(var) = self.values.get_mut(&d.name) {
-                var.secret = true;
+        for d in declared {
+            match self.values.get_mut(&d.name) {
+                Some(var) => var.secret |= d.secret,
+                None => {
+                    if let Some(default) = &d.default {
+                        self.set(&d.name, default.clone(), d.secret);
+                    }
+                }
             }
         }
     }
@@ -470,11 +479,13 @@ mod tests {
         assert!(e.contains("cannot read the file"), "{e}");
     }
 
-    /// The reference server gives every documented variable a value, and no other.
+    /// The reference server gives every documented variable without a default a value, and
+    /// no other.
     #[test]
     fn the_documented_variables_are_the_ones_the_reference_server_provides() {
         let documented: Vec<(String, bool)> = documented()
             .into_iter()
+            .filter(|v| v.default.is_none())
             .map(|v| (v.name, v.secret))
             .collect();
         let provided: Vec<(String, bool)> = crate::reference::variables()

@@ -115,6 +115,10 @@ pub struct RunArgs {
     /// the one retry.
     #[arg(long, default_value = "30", value_name = "SECS", value_parser = parse_max_wait)]
     pub max_wait: Duration,
+    /// Let an endpoint variable point at ORIGIN (`https://host:port`) as well as at the
+    /// target's own origin (repeatable).
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allow_origin: Vec<String>,
     /// Also trust the CA certificates in FILE (PEM) for HTTPS targets.
     #[arg(long, value_name = "FILE")]
     pub cacert: Option<PathBuf>,
@@ -361,6 +365,7 @@ fn run_options(args: RunArgs) -> Result<RunOptions, Error> {
             Format::Json => FormatSetting::Json,
         },
         color,
+        allow_origins: args.allow_origin,
         gate: GatePolicy {
             no_tests: args.no_tests,
             fail_on_skip: args.fail_on_skip,

@@ -64,6 +64,8 @@ pub struct RunOptions {
     pub color: ColorSetting,
     /// What besides failures fails the gate.
     pub gate: GatePolicy,
+    /// Origins besides the target's that endpoint variables may point at.
+    pub allow_origins: Vec<String>,
     /// Environment variables to read `AUTHCONFORM_VAR_*` / `AUTHCONFORM_SECRET_*` from.
     pub env: Vec<(String, String)>,
 }
@@ -214,6 +216,7 @@ impl Resolved {
         vars.apply(&opts.sources(), vars::run_id)?;
         vars.declare(&catalogue.variables);
         crate::lint::check_inputs(&catalogue, &vars)?;
+        target.check_origins(&catalogue.cases, &vars, &opts.allow_origins)?;
         let deviations = match &opts.deviations {
             Some(path) => Some(Arc::new(Deviations::load(path, &catalogue.cases)?)),
             None => None,

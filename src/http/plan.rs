@@ -52,12 +52,62 @@ impl Target {
         Ok(Target { base })
     }
 
-    /// The target's URL for a request path: the path is appended to the base's path.
+    /// The target's URL for a request path: the path is appended to the base's path. A URL
+    /// (an endpoint given as one) is taken as it is; `check_origins` has made sure where it
+    /// points is allowed.
     fn join(&self, path: &str) -> Result<Url, String> {
+        if is_url(path) {
+            return Url::parse(path)
+                .map_err(|e| format!("the request URL {path} is not valid: {e}"));
+        }
         let base = self.base.as_str().trim_end_matches('/');
         Url::parse(&format!("{base}{path}"))
             .map_err(|e| format!("the request URL {base}{path} is not valid: {e}"))
     }
+
+    /// The target's origin, as `scheme://host:port`.
+    pub fn origin(&self) -> String {
+        self.base.origin().ascii_serialization()
+    }
+
+    /// Refuses a variable of a request path (an endpoint) whose value is a URL on an origin
+    /// other than the target's, unless `allowed` names it: credentials go only where the user
+    /// pointed.
+    pub fn check_origins(
+        &self,
+        cases: &[Case],
+        vars: &Vars,
+        allowed: &[String],
+    ) -> Result<(), Error> {
+        let mine = self.origin();
+        // Only where a request goes matters: the variables its path is made of.
+        let in_paths: std::collections::BTreeSet<&str> = cases
+            .iter()
+            .filter_map(|c| template::variables(&c.request.path).ok())
+            .flatten()
+            .collect();
+        for (name, var) in vars
+            .iter()
+            .filter(|(n, v)| in_paths.contains(n) && is_url(&v.value))
+        {
+            let Ok(url) = Url::parse(&var.value) else {
+                continue;
+            };
+            let theirs = url.origin().ascii_serialization();
+            if theirs != mine && !allowed.iter().any(|a| a.trim_end_matches('/') == theirs) {
+                return Err(Error::Usage(format!(
+                    "{}: {theirs} is not the target's origin ({mine}); requests, and the credentials in them, go only where --target points, unless --allow-origin {theirs} says they may",
+                    var.origin.describe(name)
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether a path is rather a whole URL (an endpoint given as one).
+fn is_url(path: &str) -> bool {
+    path.starts_with("http://") || path.starts_with("https://")
 }
 
 /// A request ready to send, every placeholder filled in.
@@ -157,9 +207,9 @@ fn fill<'a>(
         NotSent::Invalid(format!("{:?} is not an HTTP method", render(&spec.method)))
     })?;
     let path = render(&spec.path);
-    if !path.starts_with('/') {
+    if !path.starts_with('/') && !is_url(&path) {
         return Err(NotSent::Invalid(format!(
-            "the request path {path:?} does not start with `/`"
+            "the request path {path:?} does not start with `/` (nor is it a URL)"
         )));
     }
     let mut url = target.join(&path).map_err(NotSent::Invalid)?;

@@ -451,6 +451,7 @@ mod snapshots {
             secret: false,
             meaning: "an API identifier".into(),
             on_auth0: Some("Applications > APIs".into()),
+            default: None,
         }];
         let missing = missing_variables(&records, &declared);
         let info = RunInfo {
