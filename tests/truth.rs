@@ -901,3 +901,35 @@ fn endpoints_are_variables_and_stay_on_the_targets_origin() {
     assert_eq!(out.code, 0, "{}", out.stdout);
     assert_eq!(verdict, Some(Value::from("pass")));
 }
+
+/// A wrong --target answers 404 to everything: the run says so once, naming the endpoint and
+/// its variable, instead of leaving every case to fail alone.
+#[test]
+fn a_target_that_answers_404_everywhere_gets_one_hint() {
+    let server = raw_server(|_, s| write_response(s, "404 Not Found", &[], b"no such page"));
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let out = output(
+        run_against(&format!("{}/wrong-prefix", server.url))
+            .args(["--report-json"])
+            .arg(&json),
+    );
+    assert_eq!(out.code, 1);
+    let report = read_json(&json);
+    let hints: Vec<&str> = report["hints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap())
+        .collect();
+    assert!(
+        hints.contains(&"20 of 20 requests to /wrong-prefix/oauth/token were answered 404 or with an HTML page: check --target (a path in it prefixes every request), or say where the server serves this endpoint (--var token_endpoint=PATH)"),
+        "{hints:#?}"
+    );
+    assert_eq!(
+        out.stdout.matches("hint: ").count(),
+        hints.len(),
+        "said once each: {}",
+        out.stdout
+    );
+}

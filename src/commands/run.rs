@@ -361,6 +361,7 @@ fn conclude(
     let tally = Tally::of(records);
     let mut gate = report::gate(&tally, opts.gate, signal);
     let missing = report::missing_variables(records, &about.declared);
+    let hints = report::hints(records, &about.declared);
     let info = RunInfo {
         target: &about.target,
         cases: &opts.cases.describe(),
@@ -371,6 +372,7 @@ fn conclude(
         tally,
         gate: &[],
         missing: &missing,
+        hints: &hints,
     };
     // Written while libtest waits on the last case, so that its closing line can be held back
     // when the gate fails for a reason it cannot see.

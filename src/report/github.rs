@@ -148,6 +148,12 @@ pub fn summary(records: &[Record], info: &RunInfo<'_>) -> String {
         t.stale_deviations,
         t.warnings
     );
+    for hint in info.hints {
+        let _ = writeln!(out, "- **hint**: {}", cell(hint));
+    }
+    if !info.hints.is_empty() {
+        out.push('\n');
+    }
     if !info.missing.is_empty() {
         let _ = writeln!(out, "Skipped cases need these variables:\n");
         for m in info.missing {

@@ -28,6 +28,7 @@ struct Report<'a> {
     not_run: Vec<&'a str>,
     summary: Tally,
     missing_variables: &'a [MissingVariable],
+    hints: &'a [String],
     stale_deviations: Vec<&'a Finding>,
     cases: &'a [Record],
 }
@@ -53,6 +54,7 @@ pub fn render(records: &[Record], info: &RunInfo<'_>) -> String {
             .collect(),
         summary: info.tally,
         missing_variables: info.missing,
+        hints: info.hints,
         stale_deviations: records.iter().flat_map(|r| &r.stale_deviations).collect(),
         cases: records,
     };

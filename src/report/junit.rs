@@ -183,6 +183,7 @@ mod tests {
             tally: Tally::of(&records),
             gate: &gate,
             missing: &[],
+            hints: &[],
         };
         let xml = render(&records, &info);
         let root = xml.lines().find(|l| l.contains("<testsuites")).unwrap();

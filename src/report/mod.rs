@@ -35,6 +35,9 @@ pub struct RunInfo<'a> {
     pub gate: &'a [GateFailure],
     /// The variables the skipped cases need, grouped.
     pub missing: &'a [MissingVariable],
+    /// What the responses suggest about the target itself (a wrong --target, an endpoint
+    /// served elsewhere), said once.
+    pub hints: &'a [String],
 }
 
 impl RunInfo<'_> {
@@ -212,6 +215,47 @@ pub fn gate(tally: &Tally, policy: GatePolicy, interrupted: Option<&str>) -> Vec
         });
     }
     reasons
+}
+
+/// What the responses say about the target as a whole: when most requests to one endpoint are
+/// answered 404 or with an HTML page, the target or that endpoint's path is likely wrong, and
+/// one line says so (naming the endpoint variable whose default it is) instead of every case
+/// failing alone.
+pub fn hints(records: &[Record], declared: &[vars::Variable]) -> Vec<String> {
+    let mut by_endpoint: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for r in records {
+        let (Some(req), Some(resp)) = (&r.request, &r.response) else {
+            continue;
+        };
+        let Ok(url) = url::Url::parse(&req.url) else {
+            continue;
+        };
+        let page = resp
+            .headers
+            .iter()
+            .any(|(n, v)| n == "content-type" && v.to_ascii_lowercase().starts_with("text/html"));
+        let entry = by_endpoint.entry(url.path().to_owned()).or_default();
+        entry.0 += 1;
+        if resp.status == 404 || page {
+            entry.1 += 1;
+        }
+    }
+    by_endpoint
+        .into_iter()
+        .filter(|(_, (all, lost))| *all >= 2 && lost * 2 > *all)
+        .map(|(path, (all, lost))| {
+            let variable = declared
+                .iter()
+                .find(|v| v.default.as_deref().is_some_and(|d| path.ends_with(d)))
+                .map_or_else(
+                    || "the cases' paths".to_owned(),
+                    |v| format!("--var {}=PATH", v.name),
+                );
+            format!(
+                "{lost} of {all} requests to {path} were answered 404 or with an HTML page: check --target (a path in it prefixes every request), or say where the server serves this endpoint ({variable})"
+            )
+        })
+        .collect()
 }
 
 /// A variable that skipped cases need and the run does not set, with every way to set it.
@@ -464,6 +508,10 @@ mod snapshots {
             tally,
             gate: &gate,
             missing: &missing,
+            hints: &[
+                "2 of 2 requests to /oauth/token were answered 404 or with an HTML page: …"
+                    .to_owned(),
+            ],
         };
         check(&records, &info);
     }

@@ -198,6 +198,9 @@ pub fn notes(records: &[Record], info: &RunInfo<'_>, s: &Styles) -> String {
             );
         }
     }
+    for hint in info.hints {
+        let _ = writeln!(out, "{}: {hint}", s.warn("hint"));
+    }
     if !info.missing.is_empty() {
         let _ = writeln!(
             out,
