@@ -933,3 +933,127 @@ fn a_target_that_answers_404_everywhere_gets_one_hint() {
         out.stdout
     );
 }
+
+/// `--discover` takes the endpoints from the target's own discovery document (OpenID's, else
+/// RFC 8414's), under the same origin rule; explicit variables still win; a missing or broken
+/// document is a clear usage error.
+#[test]
+fn discover_reads_the_endpoints_from_the_targets_discovery_document() {
+    // What each path answers: (status, content type, body); {url} is the server's own URL.
+    fn serving(routes: Vec<(&'static str, u16, &'static str)>) -> RawServer {
+        let url = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let seen = url.clone();
+        let server = raw_server(move |req, s| {
+            let me = seen.lock().unwrap().clone();
+            match routes.iter().find(|(p, _, _)| *p == req.target) {
+                Some((_, status, body)) => {
+                    let body = body.replace("{url}", &me);
+                    let line = format!("{status} X");
+                    write_response(
+                        s,
+                        &line,
+                        &[("content-type", "application/json")],
+                        body.as_bytes(),
+                    );
+                }
+                None => write_response(s, "404 Not Found", &[], b""),
+            }
+        });
+        *url.lock().unwrap() = server.url.clone();
+        server
+    }
+    const TOKEN: (&str, u16, &str) = (
+        "/o/token/",
+        401,
+        r#"{"error":"invalid_client","error_description":"unknown client"}"#,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let run = |url: &str, extra: &[&str]| {
+        let _ = std::fs::remove_file(&json);
+        output(
+            authconform()
+                .args(["run", "--color", "never", "--target", url, "--discover"])
+                .args(["token/unknown-client", "--exact", "--report-json"])
+                .arg(&json)
+                .args(extra),
+        )
+    };
+
+    let oidc = serving(vec![
+        (
+            "/.well-known/openid-configuration",
+            200,
+            r#"{"issuer": "{url}", "token_endpoint": "{url}/o/token/"}"#,
+        ),
+        TOKEN,
+    ]);
+    let out = run(&oidc.url, &[]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            "authconform: discovered at {0}/.well-known/openid-configuration: token_endpoint = {0}/o/token/",
+            oidc.url
+        )),
+        "{}",
+        out.stderr
+    );
+    let report = read_json(&json);
+    assert_eq!(
+        report["discovery"]["endpoints"],
+        serde_json::json!([["token_endpoint", format!("{}/o/token/", oidc.url)]])
+    );
+    // Explicit variables win over what discovery says.
+    let out = run(&oidc.url, &["--var", "token_endpoint=/elsewhere"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+
+    let rfc8414 = serving(vec![
+        (
+            "/.well-known/oauth-authorization-server",
+            200,
+            r#"{"token_endpoint": "{url}/o/token/"}"#,
+        ),
+        TOKEN,
+    ]);
+    assert_eq!(run(&rfc8414.url, &[]).code, 0);
+
+    let abroad = serving(vec![(
+        "/.well-known/openid-configuration",
+        200,
+        r#"{"token_endpoint": "http://127.0.0.1:9/o/token/"}"#,
+    )]);
+    let out = run(&abroad.url, &[]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("token_endpoint: http://127.0.0.1:9 is not the target's origin"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        abroad.hits.load(Ordering::SeqCst),
+        1,
+        "only the document was read"
+    );
+
+    for (routes, says) in [
+        (vec![], "no discovery document"),
+        (
+            vec![("/.well-known/openid-configuration", 200, "<html>")],
+            "not JSON",
+        ),
+        (
+            vec![("/.well-known/openid-configuration", 200, "[1]")],
+            "not a JSON object",
+        ),
+        (
+            vec![("/.well-known/openid-configuration", 500, "{}")],
+            "answered 500",
+        ),
+    ] {
+        let broken = serving(routes);
+        let out = run(&broken.url, &[]);
+        assert_eq!(out.code, 2, "{says}: {}", out.stderr);
+        assert!(out.stderr.contains(says), "{says}: {}", out.stderr);
+    }
+}

@@ -108,6 +108,8 @@ pub enum Origin {
     Env(String),
     /// `--var` (false) or `--secret` (true).
     Flag { secret: bool },
+    /// The target's discovery document (`--discover`), by its URL.
+    Discovery(String),
 }
 
 impl Origin {
@@ -119,6 +121,7 @@ impl Origin {
             Origin::Env(key) => format!("environment variable {key}"),
             Origin::Flag { secret: false } => format!("--var {name}=…"),
             Origin::Flag { secret: true } => format!("--secret {name}=…"),
+            Origin::Discovery(url) => format!("--discover: {url}: {name}"),
         }
     }
 }
@@ -166,6 +169,13 @@ impl Vars {
                 )
             })
             .collect()
+    }
+
+    /// Sets `name` from the target's discovery document at `url`, unless the user set it.
+    pub fn discovered(&mut self, name: &str, value: &str, url: &str) {
+        if self.get(name).is_none() {
+            self.set_from(name, value, false, Origin::Discovery(url.to_owned()));
+        }
     }
 
     /// Applies the declarations: a declared secret is secret however it was given, and a

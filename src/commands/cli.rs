@@ -115,6 +115,10 @@ pub struct RunArgs {
     /// the one retry.
     #[arg(long, default_value = "30", value_name = "SECS", value_parser = parse_max_wait)]
     pub max_wait: Duration,
+    /// Take the endpoint variables the user did not set from the target's discovery document
+    /// (/.well-known/openid-configuration, else /.well-known/oauth-authorization-server).
+    #[arg(long)]
+    pub discover: bool,
     /// Let an endpoint variable point at ORIGIN (`https://host:port`) as well as at the
     /// target's own origin (repeatable).
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
@@ -366,6 +370,7 @@ fn run_options(args: RunArgs) -> Result<RunOptions, Error> {
         },
         color,
         allow_origins: args.allow_origin,
+        discover: args.discover,
         gate: GatePolicy {
             no_tests: args.no_tests,
             fail_on_skip: args.fail_on_skip,

@@ -66,6 +66,8 @@ pub struct RunOptions {
     pub gate: GatePolicy,
     /// Origins besides the target's that endpoint variables may point at.
     pub allow_origins: Vec<String>,
+    /// Read the endpoints from the target's discovery document.
+    pub discover: bool,
     /// Environment variables to read `AUTHCONFORM_VAR_*` / `AUTHCONFORM_SECRET_*` from.
     pub env: Vec<(String, String)>,
 }
@@ -194,6 +196,8 @@ struct Resolved {
 /// What the reports say about the run besides its records.
 struct About {
     target: String,
+    /// What `--discover` found.
+    discovered: Option<crate::http::discover::Discovered>,
     declared: Vec<Variable>,
     outputs: Vec<(Output, ReportFile)>,
     styles: Styles,
@@ -213,7 +217,32 @@ impl Resolved {
         );
         let mut vars = Vars::default();
         let (target, server, label) = target(opts, &runtime, &mut vars)?;
+        let sender =
+            Sender::new(opts.timeout, is_loopback(&target), &opts.tls).map_err(Error::Usage)?;
         vars.apply(&opts.sources(), vars::run_id)?;
+        let discovered = if opts.discover {
+            let found = runtime.block_on(crate::http::discover::discover(&target, &sender))?;
+            let named: Vec<String> = found
+                .endpoints
+                .iter()
+                .map(|(name, value)| format!("{name} = {value}"))
+                .collect();
+            eprintln!(
+                "authconform: discovered at {}: {}",
+                found.document,
+                if named.is_empty() {
+                    "no endpoint".to_owned()
+                } else {
+                    named.join(", ")
+                }
+            );
+            for (name, value) in &found.endpoints {
+                vars.discovered(name, value, &found.document);
+            }
+            Some(found)
+        } else {
+            None
+        };
         vars.declare(&catalogue.variables);
         crate::lint::check_inputs(&catalogue, &vars)?;
         target.check_origins(&catalogue.cases, &vars, &opts.allow_origins)?;
@@ -236,8 +265,6 @@ impl Resolved {
                 .iter()
                 .filter_map(|(_, plan)| plan.as_ref().ok().and_then(Prepared::basic_auth)),
         ));
-        let sender =
-            Sender::new(opts.timeout, is_loopback(&target), &opts.tls).map_err(Error::Usage)?;
         let label = if opts.tls.insecure {
             eprintln!(
                 "authconform: warning: TLS certificates and host names are not verified (--insecure)"
@@ -259,6 +286,7 @@ impl Resolved {
             styles,
             about: About {
                 target: label,
+                discovered,
                 declared: catalogue.variables,
                 outputs: outputs(opts)?,
                 styles,
@@ -373,6 +401,7 @@ fn conclude(
         gate: &[],
         missing: &missing,
         hints: &hints,
+        discovered: about.discovered.as_ref(),
     };
     // Written while libtest waits on the last case, so that its closing line can be held back
     // when the gate fails for a reason it cannot see.

@@ -65,6 +65,11 @@ impl Target {
             .map_err(|e| format!("the request URL {base}{path} is not valid: {e}"))
     }
 
+    /// The URL of `path` on the target (its own path prefixed).
+    pub fn url(&self, path: &str) -> Result<Url, String> {
+        self.join(path)
+    }
+
     /// The target's origin, as `scheme://host:port`.
     pub fn origin(&self) -> String {
         self.base.origin().ascii_serialization()
@@ -290,6 +295,21 @@ pub fn skip_reason(missing: &[String]) -> String {
 }
 
 impl Prepared {
+    /// A plain GET of `url`, with nothing secret in it.
+    pub fn get(url: Url) -> Prepared {
+        Prepared {
+            method: Method::GET,
+            shown: Shown {
+                url: url.to_string(),
+                curl: format!("curl -i {}", quote(url.as_str())),
+            },
+            url,
+            headers: Vec::new(),
+            basic_auth: None,
+            body: None,
+        }
+    }
+
     /// The Basic credentials, if the request sends them.
     pub fn basic_auth(&self) -> Option<(&str, &str)> {
         self.basic_auth

@@ -29,6 +29,8 @@ struct Report<'a> {
     summary: Tally,
     missing_variables: &'a [MissingVariable],
     hints: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    discovery: Option<&'a crate::http::discover::Discovered>,
     stale_deviations: Vec<&'a Finding>,
     cases: &'a [Record],
 }
@@ -55,6 +57,7 @@ pub fn render(records: &[Record], info: &RunInfo<'_>) -> String {
         summary: info.tally,
         missing_variables: info.missing,
         hints: info.hints,
+        discovery: info.discovered,
         stale_deviations: records.iter().flat_map(|r| &r.stale_deviations).collect(),
         cases: records,
     };

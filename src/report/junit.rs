@@ -28,6 +28,12 @@ pub fn render(records: &[Record], info: &RunInfo<'_>) -> String {
     if let Some(file) = info.deviations {
         suite.add_property(Property::new("deviations", file));
     }
+    if let Some(found) = info.discovered {
+        suite.add_property(Property::new("discovery", found.document.as_str()));
+        for (name, value) in &found.endpoints {
+            suite.add_property(Property::new(format!("discovered.{name}"), value.as_str()));
+        }
+    }
     if let Some(signal) = info.interrupted {
         suite.add_property(Property::new("interrupted", signal));
     }
@@ -184,6 +190,7 @@ mod tests {
             gate: &gate,
             missing: &[],
             hints: &[],
+            discovered: None,
         };
         let xml = render(&records, &info);
         let root = xml.lines().find(|l| l.contains("<testsuites")).unwrap();

@@ -38,6 +38,8 @@ pub struct RunInfo<'a> {
     /// What the responses suggest about the target itself (a wrong --target, an endpoint
     /// served elsewhere), said once.
     pub hints: &'a [String],
+    /// What `--discover` found and used.
+    pub discovered: Option<&'a crate::http::discover::Discovered>,
 }
 
 impl RunInfo<'_> {
