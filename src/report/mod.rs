@@ -514,6 +514,7 @@ mod snapshots {
                 "2 of 2 requests to /oauth/token were answered 404 or with an HTML page: …"
                     .to_owned(),
             ],
+            discovered: None,
         };
         check(&records, &info);
     }
