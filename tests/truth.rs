@@ -1057,3 +1057,82 @@ fn discover_reads_the_endpoints_from_the_targets_discovery_document() {
         assert!(out.stderr.contains(says), "{says}: {}", out.stderr);
     }
 }
+
+/// A team's cases run beside ours with --add-cases (ids must not collide), and `export` writes
+/// the built-in catalogue out so that running the files reproduces the built-in run.
+#[test]
+fn your_cases_beside_ours_and_export_round_trips() {
+    let ok = server(None);
+    let own = tempfile::tempdir().unwrap();
+    std::fs::create_dir(own.path().join("mine")).unwrap();
+    std::fs::write(
+        own.path().join("mine/get-token.json"),
+        r#"{"title": "GET on the token endpoint, our way", "documents": {"status": 405, "error": "method_not_allowed"},
+            "request": {"method": "GET", "path": "{{token_endpoint}}"}}"#,
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let out = output(
+        run_against(&ok.url)
+            .arg("--add-cases")
+            .arg(own.path())
+            .arg("--report-json")
+            .arg(&json),
+    );
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let report = read_json(&json);
+    let ids: Vec<&str> = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), builtin_ids().len() + 1);
+    assert!(ids.contains(&"mine/get-token"), "{ids:?}");
+    // Coverage counts both: the added case provokes the 405 row too.
+    let out = output(
+        authconform()
+            .arg("coverage")
+            .arg("--add-cases")
+            .arg(own.path()),
+    );
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.contains("mine/get-token"), "{}", out.stdout);
+    // An id that collides with one of ours is refused.
+    std::fs::create_dir(own.path().join("token")).unwrap();
+    std::fs::copy(
+        own.path().join("mine/get-token.json"),
+        own.path().join("token/get-method.json"),
+    )
+    .unwrap();
+    let out = output(authconform().arg("lint").arg("--add-cases").arg(own.path()));
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("case id `token/get-method` is also cases/token/get-method.json"),
+        "{}",
+        out.stderr
+    );
+
+    let exported = dir.path().join("catalogue");
+    let out = output(authconform().arg("export").arg(&exported));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = output(
+        run_against(&ok.url)
+            .arg("--cases")
+            .arg(exported.join("cases"))
+            .arg("--schemas")
+            .arg(exported.join("schemas"))
+            .arg("--report-json")
+            .arg(&json),
+    );
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let passed = read_json(&json)["summary"]["passed"].as_u64().unwrap() as usize;
+    assert_eq!(passed, builtin_ids().len());
+    assert!(exported.join("seed/variables.json").is_file());
+    // It never writes over a folder that has something in it.
+    let out = output(authconform().arg("export").arg(&exported));
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("is not empty"), "{}", out.stderr);
+}

@@ -15,6 +15,8 @@ pub enum Source {
     /// The files that were in the repository's `cases/` or `schemas/` folder at build time.
     BuiltIn(BuiltIn),
     Dir(PathBuf),
+    /// Several folders read as one (the built-in cases and those of `--add-cases`).
+    Many(Vec<Source>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +45,11 @@ impl Source {
             Source::BuiltIn(BuiltIn::Schemas) => "the built-in schemas".into(),
             Source::BuiltIn(BuiltIn::Seed) => "the built-in seed table".into(),
             Source::Dir(dir) => dir.display().to_string(),
+            Source::Many(parts) => parts
+                .iter()
+                .map(Source::describe)
+                .collect::<Vec<_>>()
+                .join(" and "),
         }
     }
 
@@ -77,6 +84,7 @@ impl Source {
                 found.sort_by(|a, b| a.rel.cmp(&b.rel));
                 found
             }
+            Source::Many(parts) => parts.iter().flat_map(|p| p.files(problems)).collect(),
         }
     }
 }

@@ -176,7 +176,7 @@ impl Catalogue {
         let mut loaded = Vec::new();
         let mut variables = vars::documented();
         for file in files {
-            if matches!(cases, Source::Dir(_)) && file.rel == vars::VARIABLES_FILE {
+            if file.rel == vars::VARIABLES_FILE && !matches!(cases, Source::BuiltIn(_)) {
                 match vars::variables(&file) {
                     Ok(declared) => variables.extend(declared),
                     Err(found) => problems.extend(found),
@@ -205,6 +205,17 @@ impl Catalogue {
         let mut seen: BTreeMap<String, &Case> = BTreeMap::new();
         for case in &loaded {
             if let Some(first) = seen.insert(case.id.to_lowercase(), case) {
+                if first.id == case.id {
+                    problems.push(Problem::new(
+                        &case.file,
+                        "",
+                        format!(
+                            "case id `{}` is also {}: ids must not collide (rename one, or give its folder a prefix)",
+                            case.id, first.file
+                        ),
+                    ));
+                    continue;
+                }
                 problems.push(Problem::new(
                     &case.file,
                     "",

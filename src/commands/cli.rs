@@ -41,6 +41,12 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Show which cases provoke each row of the seed table; exit 1 when a row has none.
     Coverage(Folders),
+    /// Write the built-in cases, schemas, seed table and variables file into DIR, to start
+    /// editing (`run --cases DIR/cases --schemas DIR/schemas` reproduces the built-in run).
+    Export {
+        /// A new or empty folder.
+        dir: PathBuf,
+    },
     /// Run the reference server on 127.0.0.1 until interrupted.
     Serve(ServeArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -57,6 +63,9 @@ pub struct Folders {
     /// Read case files from DIR instead of the built-in catalogue.
     #[arg(long, value_name = "DIR")]
     pub cases: Option<PathBuf>,
+    /// Add the case files of DIR to the catalogue (repeatable; ids must not collide).
+    #[arg(long = "add-cases", value_name = "DIR")]
+    pub add_cases: Vec<PathBuf>,
     /// Read schemas from DIR instead of the built-in ones.
     #[arg(long, value_name = "DIR")]
     pub schemas: Option<PathBuf>,
@@ -278,10 +287,21 @@ fn parse_max_wait(text: &str) -> Result<Duration, String> {
 }
 
 fn folders(f: &Folders) -> (Source, Source) {
+    let base = f
+        .cases
+        .clone()
+        .map_or(Source::BuiltIn(BuiltIn::Cases), Source::Dir);
+    let cases = if f.add_cases.is_empty() {
+        base
+    } else {
+        Source::Many(
+            std::iter::once(base)
+                .chain(f.add_cases.iter().cloned().map(Source::Dir))
+                .collect(),
+        )
+    };
     (
-        f.cases
-            .clone()
-            .map_or(Source::BuiltIn(BuiltIn::Cases), Source::Dir),
+        cases,
         f.schemas
             .clone()
             .map_or(Source::BuiltIn(BuiltIn::Schemas), Source::Dir),
@@ -298,6 +318,7 @@ pub fn exec(cli: Cli) -> Result<u8, Error> {
         Command::Explain(args) => explain(args),
         Command::Completions { shell } => completions(shell),
         Command::Man => man(),
+        Command::Export { dir } => crate::commands::export::export(&dir),
     }
 }
 

@@ -1,8 +1,9 @@
 //! The commands: the command line mapped to options (`cli`), and what each command does:
-//! `run`, `lint` (everything checked before sending), `explain`, `serve`.
+//! `run`, `lint` (everything checked before sending), `explain`, `export`, `serve`.
 
 pub mod cli;
 pub mod explain;
+pub mod export;
 pub mod lint;
 pub mod run;
 pub mod serve;

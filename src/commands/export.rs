@@ -1,0 +1,49 @@
+//! `authconform export DIR`: the built-in catalogue written out, as files a team can start
+//! editing: `DIR/cases`, `DIR/schemas` and `DIR/seed` (the seed table and the variables file).
+//! `run --cases DIR/cases --schemas DIR/schemas` then reproduces the built-in run.
+
+use std::path::Path;
+
+use crate::{
+    error::{EXIT_OK, Error, print},
+    source::{BuiltIn, Source},
+};
+
+/// Writes the built-in files below `dir`, into folders that do not exist yet or are empty.
+pub fn export(dir: &Path) -> Result<u8, Error> {
+    let failed = |path: &Path, source| Error::Write {
+        path: path.display().to_string(),
+        source,
+    };
+    let parts = [
+        (BuiltIn::Cases, "cases"),
+        (BuiltIn::Schemas, "schemas"),
+        (BuiltIn::Seed, "seed"),
+    ];
+    for (_, sub) in parts {
+        let folder = dir.join(sub);
+        if folder.read_dir().is_ok_and(|mut d| d.next().is_some()) {
+            return Err(Error::Usage(format!(
+                "export: {} is not empty; export writes into new or empty folders only",
+                folder.display()
+            )));
+        }
+    }
+    let mut written = 0;
+    for (which, sub) in parts {
+        let mut ignored = Vec::new();
+        for file in Source::BuiltIn(which).files(&mut ignored) {
+            let path = dir.join(sub).join(&file.rel);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| failed(parent, e))?;
+            }
+            std::fs::write(&path, &file.text).map_err(|e| failed(&path, e))?;
+            written += 1;
+        }
+    }
+    let d = dir.display();
+    print(&format!(
+        "exported {written} files to {d}: `authconform run --cases {d}/cases --schemas {d}/schemas` runs them\n"
+    ))?;
+    Ok(EXIT_OK)
+}
