@@ -1136,3 +1136,39 @@ fn your_cases_beside_ours_and_export_round_trips() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("is not empty"), "{}", out.stderr);
 }
+
+/// The proof the issue asks for: a server whose endpoints live at other paths, and whose
+/// discovery document says so, passes the whole catalogue with --discover and nothing else
+/// changed; without it, the run fails with the hint that points there.
+#[test]
+fn a_server_at_other_paths_passes_the_whole_catalogue_with_discover() {
+    let elsewhere = server_with(authconform::reference::Config {
+        other_paths: true,
+        ..Default::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let out = output(
+        run_against(&elsewhere.url)
+            .arg("--discover")
+            .arg("--report-json")
+            .arg(&json),
+    );
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let report = read_json(&json);
+    assert_eq!(
+        report["summary"]["passed"].as_u64().unwrap() as usize,
+        builtin_ids().len()
+    );
+    assert_eq!(
+        report["discovery"]["endpoints"][0],
+        serde_json::json!(["token_endpoint", format!("{}/o/token/", elsewhere.url)])
+    );
+    let out = output(run_against(&elsewhere.url).arg("--report-json").arg(&json));
+    assert_eq!(out.code, 1);
+    let hints = read_json(&json)["hints"].to_string();
+    assert!(
+        hints.contains("requests to /oauth/token were answered 404"),
+        "{hints}"
+    );
+}

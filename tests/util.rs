@@ -24,17 +24,20 @@ impl Drop for Server {
 }
 
 pub fn server(fault: Option<Fault>) -> Server {
+    server_with(Config {
+        fault,
+        ..Config::default()
+    })
+}
+
+/// A reference server with the given configuration.
+pub fn server_with(config: Config) -> Server {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .unwrap();
-    let running = runtime
-        .block_on(reference::spawn(Config {
-            fault,
-            ..Config::default()
-        }))
-        .unwrap();
+    let running = runtime.block_on(reference::spawn(config)).unwrap();
     Server {
         url: running.url(),
         running: Some(running),

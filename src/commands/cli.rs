@@ -232,6 +232,11 @@ pub struct ServeArgs {
     /// readable by its owner only.
     #[arg(long, value_name = "FILE")]
     pub write_vars: Option<PathBuf>,
+    /// Serve the token, revocation and authorization endpoints at /o/token/, /o/revoke/ and
+    /// /o/authorize/ instead of Auth0's paths, as its discovery document says (try `run
+    /// --discover`).
+    #[arg(long)]
+    pub other_paths: bool,
     /// Let --write-vars replace a file that is already there.
     #[arg(long, requires = "write_vars")]
     pub overwrite: bool,
@@ -475,5 +480,6 @@ fn serve(args: ServeArgs) -> Result<u8, Error> {
         list_faults: args.list_faults,
         write_vars: args.write_vars,
         overwrite: args.overwrite,
+        other_paths: args.other_paths,
     })
 }

@@ -17,6 +17,8 @@ pub struct Options {
     pub write_vars: Option<PathBuf>,
     /// Replace an existing `write_vars` file.
     pub overwrite: bool,
+    /// Serve the discoverable endpoints at other paths than Auth0's.
+    pub other_paths: bool,
 }
 
 /// Writes a file that holds secrets: readable by its owner only (0600), and never over a file
@@ -82,6 +84,7 @@ pub fn serve(args: &Options) -> Result<u8, Error> {
             reference::Config {
                 fault: args.fault,
                 latency: args.latency,
+                other_paths: args.other_paths,
             },
             args.port,
         )

@@ -264,14 +264,42 @@ impl State {
 }
 
 pub fn router(state: Arc<State>) -> Router {
+    let (token_path, revoke_path, authorize_path) = super::endpoint_paths(state.config.other_paths);
     Router::new()
-        .route("/oauth/token", any(token))
-        .route("/oauth/revoke", any(revoke))
-        .route("/authorize", any(authorize))
+        .route("/.well-known/openid-configuration", any(discovery))
+        .route(token_path, any(token))
+        .route(revoke_path, any(revoke))
+        .route(authorize_path, any(authorize))
         .route("/dbconnections/change_password", any(change_password))
         .route(DISABLED_ENDPOINT, any(disabled))
         .fallback(not_found)
         .with_state(state)
+}
+
+/// The discovery document, as a tenant publishes one: where the endpoints are, on the origin
+/// the request was sent to.
+async fn discovery(Extract(state): Extract<Arc<State>>, headers: HeaderMap) -> Response {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let base = format!("http://{host}");
+    let (token, revoke, authorize) = super::endpoint_paths(state.config.other_paths);
+    let body = json!({
+        "issuer": format!("{base}/"),
+        "token_endpoint": format!("{base}{token}"),
+        "revocation_endpoint": format!("{base}{revoke}"),
+        "authorization_endpoint": format!("{base}{authorize}"),
+        "grant_types_supported": ["client_credentials", "refresh_token", "password", "http://auth0.com/oauth/grant-type/password-realm"],
+        "response_types_supported": ["code"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+    });
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 async fn not_found() -> Response {

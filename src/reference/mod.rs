@@ -46,6 +46,20 @@ pub struct Config {
     pub fault: Option<Fault>,
     /// Wait this long before answering each request (a far-away server).
     pub latency: std::time::Duration,
+    /// Serve the token, revocation and authorization endpoints at other paths than Auth0's
+    /// (`/o/token/`, `/o/revoke/`, `/o/authorize/`), as a server that is not Auth0 may; the
+    /// discovery document says where they are.
+    pub other_paths: bool,
+}
+
+/// Where the server serves the endpoints that a discovery document names: (token,
+/// revocation, authorization).
+pub fn endpoint_paths(other_paths: bool) -> (&'static str, &'static str, &'static str) {
+    if other_paths {
+        ("/o/token/", "/o/revoke/", "/o/authorize/")
+    } else {
+        ("/oauth/token", "/oauth/revoke", "/authorize")
+    }
 }
 
 /// What the server has seen, for benchmarks and tests.
