@@ -432,3 +432,34 @@ fn man_page_and_completions_come_from_the_command_line_definition() {
         );
     }
 }
+
+/// `--deviations auth0-observed` names the built-in set of what real tenants are seen to send,
+/// each entry with its public evidence; it is checked like any file: accepted where observed,
+/// stale where the server is as documented.
+#[test]
+fn the_built_in_auth0_observed_set_is_a_deviations_file() {
+    let out = output(authconform().args(["lint", "--deviations", "auth0-observed"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let refresh = server(Some(Fault::RefreshTokenInvalidGrant));
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let out = output(
+        run_against(&refresh.url)
+            .args(["--deviations", "auth0-observed", "--report-json"])
+            .arg(&json),
+    );
+    assert_eq!(
+        out.code, 1,
+        "the secret entries are stale here: {}",
+        out.stdout
+    );
+    let report = valid_report(&json);
+    assert_eq!(
+        verdict_of(&report, "token/refresh-token-unknown")["kind"],
+        "known_deviation"
+    );
+    let reasons = verdict_of(&report, "token/refresh-token-unknown")["reasons"].to_string();
+    assert!(reasons.contains("auth0/Auth0.Android#334"), "{reasons}");
+    assert_eq!(report["summary"]["stale_deviations"], 3);
+    assert_eq!(report["deviations_file"], "auth0-observed");
+}

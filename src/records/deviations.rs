@@ -15,6 +15,15 @@ use crate::{
     schema::{self, FormatSchema},
 };
 
+/// The name of the built-in set of what real Auth0 tenants are seen to send, each entry with
+/// its public evidence (`seed/auth0-observed.deviations.json`).
+pub const AUTH0_OBSERVED: &str = "auth0-observed";
+
+/// The text of a built-in known-deviations set, by its name.
+fn built_in(name: &str) -> Option<String> {
+    (name == AUTH0_OBSERVED).then(|| crate::seed::built_in("auth0-observed.deviations.json").text)
+}
+
 /// The format's schema, built in.
 pub const SCHEMA: &str = "deviations.schema.json";
 
@@ -55,8 +64,12 @@ impl Deviations {
     /// Reads and validates the file against its schema and against the catalogue: every entry
     /// must name a case that exists and a check that case makes.
     pub fn load(path: &str, cases: &[Case]) -> Result<Deviations, Error> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::Usage(format!("--deviations {path}: cannot read the file: {e}")))?;
+        let text = match built_in(path) {
+            Some(text) => text,
+            None => std::fs::read_to_string(path).map_err(|e| {
+                Error::Usage(format!("--deviations {path}: cannot read the file: {e}"))
+            })?,
+        };
         let value: Value = serde_json::from_str(&text)
             .map_err(|e| Error::Load(vec![schema::json_problem(path, &e)]))?;
         let located = |mut p: Problem| {
