@@ -95,7 +95,8 @@ pub struct RunArgs {
     /// redacted request and a summary of the response (schemas/report.schema.json).
     #[arg(long, value_name = "PATH")]
     pub report_json: Option<PathBuf>,
-    /// Accept the known deviations listed in FILE (schemas/deviations.schema.json).
+    /// Accept the known deviations listed in FILE (schemas/deviations.schema.json), or in the
+    /// built-in set `auth0-observed` (what real tenants are seen to send, with evidence).
     #[arg(long, value_name = "FILE")]
     pub deviations: Option<String>,
     /// Print GitHub workflow commands for failures and warnings, and append a Markdown summary
