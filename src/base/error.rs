@@ -39,6 +39,15 @@ pub fn stdout_closed() -> bool {
         .is_err_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
+/// What a panic said, from its payload (`panic!` gives a `String` or a `&str`).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_else(|| "a panic".into())
+}
+
 /// The name of the thread on which libtest-mimic prints (see `run`).
 pub const PRINTER_THREAD: &str = "libtest-printer";
 

@@ -155,11 +155,7 @@ impl Executor {
     /// slot was dropped with the task, so the terminal tells the trial's own version of it.
     fn panicked(&self, blank: Record, e: tokio::task::JoinError) -> Record {
         let what = match e.try_into_panic() {
-            Ok(payload) => payload
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_else(|| "a panic".into()),
+            Ok(payload) => crate::error::panic_message(payload.as_ref()),
             Err(e) => e.to_string(),
         };
         Record {

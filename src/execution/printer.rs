@@ -112,11 +112,7 @@ impl Trials {
                     Ok(conclusion) => conclusion.has_failed(),
                     Err(_) if stdout_closed() => false,
                     Err(payload) => {
-                        let what = payload
-                            .downcast_ref::<String>()
-                            .cloned()
-                            .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                            .unwrap_or_default();
+                        let what = crate::error::panic_message(payload.as_ref());
                         anstream::eprintln!(
                             "authconform: error: libtest-mimic's printer stopped: {what}"
                         );
