@@ -25,7 +25,7 @@ use crate::{
     check::{self, Check},
     deviations::Deviations,
     plan::{self, NotSent, Prepared},
-    record::{Record, RequestSummary, ResponseSummary, Verdict, Wait},
+    record::{Record, RequestSummary, ResponseSummary, Verdict, Wait, WaitReason},
     redact::{Redactor, issued_credentials},
     response::Response,
     send::Sender,
@@ -329,7 +329,7 @@ impl Executor {
                         self.policy.retries
                     );
                     record.waits.push(Wait {
-                        reason: "connection_refused",
+                        reason: WaitReason::ConnectionRefused,
                         duration: wait,
                     });
                     tokio::time::sleep(wait).await;
@@ -363,7 +363,7 @@ impl Executor {
                         }
                     );
                     record.waits.push(Wait {
-                        reason: "rate_limited",
+                        reason: WaitReason::RateLimited,
                         duration: wait,
                     });
                     tokio::time::sleep(wait).await;

@@ -82,10 +82,19 @@ pub struct Finding {
 /// A pause the run made before sending a case's request again.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Wait {
-    /// Why: `rate_limited` (an unexpected 429) or `connection_refused`.
-    pub reason: &'static str,
+    pub reason: WaitReason,
     #[serde(rename = "waited_ms", serialize_with = "millis")]
     pub duration: Duration,
+}
+
+/// Why the run paused before sending again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitReason {
+    /// The server answered 429 where the case did not provoke it.
+    RateLimited,
+    /// Nothing listened; `--retries` allows another try.
+    ConnectionRefused,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -446,7 +446,7 @@ mod snapshots {
         )];
         fail.attempts = 2;
         fail.waits = vec![Wait {
-            reason: "rate_limited",
+            reason: crate::record::WaitReason::RateLimited,
             duration: Duration::from_secs(1),
         }];
         let error = record(

@@ -146,8 +146,8 @@ fn response(record: &Record, resp: &crate::record::ResponseSummary, s: &Styles) 
     };
     for w in &record.waits {
         let why = match w.reason {
-            "rate_limited" => "an unexpected 429",
-            _ => "a refused connection",
+            crate::record::WaitReason::RateLimited => "an unexpected 429",
+            crate::record::WaitReason::ConnectionRefused => "a refused connection",
         };
         let _ = write!(
             attempts,
