@@ -284,8 +284,7 @@ fn a_cases_folder_declares_its_own_variables() {
             .arg(&json),
     );
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let report = read_report(&json);
     assert_eq!(report["cases"][0]["verdict"]["kind"], "skip");
     let missing = &report["missing_variables"];
     assert_eq!(missing[0]["name"], "api_key");

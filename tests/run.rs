@@ -71,8 +71,7 @@ fn each_fault_fails_exactly_the_cases_aimed_at_it() {
         let server = server(Some(*fault));
         let out = output(run_against(&server.url).arg("--report-json").arg(&json));
         assert_eq!(out.code, 1, "{fault}: {}", out.stdout);
-        let report: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let report = read_report(&json);
         let records = report["cases"].as_array().unwrap();
         assert_eq!(records.len(), catalogue.cases.len());
         for record in records {
@@ -325,8 +324,7 @@ fn a_report_that_cannot_be_written_fails_the_run_and_the_others_are_still_writte
     assert!(!out.stdout.contains("authconform: ok"), "{}", out.stdout);
     assert!(!out.stdout.contains("test result: ok"), "{}", out.stdout);
     // The JSON report is still written, and says why the gate fails.
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let report = read_report(&json);
     assert_eq!(report["ok"], false);
     assert_eq!(report["gate"][0]["kind"], "report_not_written");
     assert_eq!(report["summary"]["passed"], builtin_ids().len());
@@ -501,8 +499,7 @@ fn client_credentials_alone_run_every_case_that_needs_no_more() {
             .arg(&json),
     );
     assert_eq!(out.code, 0, "{}", out.stdout);
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let report = read_report(&json);
     let passed: BTreeSet<String> = report["cases"]
         .as_array()
         .unwrap()

@@ -116,7 +116,7 @@ fn interrupt(signal: &str) -> (Output, Value, String) {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     };
-    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let report = read_report(&json);
     crate::truth::assert_junit_agrees(signal, &junit, &report);
     let xml = std::fs::read_to_string(&junit).unwrap();
     (out, report, xml)

@@ -11,10 +11,6 @@ use serde_json::Value;
 
 use crate::{pytools::junit_check, util::*};
 
-fn read_json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
 fn kinds(report: &Value) -> Vec<String> {
     report["gate"]
         .as_array()
@@ -57,7 +53,7 @@ fn a_run_that_sends_nothing_fails_the_gate_unless_the_user_allows_it() {
     );
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     assert_eq!(server.hits.load(Ordering::SeqCst), 0);
-    let report = read_json(&json);
+    let report = read_report(&json);
     assert_eq!(report["ok"], false);
     assert_eq!(
         report["gate"],
@@ -104,7 +100,7 @@ fn a_run_that_sends_nothing_fails_the_gate_unless_the_user_allows_it() {
                 .arg(&json),
         );
         assert_eq!(out.code, code, "--no-tests {flag}: {}", out.stdout);
-        assert_eq!(read_json(&json)["ok"], code == 0, "--no-tests {flag}");
+        assert_eq!(read_report(&json)["ok"], code == 0, "--no-tests {flag}");
         assert_eq!(
             out.stdout.contains("warning: nothing was tested"),
             flag == "warn",
@@ -121,7 +117,7 @@ fn a_run_that_sends_nothing_fails_the_gate_unless_the_user_allows_it() {
             .arg(&json),
     );
     assert_eq!(out.code, 1, "{}", out.stdout);
-    let report = read_json(&json);
+    let report = read_report(&json);
     assert_eq!(
         report["gate"],
         serde_json::json!([{"kind": "nothing_tested", "selected": 0, "skipped": 0}])
@@ -149,12 +145,12 @@ fn fail_on_skip_makes_any_skip_fail_the_gate() {
     };
     let out = output(&mut partial());
     assert_eq!(out.code, 0, "some cases are sent: {}", out.stdout);
-    assert_eq!(kinds(&read_json(&json)), Vec::<String>::new());
+    assert_eq!(kinds(&read_report(&json)), Vec::<String>::new());
 
     let junit = dir.path().join("j.xml");
     let out = output(partial().arg("--fail-on-skip").arg("--junit").arg(&junit));
     assert_eq!(out.code, 1, "{}", out.stdout);
-    let report = read_json(&json);
+    let report = read_report(&json);
     // JUnit fails the skips too, where its consumers look.
     assert_junit_agrees("--fail-on-skip", &junit, &report);
     assert_eq!(kinds(&report), ["skipped"]);
@@ -424,7 +420,7 @@ fn text_from_the_server_cannot_steer_a_terminal_or_a_ci_log() {
         }
     }
     // The JSON report still carries what the server said, escaped, so nothing is hidden.
-    let report = read_json(&dir.path().join("r.json"));
+    let report = read_report(&dir.path().join("r.json"));
     let preview = |id: &str| {
         report["cases"]
             .as_array()
@@ -483,7 +479,7 @@ fn credentials_a_server_issues_never_reach_any_output() {
             assert!(!text.contains(token), "{name} shows {token}:\n{text}");
         }
     }
-    let report = read_json(&dir.path().join("r.json"));
+    let report = read_report(&dir.path().join("r.json"));
     let case = &report["cases"][0];
     assert_eq!(
         case["response"]["body_preview"],
@@ -530,7 +526,7 @@ fn the_curl_line_masks_exactly_the_secret_values() {
         ],
     );
     assert_eq!(out.code, 1);
-    let curl = read_json(&json)["cases"][0]["request"]["curl"]
+    let curl = read_report(&json)["cases"][0]["request"]["curl"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -582,7 +578,7 @@ fn an_unexpected_429_is_waited_out_visibly_and_every_attempt_counts() {
         "{}",
         out.stderr
     );
-    let case = &read_json(&json)["cases"][0];
+    let case = &read_report(&json)["cases"][0];
     assert_eq!(case["verdict"]["kind"], "pass");
     assert_eq!(case["attempts"], 2);
     assert_eq!(
@@ -633,7 +629,7 @@ fn junit_is_valid_junit_10_and_counts_what_the_json_report_counts() {
                 .arg(&json),
         );
         assert_eq!(out.code, code, "{name}: {}", out.stdout);
-        assert_junit_agrees(name, &junit, &read_json(&json));
+        assert_junit_agrees(name, &junit, &read_report(&json));
     }
     let out = output(
         authconform()
@@ -643,7 +639,7 @@ fn junit_is_valid_junit_10_and_counts_what_the_json_report_counts() {
             .arg(&json),
     );
     assert_eq!(out.code, 1, "skip-only: {}", out.stdout);
-    assert_junit_agrees("skip-only", &junit, &read_json(&json));
+    assert_junit_agrees("skip-only", &junit, &read_report(&json));
 }
 
 /// The JUnit file at `junit` is valid junit-10, and junitparser reads from it the cases, verdicts
@@ -756,7 +752,7 @@ fn reports_respect_the_terminal_log_and_case_ids_are_not_masked() {
             .arg(&json),
     );
     assert!(!out.stdout.contains("***/"), "{}", out.stdout);
-    let report = read_json(&json);
+    let report = read_report(&json);
     for case in report["cases"].as_array().unwrap() {
         assert!(
             case["id"].as_str().unwrap().starts_with("token/"),
@@ -786,7 +782,7 @@ fn a_panic_inside_a_case_is_that_cases_error_in_every_report() {
                 .arg(&json),
         );
         assert_eq!(out.code, 1, "{id}: {}", out.stdout);
-        let report = read_json(&json);
+        let report = read_report(&json);
         assert_eq!(
             report["cases"].as_array().unwrap().len(),
             builtin_ids().len()
@@ -915,7 +911,7 @@ fn a_target_that_answers_404_everywhere_gets_one_hint() {
             .arg(&json),
     );
     assert_eq!(out.code, 1);
-    let report = read_json(&json);
+    let report = read_report(&json);
     let hints: Vec<&str> = report["hints"]
         .as_array()
         .unwrap()
@@ -998,7 +994,7 @@ fn discover_reads_the_endpoints_from_the_targets_discovery_document() {
         "{}",
         out.stderr
     );
-    let report = read_json(&json);
+    let report = read_report(&json);
     assert_eq!(
         report["discovery"]["endpoints"],
         serde_json::json!([["token_endpoint", format!("{}/o/token/", oidc.url)]])
@@ -1081,7 +1077,7 @@ fn your_cases_beside_ours_and_export_round_trips() {
             .arg(&json),
     );
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    let report = read_json(&json);
+    let report = read_report(&json);
     let ids: Vec<&str> = report["cases"]
         .as_array()
         .unwrap()
@@ -1128,7 +1124,7 @@ fn your_cases_beside_ours_and_export_round_trips() {
             .arg(&json),
     );
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    let passed = read_json(&json)["summary"]["passed"].as_u64().unwrap() as usize;
+    let passed = read_report(&json)["summary"]["passed"].as_u64().unwrap() as usize;
     assert_eq!(passed, builtin_ids().len());
     assert!(exported.join("seed/variables.json").is_file());
     // It never writes over a folder that has something in it.
@@ -1155,7 +1151,7 @@ fn a_server_at_other_paths_passes_the_whole_catalogue_with_discover() {
             .arg(&json),
     );
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    let report = read_json(&json);
+    let report = read_report(&json);
     assert_eq!(
         report["summary"]["passed"].as_u64().unwrap() as usize,
         builtin_ids().len()
@@ -1166,7 +1162,7 @@ fn a_server_at_other_paths_passes_the_whole_catalogue_with_discover() {
     );
     let out = output(run_against(&elsewhere.url).arg("--report-json").arg(&json));
     assert_eq!(out.code, 1);
-    let hints = read_json(&json)["hints"].to_string();
+    let hints = read_report(&json)["hints"].to_string();
     assert!(
         hints.contains("requests to /oauth/token were answered 404"),
         "{hints}"

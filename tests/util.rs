@@ -370,3 +370,25 @@ pub fn tls_server() -> TlsServer {
         _runtime: runtime,
     }
 }
+
+/// The JSON report at `path`, validated against schemas/report.schema.json: every test that
+/// reads a report also proves it keeps its published shape.
+pub fn read_report(path: &std::path::Path) -> serde_json::Value {
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut problems = Vec::new();
+    let schemas = authconform::schema::Schemas::load(
+        &authconform::source::Source::BuiltIn(authconform::source::BuiltIn::Schemas),
+        &mut problems,
+    );
+    let validator = schemas.get("report.schema.json").unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "the report breaks its schema: {errors:#?}"
+    );
+    report
+}
