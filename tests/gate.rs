@@ -161,13 +161,32 @@ fn a_deviation_that_no_longer_happens_fails_the_run() {
     let dir = tempfile::tempdir().unwrap();
     let file = deviations_file(dir.path(), REFRESH);
     let junit = dir.path().join("j.xml");
+    let json = dir.path().join("r.json");
     let out = output(
         run_against(&server.url)
             .args(["--deviations", &file, "--junit"])
-            .arg(&junit),
+            .arg(&junit)
+            .arg("--report-json")
+            .arg(&json),
     );
     assert_eq!(out.code, 1, "{}", out.stdout);
-    // The stale entry fails the case it names, in every report alike.
+    // The stale entry fails the case it names: the data first, then how each report shows it.
+    let report = read_report(&json);
+    let case = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "token/refresh-token-unknown")
+        .unwrap();
+    assert_eq!(case["verdict"]["kind"], "fail");
+    assert_eq!(case["violations"], serde_json::json!([]));
+    assert_eq!(
+        case["stale_deviations"],
+        serde_json::json!([{"case": "token/refresh-token-unknown", "check": "body /error",
+                            "problem": format!("no longer observed: remove it from {file}")}])
+    );
+    assert_eq!(report["summary"]["stale_deviations"], 2);
+    assert_eq!(report["summary"]["failed"], 2);
     assert!(
         failure_of(&out.stdout, "token/refresh-token-unknown").contains(&format!(
             "✗ known deviation `body /error`: no longer observed: remove it from {file}"
@@ -198,22 +217,33 @@ fn an_expired_deviation_fails_the_run_and_is_not_accepted() {
         dir.path(),
         r#"{"case": "token/refresh-token-unknown", "check": "body /error", "reason": "r", "expires": "2000-01-01"}"#,
     );
-    let out = output(run_against(&server.url).args(["--deviations", &file]));
+    let json = dir.path().join("r.json");
+    let out = output(
+        run_against(&server.url)
+            .args(["--deviations", &file, "--report-json"])
+            .arg(&json),
+    );
     assert_eq!(out.code, 1);
+    // Observed, but past its last day: the violation stands, and the entry is named stale.
+    let report = read_report(&json);
+    let case = &report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "token/refresh-token-unknown")
+        .unwrap();
+    assert_eq!(case["verdict"]["kind"], "fail");
+    assert_eq!(case["violations"][0]["check"], "body /error");
+    assert_eq!(
+        case["stale_deviations"][0]["problem"],
+        "expired on 2000-01-01: renew the entry or fix the server"
+    );
     assert!(
         failure_of(&out.stdout, "token/refresh-token-unknown").contains(
             "✗ known deviation `body /error`: expired on 2000-01-01: renew the entry or fix the server"
         ),
         "{}",
         out.stdout
-    );
-    assert_eq!(
-        verdicts(&out.stdout)
-            .iter()
-            .find(|(id, _)| id == "token/refresh-token-unknown")
-            .unwrap()
-            .1,
-        "FAILED"
     );
 }
 
