@@ -1022,7 +1022,10 @@ fn discover_reads_the_endpoints_from_the_targets_discovery_document() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
         out.stderr
-            .contains("token_endpoint: http://127.0.0.1:9 is not the target's origin"),
+            .contains("token_endpoint: http://127.0.0.1:9 is not the target's origin")
+            && out.stderr.contains(
+                "the server says it lives at http://127.0.0.1:9: if so, give that as --target"
+            ),
         "{}",
         out.stderr
     );

@@ -100,8 +100,16 @@ impl Target {
             };
             let theirs = url.origin().ascii_serialization();
             if theirs != mine && !allowed.iter().any(|a| a.trim_end_matches('/') == theirs) {
+                // A server often names itself by another host name than the one it was reached
+                // by (`localhost` for `127.0.0.1`): then --target should say what it says.
+                let also = match &var.origin {
+                    crate::vars::Origin::Discovery(_) => format!(
+                        "; the server says it lives at {theirs}: if so, give that as --target"
+                    ),
+                    _ => String::new(),
+                };
                 return Err(Error::Usage(format!(
-                    "{}: {theirs} is not the target's origin ({mine}); requests, and the credentials in them, go only where --target points, unless --allow-origin {theirs} says they may",
+                    "{}: {theirs} is not the target's origin ({mine}); requests, and the credentials in them, go only where --target points, unless --allow-origin {theirs} says they may{also}",
                     var.origin.describe(name)
                 )));
             }
