@@ -39,7 +39,7 @@ pub async fn discover(target: &Target, sender: &Sender) -> Result<Discovered, Er
     let mut tried = Vec::new();
     for path in DOCUMENTS {
         let url = target
-            .url(path)
+            .join(path)
             .map_err(|e| Error::Usage(format!("--discover: {e}")))?;
         let request = Prepared::get(url.clone());
         let response = sender

@@ -55,7 +55,7 @@ impl Target {
     /// The target's URL for a request path: the path is appended to the base's path. A URL
     /// (an endpoint given as one) is taken as it is; `check_origins` has made sure where it
     /// points is allowed.
-    fn join(&self, path: &str) -> Result<Url, String> {
+    pub fn join(&self, path: &str) -> Result<Url, String> {
         if is_url(path) {
             return Url::parse(path)
                 .map_err(|e| format!("the request URL {path} is not valid: {e}"));
@@ -63,11 +63,6 @@ impl Target {
         let base = self.base.as_str().trim_end_matches('/');
         Url::parse(&format!("{base}{path}"))
             .map_err(|e| format!("the request URL {base}{path} is not valid: {e}"))
-    }
-
-    /// The URL of `path` on the target (its own path prefixed).
-    pub fn url(&self, path: &str) -> Result<Url, String> {
-        self.join(path)
     }
 
     /// The target's origin, as `scheme://host:port`.
