@@ -210,6 +210,28 @@ impl Record {
         }
     }
 
+    /// Why the case failed, one line a problem, as every report lists them: each violated
+    /// check (`check: expected …, got …`), then each stale known-deviations entry.
+    pub fn problems(&self) -> Vec<String> {
+        self.violations
+            .iter()
+            .map(|v| format!("{}: {}", v.check, v.message))
+            .chain(
+                self.stale_deviations
+                    .iter()
+                    .map(|f| format!("known deviation `{}`: {}", f.check, f.problem)),
+            )
+            .collect()
+    }
+
+    /// Each warning, one line each, as every report lists them.
+    pub fn advice(&self) -> Vec<String> {
+        self.warnings
+            .iter()
+            .map(|w| format!("{}: {}", w.check, w.message))
+            .collect()
+    }
+
     /// The record as every report may show it, made so once, here. Text from outside is
     /// neutralised ([`neutralise`]) wherever it came from. What the server said (the response,
     /// the messages that quote it, errors) is also masked as free text (`redactor`: the run's

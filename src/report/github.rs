@@ -40,32 +40,14 @@ fn first_line(violations: &[crate::check::Violation]) -> Option<usize> {
 pub fn annotations(records: &[Record], info: &RunInfo<'_>) -> String {
     let mut out = String::new();
     for r in records {
-        let lines = |violations: &[crate::check::Violation]| {
-            violations
-                .iter()
-                .map(|v| format!("{}: {}", v.check, v.message))
-                .collect::<Vec<_>>()
-                .join("\n")
-        };
         match &r.verdict {
-            Verdict::Fail => {
-                let stale = r
-                    .stale_deviations
-                    .iter()
-                    .map(|f| format!("known deviation `{}`: {}", f.check, f.problem));
-                let message: Vec<String> = [lines(&r.violations)]
-                    .into_iter()
-                    .filter(|l| !l.is_empty())
-                    .chain(stale)
-                    .collect();
-                out.push_str(&command(
-                    "error",
-                    &r.file,
-                    first_line(&r.violations),
-                    &format!("{} failed", r.id),
-                    &message.join("\n"),
-                ));
-            }
+            Verdict::Fail => out.push_str(&command(
+                "error",
+                &r.file,
+                first_line(&r.violations),
+                &format!("{} failed", r.id),
+                &r.problems().join("\n"),
+            )),
             Verdict::Error { message } => out.push_str(&command(
                 "error",
                 &r.file,
@@ -88,7 +70,7 @@ pub fn annotations(records: &[Record], info: &RunInfo<'_>) -> String {
                 &r.file,
                 first_line(&r.warnings),
                 &format!("{}: advice", r.id),
-                &lines(&r.warnings),
+                &r.advice().join("\n"),
             ));
         }
     }
@@ -182,24 +164,9 @@ pub fn summary(records: &[Record], info: &RunInfo<'_>) -> String {
         let _ = writeln!(out, "| case | verdict | detail |");
         let _ = writeln!(out, "|---|---|---|");
         for r in notable {
-            let lines = |vs: &[crate::check::Violation]| {
-                vs.iter()
-                    .map(|v| format!("{}: {}", v.check, v.message))
-                    .collect::<Vec<_>>()
-            };
             let (verdict, detail) = match &r.verdict {
-                Verdict::Pass => ("pass (warnings)", lines(&r.warnings)),
-                Verdict::Fail => (
-                    "**fail**",
-                    lines(&r.violations)
-                        .into_iter()
-                        .chain(
-                            r.stale_deviations
-                                .iter()
-                                .map(|f| format!("known deviation `{}`: {}", f.check, f.problem)),
-                        )
-                        .collect(),
-                ),
+                Verdict::Pass => ("pass (warnings)", r.advice()),
+                Verdict::Fail => ("**fail**", r.problems()),
                 Verdict::Error { message } => ("**error**", vec![message.clone()]),
                 Verdict::Skip { reason, .. } => ("skip", vec![reason.clone()]),
                 Verdict::KnownDeviation { reasons } => ("known deviation", reasons.clone()),

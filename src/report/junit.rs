@@ -74,16 +74,7 @@ fn test_case(record: &Record, skips_fail: bool) -> TestCase {
         Verdict::Pass => TestCaseStatus::success(),
         Verdict::Fail => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            let mut problems = record
-                .violations
-                .iter()
-                .map(|v| format!("{}: {}", v.check, v.message))
-                .chain(
-                    record
-                        .stale_deviations
-                        .iter()
-                        .map(|f| format!("known deviation `{}`: {}", f.check, f.problem)),
-                );
+            let mut problems = record.problems().into_iter();
             let first = problems.next().unwrap_or_default();
             let more = problems.count();
             let message = if more > 0 {
@@ -151,12 +142,7 @@ fn test_case(record: &Record, skips_fail: bool) -> TestCase {
         record.verdict,
         Verdict::Pass | Verdict::KnownDeviation { .. }
     ) {
-        out.extend(
-            record
-                .warnings
-                .iter()
-                .map(|w| format!("warning: {}: {}", w.check, w.message)),
-        );
+        out.extend(record.advice().iter().map(|w| format!("warning: {w}")));
     }
     case.set_system_out(out.join("\n"));
     case
