@@ -8,12 +8,7 @@ use serde_json::Value;
 use crate::util::*;
 
 fn verdict_of<'a>(report: &'a Value, id: &str) -> &'a Value {
-    &report["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no {id}"))["verdict"]
+    &case_of(report, id)["verdict"]
 }
 
 #[test]
@@ -60,12 +55,7 @@ fn json_reports_of_every_kind_of_run_validate_against_their_schema() {
     let out = output(run_against(&failing.url).arg("--report-json").arg(&path));
     assert_eq!(out.code, 1);
     let report = read_report(&path);
-    let case = report["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "token/wrong-client-secret")
-        .unwrap();
+    let case = case_of(&report, "token/wrong-client-secret");
     assert_eq!(case["verdict"]["kind"], "fail");
     assert_eq!(case["violations"][0]["check"], "status");
     // As data, not only words: what was required, what came, and where the case asks for it.
@@ -172,12 +162,7 @@ fn a_deviation_that_no_longer_happens_fails_the_run() {
     assert_eq!(out.code, 1, "{}", out.stdout);
     // The stale entry fails the case it names: the data first, then how each report shows it.
     let report = read_report(&json);
-    let case = report["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "token/refresh-token-unknown")
-        .unwrap();
+    let case = case_of(&report, "token/refresh-token-unknown");
     assert_eq!(case["verdict"]["kind"], "fail");
     assert_eq!(case["violations"], serde_json::json!([]));
     assert_eq!(
@@ -226,12 +211,7 @@ fn an_expired_deviation_fails_the_run_and_is_not_accepted() {
     assert_eq!(out.code, 1);
     // Observed, but past its last day: the violation stands, and the entry is named stale.
     let report = read_report(&json);
-    let case = &report["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "token/refresh-token-unknown")
-        .unwrap();
+    let case = case_of(&report, "token/refresh-token-unknown");
     assert_eq!(case["verdict"]["kind"], "fail");
     assert_eq!(case["violations"][0]["check"], "body /error");
     assert_eq!(

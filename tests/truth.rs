@@ -422,12 +422,7 @@ fn text_from_the_server_cannot_steer_a_terminal_or_a_ci_log() {
     // The JSON report still carries what the server said, escaped, so nothing is hidden.
     let report = read_report(&dir.path().join("r.json"));
     let preview = |id: &str| {
-        report["cases"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["id"] == id)
-            .unwrap()["response"]["body_preview"]
+        case_of(&report, id)["response"]["body_preview"]
             .as_str()
             .unwrap()
             .to_owned()
@@ -788,12 +783,7 @@ fn a_panic_inside_a_case_is_that_cases_error_in_every_report() {
             builtin_ids().len()
         );
         assert_eq!(report["summary"]["errors"], 1, "{id}");
-        let case = report["cases"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["id"] == id)
-            .unwrap();
+        let case = case_of(&report, id);
         assert_eq!(case["verdict"]["kind"], "error");
         assert!(
             case["verdict"]["message"]

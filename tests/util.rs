@@ -392,3 +392,13 @@ pub fn read_report(path: &std::path::Path) -> serde_json::Value {
     );
     report
 }
+
+/// The record of case `id` in a JSON report.
+pub fn case_of<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no case {id} in the report"))
+}
