@@ -1,6 +1,7 @@
 //! A second opinion on our JUnit reports from tools that share no code with quick-junit: Jenkins
-//! xunit's `junit-10.xsd` (via Python's xmlschema) and the `junitparser` reader, both set up at
-//! test time by `tests/tools/setup.sh` and driven by `tests/tools/junit_check.py`.
+//! xunit's `junit-10.xsd` (via Python's xmlschema) and the `junitparser` reader; and PyYAML for
+//! the workflow `init` writes. All set up at test time by `tests/tools/setup.sh` and driven by
+//! `tests/tools/junit_check.py`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -80,6 +81,27 @@ pub fn junit_check(path: &Path) -> Value {
             show(&output)
         )
     })
+}
+
+/// The YAML file at `path` as JSON, read by PyYAML (`safe_load`), a parser that shares nothing
+/// with the text we write.
+pub fn yaml_as_json(path: &Path) -> Value {
+    let tools = tools_dir();
+    let output = Command::new(tools.join("venv/bin/python"))
+        .args([
+            "-c",
+            "import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1])), sys.stdout)",
+        ])
+        .arg(path)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run PyYAML: {e}"));
+    assert!(
+        output.status.success(),
+        "PyYAML could not read {}: {}",
+        path.display(),
+        show(&output)
+    );
+    serde_json::from_slice(&output.stdout).expect("json.dump prints JSON")
 }
 
 /// A JUnit file that junit-10.xsd accepts: a pass, a failure, an error and a skip.

@@ -12,6 +12,8 @@ mod fuzz;
 mod gate;
 /// Servers that misbehave.
 mod hostile;
+/// `authconform init`: the files a team starts gating with, and the workflow run as CI would.
+mod init;
 /// Case and schema folders that must be refused with exit code 2.
 mod input;
 /// The JUnit report, parsed back.

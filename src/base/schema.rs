@@ -244,6 +244,23 @@ impl FormatSchema {
         problems
     }
 
+    /// The member names of `object` that break the `propertyNames` keyword at `keyword_at`,
+    /// quoted: the error itself names only the object that holds them.
+    fn bad_names(&self, keyword_at: &str, object: &Value) -> Option<String> {
+        let at = keyword_at.strip_suffix("/pattern").unwrap_or(keyword_at);
+        if !at.ends_with("/propertyNames") {
+            return None;
+        }
+        let names = jsonschema::validator_for(self.doc.pointer(at)?).ok()?;
+        let bad: Vec<String> = object
+            .as_object()?
+            .keys()
+            .filter(|k| !names.is_valid(&Value::String((*k).clone())))
+            .map(|k| format!("`{k}`"))
+            .collect();
+        (!bad.is_empty()).then(|| bad.join(", "))
+    }
+
     fn explain(&self, file: &str, e: &ValidationError<'_>) -> Problem {
         let pointer = e.instance_path().as_str().to_owned();
         let keyword_at = keyword_location(e);
@@ -255,6 +272,9 @@ impl FormatSchema {
             .flatten()
             .find_map(|n| n.get("errorMessage").and_then(Value::as_str));
         if let Some(message) = declared {
+            if let Some(keys) = self.bad_names(&keyword_at, e.instance()) {
+                return Problem::new(file, pointer, format!("{keys}: {message}"));
+            }
             return Problem::new(file, pointer, message);
         }
         match e.kind() {
@@ -512,7 +532,7 @@ mod tests {
             "{all}"
         );
         assert!(
-            all.contains("/expect/body: body matcher keys are JSON pointers"),
+            all.contains("/expect/body: `error`: body matcher keys are JSON pointers"),
             "{all}"
         );
         assert!(

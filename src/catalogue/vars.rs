@@ -209,8 +209,9 @@ impl Vars {
         self.values.iter().map(|(k, v)| (k.as_str(), v))
     }
 
-    /// Reads a `--vars` file: a JSON object whose values are strings (variables) or
-    /// `{"secret": "…"}` (secrets).
+    /// Reads a `--vars` file (`schemas/vars.schema.json`): a JSON object whose members are
+    /// strings (variables), `{"secret": "…"}` (secrets), or listed without a value (`null`, or
+    /// an object whose `value`/`secret` is null), as `authconform init` writes them.
     pub fn read_file(&mut self, path: &str) -> Result<(), Error> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::Usage(format!("--vars {path}: cannot read the file: {e}")))?;
@@ -221,38 +222,45 @@ impl Vars {
                 e.column()
             ))
         })?;
+        let display = format!("--vars {path}");
+        let problems = FormatSchema::named("vars.schema.json").problems(&display, &doc);
+        if !problems.is_empty() {
+            // The value may be a secret: a problem names the member, never echoes it.
+            let lines: Vec<String> = problems
+                .into_iter()
+                .map(|mut p| {
+                    p.position = crate::locate::locate(&text, &p.pointer);
+                    p.to_string()
+                })
+                .collect();
+            return Err(Error::Usage(lines.join("\n")));
+        }
         let Value::Object(members) = doc else {
-            return Err(Error::Usage(format!(
-                "--vars {path}: expected a JSON object of name → value"
-            )));
+            unreachable!("the schema admits only an object")
         };
         for (name, value) in members {
-            check_name(&name).map_err(|m| Error::Usage(format!("--vars {path}: /{name}: {m}")))?;
+            if name.starts_with('$') {
+                continue;
+            }
             let origin = Origin::File(path.to_owned());
-            match value {
-                Value::String(s) => self.set_from(&name, s, false, origin),
-                Value::Object(o)
-                    if o.len() == 1 && o.get("secret").is_some_and(Value::is_string) =>
-                {
-                    self.set_from(
-                        &name,
-                        o["secret"].as_str().unwrap_or_default(),
-                        true,
-                        origin,
-                    )
-                }
-                _ => {
-                    return Err(Error::Usage(format!(
-                        "--vars {path}: /{name}: expected a string, or {{\"secret\": \"…\"}} for a secret"
-                    )));
-                }
+            let (value, secret) = match value {
+                Value::String(s) => (Some(s), false),
+                Value::Object(mut o) => match (o.remove("value"), o.remove("secret")) {
+                    (Some(Value::String(s)), _) => (Some(s), false),
+                    (_, Some(Value::String(s))) => (Some(s), true),
+                    _ => (None, false),
+                },
+                _ => (None, false),
+            };
+            if let Some(value) = value {
+                self.set_from(&name, value, secret, origin);
             }
         }
         Ok(())
     }
 
     /// Reads `AUTHCONFORM_VAR_*` and `AUTHCONFORM_SECRET_*` from `env`; the rest of the name,
-    /// in lower case, is the variable's name.
+    /// in lower case, is the variable's name. An empty value sets nothing.
     pub fn read_env(
         &mut self,
         env: impl IntoIterator<Item = (String, String)>,
@@ -260,7 +268,11 @@ impl Vars {
         let mut found: Vec<(String, String, bool, String)> = Vec::new();
         for (key, value) in env {
             for (prefix, secret) in [(ENV_VAR_PREFIX, false), (ENV_SECRET_PREFIX, true)] {
-                if let Some(rest) = key.strip_prefix(prefix) {
+                // Empty is unset: a CI system fills in a secret or variable that was never
+                // defined as "", and sending "" would fail cases instead of skipping them.
+                if let Some(rest) = key.strip_prefix(prefix)
+                    && !value.is_empty()
+                {
                     let name = rest.to_ascii_lowercase();
                     check_name(&name)
                         .map_err(|m| Error::Usage(format!("environment variable {key}: {m}")))?;
@@ -404,6 +416,12 @@ mod tests {
             }
         );
         assert_eq!(vars.get("eq").unwrap().value, "a=b");
+        vars.read_env([("AUTHCONFORM_SECRET_EMPTY".to_owned(), String::new())])
+            .unwrap();
+        assert!(
+            vars.get("empty").is_none(),
+            "an empty environment value is unset"
+        );
         assert!(vars.get("x").unwrap().secret);
         let mut secrets: Vec<&str> = vars.secrets().collect();
         secrets.sort();
@@ -475,7 +493,7 @@ mod tests {
             .read_file(file.to_str().unwrap())
             .unwrap_err()
             .to_string();
-        assert!(e.contains("/a: expected a string"), "{e}");
+        assert!(e.contains(": /a: expected a string"), "{e}");
         std::fs::write(&file, "[").unwrap();
         let e = vars
             .read_file(file.to_str().unwrap())
@@ -487,6 +505,54 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("cannot read the file"), "{e}");
+    }
+
+    #[test]
+    fn a_vars_file_may_list_variables_without_setting_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("v.json");
+        std::fs::write(
+            &file,
+            r#"{"$comment": "notes", "client_id": {"value": "id", "meaning": "m"},
+                "audience": null, "db_connection": {"value": null, "how": "h"},
+                "client_secret": {"secret": null, "meaning": "set it in the environment"},
+                "other_secret": {"secret": "s3"}}"#,
+        )
+        .unwrap();
+        let mut vars = Vars::default();
+        vars.read_file(file.to_str().unwrap()).unwrap();
+        let set: Vec<(&str, &str, bool)> = vars
+            .iter()
+            .map(|(n, v)| (n, v.value.as_str(), v.secret))
+            .collect();
+        assert_eq!(
+            set,
+            [("client_id", "id", false), ("other_secret", "s3", true)]
+        );
+
+        for (text, expected) in [
+            (
+                r#"{"Client_Id": "hunter2"}"#,
+                "a variable name is lower-case",
+            ),
+            (
+                r#"{"x": {"secret": 5}}"#,
+                "/x: expected a string, null, or an object",
+            ),
+            (
+                r#"{"x": {"value": "hunter2", "secret": "hunter2"}}"#,
+                "/x: expected",
+            ),
+            (r#"{"x": {"secert": "hunter2"}}"#, "/x: expected"),
+        ] {
+            std::fs::write(&file, text).unwrap();
+            let e = Vars::default()
+                .read_file(file.to_str().unwrap())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(expected), "{text}: {e}");
+            assert!(!e.contains("hunter2"), "{text}: {e}");
+        }
     }
 
     /// The reference server gives every documented variable without a default a value, and

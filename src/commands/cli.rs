@@ -47,6 +47,10 @@ pub enum Command {
         /// A new or empty folder.
         dir: PathBuf,
     },
+    /// Write what a team needs to start gating into DIR: a vars file listing every variable
+    /// with its meaning (none set), an empty known-deviations file and a GitHub Actions
+    /// workflow that uses both.
+    Init(InitArgs),
     /// Run the reference server on 127.0.0.1 until interrupted.
     Serve(ServeArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -69,6 +73,18 @@ pub struct Folders {
     /// Read schemas from DIR instead of the built-in ones.
     #[arg(long, value_name = "DIR")]
     pub schemas: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The folder to write into (created if need be), e.g. `conformance`.
+    pub dir: PathBuf,
+    /// Replace files that `init` wrote before (they are meant to be edited, so by default a
+    /// second `init` refuses to touch them).
+    #[arg(long)]
+    pub overwrite: bool,
+    #[command(flatten)]
+    pub folders: Folders,
 }
 
 #[derive(Debug, Args)]
@@ -181,7 +197,8 @@ pub struct VarArgs {
     /// environment (AUTHCONFORM_SECRET_<NAME>), which other users of the machine cannot see.
     #[arg(long = "secret", value_name = "NAME=VALUE")]
     pub secrets: Vec<String>,
-    /// Read variables from a JSON file: {"name": "value", "name2": {"secret": "value"}}.
+    /// Read variables from a JSON file (schemas/vars.schema.json): {"name": "value", "name2":
+    /// {"secret": "value"}}; null lists a variable without setting it, as `init` writes.
     #[arg(long = "vars", value_name = "FILE")]
     pub vars_file: Option<String>,
 }
@@ -325,6 +342,10 @@ pub fn exec(cli: Cli) -> Result<u8, Error> {
         Command::Completions { shell } => completions(shell),
         Command::Man => man(),
         Command::Export { dir } => crate::commands::export::export(&dir),
+        Command::Init(args) => {
+            let (cases, schemas) = folders(&args.folders);
+            crate::commands::init::init(&args.dir, &cases, &schemas, args.overwrite)
+        }
     }
 }
 

@@ -1,9 +1,10 @@
 //! The commands: the command line mapped to options (`cli`), and what each command does:
-//! `run`, `lint` (everything checked before sending), `explain`, `export`, `serve`.
+//! `run`, `lint` (everything checked before sending), `explain`, `export`, `init`, `serve`.
 
 pub mod cli;
 pub mod explain;
 pub mod export;
+pub mod init;
 pub mod lint;
 pub mod run;
 pub mod serve;

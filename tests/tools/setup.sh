@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares the Python tools that judge authconform's JUnit reports in the
-# integration tests (see tests/pytools.rs): a virtualenv with xmlschema and
-# junitparser, and Jenkins xunit's junit-10.xsd taken from the pytest sdist.
+# integration tests (see tests/pytools.rs): a virtualenv with xmlschema,
+# junitparser and PyYAML (to read the workflow `init` writes), and Jenkins
+# xunit's junit-10.xsd taken from the pytest sdist.
 # Nothing fetched here is committed; everything lands in the tools dir:
 #   ${AUTHCONFORM_TEST_TOOLS:-<repo>/target/test-tools}
 # Idempotent (a stamp written last marks a finished setup) and safe to run
@@ -11,13 +12,14 @@ set -euo pipefail
 
 XMLSCHEMA_VERSION=4.3.2
 JUNITPARSER_VERSION=5.0.3
+PYYAML_VERSION=6.0.3
 PYTEST_VERSION=8.4.2
 XSD_MEMBER="pytest-${PYTEST_VERSION}/testing/example_scripts/junit-10.xsd"
 # The sdist on PyPI cannot change under a version, so a different file means
 # something other than what the tests were written against.
 XSD_SHA256=a1a816f58d1bf95ebabf371994df0b9246dee66ea9572fbec4f9296f1b2c0ff6
 # The stamp holds the pins, so changing a pin redoes the setup.
-STAMP_CONTENT="xmlschema==${XMLSCHEMA_VERSION} junitparser==${JUNITPARSER_VERSION} pytest==${PYTEST_VERSION} xsd=${XSD_SHA256}"
+STAMP_CONTENT="xmlschema==${XMLSCHEMA_VERSION} junitparser==${JUNITPARSER_VERSION} pyyaml==${PYYAML_VERSION} pytest==${PYTEST_VERSION} xsd=${XSD_SHA256}"
 
 fail() {
     echo "tests/tools/setup.sh: $*" >&2
@@ -46,8 +48,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
 # --clear: a run that failed half-way may have left a broken venv behind.
 python3 -m venv --clear "$tools/venv" || fail "python3 -m venv $tools/venv failed (is python3-venv installed?)"
 py=$tools/venv/bin/python
-"$py" -m pip install -q "xmlschema==${XMLSCHEMA_VERSION}" "junitparser==${JUNITPARSER_VERSION}" ||
-    fail "pip install xmlschema==${XMLSCHEMA_VERSION} junitparser==${JUNITPARSER_VERSION} failed"
+"$py" -m pip install -q "xmlschema==${XMLSCHEMA_VERSION}" "junitparser==${JUNITPARSER_VERSION}" "pyyaml==${PYYAML_VERSION}" ||
+    fail "pip install xmlschema==${XMLSCHEMA_VERSION} junitparser==${JUNITPARSER_VERSION} pyyaml==${PYYAML_VERSION} failed"
 
 tmp=$(mktemp -d "$tools/.download.XXXXXX") || fail "mktemp failed"
 trap 'rm -rf "$tmp"' EXIT

@@ -1,0 +1,289 @@
+//! `authconform init DIR`: what a team needs to start gating on its own server, written once
+//! and then edited by hand: `DIR/vars.json`, every variable the catalogue uses, listed with its
+//! meaning and how to get it but set to nothing (secrets only as environment-variable hints);
+//! `DIR/deviations.json`, an empty known-deviations file; and `DIR/github-workflow.yml`, a
+//! GitHub Actions job that runs the gate with both and keeps the reports.
+
+use std::path::{Component, Path, PathBuf};
+
+use serde_json::{Map, Value, json};
+
+use crate::{
+    case::Catalogue,
+    error::{EXIT_OK, Error, print},
+    source::Source,
+    vars::{ENV_SECRET_PREFIX, Variable},
+};
+
+/// The files `init` writes, by name inside DIR.
+pub const VARS: &str = "vars.json";
+pub const DEVIATIONS: &str = "deviations.json";
+pub const WORKFLOW: &str = "github-workflow.yml";
+
+/// Writes the three files into `dir` (created if need be). A file already there is left alone
+/// and the command refused, unless `overwrite`: they are meant to be edited, and a second `init`
+/// must not undo that.
+pub fn init(dir: &Path, cases: &Source, schemas: &Source, overwrite: bool) -> Result<u8, Error> {
+    let catalogue = Catalogue::load(cases, schemas)?;
+    if !overwrite {
+        let present: Vec<String> = [VARS, DEVIATIONS, WORKFLOW]
+            .iter()
+            .map(|f| dir.join(f))
+            .filter(|p| p.symlink_metadata().is_ok())
+            .map(|p| p.display().to_string())
+            .collect();
+        if !present.is_empty() {
+            return Err(Error::Usage(format!(
+                "init: {} already there: edit what is there, or give --overwrite to write anew",
+                present.join(", ")
+            )));
+        }
+    }
+    let failed = |path: &Path, source| Error::Write {
+        path: path.display().to_string(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(|e| failed(dir, e))?;
+    let used = used_variables(&catalogue);
+    let from_root = path_from_repository_root(dir);
+    let files = [
+        (VARS, vars_file(&used)),
+        (DEVIATIONS, deviations_file()),
+        (WORKFLOW, workflow(&from_root, &used)),
+    ];
+    for (name, text) in &files {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|e| failed(&path, e))?;
+    }
+    let d = dir.display();
+    let r = from_root.display();
+    let secrets: Vec<String> = used
+        .iter()
+        .filter(|v| v.secret)
+        .map(|v| env_name(&v.name))
+        .collect();
+    print(&format!(
+        "wrote {d}/{VARS}, {d}/{DEVIATIONS} and {d}/{WORKFLOW}. Next:\n\
+         1. fill in {d}/{VARS}: every variable the cases use, with its meaning; a variable left null skips the cases that need it\n\
+         2. give the secrets as environment variables, never in a file: {}\n\
+         3. try it: authconform run --target https://YOUR-SERVER --vars {r}/{VARS} --deviations {r}/{DEVIATIONS}\n\
+         4. move {d}/{WORKFLOW} to .github/workflows/authconform.yml and set the repository variable AUTHCONFORM_TARGET and the secrets it names\n",
+        secrets.join(", ")
+    ))?;
+    Ok(EXIT_OK)
+}
+
+/// The variables that some loaded case uses, in the order they are documented.
+fn used_variables(catalogue: &Catalogue) -> Vec<&Variable> {
+    catalogue
+        .variables
+        .iter()
+        .filter(|v| {
+            catalogue
+                .cases
+                .iter()
+                .any(|c| c.variables.contains_key(&v.name))
+        })
+        .collect()
+}
+
+fn env_name(variable: &str) -> String {
+    format!("{ENV_SECRET_PREFIX}{}", variable.to_ascii_uppercase())
+}
+
+/// `vars.json`: every variable listed, none set (`schemas/vars.schema.json`).
+fn vars_file(used: &[&Variable]) -> String {
+    let mut doc = Map::new();
+    doc.insert(
+        "$comment".into(),
+        json!(
+            "Written by `authconform init`; read by `authconform run --vars FILE`. Set each \
+             variable's value (null: not set, and the cases that need it are skipped). Secrets \
+             never go here: give them as the environment variables their `how` names. \
+             `meaning` and `how` are notes; the run ignores them."
+        ),
+    );
+    for v in used {
+        let mut entry = Map::new();
+        let meaning = match &v.default {
+            Some(default) => format!("{} (when null: `{default}`)", v.meaning),
+            None => v.meaning.clone(),
+        };
+        if v.secret {
+            entry.insert("secret".into(), Value::Null);
+        } else {
+            entry.insert("value".into(), Value::Null);
+        }
+        entry.insert("meaning".into(), meaning.into());
+        let mut how = v
+            .on_auth0
+            .as_ref()
+            .map(|h| format!("on Auth0: {h}"))
+            .unwrap_or_default();
+        if v.secret {
+            if !how.is_empty() {
+                how.push_str(". ");
+            }
+            how.push_str(&format!(
+                "A secret: leave this null and set the environment variable {} (in CI, from the secret store)",
+                env_name(&v.name)
+            ));
+        }
+        if !how.is_empty() {
+            entry.insert("how".into(), how.into());
+        }
+        doc.insert(v.name.clone(), Value::Object(entry));
+    }
+    let mut text = serde_json::to_string_pretty(&Value::Object(doc)).expect("JSON values print");
+    text.push('\n');
+    text
+}
+
+fn deviations_file() -> String {
+    let mut text =
+        serde_json::to_string_pretty(&json!({ "deviations": [] })).expect("JSON values print");
+    text.push('\n');
+    text
+}
+
+/// DIR as the workflow must name it: relative to the root of the git repository that holds it
+/// (a job's steps run there), or as given when no repository is found.
+fn path_from_repository_root(dir: &Path) -> PathBuf {
+    let absolute = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let normal: PathBuf = absolute.components().fold(PathBuf::new(), |mut p, c| {
+        match c {
+            Component::ParentDir => {
+                p.pop();
+            }
+            Component::CurDir => {}
+            other => p.push(other),
+        }
+        p
+    });
+    normal
+        .ancestors()
+        .find(|a| a.join(".git").exists())
+        .and_then(|root| normal.strip_prefix(root).ok())
+        .map(Path::to_path_buf)
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| dir.to_path_buf())
+}
+
+/// The GitHub Actions workflow. The gate fails, rather than test the built-in reference server,
+/// when the repository variable naming the target is not set.
+fn workflow(from_root: &Path, used: &[&Variable]) -> String {
+    let dir = from_root.display().to_string().replace('\\', "/");
+    let version = env!("CARGO_PKG_VERSION");
+    let secret_env: String = used
+        .iter()
+        .filter(|v| v.secret)
+        .map(|v| {
+            let name = env_name(&v.name);
+            format!("          {name}: ${{{{ secrets.{name} }}}}\n")
+        })
+        .collect();
+    format!(
+        r#"# Written by `authconform init` ({version}). Move it to .github/workflows/authconform.yml.
+# Set the repository variable AUTHCONFORM_TARGET (Settings > Secrets and variables > Actions >
+# Variables) to the server's base URL, and each secret below in the secret store.
+name: Auth conformance
+
+on:
+  push:
+  pull_request:
+  workflow_dispatch:
+
+jobs:
+  authconform:
+    runs-on: ubuntu-latest
+    timeout-minutes: 20
+    steps:
+      - uses: actions/checkout@v4
+      - name: Install authconform
+        # Or download a release binary, or `cargo install --locked --path` a checkout.
+        run: cargo install --locked authconform --version {version}
+      - name: Auth conformance
+        env:
+          AUTHCONFORM_TARGET: ${{{{ vars.AUTHCONFORM_TARGET }}}}
+{secret_env}        run: |
+          if [ -z "$AUTHCONFORM_TARGET" ]; then
+            echo "::error::set the repository variable AUTHCONFORM_TARGET to the server's base URL"
+            exit 1
+          fi
+          # Once every variable in {dir}/{VARS} is set, add --fail-on-skip. A server that is
+          # not Auth0 and serves its endpoints elsewhere: add --discover.
+          authconform run --target "$AUTHCONFORM_TARGET" \
+            --vars {dir}/{VARS} \
+            --deviations {dir}/{DEVIATIONS} \
+            --junit authconform.xml --report-json authconform.json
+      - uses: actions/upload-artifact@v4
+        if: always()
+        with:
+          name: authconform-reports
+          path: |
+            authconform.xml
+            authconform.json
+"#
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::BuiltIn;
+
+    #[test]
+    fn the_vars_file_lists_every_used_variable_and_reads_as_setting_none() {
+        let catalogue = Catalogue::load(
+            &Source::BuiltIn(BuiltIn::Cases),
+            &Source::BuiltIn(BuiltIn::Schemas),
+        )
+        .unwrap();
+        let used = used_variables(&catalogue);
+        let text = vars_file(&used);
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        let listed: Vec<&str> = doc
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| !k.starts_with('$'))
+            .map(String::as_str)
+            .collect();
+        let documented: Vec<String> = crate::vars::documented()
+            .into_iter()
+            .map(|v| v.name)
+            .collect();
+        assert_eq!(listed, documented, "every documented variable, in order");
+        assert_eq!(doc["client_secret"]["secret"], Value::Null);
+        assert!(
+            doc["client_secret"]["how"]
+                .as_str()
+                .unwrap()
+                .contains("AUTHCONFORM_SECRET_CLIENT_SECRET")
+        );
+        assert!(
+            doc["token_endpoint"]["meaning"]
+                .as_str()
+                .unwrap()
+                .contains("`/oauth/token`")
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(VARS);
+        std::fs::write(&path, &text).unwrap();
+        let mut vars = crate::vars::Vars::default();
+        vars.read_file(path.to_str().unwrap()).unwrap();
+        assert_eq!(vars.iter().count(), 0, "init sets no variable");
+    }
+
+    #[test]
+    fn the_workflow_names_dir_from_the_repository_root() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join(".git")).unwrap();
+        let dir = root.path().join("ops/../conformance");
+        assert_eq!(path_from_repository_root(&dir), Path::new("conformance"));
+        let outside = tempfile::tempdir().unwrap();
+        let dir = outside.path().join("x");
+        assert_eq!(path_from_repository_root(&dir), dir);
+    }
+}

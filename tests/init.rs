@@ -1,0 +1,230 @@
+//! `authconform init DIR`: the vars file, the empty deviations file and the GitHub workflow it
+//! writes, proven by doing what a team would: fill in the vars file, set the secrets as the
+//! workflow's secret store would, and run the workflow's gate step (read with PyYAML, run by
+//! bash) against the reference server.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::pytools::yaml_as_json;
+use crate::util::{authconform, builtin_ids, output, read_report, server};
+
+/// Runs `init conformance` in a fresh git checkout; returns the checkout.
+fn initialised() -> tempfile::TempDir {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    let out = output(
+        authconform()
+            .current_dir(repo.path())
+            .args(["init", "conformance"]),
+    );
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    repo
+}
+
+/// The gate step of the workflow: its `env` (with `${{ vars.X }}` / `${{ secrets.X }}` filled in
+/// from `store`, "" where the store has none, as GitHub does) and its `run` script.
+fn gate_step(workflow: &Path, store: &BTreeMap<&str, String>) -> (Vec<(String, String)>, String) {
+    let doc = yaml_as_json(workflow);
+    let steps = doc["jobs"]["authconform"]["steps"].as_array().unwrap();
+    let step = steps
+        .iter()
+        .find(|s| s["name"] == "Auth conformance")
+        .expect("a step named `Auth conformance`");
+    let env = step["env"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| {
+            let expr = v.as_str().unwrap();
+            let inner = expr
+                .strip_prefix("${{ ")
+                .and_then(|e| e.strip_suffix(" }}"))
+                .unwrap_or_else(|| panic!("{k}: not an expression: {expr}"));
+            let (kind, name) = inner.split_once('.').unwrap();
+            assert!(kind == "vars" || kind == "secrets", "{k}: {expr}");
+            (k.clone(), store.get(name).cloned().unwrap_or_default())
+        })
+        .collect();
+    (env, step["run"].as_str().unwrap().to_owned())
+}
+
+/// bash runs `script` in `dir` with only `env`, PATH and the binary's folder, as a CI runner would.
+fn run_step(dir: &Path, env: &[(String, String)], script: &str) -> crate::util::Output {
+    let bin = assert_cmd::cargo::cargo_bin("authconform");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new("bash")
+        .args(["-e", "-c", script])
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", path)
+        .envs(env.iter().cloned())
+        .output()
+        .unwrap();
+    crate::util::Output {
+        code: out.status.code().unwrap(),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+#[test]
+fn init_writes_a_vars_file_that_lists_and_sets_nothing_and_keeps_edits() {
+    let repo = initialised();
+    let dir = repo.path().join("conformance");
+    let vars: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("vars.json")).unwrap()).unwrap();
+    for (name, value, secret) in authconform::reference::variables() {
+        let entry = &vars[name];
+        assert!(
+            entry["meaning"].is_string(),
+            "{name} is listed with its meaning"
+        );
+        let key = if secret { "secret" } else { "value" };
+        assert_eq!(entry[key], Value::Null, "{name} is not set");
+        assert!(
+            !vars.to_string().contains(&value) || !secret,
+            "no secret value"
+        );
+    }
+    let deviations: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("deviations.json")).unwrap())
+            .unwrap();
+    assert_eq!(deviations, serde_json::json!({"deviations": []}));
+
+    // A team has edited the files: a second init must not undo that.
+    std::fs::write(dir.join("deviations.json"), "edited").unwrap();
+    let again = output(
+        authconform()
+            .current_dir(repo.path())
+            .args(["init", "conformance"]),
+    );
+    assert_eq!(again.code, 2, "{}", again.stderr);
+    assert!(
+        again.stderr.contains("conformance/deviations.json"),
+        "{}",
+        again.stderr
+    );
+    assert!(again.stderr.contains("--overwrite"), "{}", again.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("deviations.json")).unwrap(),
+        "edited"
+    );
+    let forced =
+        output(
+            authconform()
+                .current_dir(repo.path())
+                .args(["init", "conformance", "--overwrite"]),
+        );
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
+    assert_ne!(
+        std::fs::read_to_string(dir.join("deviations.json")).unwrap(),
+        "edited"
+    );
+}
+
+/// The workflow as CI runs it: the filled-in vars file, the secrets from the store, the empty
+/// deviations file; against a conforming server every case runs and passes, and the reports the
+/// workflow uploads are there.
+#[test]
+fn the_workflow_init_writes_gates_a_server_once_the_vars_are_filled_in() {
+    let repo = initialised();
+    let dir = repo.path().join("conformance");
+    let server = server(None);
+
+    let vars_path = dir.join("vars.json");
+    let mut vars: Value =
+        serde_json::from_str(&std::fs::read_to_string(&vars_path).unwrap()).unwrap();
+    let mut store = BTreeMap::new();
+    store.insert("AUTHCONFORM_TARGET", server.url.clone());
+    for (name, value, secret) in authconform::reference::variables() {
+        if secret {
+            let key = format!("AUTHCONFORM_SECRET_{}", name.to_ascii_uppercase());
+            store.insert(Box::leak(key.into_boxed_str()), value);
+        } else {
+            vars[name]["value"] = Value::String(value);
+        }
+    }
+    std::fs::write(&vars_path, serde_json::to_string_pretty(&vars).unwrap()).unwrap();
+
+    let (env, script) = gate_step(&dir.join("github-workflow.yml"), &store);
+    let out = run_step(repo.path(), &env, &script);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let report = read_report(&repo.path().join("authconform.json"));
+    assert_eq!(report["ok"], true);
+    let verdicts: Vec<(&str, &str)> = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap(),
+                c["verdict"]["kind"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(verdicts.len(), builtin_ids().len());
+    assert!(verdicts.iter().all(|(_, v)| *v == "pass"), "{verdicts:?}");
+    assert!(repo.path().join("authconform.xml").is_file());
+    for (_, value, secret) in authconform::reference::variables() {
+        if secret {
+            assert!(!out.stdout.contains(&value) && !out.stderr.contains(&value));
+        }
+    }
+}
+
+/// A repository that has not set the target must not get a green run of the built-in server.
+#[test]
+fn the_workflow_fails_when_the_target_is_not_set() {
+    let repo = initialised();
+    let (env, script) = gate_step(
+        &repo.path().join("conformance/github-workflow.yml"),
+        &BTreeMap::new(),
+    );
+    let out = run_step(repo.path(), &env, &script);
+    assert_ne!(out.code, 0, "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("::error::set the repository variable AUTHCONFORM_TARGET"),
+        "{}",
+        out.stdout
+    );
+    assert!(!repo.path().join("authconform.json").exists());
+}
+
+/// The secrets the store does not have arrive as "", which is unset: their cases are skipped
+/// and named in the summary, not sent with an empty secret and failed.
+#[test]
+fn a_secret_missing_from_the_store_skips_its_cases() {
+    let repo = initialised();
+    let server = server(None);
+    let mut store = BTreeMap::new();
+    store.insert("AUTHCONFORM_TARGET", server.url.clone());
+    let vars_path = repo.path().join("conformance/vars.json");
+    let mut vars: Value =
+        serde_json::from_str(&std::fs::read_to_string(&vars_path).unwrap()).unwrap();
+    vars["client_id"]["value"] = Value::String(authconform::reference::variables()[0].1.clone());
+    std::fs::write(&vars_path, vars.to_string()).unwrap();
+    let (env, script) = gate_step(&repo.path().join("conformance/github-workflow.yml"), &store);
+    assert!(
+        env.iter()
+            .any(|(k, v)| k == "AUTHCONFORM_SECRET_CLIENT_SECRET" && v.is_empty())
+    );
+    let out = run_step(repo.path(), &env, &script);
+    let report = read_report(&repo.path().join("authconform.json"));
+    let missing = report["missing_variables"].to_string();
+    assert!(
+        missing.contains("client_secret"),
+        "{missing}\n{}",
+        out.stdout
+    );
+    let needs_secret = crate::util::case_of(&report, "token/missing-grant-type");
+    assert_eq!(needs_secret["verdict"]["kind"], "skip", "{needs_secret:#}");
+}
