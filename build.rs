@@ -1,7 +1,8 @@
-//! Embeds the built-in catalogue (`cases/`), schemas (`schemas/`) and seed table (`seed/`) into
-//! the binary, so that an installed `authconform` works anywhere without the source tree.
+//! Embeds the built-in profiles (`profiles/<name>/cases`, `profiles/<name>/seed`) and the schemas
+//! (`schemas/`) into the binary, so that an installed `authconform` works anywhere without the
+//! source tree.
 //!
-//! `include_str!` makes rustc track each file's contents; the `rerun-if-changed` lines on the two
+//! `include_str!` makes rustc track each file's contents; the `rerun-if-changed` lines on the
 //! folders make cargo regenerate the list when a file is added or removed.
 
 use std::{env, fs, io, path::Path};
@@ -9,7 +10,13 @@ use std::{env, fs, io, path::Path};
 fn main() -> io::Result<()> {
     let root = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let mut out = String::new();
-    for (name, dir) in [("CASES", "cases"), ("SCHEMAS", "schemas"), ("SEED", "seed")] {
+    for (name, dir) in [
+        ("AUTH0_CASES", "profiles/auth0/cases"),
+        ("AUTH0_SEED", "profiles/auth0/seed"),
+        ("RFC_CASES", "profiles/rfc/cases"),
+        ("RFC_SEED", "profiles/rfc/seed"),
+        ("SCHEMAS", "schemas"),
+    ] {
         println!("cargo:rerun-if-changed={dir}");
         let base = Path::new(&root).join(dir);
         let mut files = Vec::new();

@@ -21,7 +21,7 @@ pub mod reference;
 pub mod report;
 
 pub use base::{error, locate, redact, response, schema, source, template};
-pub use catalogue::{case, seed, vars};
+pub use catalogue::{case, coverage, seed, vars};
 pub use checks::check;
 pub use commands::{cli, explain, lint, run};
 pub use execution::{execute, printer};

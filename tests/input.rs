@@ -216,33 +216,39 @@ fn the_readme_lists_every_case_of_the_catalogue() {
     }
 }
 
-/// The README's table of variables is seed/variables.json, row for row.
+/// The README's tables of variables are each profile's `seed/variables.json`, row for row.
 #[test]
-fn the_readme_lists_the_documented_variables_as_the_file_declares_them() {
+fn the_readme_lists_the_documented_variables_as_the_files_declare_them() {
+    use authconform::source::Profile;
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let start = readme.find("| variable | meaning |\n").expect("the table");
-    let table: Vec<&str> = readme[start..]
-        .lines()
-        .skip(2)
-        .take_while(|l| l.starts_with('|'))
-        .collect();
-    let expected: Vec<String> = authconform::vars::documented()
-        .iter()
-        .map(|v| {
-            format!(
-                "| `{}`{} | {}{} |",
-                v.name,
-                if v.secret { " (secret)" } else { "" },
-                v.meaning,
-                v.default
-                    .as_ref()
-                    .map(|d| format!(" (default `{d}`)"))
-                    .unwrap_or_default()
-            )
-        })
-        .collect();
-    assert_eq!(table, expected);
+    for (profile, heading) in [
+        (Profile::Auth0, "| variable | meaning |\n"),
+        (Profile::Rfc, "| rfc variable | meaning |\n"),
+    ] {
+        let start = readme.find(heading).expect("the table");
+        let table: Vec<&str> = readme[start..]
+            .lines()
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .collect();
+        let expected: Vec<String> = authconform::vars::documented(profile)
+            .iter()
+            .map(|v| {
+                format!(
+                    "| `{}`{} | {}{} |",
+                    v.name,
+                    if v.secret { " (secret)" } else { "" },
+                    v.meaning,
+                    v.default
+                        .as_ref()
+                        .map(|d| format!(" (default `{d}`)"))
+                        .unwrap_or_default()
+                )
+            })
+            .collect();
+        assert_eq!(table, expected, "{profile}");
+    }
 }
 
 /// A team's cases folder declares its own variables in a variables.json at its top: a case

@@ -3,9 +3,9 @@ use std::collections::BTreeSet;
 use authconform::{
     case::Catalogue,
     check::CheckId,
-    reference::{Aim, Fault},
+    reference::Fault,
     seed,
-    source::{BuiltIn, Source},
+    source::{BuiltIn, Profile, Source},
 };
 
 use crate::util::*;
@@ -48,28 +48,44 @@ fn against_a_conforming_target_every_case_passes() {
 /// (matching terminal text by prefix let `body /error` stand for `body /error_description`).
 #[test]
 fn each_fault_fails_exactly_the_cases_aimed_at_it() {
+    for profile in Profile::ALL {
+        each_fault_of(profile);
+    }
+}
+
+fn each_fault_of(profile: Profile) {
     let catalogue = Catalogue::load(
-        &Source::BuiltIn(BuiltIn::Cases),
+        profile,
+        &Source::BuiltIn(BuiltIn::Cases(profile)),
         &Source::BuiltIn(BuiltIn::Schemas),
     )
     .unwrap();
-    let table = seed::table();
+    let table = seed::table(profile);
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("report.json");
     let mut caught: BTreeSet<String> = BTreeSet::new();
-    for fault in Fault::ALL {
+    for fault in Fault::ALL.iter().filter(|f| f.profile() == profile) {
         let aimed: BTreeSet<String> = catalogue
             .cases
             .iter()
-            .filter(|case| match fault.aim() {
-                Aim::Row(row) => table.rows[row.index()].matches(&case.documents),
-                Aim::EveryBody => case.documents.error.is_some(),
+            .filter(|case| match fault.aim().row_index() {
+                Some(row) => table.rows[row].matches(&case.documents),
+                // Every row whose error travels in a JSON body.
+                None => case.documents.error.is_some() && case.documents.carrier.is_body(),
             })
             .map(|case| case.id.clone())
             .collect();
         assert!(!aimed.is_empty(), "{fault}: no case is aimed at it");
-        let server = server(Some(*fault));
-        let out = output(run_against(&server.url).arg("--report-json").arg(&json));
+        let server = server_with(authconform::reference::Config {
+            profile,
+            fault: Some(*fault),
+            ..Default::default()
+        });
+        let out = output(
+            run_profile(&server.url, profile)
+                .arg("--report-json")
+                .arg(&json),
+        );
         assert_eq!(out.code, 1, "{fault}: {}", out.stdout);
         let report = read_report(&json);
         let records = report["cases"].as_array().unwrap();
@@ -109,7 +125,7 @@ fn each_fault_fails_exactly_the_cases_aimed_at_it() {
         .collect();
     assert!(
         never.is_empty(),
-        "no fault makes these cases fail: {never:?}"
+        "{profile}: no fault makes these cases fail: {never:?}"
     );
 }
 
@@ -121,7 +137,7 @@ fn failure_detail_shows_expected_actual_response_and_a_redacted_curl_line() {
     let detail = failure_of(&out.stdout, "token/wrong-client-secret-basic");
     assert!(
         detail.contains(
-            "documents: 401 invalid_client   case file: cases/token/wrong-client-secret-basic.json"
+            "documents: 401 invalid_client   case file: profiles/auth0/cases/token/wrong-client-secret-basic.json"
         ),
         "{detail}"
     );
@@ -399,12 +415,29 @@ fn the_secret_flag_value_is_not_echoed_when_malformed() {
 }
 
 #[test]
-fn serve_lists_its_faults() {
-    let out = output(authconform().args(["serve", "--list-faults"]));
-    assert_eq!(out.code, 0);
-    for d in Fault::ALL {
-        assert!(out.stdout.contains(d.name()), "{}", out.stdout);
+fn serve_lists_the_faults_of_its_profile() {
+    for profile in Profile::ALL {
+        let out =
+            output(authconform().args(["serve", "--list-faults", "--profile", profile.name()]));
+        assert_eq!(out.code, 0);
+        for d in Fault::ALL {
+            assert_eq!(
+                out.stdout
+                    .lines()
+                    .any(|l| l.split_whitespace().next() == Some(d.name())),
+                d.profile() == profile,
+                "{profile}: {d}: {}",
+                out.stdout
+            );
+        }
     }
+    let wrong = output(authconform().args(["serve", "--fault", "rfc-no-slow-down"]));
+    assert_eq!(wrong.code, 2);
+    assert!(
+        wrong.stderr.contains("give --profile rfc"),
+        "{}",
+        wrong.stderr
+    );
 }
 
 #[test]
@@ -448,7 +481,8 @@ fn repeat_sends_until_the_expected_status_and_reports_the_attempts() {
 #[test]
 fn client_credentials_alone_run_every_case_that_needs_no_more() {
     let catalogue = Catalogue::load(
-        &Source::BuiltIn(BuiltIn::Cases),
+        Profile::Auth0,
+        &Source::BuiltIn(BuiltIn::Cases(Profile::Auth0)),
         &Source::BuiltIn(BuiltIn::Schemas),
     )
     .unwrap();

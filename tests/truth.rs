@@ -754,7 +754,10 @@ fn reports_respect_the_terminal_log_and_case_ids_are_not_masked() {
             "{case:#}"
         );
         assert!(
-            case["file"].as_str().unwrap().starts_with("cases/token/"),
+            case["file"]
+                .as_str()
+                .unwrap()
+                .starts_with("profiles/auth0/cases/token/"),
             "{case:#}"
         );
     }
@@ -1098,8 +1101,9 @@ fn your_cases_beside_ours_and_export_round_trips() {
     let out = output(authconform().arg("lint").arg("--add-cases").arg(own.path()));
     assert_eq!(out.code, 2);
     assert!(
-        out.stderr
-            .contains("case id `token/get-method` is also cases/token/get-method.json"),
+        out.stderr.contains(
+            "case id `token/get-method` is also profiles/auth0/cases/token/get-method.json"
+        ),
         "{}",
         out.stderr
     );

@@ -55,8 +55,13 @@ pub fn closed_port_url() -> String {
 
 /// `--var`/`--secret` flags for the reference server's variables.
 pub fn var_flags() -> Vec<String> {
+    var_flags_of(authconform::source::Profile::Auth0)
+}
+
+/// `--var`/`--secret` flags for the variables of the reference server of `profile`.
+pub fn var_flags_of(profile: authconform::source::Profile) -> Vec<String> {
     let mut flags = Vec::new();
-    for (name, value, secret) in reference::variables() {
+    for (name, value, secret) in reference::variables_of(profile) {
         flags.push(if secret {
             "--secret".into()
         } else {
@@ -88,6 +93,16 @@ pub fn run_against(url: &str) -> Command {
     let mut cmd = authconform();
     cmd.args(["run", "--color", "never", "--rate", "0", "--target", url])
         .args(var_flags());
+    cmd
+}
+
+/// [`run_against`] for another profile: `run --profile NAME` with its reference variables.
+pub fn run_profile(url: &str, profile: authconform::source::Profile) -> Command {
+    let mut cmd = authconform();
+    cmd.args(["run", "--color", "never", "--rate", "0", "--profile"])
+        .arg(profile.name())
+        .args(["--target", url])
+        .args(var_flags_of(profile));
     cmd
 }
 

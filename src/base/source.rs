@@ -12,7 +12,7 @@ mod embedded {
 /// A folder of JSON files.
 #[derive(Debug, Clone)]
 pub enum Source {
-    /// The files that were in the repository's `cases/` or `schemas/` folder at build time.
+    /// The files that were in the repository's `profiles/` or `schemas/` folders at build time.
     BuiltIn(BuiltIn),
     Dir(PathBuf),
     /// Several folders read as one (the built-in cases and those of `--add-cases`).
@@ -21,10 +21,40 @@ pub enum Source {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BuiltIn {
-    Cases,
+    /// A profile's cases (`profiles/<name>/cases`).
+    Cases(Profile),
+    /// The schemas every profile shares (`schemas/`).
     Schemas,
-    /// The seed table as data (`seed/`).
-    Seed,
+    /// A profile's seed table, variables and deviation sets as data (`profiles/<name>/seed`).
+    Seed(Profile),
+}
+
+/// Which specification a catalogue holds servers to: each profile has its own seed table,
+/// cases and variables (`profiles/<name>/`), and the reference server speaks each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Profile {
+    /// Auth0's Standard Error Responses table: the Auth0 Authentication API.
+    #[default]
+    Auth0,
+    /// The error responses of the OAuth 2.0 RFCs (6749, 6750, 7009, 8628).
+    Rfc,
+}
+
+impl Profile {
+    pub const ALL: [Profile; 2] = [Profile::Auth0, Profile::Rfc];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Auth0 => "auth0",
+            Profile::Rfc => "rfc",
+        }
+    }
+}
+
+impl std::fmt::Display for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// One JSON file of a [`Source`].
@@ -41,9 +71,9 @@ impl Source {
     /// How the folder is named in messages.
     pub fn describe(&self) -> String {
         match self {
-            Source::BuiltIn(BuiltIn::Cases) => "the built-in cases".into(),
+            Source::BuiltIn(BuiltIn::Cases(p)) => format!("the built-in {p} cases"),
             Source::BuiltIn(BuiltIn::Schemas) => "the built-in schemas".into(),
-            Source::BuiltIn(BuiltIn::Seed) => "the built-in seed table".into(),
+            Source::BuiltIn(BuiltIn::Seed(p)) => format!("the built-in {p} seed table"),
             Source::Dir(dir) => dir.display().to_string(),
             Source::Many(parts) => parts
                 .iter()
@@ -59,9 +89,13 @@ impl Source {
         match self {
             Source::BuiltIn(which) => {
                 let (prefix, files) = match which {
-                    BuiltIn::Cases => ("cases", embedded::CASES),
+                    BuiltIn::Cases(Profile::Auth0) => {
+                        ("profiles/auth0/cases", embedded::AUTH0_CASES)
+                    }
+                    BuiltIn::Cases(Profile::Rfc) => ("profiles/rfc/cases", embedded::RFC_CASES),
                     BuiltIn::Schemas => ("schemas", embedded::SCHEMAS),
-                    BuiltIn::Seed => ("seed", embedded::SEED),
+                    BuiltIn::Seed(Profile::Auth0) => ("profiles/auth0/seed", embedded::AUTH0_SEED),
+                    BuiltIn::Seed(Profile::Rfc) => ("profiles/rfc/seed", embedded::RFC_SEED),
                 };
                 files
                     .iter()

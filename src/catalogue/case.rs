@@ -8,47 +8,20 @@ use std::{
 };
 
 use indexmap::IndexMap;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
+pub use crate::seed::{Carrier, Conventions, Documents};
 use crate::{
     check::{Check, CheckId, HeaderMatcher, Matcher},
+    checks::challenge::UrlPart,
     error::{Error, Problem},
     schema::{self, FormatSchema, Schemas},
-    source::Source,
+    seed,
+    source::{Profile, Source},
     template,
     vars::{self, Variable},
 };
-
-/// The schema a documented JSON error body is checked against unless `expect.schema` says
-/// otherwise.
-pub const DEFAULT_SCHEMA: &str = "oauth-error.schema.json";
-
-/// The seed-table row a case provokes.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct Documents {
-    pub status: u16,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-}
-
-impl Documents {
-    /// The row in one line, as reports show it: `401 invalid_client "text"`.
-    pub fn summary(&self) -> String {
-        [
-            Some(self.status.to_string()),
-            self.error.clone(),
-            self.description.as_ref().map(|t| format!("{t:?}")),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ")
-    }
-}
 
 /// The request, as written (placeholders not yet filled in).
 #[derive(Debug, Clone, Deserialize)]
@@ -103,6 +76,19 @@ struct Expectations {
     body: IndexMap<String, Value>,
     #[serde(default)]
     headers: IndexMap<String, Value>,
+    #[serde(default)]
+    location: LocationSpec,
+    #[serde(default)]
+    challenge: IndexMap<String, Option<IndexMap<String, Value>>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LocationSpec {
+    #[serde(default)]
+    query: IndexMap<String, Value>,
+    #[serde(default)]
+    fragment: IndexMap<String, Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -151,6 +137,7 @@ pub struct Site {
 
 /// Every case and schema, loaded and checked before anything is sent.
 pub struct Catalogue {
+    pub profile: Profile,
     pub cases: Vec<Case>,
     pub schemas: Arc<Schemas>,
     /// The variables the cases may use: the built-in catalogue's documented ones, and those a
@@ -159,8 +146,10 @@ pub struct Catalogue {
 }
 
 impl Catalogue {
-    /// Loads the schemas and then the cases; every problem found in either is returned at once.
-    pub fn load(cases: &Source, schemas: &Source) -> Result<Catalogue, Error> {
+    /// Loads the schemas and then the cases, judged by `profile`'s seed table and variables;
+    /// every problem found in either is returned at once.
+    pub fn load(profile: Profile, cases: &Source, schemas: &Source) -> Result<Catalogue, Error> {
+        let conventions = seed::table(profile).conventions();
         let mut problems = Vec::new();
         let schemas = Arc::new(Schemas::load(schemas, &mut problems));
         let case_schema = FormatSchema::case();
@@ -174,7 +163,7 @@ impl Catalogue {
             ));
         }
         let mut loaded = Vec::new();
-        let mut variables = vars::documented();
+        let mut variables = vars::documented(profile);
         for file in files {
             if file.rel == vars::VARIABLES_FILE && !matches!(cases, Source::BuiltIn(_)) {
                 match vars::variables(&file) {
@@ -197,7 +186,14 @@ impl Catalogue {
                 ));
                 continue;
             }
-            match load_case(&id, &file.display, &file.text, &case_schema, &schemas) {
+            match load_case(
+                &id,
+                &file.display,
+                &file.text,
+                &case_schema,
+                &schemas,
+                &conventions,
+            ) {
                 Ok(case) => loaded.push(case),
                 Err(found) => problems.extend(found),
             }
@@ -231,6 +227,7 @@ impl Catalogue {
         }
         loaded.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(Catalogue {
+            profile,
             cases: loaded,
             schemas,
             variables,
@@ -246,9 +243,18 @@ pub fn load_case(
     text: &str,
     case_schema: &FormatSchema,
     schemas: &Schemas,
+    conventions: &Conventions,
 ) -> Result<Case, Vec<Problem>> {
     let mut problems = Vec::new();
-    let case = parse_case(id, file, text, case_schema, schemas, &mut problems);
+    let case = parse_case(
+        id,
+        file,
+        text,
+        case_schema,
+        schemas,
+        conventions,
+        &mut problems,
+    );
     for problem in &mut problems {
         if problem.position.is_none() {
             problem.position = crate::locate::locate(text, &problem.pointer);
@@ -280,6 +286,7 @@ fn parse_case(
     text: &str,
     case_schema: &FormatSchema,
     schemas: &Schemas,
+    conventions: &Conventions,
     problems: &mut Vec<Problem>,
 ) -> Option<Case> {
     let value: Value = match serde_json::from_str(text) {
@@ -317,7 +324,7 @@ fn parse_case(
     let checks = oracle(
         file,
         "/expect",
-        Some(&parsed.documents),
+        Some((&parsed.documents, conventions)),
         parsed.expect.as_ref(),
         schemas,
         problems,
@@ -395,6 +402,20 @@ fn source_pointer(
                 || given("headers"),
                 |k| given(&format!("headers/{}", esc(k))),
             ),
+        (CheckId::Location(part, param), Some(e)) if e.location.part(*part).contains_key(param) => {
+            given(&format!("location/{}/{}", part.name(), esc(param)))
+        }
+        (CheckId::Challenge(scheme, param), Some(e)) => {
+            match e.challenge.keys().find(|k| k.eq_ignore_ascii_case(scheme)) {
+                Some(k) => match param {
+                    Some(p) => given(&format!("challenge/{}/{}", esc(k), esc(p))),
+                    None => given(&format!("challenge/{}", esc(k))),
+                },
+                None => "/documents/in".into(),
+            }
+        }
+        (CheckId::Location(..) | CheckId::Challenge(..), None) => "/documents/in".into(),
+        (CheckId::Header(name), None) if name == "location" => "/documents/in".into(),
         _ => "/documents/error".into(),
     }
 }
@@ -507,26 +528,37 @@ fn json_strings_of<'a>(value: &'a Value, pointer: String, out: &mut Vec<(String,
     }
 }
 
-/// Builds the checks of `expect` (with `documents` as the default oracle) or of `advise`
-/// (`documents` = None: no defaults).
+/// Builds the checks of `expect` (with `documents`, read by the table's conventions, as the
+/// default oracle) or of `advise` (`documents` = None: no defaults).
 fn oracle(
     file: &str,
     at: &str,
-    documents: Option<&Documents>,
+    documented: Option<(&Documents, &Conventions)>,
     spec: Option<&Expectations>,
     schemas: &Schemas,
     problems: &mut Vec<Problem>,
 ) -> Vec<Check> {
     let empty = Expectations::default();
     let spec = spec.unwrap_or(&empty);
-    let documented_error = documents.and_then(|d| d.error.as_deref());
+    let documents = documented.map(|(d, _)| d);
+    let conventions = documented.map(|(_, c)| c);
+    let carrier = documents.map(|d| d.carrier);
+    // Only an error in the body implies a JSON body.
+    let documented_error = documents
+        .filter(|d| d.carrier == Carrier::Body)
+        .and_then(|d| d.error.as_deref());
     let mut checks = Vec::new();
 
     let status = match &spec.status {
         Some(Value::Number(n)) => n.as_u64().map(|s| vec![s as u16]),
         Some(Value::Array(items)) => items.iter().map(|i| i.as_u64().map(|s| s as u16)).collect(),
         Some(_) => None,
-        None => documents.map(|d| vec![d.status]),
+        // RFC 6749 §4.1.2.1 redirects with any redirection status; a page has none required.
+        None => documents.and_then(|d| match d.carrier {
+            Carrier::Query | Carrier::Fragment => Some(vec![302, 303, 307]),
+            Carrier::Page => None,
+            _ => Some(vec![d.status]),
+        }),
     };
     match (&spec.status, status) {
         (_, Some(allowed)) => checks.push(Check::Status(allowed)),
@@ -548,7 +580,7 @@ fn oracle(
 
     let schema_name = match &spec.schema {
         Some(explicit) => explicit.clone(),
-        None => documented_error.map(|_| DEFAULT_SCHEMA.to_owned()),
+        None => documented_error.and(conventions).map(|c| c.schema.clone()),
     };
     if let Some(name) = schema_name {
         match schemas.get(&name) {
@@ -571,8 +603,169 @@ fn oracle(
         }
     }
 
-    checks.extend(body_checks(file, at, documents, spec, schemas, problems));
-    checks.extend(header_checks(file, at, spec, schemas, problems));
+    checks.extend(body_checks(file, at, documented, spec, schemas, problems));
+    checks.extend(header_checks(file, at, carrier, spec, schemas, problems));
+    checks.extend(location_checks(
+        file, at, documents, spec, schemas, problems,
+    ));
+    checks.extend(challenge_checks(
+        file, at, documents, spec, schemas, problems,
+    ));
+    checks
+}
+
+impl LocationSpec {
+    fn part(&self, part: UrlPart) -> &IndexMap<String, Value> {
+        match part {
+            UrlPart::Query => &self.query,
+            UrlPart::Fragment => &self.fragment,
+        }
+    }
+}
+
+trait PartName {
+    fn name(self) -> &'static str;
+}
+
+impl PartName for UrlPart {
+    /// The member of `location` in a case file.
+    fn name(self) -> &'static str {
+        match self {
+            UrlPart::Query => "query",
+            UrlPart::Fragment => "fragment",
+        }
+    }
+}
+
+/// A string (equals), `null` (absent) or an object (a JSON Schema for the value as a string),
+/// as headers and parameters are matched; a broken schema is a problem at `pointer`.
+fn text_matcher(
+    file: &str,
+    pointer: &str,
+    matcher: &Value,
+    schemas: &Schemas,
+    problems: &mut Vec<Problem>,
+) -> Option<HeaderMatcher> {
+    Some(match matcher {
+        Value::Null => HeaderMatcher::Absent,
+        Value::String(s) => HeaderMatcher::Equals(s.clone()),
+        spec => match schemas.compile_inline(spec) {
+            Ok(v) => HeaderMatcher::Schema {
+                spec: spec.clone(),
+                validator: Arc::new(v),
+            },
+            Err(e) => {
+                problems.push(Problem::new(
+                    file,
+                    pointer,
+                    format!("not a valid JSON Schema: {e}"),
+                ));
+                return None;
+            }
+        },
+    })
+}
+
+/// The Location parameter checks: the documented `error` in the query or fragment (when the
+/// row travels there), then those `spec` adds or overrides.
+fn location_checks(
+    file: &str,
+    at: &str,
+    documents: Option<&Documents>,
+    spec: &Expectations,
+    schemas: &Schemas,
+    problems: &mut Vec<Problem>,
+) -> Vec<Check> {
+    let mut checks = Vec::new();
+    for part in [UrlPart::Query, UrlPart::Fragment] {
+        let mut params: IndexMap<String, Value> = IndexMap::new();
+        if let Some(d) = documents {
+            let here = matches!(
+                (d.carrier, part),
+                (Carrier::Query, UrlPart::Query) | (Carrier::Fragment, UrlPart::Fragment)
+            );
+            if let (true, Some(error)) = (here, &d.error) {
+                params.insert("error".into(), Value::String(error.clone()));
+            }
+        }
+        for (name, matcher) in spec.location.part(part) {
+            params.insert(name.clone(), matcher.clone());
+        }
+        for (param, matcher) in params {
+            let pointer = format!(
+                "{at}/location/{}/{}",
+                part.name(),
+                schema::escape_pointer(&param)
+            );
+            if let Some(matcher) = text_matcher(file, &pointer, &matcher, schemas, problems) {
+                checks.push(Check::Location {
+                    part,
+                    param,
+                    matcher,
+                });
+            }
+        }
+    }
+    checks
+}
+
+/// The WWW-Authenticate checks: for a row carried in a challenge, a Bearer challenge whose
+/// `error` is the documented code (absent when the row has none, RFC 6750 §3.1); then those
+/// `spec` adds or overrides, by scheme and auth-param (names compare in lower case).
+fn challenge_checks(
+    file: &str,
+    at: &str,
+    documents: Option<&Documents>,
+    spec: &Expectations,
+    schemas: &Schemas,
+    problems: &mut Vec<Problem>,
+) -> Vec<Check> {
+    // Scheme → its auth-params (name → where it is asked for, matcher); None: no challenge.
+    type Params = IndexMap<String, (String, Value)>;
+    let mut wanted: IndexMap<String, Option<Params>> = IndexMap::new();
+    if let Some(d) = documents.filter(|d| d.carrier == Carrier::Challenge) {
+        let error = d.error.clone().map_or(Value::Null, Value::String);
+        let pointer = "/documents/error".to_owned();
+        wanted.insert(
+            "bearer".into(),
+            Some(IndexMap::from([("error".to_owned(), (pointer, error))])),
+        );
+    }
+    for (scheme, params) in &spec.challenge {
+        let key = scheme.to_ascii_lowercase();
+        let at_scheme = format!("{at}/challenge/{}", schema::escape_pointer(scheme));
+        match params {
+            None => {
+                wanted.insert(key, None);
+            }
+            Some(params) => {
+                let entry = wanted
+                    .entry(key)
+                    .or_insert_with(|| Some(IndexMap::new()))
+                    .get_or_insert_with(IndexMap::new);
+                for (name, matcher) in params {
+                    let pointer = format!("{at_scheme}/{}", schema::escape_pointer(name));
+                    entry.insert(name.to_ascii_lowercase(), (pointer, matcher.clone()));
+                }
+            }
+        }
+    }
+    let mut checks = Vec::new();
+    for (scheme, params) in wanted {
+        checks.push(Check::Challenge {
+            scheme: scheme.clone(),
+            present: params.is_some(),
+        });
+        for (param, (pointer, matcher)) in params.unwrap_or_default() {
+            if let Some(matcher) = text_matcher(file, &pointer, &matcher, schemas, problems) {
+                checks.push(Check::ChallengeParam {
+                    scheme: scheme.clone(),
+                    param,
+                    matcher,
+                });
+            }
+        }
+    }
     checks
 }
 
@@ -581,23 +774,28 @@ fn oracle(
 fn body_checks(
     file: &str,
     at: &str,
-    documents: Option<&Documents>,
+    documented: Option<(&Documents, &Conventions)>,
     spec: &Expectations,
     schemas: &Schemas,
     problems: &mut Vec<Problem>,
 ) -> Vec<Check> {
-    let documented_error = documents.and_then(|d| d.error.as_deref());
     let mut checks = Vec::new();
     let mut body: IndexMap<String, Value> = IndexMap::new();
-    if let Some(error) = documented_error {
-        body.insert("/error".into(), Value::String(error.to_owned()));
-        // The seed table shows an `error_description` on every row with an `error`: its text
-        // where the table gives one, else "...", i.e. some string.
-        let description = match documents.and_then(|d| d.description.clone()) {
-            Some(text) => Value::String(text),
-            None => serde_json::json!({ "type": "string" }),
+    if let Some((d, conventions)) = documented.filter(|(d, _)| d.carrier == Carrier::Body)
+        && let Some(error) = &d.error
+    {
+        body.insert("/error".into(), Value::String(error.clone()));
+        // Auth0's table shows an `error_description` on every row with an `error`: its text
+        // where the table gives one, else "...", i.e. some string. Where descriptions are
+        // optional (RFC 6749), only a text the row gives is checked.
+        let description = match (&d.description, conventions.every_error_has_description) {
+            (Some(text), _) => Some(Value::String(text.clone())),
+            (None, true) => Some(serde_json::json!({ "type": "string" })),
+            (None, false) => None,
         };
-        body.insert("/error_description".into(), description);
+        if let Some(description) = description {
+            body.insert("/error_description".into(), description);
+        }
     }
     for (pointer, matcher) in &spec.body {
         body.insert(pointer.clone(), matcher.clone());
@@ -638,13 +836,20 @@ fn body_checks(
 fn header_checks(
     file: &str,
     at: &str,
+    carrier: Option<Carrier>,
     spec: &Expectations,
     schemas: &Schemas,
     problems: &mut Vec<Problem>,
 ) -> Vec<Check> {
     let mut checks = Vec::new();
     let mut seen = BTreeMap::new();
-    for (name, matcher) in &spec.headers {
+    let mut headers = spec.headers.clone();
+    // RFC 6749 §4.1.2.1: with an invalid redirect_uri or client_id the server MUST NOT redirect.
+    if carrier == Some(Carrier::Page) && !headers.keys().any(|k| k.eq_ignore_ascii_case("location"))
+    {
+        headers.insert("location".into(), Value::Null);
+    }
+    for (name, matcher) in &headers {
         let pointer = format!("{at}/headers/{}", schema::escape_pointer(name));
         let lower = name.to_ascii_lowercase();
         if let Some(first) = seen.insert(lower.clone(), name.clone()) {
@@ -657,23 +862,8 @@ fn header_checks(
             ));
             continue;
         }
-        let matcher = match matcher {
-            Value::Null => HeaderMatcher::Absent,
-            Value::String(s) => HeaderMatcher::Equals(s.clone()),
-            spec => match schemas.compile_inline(spec) {
-                Ok(v) => HeaderMatcher::Schema {
-                    spec: spec.clone(),
-                    validator: Arc::new(v),
-                },
-                Err(e) => {
-                    problems.push(Problem::new(
-                        file,
-                        pointer,
-                        format!("not a valid JSON Schema: {e}"),
-                    ));
-                    continue;
-                }
-            },
+        let Some(matcher) = text_matcher(file, &pointer, matcher, schemas, problems) else {
+            continue;
         };
         checks.push(Check::Header {
             name: lower,
@@ -711,6 +901,7 @@ mod tests {
         std::fs::create_dir(dir.path().join("grp")).unwrap();
         std::fs::write(dir.path().join("grp/c.json"), text).unwrap();
         Catalogue::load(
+            Profile::Auth0,
             &Source::Dir(dir.path().to_owned()),
             &Source::BuiltIn(BuiltIn::Schemas),
         )
@@ -730,23 +921,26 @@ mod tests {
         "request": {"method": "POST", "path": "/oauth/token", "form": {"client_id": "{{client_id}}", "x": "{{ run_id }}"}}}"#;
 
     #[test]
-    fn the_builtin_catalogue_loads() {
-        let cat = Catalogue::load(
-            &Source::BuiltIn(BuiltIn::Cases),
-            &Source::BuiltIn(BuiltIn::Schemas),
-        )
-        .unwrap();
-        assert!(cat.cases.len() >= 3);
-        for case in &cat.cases {
-            assert!(!case.refs.is_empty(), "{} has no refs", case.id);
-            assert!(!case.tags.is_empty(), "{} has no tags", case.id);
-            assert!(
-                case.refs
-                    .iter()
-                    .any(|r| r.starts_with("https://auth0.com/docs/")),
-                "{} cites no Auth0 doc",
-                case.id
-            );
+    fn the_builtin_catalogues_load_and_cite_their_sources() {
+        for (profile, source) in [
+            (Profile::Auth0, "https://auth0.com/docs/"),
+            (Profile::Rfc, "https://www.rfc-editor.org/rfc/"),
+        ] {
+            let cat = Catalogue::load(
+                profile,
+                &Source::BuiltIn(BuiltIn::Cases(profile)),
+                &Source::BuiltIn(BuiltIn::Schemas),
+            )
+            .unwrap();
+            assert!(cat.cases.len() >= 3);
+            for case in &cat.cases {
+                assert!(!case.tags.is_empty(), "{} has no tags", case.id);
+                assert!(
+                    case.refs.iter().any(|r| r.starts_with(source)),
+                    "{profile} {} cites nothing under {source}",
+                    case.id
+                );
+            }
         }
     }
 
@@ -872,6 +1066,7 @@ mod tests {
     fn an_empty_folder_is_a_problem() {
         let dir = tempfile::tempdir().unwrap();
         let err = Catalogue::load(
+            Profile::Auth0,
             &Source::Dir(dir.path().to_owned()),
             &Source::BuiltIn(BuiltIn::Schemas),
         )
@@ -903,7 +1098,14 @@ pub(crate) mod tests_support {
         let mut problems = Vec::new();
         let schemas = Schemas::load(&Source::BuiltIn(BuiltIn::Schemas), &mut problems);
         let text = r#"{"title": "t", "documents": {"status": 401, "error": "invalid_client"}, "request": {"method": "POST", "path": "/oauth/token"}}"#;
-        load_case(id, "c.json", text, &FormatSchema::case(), &schemas)
-            .unwrap_or_else(|p| panic!("{p:?}"))
+        load_case(
+            id,
+            "c.json",
+            text,
+            &FormatSchema::case(),
+            &schemas,
+            &Conventions::default(),
+        )
+        .unwrap_or_else(|p| panic!("{p:?}"))
     }
 }

@@ -2,5 +2,6 @@
 //! variables they may use and where values come from, and the seed table they cover.
 
 pub mod case;
+pub mod coverage;
 pub mod seed;
 pub mod vars;

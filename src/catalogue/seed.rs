@@ -1,17 +1,72 @@
-//! The seed table (Auth0's Standard Error Responses) and the catalogue's documented variables,
-//! as data (`seed/`), and coverage: which cases provoke each row of the table, so that CI keeps
-//! the catalogue whole.
+//! A profile's seed table as data (`profiles/<name>/seed/`): Auth0's Standard Error Responses,
+//! or the OAuth 2.0 RFCs' error responses; the row a case documents ([`Documents`]), and what
+//! the table says of every row (its [`Conventions`]).
 
-use std::fmt::Write;
+use serde::{Deserialize, Serialize};
 
-use serde::Deserialize;
+use crate::source::{BuiltIn, Profile, Source, SourceFile};
 
-use crate::{
-    case::{Case, Documents},
-    source::{BuiltIn, Source, SourceFile},
-};
+/// Where a documented error travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Carrier {
+    /// The JSON body.
+    #[default]
+    Body,
+    /// The query of the redirect's Location (RFC 6749 §4.1.2.1).
+    Query,
+    /// The fragment of the redirect's Location (RFC 6749 §4.2.2.1).
+    Fragment,
+    /// A page instead of a redirect: no Location (RFC 6749 §4.1.2.1, invalid redirect_uri or
+    /// client_id).
+    Page,
+    /// The WWW-Authenticate challenge (RFC 6750 §3.1).
+    Challenge,
+}
 
-/// The table: `seed/standard-error-responses.json`.
+impl Carrier {
+    pub fn is_body(&self) -> bool {
+        *self == Carrier::Body
+    }
+
+    /// How labels write it; nothing for the body.
+    fn label(self) -> &'static str {
+        match self {
+            Carrier::Body => "",
+            Carrier::Query => " in the Location query",
+            Carrier::Fragment => " in the Location fragment",
+            Carrier::Page => " as a page, not a redirect",
+            Carrier::Challenge => " in WWW-Authenticate",
+        }
+    }
+}
+
+/// The seed-table row a case provokes.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Documents {
+    pub status: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "in", default, skip_serializing_if = "Carrier::is_body")]
+    pub carrier: Carrier,
+}
+
+impl Documents {
+    /// The row in one line, as reports show it: `401 invalid_client "text"`.
+    pub fn summary(&self) -> String {
+        label(
+            self.status,
+            self.error.as_deref(),
+            self.description.as_deref(),
+            self.carrier,
+        )
+    }
+}
+
+/// The table: `profiles/<name>/seed/<table>.json`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedTable {
@@ -19,174 +74,189 @@ pub struct SeedTable {
     pub source: String,
     #[serde(default)]
     pub note: String,
+    #[serde(default)]
+    every_error_has_description: bool,
+    #[serde(default = "default_schema")]
+    schema: String,
     pub rows: Vec<SeedRow>,
 }
 
-/// One row: a status, and the documented body where there is one.
+impl SeedTable {
+    pub fn conventions(&self) -> Conventions {
+        Conventions {
+            every_error_has_description: self.every_error_has_description,
+            schema: self.schema.clone(),
+        }
+    }
+}
+
+/// What the table says of all its rows, and so what a case's `documents` implies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conventions {
+    /// Every documented error body carries an `error_description` (Auth0's table shows one on
+    /// every row; RFC 6749 makes it optional).
+    pub every_error_has_description: bool,
+    /// The schema a documented JSON error body is checked against unless a case says otherwise.
+    pub schema: String,
+}
+
+fn default_schema() -> String {
+    "oauth-error.schema.json".into()
+}
+
+impl Default for Conventions {
+    fn default() -> Self {
+        Conventions {
+            every_error_has_description: true,
+            schema: default_schema(),
+        }
+    }
+}
+
+/// One row: a status, and the documented error where there is one.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedRow {
     pub status: u16,
-    pub reason: String,
+    /// The status's reason phrase, where the table gives one.
+    #[serde(default)]
+    pub reason: Option<String>,
     pub error: Option<String>,
     pub description: Option<String>,
+    #[serde(rename = "in", default)]
+    pub carrier: Carrier,
+    /// Which endpoint, or what situation, where the table says.
+    #[serde(rename = "where", default)]
+    pub place: Option<String>,
+    /// The section that defines the row.
+    #[serde(rename = "ref", default)]
+    pub reference: Option<String>,
 }
 
 impl SeedRow {
     /// Whether a case that documents `d` provokes this row.
     pub fn matches(&self, d: &Documents) -> bool {
-        self.status == d.status && self.error == d.error && self.description == d.description
+        self.status == d.status
+            && self.error == d.error
+            && self.description == d.description
+            && self.carrier == d.carrier
     }
 
-    /// e.g. `403 access_denied "Unknown or invalid refresh token"`, `500 (no body documented)`.
+    /// e.g. `403 access_denied "Unknown or invalid refresh token"`, `500 (no body documented)`,
+    /// `302 invalid_scope in the Location query`.
     pub fn label(&self) -> String {
         label(
             self.status,
             self.error.as_deref(),
             self.description.as_deref(),
+            self.carrier,
         )
     }
 }
 
-fn label(status: u16, error: Option<&str>, description: Option<&str>) -> String {
-    match (error, description) {
-        (None, _) => format!("{status} (no body documented)"),
-        (Some(e), None) => format!("{status} {e}"),
-        (Some(e), Some(d)) => format!("{status} {e} {d:?}"),
+pub(crate) fn label(
+    status: u16,
+    error: Option<&str>,
+    description: Option<&str>,
+    carrier: Carrier,
+) -> String {
+    let main = match (error, description, carrier) {
+        (None, _, Carrier::Body) => format!("{status} (no body documented)"),
+        (None, _, Carrier::Challenge) => format!("{status} (no error code)"),
+        (None, _, _) => format!("{status}"),
+        (Some(e), None, _) => format!("{status} {e}"),
+        (Some(e), Some(d), _) => format!("{status} {e} {d:?}"),
+    };
+    format!("{main}{}", carrier.label())
+}
+
+impl Profile {
+    /// The seed table's file in `profiles/<name>/seed/`.
+    fn table_file(self) -> &'static str {
+        match self {
+            Profile::Auth0 => "standard-error-responses.json",
+            Profile::Rfc => "rfc-error-responses.json",
+        }
     }
 }
 
-/// The file of the built-in seed data named `rel` (it is part of the program).
-pub(crate) fn built_in(rel: &str) -> SourceFile {
+/// The file of a profile's built-in seed data named `rel` (it is part of the program).
+pub(crate) fn built_in(profile: Profile, rel: &str) -> SourceFile {
     let mut ignored = Vec::new();
-    Source::BuiltIn(BuiltIn::Seed)
+    Source::BuiltIn(BuiltIn::Seed(profile))
         .files(&mut ignored)
         .into_iter()
         .find(|f| f.rel == rel)
-        .unwrap_or_else(|| panic!("seed/{rel} is built in"))
+        .unwrap_or_else(|| panic!("profiles/{profile}/seed/{rel} is built in"))
 }
 
-/// The built-in seed table. It is part of the program: a unit test proves it parses.
-pub fn table() -> SeedTable {
-    serde_json::from_str(&built_in("standard-error-responses.json").text)
+/// A profile's built-in seed table. It is part of the program: a unit test proves it parses.
+pub fn table(profile: Profile) -> SeedTable {
+    serde_json::from_str(&built_in(profile, profile.table_file()).text)
         .expect("the built-in seed table is valid")
-}
-
-/// Which cases provoke each row, and which cases document something the table does not.
-pub struct Coverage {
-    pub rows: Vec<(SeedRow, Vec<String>)>,
-    pub elsewhere: Vec<(String, String)>,
-}
-
-impl Coverage {
-    pub fn of(table: &SeedTable, cases: &[Case]) -> Coverage {
-        let rows = table
-            .rows
-            .iter()
-            .map(|row| {
-                (
-                    row.clone(),
-                    cases
-                        .iter()
-                        .filter(|c| row.matches(&c.documents))
-                        .map(|c| c.id.clone())
-                        .collect(),
-                )
-            })
-            .collect();
-        let elsewhere = cases
-            .iter()
-            .filter(|c| !table.rows.iter().any(|r| r.matches(&c.documents)))
-            .map(|c| {
-                let d = &c.documents;
-                (
-                    c.id.clone(),
-                    label(d.status, d.error.as_deref(), d.description.as_deref()),
-                )
-            })
-            .collect();
-        Coverage { rows, elsewhere }
-    }
-
-    pub fn uncovered(&self) -> usize {
-        self.rows
-            .iter()
-            .filter(|(_, cases)| cases.is_empty())
-            .count()
-    }
-
-    pub fn render(&self, table: &SeedTable) -> String {
-        let mut out = format!("{} ({})\n\n", table.title, table.source);
-        let width = self
-            .rows
-            .iter()
-            .map(|(r, _)| r.label().chars().count())
-            .max()
-            .unwrap_or(0);
-        for (row, cases) in &self.rows {
-            let list = if cases.is_empty() {
-                "MISSING: no case provokes this row".to_owned()
-            } else {
-                cases.join(", ")
-            };
-            let _ = writeln!(out, "{:<width$}  {list}", row.label());
-        }
-        if !self.elsewhere.is_empty() {
-            let _ = writeln!(
-                out,
-                "\ncases that document something the table does not list:"
-            );
-            for (id, documented) in &self.elsewhere {
-                let _ = writeln!(out, "  {id}: {documented}");
-            }
-        }
-        let total = self.rows.len();
-        let covered = total - self.uncovered();
-        let cases: usize = self.rows.iter().map(|(_, c)| c.len()).sum();
-        let _ = writeln!(
-            out,
-            "\ncoverage: {covered} of {total} rows provoked by {cases} cases"
-        );
-        out
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::Catalogue;
 
     #[test]
-    fn the_table_has_the_thirteen_documented_rows() {
-        let t = table();
+    fn the_auth0_table_has_the_thirteen_documented_rows() {
+        let t = table(Profile::Auth0);
         assert_eq!(t.rows.len(), 13);
         assert_eq!(t.rows[10].label(), "500 (no body documented)");
         assert_eq!(
             t.rows[6].label(),
             "403 access_denied \"Unknown or invalid refresh token\""
         );
+        assert_eq!(t.conventions(), Conventions::default());
     }
 
     #[test]
-    fn the_builtin_catalogue_covers_every_row() {
-        let cat = Catalogue::load(
-            &Source::BuiltIn(BuiltIn::Cases),
-            &Source::BuiltIn(BuiltIn::Schemas),
-        )
-        .unwrap();
-        let t = table();
-        let coverage = Coverage::of(&t, &cat.cases);
-        assert_eq!(coverage.uncovered(), 0, "{}", coverage.render(&t));
-        assert!(coverage.elsewhere.is_empty(), "{}", coverage.render(&t));
+    fn the_rfc_table_names_a_section_for_every_row_and_no_row_twice() {
+        let t = table(Profile::Rfc);
+        assert!(t.rows.len() >= 20);
+        assert!(!t.conventions().every_error_has_description);
+        assert_eq!(t.conventions().schema, "rfc6749-error.schema.json");
+        for (i, row) in t.rows.iter().enumerate() {
+            let reference = row.reference.as_deref().unwrap_or_default();
+            assert!(
+                reference.starts_with("https://www.rfc-editor.org/rfc/rfc")
+                    && reference.contains("#section-"),
+                "row {i} {} names no RFC section",
+                row.label()
+            );
+            let doc = Documents {
+                status: row.status,
+                error: row.error.clone(),
+                description: row.description.clone(),
+                carrier: row.carrier,
+            };
+            assert_eq!(
+                t.rows.iter().filter(|r| r.matches(&doc)).count(),
+                1,
+                "{}",
+                row.label()
+            );
+        }
+        assert_eq!(
+            t.rows[6].label(),
+            "302 invalid_request in the Location query"
+        );
+        assert_eq!(
+            t.rows[14].label(),
+            "401 (no error code) in WWW-Authenticate"
+        );
     }
 
     #[test]
-    fn rows_match_on_status_error_and_description() {
-        let t = table();
+    fn rows_match_on_status_error_description_and_carrier() {
+        let t = table(Profile::Auth0);
         let d = |status, error: Option<&str>, description: Option<&str>| Documents {
             status,
             error: error.map(str::to_owned),
             description: description.map(str::to_owned),
+            carrier: Carrier::Body,
         };
         let matching = |doc: &Documents| t.rows.iter().filter(|r| r.matches(doc)).count();
         assert_eq!(matching(&d(403, Some("access_denied"), None)), 1);
@@ -200,5 +270,8 @@ mod tests {
         );
         assert_eq!(matching(&d(403, Some("invalid_grant"), None)), 0);
         assert_eq!(matching(&d(500, None, None)), 1);
+        let mut redirect = d(403, Some("access_denied"), None);
+        redirect.carrier = Carrier::Query;
+        assert_eq!(matching(&redirect), 0);
     }
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::{
     error::{Error, Problem},
     schema::FormatSchema,
-    source::{BuiltIn, Source, SourceFile},
+    source::{BuiltIn, Profile, Source, SourceFile},
     template,
 };
 
@@ -71,10 +71,10 @@ pub fn variables(file: &SourceFile) -> Result<Vec<Variable>, Vec<Problem>> {
     Ok(parsed.variables)
 }
 
-/// The built-in catalogue's documented variables (`seed/variables.json`).
-pub fn documented() -> Vec<Variable> {
+/// A profile's documented variables (`profiles/<name>/seed/variables.json`).
+pub fn documented(profile: Profile) -> Vec<Variable> {
     let mut ignored = Vec::new();
-    let file = Source::BuiltIn(BuiltIn::Seed)
+    let file = Source::BuiltIn(BuiltIn::Seed(profile))
         .files(&mut ignored)
         .into_iter()
         .find(|f| f.rel == VARIABLES_FILE)
@@ -559,7 +559,7 @@ mod tests {
     /// no other.
     #[test]
     fn the_documented_variables_are_the_ones_the_reference_server_provides() {
-        let documented: Vec<(String, bool)> = documented()
+        let documented: Vec<(String, bool)> = documented(Profile::Auth0)
             .into_iter()
             .filter(|v| v.default.is_none())
             .map(|v| (v.name, v.secret))

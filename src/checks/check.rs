@@ -7,6 +7,7 @@ use jsonschema::Validator;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::challenge::{Challenge, UrlPart, challenges, location_params};
 use crate::response::Response;
 
 /// One check of a response.
@@ -25,6 +26,21 @@ pub enum Check {
     /// The header (name in lower case) matches.
     Header {
         name: String,
+        matcher: HeaderMatcher,
+    },
+    /// A parameter of the Location URL's query or fragment matches (absent: not there).
+    Location {
+        part: UrlPart,
+        param: String,
+        matcher: HeaderMatcher,
+    },
+    /// A WWW-Authenticate challenge with this scheme (lower case) is there, or (`present:
+    /// false`) is not.
+    Challenge { scheme: String, present: bool },
+    /// An auth-param (lower case) of the challenge with this scheme matches.
+    ChallengeParam {
+        scheme: String,
+        param: String,
         matcher: HeaderMatcher,
     },
 }
@@ -63,6 +79,10 @@ pub enum CheckId {
     Header(String),
     /// The body could be read as JSON; the checks that need it were not evaluated.
     Readable,
+    /// A parameter of the Location URL's query or fragment.
+    Location(UrlPart, String),
+    /// The WWW-Authenticate challenge of a scheme (lower case), or one of its auth-params.
+    Challenge(String, Option<String>),
 }
 
 impl CheckId {
@@ -73,6 +93,8 @@ impl CheckId {
             CheckId::Schema(s) => CheckId::Schema(f(&s)),
             CheckId::Body(p) => CheckId::Body(f(&p)),
             CheckId::Header(h) => CheckId::Header(f(&h)),
+            CheckId::Location(part, p) => CheckId::Location(part, f(&p)),
+            CheckId::Challenge(s, p) => CheckId::Challenge(f(&s), p.map(|p| f(&p))),
             other => other,
         }
     }
@@ -88,6 +110,9 @@ impl std::fmt::Display for CheckId {
             CheckId::Body(pointer) => write!(f, "body {pointer}"),
             CheckId::Header(name) => write!(f, "header {name}"),
             CheckId::Readable => f.write_str("body"),
+            CheckId::Location(part, param) => write!(f, "location {}{param}", part.sigil()),
+            CheckId::Challenge(scheme, None) => write!(f, "challenge {scheme}"),
+            CheckId::Challenge(scheme, Some(param)) => write!(f, "challenge {scheme} {param}"),
         }
     }
 }
@@ -109,14 +134,32 @@ impl std::str::FromStr for CheckId {
                 Some(("header", name)) if !name.is_empty() => {
                     CheckId::Header(name.to_ascii_lowercase())
                 }
-                _ => {
-                    return Err(format!(
-                        "{text:?} is not a check: write `status`, `media type`, `body`, `schema FILE`, `body /POINTER`, `body (whole)` or `header NAME`"
-                    ));
+                Some(("location", param)) if param.len() > 1 && param.starts_with('?') => {
+                    CheckId::Location(UrlPart::Query, param[1..].to_owned())
                 }
+                Some(("location", param)) if param.len() > 1 && param.starts_with('#') => {
+                    CheckId::Location(UrlPart::Fragment, param[1..].to_owned())
+                }
+                Some(("challenge", rest)) if !rest.is_empty() => match rest.split_once(' ') {
+                    Some((scheme, param)) if !scheme.is_empty() && !param.is_empty() => {
+                        CheckId::Challenge(
+                            scheme.to_ascii_lowercase(),
+                            Some(param.to_ascii_lowercase()),
+                        )
+                    }
+                    None => CheckId::Challenge(rest.to_ascii_lowercase(), None),
+                    _ => return Err(not_a_check(text)),
+                },
+                _ => return Err(not_a_check(text)),
             },
         })
     }
+}
+
+fn not_a_check(text: &str) -> String {
+    format!(
+        "{text:?} is not a check: write `status`, `media type`, `body`, `schema FILE`, `body /POINTER`, `body (whole)`, `header NAME`, `location ?PARAM`, `location #PARAM`, `challenge SCHEME` or `challenge SCHEME PARAM`"
+    )
 }
 
 impl Serialize for CheckId {
@@ -184,6 +227,11 @@ impl Check {
             Check::Schema { name, .. } => CheckId::Schema(name.clone()),
             Check::Body { pointer, .. } => CheckId::Body(pointer.clone()),
             Check::Header { name, .. } => CheckId::Header(name.clone()),
+            Check::Location { part, param, .. } => CheckId::Location(*part, param.clone()),
+            Check::Challenge { scheme, .. } => CheckId::Challenge(scheme.clone(), None),
+            Check::ChallengeParam { scheme, param, .. } => {
+                CheckId::Challenge(scheme.clone(), Some(param.clone()))
+            }
         }
     }
 
@@ -201,18 +249,15 @@ impl Check {
                 matcher: Matcher::Schema { spec, .. },
                 ..
             } => format!("matches {}", compact(spec)),
-            Check::Header {
-                matcher: HeaderMatcher::Equals(v),
-                ..
-            } => format!("equals {v:?}"),
-            Check::Header {
-                matcher: HeaderMatcher::Schema { spec, .. },
-                ..
-            } => format!("matches {}", compact(spec)),
-            Check::Header {
-                matcher: HeaderMatcher::Absent,
-                ..
-            } => "is absent".into(),
+            Check::Header { matcher, .. }
+            | Check::Location { matcher, .. }
+            | Check::ChallengeParam { matcher, .. } => match matcher {
+                HeaderMatcher::Equals(v) => format!("equals {v:?}"),
+                HeaderMatcher::Schema { spec, .. } => format!("matches {}", compact(spec)),
+                HeaderMatcher::Absent => "is absent".into(),
+            },
+            Check::Challenge { present: true, .. } => "is there".into(),
+            Check::Challenge { present: false, .. } => "is absent".into(),
         }
     }
 
@@ -220,6 +265,8 @@ impl Check {
     pub fn header_name(&self) -> Option<&str> {
         match self {
             Check::Header { name, .. } => Some(name),
+            Check::Location { .. } => Some("location"),
+            Check::Challenge { .. } | Check::ChallengeParam { .. } => Some("www-authenticate"),
             _ => None,
         }
     }
@@ -360,20 +407,115 @@ pub fn evaluate(checks: &[Check], response: &Response) -> Vec<Violation> {
             } => {
                 let actual = response.header(header);
                 if let Some(message) = match_header(matcher, actual.as_deref()) {
-                    let expected = match matcher {
-                        HeaderMatcher::Equals(v) => Value::from(v.as_str()),
-                        HeaderMatcher::Schema { spec, .. } => spec.clone(),
-                        HeaderMatcher::Absent => Value::Null,
-                    };
+                    violations.push(Violation::new(name(), message).values(
+                        expected_of(matcher),
+                        actual.map_or(Value::Null, Value::from),
+                    ));
+                }
+            }
+            Check::Location {
+                part,
+                param,
+                matcher,
+            } => {
+                let found = match response.header("location") {
+                    None => Err("expected a redirect, got no Location header".to_owned()),
+                    Some(location) => location_params(&location, *part, param),
+                };
+                let outcome = found.and_then(|values| match values.as_slice() {
+                    [] => Ok(None),
+                    [one] => Ok(Some(one.clone())),
+                    // RFC 6749 §3.1: parameters MUST NOT be included more than once.
+                    many => Err(format!("`{param}` appears {} times", many.len())),
+                });
+                let message = match &outcome {
+                    Ok(value) => match_param(matcher, value.as_deref()),
+                    Err(message) => Some(message.clone()),
+                };
+                if let Some(message) = message {
+                    let actual = outcome.ok().flatten().map_or(Value::Null, Value::from);
+                    violations
+                        .push(Violation::new(name(), message).values(expected_of(matcher), actual));
+                }
+            }
+            Check::Challenge { scheme, present } => {
+                let found = read_challenges(response)
+                    .map(|all| all.iter().any(|c| c.scheme.eq_ignore_ascii_case(scheme)));
+                let message = match (found, present) {
+                    (Ok(true), true) | (Ok(false), false) => None,
+                    (Ok(false), true) => Some(match response.header("www-authenticate") {
+                        None => {
+                            format!("expected a {scheme} challenge, got no WWW-Authenticate header")
+                        }
+                        Some(h) => format!("expected a {scheme} challenge, got {h:?}"),
+                    }),
+                    (Ok(true), false) => Some(format!("expected no {scheme} challenge, got one")),
+                    (Err(e), _) => Some(e),
+                };
+                if let Some(message) = message {
+                    let actual = response
+                        .header("www-authenticate")
+                        .map_or(Value::Null, Value::from);
                     violations.push(
-                        Violation::new(name(), message)
-                            .values(expected, actual.map_or(Value::Null, Value::from)),
+                        Violation::new(name(), message).values(Value::Bool(*present), actual),
                     );
+                }
+            }
+            Check::ChallengeParam {
+                scheme,
+                param,
+                matcher,
+            } => {
+                let outcome = read_challenges(response).and_then(|all| {
+                    all.into_iter()
+                        .find(|c| c.scheme.eq_ignore_ascii_case(scheme))
+                        .map(|c| c.param(param).map(str::to_owned))
+                        .ok_or_else(|| format!("expected a {scheme} challenge with `{param}`, got no {scheme} challenge"))
+                });
+                let message = match &outcome {
+                    Ok(value) => match_param(matcher, value.as_deref()),
+                    Err(message) => Some(message.clone()),
+                };
+                if let Some(message) = message {
+                    let actual = outcome.ok().flatten().map_or(Value::Null, Value::from);
+                    violations
+                        .push(Violation::new(name(), message).values(expected_of(matcher), actual));
                 }
             }
         }
     }
     violations
+}
+
+/// What a header or parameter matcher requires, as a value (`null`: absent).
+fn expected_of(matcher: &HeaderMatcher) -> Value {
+    match matcher {
+        HeaderMatcher::Equals(v) => Value::from(v.as_str()),
+        HeaderMatcher::Schema { spec, .. } => spec.clone(),
+        HeaderMatcher::Absent => Value::Null,
+    }
+}
+
+/// The response's WWW-Authenticate challenges (none without the header), or why they cannot
+/// be read.
+fn read_challenges(response: &Response) -> Result<Vec<Challenge>, String> {
+    match response.header("www-authenticate") {
+        None => Ok(Vec::new()),
+        Some(h) => challenges(&h)
+            .map_err(|e| format!("WWW-Authenticate {h:?} is not a list of challenges: {e}")),
+    }
+}
+
+/// A Location or challenge parameter against its matcher; the words say "parameter", not
+/// "header".
+fn match_param(matcher: &HeaderMatcher, actual: Option<&str>) -> Option<String> {
+    match (matcher, actual) {
+        (HeaderMatcher::Absent, Some(v)) => Some(format!("expected no such parameter, got {v:?}")),
+        (_, None) if !matches!(matcher, HeaderMatcher::Absent) => {
+            match_header(matcher, None).map(|m| m.replace("no such header", "no such parameter"))
+        }
+        _ => match_header(matcher, actual),
+    }
 }
 
 fn parsed<'a>(

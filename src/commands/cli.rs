@@ -8,14 +8,15 @@ use libtest_mimic::{ColorSetting, FormatSetting};
 
 use crate::{
     case::Catalogue,
+    coverage::Coverage,
     error::{EXIT_FAILED, EXIT_OK, Error, print},
     execute::Policy,
     reference::Fault,
     report::{GatePolicy, NoTests},
     run::{self, RunOptions},
-    seed::{self, Coverage},
+    seed,
     send::Tls,
-    source::{BuiltIn, Source},
+    source::{BuiltIn, Profile, Source},
 };
 
 #[derive(Debug, Parser)]
@@ -46,6 +47,9 @@ pub enum Command {
     Export {
         /// A new or empty folder.
         dir: PathBuf,
+        /// Which profile's cases, seed table and variables to write.
+        #[arg(long, value_enum, default_value_t = Profile::Auth0)]
+        profile: Profile,
     },
     /// Write what a team needs to start gating into DIR: a vars file listing every variable
     /// with its meaning (none set), an empty known-deviations file and a GitHub Actions
@@ -64,6 +68,10 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct Folders {
+    /// Which specification to hold the server to: its seed table, cases and variables
+    /// (auth0: Auth0's Standard Error Responses; rfc: the OAuth 2.0 RFCs).
+    #[arg(long, value_enum, default_value_t = Profile::Auth0)]
+    pub profile: Profile,
     /// Read case files from DIR instead of the built-in catalogue.
     #[arg(long, value_name = "DIR")]
     pub cases: Option<PathBuf>,
@@ -234,6 +242,10 @@ pub struct ExplainArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
+    /// Answer as this profile's seed table documents: auth0 (Auth0's Standard Error
+    /// Responses) or rfc (the OAuth 2.0 RFCs).
+    #[arg(long, value_enum, default_value_t = Profile::Auth0)]
+    pub profile: Profile,
     /// Port on 127.0.0.1 (0: any free port).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
@@ -309,11 +321,12 @@ fn parse_max_wait(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
-fn folders(f: &Folders) -> (Source, Source) {
+/// The profile, and where its cases and schemas come from.
+fn folders(f: &Folders) -> (Profile, Source, Source) {
     let base = f
         .cases
         .clone()
-        .map_or(Source::BuiltIn(BuiltIn::Cases), Source::Dir);
+        .map_or(Source::BuiltIn(BuiltIn::Cases(f.profile)), Source::Dir);
     let cases = if f.add_cases.is_empty() {
         base
     } else {
@@ -324,6 +337,7 @@ fn folders(f: &Folders) -> (Source, Source) {
         )
     };
     (
+        f.profile,
         cases,
         f.schemas
             .clone()
@@ -341,17 +355,17 @@ pub fn exec(cli: Cli) -> Result<u8, Error> {
         Command::Explain(args) => explain(args),
         Command::Completions { shell } => completions(shell),
         Command::Man => man(),
-        Command::Export { dir } => crate::commands::export::export(&dir),
+        Command::Export { dir, profile } => crate::commands::export::export(&dir, profile),
         Command::Init(args) => {
-            let (cases, schemas) = folders(&args.folders);
-            crate::commands::init::init(&args.dir, &cases, &schemas, args.overwrite)
+            let (profile, cases, schemas) = folders(&args.folders);
+            crate::commands::init::init(&args.dir, profile, &cases, &schemas, args.overwrite)
         }
     }
 }
 
 /// The options `run` runs with, from its flags and the environment.
 fn run_options(args: RunArgs) -> Result<RunOptions, Error> {
-    let (cases, schemas) = folders(&args.folders);
+    let (profile, cases, schemas) = folders(&args.folders);
     let color = match args.color {
         Color::Auto => ColorSetting::Auto,
         Color::Always => ColorSetting::Always,
@@ -386,6 +400,7 @@ fn run_options(args: RunArgs) -> Result<RunOptions, Error> {
         .map(|(_, v)| PathBuf::from(v));
     Ok(RunOptions {
         target: args.target.target,
+        profile,
         cases,
         schemas,
         vars: args.target.vars.vars,
@@ -428,9 +443,10 @@ fn run_options(args: RunArgs) -> Result<RunOptions, Error> {
 }
 
 fn lint(args: LintArgs) -> Result<u8, Error> {
-    let (cases, schemas) = folders(&args.folders);
+    let (profile, cases, schemas) = folders(&args.folders);
     let env = crate::vars::environment()?;
     let linted = crate::lint::lint(
+        profile,
         &cases,
         &schemas,
         &args.vars.sources(&env),
@@ -444,9 +460,9 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
 }
 
 fn coverage(f: &Folders) -> Result<u8, Error> {
-    let (cases, schemas) = folders(f);
-    let catalogue = Catalogue::load(&cases, &schemas)?;
-    let table = seed::table();
+    let (profile, cases, schemas) = folders(f);
+    let catalogue = Catalogue::load(profile, &cases, &schemas)?;
+    let table = seed::table(profile);
     let coverage = Coverage::of(&table, &catalogue.cases);
     print(&coverage.render(&table))?;
     Ok(if coverage.uncovered() == 0 {
@@ -481,11 +497,12 @@ fn man() -> Result<u8, Error> {
 }
 
 fn explain(args: ExplainArgs) -> Result<u8, Error> {
-    let (cases, schemas) = folders(&args.folders);
+    let (profile, cases, schemas) = folders(&args.folders);
     let env = crate::vars::environment()?;
     let text = crate::explain::command(
         &args.case,
         args.target.target.as_deref(),
+        profile,
         &cases,
         &schemas,
         &args.target.vars.sources(&env),
@@ -496,6 +513,7 @@ fn explain(args: ExplainArgs) -> Result<u8, Error> {
 
 fn serve(args: ServeArgs) -> Result<u8, Error> {
     crate::commands::serve::serve(&crate::commands::serve::Options {
+        profile: args.profile,
         port: args.port,
         fault: args.fault,
         latency: Duration::from_millis(args.latency),

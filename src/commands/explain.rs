@@ -10,7 +10,7 @@ use crate::{
     redact::{Redactor, neutralise},
     reference,
     seed::SeedTable,
-    source::Source,
+    source::{Profile, Source},
     vars::Sources,
     vars::Vars,
 };
@@ -20,11 +20,12 @@ use crate::{
 pub fn command(
     id: &str,
     target: Option<&str>,
+    profile: Profile,
     cases: &Source,
     schemas: &Source,
     sources: &Sources<'_>,
 ) -> Result<String, Error> {
-    let catalogue = Catalogue::load(cases, schemas)?;
+    let catalogue = Catalogue::load(profile, cases, schemas)?;
     let Some(case) = catalogue.cases.iter().find(|c| c.id == id) else {
         let ids: Vec<&str> = catalogue.cases.iter().map(|c| c.id.as_str()).collect();
         let similar: Vec<&str> = ids
@@ -50,7 +51,7 @@ pub fn command(
         None => {
             // As `run` would: the built-in server's variables (its address is only known once
             // it runs).
-            for (name, value, secret) in reference::variables() {
+            for (name, value, secret) in reference::variables_of(profile) {
                 vars.set(name, value, secret);
             }
             Target::parse(PLACEHOLDER)?
@@ -59,7 +60,7 @@ pub fn command(
     vars.apply(sources, || "RUN_ID".to_owned())?;
     vars.declare(&catalogue.variables);
     crate::lint::check_inputs(&catalogue, &vars)?;
-    Ok(explain(case, &crate::seed::table(), &target, &vars))
+    Ok(explain(case, &crate::seed::table(profile), &target, &vars))
 }
 
 /// Where the request would go when no --target is given: shown as `<target>`.

@@ -1,4 +1,4 @@
-//! `authconform export DIR`: the built-in catalogue written out, as files a team can start
+//! `authconform export DIR [--profile NAME]`: a profile's built-in catalogue written out, as files a team can start
 //! editing: `DIR/cases`, `DIR/schemas` and `DIR/seed` (the seed table and the variables file).
 //! `run --cases DIR/cases --schemas DIR/schemas` then reproduces the built-in run.
 
@@ -6,19 +6,19 @@ use std::path::Path;
 
 use crate::{
     error::{EXIT_OK, Error, print},
-    source::{BuiltIn, Source},
+    source::{BuiltIn, Profile, Source},
 };
 
 /// Writes the built-in files below `dir`, into folders that do not exist yet or are empty.
-pub fn export(dir: &Path) -> Result<u8, Error> {
+pub fn export(dir: &Path, profile: Profile) -> Result<u8, Error> {
     let failed = |path: &Path, source| Error::Write {
         path: path.display().to_string(),
         source,
     };
     let parts = [
-        (BuiltIn::Cases, "cases"),
+        (BuiltIn::Cases(profile), "cases"),
         (BuiltIn::Schemas, "schemas"),
-        (BuiltIn::Seed, "seed"),
+        (BuiltIn::Seed(profile), "seed"),
     ];
     for (_, sub) in parts {
         let folder = dir.join(sub);
@@ -37,13 +37,23 @@ pub fn export(dir: &Path) -> Result<u8, Error> {
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| failed(parent, e))?;
             }
-            std::fs::write(&path, &file.text).map_err(|e| failed(&path, e))?;
+            // In the repository a profile's files sit two folders deeper than in DIR; their
+            // `$schema` paths (for editors) are made to point at DIR/schemas again.
+            let text = file
+                .text
+                .replacen("\"../../../../schemas/", "\"../../schemas/", 1)
+                .replacen("\"../../../schemas/", "\"../schemas/", 1);
+            std::fs::write(&path, text).map_err(|e| failed(&path, e))?;
             written += 1;
         }
     }
     let d = dir.display();
+    let chosen = match profile {
+        Profile::Auth0 => String::new(),
+        other => format!("--profile {other} "),
+    };
     print(&format!(
-        "exported {written} files to {d}: `authconform run --cases {d}/cases --schemas {d}/schemas` runs them\n"
+        "exported {written} files to {d}: `authconform run {chosen}--cases {d}/cases --schemas {d}/schemas` runs them\n"
     ))?;
     Ok(EXIT_OK)
 }

@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use crate::{
     case::Catalogue,
     error::{EXIT_OK, Error, print},
-    source::Source,
+    source::{Profile, Source},
     vars::{ENV_SECRET_PREFIX, Variable},
 };
 
@@ -23,8 +23,14 @@ pub const WORKFLOW: &str = "github-workflow.yml";
 /// Writes the three files into `dir` (created if need be). A file already there is left alone
 /// and the command refused, unless `overwrite`: they are meant to be edited, and a second `init`
 /// must not undo that.
-pub fn init(dir: &Path, cases: &Source, schemas: &Source, overwrite: bool) -> Result<u8, Error> {
-    let catalogue = Catalogue::load(cases, schemas)?;
+pub fn init(
+    dir: &Path,
+    profile: Profile,
+    cases: &Source,
+    schemas: &Source,
+    overwrite: bool,
+) -> Result<u8, Error> {
+    let catalogue = Catalogue::load(profile, cases, schemas)?;
     if !overwrite {
         let present: Vec<String> = [VARS, DEVIATIONS, WORKFLOW]
             .iter()
@@ -235,7 +241,8 @@ mod tests {
     #[test]
     fn the_vars_file_lists_every_used_variable_and_reads_as_setting_none() {
         let catalogue = Catalogue::load(
-            &Source::BuiltIn(BuiltIn::Cases),
+            Profile::Auth0,
+            &Source::BuiltIn(BuiltIn::Cases(Profile::Auth0)),
             &Source::BuiltIn(BuiltIn::Schemas),
         )
         .unwrap();
@@ -249,7 +256,7 @@ mod tests {
             .filter(|k| !k.starts_with('$'))
             .map(String::as_str)
             .collect();
-        let documented: Vec<String> = crate::vars::documented()
+        let documented: Vec<String> = crate::vars::documented(Profile::Auth0)
             .into_iter()
             .map(|v| v.name)
             .collect();

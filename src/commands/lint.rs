@@ -5,10 +5,11 @@
 
 use crate::{
     case::Catalogue,
+    coverage::Coverage,
     deviations::Deviations,
     error::{Error, Problem},
-    seed::{self, Coverage},
-    source::Source,
+    seed,
+    source::{Profile, Source},
     vars::{self, Sources, Vars},
 };
 
@@ -19,12 +20,13 @@ pub struct Linted {
 }
 
 pub fn lint(
+    profile: Profile,
     cases: &Source,
     schemas: &Source,
     sources: &Sources<'_>,
     deviations: Option<&str>,
 ) -> Result<Linted, Error> {
-    let catalogue = Catalogue::load(cases, schemas)?;
+    let catalogue = Catalogue::load(profile, cases, schemas)?;
     let mut vars = Vars::default();
     vars.apply(sources, vars::run_id)?;
     vars.declare(&catalogue.variables);
@@ -32,7 +34,7 @@ pub fn lint(
     if let Some(path) = deviations {
         Deviations::load(path, &catalogue.cases)?;
     }
-    let table = seed::table();
+    let table = seed::table(profile);
     let coverage = Coverage::of(&table, &catalogue.cases);
     let warnings = coverage
         .rows

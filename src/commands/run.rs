@@ -30,13 +30,15 @@ use crate::{
         terminal::{self, Styles},
     },
     send::{Sender, Tls},
-    source::Source,
+    source::{Profile, Source},
     vars::{self, Variable, Vars},
 };
 
 /// Everything `run` was asked to do, already parsed (but not yet checked against the world).
 pub struct RunOptions {
     pub target: Option<String>,
+    /// The seed table, documented variables and (without a target) reference server.
+    pub profile: Profile,
     pub cases: Source,
     pub schemas: Source,
     pub vars: Vec<String>,
@@ -205,7 +207,7 @@ struct About {
 
 impl Resolved {
     fn new(opts: &RunOptions) -> Result<Resolved, Error> {
-        let catalogue = Catalogue::load(&opts.cases, &opts.schemas)?;
+        let catalogue = Catalogue::load(opts.profile, &opts.cases, &opts.schemas)?;
         let runtime = runtime()?;
         // Watched from here on, so that no signal finds a report half prepared: from now on a
         // signal ends the run through the same path as its last case.
@@ -315,7 +317,10 @@ fn target(
         ),
         None => {
             let server = runtime
-                .block_on(reference::spawn(reference::Config::default()))
+                .block_on(reference::spawn(reference::Config {
+                    profile: opts.profile,
+                    ..reference::Config::default()
+                }))
                 .map_err(|source| Error::Start {
                     what: "the built-in reference server",
                     source,

@@ -6,10 +6,12 @@ use std::{path::PathBuf, time::Duration};
 use crate::{
     error::{EXIT_OK, Error, print},
     reference::{self, Fault},
+    source::Profile,
 };
 
 /// What `serve` was asked to do.
 pub struct Options {
+    pub profile: Profile,
     pub port: u16,
     pub fault: Option<Fault>,
     pub latency: Duration,
@@ -55,9 +57,10 @@ fn write_secret_file(path: &std::path::Path, text: &str, overwrite: bool) -> Res
 
 /// Runs the reference server until a signal, or lists its faults.
 pub fn serve(args: &Options) -> Result<u8, Error> {
+    let faults = || Fault::ALL.iter().filter(|f| f.profile() == args.profile);
     if args.list_faults {
-        let width = Fault::ALL.iter().map(|d| d.name().len()).max().unwrap_or(0);
-        for d in Fault::ALL {
+        let width = faults().map(|d| d.name().len()).max().unwrap_or(0);
+        for d in faults() {
             print(&format!(
                 "{:<width$}  {} (caught by: {})\n",
                 d.name(),
@@ -71,6 +74,22 @@ pub fn serve(args: &Options) -> Result<u8, Error> {
         }
         return Ok(EXIT_OK);
     }
+    if let Some(fault) = args.fault
+        && fault.profile() != args.profile
+    {
+        return Err(Error::Usage(format!(
+            "--fault {fault}: a fault of the {} profile; give --profile {} (`serve --profile {} --list-faults` lists the {} ones)",
+            fault.profile(),
+            fault.profile(),
+            args.profile,
+            args.profile,
+        )));
+    }
+    if args.other_paths && args.profile != Profile::Auth0 {
+        return Err(Error::Usage(
+            "--other-paths moves Auth0's endpoints; the rfc profile's server has no Auth0 paths to move".into(),
+        ));
+    }
     let runtime = crate::run::runtime()?;
     // Stopped like a run: SIGINT, SIGTERM or SIGHUP; watched before the address is printed, so
     // that whoever reads it can stop the server at once.
@@ -82,6 +101,7 @@ pub fn serve(args: &Options) -> Result<u8, Error> {
     runtime.block_on(async {
         let server = reference::bind(
             reference::Config {
+                profile: args.profile,
                 fault: args.fault,
                 latency: args.latency,
                 other_paths: args.other_paths,
@@ -94,7 +114,8 @@ pub fn serve(args: &Options) -> Result<u8, Error> {
             source,
         })?;
         print(&format!(
-            "authconform reference server listening on {}\n",
+            "authconform reference server ({} profile) listening on {}\n",
+            args.profile,
             server.url()
         ))?;
         if !args.latency.is_zero() {
@@ -134,7 +155,11 @@ pub fn serve(args: &Options) -> Result<u8, Error> {
             print(&format!("variables written to {}\n", path.display()))?;
         }
         print(&format!(
-            "try: authconform run --target {} --vars FILE   (Ctrl-C or SIGTERM stops the server)\n",
+            "try: authconform run {}--target {} --vars FILE   (Ctrl-C or SIGTERM stops the server)\n",
+            match args.profile {
+                Profile::Auth0 => String::new(),
+                other => format!("--profile {other} "),
+            },
             server.url()
         ))?;
         let _ = stop.wait_for(Option::is_some).await;

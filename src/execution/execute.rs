@@ -265,7 +265,11 @@ impl Executor {
                     record.verdict = Verdict::Error { message };
                     return Vec::new();
                 }
-                Ok(response) if rounds < max && !expected.contains(&response.status) => {
+                // A repeat stops at the first answer that meets every check: for a burst,
+                // the 429 with its headers; for slow_down, the poll after a pending one.
+                Ok(response)
+                    if rounds < max && !check::evaluate(&case.checks, &response).is_empty() =>
+                {
                     continue;
                 }
                 Ok(response) => break response,

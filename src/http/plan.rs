@@ -381,13 +381,14 @@ mod tests {
     use super::*;
     use crate::{
         case::Catalogue,
-        source::{BuiltIn, Source},
+        source::{BuiltIn, Profile, Source},
     };
 
     fn case(text: &str) -> Case {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("c.json"), text).unwrap();
         let cat = Catalogue::load(
+            Profile::Auth0,
             &Source::Dir(dir.path().to_owned()),
             &Source::BuiltIn(BuiltIn::Schemas),
         )

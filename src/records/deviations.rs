@@ -13,6 +13,7 @@ use crate::{
     error::{Error, Problem},
     record::{Finding, Record, Verdict},
     schema::{self, FormatSchema},
+    source::Profile,
 };
 
 /// The name of the built-in set of what real Auth0 tenants are seen to send, each entry with
@@ -21,7 +22,8 @@ pub const AUTH0_OBSERVED: &str = "auth0-observed";
 
 /// The text of a built-in known-deviations set, by its name.
 fn built_in(name: &str) -> Option<String> {
-    (name == AUTH0_OBSERVED).then(|| crate::seed::built_in("auth0-observed.deviations.json").text)
+    (name == AUTH0_OBSERVED)
+        .then(|| crate::seed::built_in(Profile::Auth0, "auth0-observed.deviations.json").text)
 }
 
 /// The format's schema, built in.

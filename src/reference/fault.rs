@@ -4,8 +4,8 @@
 
 use std::{fmt, str::FromStr};
 
-use super::endpoints::Row;
-use crate::check::CheckId;
+use super::{endpoints::Row, rfc};
+use crate::{check::CheckId, checks::challenge::UrlPart, source::Profile};
 
 /// One documented behaviour broken on purpose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +26,30 @@ pub enum Fault {
     UnavailableAsText,
     NoErrorDescription,
     ErrorsAsTextPlain,
+    RfcInvalidRequestWrongCode,
+    RfcInvalidClientWithoutChallenge,
+    RfcInvalidGrantAs401,
+    RfcUnauthorizedClientWrongCode,
+    RfcUnsupportedGrantTypeAsInvalidGrant,
+    RfcInvalidScopeAs403,
+    RfcAuthorizeDropsState,
+    RfcAuthorizeErrorInFragment,
+    RfcUnsupportedResponseTypeAsPage,
+    RfcAuthorizeInvalidScopeWrongCode,
+    RfcImplicitErrorInQuery,
+    RfcRedirectsToUnregisteredUri,
+    RfcUnsupportedTokenTypeAs200,
+    RfcRevokeUnknownTokenAs400,
+    RfcNoTokenChallengeWithError,
+    RfcTwoMethodsAsInvalidToken,
+    RfcInvalidTokenWithoutChallenge,
+    RfcInsufficientScopeAs401,
+    RfcAuthorizationPendingAs401,
+    RfcNoSlowDown,
+    RfcAccessDeniedWrongCode,
+    RfcExpiredTokenAsInvalidGrant,
+    RfcErrorsAsTextPlain,
+    RfcDescriptionWithQuotes,
 }
 
 /// A check that notices a fault, written so that the table of faults can be constant.
@@ -36,15 +60,41 @@ enum Caught {
     Readable,
     Body(&'static str),
     Header(&'static str),
+    Schema(&'static str),
+    Location(UrlPart, &'static str),
+    Challenge(&'static str, Option<&'static str>),
 }
 
 /// Which rows a fault breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Aim {
-    /// One row of the seed table.
+    /// One row of the auth0 seed table.
     Row(Row),
-    /// Every row that documents a JSON body.
+    /// Every row of the auth0 table that documents a JSON body.
     EveryBody,
+    /// One row of the rfc seed table.
+    Rfc(rfc::Row),
+    /// Every row of the rfc table whose error travels in a JSON body.
+    EveryRfcBody,
+}
+
+impl Aim {
+    /// The profile whose server and cases the fault is about.
+    pub fn profile(self) -> Profile {
+        match self {
+            Aim::Row(_) | Aim::EveryBody => Profile::Auth0,
+            Aim::Rfc(_) | Aim::EveryRfcBody => Profile::Rfc,
+        }
+    }
+
+    /// The index of the aimed row in its profile's seed table; None for every body.
+    pub fn row_index(self) -> Option<usize> {
+        match self {
+            Aim::Row(row) => Some(row.index()),
+            Aim::Rfc(row) => Some(row.index()),
+            Aim::EveryBody | Aim::EveryRfcBody => None,
+        }
+    }
 }
 
 /// Every fault: (the fault, its name, what it does, which rows, exactly the checks that must
@@ -171,6 +221,185 @@ const FACTS: &[(Fault, &str, &str, Aim, &[Caught])] = &[
         Aim::EveryBody,
         &[Caught::MediaType],
     ),
+    (
+        Fault::RfcInvalidRequestWrongCode,
+        "rfc-invalid-request-wrong-code",
+        "400 invalid_request at the token endpoint is sent with the code `bad_request`",
+        Aim::Rfc(rfc::Row::InvalidRequest),
+        &[Caught::Body("/error")],
+    ),
+    (
+        Fault::RfcInvalidClientWithoutChallenge,
+        "rfc-invalid-client-without-challenge",
+        "401 invalid_client is sent without the WWW-Authenticate challenge RFC 6749 §5.2 requires after HTTP Basic",
+        Aim::Rfc(rfc::Row::InvalidClient),
+        &[Caught::Header("www-authenticate")],
+    ),
+    (
+        Fault::RfcInvalidGrantAs401,
+        "rfc-invalid-grant-as-401",
+        "invalid_grant is sent with status 401, not 400",
+        Aim::Rfc(rfc::Row::InvalidGrant),
+        &[Caught::Status],
+    ),
+    (
+        Fault::RfcUnauthorizedClientWrongCode,
+        "rfc-unauthorized-client-wrong-code",
+        "unauthorized_client at the token endpoint is sent as `unauthorized_grant`",
+        Aim::Rfc(rfc::Row::UnauthorizedClient),
+        &[Caught::Body("/error")],
+    ),
+    (
+        Fault::RfcUnsupportedGrantTypeAsInvalidGrant,
+        "rfc-unsupported-grant-type-as-invalid-grant",
+        "an unknown grant_type is refused as invalid_grant, not unsupported_grant_type",
+        Aim::Rfc(rfc::Row::UnsupportedGrantType),
+        &[Caught::Body("/error")],
+    ),
+    (
+        Fault::RfcInvalidScopeAs403,
+        "rfc-invalid-scope-as-403",
+        "invalid_scope at the token endpoint is sent with status 403",
+        Aim::Rfc(rfc::Row::InvalidScope),
+        &[Caught::Status],
+    ),
+    (
+        Fault::RfcAuthorizeDropsState,
+        "rfc-authorize-drops-state",
+        "the authorization endpoint's invalid_request redirect leaves out `state`",
+        Aim::Rfc(rfc::Row::AuthorizeInvalidRequest),
+        &[Caught::Location(UrlPart::Query, "state")],
+    ),
+    (
+        Fault::RfcAuthorizeErrorInFragment,
+        "rfc-authorize-error-in-fragment",
+        "the code flow's unauthorized_client redirect carries `error` in the fragment, not the query",
+        Aim::Rfc(rfc::Row::AuthorizeUnauthorizedClient),
+        &[Caught::Location(UrlPart::Query, "error")],
+    ),
+    (
+        Fault::RfcUnsupportedResponseTypeAsPage,
+        "rfc-unsupported-response-type-as-page",
+        "an unsupported response_type is shown as a 400 page instead of a redirect to the client",
+        Aim::Rfc(rfc::Row::AuthorizeUnsupportedResponseType),
+        &[
+            Caught::Status,
+            Caught::Location(UrlPart::Query, "error"),
+            Caught::Location(UrlPart::Query, "state"),
+        ],
+    ),
+    (
+        Fault::RfcAuthorizeInvalidScopeWrongCode,
+        "rfc-authorize-invalid-scope-wrong-code",
+        "an unknown scope at the authorization endpoint is redirected as invalid_request",
+        Aim::Rfc(rfc::Row::AuthorizeInvalidScope),
+        &[Caught::Location(UrlPart::Query, "error")],
+    ),
+    (
+        Fault::RfcImplicitErrorInQuery,
+        "rfc-implicit-error-in-query",
+        "the implicit grant's error redirect carries its parameters in the query, not the fragment",
+        Aim::Rfc(rfc::Row::ImplicitInvalidScope),
+        &[
+            Caught::Location(UrlPart::Fragment, "error"),
+            Caught::Location(UrlPart::Fragment, "state"),
+            Caught::Location(UrlPart::Query, "error"),
+        ],
+    ),
+    (
+        Fault::RfcRedirectsToUnregisteredUri,
+        "rfc-redirects-to-unregistered-uri",
+        "an unknown client or an unregistered redirect_uri is redirected to, instead of shown a page",
+        Aim::Rfc(rfc::Row::NoRedirect),
+        &[Caught::Header("location")],
+    ),
+    (
+        Fault::RfcUnsupportedTokenTypeAs200,
+        "rfc-unsupported-token-type-as-200",
+        "revoking a token type the server cannot revoke answers 200 with no body",
+        Aim::Rfc(rfc::Row::UnsupportedTokenType),
+        &[Caught::Status, Caught::MediaType, Caught::Readable],
+    ),
+    (
+        Fault::RfcRevokeUnknownTokenAs400,
+        "rfc-revoke-unknown-token-as-400",
+        "revoking an unknown token is refused with 400, which RFC 7009 §2.2 rules out",
+        Aim::Rfc(rfc::Row::RevokeInvalidToken),
+        &[Caught::Status],
+    ),
+    (
+        Fault::RfcNoTokenChallengeWithError,
+        "rfc-no-token-challenge-with-error",
+        "a request without a token gets a challenge with error=\"invalid_token\"",
+        Aim::Rfc(rfc::Row::NoToken),
+        &[Caught::Challenge("bearer", Some("error"))],
+    ),
+    (
+        Fault::RfcTwoMethodsAsInvalidToken,
+        "rfc-two-methods-as-invalid-token",
+        "a token sent two ways is refused as 401 invalid_token, not 400 invalid_request",
+        Aim::Rfc(rfc::Row::ResourceInvalidRequest),
+        &[Caught::Status, Caught::Challenge("bearer", Some("error"))],
+    ),
+    (
+        Fault::RfcInvalidTokenWithoutChallenge,
+        "rfc-invalid-token-without-challenge",
+        "an invalid token gets 401 with no WWW-Authenticate challenge",
+        Aim::Rfc(rfc::Row::InvalidToken),
+        &[
+            Caught::Challenge("bearer", None),
+            Caught::Challenge("bearer", Some("error")),
+        ],
+    ),
+    (
+        Fault::RfcInsufficientScopeAs401,
+        "rfc-insufficient-scope-as-401",
+        "insufficient_scope is sent with status 401, not 403",
+        Aim::Rfc(rfc::Row::InsufficientScope),
+        &[Caught::Status],
+    ),
+    (
+        Fault::RfcAuthorizationPendingAs401,
+        "rfc-authorization-pending-as-401",
+        "authorization_pending is sent with status 401",
+        Aim::Rfc(rfc::Row::AuthorizationPending),
+        &[Caught::Status],
+    ),
+    (
+        Fault::RfcNoSlowDown,
+        "rfc-no-slow-down",
+        "polling faster than the interval keeps getting authorization_pending, never slow_down",
+        Aim::Rfc(rfc::Row::SlowDown),
+        &[Caught::Body("/error")],
+    ),
+    (
+        Fault::RfcAccessDeniedWrongCode,
+        "rfc-access-denied-wrong-code",
+        "a denied device authorization is sent as `authorization_declined`",
+        Aim::Rfc(rfc::Row::AccessDenied),
+        &[Caught::Body("/error")],
+    ),
+    (
+        Fault::RfcExpiredTokenAsInvalidGrant,
+        "rfc-expired-token-as-invalid-grant",
+        "an expired device code is refused as invalid_grant, not expired_token",
+        Aim::Rfc(rfc::Row::ExpiredToken),
+        &[Caught::Body("/error")],
+    ),
+    (
+        Fault::RfcErrorsAsTextPlain,
+        "rfc-errors-as-text-plain",
+        "every JSON error body of the rfc profile is labelled Content-Type: text/plain",
+        Aim::EveryRfcBody,
+        &[Caught::MediaType],
+    ),
+    (
+        Fault::RfcDescriptionWithQuotes,
+        "rfc-description-with-quotes",
+        "every error_description of the rfc profile is wrapped in double quotes, which RFC 6749 §5.2 does not allow",
+        Aim::EveryRfcBody,
+        &[Caught::Schema("rfc6749-error.schema.json")],
+    ),
 ];
 
 impl Fault {
@@ -191,6 +420,30 @@ impl Fault {
         Fault::UnavailableAsText,
         Fault::NoErrorDescription,
         Fault::ErrorsAsTextPlain,
+        Fault::RfcInvalidRequestWrongCode,
+        Fault::RfcInvalidClientWithoutChallenge,
+        Fault::RfcInvalidGrantAs401,
+        Fault::RfcUnauthorizedClientWrongCode,
+        Fault::RfcUnsupportedGrantTypeAsInvalidGrant,
+        Fault::RfcInvalidScopeAs403,
+        Fault::RfcAuthorizeDropsState,
+        Fault::RfcAuthorizeErrorInFragment,
+        Fault::RfcUnsupportedResponseTypeAsPage,
+        Fault::RfcAuthorizeInvalidScopeWrongCode,
+        Fault::RfcImplicitErrorInQuery,
+        Fault::RfcRedirectsToUnregisteredUri,
+        Fault::RfcUnsupportedTokenTypeAs200,
+        Fault::RfcRevokeUnknownTokenAs400,
+        Fault::RfcNoTokenChallengeWithError,
+        Fault::RfcTwoMethodsAsInvalidToken,
+        Fault::RfcInvalidTokenWithoutChallenge,
+        Fault::RfcInsufficientScopeAs401,
+        Fault::RfcAuthorizationPendingAs401,
+        Fault::RfcNoSlowDown,
+        Fault::RfcAccessDeniedWrongCode,
+        Fault::RfcExpiredTokenAsInvalidGrant,
+        Fault::RfcErrorsAsTextPlain,
+        Fault::RfcDescriptionWithQuotes,
     ];
 
     fn facts(self) -> &'static (Fault, &'static str, &'static str, Aim, &'static [Caught]) {
@@ -225,15 +478,35 @@ impl Fault {
                 Caught::Readable => CheckId::Readable,
                 Caught::Body(pointer) => CheckId::Body((*pointer).to_owned()),
                 Caught::Header(name) => CheckId::Header((*name).to_owned()),
+                Caught::Schema(name) => CheckId::Schema((*name).to_owned()),
+                Caught::Location(part, param) => CheckId::Location(*part, (*param).to_owned()),
+                Caught::Challenge(scheme, param) => {
+                    CheckId::Challenge((*scheme).to_owned(), param.map(str::to_owned))
+                }
             })
             .collect()
     }
 
-    /// Whether the fault bends the reply the server is about to send for `row`.
+    /// The profile the fault belongs to: `serve --profile` must match it.
+    pub fn profile(self) -> Profile {
+        self.aim().profile()
+    }
+
+    /// Whether the fault bends the reply the auth0 server is about to send for `row`.
     pub(super) fn hits(self, row: Row) -> bool {
         match self.aim() {
             Aim::Row(r) => r == row,
             Aim::EveryBody => row != Row::ServerError,
+            Aim::Rfc(_) | Aim::EveryRfcBody => false,
+        }
+    }
+
+    /// Whether the fault bends the reply the rfc server is about to send for `row`.
+    pub(super) fn hits_rfc(self, row: rfc::Row) -> bool {
+        match self.aim() {
+            Aim::Rfc(r) => r == row,
+            Aim::EveryRfcBody => true,
+            Aim::Row(_) | Aim::EveryBody => false,
         }
     }
 }
@@ -292,6 +565,12 @@ mod tests {
             assert!(
                 Fault::ALL.iter().any(|d| d.aim() == Aim::Row(*row)),
                 "{row:?} has no fault of its own"
+            );
+        }
+        for row in rfc::Row::ALL {
+            assert!(
+                Fault::ALL.iter().any(|d| d.aim() == Aim::Rfc(*row)),
+                "rfc {row:?} has no fault of its own"
             );
         }
     }

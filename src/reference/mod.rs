@@ -6,6 +6,7 @@
 
 mod endpoints;
 mod fault;
+mod rfc;
 
 use std::{
     net::{Ipv4Addr, SocketAddr},
@@ -13,6 +14,8 @@ use std::{
 };
 
 use tokio::{net::TcpListener, sync::oneshot};
+
+use crate::source::Profile;
 
 pub use endpoints::Row;
 pub use fault::{Aim, Fault};
@@ -42,6 +45,8 @@ pub const UNAVAILABLE_AUDIENCE: &str = "https://unavailable.authconform.test/";
 /// How the server behaves.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
+    /// Which seed table it answers: Auth0's, or the OAuth 2.0 RFCs'.
+    pub profile: Profile,
     /// Break one documented behaviour.
     pub fault: Option<Fault>,
     /// Wait this long before answering each request (a far-away server).
@@ -101,6 +106,7 @@ impl Traffic {
 /// A running server; it stops when dropped.
 pub struct Running {
     addr: SocketAddr,
+    profile: Profile,
     stop: Option<oneshot::Sender<()>>,
     traffic: Arc<Traffic>,
 }
@@ -116,25 +122,28 @@ pub async fn bind(config: Config, port: u16) -> std::io::Result<Running> {
     let addr = listener.local_addr()?;
     let traffic = Arc::new(Traffic::default());
     let latency = config.latency;
+    let profile = config.profile;
     let seen = traffic.clone();
-    let app = endpoints::router(Arc::new(endpoints::State::new(config))).layer(
-        axum::middleware::from_fn(
-            move |request: axum::extract::Request, next: axum::middleware::Next| {
-                seen.count();
-                let seen = seen.clone();
-                async move {
-                    if !latency.is_zero() {
-                        let slept = std::time::Instant::now();
-                        tokio::time::sleep(latency).await;
-                        let nanos = u64::try_from(slept.elapsed().as_nanos()).unwrap_or(u64::MAX);
-                        seen.delayed_nanos
-                            .fetch_add(nanos, std::sync::atomic::Ordering::SeqCst);
-                    }
-                    next.run(request).await
+    let app = match profile {
+        Profile::Auth0 => endpoints::router(Arc::new(endpoints::State::new(config))),
+        Profile::Rfc => rfc::router(Arc::new(rfc::State::new(config))),
+    };
+    let app = app.layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            seen.count();
+            let seen = seen.clone();
+            async move {
+                if !latency.is_zero() {
+                    let slept = std::time::Instant::now();
+                    tokio::time::sleep(latency).await;
+                    let nanos = u64::try_from(slept.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                    seen.delayed_nanos
+                        .fetch_add(nanos, std::sync::atomic::Ordering::SeqCst);
                 }
-            },
-        ),
-    );
+                next.run(request).await
+            }
+        },
+    ));
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(async move {
         axum::serve(listener, app)
@@ -145,6 +154,7 @@ pub async fn bind(config: Config, port: u16) -> std::io::Result<Running> {
     });
     Ok(Running {
         addr,
+        profile,
         stop: Some(stop),
         traffic,
     })
@@ -163,7 +173,7 @@ impl Running {
 
     /// The catalogue's variables as this server defines them: (name, value, secret).
     pub fn variables(&self) -> Vec<(&'static str, String, bool)> {
-        variables()
+        variables_of(self.profile)
     }
 }
 
@@ -175,7 +185,15 @@ impl Drop for Running {
     }
 }
 
-/// The catalogue's variables as the reference server defines them: (name, value, secret).
+/// A profile's variables as the reference server defines them: (name, value, secret).
+pub fn variables_of(profile: Profile) -> Vec<(&'static str, String, bool)> {
+    match profile {
+        Profile::Auth0 => variables(),
+        Profile::Rfc => rfc::variables(),
+    }
+}
+
+/// The auth0 catalogue's variables as the reference server defines them: (name, value, secret).
 pub fn variables() -> Vec<(&'static str, String, bool)> {
     vec![
         ("client_id", CLIENT_ID.into(), false),
