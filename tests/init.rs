@@ -14,12 +14,17 @@ use crate::util::{authconform, builtin_ids, output, read_report, server};
 
 /// Runs `init conformance` in a fresh git checkout; returns the checkout.
 fn initialised() -> tempfile::TempDir {
+    initialised_with(&[])
+}
+
+fn initialised_with(extra: &[&str]) -> tempfile::TempDir {
     let repo = tempfile::tempdir().unwrap();
     std::fs::create_dir(repo.path().join(".git")).unwrap();
     let out = output(
         authconform()
             .current_dir(repo.path())
-            .args(["init", "conformance"]),
+            .args(["init", "conformance"])
+            .args(extra),
     );
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     repo
@@ -227,4 +232,52 @@ fn a_secret_missing_from_the_store_skips_its_cases() {
     );
     let needs_secret = crate::util::case_of(&report, "token/missing-grant-type");
     assert_eq!(needs_secret["verdict"]["kind"], "skip", "{needs_secret:#}");
+}
+
+/// `init --profile rfc` writes a workflow for any OAuth server: the endpoints come from its
+/// discovery document, so they stay unset in the vars file, and every rfc case runs and passes
+/// against the rfc reference server.
+#[test]
+fn the_rfc_workflow_gates_an_oauth_server_through_discovery() {
+    use authconform::source::Profile;
+    let repo = initialised_with(&["--profile", "rfc"]);
+    let server = crate::util::server_with(authconform::reference::Config {
+        profile: Profile::Rfc,
+        ..Default::default()
+    });
+    let vars_path = repo.path().join("conformance/vars.json");
+    let mut vars: Value =
+        serde_json::from_str(&std::fs::read_to_string(&vars_path).unwrap()).unwrap();
+    let mut store = BTreeMap::new();
+    store.insert("AUTHCONFORM_TARGET", server.url.clone());
+    for (name, value, secret) in authconform::reference::variables_of(Profile::Rfc) {
+        assert!(vars.get(name).is_some(), "{name} is listed");
+        if name.ends_with("_endpoint") {
+            continue;
+        }
+        if secret {
+            let key = format!("AUTHCONFORM_SECRET_{}", name.to_ascii_uppercase());
+            store.insert(Box::leak(key.into_boxed_str()), value);
+        } else {
+            vars[name]["value"] = Value::String(value);
+        }
+    }
+    std::fs::write(&vars_path, serde_json::to_string_pretty(&vars).unwrap()).unwrap();
+    let (env, script) = gate_step(&repo.path().join("conformance/github-workflow.yml"), &store);
+    assert!(script.contains("--profile rfc --discover"), "{script}");
+    let out = run_step(repo.path(), &env, &script);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let report = read_report(&repo.path().join("authconform.json"));
+    let cases = report["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 28);
+    assert!(
+        cases.iter().all(|c| c["verdict"]["kind"] == "pass"),
+        "{report:#}"
+    );
+    assert_eq!(
+        report["discovery"]["endpoints"].as_array().unwrap().len(),
+        4,
+        "{:#}",
+        report["discovery"]
+    );
 }

@@ -79,3 +79,65 @@ fn latency_delays_every_answer_and_traffic_is_counted() {
     assert_eq!(server.traffic().requests(), 1);
     assert!(server.traffic().first_request().is_some());
 }
+
+/// `serve --profile rfc`, started as a user would, answers the rfc table: `run --profile rfc`
+/// with the variables it writes passes every case; and without a target the built-in rfc
+/// server does the same.
+#[cfg(unix)]
+#[test]
+fn serve_profile_rfc_passes_the_rfc_catalogue() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let vars = dir.path().join("vars.json");
+    let report = dir.path().join("report.json");
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin!("authconform"))
+        .args(["serve", "--profile", "rfc", "--write-vars"])
+        .arg(&vars)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut url = None;
+    let mut line = String::new();
+    while out.read_line(&mut line).unwrap_or(0) > 0 && !line.starts_with("try:") {
+        if let Some(at) = line.find("listening on ") {
+            url = Some(line[at + "listening on ".len()..].trim().to_owned());
+        }
+        line.clear();
+    }
+    let url = url.expect("serve said where it listens");
+    let run = output(
+        crate::util::authconform()
+            .args([
+                "run",
+                "--profile",
+                "rfc",
+                "--rate",
+                "0",
+                "--target",
+                &url,
+                "--vars",
+            ])
+            .arg(&vars)
+            .arg("--report-json")
+            .arg(&report),
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let report = crate::util::read_report(&report);
+    let cases = report["cases"].as_array().unwrap();
+    assert!(cases.len() >= 28);
+    assert!(
+        cases.iter().all(|c| c["verdict"]["kind"] == "pass"),
+        "{report:#}"
+    );
+
+    let builtin =
+        output(crate::util::authconform().args(["run", "--profile", "rfc", "--rate", "0"]));
+    assert_eq!(builtin.code, 0, "{}\n{}", builtin.stdout, builtin.stderr);
+    assert_eq!(crate::util::verdicts(&builtin.stdout).len(), cases.len());
+}

@@ -870,6 +870,10 @@ mod tests {
             "body /error",
             "schema oauth-error.schema.json",
             "header x-ratelimit-limit",
+            "location ?state",
+            "location #error",
+            "challenge bearer",
+            "challenge bearer error",
         ] {
             let id: CheckId = text.parse().unwrap();
             assert_eq!(id.to_string(), text);
@@ -878,8 +882,135 @@ mod tests {
             "header Allow".parse::<CheckId>(),
             Ok(CheckId::Header("allow".into()))
         );
+        assert_eq!(
+            "challenge Bearer ERROR".parse::<CheckId>(),
+            Ok(CheckId::Challenge("bearer".into(), Some("error".into())))
+        );
+        assert!("location error".parse::<CheckId>().is_err());
+        assert!("location ?".parse::<CheckId>().is_err());
         assert!("body error".parse::<CheckId>().is_err());
         assert!("stauts".parse::<CheckId>().is_err());
         assert_eq!(preview("abcdef", 3), "abc…");
+    }
+
+    fn param(part: UrlPart, name: &str, matcher: HeaderMatcher) -> Check {
+        Check::Location {
+            part,
+            param: name.into(),
+            matcher,
+        }
+    }
+
+    #[test]
+    fn location_parameters_are_read_from_their_part() {
+        let checks = [
+            param(
+                UrlPart::Query,
+                "error",
+                HeaderMatcher::Equals("invalid_scope".into()),
+            ),
+            param(UrlPart::Query, "state", HeaderMatcher::Equals("s".into())),
+            param(UrlPart::Fragment, "error", HeaderMatcher::Absent),
+        ];
+        let ok = response(
+            302,
+            &[("location", "https://app/cb?error=invalid_scope&state=s")],
+            "",
+        );
+        assert_eq!(evaluate(&checks, &ok), []);
+
+        let wrong = response(
+            302,
+            &[("location", "/cb?error=x&state=s&state=t#error=y")],
+            "",
+        );
+        let v = evaluate(&checks, &wrong);
+        let messages: Vec<(String, &str)> = v
+            .iter()
+            .map(|v| (v.check.to_string(), v.message.as_str()))
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                (
+                    "location ?error".to_owned(),
+                    "expected \"invalid_scope\", got \"x\""
+                ),
+                ("location ?state".to_owned(), "`state` appears 2 times"),
+                (
+                    "location #error".to_owned(),
+                    "expected no such parameter, got \"y\""
+                ),
+            ]
+        );
+
+        let none = response(400, &[], "");
+        let v = evaluate(&checks[..1], &none);
+        assert_eq!(v[0].message, "expected a redirect, got no Location header");
+        let missing = response(302, &[("location", "https://app/cb")], "");
+        assert_eq!(
+            evaluate(&checks[..1], &missing)[0].message,
+            "expected \"invalid_scope\", got no such parameter"
+        );
+    }
+
+    #[test]
+    fn challenges_are_matched_by_scheme_and_auth_param() {
+        let checks = [
+            Check::Challenge {
+                scheme: "bearer".into(),
+                present: true,
+            },
+            Check::ChallengeParam {
+                scheme: "bearer".into(),
+                param: "error".into(),
+                matcher: HeaderMatcher::Equals("invalid_token".into()),
+            },
+            Check::Challenge {
+                scheme: "basic".into(),
+                present: false,
+            },
+        ];
+        let ok = response(
+            401,
+            &[(
+                "www-authenticate",
+                r#"Bearer realm="r", error="invalid_token""#,
+            )],
+            "",
+        );
+        assert_eq!(evaluate(&checks, &ok), []);
+
+        let none = response(401, &[], "");
+        let ids: Vec<String> = evaluate(&checks, &none)
+            .iter()
+            .map(|v| format!("{}: {}", v.check, v.message))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "challenge bearer: expected a bearer challenge, got no WWW-Authenticate header",
+                "challenge bearer error: expected a bearer challenge with `error`, got no bearer challenge",
+            ]
+        );
+        let both = response(
+            401,
+            &[
+                ("www-authenticate", "Basic realm=x"),
+                ("www-authenticate", "Bearer"),
+            ],
+            "",
+        );
+        let ids: Vec<String> = evaluate(&checks, &both)
+            .iter()
+            .map(|v| v.check.to_string())
+            .collect();
+        assert_eq!(ids, ["challenge bearer error", "challenge basic"]);
+        let broken = response(401, &[("www-authenticate", "Bearer error=\"x")], "");
+        assert!(
+            evaluate(&checks[..1], &broken)[0]
+                .message
+                .contains("not a list of challenges")
+        );
     }
 }

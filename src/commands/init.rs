@@ -55,7 +55,7 @@ pub fn init(
     let files = [
         (VARS, vars_file(&used)),
         (DEVIATIONS, deviations_file()),
-        (WORKFLOW, workflow(&from_root, &used)),
+        (WORKFLOW, workflow(&from_root, profile, &used)),
     ];
     for (name, text) in &files {
         let path = dir.join(name);
@@ -68,11 +68,15 @@ pub fn init(
         .filter(|v| v.secret)
         .map(|v| env_name(&v.name))
         .collect();
+    let choice = match profile {
+        Profile::Auth0 => String::new(),
+        other => format!("--profile {other} --discover "),
+    };
     print(&format!(
         "wrote {d}/{VARS}, {d}/{DEVIATIONS} and {d}/{WORKFLOW}. Next:\n\
          1. fill in {d}/{VARS}: every variable the cases use, with its meaning; a variable left null skips the cases that need it\n\
          2. give the secrets as environment variables, never in a file: {}\n\
-         3. try it: authconform run --target https://YOUR-SERVER --vars {r}/{VARS} --deviations {r}/{DEVIATIONS}\n\
+         3. try it: authconform run {choice}--target https://YOUR-SERVER --vars {r}/{VARS} --deviations {r}/{DEVIATIONS}\n\
          4. move {d}/{WORKFLOW} to .github/workflows/authconform.yml and set the repository variable AUTHCONFORM_TARGET and the secrets it names\n",
         secrets.join(", ")
     ))?;
@@ -177,9 +181,23 @@ fn path_from_repository_root(dir: &Path) -> PathBuf {
 
 /// The GitHub Actions workflow. The gate fails, rather than test the built-in reference server,
 /// when the repository variable naming the target is not set.
-fn workflow(from_root: &Path, used: &[&Variable]) -> String {
+fn workflow(from_root: &Path, profile: Profile, used: &[&Variable]) -> String {
     let dir = from_root.display().to_string().replace('\\', "/");
     let version = env!("CARGO_PKG_VERSION");
+    let (choice, note) = match profile {
+        Profile::Auth0 => (
+            String::new(),
+            format!(
+                "# Once every variable in {dir}/{VARS} is set, add --fail-on-skip. A server that is\n          # not Auth0 and serves its endpoints elsewhere: add --discover."
+            ),
+        ),
+        other => (
+            format!("--profile {other} --discover "),
+            format!(
+                "# --discover reads the endpoints from the server's discovery document (or set them\n          # in {dir}/{VARS}). Once every variable there is set, add --fail-on-skip."
+            ),
+        ),
+    };
     let secret_env: String = used
         .iter()
         .filter(|v| v.secret)
@@ -216,9 +234,8 @@ jobs:
             echo "::error::set the repository variable AUTHCONFORM_TARGET to the server's base URL"
             exit 1
           fi
-          # Once every variable in {dir}/{VARS} is set, add --fail-on-skip. A server that is
-          # not Auth0 and serves its endpoints elsewhere: add --discover.
-          authconform run --target "$AUTHCONFORM_TARGET" \
+          {note}
+          authconform run {choice}--target "$AUTHCONFORM_TARGET" \
             --vars {dir}/{VARS} \
             --deviations {dir}/{DEVIATIONS} \
             --junit authconform.xml --report-json authconform.json

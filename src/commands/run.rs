@@ -223,7 +223,12 @@ impl Resolved {
             Sender::new(opts.timeout, is_loopback(&target), &opts.tls).map_err(Error::Usage)?;
         vars.apply(&opts.sources(), vars::run_id)?;
         let discovered = if opts.discover {
-            let found = runtime.block_on(crate::http::discover::discover(&target, &sender))?;
+            let mut found = runtime.block_on(crate::http::discover::discover(&target, &sender))?;
+            // Only what this catalogue uses: an OpenID provider names a userinfo endpoint that
+            // the auth0 profile has no variable for.
+            found
+                .endpoints
+                .retain(|(name, _)| catalogue.variables.iter().any(|v| &v.name == name));
             let named: Vec<String> = found
                 .endpoints
                 .iter()

@@ -24,6 +24,8 @@ const ENDPOINTS: &[&str] = &[
     "token_endpoint",
     "revocation_endpoint",
     "authorization_endpoint",
+    "userinfo_endpoint",
+    "device_authorization_endpoint",
 ];
 
 /// What discovery found: the document's URL and the endpoints it names, by variable.
