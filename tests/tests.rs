@@ -5,6 +5,10 @@ mod util;
 
 /// Python tools that judge our JUnit files: junit-10.xsd and junitparser.
 mod pytools;
+/// The rfc profile against those servers: every verdict recorded.
+mod rfc_servers;
+/// Real OAuth servers on loopback (node oidc-provider, Python Authlib): tests/servers/setup.sh.
+mod servers;
 
 /// Property tests of the case loader.
 mod fuzz;

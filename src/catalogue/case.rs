@@ -709,9 +709,9 @@ fn location_checks(
     checks
 }
 
-/// The WWW-Authenticate checks: for a row carried in a challenge, a Bearer challenge whose
-/// `error` is the documented code (absent when the row has none, RFC 6750 §3.1); then those
-/// `spec` adds or overrides, by scheme and auth-param (names compare in lower case).
+/// The WWW-Authenticate checks: for a row carried in a challenge, a Bearer challenge, whose
+/// `error` is the documented code where the row has one; then those `spec` adds or overrides,
+/// by scheme and auth-param (names compare in lower case).
 fn challenge_checks(
     file: &str,
     at: &str,
@@ -724,12 +724,13 @@ fn challenge_checks(
     type Params = IndexMap<String, (String, Value)>;
     let mut wanted: IndexMap<String, Option<Params>> = IndexMap::new();
     if let Some(d) = documents.filter(|d| d.carrier == Carrier::Challenge) {
-        let error = d.error.clone().map_or(Value::Null, Value::String);
-        let pointer = "/documents/error".to_owned();
-        wanted.insert(
-            "bearer".into(),
-            Some(IndexMap::from([("error".to_owned(), (pointer, error))])),
-        );
+        // Without a documented code only the challenge itself is a MUST (RFC 6750 §3); that it
+        // carries no error code is a SHOULD NOT (§3.1), for a case's `advise`.
+        let params = d.error.as_ref().map(|error| {
+            let pointer = "/documents/error".to_owned();
+            ("error".to_owned(), (pointer, Value::String(error.clone())))
+        });
+        wanted.insert("bearer".into(), Some(params.into_iter().collect()));
     }
     for (scheme, params) in &spec.challenge {
         let key = scheme.to_ascii_lowercase();

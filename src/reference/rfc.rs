@@ -286,12 +286,13 @@ impl State {
         let (mut status, mut code) = row.reply();
         let mut with_header = true;
         match self.hit(row) {
-            Some(Fault::RfcNoTokenChallengeWithError) => code = Some("invalid_token"),
+            Some(Fault::RfcNoTokenWithoutChallenge | Fault::RfcInvalidTokenWithoutChallenge) => {
+                with_header = false
+            }
             Some(Fault::RfcTwoMethodsAsInvalidToken) => {
                 status = StatusCode::UNAUTHORIZED;
                 code = Some("invalid_token");
             }
-            Some(Fault::RfcInvalidTokenWithoutChallenge) => with_header = false,
             Some(Fault::RfcInsufficientScopeAs401) => status = StatusCode::UNAUTHORIZED,
             _ => {}
         }
@@ -463,16 +464,9 @@ async fn token(
             if scope.split(' ').any(|s| s != "read") {
                 return state.error(Row::InvalidScope, "the client may only ask for `read`");
             }
-            let body = json!({ "access_token": "at-authconform-issued", "token_type": "Bearer", "expires_in": 3600, "scope": "read" });
-            (
-                StatusCode::OK,
-                [
-                    (header::CONTENT_TYPE, "application/json"),
-                    (header::CACHE_CONTROL, "no-store"),
-                ],
-                body.to_string(),
+            issued(
+                json!({ "access_token": "at-authconform-issued", "token_type": "Bearer", "expires_in": 3600, "scope": "read" }),
             )
-                .into_response()
         }
     }
 }
@@ -536,6 +530,11 @@ async fn device_authorization(
         "expires_in": 600,
         "interval": INTERVAL.as_secs(),
     });
+    issued(body)
+}
+
+/// A 200 that hands out credentials: JSON, never cached (RFC 6749 §5.1).
+fn issued(body: Value) -> Response {
     (
         StatusCode::OK,
         [
