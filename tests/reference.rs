@@ -141,3 +141,74 @@ fn serve_profile_rfc_passes_the_rfc_catalogue() {
     assert_eq!(builtin.code, 0, "{}\n{}", builtin.stdout, builtin.stderr);
     assert_eq!(crate::util::verdicts(&builtin.stdout).len(), cases.len());
 }
+
+/// Every catalogue command speaks the rfc profile: coverage lists its rows, lint accepts it,
+/// explain shows a redirect case's Location checks, and export round-trips it.
+#[test]
+fn every_catalogue_command_takes_the_rfc_profile() {
+    let rfc = ["--profile", "rfc"];
+    let coverage = output(crate::util::authconform().arg("coverage").args(rfc));
+    assert_eq!(coverage.code, 0, "{}", coverage.stdout);
+    assert!(
+        coverage.stdout.contains("coverage: 22 of 22 rows"),
+        "{}",
+        coverage.stdout
+    );
+    let lint = output(crate::util::authconform().arg("lint").args(rfc));
+    assert_eq!(lint.code, 0, "{}", lint.stderr);
+    let explain = output(
+        crate::util::authconform()
+            .args(["explain", "authorize/missing-response-type"])
+            .args(rfc),
+    );
+    assert_eq!(explain.code, 0, "{}", explain.stderr);
+    assert!(
+        explain
+            .stdout
+            .contains("location ?error equals \"invalid_request\"")
+            && explain
+                .stdout
+                .contains("location ?state equals \"authconform-state\""),
+        "{}",
+        explain.stdout
+    );
+    // An auth0 case is not in the rfc catalogue.
+    let wrong = output(
+        crate::util::authconform()
+            .args(["explain", "token/get-method"])
+            .args(rfc),
+    );
+    assert_eq!(wrong.code, 2);
+
+    let dir = tempfile::tempdir().unwrap();
+    let export = output(
+        crate::util::authconform()
+            .arg("export")
+            .arg(dir.path())
+            .args(rfc),
+    );
+    assert_eq!(export.code, 0, "{}", export.stderr);
+    assert!(
+        export.stdout.contains("run --profile rfc --cases"),
+        "{}",
+        export.stdout
+    );
+    let case = std::fs::read_to_string(dir.path().join("cases/userinfo/no-token.json")).unwrap();
+    assert!(
+        case.contains("\"$schema\": \"../../schemas/case.schema.json\""),
+        "{case}"
+    );
+    let report = dir.path().join("report.json");
+    let run = output(
+        crate::util::authconform()
+            .args(["run", "--profile", "rfc", "--rate", "0", "--cases"])
+            .arg(dir.path().join("cases"))
+            .arg("--schemas")
+            .arg(dir.path().join("schemas"))
+            .arg("--report-json")
+            .arg(&report),
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let report = crate::util::read_report(&report);
+    assert_eq!(report["summary"]["passed"], 28, "{:#}", report["summary"]);
+}
