@@ -1,5 +1,6 @@
 //! Fast and polite: concurrency with stable ordering, the shared rate limit, unexpected 429s
-//! waited out once, network retries for refused connections only, `repeat` cases last.
+//! waited out once, network retries for refused connections only, `repeat` cases first and
+//! alongside the others.
 
 use std::{
     sync::{Arc, Mutex},
@@ -25,8 +26,10 @@ fn cases(names: &[&str]) -> tempfile::TempDir {
     dir
 }
 
+/// Each result is printed as its case finishes (a slow case never holds back the ones after it);
+/// the reports stay in case-id order.
 #[test]
-fn results_and_reports_stay_in_case_id_order_whatever_finishes_first() {
+fn results_print_as_they_finish_and_reports_stay_in_case_id_order() {
     // The earlier the id, the slower the answer: completion order is the reverse of id order.
     let server = raw_server(|req, s| {
         let delay = match req.target.as_str() {
@@ -48,7 +51,7 @@ fn results_and_reports_stay_in_case_id_order_whatever_finishes_first() {
     );
     assert_eq!(out.code, 0, "{}", out.stdout);
     let printed: Vec<String> = verdict_order(&out.stdout);
-    assert_eq!(printed, ["p/a", "p/b", "p/c", "p/d", "p/e"]);
+    assert_eq!(printed, ["p/e", "p/d", "p/c", "p/b", "p/a"]);
     let xml = std::fs::read_to_string(&junit).unwrap();
     let positions: Vec<usize> = ["p/a", "p/b", "p/c", "p/d", "p/e"]
         .iter()
@@ -184,19 +187,45 @@ fn refused_connections_are_retried_and_failed_checks_never() {
     );
 }
 
+/// A `repeat` case is the run's longest path: it starts first and runs alongside the others,
+/// one request at a time within itself.
 #[test]
-fn repeat_cases_run_after_every_other_case() {
-    let order: Arc<Mutex<Vec<String>>> = Arc::default();
-    let seen = order.clone();
+fn repeat_cases_start_first_and_send_one_request_at_a_time() {
+    #[derive(Default)]
+    struct Seen {
+        order: Vec<String>,
+        repeat_in_flight: usize,
+        repeat_overlapped: bool,
+        /// How many other cases had been answered when each repeat arrived.
+        others_done_at_repeats: Vec<usize>,
+        others_done: usize,
+    }
+    let seen: Arc<Mutex<Seen>> = Arc::default();
+    let log = seen.clone();
     let server = raw_server(move |req, s| {
-        if req.target != "/a-repeat" {
-            std::thread::sleep(Duration::from_millis(100));
+        let repeat = req.target == "/a-repeat";
+        {
+            let mut seen = log.lock().unwrap();
+            seen.order.push(req.target.clone());
+            if repeat {
+                seen.repeat_in_flight += 1;
+                seen.repeat_overlapped |= seen.repeat_in_flight > 1;
+                let done = seen.others_done;
+                seen.others_done_at_repeats.push(done);
+            }
         }
-        seen.lock().unwrap().push(req.target.clone());
+        std::thread::sleep(Duration::from_millis(if repeat { 30 } else { 300 }));
+        let mut seen = log.lock().unwrap();
+        if repeat {
+            seen.repeat_in_flight -= 1;
+        } else {
+            seen.others_done += 1;
+        }
+        drop(seen);
         write_response(s, "400 Bad Request", &[JSON], ANSWER);
     });
     let dir = cases(&["b", "c", "d"]);
-    // Sorted first, documents a status it never gets: all three attempts are sent.
+    // Documents a status it never gets: all three attempts are sent.
     std::fs::write(
         dir.path().join("p/a-repeat.json"),
         r#"{"title": "t", "documents": {"status": 429, "error": "too_many_requests"}, "request": {"method": "GET", "path": "/a-repeat"}, "repeat": {"max": 3}}"#,
@@ -204,12 +233,18 @@ fn repeat_cases_run_after_every_other_case() {
     .unwrap();
     let out = run_cases(&server.url, dir.path(), &["--jobs", "4"]);
     assert_eq!(out.code, 1);
-    let order = order.lock().unwrap();
-    assert_eq!(order.len(), 6, "{order:?}");
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.order.len(), 6, "{:?}", seen.order);
+    // All three repeats are sent while the others (300 ms each) are still being answered.
     assert_eq!(
-        &order[3..],
-        ["/a-repeat", "/a-repeat", "/a-repeat"],
-        "{order:?}"
+        seen.others_done_at_repeats,
+        [0, 0, 0],
+        "the repeats waited for the others: {:?}",
+        seen.order
+    );
+    assert!(
+        !seen.repeat_overlapped,
+        "two of its requests were in flight at once"
     );
 }
 

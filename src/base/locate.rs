@@ -4,18 +4,32 @@
 /// Line and column (1-based; the column counts characters) of what `pointer` names in `text`,
 /// or None if the text is not JSON enough to get there.
 pub fn locate(text: &str, pointer: &str) -> Option<(usize, usize)> {
+    locate_all(text, &[pointer]).pop().flatten()
+}
+
+/// [`locate`] for several pointers at once, in one pass over the text: a case asks for the
+/// place of each of its checks and variables, and ten thousand cases make that pass count.
+pub fn locate_all(text: &str, pointers: &[&str]) -> Vec<Option<(usize, usize)>> {
+    let mut found = vec![None; pointers.len()];
     let mut scan = Scanner {
         s: text.as_bytes(),
         i: 0,
     };
     scan.ws();
-    let mut at = scan.i;
-    if !pointer.is_empty() {
-        for segment in pointer.strip_prefix('/')?.split('/') {
-            let segment = segment.replace("~1", "/").replace("~0", "~");
-            at = scan.enter(&segment)?;
+    for (slot, pointer) in found.iter_mut().zip(pointers) {
+        if pointer.is_empty() {
+            *slot = Some(scan.i);
         }
     }
+    let _ = scan.walk(&mut String::new(), pointers, &mut found);
+    found
+        .into_iter()
+        .map(|at| at.and_then(|at| position(text, at)))
+        .collect()
+}
+
+/// The line and column of byte offset `at`.
+fn position(text: &str, at: usize) -> Option<(usize, usize)> {
     let before = text.get(..at)?;
     let line = before.matches('\n').count() + 1;
     let column = before
@@ -45,39 +59,65 @@ impl Scanner<'_> {
         (self.s.get(self.i) == Some(&byte)).then(|| self.i += 1)
     }
 
-    /// Moves into the member or element `segment` of the value at the cursor; returns where
-    /// it starts (the key, for a member) and leaves the cursor on its value.
-    fn enter(&mut self, segment: &str) -> Option<usize> {
+    /// Walks the value at the cursor, whose pointer is `path`, recording where each wanted
+    /// pointer below it starts (the key, for a member); values nothing is wanted in are skipped.
+    fn walk(
+        &mut self,
+        path: &mut String,
+        wanted: &[&str],
+        found: &mut [Option<usize>],
+    ) -> Option<()> {
         self.ws();
-        match self.s.get(self.i)? {
-            b'{' => {
-                self.i += 1;
-                loop {
-                    self.ws();
-                    let key_at = self.i;
-                    let key = self.string()?;
-                    self.eat(b':')?;
-                    self.ws();
-                    if key == segment {
-                        return Some(key_at);
-                    }
-                    self.skip_value()?;
-                    self.eat(b',')?;
-                }
-            }
-            b'[' => {
-                self.i += 1;
-                let index: usize = segment.parse().ok()?;
-                for _ in 0..index {
-                    self.ws();
-                    self.skip_value()?;
-                    self.eat(b',')?;
-                }
-                self.ws();
-                Some(self.i)
-            }
-            _ => None,
+        let below = |path: &str| {
+            wanted.iter().any(|w| {
+                w.len() > path.len() && w.starts_with(path) && w.as_bytes()[path.len()] == b'/'
+            })
+        };
+        if !below(path) {
+            return self.skip_value();
         }
+        let (object, close) = match self.s.get(self.i)? {
+            b'{' => (true, b'}'),
+            b'[' => (false, b']'),
+            _ => return self.skip_value(),
+        };
+        self.i += 1;
+        self.ws();
+        if self.s.get(self.i) == Some(&close) {
+            self.i += 1;
+            return Some(());
+        }
+        let depth = path.len();
+        for index in 0.. {
+            self.ws();
+            let at = self.i;
+            path.push('/');
+            if object {
+                let key = self.string()?;
+                path.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                self.eat(b':')?;
+            } else {
+                path.push_str(&index.to_string());
+            }
+            for (slot, w) in found.iter_mut().zip(wanted) {
+                // The first of duplicate keys, as serde_json's error positions would name it.
+                if *w == path.as_str() && slot.is_none() {
+                    *slot = Some(at);
+                }
+            }
+            self.walk(path, wanted, found)?;
+            path.truncate(depth);
+            self.ws();
+            match self.s.get(self.i)? {
+                b',' => self.i += 1,
+                b if *b == close => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+        None
     }
 
     /// Reads a string at the cursor and decodes it.
@@ -155,6 +195,32 @@ mod tests {
         assert_eq!(locate(TEXT, "/expect/statsu"), Some((5, 5)));
         assert_eq!(locate(TEXT, "/a~1b/1/x/1"), Some((3, 27)));
         assert_eq!(locate(TEXT, "/a~1b/2"), Some((3, 35)));
+    }
+
+    #[test]
+    fn finds_many_in_one_pass_as_one_at_a_time() {
+        let pointers = [
+            "",
+            "/title",
+            "/expect/statsu",
+            "/a~1b/1/x/1",
+            "/a~1b/2",
+            "/nope",
+            "/a~1b/9",
+            "/title/x",
+        ];
+        let one_pass = locate_all(TEXT, &pointers);
+        let expected = [
+            Some((1, 1)),
+            Some((2, 3)),
+            Some((5, 5)),
+            Some((3, 27)),
+            Some((3, 35)),
+            None,
+            None,
+            None,
+        ];
+        assert_eq!(one_pass, expected);
     }
 
     #[test]

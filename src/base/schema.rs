@@ -25,6 +25,9 @@ pub struct Schemas {
     registry: Registry<'static>,
     validators: BTreeMap<String, Arc<Validator>>,
     source: String,
+    /// Inline matchers compiled so far, by their text: ten thousand cases that all say
+    /// `{"pattern": "POST"}` share one validator instead of compiling ten thousand.
+    inline: std::sync::Mutex<std::collections::HashMap<String, Arc<Validator>>>,
 }
 
 impl Schemas {
@@ -62,6 +65,7 @@ impl Schemas {
             registry,
             validators: BTreeMap::new(),
             source: source.describe(),
+            inline: Default::default(),
         };
         for (rel, display, doc) in &docs {
             match schemas.build(doc, &format!("{BASE}{rel}")) {
@@ -90,8 +94,15 @@ impl Schemas {
 
     /// Compiles a schema written inside a case (a matcher); `$ref`s resolve against the schemas
     /// folder, so a matcher may say `{"$ref": "oauth-error.schema.json"}`.
-    pub fn compile_inline(&self, schema: &Value) -> Result<Validator, String> {
-        self.build(schema, &format!("{BASE}inline.json"))
+    pub fn compile_inline(&self, schema: &Value) -> Result<Arc<Validator>, String> {
+        let key = schema.to_string();
+        let mut cache = self.inline.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(found) = cache.get(&key) {
+            return Ok(found.clone());
+        }
+        let compiled = self
+            .build(schema, &format!("{BASE}inline.json"))
+            .map(Arc::new)
             .map_err(|e| {
                 let at = e.instance_path().as_str();
                 if at.is_empty() {
@@ -99,7 +110,9 @@ impl Schemas {
                 } else {
                     format!("{at}: {e}")
                 }
-            })
+            })?;
+        cache.insert(key, compiled.clone());
+        Ok(compiled)
     }
 
     fn build(&self, schema: &Value, base: &str) -> Result<Validator, ValidationError<'static>> {

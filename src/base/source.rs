@@ -107,26 +107,73 @@ impl Source {
                     .collect()
             }
             Source::Dir(dir) => {
-                let mut found = Vec::new();
-                if let Err(e) = walk(dir, dir, &mut found, problems) {
+                let mut listed = Vec::new();
+                if let Err(e) = walk(dir, dir, &mut listed, problems) {
                     problems.push(Problem::new(
                         &dir.display().to_string(),
                         "",
                         format!("cannot read the folder: {e}"),
                     ));
                 }
-                found.sort_by(|a, b| a.rel.cmp(&b.rel));
-                found
+                listed.sort_by(|a, b| a.0.cmp(&b.0));
+                read_all(listed, problems)
             }
             Source::Many(parts) => parts.iter().flat_map(|p| p.files(problems)).collect(),
         }
     }
 }
 
+/// Reads the listed files (relative path, path), on every core for a large folder: ten
+/// thousand small files are mostly system calls, which run side by side.
+fn read_all(listed: Vec<(String, PathBuf)>, problems: &mut Vec<Problem>) -> Vec<SourceFile> {
+    const MIN_SLICE: usize = 256;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(listed.len().div_ceil(MIN_SLICE))
+        .max(1);
+    let read: Vec<Result<SourceFile, Problem>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = listed
+            .chunks(listed.len().div_ceil(threads).max(1))
+            .map(|slice| {
+                scope.spawn(move || {
+                    slice
+                        .iter()
+                        .map(|(rel, path)| {
+                            let display = path.display().to_string();
+                            match read_text(path) {
+                                Ok(text) => Ok(SourceFile {
+                                    rel: rel.clone(),
+                                    display,
+                                    text,
+                                }),
+                                Err(message) => Err(Problem::new(&display, "", message)),
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("reading a file does not panic"))
+            .collect()
+    });
+    let mut files = Vec::with_capacity(read.len());
+    for one in read {
+        match one {
+            Ok(file) => files.push(file),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    files
+}
+
+/// Lists the `.json` files below `dir` as (path relative to `base`, path); reading them is
+/// [`read_all`]'s.
 fn walk(
     base: &Path,
     dir: &Path,
-    found: &mut Vec<SourceFile>,
+    found: &mut Vec<(String, PathBuf)>,
     problems: &mut Vec<Problem>,
 ) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
@@ -154,10 +201,7 @@ fn walk(
             .map(|p| p.to_string_lossy())
             .collect::<Vec<_>>()
             .join("/");
-        match read_text(&path) {
-            Ok(text) => found.push(SourceFile { rel, display, text }),
-            Err(message) => problems.push(Problem::new(&display, "", message)),
-        }
+        found.push((rel, path));
     }
     Ok(())
 }

@@ -18,7 +18,7 @@ use crate::{
     error::{Error, Problem},
     schema::{self, FormatSchema, Schemas},
     seed,
-    source::{Profile, Source},
+    source::{Profile, Source, SourceFile},
     template,
     vars::{self, Variable},
 };
@@ -124,8 +124,22 @@ pub struct Case {
     pub variables: BTreeMap<String, Site>,
     /// Those of them that are only ever optional (`{{name?}}`): the case is sent without them.
     pub optional: BTreeSet<String>,
-    /// The case file's line for each check (where it is asked for, or implied).
-    pub lines: BTreeMap<CheckId, usize>,
+    /// The case file's line for each check of `checks` and then of `advice` (where it is asked
+    /// for, or implied; 0 when it cannot be found): a number each, not a map, since a catalogue
+    /// may hold ten thousand cases.
+    pub lines: Box<[u32]>,
+}
+
+impl Case {
+    /// The case file's line of check `id` (its first occurrence, `expect` before `advise`).
+    pub fn line_of(&self, id: &CheckId) -> Option<usize> {
+        self.checks
+            .iter()
+            .chain(&self.advice)
+            .zip(self.lines.iter())
+            .find(|(check, _)| check.id() == *id)
+            .and_then(|(_, line)| (*line > 0).then_some(*line as usize))
+    }
 }
 
 /// Where a variable is first used in a case file, for messages about it.
@@ -133,6 +147,17 @@ pub struct Case {
 pub struct Site {
     pub pointer: String,
     pub position: Option<(usize, usize)>,
+}
+
+/// Below this many files a folder is loaded on one thread: starting another costs more.
+const MIN_SLICE: usize = 256;
+
+/// What one slice of a cases folder loaded into.
+#[derive(Default)]
+struct Loaded {
+    cases: Vec<Case>,
+    problems: Vec<Problem>,
+    variables: Vec<Variable>,
 }
 
 /// Every case and schema, loaded and checked before anything is sent.
@@ -162,41 +187,70 @@ impl Catalogue {
                 "no case files (*.json) found",
             ));
         }
-        let mut loaded = Vec::new();
         let mut variables = vars::documented(profile);
-        for file in files {
-            if file.rel == vars::VARIABLES_FILE && !matches!(cases, Source::BuiltIn(_)) {
-                match vars::variables(&file) {
-                    Ok(declared) => variables.extend(declared),
-                    Err(found) => problems.extend(found),
+        let declares = !matches!(cases, Source::BuiltIn(_));
+        let one = |file: &SourceFile, out: &mut Loaded| {
+            if file.rel == vars::VARIABLES_FILE && declares {
+                match vars::variables(file) {
+                    Ok(declared) => out.variables.extend(declared),
+                    Err(found) => out.problems.extend(found),
                 }
-                continue;
+                return;
             }
-            let id = file
-                .rel
-                .strip_suffix(".json")
-                .unwrap_or(&file.rel)
-                .to_owned();
+            let id = file.rel.strip_suffix(".json").unwrap_or(&file.rel);
             // An id is printed as it is, at the head of terminal lines and JUnit names.
             if id.chars().any(char::is_control) {
-                problems.push(Problem::new(
+                out.problems.push(Problem::new(
                     &crate::redact::neutralise(&file.display, false),
                     "",
                     "the file name holds a control character; a case id must be printable",
                 ));
-                continue;
+                return;
             }
             match load_case(
-                &id,
+                id,
                 &file.display,
                 &file.text,
                 &case_schema,
                 &schemas,
                 &conventions,
             ) {
-                Ok(case) => loaded.push(case),
-                Err(found) => problems.extend(found),
+                Ok(case) => out.cases.push(case),
+                Err(found) => out.problems.extend(found),
             }
+        };
+        // Cases are independent: a large folder is parsed and compiled on every core, in
+        // contiguous slices so that the merged result keeps the files' order.
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(files.len().div_ceil(MIN_SLICE))
+            .max(1);
+        let slices: Vec<Loaded> = std::thread::scope(|scope| {
+            let workers: Vec<_> = files
+                .chunks(files.len().div_ceil(threads).max(1))
+                .map(|slice| {
+                    let one = &one;
+                    scope.spawn(move || {
+                        let mut out = Loaded::default();
+                        out.cases.reserve_exact(slice.len());
+                        for file in slice {
+                            one(file, &mut out);
+                        }
+                        out
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().expect("loading a case does not panic"))
+                .collect()
+        });
+        drop(files);
+        let mut loaded = Vec::with_capacity(slices.iter().map(|s| s.cases.len()).sum());
+        for slice in slices {
+            loaded.extend(slice.cases);
+            problems.extend(slice.problems);
+            variables.extend(slice.variables);
         }
         let mut seen: BTreeMap<String, &Case> = BTreeMap::new();
         for case in &loaded {
@@ -225,7 +279,9 @@ impl Catalogue {
         if !problems.is_empty() {
             return Err(Error::Load(problems));
         }
-        loaded.sort_by(|a, b| a.id.cmp(&b.id));
+        // Ids are unique by now, so an unstable sort orders them all the same, without the
+        // stable sort's buffer of half the catalogue.
+        loaded.sort_unstable_by(|a, b| a.id.cmp(&b.id));
         Ok(Catalogue {
             profile,
             cases: loaded,
@@ -262,8 +318,14 @@ pub fn load_case(
     }
     match case {
         Some(mut case) if problems.is_empty() => {
-            for site in case.variables.values_mut() {
-                site.position = crate::locate::locate(text, &site.pointer);
+            let pointers: Vec<&str> = case
+                .variables
+                .values()
+                .map(|s| s.pointer.as_str())
+                .collect();
+            let positions = crate::locate::locate_all(text, &pointers);
+            for (site, position) in case.variables.values_mut().zip(positions) {
+                site.position = position;
             }
             Ok(case)
         }
@@ -341,19 +403,23 @@ fn parse_case(
         return None;
     }
     // Where each check is asked for, or implied by `documents`: annotations point there.
-    let mut lines = BTreeMap::new();
+    let mut pointers = Vec::with_capacity(checks.len() + advice.len());
     for (at, spec, list) in [
         ("/expect", parsed.expect.as_ref(), &checks),
         ("/advise", parsed.advise.as_ref(), &advice),
     ] {
         for check in list {
-            let id = check.id();
-            let pointer = source_pointer(&id, at, spec, &parsed.documents);
-            if let Some((line, _)) = crate::locate::locate(text, &pointer) {
-                lines.entry(id).or_insert(line);
-            }
+            pointers.push(source_pointer(&check.id(), at, spec, &parsed.documents));
         }
     }
+    let pointers: Vec<&str> = pointers.iter().map(String::as_str).collect();
+    let lines: Vec<u32> = crate::locate::locate_all(text, &pointers)
+        .into_iter()
+        .map(|found| found.map_or(0, |(line, _)| u32::try_from(line).unwrap_or(0)))
+        .collect();
+    let (mut checks, mut advice) = (checks, advice);
+    checks.shrink_to_fit();
+    advice.shrink_to_fit();
     Some(Case {
         id: id.to_owned(),
         group: id
@@ -371,7 +437,7 @@ fn parse_case(
         repeat: parsed.repeat.map(|r| r.max),
         variables,
         optional,
-        lines,
+        lines: lines.into_boxed_slice(),
     })
 }
 
@@ -652,7 +718,7 @@ fn text_matcher(
         spec => match schemas.compile_inline(spec) {
             Ok(v) => HeaderMatcher::Schema {
                 spec: spec.clone(),
-                validator: Arc::new(v),
+                validator: v,
             },
             Err(e) => {
                 problems.push(Problem::new(
@@ -814,7 +880,7 @@ fn body_checks(
             Value::Object(_) => match schemas.compile_inline(&matcher) {
                 Ok(v) => Matcher::Schema {
                     spec: matcher,
-                    validator: Arc::new(v),
+                    validator: v,
                 },
                 Err(e) => {
                     problems.push(Problem::new(

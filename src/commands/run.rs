@@ -123,9 +123,21 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
         exact: opts.exact,
         skip: opts.skip.clone(),
         list: opts.list,
-        // The executor runs the cases concurrently; libtest only prints, one case after the
-        // other in id order, each as soon as its record arrives.
-        test_threads: Some(1),
+        // The executor runs the cases; libtest only prints, each case as soon as its record
+        // arrives. Its threads only wait, so there is one for every case that can be running
+        // at once (each `repeat` case holds a place of its own), and one for the last case,
+        // which waits for the main thread; at least two, or libtest would print a case's name
+        // before its record arrives.
+        test_threads: Some(
+            (opts.policy.jobs
+                + run
+                    .planned
+                    .iter()
+                    .filter(|(c, _)| c.repeat.is_some())
+                    .count()
+                + 1)
+            .clamp(2, 64),
+        ),
         format: Some(opts.format),
         color: Some(opts.color),
         ..Arguments::default()

@@ -2,9 +2,9 @@
 //! bucket (`--rate`); connection failures retried with backoff (`--retries`), failed checks
 //! never; an unexpected 429 waited out once, as `Retry-After` or `X-RateLimit-Reset` says
 //! (bounded by `--max-wait`), saying so on standard error as the wait starts; and `repeat`
-//! cases after all the others, one at a time. Each case's record goes to its own slot as it
-//! finishes, so that the terminal shows them in case-id order whatever order they finish in,
-//! and all of them come back from [`Executor::run`] for the reports.
+//! cases (the run's longest paths) started first, each one request at a time. Each case's
+//! record goes to its own slot as it finishes, so that the terminal shows it at once, and all
+//! of them come back from [`Executor::run`], in case-id order, for the reports.
 
 use std::{
     collections::HashMap,
@@ -103,19 +103,20 @@ pub struct Executor {
 }
 
 impl Executor {
-    /// Runs every job: the ordinary ones `jobs` at a time, in id order, then the `repeat` ones
-    /// one after another. Returns every job's record, in id order; once the run is
-    /// interrupted, requests in flight are abandoned and the cases not finished are
-    /// [`Verdict::NotRun`].
+    /// Runs every job, `jobs` at a time: the `repeat` ones first, since each is a run of
+    /// requests one after another and so the longest path of the run, each holding one place
+    /// for all its requests; then the others in id order. Returns every job's record, in id
+    /// order; once the run is interrupted, requests in flight are abandoned and the cases not
+    /// finished are [`Verdict::NotRun`].
     pub async fn run(self: Arc<Self>, jobs: Vec<Job>) -> Vec<Record> {
-        let (ordinary, repeats): (Vec<Job>, Vec<Job>) =
-            jobs.into_iter().partition(|j| j.case.repeat.is_none());
+        let (repeats, ordinary): (Vec<Job>, Vec<Job>) =
+            jobs.into_iter().partition(|j| j.case.repeat.is_some());
         let permits = Arc::new(Semaphore::new(self.policy.jobs.max(1)));
         let mut running = JoinSet::new();
         // A case whose task panics has no record to give: it gets an error verdict, made from
         // the blank record kept here by task id, so that every report still lists it.
         let mut blanks = HashMap::new();
-        for job in ordinary {
+        for job in repeats.into_iter().chain(ordinary) {
             let Ok(permit) = permits.clone().acquire_owned().await else {
                 break;
             };
@@ -136,16 +137,6 @@ impl Executor {
                     self.panicked(blank, e)
                 }
             });
-        }
-        for job in repeats {
-            let blank = Record::blank(&job.case);
-            let me = self.clone();
-            records.push(
-                match tokio::spawn(async move { me.finish(job).await }).await {
-                    Ok(record) => record,
-                    Err(e) => self.panicked(blank, e),
-                },
-            );
         }
         records.sort_by(|a, b| a.id.cmp(&b.id));
         records
@@ -283,7 +274,7 @@ impl Executor {
             .iter_mut()
             .chain(record.warnings.iter_mut())
         {
-            v.line = case.lines.get(&v.check).copied();
+            v.line = case.line_of(&v.check);
         }
         record.checks = check::outcomes(&case.checks, &record.violations, false);
         record

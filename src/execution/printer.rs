@@ -1,11 +1,22 @@
-//! libtest-mimic as the run's printer: one trial per case, on a thread of its own, each waiting
-//! for its case's record and printing it in case-id order as soon as it arrives. The executor
-//! runs the cases; libtest only filters and prints. Its closing "test result" line is its own
-//! verdict, which cannot see what fails the gate beyond the cases (an interruption, a report
-//! that could not be written): so the last trial waits for the main thread, which lets the
-//! printer close, or holds it back and prints what it would still have printed.
+//! libtest-mimic as the run's printer: one trial per case, each waiting for its case's record,
+//! on a pool of libtest threads as large as the cases that can be running at once, so that
+//! libtest prints each case's line as soon as the case finishes, whatever order they finish in
+//! (a long case never holds back the ones after it). The executor runs the cases; libtest only
+//! filters and prints. Its closing "test result" line is its own verdict, which cannot see what
+//! fails the gate beyond the cases (an interruption, a report that could not be written): so
+//! the case that finishes last waits for the main thread, which lets the printer close, or
+//! holds it back and prints what it would still have printed.
 
-use std::{collections::HashSet, sync::mpsc, thread::JoinHandle, time::Duration};
+use std::{
+    collections::HashSet,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+        mpsc,
+    },
+    thread::JoinHandle,
+    time::Duration,
+};
 
 use libtest_mimic::{Arguments, Completion, Failed, FormatSetting, Trial};
 use tokio::sync::oneshot;
@@ -24,11 +35,47 @@ pub struct Trials {
     end: End,
 }
 
-/// Where the last selected trial meets the main thread.
+/// Where the last trial to finish meets the main thread.
 struct End {
-    last: Option<String>,
+    /// Which case that was, once it is known.
+    last: Arc<Mutex<Option<String>>>,
+    /// The width libtest pads case ids to (the longest selected id), to print the last line
+    /// as libtest would.
+    width: usize,
     reached: mpsc::Receiver<()>,
     decide: mpsc::Sender<bool>,
+}
+
+/// The trials' side of [`End`]: the one that finishes last (the count reaches the number
+/// selected) says so and waits for the decision.
+struct Meet {
+    selected: usize,
+    finished: AtomicUsize,
+    last: Arc<Mutex<Option<String>>>,
+    reached: Mutex<mpsc::Sender<()>>,
+    decision: Mutex<Option<mpsc::Receiver<bool>>>,
+}
+
+impl Meet {
+    /// Called by each selected trial once its record is in; returns only when the printer may
+    /// go on (the last one, told to hold back, never returns).
+    fn finished(&self, id: &str) {
+        if self.finished.fetch_add(1, Ordering::SeqCst) + 1 != self.selected {
+            return;
+        }
+        *lock(&self.last) = Some(id.to_owned());
+        let _ = lock(&self.reached).send(());
+        let decision = lock(&self.decision).take();
+        if decision.is_some_and(|d| d.recv().unwrap_or(false)) {
+            loop {
+                std::thread::park();
+            }
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The printer at work.
@@ -53,30 +100,31 @@ pub fn trials(
         .filter(|t| !args.is_filtered_out(t))
         .map(|t| t.name().to_owned())
         .collect();
-    let last = cases
-        .iter()
-        .rev()
-        .map(|(blank, _)| &blank.id)
-        .find(|id| selected.contains(*id))
-        .cloned();
     let (reached_tx, reached) = mpsc::channel();
     let (decide, decision) = mpsc::channel();
-    let mut decision = Some(decision);
+    let last = Arc::new(Mutex::new(None));
+    let meet = Arc::new(Meet {
+        selected: selected.len(),
+        finished: AtomicUsize::new(0),
+        last: last.clone(),
+        reached: Mutex::new(reached_tx),
+        decision: Mutex::new(Some(decision)),
+    });
     let trials = cases
         .into_iter()
-        .map(|(blank, arrival)| {
-            let meet = (Some(&blank.id) == last.as_ref()).then(|| Meet {
-                reached: reached_tx.clone(),
-                decision: decision.take().expect("one last trial"),
-            });
-            trial(blank, arrival, styles, fail_on_skip, meet)
-        })
+        .map(|(blank, arrival)| trial(blank, arrival, styles, fail_on_skip, meet.clone()))
         .collect();
+    let width = selected
+        .iter()
+        .map(|id| id.chars().count())
+        .max()
+        .unwrap_or(0);
     Trials {
         trials,
         selected,
         end: End {
             last,
+            width,
             reached,
             decide,
         },
@@ -139,25 +187,28 @@ impl Printer {
     }
 
     /// Holds libtest's closing lines back: its thread stays parked on the last case (the
-    /// process ends without it). Returns what it would still have printed: the end of the last
-    /// case's line, and the failure details. A printer stuck on a stalled standard output is
-    /// not waited for long.
+    /// process ends without it). Returns what it would still have printed: the last case's
+    /// line (libtest prints a line whole, once its case is done), and the failure details. A
+    /// printer stuck on a stalled standard output is not waited for long.
     pub fn hold_back(self, records: &[Record], format: FormatSetting, styles: &Styles) -> String {
         let mut lines = String::new();
         // Told before it gets there, a late printer parks all the same.
         let _ = self.end.decide.send(true);
         let reached = self.thread.is_some()
-            && self.end.last.is_some()
             && self
                 .end
                 .reached
                 .recv_timeout(Duration::from_secs(2))
                 .is_ok();
-        if reached && format == FormatSetting::Pretty {
-            let last = records
-                .iter()
-                .find(|r| Some(&r.id) == self.end.last.as_ref());
-            lines.push_str(last.map_or("", |r| terminal::outcome(&r.verdict)));
+        let last_id = lock(&self.end.last).clone();
+        let last = records.iter().find(|r| Some(&r.id) == last_id.as_ref());
+        if let (true, FormatSetting::Pretty, Some(last)) = (reached, format, last) {
+            lines.push_str(&format!(
+                "test {:<width$} ... {}",
+                last.id,
+                terminal::outcome(&last.verdict),
+                width = self.end.width
+            ));
         }
         if self.thread.is_some() {
             lines.push('\n');
@@ -174,21 +225,15 @@ impl Printer {
     }
 }
 
-/// The last trial's side of [`End`].
-struct Meet {
-    reached: mpsc::Sender<()>,
-    decision: mpsc::Receiver<bool>,
-}
-
 /// The libtest-mimic trial of one case: it waits for the case's record and tells libtest the
-/// outcome. The last one then waits for the main thread: told to hold back, it never returns,
-/// so that libtest prints no closing "test result" line.
+/// outcome. The last to finish then waits for the main thread: told to hold back, it never
+/// returns, so that libtest prints no closing "test result" line.
 fn trial(
     blank: Record,
     arrival: oneshot::Receiver<Record>,
     styles: Styles,
     fail_on_skip: bool,
-    meet: Option<Meet>,
+    meet: Arc<Meet>,
 ) -> Trial {
     Trial::ignorable_test(blank.id.clone(), move || {
         let record = match arrival.blocking_recv() {
@@ -200,14 +245,7 @@ fn trial(
                 ..blank
             },
         };
-        if let Some(meet) = meet {
-            let _ = meet.reached.send(());
-            if meet.decision.recv().unwrap_or(false) {
-                loop {
-                    std::thread::park();
-                }
-            }
-        }
+        meet.finished(&record.id);
         match &record.verdict {
             Verdict::Pass => Ok(Completion::Completed),
             Verdict::KnownDeviation { reasons } => Ok(Completion::ignored_with(format!(
