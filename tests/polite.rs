@@ -273,3 +273,76 @@ fn the_429_case_reports_the_rate_limit_it_saw() {
         "{xml}"
     );
 }
+
+/// On a terminal a progress line (done/total, elapsed, what is running) is drawn on standard
+/// error between the case lines, and never cuts one: with its draws taken out, the output is
+/// every case's line, whole, once. Not on a terminal: no progress line at all. The terminal is
+/// a pseudo-terminal from util-linux's `script`.
+#[test]
+fn a_terminal_gets_a_progress_line_that_never_cuts_a_case_line() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipping: util-linux `script` is not installed");
+        return;
+    }
+    let server = server_with(authconform::reference::Config {
+        latency: Duration::from_millis(150),
+        ..Default::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("tty.log");
+    let bin = assert_cmd::cargo::cargo_bin!("authconform");
+    let mut command = format!(
+        "{} run --color never --rate 0 --jobs 4 --target {}",
+        bin.display(),
+        server.url
+    );
+    for flag in var_flags() {
+        command.push_str(&format!(" '{flag}'"));
+    }
+    let status = std::process::Command::new("script")
+        .args(["-q", "-e", "-c", &command])
+        .arg(&log)
+        .env_remove("AUTHCONFORM_TARGET")
+        .env("TERM", "xterm")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "{status}");
+    let raw = String::from_utf8(std::fs::read(&log).unwrap()).unwrap();
+    let draws = raw.matches("\r\x1b[2K[").count();
+    assert!(draws >= 2, "no progress line was drawn: {raw:?}");
+    assert!(raw.contains(" · running: "), "{raw:?}");
+    // Take the progress line's draws and erasures out: what is left is libtest's output.
+    let mut plain = String::new();
+    for piece in raw.split("\r\x1b[2K") {
+        // A draw is a piece that starts with `[done/total]` and holds no newline.
+        let piece = if piece.starts_with('[') && !piece.contains('\n') {
+            ""
+        } else {
+            piece
+        };
+        plain.push_str(piece);
+    }
+    let plain = plain.replace("\r\n", "\n");
+    let ids = builtin_ids();
+    for id in &ids {
+        let lines: Vec<&str> = plain
+            .lines()
+            .filter(|l| l.starts_with(&format!("test {id} ")))
+            .collect();
+        assert_eq!(lines.len(), 1, "{id}: {plain}");
+        assert!(lines[0].ends_with(" ... ok"), "{id}: {:?}", lines[0]);
+    }
+
+    let piped = output(&mut run_against(&server.url));
+    assert_eq!(piped.code, 0);
+    assert!(
+        !piped.stderr.contains("running: ") && !piped.stderr.contains('\x1b'),
+        "{}",
+        piped.stderr
+    );
+}

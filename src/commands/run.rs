@@ -18,6 +18,7 @@ use crate::{
     deviations::Deviations,
     error::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Error, Problem},
     execute::{self, Executor, Job, Limiter, Policy},
+    execution::progress::Progress,
     plan::{self, Prepared, Target},
     printer::{self, Printer},
     record::{Record, Verdict},
@@ -149,7 +150,15 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
         cases.push((Record::blank(&case), arrival));
         jobs.push(Job { case, plan, slot });
     }
-    let trials = printer::trials(cases, &args, run.styles, opts.gate.fail_on_skip);
+    let progress = (Progress::wanted() && opts.format != FormatSetting::Json && !opts.list)
+        .then(Progress::new);
+    let trials = printer::trials(
+        cases,
+        &args,
+        run.styles,
+        opts.gate.fail_on_skip,
+        progress.clone(),
+    );
     if opts.list {
         trials.list(&args);
         return Ok(EXIT_OK);
@@ -165,7 +174,15 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
     } else {
         trials.start(args)?
     };
+    if let Some(progress) = &progress {
+        progress.set_total(jobs.len());
+    }
+    let ticker = progress
+        .as_ref()
+        .filter(|_| printer.printing())
+        .map(|p| p.start());
     let executor = Arc::new(Executor {
+        progress: progress.clone(),
         sender: run.sender,
         limiter: opts.policy.rate.map(Limiter::new),
         policy: opts.policy.clone(),
@@ -177,6 +194,9 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
             .map(|d| (d, crate::deviations::today())),
     });
     let records = run.runtime.block_on(executor.run(jobs));
+    if let (Some(progress), Some(ticker)) = (&progress, ticker) {
+        progress.finish(ticker);
+    }
     run.finished
         .store(true, std::sync::atomic::Ordering::SeqCst);
     // Interrupted means cut short: a signal that came once every case had finished cut

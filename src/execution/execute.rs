@@ -100,6 +100,8 @@ pub struct Executor {
     pub interrupted: watch::Receiver<Option<&'static str>>,
     /// Accepted deviations, and today's date to judge their expiry.
     pub deviations: Option<(Arc<Deviations>, String)>,
+    /// The live progress line, on a terminal.
+    pub progress: Option<Arc<super::progress::Progress>>,
 }
 
 impl Executor {
@@ -163,6 +165,9 @@ impl Executor {
     async fn finish(&self, job: Job) -> Record {
         let mut stop = self.interrupted.clone();
         let started = Instant::now();
+        if let Some(progress) = &self.progress {
+            progress.started(&job.case.id);
+        }
         // Filled in as the case goes, so that a case cut off by an interruption still says what
         // it sent and how long it waited.
         let mut record = Record::blank(&job.case);
@@ -195,6 +200,9 @@ impl Executor {
             }
             .for_output(&self.redactor),
         };
+        if let Some(progress) = &self.progress {
+            progress.finished(&record.id);
+        }
         let _ = job.slot.send(record.clone());
         record
     }

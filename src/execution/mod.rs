@@ -3,3 +3,4 @@
 
 pub mod execute;
 pub mod printer;
+pub mod progress;

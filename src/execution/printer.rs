@@ -21,6 +21,7 @@ use std::{
 use libtest_mimic::{Arguments, Completion, Failed, FormatSetting, Trial};
 use tokio::sync::oneshot;
 
+use super::progress::Progress;
 use crate::{
     error::{Error, PRINTER_THREAD, stdout_closed},
     record::{Record, Verdict},
@@ -91,6 +92,7 @@ pub fn trials(
     args: &Arguments,
     styles: Styles,
     fail_on_skip: bool,
+    progress: Option<Arc<Progress>>,
 ) -> Trials {
     // libtest decides what FILTER, --exact and --skip select; it is asked with stand-in
     // trials, since the real ones must know which of them is the last selected.
@@ -112,7 +114,16 @@ pub fn trials(
     });
     let trials = cases
         .into_iter()
-        .map(|(blank, arrival)| trial(blank, arrival, styles, fail_on_skip, meet.clone()))
+        .map(|(blank, arrival)| {
+            trial(
+                blank,
+                arrival,
+                styles,
+                fail_on_skip,
+                meet.clone(),
+                progress.clone(),
+            )
+        })
         .collect();
     let width = selected
         .iter()
@@ -234,6 +245,7 @@ fn trial(
     styles: Styles,
     fail_on_skip: bool,
     meet: Arc<Meet>,
+    progress: Option<Arc<Progress>>,
 ) -> Trial {
     Trial::ignorable_test(blank.id.clone(), move || {
         let record = match arrival.blocking_recv() {
@@ -246,6 +258,9 @@ fn trial(
             },
         };
         meet.finished(&record.id);
+        if let Some(progress) = &progress {
+            progress.make_way();
+        }
         match &record.verdict {
             Verdict::Pass => Ok(Completion::Completed),
             Verdict::KnownDeviation { reasons } => Ok(Completion::ignored_with(format!(
