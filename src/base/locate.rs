@@ -93,8 +93,12 @@ impl Scanner<'_> {
             let at = self.i;
             path.push('/');
             if object {
-                let key = self.string()?;
-                path.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                let key = self.key()?;
+                if key.contains(['~', '/']) {
+                    path.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                } else {
+                    path.push_str(&key);
+                }
                 self.eat(b':')?;
             } else {
                 path.push_str(&index.to_string());
@@ -118,6 +122,27 @@ impl Scanner<'_> {
             }
         }
         None
+    }
+
+    /// Reads a member name at the cursor: as written when it has no escapes (almost always),
+    /// decoded otherwise.
+    fn key(&mut self) -> Option<std::borrow::Cow<'_, str>> {
+        let start = self.i;
+        (self.s.get(self.i) == Some(&b'"')).then_some(())?;
+        let body = start + 1;
+        let end = body
+            + self
+                .s
+                .get(body..)?
+                .iter()
+                .position(|b| *b == b'"' || *b == b'\\')?;
+        if self.s[end] == b'"' {
+            self.i = end + 1;
+            return std::str::from_utf8(&self.s[body..end])
+                .ok()
+                .map(std::borrow::Cow::Borrowed);
+        }
+        self.string().map(std::borrow::Cow::Owned)
     }
 
     /// Reads a string at the cursor and decodes it.

@@ -910,13 +910,18 @@ fn header_checks(
 ) -> Vec<Check> {
     let mut checks = Vec::new();
     let mut seen = BTreeMap::new();
-    let mut headers = spec.headers.clone();
     // RFC 6749 §4.1.2.1: with an invalid redirect_uri or client_id the server MUST NOT redirect.
-    if carrier == Some(Carrier::Page) && !headers.keys().any(|k| k.eq_ignore_ascii_case("location"))
+    let implied = (carrier == Some(Carrier::Page)
+        && !spec
+            .headers
+            .keys()
+            .any(|k| k.eq_ignore_ascii_case("location")))
+    .then(|| ("location".to_owned(), Value::Null));
+    for (name, matcher) in spec
+        .headers
+        .iter()
+        .chain(implied.iter().map(|(k, v)| (k, v)))
     {
-        headers.insert("location".into(), Value::Null);
-    }
-    for (name, matcher) in &headers {
         let pointer = format!("{at}/headers/{}", schema::escape_pointer(name));
         let lower = name.to_ascii_lowercase();
         if let Some(first) = seen.insert(lower.clone(), name.clone()) {

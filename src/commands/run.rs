@@ -143,8 +143,8 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
         color: Some(opts.color),
         ..Arguments::default()
     };
-    let mut jobs = Vec::new();
-    let mut cases = Vec::new();
+    let mut jobs = Vec::with_capacity(run.planned.len());
+    let mut cases = Vec::with_capacity(run.planned.len());
     for (case, plan) in run.planned {
         let (slot, arrival) = oneshot::channel();
         cases.push((Record::blank(&case), arrival));
@@ -251,8 +251,13 @@ impl Resolved {
         );
         let mut vars = Vars::default();
         let (target, server, label) = target(opts, &runtime, &mut vars)?;
-        let sender =
-            Sender::new(opts.timeout, is_loopback(&target), &opts.tls).map_err(Error::Usage)?;
+        let sender = Sender::new(
+            opts.timeout,
+            is_loopback(&target),
+            &opts.tls,
+            target.base.scheme() == "https" || !opts.allow_origins.is_empty(),
+        )
+        .map_err(Error::Usage)?;
         vars.apply(&opts.sources(), vars::run_id)?;
         let discovered = if opts.discover {
             let mut found = runtime.block_on(crate::http::discover::discover(&target, &sender))?;

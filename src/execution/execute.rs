@@ -116,12 +116,33 @@ impl Executor {
         let permits = Arc::new(Semaphore::new(self.policy.jobs.max(1)));
         let mut running = JoinSet::new();
         // A case whose task panics has no record to give: it gets an error verdict, made from
-        // the blank record kept here by task id, so that every report still lists it.
+        // the blank record kept here by task id while it runs, so that every report still
+        // lists it.
         let mut blanks = HashMap::new();
+        let mut records = Vec::with_capacity(repeats.len() + ordinary.len());
+        let mut collect =
+            |done: Result<(tokio::task::Id, Record), tokio::task::JoinError>,
+             blanks: &mut HashMap<tokio::task::Id, Record>| {
+                records.push(match done {
+                    Ok((id, record)) => {
+                        blanks.remove(&id);
+                        record
+                    }
+                    Err(e) => {
+                        let blank = blanks.remove(&e.id()).expect("every task's case is known");
+                        self.panicked(blank, e)
+                    }
+                });
+            };
         for job in repeats.into_iter().chain(ordinary) {
             let Ok(permit) = permits.clone().acquire_owned().await else {
                 break;
             };
+            // A finished task keeps its record until it is joined: join them as they finish,
+            // or ten thousand cases keep ten thousand tasks alive.
+            while let Some(done) = running.try_join_next_with_id() {
+                collect(done, &mut blanks);
+            }
             let blank = Record::blank(&job.case);
             let me = self.clone();
             let task = running.spawn(async move {
@@ -130,17 +151,11 @@ impl Executor {
             });
             blanks.insert(task.id(), blank);
         }
-        let mut records = Vec::new();
         while let Some(done) = running.join_next_with_id().await {
-            records.push(match done {
-                Ok((_, record)) => record,
-                Err(e) => {
-                    let blank = blanks.remove(&e.id()).expect("every task's case is known");
-                    self.panicked(blank, e)
-                }
-            });
+            collect(done, &mut blanks);
         }
-        records.sort_by(|a, b| a.id.cmp(&b.id));
+        // Ids are unique: the unstable sort orders them the same, without a buffer of half.
+        records.sort_unstable_by(|a, b| a.id.cmp(&b.id));
         records
     }
 

@@ -112,11 +112,11 @@ pub fn trials(
         reached: Mutex::new(reached_tx),
         decision: Mutex::new(Some(decision)),
     });
-    let trials = cases
+    let mut trials: Vec<Trial> = cases
         .into_iter()
         .map(|(blank, arrival)| {
             trial(
-                blank,
+                blank.id,
                 arrival,
                 styles,
                 fail_on_skip,
@@ -125,6 +125,8 @@ pub fn trials(
             )
         })
         .collect();
+    // Collected in place, the trials would keep the (much larger) buffer of `cases`.
+    trials.shrink_to_fit();
     let width = selected
         .iter()
         .map(|id| id.chars().count())
@@ -240,22 +242,24 @@ impl Printer {
 /// outcome. The last to finish then waits for the main thread: told to hold back, it never
 /// returns, so that libtest prints no closing "test result" line.
 fn trial(
-    blank: Record,
+    id: String,
     arrival: oneshot::Receiver<Record>,
     styles: Styles,
     fail_on_skip: bool,
     meet: Arc<Meet>,
     progress: Option<Arc<Progress>>,
 ) -> Trial {
-    Trial::ignorable_test(blank.id.clone(), move || {
-        let record = match arrival.blocking_recv() {
-            Ok(record) => record,
-            Err(_) => Record {
-                verdict: Verdict::Error {
-                    message: "internal error: the case ended without a result".into(),
-                },
-                ..blank
-            },
+    // Only the id is kept until the record arrives: ten thousand waiting trials are ten
+    // thousand of these.
+    Trial::ignorable_test(id.clone(), move || {
+        let Ok(record) = arrival.blocking_recv() else {
+            meet.finished(&id);
+            if let Some(progress) = &progress {
+                progress.make_way();
+            }
+            return Err(Failed::from(
+                "internal error: the case ended without a result; please report it",
+            ));
         };
         meet.finished(&record.id);
         if let Some(progress) = &progress {
