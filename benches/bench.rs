@@ -4,7 +4,10 @@
 //! (wall time minus the latency the schedule makes unavoidable), start-up time to the first
 //! request with the built-in catalogue and with 10,000 generated cases, the time to load and
 //! compile those 10,000 cases, peak memory, and how long a run takes to end (every report
-//! written) after SIGTERM while its requests hang.
+//! written) after SIGTERM while its requests hang. Where Hurl is on PATH (or named by $HURL),
+//! the same requests run through it too, measured the same way, side by side; where it is
+//! not, the table says so. CPU time and peak memory come from GNU time (`/usr/bin/time`),
+//! which reads them from the kernel when the process ends.
 //!
 //! Runs use `--rate 0`: the rate limiter is politeness by design, and would hide what the tool
 //! itself costs.
@@ -73,6 +76,146 @@ fn peak_kb(pid: u32) -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
+/// What GNU time reports of a finished process: wall time, CPU time (user + system), peak
+/// resident memory.
+#[derive(Clone, Copy)]
+struct Usage {
+    wall: Duration,
+    cpu: Duration,
+    peak_kb: u64,
+}
+
+/// Runs `program args` to the end under GNU time, output discarded.
+fn usage(program: &Path, args: &[&str]) -> Usage {
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let started = Instant::now();
+    let status = Command::new("/usr/bin/time")
+        .args(["-f", "%U %S %M", "-o"])
+        .arg(out.path())
+        .arg(program)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("GNU time (/usr/bin/time) runs");
+    let wall = started.elapsed();
+    let text = std::fs::read_to_string(out.path()).unwrap();
+    let last = text.lines().last().unwrap_or_default();
+    let fields: Vec<f64> = last
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    assert!(
+        fields.len() == 3,
+        "{} {args:?} ({status}): GNU time said {text:?}",
+        program.display()
+    );
+    Usage {
+        wall,
+        cpu: Duration::from_secs_f64(fields[0] + fields[1]),
+        peak_kb: fields[2] as u64,
+    }
+}
+
+/// The median of `RUNS` runs, each figure on its own.
+fn usage_median(program: &Path, args: &[&str]) -> Usage {
+    let runs: Vec<Usage> = (0..RUNS).map(|_| usage(program, args)).collect();
+    let mid = |mut v: Vec<u64>| {
+        v.sort_unstable();
+        v[v.len() / 2]
+    };
+    Usage {
+        wall: median(runs.iter().map(|u| u.wall).collect()),
+        cpu: median(runs.iter().map(|u| u.cpu).collect()),
+        peak_kb: mid(runs.iter().map(|u| u.peak_kb).collect()),
+    }
+}
+
+fn mib(kb: u64) -> String {
+    format!("{:.1} MiB", kb as f64 / 1024.0)
+}
+
+/// Hurl, where it is installed: $HURL, else `hurl` on PATH.
+fn hurl() -> Option<std::path::PathBuf> {
+    if let Some(path) = std::env::var_os("HURL") {
+        return Some(path.into());
+    }
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join("hurl"))
+            .find(|p| p.is_file())
+    })
+}
+
+/// A Hurl string between backticks.
+fn backticked(text: &str) -> String {
+    format!("`{}`", text.replace('\\', "\\\\").replace('`', "\\`"))
+}
+
+/// The Hurl file of a prepared request: the same method, URL, headers and body, and the
+/// status and `error` code the case documents (fewer checks than authconform makes).
+fn hurl_entry(
+    request: &authconform::plan::Prepared,
+    documents: &authconform::seed::Documents,
+    retry: Option<u32>,
+) -> String {
+    use base64::Engine;
+    let mut entry = format!("{} {}\n", request.method, request.url);
+    for (name, value) in &request.headers {
+        entry.push_str(&format!("{name}: {value}\n"));
+    }
+    if let Some((user, password)) = &request.basic_auth {
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        entry.push_str(&format!("Authorization: Basic {token}\n"));
+    }
+    if let Some(body) = &request.body {
+        if let Some(kind) = body.content_type() {
+            entry.push_str(&format!("Content-Type: {kind}\n"));
+        }
+    }
+    if let Some(times) = retry {
+        entry.push_str(&format!("[Options]\nretry: {times}\nretry-interval: 0\n"));
+    }
+    if let Some(body) = &request.body {
+        entry.push_str(&backticked(&String::from_utf8_lossy(&body.bytes())));
+        entry.push('\n');
+    }
+    entry.push_str(&format!("HTTP {}\n", documents.status));
+    if let Some(error) = documents
+        .error
+        .as_ref()
+        .filter(|_| documents.carrier.is_body())
+    {
+        entry.push_str(&format!("[Asserts]\njsonpath \"$.error\" == \"{error}\"\n"));
+    }
+    entry
+}
+
+/// The built-in catalogue as Hurl files in `dir`, requests as authconform sends them to `url`.
+fn hurl_catalogue(dir: &Path, url: &str) -> usize {
+    use authconform::{case::Catalogue, source::*, vars::Vars};
+    let catalogue = Catalogue::load(
+        Profile::Auth0,
+        &Source::BuiltIn(BuiltIn::Cases(Profile::Auth0)),
+        &Source::BuiltIn(BuiltIn::Schemas),
+    )
+    .unwrap();
+    let mut vars = Vars::default();
+    for (name, value, secret) in reference::variables() {
+        vars.set(name, value, secret);
+    }
+    vars.set("run_id", "bench", false);
+    vars.declare(&catalogue.variables);
+    let target = authconform::plan::Target::parse(url).unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    for case in &catalogue.cases {
+        let request = authconform::plan::prepare(case, &vars, &target).unwrap();
+        let file = dir.join(format!("{}.hurl", case.id.replace('/', "_")));
+        std::fs::write(file, hurl_entry(&request, &case.documents, case.repeat)).unwrap();
+    }
+    catalogue.cases.len()
+}
+
 /// Runs to the end: (wall time, peak memory in kB).
 fn measure(args: &[&str]) -> (Duration, u64) {
     let started = Instant::now();
@@ -125,7 +268,7 @@ fn catalogue(vars: &str) -> u64 {
         let server = server(latency);
         let mut real_latency = Duration::ZERO;
         let url = server.running.url();
-        for jobs in [1usize, 4, 16] {
+        for jobs in [1usize, 2, 4, 16] {
             let before = server.running.traffic().requests();
             let mut walls = Vec::new();
             for _ in 0..RUNS {
@@ -149,10 +292,15 @@ fn catalogue(vars: &str) -> u64 {
             if latency > 0 {
                 real_latency = server.running.traffic().mean_latency();
             }
-            // The catalogue's repeat case sends its requests one after another; the rest go
-            // `jobs` at a time.
+            // The critical path: the repeat case sends its requests one after another from the
+            // start, holding one place; the 25 others share the rest, and all of them share
+            // `jobs` places (one place: everything one after another).
             let repeat_requests = requests.saturating_sub(25);
-            let waves = 25u64.div_ceil(jobs as u64) + repeat_requests;
+            let waves = if jobs == 1 {
+                25 + repeat_requests
+            } else {
+                repeat_requests.max((25 + repeat_requests).div_ceil(jobs as u64))
+            };
             let unavoidable = real_latency * waves as u32;
             let wall = median(walls);
             let own = wall.saturating_sub(unavoidable) / requests as u32;
@@ -162,7 +310,7 @@ fn catalogue(vars: &str) -> u64 {
             );
             if latency > 0 {
                 println!(
-                    "| … unavoidable: {waves} rounds × {} ms (the server's real delay); wall ÷ unavoidable | {latency} ms | {jobs} | {} ms; {:.2}× |",
+                    "| … critical path: {waves} rounds × {} ms (the server's real delay); wall ÷ critical path | {latency} ms | {jobs} | {} ms; {:.2}× |",
                     ms(real_latency),
                     ms(unavoidable),
                     wall.as_secs_f64() / unavoidable.as_secs_f64()
@@ -201,24 +349,7 @@ fn startup(dir: &Path, vars: &str) {
         ms(builtin)
     );
 
-    let big = dir.join("big");
-    for i in 0..10_000 {
-        let folder = big.join(format!("g{:03}", i / 100));
-        if i % 100 == 0 {
-            std::fs::create_dir_all(&folder).unwrap();
-        }
-        std::fs::write(
-            folder.join(format!("c{i:05}.json")),
-            format!(
-                r#"{{"title": "generated {i}", "documents": {{"status": 405, "error": "method_not_allowed"}},
-                    "refs": ["https://auth0.com/docs/api/authentication#standard-error-responses"], "tags": ["generated"],
-                    "request": {{"method": "GET", "path": "/oauth/token", "query": {{"client_id": "{{{{client_id}}}}", "n": "{i}"}}}},
-                    "advise": {{"headers": {{"allow": {{"pattern": "POST"}}}}}}}}"#
-            ),
-        )
-        .unwrap();
-    }
-    let big = big.display().to_string();
+    let big = generated(dir, &url);
     let generated = median(
         (0..RUNS)
             .map(|_| {
@@ -245,6 +376,128 @@ fn startup(dir: &Path, vars: &str) {
         "| load and compile 10,000 cases (`lint`) | – | – | {} ms |",
         ms(lint)
     );
+}
+
+/// 10,000 generated cases (GET on the token endpoint, 405 documented) in `dir/big`, and the
+/// same requests as Hurl files in `dir/big-hurl` for `url`; returns the cases folder.
+fn generated(dir: &Path, url: &str) -> String {
+    let big = dir.join("big");
+    let hurl = dir.join("big-hurl");
+    std::fs::create_dir_all(&hurl).unwrap();
+    for i in 0..10_000 {
+        let folder = big.join(format!("g{:03}", i / 100));
+        if i % 100 == 0 {
+            std::fs::create_dir_all(&folder).unwrap();
+        }
+        std::fs::write(
+            folder.join(format!("c{i:05}.json")),
+            format!(
+                r#"{{"title": "generated {i}", "documents": {{"status": 405, "error": "method_not_allowed"}},
+                    "refs": ["https://auth0.com/docs/api/authentication#standard-error-responses"], "tags": ["generated"],
+                    "request": {{"method": "GET", "path": "/oauth/token", "query": {{"client_id": "{{{{client_id}}}}", "n": "{i}"}}}},
+                    "advise": {{"headers": {{"allow": {{"pattern": "POST"}}}}}}}}"#
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            hurl.join(format!("c{i:05}.hurl")),
+            format!(
+                "GET {url}/oauth/token?client_id={}&n={i}\nHTTP 405\n[Asserts]\njsonpath \"$.error\" == \"method_not_allowed\"\nheader \"Allow\" contains \"POST\"\n",
+                reference::CLIENT_ID
+            ),
+        )
+        .unwrap();
+    }
+    big.display().to_string()
+}
+
+/// Side by side with Hurl where it is installed, each measured by GNU time, medians of
+/// `RUNS`: the built-in catalogue at 0 ms latency, and 10,000 generated cases at --jobs 16;
+/// then `lint` of those 10,000.
+fn side_by_side(dir: &Path, vars: &str) {
+    let server = server(0);
+    let url = server.running.url();
+    let hurl = hurl();
+    let big = generated(dir, &url);
+    println!();
+    match &hurl {
+        Some(path) => {
+            let version = Command::new(path).arg("--version").output().unwrap();
+            let version = String::from_utf8_lossy(&version.stdout);
+            println!(
+                "Side by side with {} (same requests, same server; Hurl checks the status and `error` only):",
+                version
+                    .lines()
+                    .next()
+                    .unwrap_or("hurl")
+                    .split(" (")
+                    .next()
+                    .unwrap_or("hurl")
+            );
+        }
+        None => println!("Hurl is not on PATH (nor named by $HURL): authconform's figures alone."),
+    }
+    println!();
+    println!("| measure | --jobs | authconform | Hurl | target |");
+    println!("|---|---|---|---|---|");
+    let bin = Path::new(BIN);
+    let jobs_flag = |jobs: &'static str| ["--jobs", jobs];
+    let builtin_hurl = dir.join("builtin-hurl");
+    let cases = hurl_catalogue(&builtin_hurl, &url);
+    let ours = usage_median(
+        bin,
+        &[
+            &[
+                "run", "--target", &url, "--vars", vars, "--rate", "0", "--color", "never",
+            ][..],
+            &jobs_flag("4"),
+        ]
+        .concat(),
+    );
+    let theirs = hurl.as_ref().map(|h| {
+        let dir = builtin_hurl.display().to_string();
+        usage_median(h, &["--test", "--jobs", "4", &dir])
+    });
+    let show = |u: &Usage| {
+        format!(
+            "{} / {} ms CPU / {} ms",
+            mib(u.peak_kb),
+            ms(u.cpu),
+            ms(u.wall)
+        )
+    };
+    println!(
+        "| built-in catalogue ({cases} cases), 0 ms: peak memory / CPU / wall | 4 | {} | {} | ≤ 12 MiB / ≤ 8 ms CPU |",
+        show(&ours),
+        theirs.as_ref().map_or("–".into(), show)
+    );
+    let ours = usage_median(
+        bin,
+        &[
+            &[
+                "run", "--cases", &big, "--target", &url, "--vars", vars, "--rate", "0", "--color",
+                "never",
+            ][..],
+            &jobs_flag("16"),
+        ]
+        .concat(),
+    );
+    let theirs = hurl.as_ref().map(|h| {
+        let dir = dir.join("big-hurl").display().to_string();
+        usage_median(h, &["--test", "--jobs", "16", &dir])
+    });
+    println!(
+        "| 10,000 generated cases, 0 ms: peak memory / CPU / wall | 16 | {} | {} | ≤ 96 MiB (0.7× Hurl) |",
+        show(&ours),
+        theirs.as_ref().map_or("–".into(), show)
+    );
+    let lint = usage_median(bin, &["lint", "--cases", &big]);
+    println!(
+        "| `lint` of 10,000 cases: wall / peak memory | – | {} ms / {} | – | < 150 ms / < 64 MiB |",
+        ms(lint.wall),
+        mib(lint.peak_kb)
+    );
+    drop(server.runtime);
 }
 
 /// A CI cancel: how long a run takes to end, every report written, after SIGTERM.
@@ -307,4 +560,5 @@ fn main() {
     );
 
     sigterm(dir.path(), &vars);
+    side_by_side(dir.path(), &vars);
 }

@@ -2,7 +2,10 @@
 //! between files works) and compiled once, before the first request; plus the built-in
 //! `case.schema.json` that every case file is checked against, with messages that say what to fix.
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::{
+    collections::BTreeMap,
+    sync::{Arc, Mutex},
+};
 
 use jsonschema::{Registry, ValidationError, Validator};
 use serde_json::Value;
@@ -23,11 +26,16 @@ pub const CASE_SCHEMA: &str = "case.schema.json";
 /// The compiled schemas of one schemas folder.
 pub struct Schemas {
     registry: Registry<'static>,
-    validators: BTreeMap<String, Arc<Validator>>,
+    /// The compiled schemas by name. Those of a folder the user gave are compiled when loaded,
+    /// so that every broken one is reported at once; the built-in ones (proven by the tests)
+    /// when a case first asks for one, since a run needs two or three of them.
+    validators: Mutex<BTreeMap<String, Arc<Validator>>>,
+    /// The built-in schemas not compiled yet, by name.
+    pending: BTreeMap<String, Value>,
     source: String,
     /// Inline matchers compiled so far, by their text: ten thousand cases that all say
     /// `{"pattern": "POST"}` share one validator instead of compiling ten thousand.
-    inline: std::sync::Mutex<std::collections::HashMap<String, Arc<Validator>>>,
+    inline: Mutex<std::collections::HashMap<String, Arc<Validator>>>,
 }
 
 impl Schemas {
@@ -63,14 +71,20 @@ impl Schemas {
         };
         let mut schemas = Schemas {
             registry,
-            validators: BTreeMap::new(),
+            validators: Mutex::default(),
+            pending: BTreeMap::new(),
             source: source.describe(),
             inline: Default::default(),
         };
+        if matches!(source, Source::BuiltIn(_)) {
+            schemas.pending = docs.into_iter().map(|(rel, _, doc)| (rel, doc)).collect();
+            return schemas;
+        }
+        let mut compiled = BTreeMap::new();
         for (rel, display, doc) in &docs {
             match schemas.build(doc, &format!("{BASE}{rel}")) {
                 Ok(validator) => {
-                    schemas.validators.insert(rel.clone(), Arc::new(validator));
+                    compiled.insert(rel.clone(), Arc::new(validator));
                 }
                 Err(e) => problems.push(Problem::new(
                     display,
@@ -79,12 +93,23 @@ impl Schemas {
                 )),
             }
         }
+        schemas.validators = Mutex::new(compiled);
         schemas
     }
 
     /// The compiled schema named `name` (a path below the schemas folder).
-    pub fn get(&self, name: &str) -> Option<&Arc<Validator>> {
-        self.validators.get(name)
+    pub fn get(&self, name: &str) -> Option<Arc<Validator>> {
+        let mut validators = self.validators.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(found) = validators.get(name) {
+            return Some(found.clone());
+        }
+        let doc = self.pending.get(name)?;
+        let validator = Arc::new(
+            self.build(doc, &format!("{BASE}{name}"))
+                .expect("a built-in schema compiles (a unit test holds it)"),
+        );
+        validators.insert(name.to_owned(), validator.clone());
+        Some(validator)
     }
 
     /// The folder the schemas came from, for messages.

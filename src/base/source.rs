@@ -65,6 +65,9 @@ pub struct SourceFile {
     /// The path shown to users, e.g. `cases/token/get-method.json`.
     pub display: String,
     pub text: String,
+    /// Built into the binary: proven valid by the tests, so it need not be checked against its
+    /// schema at run time.
+    pub built_in: bool,
 }
 
 impl Source {
@@ -103,6 +106,7 @@ impl Source {
                         rel: (*rel).to_owned(),
                         display: format!("{prefix}/{rel}"),
                         text: (*text).to_owned(),
+                        built_in: true,
                     })
                     .collect()
             }
@@ -145,6 +149,7 @@ fn read_all(listed: Vec<(String, PathBuf)>, problems: &mut Vec<Problem>) -> Vec<
                                     rel: rel.clone(),
                                     display,
                                     text,
+                                    built_in: false,
                                 }),
                                 Err(message) => Err(Problem::new(&display, "", message)),
                             }
