@@ -83,6 +83,26 @@ pub fn junit_check(path: &Path) -> Value {
     })
 }
 
+/// What Python's own HTML parser reads in the HTML report at `path` (tests/tools/html_check.py):
+/// its cases with their verdicts and whether they are open, and everything that would fetch.
+pub fn html_check(path: &Path) -> Value {
+    let tools = tools_dir();
+    let script = repo_dir().join("tests/tools/html_check.py");
+    let output = Command::new(tools.join("venv/bin/python"))
+        .arg(&script)
+        .arg(path)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+    assert!(
+        output.status.success(),
+        "{} could not read {}: {}",
+        script.display(),
+        path.display(),
+        show(&output)
+    );
+    serde_json::from_slice(&output.stdout).expect("html_check.py prints JSON")
+}
+
 /// The YAML file at `path` as JSON, read by PyYAML (`safe_load`), a parser that shares nothing
 /// with the text we write.
 pub fn yaml_as_json(path: &Path) -> Value {

@@ -16,6 +16,8 @@ mod fuzz;
 mod gate;
 /// Servers that misbehave.
 mod hostile;
+/// The HTML report, read back and opened in a real browser.
+mod html;
 /// `authconform init`: the files a team starts gating with, and the workflow run as CI would.
 mod init;
 /// Case and schema folders that must be refused with exit code 2.

@@ -34,7 +34,7 @@ pub struct Cli {
 pub enum Command {
     /// Send every case to a server and report pass/fail (the built-in reference server when no
     /// --target is given).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Check everything `run` checks before sending (case files, schemas, variables, a
     /// deviations file); send nothing. Warns where `coverage` would fail.
     Lint(LintArgs),
@@ -119,6 +119,10 @@ pub struct RunArgs {
     /// redacted request and a summary of the response (schemas/report.schema.json).
     #[arg(long, value_name = "PATH")]
     pub report_json: Option<PathBuf>,
+    /// Write an HTML report to PATH: one self-contained page, the run first, then every case
+    /// with its checks, request and response (failures open).
+    #[arg(long, value_name = "PATH")]
+    pub report_html: Option<PathBuf>,
     /// Accept the known deviations listed in FILE (schemas/deviations.schema.json), or in the
     /// built-in set `auth0-observed` (what real tenants are seen to send, with evidence).
     #[arg(long, value_name = "FILE")]
@@ -348,7 +352,7 @@ fn folders(f: &Folders) -> (Profile, Source, Source) {
 /// Runs the command and returns its exit code.
 pub fn exec(cli: Cli) -> Result<u8, Error> {
     match cli.command {
-        Command::Run(args) => run::run(run_options(args)?),
+        Command::Run(args) => run::run(run_options(*args)?),
         Command::Lint(args) => lint(args),
         Command::Coverage(f) => coverage(&f),
         Command::Serve(args) => serve(args),
@@ -408,6 +412,7 @@ fn run_options(args: RunArgs) -> Result<RunOptions, Error> {
         vars_file: args.target.vars.vars_file,
         junit: args.junit,
         report_json: args.report_json,
+        report_html: args.report_html,
         step_summary,
         annotations: github,
         deviations: args.deviations,

@@ -27,7 +27,7 @@ use crate::{
     report::{
         self, GateFailure, GatePolicy, NoTests, RunInfo, Tally,
         file::ReportFile,
-        github, json, junit,
+        github, html, json, junit,
         terminal::{self, Styles},
     },
     send::{Sender, Tls},
@@ -46,6 +46,8 @@ pub struct RunOptions {
     pub secrets: Vec<String>,
     pub vars_file: Option<String>,
     pub junit: Option<PathBuf>,
+    /// Where to write the HTML report.
+    pub report_html: Option<PathBuf>,
     /// Where to write the JSON report.
     pub report_json: Option<PathBuf>,
     /// Where to append GitHub's Markdown step summary.
@@ -391,6 +393,7 @@ fn outputs(opts: &RunOptions) -> Result<Vec<(Output, ReportFile)>, Error> {
         for (kind, path) in [
             (Output::Junit, &opts.junit),
             (Output::Json, &opts.report_json),
+            (Output::Html, &opts.report_html),
             (Output::StepSummary, &opts.step_summary),
         ] {
             if let Some(path) = path {
@@ -500,6 +503,7 @@ fn conclude(
 enum Output {
     Junit,
     Json,
+    Html,
     /// GitHub's `$GITHUB_STEP_SUMMARY` (appended to, as GitHub expects).
     StepSummary,
 }
@@ -509,6 +513,7 @@ impl Output {
         match self {
             Output::Junit => "JUnit",
             Output::Json => "JSON",
+            Output::Html => "HTML",
             Output::StepSummary => "step summary",
         }
     }
@@ -517,6 +522,7 @@ impl Output {
         match self {
             Output::Junit => junit::render(records, info),
             Output::Json => json::render(records, info),
+            Output::Html => html::render(records, info),
             Output::StepSummary => github::summary(records, info),
         }
     }
