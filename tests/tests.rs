@@ -10,6 +10,8 @@ mod rfc_servers;
 /// Real OAuth servers on loopback (node oidc-provider, Python Authlib): tests/servers/setup.sh.
 mod servers;
 
+/// The man page.
+mod docs;
 /// Property tests of the case loader.
 mod fuzz;
 /// The CI gate: JSON report, deviations file, GitHub annotations, explain, man page.

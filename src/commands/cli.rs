@@ -23,7 +23,7 @@ use crate::{
 #[command(
     name = "authconform",
     version,
-    about = "Conformance suite for servers that implement the Auth0 Authentication API's documented errors"
+    about = "Conformance suite for the documented error responses of the Auth0 Authentication API (profile auth0) and of the OAuth 2.0 RFCs (profile rfc)"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -490,14 +490,11 @@ fn completions(shell: clap_complete::Shell) -> Result<u8, Error> {
 }
 
 fn man() -> Result<u8, Error> {
-    let mut out = Vec::new();
-    clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
-        .render(&mut out)
-        .map_err(|source| Error::Write {
-            path: "standard output".into(),
-            source,
-        })?;
-    print(&String::from_utf8_lossy(&out))?;
+    let page = crate::commands::man::page().map_err(|source| Error::Write {
+        path: "standard output".into(),
+        source,
+    })?;
+    print(&page)?;
     Ok(EXIT_OK)
 }
 

@@ -1,10 +1,11 @@
 //! The commands: the command line mapped to options (`cli`), and what each command does:
-//! `run`, `lint` (everything checked before sending), `explain`, `export`, `init`, `serve`.
+//! `run`, `lint` (everything checked before sending), `explain`, `export`, `init`, `man`, `serve`.
 
 pub mod cli;
 pub mod explain;
 pub mod export;
 pub mod init;
 pub mod lint;
+pub mod man;
 pub mod run;
 pub mod serve;
