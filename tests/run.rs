@@ -543,3 +543,54 @@ fn client_credentials_alone_run_every_case_that_needs_no_more() {
         .collect();
     assert_eq!(passed, runnable);
 }
+
+/// `--format json` is libtest's JSON lines, a failure's text carried as it is (libtest-mimic
+/// would wrap it as `Error: "…"`), each case's two lines together, the suite's count at the end.
+#[test]
+fn json_lines_carry_the_failure_text_as_it_is() {
+    let server = server(Some(Fault::InvalidClientAs400));
+    let out = output(run_against(&server.url).args(["--format", "json"]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let lines: Vec<serde_json::Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(lines[0]["type"], "suite");
+    assert_eq!(lines[0]["event"], "started");
+    let ids = builtin_ids();
+    assert_eq!(lines[0]["test_count"], ids.len());
+    let last = lines.last().unwrap();
+    assert_eq!(
+        (
+            &last["type"],
+            &last["event"],
+            &last["failed"],
+            &last["passed"]
+        ),
+        (
+            &serde_json::json!("suite"),
+            &serde_json::json!("failed"),
+            &serde_json::json!(4),
+            &serde_json::json!(ids.len() - 4)
+        )
+    );
+    for pair in lines[1..lines.len() - 1].chunks(2) {
+        assert_eq!(pair[0]["event"], "started");
+        assert_eq!(
+            pair[0]["name"], pair[1]["name"],
+            "a case's lines are together"
+        );
+    }
+    let failed = lines
+        .iter()
+        .find(|l| l["name"] == "token/wrong-client-secret-basic" && l["event"] == "failed")
+        .expect("the failed case");
+    let text = failed["stdout"].as_str().unwrap();
+    assert!(
+        text.starts_with("A wrong client secret in a Basic Authorization header"),
+        "{text}"
+    );
+    assert!(text.contains("✗ status: expected 401, got 400"), "{text}");
+    assert!(!text.contains("Error: \""), "{text}");
+}

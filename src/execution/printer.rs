@@ -15,10 +15,10 @@ use std::{
         mpsc,
     },
     thread::JoinHandle,
-    time::Duration,
+    time::{Duration, Instant},
 };
 
-use libtest_mimic::{Arguments, Completion, Failed, FormatSetting, Trial};
+use libtest_mimic::{Arguments, Completion, Conclusion, Failed, FormatSetting, Trial};
 use tokio::sync::oneshot;
 
 use super::progress::Progress;
@@ -31,6 +31,8 @@ use crate::{
 /// The trials of a run, not yet printing.
 pub struct Trials {
     trials: Vec<Trial>,
+    /// `--format json`: the JSON lines are ours (see [`json_line`]).
+    json: bool,
     /// The ids libtest selects (FILTER, `--exact`, `--skip`).
     pub selected: HashSet<String>,
     end: End,
@@ -81,8 +83,11 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// The printer at work.
 pub struct Printer {
-    thread: Option<JoinHandle<bool>>,
+    /// libtest's thread: whether it saw a failure, and its counts.
+    thread: Option<JoinHandle<(bool, Option<Conclusion>)>>,
     end: End,
+    /// `--format json`: the suite's closing line is ours too, with when it started.
+    json: Option<Instant>,
 }
 
 /// The trials of `cases` (each a blank record and where its record will arrive), in the order
@@ -112,14 +117,18 @@ pub fn trials(
         reached: Mutex::new(reached_tx),
         decision: Mutex::new(Some(decision)),
     });
+    let json = args.format == Some(FormatSetting::Json);
     let mut trials: Vec<Trial> = cases
         .into_iter()
         .map(|(blank, arrival)| {
             trial(
                 blank.id,
                 arrival,
-                styles,
-                fail_on_skip,
+                Shape {
+                    styles,
+                    fail_on_skip,
+                    json,
+                },
                 meet.clone(),
                 progress.clone(),
             )
@@ -134,6 +143,7 @@ pub fn trials(
         .unwrap_or(0);
     Trials {
         trials,
+        json,
         selected,
         end: End {
             last,
@@ -155,12 +165,23 @@ impl Trials {
         Printer {
             thread: None,
             end: self.end,
+            json: None,
         }
     }
 
     /// Starts libtest printing, on its own thread.
-    pub fn start(self, args: Arguments) -> Result<Printer, Error> {
+    pub fn start(self, mut args: Arguments) -> Result<Printer, Error> {
         let trials = self.trials;
+        if self.json {
+            // libtest-mimic writes a failure into its JSON as `"stdout": "Error: \"…\""`; the
+            // JSON lines are written here instead, with the failure text as it is, and
+            // libtest's own go nowhere.
+            args.logfile = Some("/dev/null".into());
+            json_line(&serde_json::json!({
+                "type": "suite", "event": "started", "test_count": self.selected.len()
+            }));
+        }
+        let started = Instant::now();
         let thread = std::thread::Builder::new()
             .name(PRINTER_THREAD.into())
             .spawn(move || {
@@ -170,14 +191,14 @@ impl Trials {
                 match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     libtest_mimic::run(&args, trials)
                 })) {
-                    Ok(conclusion) => conclusion.has_failed(),
-                    Err(_) if stdout_closed() => false,
+                    Ok(conclusion) => (conclusion.has_failed(), Some(conclusion)),
+                    Err(_) if stdout_closed() => (false, None),
                     Err(payload) => {
                         let what = crate::error::panic_message(payload.as_ref());
                         anstream::eprintln!(
                             "authconform: error: libtest-mimic's printer stopped: {what}"
                         );
-                        true
+                        (true, None)
                     }
                 }
             })
@@ -188,6 +209,7 @@ impl Trials {
         Ok(Printer {
             thread: Some(thread),
             end: self.end,
+            json: self.json.then_some(started),
         })
     }
 }
@@ -196,7 +218,23 @@ impl Printer {
     /// Lets libtest print its closing lines, and returns whether it saw a failure.
     pub fn close(self) -> bool {
         let _ = self.end.decide.send(false);
-        self.thread.is_some_and(|t| t.join().unwrap_or(true))
+        let Some(thread) = self.thread else {
+            return false;
+        };
+        let (failed, conclusion) = thread.join().unwrap_or((true, None));
+        if let (Some(started), Some(c)) = (self.json, conclusion) {
+            json_line(&serde_json::json!({
+                "type": "suite",
+                "event": if c.has_failed() { "failed" } else { "ok" },
+                "passed": c.num_passed,
+                "failed": c.num_failed,
+                "ignored": c.num_ignored,
+                "measured": c.num_measured,
+                "filtered_out": c.num_filtered_out,
+                "exec_time": started.elapsed().as_secs_f64(),
+            }));
+        }
+        failed
     }
 
     /// Holds libtest's closing lines back: its thread stays parked on the last case (the
@@ -241,11 +279,41 @@ impl Printer {
 /// The libtest-mimic trial of one case: it waits for the case's record and tells libtest the
 /// outcome. The last to finish then waits for the main thread: told to hold back, it never
 /// returns, so that libtest prints no closing "test result" line.
+/// A case's JSON lines, as libtest writes them, but the failure text as it is.
+fn test_lines(id: &str, event: &str, text: Option<&str>) {
+    use std::io::Write;
+    let started = serde_json::json!({ "type": "test", "event": "started", "name": id });
+    let mut line = serde_json::json!({ "type": "test", "name": id, "event": event });
+    match (event, text) {
+        ("failed", Some(text)) => line["stdout"] = text.into(),
+        ("ignored", Some(text)) => line["message"] = text.into(),
+        _ => {}
+    }
+    // Both lines at once: another case's must not come between them.
+    let mut out = std::io::stdout().lock();
+    let _ = write!(out, "{started}\n{line}\n").and_then(|()| out.flush());
+}
+
+/// How a trial reports its case.
+#[derive(Clone, Copy)]
+struct Shape {
+    styles: Styles,
+    fail_on_skip: bool,
+    /// Also write the case's JSON lines (libtest's go nowhere).
+    json: bool,
+}
+
+/// One JSON line on standard output, whole (a closed output is the reader's choice).
+fn json_line(value: &serde_json::Value) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{value}").and_then(|()| out.flush());
+}
+
 fn trial(
     id: String,
     arrival: oneshot::Receiver<Record>,
-    styles: Styles,
-    fail_on_skip: bool,
+    shape: Shape,
     meet: Arc<Meet>,
     progress: Option<Arc<Progress>>,
 ) -> Trial {
@@ -257,30 +325,44 @@ fn trial(
             if let Some(progress) = &progress {
                 progress.make_way();
             }
-            return Err(Failed::from(
-                "internal error: the case ended without a result; please report it",
-            ));
+            let text = "internal error: the case ended without a result; please report it";
+            if shape.json {
+                test_lines(&id, "failed", Some(text));
+            }
+            return Err(Failed::from(text));
         };
         meet.finished(&record.id);
         if let Some(progress) = &progress {
             progress.make_way();
         }
-        match &record.verdict {
-            Verdict::Pass => Ok(Completion::Completed),
-            Verdict::KnownDeviation { reasons } => Ok(Completion::ignored_with(format!(
-                "known deviation: {}",
-                reasons.join("; ")
-            ))),
-            Verdict::Skip { reason, .. } if fail_on_skip => Err(Failed::from(format!(
-                "{reason}; --fail-on-skip makes a skip fail the run"
-            ))),
-            Verdict::Skip { reason, .. } => Ok(Completion::ignored_with(reason)),
-            Verdict::NotRun => Ok(Completion::ignored_with(
-                "not run: the run was interrupted first",
-            )),
+        let (event, text) = match &record.verdict {
+            Verdict::Pass => ("ok", None),
+            Verdict::KnownDeviation { reasons } => (
+                "ignored",
+                Some(format!("known deviation: {}", reasons.join("; "))),
+            ),
+            Verdict::Skip { reason, .. } if shape.fail_on_skip => (
+                "failed",
+                Some(format!(
+                    "{reason}; --fail-on-skip makes a skip fail the run"
+                )),
+            ),
+            Verdict::Skip { reason, .. } => ("ignored", Some(reason.clone())),
+            Verdict::NotRun => (
+                "ignored",
+                Some("not run: the run was interrupted first".to_owned()),
+            ),
             Verdict::Fail | Verdict::Error { .. } => {
-                Err(Failed::from(terminal::detail(&record, &styles)))
+                ("failed", Some(terminal::detail(&record, &shape.styles)))
             }
+        };
+        if shape.json {
+            test_lines(&record.id, event, text.as_deref());
+        }
+        match (event, text) {
+            ("ok", _) => Ok(Completion::Completed),
+            ("ignored", reason) => Ok(Completion::ignored_with(reason.unwrap_or_default())),
+            (_, text) => Err(Failed::from(text.unwrap_or_default())),
         }
     })
 }
