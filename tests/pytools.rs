@@ -11,13 +11,14 @@ use serde_json::Value;
 
 /// The checkout holding `tests/tools`. `AUTHCONFORM_REPO_DIR` lets a scratch crate that includes
 /// this file by `#[path]` still find the scripts, since its `CARGO_MANIFEST_DIR` is elsewhere.
-fn repo_dir() -> PathBuf {
+pub fn repo_dir() -> PathBuf {
     std::env::var_os("AUTHCONFORM_REPO_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }
 
-fn show(output: &Output) -> String {
+/// A finished process's status and output, for a failure message.
+pub fn show(output: &Output) -> String {
     format!(
         "{}\n--- stdout ---\n{}\n--- stderr ---\n{}",
         output.status,

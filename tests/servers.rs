@@ -8,13 +8,15 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, ExitStatus, Output, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+use crate::pytools::{repo_dir, show};
 
 /// How long a server may take from spawn to its JSON line.
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -83,22 +85,6 @@ fn lookup<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 fn lock(log: &Mutex<String>) -> std::sync::MutexGuard<'_, String> {
     log.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// The checkout holding `tests/servers` (`AUTHCONFORM_REPO_DIR` as in pytools.rs).
-fn repo_dir() -> PathBuf {
-    std::env::var_os("AUTHCONFORM_REPO_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
-}
-
-fn show(output: &Output) -> String {
-    format!(
-        "{}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 /// The install dir of `name`, or Err(why) when its runtime is missing (setup.sh's exit code 3).
