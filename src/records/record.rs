@@ -150,6 +150,11 @@ pub struct Record {
     pub file: String,
     pub title: String,
     pub documents: Documents,
+    /// The case file's `refs`: where the documented behaviour is written down. The HTML report
+    /// links them; the JSON report's published shape (`schemas/report.schema.json`, closed to
+    /// new members) leaves them out.
+    #[serde(skip)]
+    pub refs: Vec<String>,
     pub verdict: Verdict,
     pub violations: Vec<Violation>,
     pub warnings: Vec<Violation>,
@@ -196,6 +201,7 @@ impl Record {
             file: case.file.clone(),
             title: case.title.clone(),
             documents: case.documents.clone(),
+            refs: case.refs.clone(),
             verdict: Verdict::Pass,
             violations: Vec::new(),
             warnings: Vec::new(),
@@ -255,6 +261,7 @@ impl Record {
         if let Some(d) = &mut self.documents.description {
             ours(d);
         }
+        self.refs.iter_mut().for_each(ours);
         match &mut self.verdict {
             Verdict::Skip { reason, missing } => {
                 ours(reason);

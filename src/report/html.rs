@@ -1,20 +1,25 @@
-//! The HTML report (`--report-html PATH`): one self-contained page (inline CSS and a few lines
-//! of inline script, nothing fetched) that people open after a run. The run first (target,
-//! gate, counts), then every case in id order: verdict, title, seed row, each check with what
-//! it requires and what it got, the request as shown with its `curl` line, and the response.
-//! Failures are open, the rest closed; a row of checkboxes filters by verdict (without script
-//! everything shows); printed, every case is open. Records are already masked and
-//! neutralised; here every piece of text is also escaped for HTML.
+//! The HTML report (`--report-html PATH`): one self-contained page that people open after a run.
+//! Nothing is fetched (inline CSS, a few lines of inline script that only help printing), and it
+//! reads the same without script. The run first (gate and why it fails, counts, timing, the
+//! variables skipped cases need), then every case in id order: verdict, title, seed row, refs,
+//! each check with what it requires, expected and actual, the request as shown with its `curl`
+//! line, and the response. Failures are open, the rest closed; a row of checkboxes filters by
+//! verdict in CSS alone; printed, every case is open and the controls are gone.
+//!
+//! Records are already masked and neutralised; here every piece of text is also escaped for
+//! HTML, and only `http`/`https` refs become links.
 
 use std::fmt::Write;
 
 use crate::{
-    check::{CheckOutcome, Outcome},
-    record::{Record, Verdict},
-    report::RunInfo,
+    check::{CheckId, Outcome, Violation},
+    record::{BODY_PREVIEW, Record, ResponseSummary, Verdict},
+    redact::neutralise,
+    report::{RunInfo, Tally},
 };
 
-/// `&`, `<`, `>`, `"` and `'` as entities: text from a server or a case file is never markup.
+/// `&`, `<`, `>`, `"` and `'` as entities: text from a server or a case file is never markup,
+/// in an element or in an attribute.
 fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -30,76 +35,159 @@ fn esc(text: &str) -> String {
     out
 }
 
-/// The verdict as a word (also the class the filter and the colours key on).
-fn kind(verdict: &Verdict) -> &'static str {
-    match verdict {
+/// Every verdict in the order the page lists them (what needs attention first): its class
+/// name, its word on a case, its word on the filter, and a symbol, so that colour is never the
+/// only sign.
+const KINDS: &[(&str, &str, &str, &str)] = &[
+    ("fail", "fail", "failed", "✗"),
+    ("error", "error", "errors", "⚠"),
+    (
+        "known-deviation",
+        "known deviation",
+        "known deviations",
+        "≈",
+    ),
+    ("skip", "skip", "skipped", "–"),
+    ("not-run", "not run", "not run", "○"),
+    ("pass", "pass", "passed", "✓"),
+];
+
+fn kind(verdict: &Verdict) -> &'static (&'static str, &'static str, &'static str, &'static str) {
+    let class = match verdict {
         Verdict::Pass => "pass",
         Verdict::Fail => "fail",
         Verdict::KnownDeviation { .. } => "known-deviation",
         Verdict::Skip { .. } => "skip",
         Verdict::Error { .. } => "error",
         Verdict::NotRun => "not-run",
+    };
+    KINDS
+        .iter()
+        .find(|k| k.0 == class)
+        .expect("every verdict is in KINDS")
+}
+
+/// The run's count of a verdict, from the tally every report shares.
+fn count(tally: &Tally, class: &str) -> usize {
+    match class {
+        "pass" => tally.passed,
+        "fail" => tally.failed,
+        "error" => tally.errors,
+        "known-deviation" => tally.known_deviations,
+        "skip" => tally.skipped,
+        "not-run" => tally.not_run,
+        _ => unreachable!("{class} is not in KINDS"),
     }
 }
 
-const KINDS: &[(&str, &str)] = &[
-    ("fail", "failed"),
-    ("error", "errors"),
-    ("known-deviation", "known deviations"),
-    ("skip", "skipped"),
-    ("not-run", "not run"),
-    ("pass", "passed"),
-];
-
-const STYLE: &str = r#"
-:root { --pass: #1a7f37; --fail: #cf222e; --error: #bc4c00; --skip: #6e7781; --dev: #8250df; --line: #d0d7de; }
-* { box-sizing: border-box; }
-body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto; max-width: 72rem; padding: 1.5rem; color: #1f2328; }
-h1 { font-size: 1.5rem; margin: 0 0 .5rem; }
-h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
-code, pre { font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
-pre { background: #f6f8fa; border: 1px solid var(--line); padding: .6rem; overflow-x: auto; white-space: pre-wrap; word-break: break-word; margin: .3rem 0; }
-table { border-collapse: collapse; margin: .3rem 0; }
-th, td { border: 1px solid var(--line); padding: .25rem .5rem; text-align: left; vertical-align: top; }
-.gate { font-weight: 600; padding: .5rem .75rem; border-radius: 6px; display: inline-block; }
-.gate.ok { background: #dafbe1; color: var(--pass); }
-.gate.bad { background: #ffebe9; color: var(--fail); }
-.badge { display: inline-block; min-width: 7.5rem; font-weight: 600; }
-.v-pass .badge { color: var(--pass); } .v-fail .badge { color: var(--fail); } .v-error .badge { color: var(--error); }
-.v-skip .badge, .v-not-run .badge { color: var(--skip); } .v-known-deviation .badge { color: var(--dev); }
-details.case { border: 1px solid var(--line); border-left: 6px solid var(--skip); border-radius: 6px; margin: .4rem 0; padding: .3rem .6rem; }
-details.v-pass { border-left-color: var(--pass); } details.v-fail { border-left-color: var(--fail); }
-details.v-error { border-left-color: var(--error); } details.v-known-deviation { border-left-color: var(--dev); }
-summary { cursor: pointer; }
-.filters label { margin-right: 1rem; white-space: nowrap; }
-.failed td.outcome { color: var(--fail); font-weight: 600; }
-.muted { color: #57606a; }
-@media print {
-  .filters { display: none; }
-  details.case { break-inside: avoid; }
-  details.case > :not(summary) { display: block !important; }
-  pre { white-space: pre-wrap; }
+fn badge(verdict: &Verdict) -> String {
+    let (class, word, _, symbol) = kind(verdict);
+    format!(
+        "<span class=\"badge b-{class}\"><span aria-hidden=\"true\">{symbol}</span> {word}</span>"
+    )
 }
+
+/// The filter is CSS alone (a checkbox before the cases, `:not(:checked) ~`), so that it works
+/// without script too; every box starts checked, so everything shows until one is cleared.
+const STYLE: &str = r#"
+:root { --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --soft: #f6f8fa;
+  --pass: #1a7f37; --fail: #cf222e; --error: #bc4c00; --known-deviation: #8250df; --skip: #59636e; --not-run: #59636e;
+  color-scheme: light; }
+* { box-sizing: border-box; }
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif;
+  color: var(--fg); background: #fff; max-width: 78rem; margin: 0 auto; padding: 1.5rem; }
+h1 { font-size: 1.6rem; margin: 0 0 .2rem; }
+h2 { font-size: 1.2rem; margin: 1.8rem 0 .6rem; padding-bottom: .25rem; border-bottom: 1px solid var(--line); }
+h4 { font-size: .95rem; margin: 1.1rem 0 .35rem; }
+code, pre { font: 13px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace; }
+pre { background: var(--soft); border: 1px solid var(--line); border-radius: 6px; padding: .55rem .75rem; margin: .3rem 0;
+  white-space: pre-wrap; overflow-wrap: anywhere; }
+table { border-collapse: collapse; margin: .3rem 0; }
+th, td { border: 1px solid var(--line); padding: .3rem .55rem; text-align: left; vertical-align: top; }
+th { background: var(--soft); font-weight: 600; }
+td, dd { overflow-wrap: anywhere; }
+code.nowrap { white-space: nowrap; }
+ul { margin: .3rem 0; padding-left: 1.4rem; }
+a { color: #0969da; }
+.muted { color: var(--muted); }
+.sub { color: var(--muted); margin: 0 0 1rem; }
+.badge { display: inline-block; border-radius: 1em; padding: 0 .55rem; font-size: .8rem; font-weight: 700; line-height: 1.6;
+  color: #fff; background: var(--c, var(--skip)); white-space: nowrap; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+.b-pass, .v-pass { --c: var(--pass); } .b-fail, .v-fail { --c: var(--fail); } .b-error, .v-error { --c: var(--error); }
+.b-known-deviation, .v-known-deviation { --c: var(--known-deviation); } .b-skip, .v-skip { --c: var(--skip); }
+.b-not-run, .v-not-run { --c: var(--not-run); }
+.gate { border: 1px solid var(--c); border-left-width: 6px; border-radius: 6px; padding: .6rem 1rem; margin: .8rem 0; }
+.gate p { margin: 0; font-size: 1.1rem; font-weight: 700; color: var(--c); }
+.gate-ok { --c: var(--pass); background: #dafbe1; } .gate-bad { --c: var(--fail); background: #ffebe9; }
+.counts { display: flex; flex-wrap: wrap; gap: .5rem; list-style: none; padding: 0; margin: .6rem 0; }
+.counts li { border: 1px solid var(--line); border-top: 4px solid var(--c, var(--line)); border-radius: 6px; padding: .3rem .8rem; min-width: 8rem; }
+.counts li.zero { opacity: .55; }
+.counts .n { display: block; font-size: 1.35rem; font-weight: 700; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; margin: .5rem 0; }
+dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
+.show-label { display: inline-block; margin: 0 .6rem .6rem 0; font-weight: 600; }
+.show { margin: 0 .25rem 0 0; vertical-align: middle; }
+.show + label { margin-right: 1.1rem; cursor: pointer; white-space: nowrap; }
+#show-fail:not(:checked) ~ .v-fail, #show-error:not(:checked) ~ .v-error,
+#show-known-deviation:not(:checked) ~ .v-known-deviation, #show-skip:not(:checked) ~ .v-skip,
+#show-not-run:not(:checked) ~ .v-not-run, #show-pass:not(:checked) ~ .v-pass { display: none; }
+details.case { border: 1px solid var(--line); border-left: 6px solid var(--c); border-radius: 6px; margin: .45rem 0; }
+details.case > summary { cursor: pointer; padding: .4rem .75rem; }
+details.case[open] > summary { border-bottom: 1px solid var(--line); background: var(--soft); }
+summary h3 { display: inline; font-size: 1rem; font-weight: 400; margin: 0; }
+summary .id { font-weight: 700; margin: 0 .4rem; }
+.case-body { padding: .2rem 1rem .8rem; }
+.note { margin: .5rem 0; padding: .35rem .7rem; border-left: 4px solid var(--c, var(--line)); background: var(--soft); }
+table.checks { width: 100%; }
+table.checks th:nth-child(4), table.checks th:nth-child(5) { width: 20%; }
+table.checks td.outcome { white-space: nowrap; font-weight: 700; }
+tr.o-passed td.outcome { color: var(--pass); } tr.o-failed td.outcome { color: var(--fail); }
+tr.o-warning td.outcome { color: var(--error); } tr.o-accepted td.outcome { color: var(--known-deviation); } tr.o-not-evaluated td.outcome { color: var(--muted); }
+tr.why td { border-top: 0; padding-top: 0; color: var(--muted); font-size: .9rem; }
+tr.has-why td { border-bottom: 0; }
+table.kv th { font-weight: 400; }
+@media print {
+  @page { margin: 12mm; }
+  body { max-width: none; padding: 0; font-size: 9pt; line-height: 1.35; }
+  code, pre { font-size: 8pt; }
+  h1 { font-size: 15pt; } h2 { font-size: 12pt; margin: 10pt 0 4pt; } h4 { font-size: 9.5pt; margin: 6pt 0 2pt; }
+  th, td { padding: 1pt 4pt; }
+  pre { padding: 3pt 5pt; margin: 2pt 0; }
+  dl.facts { margin: 3pt 0; }
+  .case-body { padding: 0 8pt 4pt; }
+  .show, .show + label, .show-label, .screen-only { display: none !important; }
+  details.case { display: block !important; margin: 4pt 0; break-inside: avoid; }
+  details.case > summary { list-style: none; border-bottom: 1px solid var(--line); background: var(--soft); }
+  details.case > summary::-webkit-details-marker { display: none; }
+  h2, h4, summary { break-after: avoid; }
+  pre, tr, dl { break-inside: avoid; }
+  a { color: inherit; }
+}
+/* Apart: a browser that does not know the selector drops the whole rule. */
+@media print { details.case::details-content { content-visibility: visible; display: block; } }
 "#;
 
-/// Hides the cases of an unchecked verdict; without script every case shows.
+/// Browsers without `::details-content` (a 2024 selector) cannot open a closed `<details>`
+/// from a print style sheet: this opens them for printing and closes them again after.
 const SCRIPT: &str = r#"
-document.querySelectorAll('.filters input').forEach(function (box) {
-  box.addEventListener('change', function () {
-    document.querySelectorAll('details.case.v-' + box.value).forEach(function (c) {
-      c.hidden = !box.checked;
+(function () {
+  var opened = [];
+  addEventListener('beforeprint', function () {
+    opened = Array.prototype.filter.call(document.querySelectorAll('details.case'), function (d) {
+      return !d.open && (d.open = true);
     });
   });
-});
-window.addEventListener('beforeprint', function () {
-  document.querySelectorAll('details.case').forEach(function (c) { c.open = true; });
-});
+  addEventListener('afterprint', function () {
+    opened.forEach(function (d) { d.open = false; });
+    opened = [];
+  });
+})();
 "#;
 
 /// The page for `records` (already fit for output, and sorted).
 pub fn render(records: &[Record], info: &RunInfo<'_>) -> String {
-    let mut page = String::new();
-    let verdict = if info.interrupted.is_some() {
+    let mut page = String::with_capacity(16 * 1024 + records.len() * 4 * 1024);
+    let word = if info.interrupted.is_some() {
         "INTERRUPTED"
     } else if info.ok() {
         "ok"
@@ -110,91 +198,261 @@ pub fn render(records: &[Record], info: &RunInfo<'_>) -> String {
         page,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>authconform: {} against {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
-        esc(verdict),
-        esc(info.target)
+         <meta name=\"generator\" content=\"authconform {version}\">\n\
+         <title>authconform: {word}, {passed} of {selected} passed: {target}</title>\n\
+         <style>{STYLE}</style>\n</head>\n<body>\n",
+        version = env!("CARGO_PKG_VERSION"),
+        passed = info.tally.passed,
+        selected = info.tally.selected(),
+        target = esc(info.target),
     );
-    summary(&mut page, records, info, verdict);
-    let _ = writeln!(page, "<h2>Cases</h2>");
-    for record in records {
-        case(&mut page, record);
-    }
+    run(&mut page, records, info);
+    cases(&mut page, records, &info.tally);
     let _ = write!(page, "<script>{SCRIPT}</script>\n</body>\n</html>\n");
     page
 }
 
-fn summary(page: &mut String, records: &[Record], info: &RunInfo<'_>, verdict: &str) {
+/// The run: the gate and why it fails, the counts, the facts, the failures at a glance, the
+/// variables skipped cases need, and the hints.
+fn run(page: &mut String, records: &[Record], info: &RunInfo<'_>) {
     let t = &info.tally;
-    let _ = writeln!(page, "<h1>authconform {}</h1>", env!("CARGO_PKG_VERSION"));
-    let class = if info.ok() { "ok" } else { "bad" };
     let _ = writeln!(
         page,
-        "<p><span class=\"gate {class}\">gate: {}</span></p>",
-        esc(verdict)
+        "<header>\n<h1>authconform report</h1>\n<p class=\"sub\">authconform {} · target <code>{}</code> · {} case{} · {:.2} s</p>",
+        env!("CARGO_PKG_VERSION"),
+        esc(info.target),
+        t.selected(),
+        if t.selected() == 1 { "" } else { "s" },
+        info.elapsed.as_secs_f64(),
     );
-    let _ = writeln!(page, "<table>");
-    let mut row = |name: &str, value: &str| {
-        let _ = writeln!(page, "<tr><th>{}</th><td>{}</td></tr>", esc(name), value);
-    };
-    row("target", &esc(info.target));
-    row("cases", &esc(info.cases));
-    row("schemas", &esc(info.schemas));
-    if let Some(file) = info.deviations {
-        row("known deviations", &esc(file));
-    }
-    if let Some(signal) = info.interrupted {
-        row("interrupted by", &esc(signal));
-    }
-    row(
-        "result",
-        &format!(
-            "{} passed, {} failed, {} errors, {} skipped, {} known deviations, {} not run, {} warnings",
-            t.passed, t.failed, t.errors, t.skipped, t.known_deviations, t.not_run, t.warnings
-        ),
-    );
-    row("time", &format!("{:.2} s", info.elapsed.as_secs_f64()));
-    let _ = writeln!(page, "</table>");
-    if !info.gate.is_empty() {
-        let _ = writeln!(page, "<h2>Why the gate fails</h2>\n<ul>");
+    if info.ok() {
+        let _ = writeln!(
+            page,
+            "<div class=\"gate gate-ok\"><p><span aria-hidden=\"true\">✓</span> The gate passes</p></div>"
+        );
+    } else {
+        let _ = writeln!(
+            page,
+            "<div class=\"gate gate-bad\"><p><span aria-hidden=\"true\">✗</span> The gate fails{}</p>\n<ul>",
+            info.interrupted
+                .map(|s| format!(": the run was interrupted by {}", esc(s)))
+                .unwrap_or_default()
+        );
         for reason in info.gate {
             let _ = writeln!(page, "<li>{}</li>", esc(&reason.to_string()));
         }
-        let _ = writeln!(page, "</ul>");
+        let _ = writeln!(page, "</ul></div>");
     }
-    if !info.missing.is_empty() {
-        let _ = writeln!(page, "<h2>Skipped for want of a variable</h2>\n<ul>");
-        for m in info.missing {
+    let _ = writeln!(page, "</header>\n<main>");
+
+    let _ = writeln!(
+        page,
+        "<section aria-labelledby=\"run\">\n<h2 id=\"run\">Run</h2>\n<ul class=\"counts\">"
+    );
+    for (class, _, plural, symbol) in KINDS {
+        let n = count(t, class);
+        let _ = writeln!(
+            page,
+            "<li class=\"v-{class}{}\"><span class=\"n\">{n}</span><span aria-hidden=\"true\">{symbol}</span> {plural}</li>",
+            if n == 0 { " zero" } else { "" }
+        );
+    }
+    let _ = writeln!(
+        page,
+        "<li class=\"{}\"><span class=\"n\">{}</span>warnings</li>\n</ul>",
+        if t.warnings == 0 { "zero" } else { "v-error" },
+        t.warnings
+    );
+    let _ = writeln!(page, "<dl class=\"facts\">");
+    let fact = |page: &mut String, name: &str, value: &str| {
+        let _ = writeln!(page, "<dt>{name}</dt><dd>{value}</dd>");
+    };
+    fact(
+        page,
+        "target",
+        &format!("<code>{}</code>", esc(info.target)),
+    );
+    fact(page, "cases", &esc(info.cases));
+    fact(page, "schemas", &esc(info.schemas));
+    if let Some(file) = info.deviations {
+        let stale = if t.stale_deviations > 0 {
+            format!(
+                " ({} entr{} no longer hold{})",
+                t.stale_deviations,
+                if t.stale_deviations == 1 { "y" } else { "ies" },
+                if t.stale_deviations == 1 { "s" } else { "" }
+            )
+        } else {
+            String::new()
+        };
+        fact(
+            page,
+            "known deviations",
+            &format!("<code>{}</code>{stale}", esc(file)),
+        );
+    }
+    if let Some(found) = info.discovered {
+        let mut endpoints = format!("<code>{}</code>", esc(&found.document));
+        for (name, value) in &found.endpoints {
+            let _ = write!(
+                endpoints,
+                "<br><code>{}</code> = <code>{}</code>",
+                esc(name),
+                esc(value)
+            );
+        }
+        fact(page, "discovered", &endpoints);
+    }
+    if let Some(signal) = info.interrupted {
+        fact(
+            page,
+            "interrupted",
+            &format!(
+                "by {}: {} case{} not run",
+                esc(signal),
+                t.not_run,
+                if t.not_run == 1 { "" } else { "s" }
+            ),
+        );
+    }
+    let requests: u64 = records.iter().map(|r| u64::from(r.attempts)).sum();
+    let waits: Vec<_> = records.iter().flat_map(|r| &r.waits).collect();
+    let mut sent = format!("{requests}");
+    if !waits.is_empty() {
+        let waited: f64 = waits.iter().map(|w| w.duration.as_secs_f64()).sum();
+        let _ = write!(
+            sent,
+            " (after {} wait{}, {waited:.1} s in all)",
+            waits.len(),
+            if waits.len() == 1 { "" } else { "s" }
+        );
+    }
+    fact(page, "requests sent", &sent);
+    fact(
+        page,
+        "time",
+        &format!("{:.2} s", info.elapsed.as_secs_f64()),
+    );
+    let _ = writeln!(page, "</dl>\n</section>");
+
+    let failed: Vec<&Record> = records
+        .iter()
+        .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::Error { .. }))
+        .collect();
+    if !failed.is_empty() {
+        let _ = writeln!(
+            page,
+            "<section aria-labelledby=\"failures\">\n<h2 id=\"failures\">Failures</h2>\n<ul>"
+        );
+        for r in failed {
+            let why = match &r.verdict {
+                Verdict::Error { message } => message.clone(),
+                _ => r.problems().into_iter().next().unwrap_or_default(),
+            };
             let _ = writeln!(
                 page,
-                "<li><code>{}</code>{}: {}</li>",
-                esc(&m.name),
-                if m.secret { " (secret)" } else { "" },
-                esc(m.meaning.as_deref().unwrap_or("")),
+                "<li>{} <a href=\"#{}\"><code>{}</code></a>: {}</li>",
+                badge(&r.verdict),
+                esc(&anchor(&r.id)),
+                esc(&r.id),
+                esc(&why)
             );
         }
-        let _ = writeln!(page, "</ul>");
+        let _ = writeln!(page, "</ul>\n</section>");
     }
-    for hint in info.hints {
-        let _ = writeln!(page, "<p class=\"muted\">hint: {}</p>", esc(hint));
-    }
-    let _ = write!(page, "<p class=\"filters\">show: ");
-    for (kind, label) in KINDS {
-        let count = records
-            .iter()
-            .filter(|r| self::kind(&r.verdict) == *kind)
-            .count();
-        if count > 0 {
-            let _ = write!(
+
+    if !info.missing.is_empty() {
+        let _ = writeln!(
+            page,
+            "<section aria-labelledby=\"missing\">\n<h2 id=\"missing\">Skipped: variables this run does not set</h2>\n\
+             <table>\n<tr><th>variable</th><th>what it is</th><th>cases</th><th>set it with</th></tr>"
+        );
+        for m in info.missing {
+            let mut what = esc(m.meaning.as_deref().unwrap_or(""));
+            if m.secret {
+                what.push_str(" <strong>(secret)</strong>");
+            }
+            if let Some(how) = &m.on_auth0 {
+                let _ = write!(
+                    what,
+                    "<br><span class=\"muted\">on Auth0: {}</span>",
+                    esc(how)
+                );
+            }
+            let cases: Vec<String> = m
+                .cases
+                .iter()
+                .map(|id| {
+                    format!(
+                        "<a href=\"#{}\"><code>{}</code></a>",
+                        esc(&anchor(id)),
+                        esc(id)
+                    )
+                })
+                .collect();
+            let set_with: Vec<String> = m
+                .set_with
+                .iter()
+                .map(|s| format!("<code class=\"nowrap\">{}</code>", esc(s)))
+                .collect();
+            let _ = writeln!(
                 page,
-                "<label><input type=\"checkbox\" value=\"{kind}\" checked> {label} ({count})</label>"
+                "<tr><td><code>{}</code></td><td>{what}</td><td>{}</td><td>{}</td></tr>",
+                esc(&m.name),
+                cases.join("<br>"),
+                set_with.join("<br>or ")
+            );
+        }
+        let _ = writeln!(page, "</table>\n</section>");
+    }
+
+    if !info.hints.is_empty() {
+        let _ = writeln!(
+            page,
+            "<section aria-labelledby=\"hints\">\n<h2 id=\"hints\">Hints</h2>\n<ul>"
+        );
+        for hint in info.hints {
+            let _ = writeln!(page, "<li>{}</li>", esc(hint));
+        }
+        let _ = writeln!(page, "</ul>\n</section>");
+    }
+}
+
+/// A case's element id: its id, which the filter's `show-…` ids and the page's section ids
+/// cannot collide with.
+fn anchor(id: &str) -> String {
+    let id: String = id
+        .chars()
+        .map(|c| if c.is_whitespace() { '_' } else { c })
+        .collect();
+    format!("case-{id}")
+}
+
+/// The filter, then every case.
+fn cases(page: &mut String, records: &[Record], tally: &Tally) {
+    let _ = writeln!(
+        page,
+        "<section aria-labelledby=\"cases\">\n<h2 id=\"cases\">Cases</h2>"
+    );
+    let _ = writeln!(page, "<span class=\"show-label\">Show:</span>");
+    for (class, _, plural, symbol) in KINDS {
+        let n = count(tally, class);
+        if n > 0 {
+            let _ = writeln!(
+                page,
+                "<input type=\"checkbox\" class=\"show\" id=\"show-{class}\" value=\"{class}\" checked>\
+                 <label for=\"show-{class}\"><span class=\"badge b-{class}\"><span aria-hidden=\"true\">{symbol}</span> {plural}</span> {n}</label>"
             );
         }
     }
-    let _ = writeln!(page, "</p>");
+    for r in records {
+        case(page, r);
+    }
+    let _ = writeln!(page, "</section>\n</main>");
 }
 
 fn case(page: &mut String, r: &Record) {
-    let kind = kind(&r.verdict);
+    let (class, ..) = kind(&r.verdict);
     let open = if matches!(r.verdict, Verdict::Fail | Verdict::Error { .. }) {
         " open"
     } else {
@@ -202,70 +460,393 @@ fn case(page: &mut String, r: &Record) {
     };
     let _ = writeln!(
         page,
-        "<details class=\"case v-{kind}\" id=\"{}\"{open}>\n<summary><span class=\"badge\">{}</span> <code>{}</code> {}</summary>",
-        esc(&r.id),
-        esc(&kind.replace('-', " ")),
+        "<details class=\"case v-{class}\" id=\"{}\"{open}>\n<summary><h3>{} <code class=\"id\">{}</code> {}</h3></summary>\n<div class=\"case-body\">",
+        esc(&anchor(&r.id)),
+        badge(&r.verdict),
         esc(&r.id),
         esc(&r.title)
     );
-    let _ = writeln!(
-        page,
-        "<p>documents: <code>{}</code> · case file: <code>{}</code> · {:.1} ms · {} request{}</p>",
-        esc(&r.documents.summary()),
-        esc(&r.file),
-        r.elapsed.as_secs_f64() * 1000.0,
-        r.attempts,
-        if r.attempts == 1 { "" } else { "s" }
-    );
-    match &r.verdict {
-        Verdict::Skip { reason, .. } => {
-            let _ = writeln!(page, "<p>skipped: {}</p>", esc(reason));
-        }
-        Verdict::Error { message } => {
-            let _ = writeln!(page, "<p>error: {}</p>", esc(message));
-        }
-        Verdict::KnownDeviation { reasons } => {
-            for reason in reasons {
-                let _ = writeln!(page, "<p>known deviation: {}</p>", esc(reason));
-            }
-        }
-        _ => {}
-    }
-    for stale in &r.stale_deviations {
-        let _ = writeln!(
-            page,
-            "<p>known deviation <code>{}</code>: {}</p>",
-            esc(&stale.check.to_string()),
-            esc(&stale.problem)
-        );
-    }
-    if !r.checks.is_empty() {
-        checks(page, r, &r.checks);
+    facts(page, r);
+    notes(page, r);
+    if !r.checks.is_empty() || !r.violations.is_empty() || !r.warnings.is_empty() {
+        checks(page, r);
     }
     if let Some(request) = &r.request {
         let _ = writeln!(
             page,
-            "<h3>Request</h3>\n<pre>{} {}</pre>\n<pre>{}</pre>",
+            "<h4>Request</h4>\n<p><code><strong>{}</strong> {}</code></p>",
             esc(&request.method),
-            esc(&request.url),
+            esc(&request.url)
+        );
+        if let Some(sent) = Sent::read(&request.curl) {
+            sent.show(page);
+        }
+        let _ = writeln!(
+            page,
+            "<p class=\"muted\">Reproduce it with curl (secrets show as <code>***</code>):</p>\n<pre class=\"curl\">{}</pre>",
             esc(&request.curl)
         );
     }
     if let Some(response) = &r.response {
+        self::response(page, response);
+    }
+    let _ = writeln!(page, "</div>\n</details>");
+}
+
+/// The seed row, the case file, timing and requests, and the refs.
+fn facts(page: &mut String, r: &Record) {
+    let _ = writeln!(page, "<dl class=\"facts\">");
+    let _ = writeln!(
+        page,
+        "<dt>documents</dt><dd><code>{}</code></dd>\n<dt>case file</dt><dd><code>{}</code></dd>",
+        esc(&r.documents.summary()),
+        esc(&r.file)
+    );
+    if r.attempts > 0 {
+        let mut took = format!(
+            "{:.1} ms, {} request{}",
+            r.elapsed.as_secs_f64() * 1000.0,
+            r.attempts,
+            if r.attempts == 1 { "" } else { "s" }
+        );
+        for w in &r.waits {
+            let why = match w.reason {
+                crate::record::WaitReason::RateLimited => "an unexpected 429",
+                crate::record::WaitReason::ConnectionRefused => "a refused connection",
+            };
+            let _ = write!(
+                took,
+                "; waited {:.1} s after {why}",
+                w.duration.as_secs_f64()
+            );
+        }
+        let _ = writeln!(page, "<dt>time</dt><dd>{took}</dd>");
+    }
+    if let Some(note) = &r.rate_limit {
+        let _ = writeln!(page, "<dt>rate limit</dt><dd>{}</dd>", esc(note));
+    }
+    if !r.refs.is_empty() {
+        let refs: Vec<String> = r.refs.iter().map(|href| reference(href)).collect();
+        let _ = writeln!(page, "<dt>refs</dt><dd>{}</dd>", refs.join("<br>"));
+    }
+    let _ = writeln!(page, "</dl>");
+}
+
+/// A ref as a link when it is an `http(s)` URL; anything else (a `javascript:` URL, a
+/// relative path, prose) stays text.
+fn reference(href: &str) -> String {
+    match url::Url::parse(href) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => format!(
+            "<a class=\"ref\" href=\"{}\" rel=\"noreferrer\">{}</a>",
+            esc(url.as_str()),
+            esc(href)
+        ),
+        _ => format!("<code>{}</code>", esc(href)),
+    }
+}
+
+/// What the verdict itself says beyond the checks.
+fn notes(page: &mut String, r: &Record) {
+    let note = |page: &mut String, class: &str, text: &str| {
+        let _ = writeln!(page, "<p class=\"note v-{class}\">{text}</p>");
+    };
+    match &r.verdict {
+        Verdict::Skip { reason, .. } => note(page, "skip", &format!("Skipped: {}", esc(reason))),
+        Verdict::Error { message } => note(
+            page,
+            "error",
+            &format!("Could not be judged: {}", esc(message)),
+        ),
+        Verdict::NotRun => note(page, "not-run", "Not run: the run was interrupted first."),
+        Verdict::KnownDeviation { reasons } => {
+            for reason in reasons {
+                note(
+                    page,
+                    "known-deviation",
+                    &format!("Known deviation, accepted: {}", esc(reason)),
+                );
+            }
+        }
+        Verdict::Pass | Verdict::Fail => {}
+    }
+    for stale in &r.stale_deviations {
+        note(
+            page,
+            "fail",
+            &format!(
+                "Known-deviations entry <code>{}</code>: {}",
+                esc(&stale.check.to_string()),
+                esc(&stale.problem)
+            ),
+        );
+    }
+}
+
+/// Every check with its outcome; under a violated one, each violation's expected and actual
+/// values and its message. A violation of a check that is not in the list (the body could not
+/// be read at all) gets a row of its own.
+fn checks(page: &mut String, r: &Record) {
+    let _ = writeln!(
+        page,
+        "<h4>Checks</h4>\n<table class=\"checks\">\n<tr><th>outcome</th><th>check</th><th>requires</th><th>expected</th><th>actual</th></tr>"
+    );
+    let found = |check: &CheckId| -> Vec<&Violation> {
+        r.violations
+            .iter()
+            .chain(&r.warnings)
+            .filter(|v| &v.check == check)
+            .collect()
+    };
+    // A known deviation is one whose every violation the deviations file accepts.
+    let accepted = matches!(r.verdict, Verdict::KnownDeviation { .. });
+    let mut rows: Vec<(&str, &str, String, &str, Vec<&Violation>)> = r
+        .checks
+        .iter()
+        .map(|c| {
+            let (class, outcome) = match (c.outcome, c.advisory) {
+                (Outcome::Passed, _) => ("passed", "✓ passed"),
+                (Outcome::Failed, false) if accepted => ("accepted", "≈ accepted"),
+                (Outcome::Failed, false) => ("failed", "✗ failed"),
+                (Outcome::Failed, true) => ("warning", "! warning"),
+                (Outcome::NotEvaluated, _) => ("not-evaluated", "– not evaluated"),
+            };
+            let name = if c.advisory {
+                format!(
+                    "<code>{}</code> <span class=\"muted\">(advice)</span>",
+                    esc(&c.check.to_string())
+                )
+            } else {
+                format!("<code>{}</code>", esc(&c.check.to_string()))
+            };
+            (class, outcome, name, c.requires.as_str(), found(&c.check))
+        })
+        .collect();
+    let listed = |v: &Violation| r.checks.iter().any(|c| c.check == v.check);
+    for v in r.violations.iter().filter(|v| !listed(v)) {
+        let name = format!("<code>{}</code>", esc(&v.check.to_string()));
+        let (class, outcome) = if accepted {
+            ("accepted", "≈ accepted")
+        } else {
+            ("failed", "✗ failed")
+        };
+        rows.push((class, outcome, name, "", vec![v]));
+    }
+    for v in r.warnings.iter().filter(|v| !listed(v)) {
+        let name = format!("<code>{}</code>", esc(&v.check.to_string()));
+        rows.push(("warning", "! warning", name, "", vec![v]));
+    }
+    for (class, outcome, name, requires, violations) in rows {
+        if violations.is_empty() {
+            let _ = writeln!(
+                page,
+                "<tr class=\"o-{class}\"><td class=\"outcome\">{outcome}</td><td>{name}</td><td>{}</td><td></td><td></td></tr>",
+                esc(requires)
+            );
+        }
+        for (i, v) in violations.iter().enumerate() {
+            let (outcome, name, requires) = if i == 0 {
+                (outcome, name.as_str(), esc(requires))
+            } else {
+                ("", "", String::new())
+            };
+            let _ = writeln!(
+                page,
+                "<tr class=\"o-{class} has-why\"><td class=\"outcome\">{outcome}</td><td>{name}</td><td>{requires}</td><td>{}</td><td>{}</td></tr>",
+                value(v.expected.as_ref()),
+                value(v.actual.as_ref())
+            );
+            let mut why = esc(&v.message);
+            if let Some(at) = &v.at {
+                let _ = write!(
+                    why,
+                    " <span class=\"muted\">at <code>{}</code></span>",
+                    esc(if at.is_empty() { "(root)" } else { at })
+                );
+            }
+            if let Some(line) = v.line {
+                let _ = write!(why, " <span class=\"muted\">(case file line {line})</span>");
+            }
+            let _ = writeln!(
+                page,
+                "<tr class=\"why o-{class}\"><td></td><td colspan=\"4\">{why}</td></tr>"
+            );
+        }
+    }
+    let _ = writeln!(page, "</table>");
+}
+
+/// An expected or actual value as JSON. The actual one is the server's, decoded from its body:
+/// neutralised again, since decoding can turn an escape into a control or bidi character.
+fn value(v: Option<&serde_json::Value>) -> String {
+    v.map(|v| format!("<code>{}</code>", esc(&neutralise(&v.to_string(), false))))
+        .unwrap_or_default()
+}
+
+fn response(page: &mut String, response: &ResponseSummary) {
+    let reason = http::StatusCode::from_u16(response.status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .map(|r| format!(" {r}"))
+        .unwrap_or_default();
+    let mut size = format!("{} bytes", response.body_bytes);
+    if response.truncated {
+        size = format!(
+            "more than {} bytes: the read stopped at the body limit",
+            response.body_bytes
+        );
+    }
+    if response.body_bytes > BODY_PREVIEW && response.body_preview.ends_with(crate::redact::CUT) {
+        let _ = write!(size, "; the first {BODY_PREVIEW} bytes are shown");
+    }
+    let _ = writeln!(
+        page,
+        "<h4>Response</h4>\n<p><strong>{}{}</strong> · {size}</p>",
+        response.status,
+        esc(&reason)
+    );
+    if !response.headers.is_empty() {
+        let _ = writeln!(page, "<table class=\"kv\">");
+        for (name, value) in &response.headers {
+            let _ = writeln!(
+                page,
+                "<tr><th><code>{}</code></th><td><code>{}</code></td></tr>",
+                esc(name),
+                esc(value)
+            );
+        }
         let _ = writeln!(
             page,
-            "<h3>Response</h3>\n<p>status {} · {} bytes{}</p>",
-            response.status,
-            response.body_bytes,
-            if response.truncated {
-                " (cut at the read limit)"
-            } else {
-                ""
-            }
+            "</table>\n<p class=\"muted screen-only\">The headers shown are the usual ones and those the checks read.</p>"
         );
-        if !response.headers.is_empty() {
-            let _ = writeln!(page, "<table>");
-            for (name, value) in &response.headers {
+    }
+    if !response.body_preview.is_empty() {
+        let _ = writeln!(
+            page,
+            "<pre class=\"body\">{}</pre>",
+            esc(&pretty(&response.body_preview))
+        );
+    }
+}
+
+/// `text` laid out with one member a line when it is JSON. Only the white space between tokens
+/// changes: strings stay as they came (escapes and all), so that what was masked or neutralised
+/// stays so, where decoding and encoding again could turn `\u0073ecret` back into `secret`.
+fn pretty(text: &str) -> String {
+    if serde_json::from_str::<serde::de::IgnoredAny>(text).is_err() {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len() * 2);
+    let mut depth = 0usize;
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        for _ in 0..depth {
+            out.push_str("  ");
+        }
+    };
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                out.push(c);
+                let mut escaped = false;
+                for c in chars.by_ref() {
+                    out.push(c);
+                    match c {
+                        _ if escaped => escaped = false,
+                        '\\' => escaped = true,
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '{' | '[' => {
+                out.push(c);
+                while chars.next_if(|c| c.is_whitespace()).is_some() {}
+                if let Some(close) = chars.next_if(|c| matches!(c, '}' | ']')) {
+                    out.push(close);
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            c if c.is_whitespace() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The request's headers and body, read back from its curl line. A record keeps the request as
+/// shown (method, URL, curl line, secrets as `***`) and nothing else; the line is written by
+/// `Prepared::curl` in one fixed shape, so it is read back here rather than kept twice. A line
+/// of any other shape gives `None`, and the page shows the curl line alone.
+#[derive(Debug, Default, PartialEq)]
+struct Sent {
+    basic: Option<String>,
+    headers: Vec<(String, String)>,
+    form: Vec<(String, String)>,
+    raw: Option<String>,
+}
+
+impl Sent {
+    fn read(curl: &str) -> Option<Sent> {
+        let mut words = shell_words(curl)?.into_iter();
+        if words.next()? != "curl" {
+            return None;
+        }
+        let mut sent = Sent::default();
+        while let Some(word) = words.next() {
+            match word.as_str() {
+                "-i" => {}
+                "-X" => {
+                    words.next()?;
+                }
+                "-u" => sent.basic = Some(words.next()?),
+                "-H" => {
+                    let header = words.next()?;
+                    let (name, value) = header.split_once(':')?;
+                    sent.headers
+                        .push((name.trim().to_owned(), value.trim_start().to_owned()));
+                }
+                "--data-urlencode" => {
+                    let field = words.next()?;
+                    let (name, value) = field.split_once('=')?;
+                    let name = url::form_urlencoded::parse(name.as_bytes())
+                        .next()
+                        .map(|(name, _)| name.into_owned())
+                        .unwrap_or_default();
+                    sent.form.push((name, value.to_owned()));
+                }
+                "--data-raw" => sent.raw = Some(words.next()?),
+                flag if flag.starts_with('-') => return None,
+                // The URL, shown above already.
+                _ => {}
+            }
+        }
+        Some(sent)
+    }
+
+    fn show(&self, page: &mut String) {
+        if self.basic.is_some() || !self.headers.is_empty() {
+            let _ = writeln!(page, "<table class=\"kv\">");
+            if let Some(credentials) = &self.basic {
+                let _ = writeln!(
+                    page,
+                    "<tr><th><code>authorization</code></th><td><code>Basic</code> with <code>{}</code> <span class=\"muted\">(user:password, sent base64-encoded)</span></td></tr>",
+                    esc(credentials)
+                );
+            }
+            for (name, value) in &self.headers {
                 let _ = writeln!(
                     page,
                     "<tr><th><code>{}</code></th><td><code>{}</code></td></tr>",
@@ -275,63 +856,55 @@ fn case(page: &mut String, r: &Record) {
             }
             let _ = writeln!(page, "</table>");
         }
-        if !response.body_preview.is_empty() {
-            let body = serde_json::from_str::<serde_json::Value>(&response.body_preview)
-                .ok()
-                .and_then(|v| serde_json::to_string_pretty(&v).ok())
-                .unwrap_or_else(|| response.body_preview.clone());
-            let _ = writeln!(page, "<pre>{}</pre>", esc(&body));
+        if !self.form.is_empty() {
+            let _ = writeln!(
+                page,
+                "<p class=\"muted\">Form body (<code>application/x-www-form-urlencoded</code>):</p>\n<table class=\"kv\">"
+            );
+            for (name, value) in &self.form {
+                let _ = writeln!(
+                    page,
+                    "<tr><th><code>{}</code></th><td><code>{}</code></td></tr>",
+                    esc(name),
+                    esc(value)
+                );
+            }
+            let _ = writeln!(page, "</table>");
+        }
+        if let Some(body) = &self.raw {
+            let _ = writeln!(
+                page,
+                "<p class=\"muted\">Body:</p>\n<pre class=\"body\">{}</pre>",
+                esc(&pretty(body))
+            );
         }
     }
-    let _ = writeln!(page, "</details>");
 }
 
-fn checks(page: &mut String, r: &Record, outcomes: &[CheckOutcome]) {
-    let _ = writeln!(
-        page,
-        "<h3>Checks</h3>\n<table>\n<tr><th>check</th><th>requires</th><th>outcome</th><th>expected</th><th>actual</th></tr>"
-    );
-    for c in outcomes {
-        let name = c.check.to_string();
-        let found = r
-            .violations
-            .iter()
-            .chain(&r.warnings)
-            .find(|v| v.check == c.check);
-        let outcome = match (c.outcome, c.advisory) {
-            (Outcome::Passed, _) => "passed",
-            (Outcome::Failed, false) => "FAILED",
-            (Outcome::Failed, true) => "warning",
-            (Outcome::NotEvaluated, _) => "not evaluated",
-        };
-        let value = |v: Option<&serde_json::Value>| {
-            v.map(|v| format!("<code>{}</code>", esc(&v.to_string())))
-                .unwrap_or_default()
-        };
-        let class = if c.outcome == Outcome::Failed {
-            " class=\"failed\""
-        } else {
-            ""
-        };
-        let _ = writeln!(
-            page,
-            "<tr{class}><td><code>{}</code>{}</td><td>{}</td><td class=\"outcome\">{}</td><td>{}</td><td>{}{}</td></tr>",
-            esc(&name),
-            if c.advisory {
-                " <span class=\"muted\">(advice)</span>"
-            } else {
-                ""
-            },
-            esc(&c.requires),
-            outcome,
-            value(found.and_then(|v| v.expected.as_ref())),
-            value(found.and_then(|v| v.actual.as_ref())),
-            found
-                .map(|v| format!("<br><span class=\"muted\">{}</span>", esc(&v.message)))
-                .unwrap_or_default(),
-        );
+/// A POSIX shell line split into words, for the quoting `Prepared::curl` writes (single quotes,
+/// `'\''` for a quote inside); `None` for an unterminated quote.
+fn shell_words(line: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' => words.extend(word.take()),
+            '\'' => {
+                let word = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next()? {
+                        '\'' => break,
+                        c => word.push(c),
+                    }
+                }
+            }
+            '\\' => word.get_or_insert_with(String::new).push(chars.next()?),
+            c => word.get_or_insert_with(String::new).push(c),
+        }
     }
-    let _ = writeln!(page, "</table>");
+    words.extend(word);
+    Some(words)
 }
 
 #[cfg(test)]
@@ -344,6 +917,63 @@ mod tests {
             esc(r#"<a href="x">'&'</a>"#),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
         );
+    }
+
+    #[test]
+    fn only_http_refs_are_links() {
+        assert_eq!(
+            reference("https://www.rfc-editor.org/rfc/rfc6749#section-5.2"),
+            "<a class=\"ref\" href=\"https://www.rfc-editor.org/rfc/rfc6749#section-5.2\" rel=\"noreferrer\">https://www.rfc-editor.org/rfc/rfc6749#section-5.2</a>"
+        );
+        for text in [
+            "javascript:alert(1)",
+            " JavaScript:alert(1)",
+            "data:text/html,<b>x</b>",
+            "RFC 6749 §5.2",
+            "/docs/x",
+        ] {
+            assert!(!reference(text).contains("href"), "{text}");
+        }
+        assert!(reference("https://x.example/\"><script>").contains("%22%3E%3Cscript%3E"));
+    }
+
+    #[test]
+    fn json_is_laid_out_without_decoding_strings() {
+        assert_eq!(
+            pretty(r#"{"error":"a\u0073\"{,}","n":[1, {}],"e":[]}"#),
+            "{\n  \"error\": \"a\\u0073\\\"{,}\",\n  \"n\": [\n    1,\n    {}\n  ],\n  \"e\": []\n}"
+        );
+        assert_eq!(pretty("not json {"), "not json {");
+        assert_eq!(pretty("{\"cut\": \"ab…"), "{\"cut\": \"ab…");
+    }
+
+    #[test]
+    fn the_curl_line_is_read_back_or_not_at_all() {
+        let sent = Sent::read(
+            r#"curl -i -X POST 'http://h/t?a=b%26c' -u 'cid:***' -H 'x-id: it'\''s' --data-urlencode grant_type=client_credentials --data-urlencode 'a%20b=c d'"#,
+        )
+        .unwrap();
+        assert_eq!(
+            sent,
+            Sent {
+                basic: Some("cid:***".into()),
+                headers: vec![("x-id".into(), "it's".into())],
+                form: vec![
+                    ("grant_type".into(), "client_credentials".into()),
+                    ("a b".into(), "c d".into())
+                ],
+                raw: None,
+            }
+        );
+        let json = Sent::read(
+            r#"curl -i -X POST http://h/ -H 'content-type: application/json' --data-raw '{"a":1}'"#,
+        )
+        .unwrap();
+        assert_eq!(json.raw.as_deref(), Some(r#"{"a":1}"#));
+        assert_eq!(Sent::read("curl -i http://h/"), Some(Sent::default()));
+        assert_eq!(Sent::read("curl -i --compressed http://h/"), None);
+        assert_eq!(Sent::read("curl -i 'http://h/"), None);
+        assert_eq!(Sent::read("wget http://h/"), None);
     }
 
     #[test]
@@ -361,7 +991,11 @@ mod tests {
             },
             Verdict::NotRun,
         ] {
-            assert!(KINDS.iter().any(|(k, _)| *k == kind(&verdict)));
+            let (class, ..) = kind(&verdict);
+            let tally = Tally::of(&[]);
+            assert_eq!(count(&tally, class), 0);
+            assert!(STYLE.contains(&format!("#show-{class}:not(:checked) ~ .v-{class}")));
+            assert!(STYLE.contains(&format!(".b-{class}")));
         }
     }
 }

@@ -424,11 +424,16 @@ mod snapshots {
     }
 
     fn records() -> Vec<Record> {
-        let pass = sent(
+        let mut pass = sent(
             record("token/a-pass", Verdict::Pass),
             401,
             r#"{"error":"invalid_client","error_description":"x"}"#,
         );
+        // Only the HTML report shows refs, and links only the http(s) ones.
+        pass.refs = vec![
+            "https://www.rfc-editor.org/rfc/rfc6749#section-5.2".into(),
+            "javascript:alert(1)".into(),
+        ];
         let mut fail = sent(
             record("token/b-fail", Verdict::Fail),
             400,
@@ -551,6 +556,13 @@ mod snapshots {
     fn json() {
         with_info(|records, info| {
             insta::assert_snapshot!("json", json::render(records, info));
+        });
+    }
+
+    #[test]
+    fn html() {
+        with_info(|records, info| {
+            insta::assert_snapshot!("html", html::render(records, info));
         });
     }
 
