@@ -178,6 +178,7 @@ fn the_workflow_init_writes_gates_a_server_once_the_vars_are_filled_in() {
     assert_eq!(verdicts.len(), builtin_ids().len());
     assert!(verdicts.iter().all(|(_, v)| *v == "pass"), "{verdicts:?}");
     assert!(repo.path().join("authconform.xml").is_file());
+    assert!(repo.path().join("authconform.html").is_file());
     for (_, value, secret) in authconform::reference::variables() {
         if secret {
             assert!(!out.stdout.contains(&value) && !out.stderr.contains(&value));

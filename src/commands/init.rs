@@ -238,7 +238,7 @@ jobs:
           authconform run {choice}--target "$AUTHCONFORM_TARGET" \
             --vars {dir}/{VARS} \
             --deviations {dir}/{DEVIATIONS} \
-            --junit authconform.xml --report-json authconform.json
+            --junit authconform.xml --report-json authconform.json --report-html authconform.html
       - uses: actions/upload-artifact@v4
         if: always()
         with:
@@ -246,6 +246,7 @@ jobs:
           path: |
             authconform.xml
             authconform.json
+            authconform.html
 "#
     )
 }
