@@ -59,6 +59,7 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
+        /// The shell to complete for.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
@@ -230,7 +231,9 @@ impl VarArgs {
 pub enum Annotations {
     /// GitHub's when GITHUB_ACTIONS=true, else none.
     Auto,
+    /// Workflow commands, and the summary when GITHUB_STEP_SUMMARY names a file.
     Github,
+    /// Neither.
     None,
 }
 
@@ -288,8 +291,11 @@ pub enum Format {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Color {
+    /// Colour when standard output is a terminal, unless NO_COLOR is set or CLICOLOR=0.
     Auto,
+    /// Colour, also into a file or a pipe.
     Always,
+    /// No colour.
     Never,
 }
 

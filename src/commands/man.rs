@@ -4,13 +4,39 @@
 //! examples. (clap_mangen alone renders the top command only, and points to per-subcommand
 //! pages that nobody installs.)
 
-use clap::CommandFactory;
+use clap::{ArgAction, CommandFactory};
 use clap_mangen::Man;
 
 use crate::{
     cli::Cli,
     error::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE},
+    vars::{ENV_SECRET_PREFIX, ENV_VAR_PREFIX},
 };
+
+/// clap_mangen opens every section it renders with this definition of the `Aq` string; once,
+/// at the top, is enough.
+const AQ: &str = ".ie \\n(.g .ds Aq \\(aq\n.el .ds Aq '\n";
+
+/// What the program is and does, in the words a reader at the terminal needs first.
+fn description() -> String {
+    format!(
+        r#".SH DESCRIPTION
+\fBauthconform\fR sends requests that provoke documented error responses (a wrong client secret, GET on the token endpoint, a token request without grant_type, ...) to a server, and checks each answer's status, headers and JSON body against what the documentation says, one case file per error.
+It prints a pass/fail report in the style of \fBcargo test\fR and can write JUnit, JSON and HTML reports; its exit status is a CI gate.
+With no \fB\-\-target\fR, \fBrun\fR tests the reference server built into the binary.
+.PP
+Two profiles: \fBauth0\fR (the default: the Standard Error Responses of the Auth0 Authentication API) and \fBrfc\fR (RFC 6749, 6750, 7009 and 8628, for any OAuth 2.0 server).
+The case files, schemas and seed tables are compiled in; \fBexport\fR writes them out.
+.PP
+Case files say \fB{{{{name}}}}\fR where a value of the target goes.
+Values come from, later ones winning: the built\-in server (when there is no \fB\-\-target\fR), \fB\-\-vars\fR \fIFILE\fR, the environment (\fB{ENV_VAR_PREFIX}\fR\fINAME\fR, \fB{ENV_SECRET_PREFIX}\fR\fINAME\fR), then \fB\-\-var\fR and \fB\-\-secret\fR.
+A secret is masked as *** in every output.
+A case whose variables are not set is skipped, with the reason.
+.PP
+Verdicts: \fBpass\fR; \fBfail\fR (a check was violated, or a known\-deviations entry for the case no longer holds); \fBknown deviation\fR (every violation is accepted by \fB\-\-deviations\fR); \fBskip\fR; \fBerror\fR (the case could not be judged: connection refused, timeout, TLS failure, reset); \fBnot run\fR (the run was interrupted first).
+"#
+    )
+}
 
 /// The sections clap does not know about, in roff.
 fn tail() -> String {
@@ -18,38 +44,54 @@ fn tail() -> String {
         r#".SH "EXIT STATUS"
 .TP
 .B {EXIT_OK}
-The gate passes: every case selected passed, was a known deviation or (with \fB\-\-no\-tests\fR) nothing needed testing.
+Success.
+For \fBrun\fR, the gate passes: no case failed or could not be judged, no known\-deviations entry is stale, and something was tested (unless \fB\-\-no\-tests\fR allows nothing); skipped cases pass unless \fB\-\-fail\-on\-skip\fR is given.
 .TP
 .B {EXIT_FAILED}
-The gate fails: a case failed or could not be judged, a known\-deviations entry no longer holds or has expired, nothing was tested, a case was skipped under \fB\-\-fail\-on\-skip\fR, or a report could not be written.
+The gate fails: a case failed or could not be judged, a known\-deviations entry no longer holds or has expired, nothing was tested (every case skipped, or none selected), a case was skipped under \fB\-\-fail\-on\-skip\fR, or a report could not be written.
+For \fBcoverage\fR: a row of the seed table has no case.
 .TP
 .B {EXIT_USAGE}
-Bad usage: flags, case files, schemas, variable names, a vars or deviations file, a discovery document or an endpoint on another origin. Nothing was sent.
+Bad usage or configuration: flags, case files, schemas, variable names, a vars or deviations file, a discovery document, an endpoint on an origin not allowed; or the command could not do its work at all (\fBexport\fR or \fBinit\fR could not write a file, the reference server could not start).
+No case was sent.
 .TP
 .B {EXIT_INTERRUPTED}
-Interrupted by SIGINT, SIGTERM or SIGHUP. Every report is still written, complete, and says so.
+\fBrun\fR was interrupted by SIGINT (Ctrl\-C), SIGTERM (a CI cancel, \fBdocker stop\fR) or SIGHUP.
+Every report is still written, complete, and says so; a second signal quits at once.
+(\fBserve\fR, stopped by the same signals, exits 0.)
 .SH ENVIRONMENT
 .TP
 .B AUTHCONFORM_TARGET
-The server under test, as \fB\-\-target\fR gives it.
+The server under test, for \fBrun\fR and \fBexplain\fR; \fB\-\-target\fR wins.
 .TP
-.B AUTHCONFORM_VAR_<NAME>
-Sets the variable \fIname\fR (the rest of the name in lower case). An empty value sets nothing.
+.B {ENV_VAR_PREFIX}<NAME>
+Sets the variable \fIname\fR (the rest of the name, in lower case), e.g. \fB{ENV_VAR_PREFIX}CLIENT_ID\fR sets \fBclient_id\fR.
+An empty value sets nothing, so that a CI variable that was never defined skips cases instead of failing them.
 .TP
-.B AUTHCONFORM_SECRET_<NAME>
-Sets the variable \fIname\fR as a secret, masked as *** in every output. The way to give secrets.
+.B {ENV_SECRET_PREFIX}<NAME>
+Sets the variable \fIname\fR as a secret, masked as *** in every output: the way to give secrets, which other users of the machine cannot see as they can see a command's arguments.
+An empty value sets nothing.
 .TP
 .B GITHUB_ACTIONS
-When \fBtrue\fR, \fBrun\fR prints GitHub workflow commands for failures and warnings (see \fB\-\-annotations\fR).
+When \fBtrue\fR, \fBrun\fR prints GitHub workflow commands for failures and warnings, and writes a step summary (see \fB\-\-annotations\fR).
 .TP
 .B GITHUB_STEP_SUMMARY
-Where \fBrun\fR appends its Markdown summary on GitHub Actions.
+The file \fBrun\fR appends its Markdown summary to, on GitHub Actions.
 .TP
 .B NO_COLOR
 When set and not empty, no colour (unless \fB\-\-color always\fR).
 .TP
+.B CLICOLOR
+\fB0\fR: no colour (unless \fB\-\-color always\fR).
+.TP
 .B TERM
-\fBdumb\fR: no live progress line on standard error.
+\fBdumb\fR: no colour and no live progress line on standard error.
+.TP
+\fBHTTPS_PROXY\fR, \fBHTTP_PROXY\fR, \fBALL_PROXY\fR, \fBNO_PROXY\fR
+The proxy for a target that is not on this machine, in upper or lower case, as curl reads them; a target on a loopback address is always reached directly.
+.TP
+\fBSSL_CERT_FILE\fR, \fBSSL_CERT_DIR\fR
+On Linux and the other Unix systems but macOS: the PEM file, or the colon\-separated directories, whose root certificates are trusted for https:// targets instead of the system's; \fB\-\-cacert\fR adds to them.
 .SH EXAMPLES
 Run the whole suite against the built\-in reference server:
 .PP
@@ -59,14 +101,14 @@ authconform run
 .fi
 .RE
 .PP
-Gate a staging tenant in CI, the secret from the environment, JUnit and JSON reports kept:
+Gate a staging tenant in CI, the secret from the environment, a JUnit report kept:
 .PP
 .RS
 .nf
-export AUTHCONFORM_SECRET_CLIENT_SECRET=...
+export {ENV_SECRET_PREFIX}CLIENT_SECRET=...
 authconform run \-\-target https://staging.example.com \e
   \-\-var client_id=abc123 \-\-var audience=https://api.example.com/ \e
-  \-\-junit authconform.xml \-\-report\-json authconform.json
+  \-\-junit authconform.xml
 .fi
 .RE
 .PP
@@ -78,11 +120,28 @@ authconform run \-\-profile rfc \-\-discover \-\-target http://localhost:3000 \-
 .fi
 .RE
 .PP
-Start gating: write a vars file, an empty deviations file and a CI workflow:
+See a failure: serve the reference server with a fault injected, its variables in a file, and run against it from another terminal (use the address it prints):
+.PP
+.RS
+.nf
+authconform serve \-\-fault invalid\-client\-as\-400 \-\-write\-vars vars.json
+authconform run \-\-target http://127.0.0.1:PORT \-\-vars vars.json
+.fi
+.RE
+.PP
+Start gating: write a vars file to fill in, an empty deviations file and a GitHub Actions workflow into \fIconformance\fR:
 .PP
 .RS
 .nf
 authconform init conformance
+.fi
+.RE
+.PP
+Install this page:
+.PP
+.RS
+.nf
+authconform man > /usr/local/share/man/man1/authconform.1
 .fi
 .RE
 "#
@@ -99,17 +158,84 @@ fn roff_text(text: &str) -> String {
     }
 }
 
+/// A subcommand's synopsis with the values each option takes (`--target URL`, `--format
+/// pretty|terse|json`), which clap_mangen's leaves out, and `...` where an option repeats.
+fn synopsis(cmd: &clap::Command) -> String {
+    let mut items = vec![format!("\\fBauthconform {}\\fR", roff_text(cmd.get_name()))];
+    let (positionals, options): (Vec<_>, Vec<_>) = cmd
+        .get_arguments()
+        .filter(|a| !a.is_hide_set())
+        .partition(|a| a.is_positional());
+    for arg in options.into_iter().chain(positionals) {
+        let flag = match (arg.get_short(), arg.get_long()) {
+            (Some(s), Some(l)) => format!("\\fB\\-{s}\\fR|\\fB\\-\\-{}\\fR", roff_text(l)),
+            (Some(s), None) => format!("\\fB\\-{s}\\fR"),
+            (None, Some(l)) => format!("\\fB\\-\\-{}\\fR", roff_text(l)),
+            (None, None) => String::new(),
+        };
+        let values: Vec<String> = arg
+            .get_possible_values()
+            .iter()
+            .filter(|v| !v.is_hide_set())
+            .map(|v| format!("\\fB{}\\fR", roff_text(v.get_name())))
+            .collect();
+        let value = if !arg.get_action().takes_values() {
+            String::new()
+        } else if !values.is_empty() {
+            values.join("|")
+        } else {
+            let name = arg
+                .get_value_names()
+                .and_then(|n| n.first())
+                .map_or_else(|| arg.get_id().as_str().to_uppercase(), |n| n.to_string());
+            format!("\\fI{}\\fR", roff_text(&name))
+        };
+        // An unpaddable space: an option and its value never part at the end of a line.
+        let mut item = [flag, value]
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join("\\ ");
+        if !arg.is_required_set() {
+            item = format!("[{item}]");
+        }
+        if matches!(arg.get_action(), ArgAction::Append) {
+            // `\&`: roff would read a line that ends in `.` as a sentence's end.
+            item.push_str("...\\&");
+        }
+        items.push(item);
+    }
+    // Ragged right, since justifying would stretch a line of options into gaps; the lines
+    // after the first are indented under the command, as synopses are.
+    format!(
+        ".SS Synopsis\n.na\n.in +4n\n.ti -4n\n{}\n.in -4n\n.ad\n",
+        items.join("\n")
+    )
+}
+
+/// What one of clap_mangen's render functions writes, without its repeated preamble.
+fn rendered(
+    render: impl FnOnce(&mut Vec<u8>) -> Result<(), std::io::Error>,
+) -> Result<String, std::io::Error> {
+    let mut out = Vec::new();
+    render(&mut out)?;
+    Ok(String::from_utf8_lossy(&out).replace(AQ, ""))
+}
+
 /// The page, in roff.
 pub fn page() -> Result<String, std::io::Error> {
+    // `help` is clap's own subcommand; `--help` on each command says the same.
     let mut cmd = Cli::command().disable_help_subcommand(true);
     cmd.build();
     let man = Man::new(cmd.clone());
-    let mut out = Vec::new();
-    man.render_title(&mut out)?;
-    man.render_name_section(&mut out)?;
-    man.render_synopsis_section(&mut out)?;
-    man.render_description_section(&mut out)?;
-    let mut page = String::from_utf8_lossy(&out).into_owned();
+    let mut page = rendered(|o| man.render_title(o))?;
+    page.push_str(AQ);
+    // No hyphenation: a reader who searches the pager for `--report-html` or a URL must find
+    // it whole, not broken across two lines.
+    page.push_str(".nh\n");
+    page.push_str(&rendered(|o| man.render_name_section(o))?);
+    page.push_str(&rendered(|o| man.render_synopsis_section(o))?);
+    page.push_str(&description());
     // The commands, each pointing at its section here (not at pages of their own).
     page.push_str(".SH COMMANDS\n");
     for sub in cmd.get_subcommands() {
@@ -120,23 +246,22 @@ pub fn page() -> Result<String, std::io::Error> {
         ));
     }
     for sub in cmd.get_subcommands() {
-        let name = sub.get_name();
-        page.push_str(&format!(".SH \"AUTHCONFORM {}\"\n", name.to_uppercase()));
+        page.push_str(&format!(
+            ".SH \"AUTHCONFORM {}\"\n",
+            sub.get_name().to_uppercase()
+        ));
+        page.push_str(&synopsis(sub));
         let part = Man::new(sub.clone());
-        let mut text = Vec::new();
-        part.render_synopsis_section(&mut text)?;
-        part.render_description_section(&mut text)?;
-        part.render_options_section(&mut text)?;
         // One page: each subcommand's sections become subsections of its own.
-        let text = String::from_utf8_lossy(&text)
-            .replace(".SH SYNOPSIS", ".SS Synopsis")
-            .replace(".SH DESCRIPTION", ".SS Description")
-            .replace(".SH OPTIONS", ".SS Options");
-        page.push_str(&text);
+        page.push_str(
+            &rendered(|o| part.render_description_section(o))?
+                .replace(".SH DESCRIPTION", ".SS Description"),
+        );
+        page.push_str(
+            &rendered(|o| part.render_options_section(o))?.replace(".SH OPTIONS", ".SS Options"),
+        );
     }
+    // The version is in the title line's footer; no VERSION section after the examples.
     page.push_str(&tail());
-    let mut version = Vec::new();
-    man.render_version_section(&mut version)?;
-    page.push_str(&String::from_utf8_lossy(&version));
     Ok(page)
 }
