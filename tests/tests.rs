@@ -12,6 +12,8 @@ mod servers;
 
 /// The man page.
 mod docs;
+/// The reference server as a test double for apps on Auth0's SDKs.
+mod double;
 /// Property tests of the case loader.
 mod fuzz;
 /// The CI gate: JSON report, deviations file, GitHub annotations, explain, man page.

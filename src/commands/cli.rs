@@ -274,8 +274,21 @@ pub struct ServeArgs {
     /// --discover`).
     #[arg(long)]
     pub other_paths: bool,
-    /// Let --write-vars replace a file that is already there.
-    #[arg(long, requires = "write_vars")]
+    /// Serve https with a certificate for 127.0.0.1 and localhost, signed by a throwaway CA
+    /// made at start (see --write-ca): for apps whose Auth0 SDK only speaks https.
+    #[arg(long)]
+    pub tls: bool,
+    /// Write the CA certificate (PEM) of --tls to FILE, for the app to trust
+    /// (NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE, SSL_CERT_FILE, `run --cacert`).
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub write_ca: Option<PathBuf>,
+    /// Where the documentation and real tenants differ, answer as documented (the seed
+    /// table) or as tenants are seen to (the known-deviations set auth0-observed: an unknown
+    /// refresh token gets 403 invalid_grant, a wrong secret 401 access_denied "Unauthorized").
+    #[arg(long, value_enum, default_value_t = crate::reference::Answers::Documented)]
+    pub answers: crate::reference::Answers,
+    /// Let --write-vars and --write-ca replace files that are already there.
+    #[arg(long)]
     pub overwrite: bool,
 }
 
@@ -529,5 +542,8 @@ fn serve(args: ServeArgs) -> Result<u8, Error> {
         write_vars: args.write_vars,
         overwrite: args.overwrite,
         other_paths: args.other_paths,
+        tls: args.tls,
+        write_ca: args.write_ca,
+        answers: args.answers,
     })
 }

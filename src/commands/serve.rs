@@ -21,11 +21,21 @@ pub struct Options {
     pub overwrite: bool,
     /// Serve the discoverable endpoints at other paths than Auth0's.
     pub other_paths: bool,
+    /// Serve https, and write its CA certificate here.
+    pub tls: bool,
+    pub write_ca: Option<PathBuf>,
+    /// Documented answers, or those real tenants give.
+    pub answers: reference::Answers,
 }
 
-/// Writes a file that holds secrets: readable by its owner only (0600), and never over a file
-/// that is already there unless `overwrite` says so.
-fn write_secret_file(path: &std::path::Path, text: &str, overwrite: bool) -> Result<(), Error> {
+/// Writes a file for another program: readable by its owner only (0600, as it may hold
+/// secrets), and never over a file that is already there unless `overwrite` says so.
+fn write_private_file(
+    flag: &str,
+    path: &std::path::Path,
+    text: &str,
+    overwrite: bool,
+) -> Result<(), Error> {
     use std::io::Write;
     let failed = |source| Error::Write {
         path: path.display().to_string(),
@@ -33,7 +43,7 @@ fn write_secret_file(path: &std::path::Path, text: &str, overwrite: bool) -> Res
     };
     if path.exists() && !overwrite {
         return Err(Error::Usage(format!(
-            "--write-vars {}: the file exists; give --overwrite to replace it",
+            "{flag} {}: the file exists; give --overwrite to replace it",
             path.display()
         )));
     }
@@ -85,6 +95,16 @@ pub fn serve(args: &Options) -> Result<u8, Error> {
             args.profile,
         )));
     }
+    if args.overwrite && args.write_vars.is_none() && args.write_ca.is_none() {
+        return Err(Error::Usage(
+            "--overwrite replaces the files of --write-vars or --write-ca; give one of them".into(),
+        ));
+    }
+    if args.answers == reference::Answers::Observed && args.profile != Profile::Auth0 {
+        return Err(Error::Usage(
+            "--answers observed follows what Auth0 tenants are seen to send; it needs --profile auth0".into(),
+        ));
+    }
     if args.other_paths && args.profile != Profile::Auth0 {
         return Err(Error::Usage(
             "--other-paths moves Auth0's endpoints; the rfc profile's server has no Auth0 paths to move".into(),
@@ -105,6 +125,8 @@ pub fn serve(args: &Options) -> Result<u8, Error> {
                 fault: args.fault,
                 latency: args.latency,
                 other_paths: args.other_paths,
+                tls: args.tls,
+                answers: args.answers,
             },
             args.port,
         )
@@ -123,6 +145,9 @@ pub fn serve(args: &Options) -> Result<u8, Error> {
                 "answering every request after {} ms\n",
                 args.latency.as_millis()
             ))?;
+        }
+        if args.answers == reference::Answers::Observed {
+            print("answering as Auth0 tenants are seen to, where they differ from the table (the known-deviations set auth0-observed)\n")?;
         }
         if let Some(f) = args.fault {
             print(&format!(
@@ -149,18 +174,47 @@ pub fn serve(args: &Options) -> Result<u8, Error> {
             };
             file.insert(name.to_owned(), entry);
         }
+        if args.profile == Profile::Auth0 {
+            print(&format!(
+                "for apps: client {} is rate-limited on the token endpoint (its 4th request in 10 s gets 429; secret in --write-vars under $app)\n",
+                reference::LIMITED_CLIENT_ID
+            ))?;
+            // What an app needs and the catalogue does not; a run ignores `$` members.
+            let mut app = serde_json::json!({
+                "url": server.url(),
+                "domain": server.url().split_once("://").map_or("", |(_, d)| d),
+                "limited_client_id": reference::LIMITED_CLIENT_ID,
+                "limited_client_secret": { "secret": reference::LIMITED_CLIENT_SECRET },
+            });
+            if let Some(ca) = &args.write_ca {
+                app["ca"] = serde_json::Value::String(ca.display().to_string());
+            }
+            file.insert("$app".to_owned(), app);
+        }
+        if let (Some(path), Some(pem)) = (&args.write_ca, server.ca_pem()) {
+            write_private_file("--write-ca", path, pem, args.overwrite)?;
+            print(&format!(
+                "CA certificate written to {} (trust it: NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE, run --cacert)\n",
+                path.display()
+            ))?;
+        }
         if let Some(path) = &args.write_vars {
             let text = serde_json::to_string_pretty(&file).expect("a map of strings serializes");
-            write_secret_file(path, &(text + "\n"), args.overwrite)?;
+            write_private_file("--write-vars", path, &(text + "\n"), args.overwrite)?;
             print(&format!("variables written to {}\n", path.display()))?;
         }
         print(&format!(
-            "try: authconform run {}--target {} --vars FILE   (Ctrl-C or SIGTERM stops the server)\n",
+            "try: authconform run {}--target {}{} --vars FILE   (Ctrl-C or SIGTERM stops the server)\n",
             match args.profile {
                 Profile::Auth0 => String::new(),
                 other => format!("--profile {other} "),
             },
-            server.url()
+            server.url(),
+            match (&args.write_ca, args.tls) {
+                (Some(ca), _) => format!(" --cacert {}", ca.display()),
+                (None, true) => " --cacert CA_FILE (see --write-ca)".to_owned(),
+                (None, false) => String::new(),
+            }
         ))?;
         let _ = stop.wait_for(Option::is_some).await;
         drop(server);

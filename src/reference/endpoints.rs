@@ -5,10 +5,10 @@ use std::{
     collections::HashMap,
     hash::{BuildHasher, Hasher},
     sync::{
-        Arc, Mutex,
+        Arc,
         atomic::{AtomicU64, Ordering},
     },
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+    time::{SystemTime, UNIX_EPOCH},
 };
 
 use axum::{
@@ -23,9 +23,11 @@ use base64::Engine;
 use serde_json::{Value, json};
 
 use super::{
-    AUDIENCE, CLIENT_ID, CLIENT_SECRET, Config, DB_CONNECTION, DISABLED_ENDPOINT, Fault,
-    INVALID_SCOPE_AUDIENCE, PUBLIC_CLIENT_ID, REDIRECT_URI, SERVER_ERROR_AUDIENCE,
-    UNAVAILABLE_AUDIENCE, UNGRANTED_AUDIENCE,
+    AUDIENCE, Answers, CLIENT_ID, CLIENT_SECRET, Config, DB_CONNECTION, DISABLED_ENDPOINT, Fault,
+    INVALID_SCOPE_AUDIENCE, LIMITED_CLIENT_ID, LIMITED_CLIENT_SECRET, PUBLIC_CLIENT_ID,
+    REDIRECT_URI, SERVER_ERROR_AUDIENCE, UNAVAILABLE_AUDIENCE, UNGRANTED_AUDIENCE,
+    keys::Keys,
+    limits::{self, Buckets, Quota},
 };
 
 /// The rows of Auth0's Standard Error Responses table, in the table's order.
@@ -98,22 +100,16 @@ const ERROR_CACHE_CONTROL: &str =
     "private, no-store, no-cache, must-revalidate, post-check=0, pre-check=0, no-transform";
 /// The scope the M2M client is granted on [`AUDIENCE`].
 const GRANTED_SCOPE: &str = "read:conformance";
-/// /dbconnections/change_password: burst and refill, as on Auth0 (10, then 1 a minute).
-const RESET_BURST: u32 = 10;
-const RESET_REFILL: Duration = Duration::from_secs(60);
 const PASSWORD_REALM: &str = "http://auth0.com/oauth/grant-type/password-realm";
-
-/// A token bucket.
-struct Bucket {
-    tokens: u32,
-    last_refill: Instant,
-}
+/// How long the access tokens this server issues last, as on a tenant's default API setting.
+const TOKEN_LIFETIME: u64 = 86_400;
 
 pub struct State {
     config: Config,
     tokens_issued: AtomicU64,
     random: std::hash::RandomState,
-    reset_buckets: Mutex<HashMap<String, Bucket>>,
+    buckets: Buckets,
+    keys: Keys,
 }
 
 impl State {
@@ -122,8 +118,13 @@ impl State {
             config,
             tokens_issued: AtomicU64::new(0),
             random: std::hash::RandomState::new(),
-            reset_buckets: Mutex::default(),
+            buckets: Buckets::default(),
+            keys: Keys::default(),
         }
+    }
+
+    fn observed(&self) -> bool {
+        self.config.answers == Answers::Observed
     }
 
     fn has_fault(&self, d: Fault) -> bool {
@@ -229,69 +230,127 @@ impl State {
         token
     }
 
-    /// Takes a token from the bucket of `key`: (allowed, remaining, seconds until the next
-    /// token). Without a limit (a fault) every request is allowed.
-    fn take_reset_token(&self, key: &str) -> (bool, u32, u64) {
+    /// Counts a request against the bucket `key` of `limit`. Without limits (a fault) every
+    /// request is allowed.
+    fn take(&self, key: &str, limit: limits::Limit) -> Quota {
+        let quota = self.buckets.take(key, limit);
         if self.has_fault(Fault::NoRateLimit) {
-            return (true, RESET_BURST, 0);
+            return Quota {
+                allowed: true,
+                ..quota
+            };
         }
-        let mut buckets = self.reset_buckets.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
-            tokens: RESET_BURST,
-            last_refill: now,
-        });
-        let refills =
-            (now.duration_since(bucket.last_refill).as_secs() / RESET_REFILL.as_secs()) as u32;
-        if refills > 0 {
-            bucket.tokens = (bucket.tokens + refills).min(RESET_BURST);
-            bucket.last_refill += RESET_REFILL * refills;
-        }
-        let next = RESET_REFILL
-            .saturating_sub(now.duration_since(bucket.last_refill))
-            .as_secs()
-            .max(1);
-        if bucket.tokens == 0 {
-            return (false, 0, next);
-        }
-        bucket.tokens -= 1;
-        (true, bucket.tokens, next)
+        quota
     }
+
+    /// The documented 429, with the bucket's headers and `Retry-After`.
+    fn too_many_requests(&self, quota: &Quota) -> Response {
+        let mut r = self.error(
+            Row::TooManyRequests,
+            "Too many requests. Check the X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset headers.",
+        );
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(quota.wait));
+        quota.stamp(&mut r);
+        r
+    }
+
+    /// The origin a request was sent to, as the issuer of what this server signs and the base
+    /// of the discovery document: tenants answer on the name they were asked by.
+    fn origin(&self, headers: &HeaderMap) -> String {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
+            .unwrap_or("127.0.0.1");
+        let scheme = if self.config.tls { "https" } else { "http" };
+        format!("{scheme}://{host}")
+    }
+}
+
+/// Every answer counts against the tenant's bucket and carries its headers, unless a narrower
+/// bucket (a client's on the token endpoint, an address's on change_password) stamped its own.
+async fn tenant_limit(
+    Extract(state): Extract<Arc<State>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let quota = state.take("tenant", limits::TENANT);
+    let mut response = if quota.allowed {
+        next.run(request).await
+    } else {
+        state.too_many_requests(&quota)
+    };
+    if state.has_fault(Fault::RateLimitHeadersMissing) {
+        let h = response.headers_mut();
+        for name in [
+            "x-ratelimit-limit",
+            "x-ratelimit-remaining",
+            "x-ratelimit-reset",
+        ] {
+            h.remove(name);
+        }
+    } else if !response.headers().contains_key("x-ratelimit-limit") {
+        quota.stamp(&mut response);
+    }
+    response
 }
 
 pub fn router(state: Arc<State>) -> Router {
     let (token_path, revoke_path, authorize_path) = super::endpoint_paths(state.config.other_paths);
     Router::new()
         .route("/.well-known/openid-configuration", any(discovery))
+        .route("/.well-known/jwks.json", any(jwks))
         .route(token_path, any(token))
         .route(revoke_path, any(revoke))
         .route(authorize_path, any(authorize))
         .route("/dbconnections/change_password", any(change_password))
         .route(DISABLED_ENDPOINT, any(disabled))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            tenant_limit,
+        ))
         .with_state(state)
 }
 
-/// The discovery document, as a tenant publishes one: where the endpoints are, on the origin
-/// the request was sent to.
+/// The discovery document, as a tenant publishes one (the members a tenant's has, for the
+/// endpoints this server has), on the origin the request was sent to. SDKs read it first:
+/// auth0-auth-js fails every call without it.
 async fn discovery(Extract(state): Extract<Arc<State>>, headers: HeaderMap) -> Response {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    let base = format!("http://{host}");
+    let base = state.origin(&headers);
     let (token, revoke, authorize) = super::endpoint_paths(state.config.other_paths);
     let body = json!({
         "issuer": format!("{base}/"),
-        "token_endpoint": format!("{base}{token}"),
-        "revocation_endpoint": format!("{base}{revoke}"),
         "authorization_endpoint": format!("{base}{authorize}"),
-        "grant_types_supported": ["client_credentials", "refresh_token", "password", "http://auth0.com/oauth/grant-type/password-realm"],
-        "response_types_supported": ["code"],
+        "token_endpoint": format!("{base}{token}"),
+        "jwks_uri": format!("{base}/.well-known/jwks.json"),
+        "revocation_endpoint": format!("{base}{revoke}"),
+        "scopes_supported": ["openid", "profile", "offline_access", "email"],
+        "response_types_supported": ["code", "token", "id_token", "code token", "code id_token", "token id_token", "code token id_token"],
+        "code_challenge_methods_supported": ["S256", "plain"],
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "subject_types_supported": ["public"],
+        "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token", "password", PASSWORD_REALM],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "request_uri_parameter_supported": false,
+        "request_parameter_supported": false,
     });
+    json_response(StatusCode::OK, &body)
+}
+
+/// The key set that verifies what this server signs.
+async fn jwks(Extract(state): Extract<Arc<State>>) -> Response {
+    match state.keys.jwks() {
+        Ok(set) => json_response(StatusCode::OK, &set),
+        Err(message) => state.error(Row::ServerError, &message),
+    }
+}
+
+fn json_response(status: StatusCode, body: &Value) -> Response {
     (
-        StatusCode::OK,
+        status,
         [(header::CONTENT_TYPE, "application/json")],
         body.to_string(),
     )
@@ -317,7 +376,9 @@ async fn disabled(Extract(state): Extract<Arc<State>>) -> Response {
 }
 
 /// The request's parameters: a form, or a JSON object (Auth0 accepts both). JSON values that
-/// are not strings are kept as JSON, so that a type error can be told from a missing value.
+/// are not strings are kept as JSON, so that a type error can be told from a missing value; a
+/// `null` member is no member at all, as on a tenant (auth0-python sends every optional
+/// parameter it was not given as `null`).
 pub(super) fn params(
     headers: &HeaderMap,
     body: &[u8],
@@ -334,7 +395,10 @@ pub(super) fn params(
         .eq_ignore_ascii_case("application/json")
     {
         match serde_json::from_slice::<Value>(body) {
-            Ok(Value::Object(members)) => Ok(members.into_iter().collect()),
+            Ok(Value::Object(members)) => Ok(members
+                .into_iter()
+                .filter(|(_, value)| !value.is_null())
+                .collect()),
             _ => Err("The request body must be a JSON object."),
         }
     } else {
@@ -420,20 +484,29 @@ pub(super) fn credentials(
 fn authenticate(creds: &Credentials) -> Option<&'static str> {
     match (creds.client_id.as_deref(), creds.secret.as_deref()) {
         (Some(CLIENT_ID), Some(CLIENT_SECRET)) => Some(CLIENT_ID),
+        (Some(LIMITED_CLIENT_ID), Some(LIMITED_CLIENT_SECRET)) => Some(LIMITED_CLIENT_ID),
         (Some(PUBLIC_CLIENT_ID), None) => Some(PUBLIC_CLIENT_ID),
         _ => None,
     }
 }
 
 /// The documented 401, with `WWW-Authenticate` when the client used the Authorization header
-/// (RFC 6749 §5.2 requires it then).
-fn reject_client(state: &State, creds: &Credentials) -> Response {
+/// (RFC 6749 §5.2 requires it then). Answering as tenants are seen to, the token endpoint
+/// says 401 `access_denied` "Unauthorized" to an unknown client and a wrong secret alike.
+fn reject_client(state: &State, creds: &Credentials, token_endpoint: bool) -> Response {
     let description = if creds.client_id.is_none() {
         "Missing client_id."
     } else {
         "Client authentication failed."
     };
-    let mut response = state.error(Row::InvalidClient, description);
+    let mut response = if token_endpoint && state.observed() && creds.client_id.is_some() {
+        json_response(
+            StatusCode::UNAUTHORIZED,
+            &json!({ "error": "access_denied", "error_description": "Unauthorized" }),
+        )
+    } else {
+        state.error(Row::InvalidClient, description)
+    };
     if creds.basic {
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
@@ -457,75 +530,111 @@ async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let params = match post_params(&state, &method, &headers, &body) {
+    let (client, mut response) = token_answer(&state, &method, &headers, &body);
+    // A client that authenticated counts against its own bucket, whose headers the answer
+    // carries; the one that exists to be limited reaches its limit in a few requests.
+    if let Some(client) = client {
+        let limit = if client == LIMITED_CLIENT_ID {
+            limits::TOKEN_LIMITED
+        } else {
+            limits::TOKEN
+        };
+        let quota = state.take(&format!("token:{client}"), limit);
+        if !quota.allowed {
+            return state.too_many_requests(&quota);
+        }
+        quota.stamp(&mut response);
+    }
+    response
+}
+
+/// The token endpoint's answer, and the client that authenticated (if one did).
+fn token_answer(
+    state: &State,
+    method: &Method,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> (Option<&'static str>, Response) {
+    let state = &state;
+    let answer = |r: Response| (None, r);
+    let params = match post_params(state, method, headers, body) {
         Ok(p) => p,
-        Err(answer) => return answer,
+        Err(r) => return answer(r),
     };
     let Some(grant_type) = text(&params, "grant_type") else {
-        return state.invalid_request("Missing required parameter: grant_type");
+        return answer(state.invalid_request("Missing required parameter: grant_type"));
     };
     if params
         .get("scope")
         .is_some_and(|s| !s.is_string() && !s.is_array())
     {
-        return state.error_with(
+        return answer(state.error_with(
             Row::ScopeType,
             "Scope must be an array or a string",
             json!({ "statusCode": 400 }),
-        );
+        ));
     }
-    let creds = match credentials(&headers, &params) {
+    let creds = match credentials(headers, &params) {
         Ok(c) => c,
-        Err(message) => return state.invalid_request(message),
+        Err(message) => return answer(state.invalid_request(message)),
     };
     let Some(client) = authenticate(&creds) else {
-        return reject_client(&state, &creds);
+        return answer(reject_client(state, &creds, true));
     };
-    match grant_type {
-        "client_credentials" => client_credentials(&state, client, &params),
+    let response = match grant_type {
+        "client_credentials" => client_credentials(state, client, &params, headers),
         "refresh_token" => match text(&params, "refresh_token") {
             None => state.invalid_request("Missing required parameter: refresh_token"),
-            // This server keeps no refresh tokens: every one is unknown.
+            // This server keeps no refresh tokens: every one is unknown. Tenants are seen to
+            // say so with invalid_grant, where the table documents access_denied.
+            Some(_) if state.observed() => invalid_grant("Unknown or invalid refresh token."),
             Some(_) => state.error(Row::RefreshToken, "Unknown or invalid refresh token."),
         },
-        PASSWORD_REALM | "password" => {
-            if client != PUBLIC_CLIENT_ID {
-                return grant_not_allowed(&state, grant_type);
-            }
-            if text(&params, "username").is_none() {
-                return state.invalid_request("Missing required parameter: username");
-            }
-            if grant_type == PASSWORD_REALM && text(&params, "realm") != Some(DB_CONNECTION) {
-                return state.invalid_request("The connection was not found.");
-            }
-            invalid_grant("Wrong email or password.")
-        }
+        PASSWORD_REALM | "password" => password(state, client, grant_type, &params),
         "authorization_code" => invalid_grant("Invalid authorization code"),
-        other => {
-            let body = json!({ "error": "unsupported_grant_type", "error_description": format!("Unsupported grant type: {other}") });
-            (
-                StatusCode::BAD_REQUEST,
-                [(header::CONTENT_TYPE, "application/json")],
-                body.to_string(),
-            )
-                .into_response()
-        }
+        other => json_response(
+            StatusCode::BAD_REQUEST,
+            &json!({ "error": "unsupported_grant_type", "error_description": format!("Unsupported grant type: {other}") }),
+        ),
+    };
+    (Some(client), response)
+}
+
+/// The password grants. No user's password is ever right here. Without a `realm` a tenant
+/// uses its default directory, which here is [`DB_CONNECTION`].
+fn password(
+    state: &State,
+    client: &str,
+    grant_type: &str,
+    params: &HashMap<String, Value>,
+) -> Response {
+    if client != PUBLIC_CLIENT_ID {
+        return grant_not_allowed(state, grant_type);
     }
+    if text(params, "username").is_none() {
+        return state.invalid_request("Missing required parameter: username");
+    }
+    if grant_type == PASSWORD_REALM && text(params, "realm").is_some_and(|r| r != DB_CONNECTION) {
+        return state.invalid_request("The connection was not found.");
+    }
+    invalid_grant("Wrong email or password.")
 }
 
 /// Not a seed-table row: what real tenants send for bad user credentials and codes.
 fn invalid_grant(description: &str) -> Response {
-    let body = json!({ "error": "invalid_grant", "error_description": description });
-    (
+    json_response(
         StatusCode::FORBIDDEN,
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
+        &json!({ "error": "invalid_grant", "error_description": description }),
     )
-        .into_response()
 }
 
-fn client_credentials(state: &State, client: &str, params: &HashMap<String, Value>) -> Response {
-    if client != CLIENT_ID {
+fn client_credentials(
+    state: &State,
+    client: &str,
+    params: &HashMap<String, Value>,
+    headers: &HeaderMap,
+) -> Response {
+    if client == PUBLIC_CLIENT_ID {
         return grant_not_allowed(state, "client_credentials");
     }
     let audience = text(params, "audience").unwrap_or_default();
@@ -580,11 +689,32 @@ fn client_credentials(state: &State, client: &str, params: &HashMap<String, Valu
             &format!("Client has not been granted scopes: {}", refused.join(" ")),
         );
     }
+    // An API's access token, signed as a tenant signs it: the API can verify it with the
+    // published key set.
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let claims = json!({
+        "iss": format!("{}/", state.origin(headers)),
+        "sub": format!("{client}@clients"),
+        "aud": AUDIENCE,
+        "iat": now,
+        "exp": now + TOKEN_LIFETIME,
+        "jti": state.mint(""),
+        "scope": GRANTED_SCOPE,
+        "gty": "client-credentials",
+        "azp": client,
+    });
+    let access_token = match state.keys.sign(&claims) {
+        Ok(token) => token,
+        Err(message) => return state.error(Row::ServerError, &message),
+    };
     let body = json!({
-        "access_token": state.mint("at_"),
+        "access_token": access_token,
         "scope": GRANTED_SCOPE,
         "token_type": "Bearer",
-        "expires_in": 86400,
+        "expires_in": TOKEN_LIFETIME,
     });
     let mut response = (StatusCode::OK, body.to_string()).into_response();
     let h = response.headers_mut();
@@ -612,7 +742,7 @@ async fn revoke(
         Err(message) => return state.invalid_request(message),
     };
     if authenticate(&creds).is_none() {
-        return reject_client(&state, &creds);
+        return reject_client(&state, &creds, false);
     }
     if text(&params, "token").is_none() {
         return state.invalid_request("Missing required parameter: token");
@@ -713,33 +843,19 @@ async fn change_password(
     if text(&params, "connection") != Some(DB_CONNECTION) {
         return state.invalid_request("The connection was not found.");
     }
-    let (allowed, remaining, next) = state.take_reset_token(&email.to_ascii_lowercase());
-    let mut response = if allowed {
-        (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            "We've just sent you an email to reset your password.",
-        )
-            .into_response()
-    } else {
-        let mut r = state.error(
-            Row::TooManyRequests,
-            "Too many requests. Check the X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset headers.",
-        );
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(next));
-        r
-    };
-    if !state.has_fault(Fault::RateLimitHeadersMissing) {
-        let reset = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs()
-            + next;
-        let h = response.headers_mut();
-        h.insert("x-ratelimit-limit", HeaderValue::from(RESET_BURST));
-        h.insert("x-ratelimit-remaining", HeaderValue::from(remaining));
-        h.insert("x-ratelimit-reset", HeaderValue::from(reset));
+    let quota = state.take(
+        &format!("reset:{}", email.to_ascii_lowercase()),
+        limits::CHANGE_PASSWORD,
+    );
+    if !quota.allowed {
+        return state.too_many_requests(&quota);
     }
+    let mut response = (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        "We've just sent you an email to reset your password.",
+    )
+        .into_response();
+    quota.stamp(&mut response);
     response
 }

@@ -6,7 +6,10 @@
 
 mod endpoints;
 mod fault;
+mod keys;
+mod limits;
 mod rfc;
+mod tls;
 
 use std::{
     net::{Ipv4Addr, SocketAddr},
@@ -24,6 +27,12 @@ pub use fault::{Aim, Fault};
 pub const CLIENT_ID: &str = "authconform-m2m";
 /// Its secret. Public on purpose: this server exists for tests.
 pub const CLIENT_SECRET: &str = "authconform-m2m-secret-6c1e0d2b";
+/// A confidential client that exists to be rate-limited: its fourth token request within
+/// ten seconds gets 429 with the rate-limit headers, so that an app can see one. Not a
+/// catalogue variable; `serve --write-vars` lists it for apps.
+pub const LIMITED_CLIENT_ID: &str = "authconform-limited";
+/// Its secret. Public on purpose, like [`CLIENT_SECRET`].
+pub const LIMITED_CLIENT_SECRET: &str = "authconform-limited-secret-93a4f1c7";
 /// The public (SPA) client: no secret, no client_credentials grant.
 pub const PUBLIC_CLIENT_ID: &str = "authconform-spa";
 /// The API that the M2M client has a grant for.
@@ -42,6 +51,17 @@ pub const INVALID_SCOPE_AUDIENCE: &str = "https://invalid-scope.authconform.test
 pub const SERVER_ERROR_AUDIENCE: &str = "https://server-error.authconform.test/";
 pub const UNAVAILABLE_AUDIENCE: &str = "https://unavailable.authconform.test/";
 
+/// Which answers the server gives where the documentation and real tenants differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Answers {
+    /// What the profile's seed table documents.
+    #[default]
+    Documented,
+    /// What real Auth0 tenants are seen to send, as the built-in known-deviations set
+    /// `auth0-observed` records it (auth0 profile only).
+    Observed,
+}
+
 /// How the server behaves.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
@@ -55,6 +75,11 @@ pub struct Config {
     /// (`/o/token/`, `/o/revoke/`, `/o/authorize/`), as a server that is not Auth0 may; the
     /// discovery document says where they are.
     pub other_paths: bool,
+    /// Serve https with a throwaway CA (see [`Running::ca_pem`]), for apps whose SDK only
+    /// speaks https.
+    pub tls: bool,
+    /// Documented answers, or those real tenants are seen to give.
+    pub answers: Answers,
 }
 
 /// Where the server serves the endpoints that a discovery document names: (token,
@@ -109,6 +134,8 @@ pub struct Running {
     profile: Profile,
     stop: Option<oneshot::Sender<()>>,
     traffic: Arc<Traffic>,
+    /// The CA that signed the server's certificate, when it serves https.
+    ca_pem: Option<String>,
 }
 
 /// Starts the server on 127.0.0.1 at an unused port.
@@ -120,6 +147,11 @@ pub async fn spawn(config: Config) -> std::io::Result<Running> {
 pub async fn bind(config: Config, port: u16) -> std::io::Result<Running> {
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
     let addr = listener.local_addr()?;
+    let tls = if config.tls {
+        Some(tls::make().map_err(|e| std::io::Error::other(format!("making {e}")))?)
+    } else {
+        None
+    };
     let traffic = Arc::new(Traffic::default());
     let latency = config.latency;
     let profile = config.profile;
@@ -145,18 +177,32 @@ pub async fn bind(config: Config, port: u16) -> std::io::Result<Running> {
         },
     ));
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let stopped = async {
+        let _ = stopped.await;
+    };
+    match &tls {
+        Some(tls) => {
+            let listener = tls::listen(listener, tls)?;
+            tokio::spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(stopped)
+                    .await
+            });
+        }
+        None => {
+            tokio::spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(stopped)
+                    .await
+            });
+        }
+    }
     Ok(Running {
         addr,
         profile,
         stop: Some(stop),
         traffic,
+        ca_pem: tls.map(|t| t.ca_pem),
     })
 }
 
@@ -168,7 +214,17 @@ impl Running {
 
     /// The base URL to give `--target`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.ca_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// The CA certificate (PEM) that an https server's certificate chains to.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// The catalogue's variables as this server defines them: (name, value, secret).

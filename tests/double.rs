@@ -1,0 +1,415 @@
+//! The reference server as a test double for apps built on Auth0's SDKs: https with a CA to
+//! trust, discovery and a key set that verifies its tokens, requests read as tenants read them
+//! (`null` members absent), rate limits where tenants have them, and answers as tenants are
+//! seen to give them (`--answers observed`).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use authconform::reference::{
+    AUDIENCE, Answers, CLIENT_ID, CLIENT_SECRET, Config, LIMITED_CLIENT_ID, LIMITED_CLIENT_SECRET,
+    PUBLIC_CLIENT_ID,
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD as B64};
+use serde_json::{Value, json};
+
+use crate::util::*;
+
+/// A response: status, headers, body.
+struct Reply {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .unwrap_or_else(|| panic!("no {name} in {:?}", self.headers))
+            .to_str()
+            .unwrap()
+    }
+}
+
+/// Sends `method url` with a JSON body (when given), as an SDK would.
+fn send(method: &str, url: &str, body: Option<&Value>) -> Reply {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        let mut request = client.request(method.parse().unwrap(), url);
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        let r = request.send().await.unwrap();
+        Reply {
+            status: r.status().as_u16(),
+            headers: r.headers().clone(),
+            body: r.text().await.unwrap(),
+        }
+    })
+}
+
+fn token(server: &Server, body: &Value) -> Reply {
+    send("POST", &format!("{}/oauth/token", server.url), Some(body))
+}
+
+/// The base64url JSON of part `n` of a JWT.
+fn jwt_part(token: &str, n: usize) -> Value {
+    serde_json::from_slice(&B64.decode(token.split('.').nth(n).unwrap()).unwrap()).unwrap()
+}
+
+#[test]
+fn discovery_names_the_origin_and_the_key_set_verifies_the_access_token() {
+    use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
+    let server = server(None);
+    let discovery = send(
+        "GET",
+        &format!("{}/.well-known/openid-configuration", server.url),
+        None,
+    );
+    assert_eq!(discovery.status, 200);
+    let discovery = discovery.json();
+    let issuer = format!("{}/", server.url);
+    assert_eq!(discovery["issuer"], issuer.as_str());
+    assert_eq!(
+        discovery["token_endpoint"],
+        format!("{}/oauth/token", server.url)
+    );
+    assert_eq!(
+        discovery["revocation_endpoint"],
+        format!("{}/oauth/revoke", server.url)
+    );
+    assert_eq!(
+        discovery["id_token_signing_alg_values_supported"],
+        json!(["RS256"])
+    );
+    let jwks = send("GET", discovery["jwks_uri"].as_str().unwrap(), None);
+    assert_eq!(jwks.status, 200);
+    assert!(jwks.header("content-type").starts_with("application/json"));
+    let jwks = jwks.json();
+    let key = &jwks["keys"][0];
+    assert_eq!(
+        (key["kty"].as_str(), key["alg"].as_str()),
+        (Some("RSA"), Some("RS256"))
+    );
+
+    let issued = token(
+        &server,
+        &json!({"grant_type": "client_credentials", "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET, "audience": AUDIENCE, "scope": null}),
+    );
+    assert_eq!(issued.status, 200, "{}", issued.body);
+    let access_token = issued.json()["access_token"].as_str().unwrap().to_owned();
+    let header = jwt_part(&access_token, 0);
+    assert_eq!(header["kid"], key["kid"]);
+    assert_eq!(header["alg"], "RS256");
+    let claims = jwt_part(&access_token, 1);
+    assert_eq!(claims["iss"], issuer.as_str());
+    assert_eq!(claims["aud"], AUDIENCE);
+    assert_eq!(claims["sub"], format!("{CLIENT_ID}@clients"));
+    assert_eq!(claims["gty"], "client-credentials");
+    assert!(claims["exp"].as_u64().unwrap() > claims["iat"].as_u64().unwrap());
+    let (signed, signature) = access_token.rsplit_once('.').unwrap();
+    let public = RsaPublicKeyComponents {
+        n: B64.decode(key["n"].as_str().unwrap()).unwrap(),
+        e: B64.decode(key["e"].as_str().unwrap()).unwrap(),
+    };
+    public
+        .verify(
+            &RSA_PKCS1_2048_8192_SHA256,
+            signed.as_bytes(),
+            &B64.decode(signature).unwrap(),
+        )
+        .expect("the token verifies with the published key");
+    // A token changed after signing does not.
+    let forged = signed.replacen('.', ".e", 1);
+    assert!(
+        public
+            .verify(
+                &RSA_PKCS1_2048_8192_SHA256,
+                forged.as_bytes(),
+                &B64.decode(signature).unwrap()
+            )
+            .is_err()
+    );
+}
+
+/// auth0-python's default `login()`: every optional parameter present as `null`.
+#[test]
+fn a_null_member_is_no_member_and_the_password_realm_rows_are_reached() {
+    let server = server(None);
+    let login = |client: &str, secret: Option<&str>, scope: Value| {
+        let mut body = json!({
+            "grant_type": "http://auth0.com/oauth/grant-type/password-realm",
+            "client_id": client, "client_secret": secret,
+            "username": "user@example.com", "password": "wrong",
+            "scope": scope, "audience": null, "realm": null, "forwarded_for": null,
+        });
+        if secret.is_none() {
+            body.as_object_mut().unwrap().remove("client_secret");
+        }
+        token(&server, &body)
+    };
+    let confidential = login(CLIENT_ID, Some(CLIENT_SECRET), Value::Null);
+    assert_eq!(
+        (confidential.status, confidential.json()["error"].as_str()),
+        (403, Some("unauthorized_client")),
+        "{}",
+        confidential.body
+    );
+    let public = login(PUBLIC_CLIENT_ID, None, Value::Null);
+    assert_eq!(
+        (public.status, public.json()["error"].as_str()),
+        (403, Some("invalid_grant")),
+        "{}",
+        public.body
+    );
+    // The scope-type row still refuses what is not a string or an array.
+    for scope in [json!(true), json!(7), json!({"a": 1})] {
+        let refused = login(CLIENT_ID, Some(CLIENT_SECRET), scope.clone());
+        assert_eq!(refused.status, 400, "{scope}: {}", refused.body);
+        assert_eq!(
+            refused.json()["error_description"],
+            "Scope must be an array or a string"
+        );
+    }
+    // A null client_secret is no secret: the public client authenticates without one.
+    let null_secret = token(
+        &server,
+        &json!({"grant_type": "refresh_token", "client_id": PUBLIC_CLIENT_ID,
+                "client_secret": null, "refresh_token": "unknown"}),
+    );
+    assert_eq!(null_secret.status, 403, "{}", null_secret.body);
+    assert_eq!(null_secret.json()["error"], "access_denied");
+}
+
+#[test]
+fn the_limited_client_gets_429_with_the_rate_limit_headers_and_no_one_else_does() {
+    let server = server(None);
+    let ask = |client: &str, secret: &str| {
+        token(
+            &server,
+            &json!({"grant_type": "client_credentials", "client_id": client,
+                    "client_secret": secret, "audience": AUDIENCE}),
+        )
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let answers: Vec<Reply> = (0..4)
+        .map(|_| ask(LIMITED_CLIENT_ID, LIMITED_CLIENT_SECRET))
+        .collect();
+    assert_eq!(
+        answers
+            .iter()
+            .map(|r| (
+                r.status,
+                r.header("x-ratelimit-limit"),
+                r.header("x-ratelimit-remaining")
+            ))
+            .collect::<Vec<_>>(),
+        [
+            (200, "3", "2"),
+            (200, "3", "1"),
+            (200, "3", "0"),
+            (429, "3", "0")
+        ]
+    );
+    let limited = &answers[3];
+    assert_eq!(limited.json()["error"], "too_many_requests");
+    let reset: u64 = limited.header("x-ratelimit-reset").parse().unwrap();
+    assert!((now..=now + 11).contains(&reset), "{reset} vs {now}");
+    let retry: u64 = limited.header("retry-after").parse().unwrap();
+    assert!((1..=10).contains(&retry));
+    // Other clients have their own bucket.
+    let other = ask(CLIENT_ID, CLIENT_SECRET);
+    assert_eq!(other.status, 200, "{}", other.body);
+    assert_eq!(other.header("x-ratelimit-limit"), "1000");
+    // Every answer carries the headers, errors and other endpoints included.
+    for reply in [
+        send("GET", &format!("{}/oauth/token", server.url), None),
+        send("GET", &format!("{}/nowhere", server.url), None),
+        send(
+            "GET",
+            &format!("{}/.well-known/jwks.json", server.url),
+            None,
+        ),
+    ] {
+        assert!(reply.header("x-ratelimit-limit").parse::<u32>().unwrap() > 0);
+        reply.header("x-ratelimit-remaining");
+        reply.header("x-ratelimit-reset");
+    }
+}
+
+/// `--answers observed` gives exactly the answers of the built-in set `auth0-observed`: the
+/// catalogue passes against it with that set and fails exactly those cases without it.
+#[test]
+fn observed_answers_are_exactly_the_observed_deviations() {
+    let server = server_with(Config {
+        answers: Answers::Observed,
+        ..Config::default()
+    });
+    let deviations: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            crate::pytools::repo_dir().join("profiles/auth0/seed/auth0-observed.deviations.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut listed: Vec<&str> = deviations["deviations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["case"].as_str().unwrap())
+        .collect();
+    listed.sort_unstable();
+    listed.dedup();
+    let dir = tempfile::tempdir().unwrap();
+    let verdicts_of = |extra: &[&str]| {
+        let report = dir.path().join("r.json");
+        let out = output(
+            run_against(&server.url)
+                .args(extra)
+                .arg("--report-json")
+                .arg(&report),
+        );
+        let report = read_report(&report);
+        let mut by_kind: Vec<(String, String)> = report["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["verdict"]["kind"] != "pass")
+            .map(|c| {
+                (
+                    c["id"].as_str().unwrap().to_owned(),
+                    c["verdict"]["kind"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        by_kind.sort();
+        (out, by_kind)
+    };
+    let (out, accepted) = verdicts_of(&["--deviations", "auth0-observed"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        accepted,
+        listed
+            .iter()
+            .map(|id| (id.to_string(), "known_deviation".to_owned()))
+            .collect::<Vec<_>>()
+    );
+    let (out, failed) = verdicts_of(&[]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        failed,
+        listed
+            .iter()
+            .map(|id| (id.to_string(), "fail".to_owned()))
+            .collect::<Vec<_>>()
+    );
+}
+
+/// `authconform serve` with `args`, once it has said where it listens (and written its files).
+fn serve(args: &[&str]) -> (Child, String) {
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin!("authconform"))
+        .arg("serve")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut url = None;
+    let mut line = String::new();
+    while out.read_line(&mut line).unwrap_or(0) > 0 && !line.starts_with("try:") {
+        if let Some(at) = line.find("listening on ") {
+            url = Some(line[at + "listening on ".len()..].trim().to_owned());
+        }
+        line.clear();
+    }
+    (child, url.expect("serve said where it listens"))
+}
+
+/// `serve --tls`: the catalogue passes over https trusting only the CA it wrote, the vars file
+/// it wrote (with its `$app` member for apps) is what `run` reads, and nothing trusts it
+/// without the CA.
+#[test]
+fn serve_tls_passes_the_catalogue_over_https_with_the_ca_it_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (vars, ca, report) = (
+        dir.path().join("vars.json"),
+        dir.path().join("ca.pem"),
+        dir.path().join("r.json"),
+    );
+    let (mut child, url) = serve(&[
+        "--tls",
+        "--write-ca",
+        ca.to_str().unwrap(),
+        "--write-vars",
+        vars.to_str().unwrap(),
+    ]);
+    let run = |extra: &[&str]| {
+        output(
+            authconform()
+                .args([
+                    "run", "--color", "never", "--rate", "0", "--target", &url, "--vars",
+                ])
+                .arg(&vars)
+                .args(extra)
+                .arg("--report-json")
+                .arg(&report),
+        )
+    };
+    let trusted = run(&["--cacert", ca.to_str().unwrap()]);
+    let untrusted = run(&[]);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    assert_eq!(trusted.code, 0, "{}\n{}", trusted.stdout, trusted.stderr);
+    assert_eq!(untrusted.code, 1, "{}", untrusted.stdout);
+    let report = read_report(&report);
+    assert!(
+        report["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["verdict"]["kind"] == "error"),
+        "without the CA nothing is judged"
+    );
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(&vars).unwrap()).unwrap();
+    assert_eq!(file["$app"]["url"], url.as_str());
+    assert_eq!(file["$app"]["limited_client_id"], LIMITED_CLIENT_ID);
+    assert_eq!(file["$app"]["ca"], ca.to_str().unwrap());
+    assert!(
+        std::fs::read_to_string(&ca)
+            .unwrap()
+            .starts_with("-----BEGIN CERTIFICATE-----")
+    );
+}
+
+#[test]
+fn serve_refuses_flags_that_cannot_apply() {
+    for (args, says) in [
+        (&["--write-ca", "x.pem"][..], "--tls"),
+        (
+            &["--profile", "rfc", "--answers", "observed"][..],
+            "--profile auth0",
+        ),
+        (&["--overwrite"][..], "--write-vars or --write-ca"),
+    ] {
+        let out = output(authconform().arg("serve").args(args));
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains(says), "{args:?}: {}", out.stderr);
+    }
+}
