@@ -3,9 +3,6 @@
 //! (`null` members absent), rate limits where tenants have them, and answers as tenants are
 //! seen to give them (`--answers observed`).
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
 use authconform::reference::{
     AUDIENCE, Answers, CLIENT_ID, CLIENT_SECRET, Config, LIMITED_CLIENT_ID, LIMITED_CLIENT_SECRET,
     PUBLIC_CLIENT_ID,
@@ -320,27 +317,6 @@ fn observed_answers_are_exactly_the_observed_deviations() {
     );
 }
 
-/// `authconform serve` with `args`, once it has said where it listens (and written its files).
-fn serve(args: &[&str]) -> (Child, String) {
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin!("authconform"))
-        .arg("serve")
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut url = None;
-    let mut line = String::new();
-    while out.read_line(&mut line).unwrap_or(0) > 0 && !line.starts_with("try:") {
-        if let Some(at) = line.find("listening on ") {
-            url = Some(line[at + "listening on ".len()..].trim().to_owned());
-        }
-        line.clear();
-    }
-    (child, url.expect("serve said where it listens"))
-}
-
 /// `serve --tls`: the catalogue passes over https trusting only the CA it wrote, the vars file
 /// it wrote (with its `$app` member for apps) is what `run` reads, and nothing trusts it
 /// without the CA.
@@ -352,7 +328,7 @@ fn serve_tls_passes_the_catalogue_over_https_with_the_ca_it_writes() {
         dir.path().join("ca.pem"),
         dir.path().join("r.json"),
     );
-    let (mut child, url) = serve(&[
+    let (mut child, url) = serve_child(&[
         "--tls",
         "--write-ca",
         ca.to_str().unwrap(),

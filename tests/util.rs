@@ -177,7 +177,19 @@ pub fn one_case() -> tempfile::TempDir {
 
 /// The ids of the built-in cases.
 pub fn builtin_ids() -> Vec<String> {
-    let out = output(authconform().args(["run", "--list", "--color", "never"]));
+    builtin_ids_of(authconform::source::Profile::Auth0)
+}
+
+/// The ids of the built-in cases of `profile`.
+pub fn builtin_ids_of(profile: authconform::source::Profile) -> Vec<String> {
+    let out = output(authconform().args([
+        "run",
+        "--list",
+        "--color",
+        "never",
+        "--profile",
+        profile.name(),
+    ]));
     let mut ids: Vec<String> = out
         .stdout
         .lines()
@@ -416,4 +428,29 @@ pub fn case_of<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::V
         .iter()
         .find(|c| c["id"] == id)
         .unwrap_or_else(|| panic!("no case {id} in the report"))
+}
+
+/// `authconform serve ARGS` as a child process, once it has said where it listens (and
+/// written its files): the child (kill it when done) and the URL.
+pub fn serve_child(args: &[&str]) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin!("authconform"))
+        .arg("serve")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut url = None;
+    let mut line = String::new();
+    while out.read_line(&mut line).unwrap_or(0) > 0 && !line.starts_with("try:") {
+        if let Some(at) = line.find("listening on ") {
+            url = Some(line[at + "listening on ".len()..].trim().to_owned());
+        }
+        line.clear();
+    }
+    (child, url.expect("serve said where it listens"))
 }
