@@ -255,17 +255,21 @@ impl State {
         r
     }
 
-    /// The origin a request was sent to, as the issuer of what this server signs and the base
-    /// of the discovery document: tenants answer on the name they were asked by.
     fn origin(&self, headers: &HeaderMap) -> String {
-        let host = headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
-            .unwrap_or("127.0.0.1");
-        let scheme = if self.config.tls { "https" } else { "http" };
-        format!("{scheme}://{host}")
+        origin(headers, self.config.tls)
     }
+}
+
+/// The origin a request was sent to, as the issuer of what the server signs and the base of
+/// its discovery document: a server answers on the name it was asked by.
+pub(super) fn origin(headers: &HeaderMap, tls: bool) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
+        .unwrap_or("127.0.0.1");
+    let scheme = if tls { "https" } else { "http" };
+    format!("{scheme}://{host}")
 }
 
 /// Every answer counts against the tenant's bucket and carries its headers, unless a narrower
@@ -348,7 +352,7 @@ async fn jwks(Extract(state): Extract<Arc<State>>) -> Response {
     }
 }
 
-fn json_response(status: StatusCode, body: &Value) -> Response {
+pub(super) fn json_response(status: StatusCode, body: &Value) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "application/json")],
@@ -358,13 +362,10 @@ fn json_response(status: StatusCode, body: &Value) -> Response {
 }
 
 async fn not_found() -> Response {
-    let body = json!({ "error": "not_found", "error_description": "Not Found" });
-    (
+    json_response(
         StatusCode::NOT_FOUND,
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
+        &json!({ "error": "not_found", "error_description": "Not Found" }),
     )
-        .into_response()
 }
 
 /// A legacy endpoint that this tenant has disabled.

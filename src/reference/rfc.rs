@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 
 use super::{
     Config, Fault,
-    endpoints::{Credentials, credentials, params, text},
+    endpoints::{Credentials, credentials, json_response, origin, params, text},
 };
 
 /// The confidential client: authorization_code and refresh_token, not client_credentials.
@@ -343,12 +343,8 @@ pub fn router(state: Arc<State>) -> Router {
 
 /// The metadata (RFC 8414 / OpenID Connect Discovery): every endpoint on the origin the request
 /// was sent to.
-async fn discovery(headers: HeaderMap) -> Response {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    let base = format!("http://{host}");
+async fn discovery(Extract(state): Extract<Arc<State>>, headers: HeaderMap) -> Response {
+    let base = origin(&headers, state.config.tls);
     let body = json!({
         "issuer": base,
         "token_endpoint": format!("{base}{TOKEN}"),
@@ -361,12 +357,7 @@ async fn discovery(headers: HeaderMap) -> Response {
         "scopes_supported": SCOPES,
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
     });
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
+    json_response(StatusCode::OK, &body)
 }
 
 /// The confidential client the credentials authenticate, or why not.
@@ -686,12 +677,9 @@ async fn userinfo(
         INSUFFICIENT_SCOPE_TOKEN => {
             state.challenge(Row::InsufficientScope, "the token lacks the openid scope")
         }
-        "at-authconform-issued" => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json")],
-            json!({ "sub": "authconform-user" }).to_string(),
-        )
-            .into_response(),
+        "at-authconform-issued" => {
+            json_response(StatusCode::OK, &json!({ "sub": "authconform-user" }))
+        }
         _ => state.challenge(Row::InvalidToken, "the access token is invalid"),
     }
 }
