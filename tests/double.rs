@@ -232,7 +232,7 @@ fn the_limited_client_gets_429_with_the_rate_limit_headers_and_no_one_else_does(
     // Other clients have their own bucket.
     let other = ask(CLIENT_ID, CLIENT_SECRET);
     assert_eq!(other.status, 200, "{}", other.body);
-    assert_eq!(other.header("x-ratelimit-limit"), "1000");
+    assert_eq!(other.header("x-ratelimit-limit"), "100");
     // Every answer carries the headers, errors and other endpoints included.
     for reply in [
         send("GET", &format!("{}/oauth/token", server.url), None),
