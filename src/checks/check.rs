@@ -428,15 +428,7 @@ pub fn evaluate(checks: &[Check], response: &Response) -> Vec<Violation> {
                     // RFC 6749 §3.1: parameters MUST NOT be included more than once.
                     many => Err(format!("`{param}` appears {} times", many.len())),
                 });
-                let message = match &outcome {
-                    Ok(value) => match_param(matcher, value.as_deref()),
-                    Err(message) => Some(message.clone()),
-                };
-                if let Some(message) = message {
-                    let actual = outcome.ok().flatten().map_or(Value::Null, Value::from);
-                    violations
-                        .push(Violation::new(name(), message).values(expected_of(matcher), actual));
-                }
+                violations.extend(param_violation(name(), matcher, outcome));
             }
             Check::Challenge { scheme, present } => {
                 let found = read_challenges(response)
@@ -472,19 +464,26 @@ pub fn evaluate(checks: &[Check], response: &Response) -> Vec<Violation> {
                         .map(|c| c.param(param).map(str::to_owned))
                         .ok_or_else(|| format!("expected a {scheme} challenge with `{param}`, got no {scheme} challenge"))
                 });
-                let message = match &outcome {
-                    Ok(value) => match_param(matcher, value.as_deref()),
-                    Err(message) => Some(message.clone()),
-                };
-                if let Some(message) = message {
-                    let actual = outcome.ok().flatten().map_or(Value::Null, Value::from);
-                    violations
-                        .push(Violation::new(name(), message).values(expected_of(matcher), actual));
-                }
+                violations.extend(param_violation(name(), matcher, outcome));
             }
         }
     }
     violations
+}
+
+/// The violation of a Location or challenge parameter check, if any: `outcome` is the
+/// parameter's value (`None`: absent) or why it could not be read.
+fn param_violation(
+    id: CheckId,
+    matcher: &HeaderMatcher,
+    outcome: Result<Option<String>, String>,
+) -> Option<Violation> {
+    let message = match &outcome {
+        Ok(value) => match_param(matcher, value.as_deref())?,
+        Err(message) => message.clone(),
+    };
+    let actual = outcome.ok().flatten().map_or(Value::Null, Value::from);
+    Some(Violation::new(id, message).values(expected_of(matcher), actual))
 }
 
 /// What a header or parameter matcher requires, as a value (`null`: absent).
