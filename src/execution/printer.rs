@@ -176,7 +176,7 @@ impl Trials {
             // libtest-mimic writes a failure into its JSON as `"stdout": "Error: \"…\""`; the
             // JSON lines are written here instead, with the failure text as it is, and
             // libtest's own go nowhere.
-            args.logfile = Some("/dev/null".into());
+            args.logfile = Some(if cfg!(windows) { "NUL" } else { "/dev/null" }.into());
             json_line(&serde_json::json!({
                 "type": "suite", "event": "started", "test_count": self.selected.len()
             }));
