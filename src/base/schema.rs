@@ -23,6 +23,9 @@ pub const BASE: &str = "https://authconform.invalid/schemas/";
 /// always the built-in one, whatever `--schemas` says.
 pub const CASE_SCHEMA: &str = "case.schema.json";
 
+/// An inline schema and its validator, shared by every matcher that says the same.
+pub type Inline = (Arc<Value>, Arc<Validator>);
+
 /// The compiled schemas of one schemas folder.
 pub struct Schemas {
     registry: Registry<'static>,
@@ -34,8 +37,9 @@ pub struct Schemas {
     pending: BTreeMap<String, Value>,
     source: String,
     /// Inline matchers compiled so far, by their text: ten thousand cases that all say
-    /// `{"pattern": "POST"}` share one validator instead of compiling ten thousand.
-    inline: Mutex<std::collections::HashMap<String, Arc<Validator>>>,
+    /// `{"pattern": "POST"}` share one validator (and one copy of the schema) instead of
+    /// compiling ten thousand.
+    inline: Mutex<std::collections::HashMap<String, Inline>>,
 }
 
 impl Schemas {
@@ -120,6 +124,12 @@ impl Schemas {
     /// Compiles a schema written inside a case (a matcher); `$ref`s resolve against the schemas
     /// folder, so a matcher may say `{"$ref": "oauth-error.schema.json"}`.
     pub fn compile_inline(&self, schema: &Value) -> Result<Arc<Validator>, String> {
+        self.compile_shared(schema).map(|(_, validator)| validator)
+    }
+
+    /// [`Schemas::compile_inline`], with the schema itself as every case that says the same
+    /// shares it.
+    pub fn compile_shared(&self, schema: &Value) -> Result<Inline, String> {
         let key = schema.to_string();
         let mut cache = self.inline.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(found) = cache.get(&key) {
@@ -136,8 +146,9 @@ impl Schemas {
                     format!("{at}: {e}")
                 }
             })?;
-        cache.insert(key, compiled.clone());
-        Ok(compiled)
+        let shared = (Arc::new(schema.clone()), compiled);
+        cache.insert(key, shared.clone());
+        Ok(shared)
     }
 
     fn build(&self, schema: &Value, base: &str) -> Result<Validator, ValidationError<'static>> {

@@ -89,6 +89,14 @@ impl Source {
     /// Every `.json` file below the folder, sorted by relative path. Files that cannot be read
     /// become problems; the rest are still returned so that all problems are reported at once.
     pub fn files(&self, problems: &mut Vec<Problem>) -> Vec<SourceFile> {
+        let listed = self.list(problems);
+        read_all(&listed, problems)
+    }
+
+    /// Every `.json` file below the folder, sorted by relative path, not yet read (see
+    /// [`Listed::read`]): a large folder's files can then be read where they are parsed, each
+    /// text dropped before the next is read. A folder that cannot be listed is a problem.
+    pub fn list(&self, problems: &mut Vec<Problem>) -> Vec<Listed> {
         match self {
             Source::BuiltIn(which) => {
                 let (prefix, files) = match which {
@@ -102,11 +110,9 @@ impl Source {
                 };
                 files
                     .iter()
-                    .map(|(rel, text)| SourceFile {
+                    .map(|(rel, text)| Listed {
                         rel: (*rel).to_owned(),
-                        display: format!("{prefix}/{rel}"),
-                        text: (*text).to_owned(),
-                        built_in: true,
+                        at: At::BuiltIn { prefix, text },
                     })
                     .collect()
             }
@@ -119,49 +125,106 @@ impl Source {
                         format!("cannot read the folder: {e}"),
                     ));
                 }
-                listed.sort_by(|a, b| a.0.cmp(&b.0));
-                read_all(listed, problems)
+                listed.sort_by(|a, b| a.rel.cmp(&b.rel));
+                listed
             }
-            Source::Many(parts) => parts.iter().flat_map(|p| p.files(problems)).collect(),
+            Source::Many(parts) => parts.iter().flat_map(|p| p.list(problems)).collect(),
         }
     }
 }
 
-/// Reads the listed files (relative path, path), on every core for a large folder: ten
-/// thousand small files are mostly system calls, which run side by side.
-fn read_all(listed: Vec<(String, PathBuf)>, problems: &mut Vec<Problem>) -> Vec<SourceFile> {
-    const MIN_SLICE: usize = 256;
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(listed.len().div_ceil(MIN_SLICE))
-        .max(1);
-    let read: Vec<Result<SourceFile, Problem>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = listed
-            .chunks(listed.len().div_ceil(threads).max(1))
-            .map(|slice| {
-                scope.spawn(move || {
-                    slice
-                        .iter()
-                        .map(|(rel, path)| {
-                            let display = path.display().to_string();
-                            match read_text(path) {
-                                Ok(text) => Ok(SourceFile {
-                                    rel: rel.clone(),
-                                    display,
-                                    text,
-                                    built_in: false,
-                                }),
-                                Err(message) => Err(Problem::new(&display, "", message)),
-                            }
-                        })
-                        .collect::<Vec<_>>()
+/// One JSON file of a [`Source`], listed but not read yet.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    /// The path below the folder, with forward slashes, e.g. `token/get-method.json`.
+    pub rel: String,
+    at: At,
+}
+
+#[derive(Debug, Clone)]
+enum At {
+    BuiltIn {
+        prefix: &'static str,
+        text: &'static str,
+    },
+    /// `regular`: the folder listing said it is a regular file (not a link, FIFO or device),
+    /// so it can be opened without asking the file system first.
+    Path { path: PathBuf, regular: bool },
+}
+
+impl Listed {
+    /// The path shown to users, e.g. `cases/token/get-method.json`.
+    pub fn display(&self) -> String {
+        match &self.at {
+            At::BuiltIn { prefix, .. } => format!("{prefix}/{}", self.rel),
+            At::Path { path, .. } => path.display().to_string(),
+        }
+    }
+
+    /// Built into the binary: proven valid by the tests.
+    pub fn built_in(&self) -> bool {
+        matches!(self.at, At::BuiltIn { .. })
+    }
+
+    /// The file's text, read into `buf` (which keeps its capacity for the next file) unless it
+    /// is built in; why it cannot be read otherwise.
+    pub fn read<'a>(&'a self, buf: &'a mut Vec<u8>) -> Result<&'a str, String> {
+        match &self.at {
+            At::BuiltIn { text, .. } => Ok(text),
+            At::Path { path, regular } => {
+                read_text(path, *regular, buf)?;
+                std::str::from_utf8(buf).map_err(|e| {
+                    format!(
+                        "not UTF-8 text (invalid byte at offset {})",
+                        e.valid_up_to()
+                    )
                 })
-            })
+            }
+        }
+    }
+
+    /// The file read whole, or the problem that says why it cannot be.
+    pub fn read_file(&self) -> Result<SourceFile, Problem> {
+        let display = self.display();
+        let mut buf = Vec::new();
+        match self.read(&mut buf) {
+            Ok(text) => Ok(SourceFile {
+                rel: self.rel.clone(),
+                text: text.to_owned(),
+                built_in: self.built_in(),
+                display,
+            }),
+            Err(message) => Err(Problem::new(&display, "", message)),
+        }
+    }
+}
+
+/// Reads the listed files, on every core for a large folder: ten thousand small files are
+/// mostly system calls, which run side by side.
+fn read_all(listed: &[Listed], problems: &mut Vec<Problem>) -> Vec<SourceFile> {
+    const MIN_SLICE: usize = 256;
+    let threads = if listed.len() <= MIN_SLICE {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(listed.len().div_ceil(MIN_SLICE))
+            .max(1)
+    };
+    let read_slice = |slice: &[Listed]| -> Vec<Result<SourceFile, Problem>> {
+        slice.iter().map(Listed::read_file).collect()
+    };
+    let mut slices = listed.chunks(listed.len().div_ceil(threads).max(1));
+    let first = slices.next().unwrap_or_default();
+    let read: Vec<Result<SourceFile, Problem>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = slices
+            .map(|slice| scope.spawn(move || read_slice(slice)))
             .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("reading a file does not panic"))
-            .collect()
+        let mut read = read_slice(first);
+        for w in workers {
+            read.extend(w.join().expect("reading a file does not panic"));
+        }
+        read
     });
     let mut files = Vec::with_capacity(read.len());
     for one in read {
@@ -173,12 +236,12 @@ fn read_all(listed: Vec<(String, PathBuf)>, problems: &mut Vec<Problem>) -> Vec<
     files
 }
 
-/// Lists the `.json` files below `dir` as (path relative to `base`, path); reading them is
-/// [`read_all`]'s.
+/// Lists the `.json` files below `dir`, named by their path relative to `base`; reading them
+/// is [`Listed::read`]'s.
 fn walk(
     base: &Path,
     dir: &Path,
-    found: &mut Vec<(String, PathBuf)>,
+    found: &mut Vec<Listed>,
     problems: &mut Vec<Problem>,
 ) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
@@ -186,7 +249,8 @@ fn walk(
         let path = entry.path();
         let display = path.display().to_string();
         // Not followed: a link to a folder could lead back up and never end.
-        if entry.file_type()?.is_dir() {
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
             if let Err(e) = walk(base, &path, found, problems) {
                 problems.push(Problem::new(
                     &display,
@@ -206,7 +270,13 @@ fn walk(
             .map(|p| p.to_string_lossy())
             .collect::<Vec<_>>()
             .join("/");
-        found.push((rel, path));
+        found.push(Listed {
+            rel,
+            at: At::Path {
+                path,
+                regular: kind.is_file(),
+            },
+        });
     }
     Ok(())
 }
@@ -214,24 +284,35 @@ fn walk(
 /// The most a case or schema file may hold; anything larger is not a hand-written file.
 pub const MAX_FILE: u64 = 1024 * 1024;
 
-/// Reads a regular file of at most [`MAX_FILE`] bytes of UTF-8. A FIFO or device is refused
-/// before it is opened, since reading one could block forever.
-fn read_text(path: &Path) -> Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read the file: {e}"))?;
-    if !meta.is_file() {
-        return Err("not a regular file".into());
+/// Reads a regular file of at most [`MAX_FILE`] bytes into `buf`. A FIFO or device is refused
+/// before it is opened, since reading one could block forever: unless the folder listing said
+/// the file is regular (`regular`), the file system is asked what it is first.
+fn read_text(path: &Path, regular: bool, buf: &mut Vec<u8>) -> Result<(), String> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| format!("cannot read the file: {e}");
+    let too_large = |len: u64| {
+        format!("{len} bytes is too large for a case or schema file (at most {MAX_FILE})")
+    };
+    if !regular {
+        let meta = std::fs::metadata(path).map_err(cannot)?;
+        if !meta.is_file() {
+            return Err("not a regular file".into());
+        }
+        if meta.len() > MAX_FILE {
+            return Err(too_large(meta.len()));
+        }
     }
-    if meta.len() > MAX_FILE {
-        return Err(format!(
-            "{} bytes is too large for a case or schema file (at most {MAX_FILE})",
-            meta.len()
-        ));
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    buf.clear();
+    // Room for a hand-written file, so that it is read in one call (and one more that finds
+    // its end) into a buffer that is reused for the next file.
+    buf.reserve(16 * 1024);
+    let read = (&file)
+        .take(MAX_FILE + 1)
+        .read_to_end(buf)
+        .map_err(cannot)?;
+    if read as u64 > MAX_FILE {
+        return Err(too_large(file.metadata().map_or(read as u64, |m| m.len())));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read the file: {e}"))?;
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
-    })
+    Ok(())
 }

@@ -48,7 +48,7 @@ pub enum Check {
 pub enum Matcher {
     Equals(Value),
     Schema {
-        spec: Value,
+        spec: Arc<Value>,
         validator: Arc<Validator>,
     },
 }
@@ -56,7 +56,7 @@ pub enum Matcher {
 pub enum HeaderMatcher {
     Equals(String),
     Schema {
-        spec: Value,
+        spec: Arc<Value>,
         validator: Arc<Validator>,
     },
     Absent,
@@ -393,7 +393,7 @@ pub fn evaluate(checks: &[Check], response: &Response) -> Vec<Violation> {
                 if let Some(message) = match_body(matcher, actual) {
                     let expected = match matcher {
                         Matcher::Equals(v) => v.clone(),
-                        Matcher::Schema { spec, .. } => spec.clone(),
+                        Matcher::Schema { spec, .. } => Value::clone(spec),
                     };
                     violations.push(
                         Violation::new(name(), message)
@@ -490,7 +490,7 @@ fn param_violation(
 fn expected_of(matcher: &HeaderMatcher) -> Value {
     match matcher {
         HeaderMatcher::Equals(v) => Value::from(v.as_str()),
-        HeaderMatcher::Schema { spec, .. } => spec.clone(),
+        HeaderMatcher::Schema { spec, .. } => Value::clone(spec),
         HeaderMatcher::Absent => Value::Null,
     }
 }
@@ -683,7 +683,7 @@ mod tests {
             Check::Body {
                 pointer: "/error_description".into(),
                 matcher: Matcher::Schema {
-                    spec: json!({"type": "string"}),
+                    spec: Arc::new(json!({"type": "string"})),
                     validator: schema(json!({"type": "string"})),
                 },
             },
@@ -806,7 +806,7 @@ mod tests {
             Check::Header {
                 name: "cache-control".into(),
                 matcher: HeaderMatcher::Schema {
-                    spec: pattern.clone(),
+                    spec: Arc::new(pattern.clone()),
                     validator: schema(pattern),
                 },
             },
