@@ -267,12 +267,15 @@ impl FormatSchema {
     /// Another built-in schema of one of this program's own formats (the deviations file).
     pub fn named(name: &str) -> FormatSchema {
         let mut ignored = Vec::new();
-        let text = Source::BuiltIn(BuiltIn::Schemas)
-            .files(&mut ignored)
+        let file = Source::BuiltIn(BuiltIn::Schemas)
+            .list(&mut ignored)
             .into_iter()
             .find(|f| f.rel == name)
-            .unwrap_or_else(|| panic!("{name} is built in"))
-            .text;
+            .unwrap_or_else(|| panic!("{name} is built in"));
+        let text = file
+            .read(&mut Vec::new())
+            .map(str::to_owned)
+            .expect("a built-in schema is text");
         let doc: Value = serde_json::from_str(&text).expect("a built-in schema is JSON");
         let validator = jsonschema::options()
             .with_base_uri(format!("{BASE}{name}"))

@@ -223,7 +223,12 @@ impl Vars {
             ))
         })?;
         let display = format!("--vars {path}");
-        let problems = FormatSchema::named("vars.schema.json").problems(&display, &doc);
+        // A plainly valid file needs no compiled schema; anything else is judged by it.
+        let problems = if plainly_valid(&doc) {
+            Vec::new()
+        } else {
+            FormatSchema::named("vars.schema.json").problems(&display, &doc)
+        };
         if !problems.is_empty() {
             // The value may be a secret: a problem names the member, never echoes it.
             let lines: Vec<String> = problems
@@ -305,6 +310,41 @@ impl Vars {
     }
 }
 
+/// Whether `doc` is a vars file that `schemas/vars.schema.json` certainly accepts, without
+/// compiling the schema (its patterns alone take longer than the rest of a run's start): an
+/// object whose members are named plainly (`$` and printable ASCII, or a variable name) and
+/// hold a string, null, or an object of `value`/`secret` (a string or null, not both) and
+/// `meaning`/`how` (strings). Anything else goes to the schema, which finds what is wrong.
+fn plainly_valid(doc: &Value) -> bool {
+    let Value::Object(members) = doc else {
+        return false;
+    };
+    let text_or_null = |v: &Value| matches!(v, Value::String(_) | Value::Null);
+    members.iter().all(|(name, value)| {
+        if let Some(rest) = name.strip_prefix('$') {
+            return rest.bytes().all(|b| (0x20..0x7f).contains(&b));
+        }
+        let mut chars = name.chars();
+        let plain_name = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+            && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        plain_name
+            && match value {
+                Value::String(_) | Value::Null => true,
+                Value::Object(o) => {
+                    !(o.contains_key("value") && o.contains_key("secret"))
+                        && o.iter().all(|(k, v)| match k.as_str() {
+                            "value" | "secret" => text_or_null(v),
+                            "meaning" | "how" => v.is_string(),
+                            _ => false,
+                        })
+                }
+                _ => false,
+            }
+    })
+}
+
 fn check_name(name: &str) -> Result<(), String> {
     if template::is_name(name) {
         Ok(())
@@ -383,6 +423,7 @@ pub fn run_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn flags_env_and_files_set_variables() {
@@ -505,6 +546,41 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("cannot read the file"), "{e}");
+    }
+
+    /// The shortcut that skips compiling the schema takes only files the schema accepts.
+    #[test]
+    fn a_plainly_valid_vars_file_is_one_the_schema_accepts() {
+        let schema = FormatSchema::named("vars.schema.json");
+        let docs = [
+            json!({}),
+            json!({"client_id": "a", "_x1": null, "$comment": "notes", "$": 1}),
+            json!({"a": {"value": "v", "meaning": "m"}, "b": {"secret": null, "how": "h"}}),
+            json!({"a": {"secret": "s"}, "b": {}, "$ x~": {"any": [1]}}),
+            json!({"a": {"value": "v", "secret": "s"}}),
+            json!({"a": {"value": 1}}),
+            json!({"a": {"meaning": null}}),
+            json!({"a": {"other": "x"}}),
+            json!({"A": "x"}),
+            json!({"1a": "x"}),
+            json!({"a-b": "x"}),
+            json!({"": "x"}),
+            json!({"$\n": "x"}),
+            json!({"$é": "x"}),
+            json!({"a": 1}),
+            json!({"a": []}),
+            json!([]),
+            json!("x"),
+        ];
+        let mut plain = 0;
+        for doc in &docs {
+            let accepted = schema.problems("v.json", doc).is_empty();
+            if plainly_valid(doc) {
+                plain += 1;
+                assert!(accepted, "{doc}");
+            }
+        }
+        assert_eq!(plain, 4);
     }
 
     #[test]
