@@ -405,18 +405,7 @@ pub fn load_case(
         }
     }
     match case {
-        Some(mut case) if problems.is_empty() => {
-            let pointers: Vec<&str> = case
-                .variables
-                .values()
-                .map(|s| s.pointer.as_str())
-                .collect();
-            let positions = crate::locate::locate_all(text, &pointers);
-            for (site, position) in case.variables.values_mut().zip(positions) {
-                site.position = position;
-            }
-            Ok(case)
-        }
+        Some(case) if problems.is_empty() => Ok(case),
         _ => Err(problems),
     }
 }
@@ -503,8 +492,19 @@ fn parse_case(
             pointers.push(source_pointer(&check.id(), at, spec, &parsed.documents));
         }
     }
-    let pointers: Vec<&str> = pointers.iter().map(String::as_str).collect();
-    let lines: Vec<u32> = crate::locate::locate_all(text, &pointers)
+    // Each check's line and each variable's place, in one pass over the text.
+    let pointers: Vec<&str> = pointers
+        .iter()
+        .map(String::as_str)
+        .chain(variables.values().map(|s| s.pointer.as_str()))
+        .collect();
+    let mut found = crate::locate::locate_all(text, &pointers);
+    let positions = found.split_off(checks.len() + advice.len());
+    let mut variables = variables;
+    for (site, position) in variables.values_mut().zip(positions) {
+        site.position = position;
+    }
+    let lines: Vec<u32> = found
         .into_iter()
         .map(|found| found.map_or(0, |(line, _)| u32::try_from(line).unwrap_or(0)))
         .collect();
