@@ -4,8 +4,8 @@
 //! seen to give them (`--answers observed`).
 
 use authconform::reference::{
-    AUDIENCE, Answers, CLIENT_ID, CLIENT_SECRET, Config, LIMITED_CLIENT_ID, LIMITED_CLIENT_SECRET,
-    PUBLIC_CLIENT_ID,
+    self, AUDIENCE, Answers, CLIENT_ID, CLIENT_SECRET, Config, LIMITED_CLIENT_ID,
+    LIMITED_CLIENT_SECRET, PUBLIC_CLIENT_ID,
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD as B64};
 use serde_json::{Value, json};
@@ -40,7 +40,11 @@ fn send(method: &str, url: &str, body: Option<&Value>) -> Reply {
         .build()
         .unwrap();
     rt.block_on(async {
-        let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
         let mut request = client.request(method.parse().unwrap(), url);
         if let Some(body) = body {
             request = request
@@ -388,4 +392,48 @@ fn serve_refuses_flags_that_cannot_apply() {
         assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
         assert!(out.stderr.contains(says), "{args:?}: {}", out.stderr);
     }
+}
+
+/// `/authorize` returns `state` only when one was sent (openid-client rejects a callback with a
+/// `state` it did not send), and the legacy `/delegation` that auth0-python still calls is
+/// disabled, as on tenants.
+#[test]
+fn authorize_echoes_only_the_state_it_was_sent_and_delegation_is_disabled() {
+    let server = server(None);
+    let location = |query: &str| {
+        let reply = send(
+            "GET",
+            &format!(
+                "{}/authorize?client_id={PUBLIC_CLIENT_ID}&redirect_uri={}&response_type=code{query}",
+                server.url,
+                url::form_urlencoded::byte_serialize(reference::REDIRECT_URI.as_bytes())
+                    .collect::<String>()
+            ),
+            None,
+        );
+        assert_eq!(reply.status, 302, "{}", reply.body);
+        let url = url::Url::parse(reply.header("location")).unwrap();
+        url.query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .filter(|(k, _)| k != "code")
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(location(""), []);
+    assert_eq!(
+        location("&state=abc"),
+        [("state".to_owned(), "abc".to_owned())]
+    );
+    let delegation = send(
+        "POST",
+        &format!("{}/delegation", server.url),
+        Some(
+            &json!({"client_id": CLIENT_ID, "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer"}),
+        ),
+    );
+    assert_eq!(delegation.status, 404);
+    assert_eq!(delegation.json()["error"], "endpoint_disabled");
+    assert_eq!(
+        delegation.json()["error_description"],
+        "The endpoint /delegation is disabled for this tenant."
+    );
 }

@@ -7,6 +7,8 @@ mod util;
 mod pytools;
 /// The rfc profile against those servers: every verdict recorded.
 mod rfc_servers;
+/// Auth0's SDKs (auth0-python, @auth0/auth0-auth-js) against `serve`: tests/sdks/setup.sh.
+mod sdks;
 /// Real OAuth servers on loopback (node oidc-provider, Python Authlib): tests/servers/setup.sh.
 mod servers;
 

@@ -310,6 +310,7 @@ pub fn router(state: Arc<State>) -> Router {
         .route(authorize_path, any(authorize))
         .route("/dbconnections/change_password", any(change_password))
         .route(DISABLED_ENDPOINT, any(disabled))
+        .route(DISABLED_DELEGATION, any(disabled))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -369,12 +370,16 @@ async fn not_found() -> Response {
 }
 
 /// A legacy endpoint that this tenant has disabled.
-async fn disabled(Extract(state): Extract<Arc<State>>) -> Response {
+async fn disabled(Extract(state): Extract<Arc<State>>, uri: axum::http::Uri) -> Response {
     state.error(
         Row::EndpointDisabled,
-        &format!("The endpoint {DISABLED_ENDPOINT} is disabled for this tenant."),
+        &format!("The endpoint {} is disabled for this tenant.", uri.path()),
     )
 }
+
+/// The legacy delegation endpoint, disabled as on tenants made since 2017; auth0-python's
+/// `Delegated.get_token` still calls it, so an app can meet the endpoint_disabled row.
+const DISABLED_DELEGATION: &str = "/delegation";
 
 /// The request's parameters: a form, or a JSON object (Auth0 accepts both). JSON values that
 /// are not strings are kept as JSON, so that a type error can be told from a missing value; a
@@ -795,9 +800,13 @@ async fn authorize(
     let response_type = get("response_type");
     let redirect = |pairs: &[(&str, &str)]| {
         let mut url = url::Url::parse(REDIRECT_URI).expect("the redirect URI is valid");
-        url.query_pairs_mut()
-            .extend_pairs(pairs)
-            .append_pair("state", get("state"));
+        let mut query = url.query_pairs_mut();
+        query.extend_pairs(pairs);
+        // A tenant returns `state` when one was sent, and only then.
+        if let Some(state) = params.get("state") {
+            query.append_pair("state", state);
+        }
+        drop(query);
         (StatusCode::FOUND, [(header::LOCATION, url.to_string())]).into_response()
     };
     let known = [
