@@ -204,7 +204,7 @@ pub fn serve(args: &Options) -> Result<u8, Error> {
             print(&format!("variables written to {}\n", path.display()))?;
         }
         print(&format!(
-            "try: authconform run {}--target {}{} --vars FILE   (Ctrl-C or SIGTERM stops the server)\n",
+            "try: authconform run {}--target {}{} --vars {}{}   (Ctrl-C or SIGTERM stops the server)\n",
             match args.profile {
                 Profile::Auth0 => String::new(),
                 other => format!("--profile {other} "),
@@ -214,6 +214,15 @@ pub fn serve(args: &Options) -> Result<u8, Error> {
                 (Some(ca), _) => format!(" --cacert {}", ca.display()),
                 (None, true) => " --cacert CA_FILE (see --write-ca)".to_owned(),
                 (None, false) => String::new(),
+            },
+            args.write_vars
+                .as_ref()
+                .map_or("FILE".to_owned(), |p| p.display().to_string()),
+            // The observed answers are the built-in set's departures from the table.
+            if args.answers == reference::Answers::Observed {
+                " --deviations auth0-observed"
+            } else {
+                ""
             }
         ))?;
         let _ = stop.wait_for(Option::is_some).await;
