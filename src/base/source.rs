@@ -118,7 +118,7 @@ impl Source {
             }
             Source::Dir(dir) => {
                 let mut listed = Vec::new();
-                if let Err(e) = walk(dir, dir, &mut listed, problems) {
+                if let Err(e) = walk("", dir, &mut listed, problems) {
                     problems.push(Problem::new(
                         &dir.display().to_string(),
                         "",
@@ -236,10 +236,11 @@ fn read_all(listed: &[Listed], problems: &mut Vec<Problem>) -> Vec<SourceFile> {
     files
 }
 
-/// Lists the `.json` files below `dir`, named by their path relative to `base`; reading them
-/// is [`Listed::read`]'s.
+/// Lists the `.json` files below `dir`, named by their path relative to the folder listed
+/// first (`rel`: that path of `dir`, ending in `/` unless empty); reading them is
+/// [`Listed::read`]'s.
 fn walk(
-    base: &Path,
+    rel: &str,
     dir: &Path,
     found: &mut Vec<Listed>,
     problems: &mut Vec<Problem>,
@@ -247,13 +248,14 @@ fn walk(
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let path = entry.path();
-        let display = path.display().to_string();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
         // Not followed: a link to a folder could lead back up and never end.
         let kind = entry.file_type()?;
         if kind.is_dir() {
-            if let Err(e) = walk(base, &path, found, problems) {
+            if let Err(e) = walk(&format!("{rel}{name}/"), &path, found, problems) {
                 problems.push(Problem::new(
-                    &display,
+                    &path.display().to_string(),
                     "",
                     format!("cannot read the folder: {e}"),
                 ));
@@ -263,15 +265,8 @@ fn walk(
         if path.extension().is_none_or(|e| e != "json") {
             continue;
         }
-        let rel = path
-            .strip_prefix(base)
-            .unwrap_or(&path)
-            .iter()
-            .map(|p| p.to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
         found.push(Listed {
-            rel,
+            rel: format!("{rel}{name}"),
             at: At::Path {
                 path,
                 regular: kind.is_file(),

@@ -339,7 +339,8 @@ impl Catalogue {
             problems.extend(slice.problems);
             variables.extend(slice.variables);
         }
-        let mut seen: BTreeMap<String, &Case> = BTreeMap::new();
+        let mut seen: std::collections::HashMap<String, &Case> =
+            std::collections::HashMap::with_capacity(loaded.len());
         for case in &loaded {
             if let Some(first) = seen.insert(case.id.to_lowercase(), case) {
                 if first.id == case.id {
