@@ -27,31 +27,46 @@ pub fn show(output: &Output) -> String {
     )
 }
 
+/// Runs `bash SCRIPT [NAME]` (an installer such as tests/servers/setup.sh): the install dir it
+/// prints last, or Err(why) when it exits 3 (the runtime is missing, so the caller skips).
+/// Any other failure panics with the installer's output.
+pub fn run_installer(script: &str, name: Option<&str>) -> Result<PathBuf, String> {
+    let script = repo_dir().join(script);
+    let name = name.unwrap_or_default();
+    let output = Command::new("bash")
+        .arg(&script)
+        .args((!name.is_empty()).then_some(name))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run bash {}: {e}", script.display()));
+    if output.status.code() == Some(3) {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(stderr.trim().lines().last().unwrap_or("").to_owned());
+    }
+    assert!(
+        output.status.success(),
+        "{} {name} could not install: {}",
+        script.display(),
+        show(&output)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let dir = stdout.lines().last().unwrap_or_else(|| {
+        panic!(
+            "{} {name} printed no install dir: {}",
+            script.display(),
+            show(&output)
+        )
+    });
+    Ok(PathBuf::from(dir))
+}
+
 /// Runs setup.sh at most once per test process; across processes (nextest, parallel `cargo test`
 /// runs) the script's own lock and stamp keep it to one real setup.
 fn tools_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let script = repo_dir().join("tests/tools/setup.sh");
-        let output = Command::new("bash")
-            .arg(&script)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run bash {}: {e}", script.display()));
-        assert!(
-            output.status.success(),
-            "{} could not set up the JUnit checker: {}",
-            script.display(),
-            show(&output)
-        );
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let dir = stdout.lines().last().unwrap_or_else(|| {
-            panic!(
-                "{} printed no tools dir: {}",
-                script.display(),
-                show(&output)
-            )
-        });
-        PathBuf::from(dir)
+        run_installer("tests/tools/setup.sh", None)
+            .unwrap_or_else(|why| panic!("the JUnit and HTML checkers need Python: {why}"))
     })
 }
 

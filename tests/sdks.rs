@@ -25,7 +25,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value, json};
 
-use crate::pytools::{repo_dir, show};
+use crate::pytools::{repo_dir, run_installer, show};
 
 /// The recording, relative to the repository.
 const RECORDED: &str = "tests/sdks/recorded.json";
@@ -83,34 +83,7 @@ fn install(sdk: &str) -> &'static Result<PathBuf, String> {
         "node" => &NODE,
         _ => panic!("no SDK {sdk:?}: python or node"),
     };
-    cell.get_or_init(|| {
-        let script = repo_dir().join("tests/sdks/setup.sh");
-        let output = Command::new("bash")
-            .arg(&script)
-            .arg(sdk)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run bash {}: {e}", script.display()));
-        if output.status.code() == Some(3) {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            return Err(stderr.trim().lines().last().unwrap_or("").to_owned());
-        }
-        assert!(
-            output.status.success(),
-            "{} {sdk} could not install the SDK: {}",
-            script.display(),
-            show(&output)
-        );
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let dir = stdout.lines().last().unwrap_or_else(|| {
-            panic!(
-                "{} {sdk} printed no install dir: {}",
-                script.display(),
-                show(&output)
-            )
-        });
-        Ok(PathBuf::from(dir))
-    })
+    cell.get_or_init(|| run_installer("tests/sdks/setup.sh", Some(sdk)))
 }
 
 /// The SDKs whose runtime is here, with their install dirs. A missing one is skipped with a

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::pytools::{repo_dir, show};
+use crate::pytools::{repo_dir, run_installer};
 
 /// How long a server may take from spawn to its JSON line.
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -98,34 +98,7 @@ fn install(name: &str) -> &'static Result<PathBuf, String> {
         "authlib" => &AUTHLIB,
         _ => panic!("no real server {name:?}: oidc-provider or authlib"),
     };
-    cell.get_or_init(|| {
-        let script = repo_dir().join("tests/servers/setup.sh");
-        let output = Command::new("bash")
-            .arg(&script)
-            .arg(name)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run bash {}: {e}", script.display()));
-        if output.status.code() == Some(3) {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            return Err(stderr.trim().lines().last().unwrap_or("").to_owned());
-        }
-        assert!(
-            output.status.success(),
-            "{} {name} could not install the server: {}",
-            script.display(),
-            show(&output)
-        );
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let dir = stdout.lines().last().unwrap_or_else(|| {
-            panic!(
-                "{} {name} printed no install dir: {}",
-                script.display(),
-                show(&output)
-            )
-        });
-        Ok(PathBuf::from(dir))
-    })
+    cell.get_or_init(|| run_installer("tests/servers/setup.sh", Some(name)))
 }
 
 /// The command that starts `name` from its install dir.
