@@ -199,18 +199,23 @@ impl Listed {
     }
 }
 
+/// How many threads to share `files` files among: one for a small folder (a thread costs more
+/// than a few hundred small files), else one per core, with at least 256 files each.
+pub fn threads_for(files: usize) -> usize {
+    const MIN_SLICE: usize = 256;
+    if files <= MIN_SLICE {
+        return 1;
+    }
+    std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(files.div_ceil(MIN_SLICE))
+        .max(1)
+}
+
 /// Reads the listed files, on every core for a large folder: ten thousand small files are
 /// mostly system calls, which run side by side.
 fn read_all(listed: &[Listed], problems: &mut Vec<Problem>) -> Vec<SourceFile> {
-    const MIN_SLICE: usize = 256;
-    let threads = if listed.len() <= MIN_SLICE {
-        1
-    } else {
-        std::thread::available_parallelism()
-            .map_or(1, usize::from)
-            .min(listed.len().div_ceil(MIN_SLICE))
-            .max(1)
-    };
+    let threads = threads_for(listed.len());
     let read_slice = |slice: &[Listed]| -> Vec<Result<SourceFile, Problem>> {
         slice.iter().map(Listed::read_file).collect()
     };

@@ -199,9 +199,6 @@ pub struct Site {
     pub position: Option<(usize, usize)>,
 }
 
-/// Below this many files a folder is loaded on one thread: starting another costs more.
-const MIN_SLICE: usize = 256;
-
 /// What one slice of a cases folder loaded into.
 #[derive(Default)]
 struct Loaded {
@@ -270,14 +267,7 @@ impl Catalogue {
         // Cases are independent: a large folder is read, parsed and compiled on every core
         // (this thread takes the first slice), in contiguous slices so that the merged result
         // keeps the files' order; each file's text is dropped before the next is read.
-        let threads = if listed.len() <= MIN_SLICE {
-            1
-        } else {
-            std::thread::available_parallelism()
-                .map_or(1, usize::from)
-                .min(listed.len().div_ceil(MIN_SLICE))
-                .max(1)
-        };
+        let threads = crate::source::threads_for(listed.len());
         let load_slice = |slice: &[Listed]| {
             let mut out = Loaded::default();
             out.cases.reserve_exact(slice.len());
