@@ -265,8 +265,11 @@ impl Catalogue {
             }
         };
         // Cases are independent: a large folder is read, parsed and compiled on every core
-        // (this thread takes the first slice), in contiguous slices so that the merged result
-        // keeps the files' order; each file's text is dropped before the next is read.
+        // (this thread too). Each thread takes the next chunk of files as it finishes one, so
+        // that a thread the system holds back does not hold the load back; the chunks are put
+        // back in order after, so that the merged result keeps the files' order. Each file's
+        // text is dropped before the next is read.
+        const CHUNK: usize = 128;
         let threads = crate::source::threads_for(listed.len());
         let load_slice = |slice: &[Listed]| {
             let mut out = Loaded::default();
@@ -285,23 +288,28 @@ impl Catalogue {
             }
             out
         };
-        let mut chunks = listed.chunks(listed.len().div_ceil(threads).max(1));
-        let first = chunks.next().unwrap_or_default();
-        let mut slices: Vec<Loaded> = std::thread::scope(|scope| {
-            let workers: Vec<_> = chunks
-                .map(|slice| {
-                    let load_slice = &load_slice;
-                    scope.spawn(move || load_slice(slice))
-                })
-                .collect();
-            let mut slices = vec![load_slice(first)];
-            slices.extend(
-                workers
-                    .into_iter()
-                    .map(|w| w.join().expect("loading a case does not panic")),
-            );
-            slices
+        let chunks: Vec<&[Listed]> = listed.chunks(CHUNK).collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let take_chunks = || {
+            let mut done = Vec::new();
+            loop {
+                let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(chunk) = chunks.get(at) else {
+                    return done;
+                };
+                done.push((at, load_slice(chunk)));
+            }
+        };
+        let mut numbered: Vec<(usize, Loaded)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (1..threads).map(|_| scope.spawn(take_chunks)).collect();
+            let mut numbered = take_chunks();
+            for w in workers {
+                numbered.extend(w.join().expect("loading a case does not panic"));
+            }
+            numbered
         });
+        numbered.sort_unstable_by_key(|(at, _)| *at);
+        let mut slices: Vec<Loaded> = numbered.into_iter().map(|(_, loaded)| loaded).collect();
         drop(listed);
         // Problems in the order the files were read and then checked.
         for slice in &mut slices {
