@@ -82,6 +82,29 @@ fn the_rate_limit_holds_across_concurrent_cases() {
     );
 }
 
+/// Without `--rate`, a run against a target is held to the default 20 a second (a burst of 20,
+/// then one every 50 ms); the built-in server is not (the README's run takes milliseconds).
+#[test]
+fn a_target_gets_the_default_rate_without_rate() {
+    let arrivals: Arc<Mutex<Vec<Instant>>> = Arc::default();
+    let seen = arrivals.clone();
+    let server = raw_server(move |_, s| {
+        seen.lock().unwrap().push(Instant::now());
+        write_response(s, "400 Bad Request", &[JSON], ANSWER);
+    });
+    let names: Vec<String> = (0..30).map(|i| format!("c{i:02}")).collect();
+    let dir = cases(&names.iter().map(String::as_str).collect::<Vec<_>>());
+    let out = run_cases(&server.url, dir.path(), &["--jobs", "16"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let arrivals = arrivals.lock().unwrap();
+    assert_eq!(arrivals.len(), 30);
+    let spread = *arrivals.last().unwrap() - arrivals[0];
+    assert!(
+        spread >= Duration::from_millis(450),
+        "30 requests at the default 20 a second arrived within {spread:?}"
+    );
+}
+
 fn rate_limited_once(reset_header: &'static str) -> RawServer {
     let count = Arc::new(Mutex::new(0));
     raw_server(move |_, s| {

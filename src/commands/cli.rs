@@ -142,10 +142,11 @@ pub struct RunArgs {
     /// How many cases run at once.
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub jobs: u16,
-    /// Send at most R requests a second, whole run (0: no limit). The default suits a shared
-    /// Auth0 tenant: well under the free plan's 30/s on /oauth/token.
-    #[arg(long, default_value_t = 20.0, value_name = "R", value_parser = parse_rate)]
-    pub rate: f64,
+    /// Send at most R requests a second, whole run (0: no limit). Against --target the
+    /// default is 20, which suits a shared Auth0 tenant (well under the free plan's 30/s on
+    /// /oauth/token); the built-in server, in this process, gets no limit.
+    #[arg(long, value_name = "R", value_parser = parse_rate)]
+    pub rate: Option<f64>,
     /// Retry a request whose connection was refused N times, with backoff (never a failed
     /// check).
     #[arg(long, default_value_t = 0, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=10))]
@@ -322,6 +323,9 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
+/// Requests a second against a `--target` when `--rate` is not given.
+const DEFAULT_RATE: f64 = 20.0;
+
 fn parse_rate(text: &str) -> Result<f64, String> {
     let rate: f64 = text
         .parse()
@@ -409,6 +413,10 @@ fn run_options(args: RunArgs) -> Result<RunOptions, Error> {
         }
         None => None,
     };
+    let rate = match args.rate {
+        Some(rate) => (rate > 0.0).then_some(rate),
+        None => args.target.target.is_some().then_some(DEFAULT_RATE),
+    };
     let env = crate::vars::environment()?;
     let github = match args.annotations {
         Annotations::Github => true,
@@ -437,7 +445,7 @@ fn run_options(args: RunArgs) -> Result<RunOptions, Error> {
         deviations: args.deviations,
         policy: Policy {
             jobs: usize::from(args.jobs),
-            rate: (args.rate > 0.0).then_some(args.rate),
+            rate,
             retries: args.retries,
             max_wait: args.max_wait,
         },
