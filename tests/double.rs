@@ -437,3 +437,88 @@ fn authorize_echoes_only_the_state_it_was_sent_and_delegation_is_disabled() {
         "The endpoint /delegation is disabled for this tenant."
     );
 }
+
+/// The code flow an app's login takes: /authorize issues a code that the token endpoint
+/// exchanges once, for its client, with the PKCE verifier, for an access token and (with
+/// `openid`) an ID token carrying the nonce, both signed by the published key. Any other use of
+/// a code is the documented 403 invalid_grant.
+#[test]
+fn a_code_from_authorize_is_exchanged_once_with_its_verifier() {
+    let server = server(None);
+    let verifier = "a-verifier-of-at-least-forty-three-characters-0123";
+    let challenge = B64.encode(aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA256,
+        verifier.as_bytes(),
+    ));
+    let code = || {
+        let reply = send(
+            "GET",
+            &format!(
+                "{}/authorize?client_id={CLIENT_ID}&response_type=code&scope=openid%20profile&state=s1&nonce=n1&code_challenge={challenge}&code_challenge_method=S256&redirect_uri={}",
+                server.url,
+                url::form_urlencoded::byte_serialize(reference::REDIRECT_URI.as_bytes())
+                    .collect::<String>()
+            ),
+            None,
+        );
+        assert_eq!(reply.status, 302, "{}", reply.body);
+        url::Url::parse(reply.header("location"))
+            .unwrap()
+            .query_pairs()
+            .find(|(k, _)| k == "code")
+            .unwrap()
+            .1
+            .into_owned()
+    };
+    let exchange = |code: &str, client: (&str, &str), verifier: &str| {
+        token(
+            &server,
+            &json!({"grant_type": "authorization_code", "client_id": client.0,
+                    "client_secret": client.1, "code": code, "code_verifier": verifier,
+                    "redirect_uri": reference::REDIRECT_URI}),
+        )
+    };
+    let first = code();
+    let issued = exchange(&first, (CLIENT_ID, CLIENT_SECRET), verifier);
+    assert_eq!(issued.status, 200, "{}", issued.body);
+    assert_eq!(issued.header("cache-control"), "no-store");
+    let id_token = issued.json()["id_token"].as_str().unwrap().to_owned();
+    let claims = jwt_part(&id_token, 1);
+    assert_eq!(claims["aud"], CLIENT_ID);
+    assert_eq!(claims["nonce"], "n1");
+    assert_eq!(claims["iss"], format!("{}/", server.url));
+    let jwks = send(
+        "GET",
+        &format!("{}/.well-known/jwks.json", server.url),
+        None,
+    )
+    .json();
+    assert_eq!(jwt_part(&id_token, 0)["kid"], jwks["keys"][0]["kid"]);
+
+    let refused = |reply: Reply, description: &str| {
+        assert_eq!(reply.status, 403, "{}", reply.body);
+        assert_eq!(reply.json()["error"], "invalid_grant");
+        assert_eq!(reply.json()["error_description"], description);
+    };
+    // Used once only.
+    refused(
+        exchange(&first, (CLIENT_ID, CLIENT_SECRET), verifier),
+        "Invalid authorization code",
+    );
+    refused(
+        exchange(&code(), (CLIENT_ID, CLIENT_SECRET), "another-verifier"),
+        "Failed to verify code verifier",
+    );
+    refused(
+        exchange(
+            &code(),
+            (LIMITED_CLIENT_ID, LIMITED_CLIENT_SECRET),
+            verifier,
+        ),
+        "Invalid authorization code",
+    );
+    refused(
+        exchange("code_never_issued", (CLIENT_ID, CLIENT_SECRET), verifier),
+        "Invalid authorization code",
+    );
+}

@@ -104,12 +104,30 @@ const PASSWORD_REALM: &str = "http://auth0.com/oauth/grant-type/password-realm";
 /// How long the access tokens this server issues last, as on a tenant's default API setting.
 const TOKEN_LIFETIME: u64 = 86_400;
 
+/// How long an authorization code may wait for its exchange, as on a tenant.
+const CODE_LIFETIME: std::time::Duration = std::time::Duration::from_secs(600);
+/// The user every login through /authorize is: no one types a password here.
+const USER_ID: &str = "auth0|authconform-user";
+
+/// What /authorize granted with a code, for its one exchange at the token endpoint.
+struct Grant {
+    client: String,
+    redirect_uri: String,
+    /// PKCE (RFC 7636): the method and challenge, when the client sent one.
+    challenge: Option<(String, String)>,
+    scope: String,
+    audience: Option<String>,
+    nonce: Option<String>,
+    issued: std::time::Instant,
+}
+
 pub struct State {
     config: Config,
     tokens_issued: AtomicU64,
     random: std::hash::RandomState,
     buckets: Buckets,
     keys: Keys,
+    codes: std::sync::Mutex<HashMap<String, Grant>>,
 }
 
 impl State {
@@ -120,7 +138,12 @@ impl State {
             random: std::hash::RandomState::new(),
             buckets: Buckets::default(),
             keys: Keys::default(),
+            codes: std::sync::Mutex::default(),
         }
+    }
+
+    fn codes(&self) -> std::sync::MutexGuard<'_, HashMap<String, Grant>> {
+        self.codes.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn observed(&self) -> bool {
@@ -597,7 +620,7 @@ fn token_answer(
             Some(_) => state.error(Row::RefreshToken, "Unknown or invalid refresh token."),
         },
         PASSWORD_REALM | "password" => password(state, client, grant_type, &params),
-        "authorization_code" => invalid_grant("Invalid authorization code"),
+        "authorization_code" => exchange_code(state, client, &params, headers),
         other => json_response(
             StatusCode::BAD_REQUEST,
             &json!({ "error": "unsupported_grant_type", "error_description": format!("Unsupported grant type: {other}") }),
@@ -716,21 +739,92 @@ fn client_credentials(
         Ok(token) => token,
         Err(message) => return state.error(Row::ServerError, &message),
     };
-    let body = json!({
+    issued(&json!({
         "access_token": access_token,
         "scope": GRANTED_SCOPE,
         "token_type": "Bearer",
         "expires_in": TOKEN_LIFETIME,
-    });
-    let mut response = (StatusCode::OK, body.to_string()).into_response();
+    }))
+}
+
+/// A token response, with the caching headers a tenant sends on one.
+fn issued(body: &Value) -> Response {
+    let mut response = json_response(StatusCode::OK, body);
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     response
+}
+
+/// The authorization_code grant: a code that /authorize issued to this client, used once,
+/// within ten minutes, with the same redirect_uri and (when the request had a challenge) the
+/// PKCE verifier. Anything else is the code a tenant does not know: 403 invalid_grant.
+fn exchange_code(
+    state: &State,
+    client: &str,
+    params: &HashMap<String, Value>,
+    headers: &HeaderMap,
+) -> Response {
+    let Some(code) = text(params, "code") else {
+        return state.invalid_request("Missing required parameter: code");
+    };
+    // Taken out whatever happens next: a code is good for one try.
+    let grant = state.codes().remove(code);
+    let Some(grant) = grant.filter(|g| g.issued.elapsed() < CODE_LIFETIME && g.client == client)
+    else {
+        return invalid_grant("Invalid authorization code");
+    };
+    if text(params, "redirect_uri").unwrap_or_default() != grant.redirect_uri {
+        return invalid_grant("Invalid redirect_uri.");
+    }
+    if let Some((method, challenge)) = &grant.challenge {
+        let verifier = text(params, "code_verifier").unwrap_or_default();
+        let derived = if method == "S256" {
+            let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes());
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref())
+        } else {
+            verifier.to_owned()
+        };
+        if verifier.is_empty() || derived != *challenge {
+            return invalid_grant("Failed to verify code verifier");
+        }
+    }
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let issuer = format!("{}/", state.origin(headers));
+    let audience = grant
+        .audience
+        .clone()
+        .unwrap_or_else(|| format!("{issuer}userinfo"));
+    let access = json!({
+        "iss": issuer, "sub": USER_ID, "aud": audience, "iat": now,
+        "exp": now + TOKEN_LIFETIME, "scope": grant.scope, "azp": client,
+    });
+    let mut body = json!({
+        "scope": grant.scope,
+        "token_type": "Bearer",
+        "expires_in": TOKEN_LIFETIME,
+    });
+    match state.keys.sign(&access) {
+        Ok(token) => body["access_token"] = Value::String(token),
+        Err(message) => return state.error(Row::ServerError, &message),
+    }
+    if grant.scope.split(' ').any(|s| s == "openid") {
+        let mut id = json!({
+            "iss": issuer, "sub": USER_ID, "aud": client, "iat": now,
+            "exp": now + 36_000, "name": "authconform user",
+        });
+        if let Some(nonce) = &grant.nonce {
+            id["nonce"] = Value::String(nonce.clone());
+        }
+        match state.keys.sign(&id) {
+            Ok(token) => body["id_token"] = Value::String(token),
+            Err(message) => return state.error(Row::ServerError, &message),
+        }
+    }
+    issued(&body)
 }
 
 async fn revoke(
@@ -831,6 +925,30 @@ async fn authorize(
         );
     }
     let code = state.mint("code_");
+    let mut codes = state.codes();
+    // Codes nobody exchanged are forgotten once they could no longer be used.
+    if codes.len() >= 1_000 {
+        codes.retain(|_, g| g.issued.elapsed() < CODE_LIFETIME);
+    }
+    let param = |name: &str| params.get(name).filter(|v| !v.is_empty()).cloned();
+    codes.insert(
+        code.clone(),
+        Grant {
+            client: get("client_id").to_owned(),
+            redirect_uri: get("redirect_uri").to_owned(),
+            challenge: param("code_challenge").map(|c| {
+                (
+                    param("code_challenge_method").unwrap_or_else(|| "plain".into()),
+                    c,
+                )
+            }),
+            scope: get("scope").to_owned(),
+            audience: param("audience"),
+            nonce: param("nonce"),
+            issued: std::time::Instant::now(),
+        },
+    );
+    drop(codes);
     redirect(&[("code", &code)])
 }
 
