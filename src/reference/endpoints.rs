@@ -332,6 +332,7 @@ pub fn router(state: Arc<State>) -> Router {
         .route(revoke_path, any(revoke))
         .route(authorize_path, any(authorize))
         .route("/dbconnections/change_password", any(change_password))
+        .route("/userinfo", any(userinfo))
         .route(DISABLED_ENDPOINT, any(disabled))
         .route(DISABLED_DELEGATION, any(disabled))
         .fallback(not_found)
@@ -354,6 +355,7 @@ async fn discovery(Extract(state): Extract<Arc<State>>, headers: HeaderMap) -> R
         "token_endpoint": format!("{base}{token}"),
         "jwks_uri": format!("{base}/.well-known/jwks.json"),
         "revocation_endpoint": format!("{base}{revoke}"),
+        "userinfo_endpoint": format!("{base}/userinfo"),
         "scopes_supported": ["openid", "profile", "offline_access", "email"],
         "response_types_supported": ["code", "token", "id_token", "code token", "code id_token", "token id_token", "code token id_token"],
         "code_challenge_methods_supported": ["S256", "plain"],
@@ -950,6 +952,63 @@ async fn authorize(
     );
     drop(codes);
     redirect(&[("code", &code)])
+}
+
+/// /userinfo, as tenants answer it: the user of an access token this server issued for it (by
+/// the code flow), else 401 with the plain-text body `Unauthorized`, no Content-Type, and the
+/// error in `WWW-Authenticate` (a real capture; RFC 6750 §3).
+async fn userinfo(
+    Extract(state): Extract<Arc<State>>,
+    method: Method,
+    headers: HeaderMap,
+) -> Response {
+    if method != Method::GET && method != Method::POST {
+        return state.method_not_allowed("GET, POST");
+    }
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim);
+    let audience = format!("{}/userinfo", state.origin(&headers));
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let claims = token.and_then(|t| state.keys.verify(t)).filter(|c| {
+        let aud_has = |a: &Value| a.as_str() == Some(audience.as_str());
+        (aud_has(&c["aud"])
+            || c["aud"]
+                .as_array()
+                .is_some_and(|all| all.iter().any(aud_has)))
+            && c["exp"].as_u64().is_some_and(|exp| exp > now)
+    });
+    if let Some(claims) = claims {
+        return json_response(
+            StatusCode::OK,
+            &json!({ "sub": claims["sub"], "name": "authconform user" }),
+        );
+    }
+    let challenge = if token.is_some() {
+        "Bearer realm=\"Users\", error=\"invalid_token\", error_description=\"Invalid token\""
+    } else {
+        "Bearer realm=\"Users\""
+    };
+    let mut response = (StatusCode::UNAUTHORIZED, "Unauthorized").into_response();
+    let h = response.headers_mut();
+    h.remove(header::CONTENT_TYPE);
+    h.insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static(challenge),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(ERROR_CACHE_CONTROL),
+    );
+    response
 }
 
 async fn change_password(

@@ -55,6 +55,26 @@ impl Keys {
         Ok(json!({ "keys": [self.key()?.jwk.clone()] }))
     }
 
+    /// The claims of `token` if this key signed it (RS256), else None. Only a token this
+    /// server issued can verify: without a key there is none.
+    pub fn verify(&self, token: &str) -> Option<Value> {
+        let key = self.0.get()?.as_ref().ok()?;
+        let (signed, signature) = token.rsplit_once('.')?;
+        let (header, claims) = signed.split_once('.')?;
+        let header: Value = serde_json::from_slice(&B64.decode(header).ok()?).ok()?;
+        if header["alg"] != "RS256" {
+            return None;
+        }
+        let public = aws_lc_rs::signature::UnparsedPublicKey::new(
+            &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+            key.pair.public_key().as_ref(),
+        );
+        public
+            .verify(signed.as_bytes(), &B64.decode(signature).ok()?)
+            .ok()?;
+        serde_json::from_slice(&B64.decode(claims).ok()?).ok()
+    }
+
     /// `claims` as a JWT signed with RS256 by the key in the set.
     pub fn sign(&self, claims: &Value) -> Result<String, String> {
         let key = self.key()?;
@@ -110,5 +130,19 @@ mod tests {
                 .verify(&RSA_PKCS1_2048_8192_SHA256, b"other", &signature)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn only_tokens_it_signed_verify() {
+        let keys = Keys::default();
+        assert_eq!(keys.verify("a.b.c"), None, "no key yet: nothing verifies");
+        let token = keys.sign(&json!({ "sub": "x" })).unwrap();
+        assert_eq!(keys.verify(&token), Some(json!({ "sub": "x" })));
+        let other = Keys::default().sign(&json!({ "sub": "x" })).unwrap();
+        assert_eq!(keys.verify(&other), None, "another key's token");
+        let (signed, _) = token.rsplit_once('.').unwrap();
+        let (_, forged_sig) = other.rsplit_once('.').unwrap();
+        assert_eq!(keys.verify(&format!("{signed}.{forged_sig}")), None);
+        assert_eq!(keys.verify("not a token"), None);
     }
 }

@@ -35,7 +35,7 @@ def main() -> int:
         # What an app is told to do: requests trusts the CA file named here.
         os.environ["REQUESTS_CA_BUNDLE"] = given["ca"]
     # Imported after REQUESTS_CA_BUNDLE is set, as an app started with it would.
-    from auth0.authentication import Database, Delegated, GetToken, RevokeToken
+    from auth0.authentication import Database, Delegated, GetToken, RevokeToken, Users
     from auth0.authentication.token_verifier import AsymmetricSignatureVerifier
     from auth0.authentication.exceptions import Auth0Error, RateLimitError
 
@@ -204,6 +204,15 @@ def main() -> int:
         ),
         # Not rows of the table, but what every app meets: the default login() (scope, audience
         # and realm sent as null), an authorization code, a password reset, a revocation.
+        (
+            # What an app that calls /userinfo with a token the tenant refuses gets: the
+            # tenant's 401 is plain text, with the error in WWW-Authenticate.
+            "userinfo-invalid-token",
+            None,
+            lambda: Users(domain, timeout=SDK_TIMEOUT, protocol=protocol).userinfo(
+                f"not-a-token-{run}"
+            ),
+        ),
         (
             "login-wrong-password",
             None,
