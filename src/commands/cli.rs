@@ -55,7 +55,8 @@ pub enum Command {
     /// with its meaning (none set), an empty known-deviations file and a GitHub Actions
     /// workflow that uses both.
     Init(InitArgs),
-    /// Run the reference server on 127.0.0.1 until interrupted.
+    /// Run the reference server on 127.0.0.1 until interrupted: a target for `run`, and a test
+    /// double for apps built on Auth0's SDKs (--tls, --answers observed).
     Serve(ServeArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
