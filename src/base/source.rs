@@ -118,14 +118,46 @@ impl Source {
             }
             Source::Dir(dir) => {
                 let mut listed = Vec::new();
-                if let Err(e) = walk("", dir, &mut listed, problems) {
+                let mut folders = Vec::new();
+                if let Err(e) = walk_one("", dir, &mut listed, &mut folders) {
                     problems.push(Problem::new(
                         &dir.display().to_string(),
                         "",
                         format!("cannot read the folder: {e}"),
                     ));
                 }
-                listed.sort_by(|a, b| a.rel.cmp(&b.rel));
+                // A large tree is many folders: they are listed on every core, each thread
+                // taking every n-th folder of the top level.
+                let threads = if folders.len() < 8 {
+                    1
+                } else {
+                    std::thread::available_parallelism().map_or(1, usize::from)
+                };
+                let walk_share = |share: usize| {
+                    let mut found = Vec::new();
+                    let mut trouble = Vec::new();
+                    for (rel, path) in folders.iter().skip(share).step_by(threads) {
+                        walk_into(rel, path, &mut found, &mut trouble);
+                    }
+                    (found, trouble)
+                };
+                let shares: Vec<(Vec<Listed>, Vec<Problem>)> = std::thread::scope(|scope| {
+                    let others: Vec<_> = (1..threads)
+                        .map(|share| scope.spawn(move || walk_share(share)))
+                        .collect();
+                    let mut shares = vec![walk_share(0)];
+                    shares.extend(
+                        others
+                            .into_iter()
+                            .map(|t| t.join().expect("listing a folder does not panic")),
+                    );
+                    shares
+                });
+                for (found, trouble) in shares {
+                    listed.extend(found);
+                    problems.extend(trouble);
+                }
+                listed.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
                 listed
             }
             Source::Many(parts) => parts.iter().flat_map(|p| p.list(problems)).collect(),
@@ -244,27 +276,23 @@ fn read_all(listed: &[Listed], problems: &mut Vec<Problem>) -> Vec<SourceFile> {
 /// Lists the `.json` files below `dir`, named by their path relative to the folder listed
 /// first (`rel`: that path of `dir`, ending in `/` unless empty); reading them is
 /// [`Listed::read`]'s.
-fn walk(
+/// Lists the `.json` files of `dir` itself into `found` and its folders into `folders`, with
+/// their paths relative to the folder listed first. Links are not followed: a link to a folder
+/// could lead back up and never end.
+fn walk_one(
     rel: &str,
     dir: &Path,
     found: &mut Vec<Listed>,
-    problems: &mut Vec<Problem>,
+    folders: &mut Vec<(String, PathBuf)>,
 ) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let path = entry.path();
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        // Not followed: a link to a folder could lead back up and never end.
         let kind = entry.file_type()?;
         if kind.is_dir() {
-            if let Err(e) = walk(&format!("{rel}{name}/"), &path, found, problems) {
-                problems.push(Problem::new(
-                    &path.display().to_string(),
-                    "",
-                    format!("cannot read the folder: {e}"),
-                ));
-            }
+            folders.push((format!("{rel}{name}/"), path));
             continue;
         }
         if path.extension().is_none_or(|e| e != "json") {
@@ -279,6 +307,22 @@ fn walk(
         });
     }
     Ok(())
+}
+
+/// Lists the folder `dir` (at `rel`) and every folder below it, depth first; a folder that
+/// cannot be read is a problem, and the rest goes on.
+fn walk_into(rel: &str, dir: &Path, found: &mut Vec<Listed>, problems: &mut Vec<Problem>) {
+    let mut folders = Vec::new();
+    if let Err(e) = walk_one(rel, dir, found, &mut folders) {
+        problems.push(Problem::new(
+            &dir.display().to_string(),
+            "",
+            format!("cannot read the folder: {e}"),
+        ));
+    }
+    for (rel, path) in folders {
+        walk_into(&rel, &path, found, problems);
+    }
 }
 
 /// The most a case or schema file may hold; anything larger is not a hand-written file.
@@ -315,4 +359,40 @@ fn read_text(path: &Path, regular: bool, buf: &mut Vec<u8>) -> Result<(), String
         return Err(too_large(file.metadata().map_or(read as u64, |m| m.len())));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tree of many folders (listed on several threads) lists exactly its `.json` files, at
+    /// every depth, sorted, with forward-slash names; links to folders are not followed.
+    #[test]
+    fn a_large_tree_lists_every_json_file_once_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut expected = vec!["top.json".to_owned()];
+        std::fs::write(dir.path().join("top.json"), "{}").unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "").unwrap();
+        for f in 0..12 {
+            let folder = dir.path().join(format!("f{f:02}/inner"));
+            std::fs::create_dir_all(&folder).unwrap();
+            for c in 0..3 {
+                std::fs::write(folder.join(format!("c{c}.json")), "{}").unwrap();
+                expected.push(format!("f{f:02}/inner/c{c}.json"));
+            }
+            std::fs::write(dir.path().join(format!("f{f:02}/x.json")), "{}").unwrap();
+            expected.push(format!("f{f:02}/x.json"));
+        }
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(dir.path().join("f00"), dir.path().join("f99")).unwrap();
+        expected.sort();
+        let mut problems = Vec::new();
+        let listed: Vec<String> = Source::Dir(dir.path().to_owned())
+            .list(&mut problems)
+            .into_iter()
+            .map(|l| l.rel)
+            .collect();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(listed, expected);
+    }
 }
