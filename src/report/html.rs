@@ -18,6 +18,18 @@ use crate::{
     report::{RunInfo, Tally},
 };
 
+/// One table row per name and value, both as code.
+fn kv_rows<'a>(page: &mut String, pairs: impl IntoIterator<Item = &'a (String, String)>) {
+    for (name, value) in pairs {
+        let _ = writeln!(
+            page,
+            "<tr><th><code>{}</code></th><td><code>{}</code></td></tr>",
+            esc(name),
+            esc(value)
+        );
+    }
+}
+
 /// `&`, `<`, `>`, `"` and `'` as entities: text from a server or a case file is never markup,
 /// in an element or in an attribute.
 fn esc(text: &str) -> String {
@@ -706,14 +718,7 @@ fn response(page: &mut String, response: &ResponseSummary) {
     );
     if !response.headers.is_empty() {
         let _ = writeln!(page, "<table class=\"kv\">");
-        for (name, value) in &response.headers {
-            let _ = writeln!(
-                page,
-                "<tr><th><code>{}</code></th><td><code>{}</code></td></tr>",
-                esc(name),
-                esc(value)
-            );
-        }
+        kv_rows(page, &response.headers);
         let _ = writeln!(
             page,
             "</table>\n<p class=\"muted screen-only\">The headers shown are the usual ones and those the checks read.</p>"
@@ -846,14 +851,7 @@ impl Sent {
                     esc(credentials)
                 );
             }
-            for (name, value) in &self.headers {
-                let _ = writeln!(
-                    page,
-                    "<tr><th><code>{}</code></th><td><code>{}</code></td></tr>",
-                    esc(name),
-                    esc(value)
-                );
-            }
+            kv_rows(page, &self.headers);
             let _ = writeln!(page, "</table>");
         }
         if !self.form.is_empty() {
@@ -861,14 +859,7 @@ impl Sent {
                 page,
                 "<p class=\"muted\">Form body (<code>application/x-www-form-urlencoded</code>):</p>\n<table class=\"kv\">"
             );
-            for (name, value) in &self.form {
-                let _ = writeln!(
-                    page,
-                    "<tr><th><code>{}</code></th><td><code>{}</code></td></tr>",
-                    esc(name),
-                    esc(value)
-                );
-            }
+            kv_rows(page, &self.form);
             let _ = writeln!(page, "</table>");
         }
         if let Some(body) = &self.raw {
