@@ -35,6 +35,11 @@ impl Reply {
 
 /// Sends `method url` with a JSON body (when given), as an SDK would.
 fn send(method: &str, url: &str, body: Option<&Value>) -> Reply {
+    send_as(method, url, body, None)
+}
+
+/// [`send`], with a bearer token when given.
+fn send_as(method: &str, url: &str, body: Option<&Value>, bearer: Option<&str>) -> Reply {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -51,6 +56,9 @@ fn send(method: &str, url: &str, body: Option<&Value>) -> Reply {
                 .header("content-type", "application/json")
                 .body(body.to_string());
         }
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
         let r = request.send().await.unwrap();
         Reply {
             status: r.status().as_u16(),
@@ -62,6 +70,23 @@ fn send(method: &str, url: &str, body: Option<&Value>) -> Reply {
 
 fn token(server: &Server, body: &Value) -> Reply {
     send("POST", &format!("{}/oauth/token", server.url), Some(body))
+}
+
+/// The Location of `/authorize` for `client_id` and the registered redirect URI, with `query`
+/// appended (`&name=value...`), which must be a redirect.
+fn authorize(server: &Server, client_id: &str, query: &str) -> url::Url {
+    let reply = send(
+        "GET",
+        &format!(
+            "{}/authorize?client_id={client_id}&redirect_uri={}{query}",
+            server.url,
+            url::form_urlencoded::byte_serialize(reference::REDIRECT_URI.as_bytes())
+                .collect::<String>()
+        ),
+        None,
+    );
+    assert_eq!(reply.status, 302, "{}", reply.body);
+    url::Url::parse(reply.header("location")).unwrap()
 }
 
 /// The base64url JSON of part `n` of a JWT.
@@ -401,22 +426,15 @@ fn serve_refuses_flags_that_cannot_apply() {
 fn authorize_echoes_only_the_state_it_was_sent_and_delegation_is_disabled() {
     let server = server(None);
     let location = |query: &str| {
-        let reply = send(
-            "GET",
-            &format!(
-                "{}/authorize?client_id={PUBLIC_CLIENT_ID}&redirect_uri={}&response_type=code{query}",
-                server.url,
-                url::form_urlencoded::byte_serialize(reference::REDIRECT_URI.as_bytes())
-                    .collect::<String>()
-            ),
-            None,
-        );
-        assert_eq!(reply.status, 302, "{}", reply.body);
-        let url = url::Url::parse(reply.header("location")).unwrap();
-        url.query_pairs()
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .filter(|(k, _)| k != "code")
-            .collect::<Vec<_>>()
+        authorize(
+            &server,
+            PUBLIC_CLIENT_ID,
+            &format!("&response_type=code{query}"),
+        )
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .filter(|(k, _)| k != "code")
+        .collect::<Vec<_>>()
     };
     assert_eq!(location(""), []);
     assert_eq!(
@@ -451,24 +469,16 @@ fn a_code_from_authorize_is_exchanged_once_with_its_verifier() {
         verifier.as_bytes(),
     ));
     let code = || {
-        let reply = send(
-            "GET",
-            &format!(
-                "{}/authorize?client_id={CLIENT_ID}&response_type=code&scope=openid%20profile&state=s1&nonce=n1&code_challenge={challenge}&code_challenge_method=S256&redirect_uri={}",
-                server.url,
-                url::form_urlencoded::byte_serialize(reference::REDIRECT_URI.as_bytes())
-                    .collect::<String>()
-            ),
-            None,
-        );
-        assert_eq!(reply.status, 302, "{}", reply.body);
-        url::Url::parse(reply.header("location"))
-            .unwrap()
-            .query_pairs()
-            .find(|(k, _)| k == "code")
-            .unwrap()
-            .1
-            .into_owned()
+        authorize(
+            &server,
+            CLIENT_ID,
+            &format!("&response_type=code&scope=openid%20profile&state=s1&nonce=n1&code_challenge={challenge}&code_challenge_method=S256"),
+        )
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned()
     };
     let exchange = |code: &str, client: (&str, &str), verifier: &str| {
         token(
@@ -497,28 +507,8 @@ fn a_code_from_authorize_is_exchanged_once_with_its_verifier() {
 
     // /userinfo knows the user of that access token, and answers anything else as tenants do:
     // 401, a plain `Unauthorized` without Content-Type, the error in WWW-Authenticate.
-    let userinfo = |token: Option<&str>| {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let mut request = reqwest::Client::builder()
-                .no_proxy()
-                .build()
-                .unwrap()
-                .get(format!("{}/userinfo", server.url));
-            if let Some(token) = token {
-                request = request.bearer_auth(token);
-            }
-            let r = request.send().await.unwrap();
-            Reply {
-                status: r.status().as_u16(),
-                headers: r.headers().clone(),
-                body: r.text().await.unwrap(),
-            }
-        })
-    };
+    let userinfo =
+        |token: Option<&str>| send_as("GET", &format!("{}/userinfo", server.url), None, token);
     let access_token = issued.json()["access_token"].as_str().unwrap().to_owned();
     let me = userinfo(Some(&access_token));
     assert_eq!(me.status, 200, "{}", me.body);

@@ -471,17 +471,24 @@ pub(super) struct Credentials {
     pub(super) basic: bool,
 }
 
+/// The credentials of the Authorization header if it uses `scheme`, which is matched without
+/// regard to case (RFC 9110 §11.1).
+pub(super) fn authorization<'a>(headers: &'a HeaderMap, scheme: &str) -> Option<&'a str> {
+    let (given, credentials) = headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .split_once(' ')?;
+    given
+        .eq_ignore_ascii_case(scheme)
+        .then_some(credentials.trim())
+}
+
 pub(super) fn credentials(
     headers: &HeaderMap,
     params: &HashMap<String, Value>,
 ) -> Result<Credentials, &'static str> {
-    let basic = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Basic ")
-                .or_else(|| v.strip_prefix("basic "))
-        });
+    let basic = authorization(headers, "Basic");
     if let Some(encoded) = basic {
         if params.contains_key("client_secret") {
             return Err("Use only one client authentication method.");
@@ -965,14 +972,7 @@ async fn userinfo(
     if method != Method::GET && method != Method::POST {
         return state.method_not_allowed("GET, POST");
     }
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim);
+    let token = authorization(&headers, "Bearer");
     let audience = format!("{}/userinfo", state.origin(&headers));
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 
 use super::{
     Config, Fault,
-    endpoints::{Credentials, credentials, json_response, origin, params, text},
+    endpoints::{Credentials, authorization, credentials, json_response, origin, params, text},
 };
 
 /// The confidential client: authorization_code and refresh_token, not client_credentials.
@@ -651,15 +651,7 @@ async fn userinfo(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let from_header = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            let (scheme, token) = v.split_once(' ')?;
-            scheme
-                .eq_ignore_ascii_case("bearer")
-                .then(|| token.trim().to_owned())
-        });
+    let from_header = authorization(&headers, "Bearer").map(str::to_owned);
     let from_query = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .find(|(k, _)| k == "access_token")
         .map(|(_, v)| v.into_owned());
