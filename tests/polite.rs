@@ -60,45 +60,38 @@ fn results_print_as_they_finish_and_reports_stay_in_case_id_order() {
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "{xml}");
 }
 
-#[test]
-fn the_rate_limit_holds_across_concurrent_cases() {
+/// How far apart the first and last of `n` cases' requests reached a server, run with `flags`.
+fn arrival_spread(n: usize, flags: &[&str]) -> Duration {
     let arrivals: Arc<Mutex<Vec<Instant>>> = Arc::default();
     let seen = arrivals.clone();
     let server = raw_server(move |_, s| {
         seen.lock().unwrap().push(Instant::now());
         write_response(s, "400 Bad Request", &[JSON], ANSWER);
     });
-    let names: Vec<String> = (0..12).map(|i| format!("c{i:02}")).collect();
+    let names: Vec<String> = (0..n).map(|i| format!("c{i:02}")).collect();
     let dir = cases(&names.iter().map(String::as_str).collect::<Vec<_>>());
-    let out = run_cases(&server.url, dir.path(), &["--jobs", "16", "--rate", "4"]);
+    let out = run_cases(&server.url, dir.path(), flags);
     assert_eq!(out.code, 0, "{}", out.stdout);
     let arrivals = arrivals.lock().unwrap();
-    assert_eq!(arrivals.len(), 12);
+    assert_eq!(arrivals.len(), n);
+    *arrivals.last().unwrap() - arrivals[0]
+}
+
+#[test]
+fn the_rate_limit_holds_across_concurrent_cases() {
     // A burst of 4, then 8 more at 4 a second: the server cannot have seen them faster.
-    let spread = *arrivals.last().unwrap() - arrivals[0];
+    let spread = arrival_spread(12, &["--jobs", "16", "--rate", "4"]);
     assert!(
         spread >= Duration::from_millis(1900),
         "12 requests at --rate 4 arrived within {spread:?}"
     );
 }
 
-/// Without `--rate`, a run against a target is held to the default 20 a second (a burst of 20,
-/// then one every 50 ms); the built-in server is not (the README's run takes milliseconds).
+/// Without `--rate`, a run against a target is held to the default 20 a second: a burst of
+/// 20, then one every 50 ms.
 #[test]
 fn a_target_gets_the_default_rate_without_rate() {
-    let arrivals: Arc<Mutex<Vec<Instant>>> = Arc::default();
-    let seen = arrivals.clone();
-    let server = raw_server(move |_, s| {
-        seen.lock().unwrap().push(Instant::now());
-        write_response(s, "400 Bad Request", &[JSON], ANSWER);
-    });
-    let names: Vec<String> = (0..30).map(|i| format!("c{i:02}")).collect();
-    let dir = cases(&names.iter().map(String::as_str).collect::<Vec<_>>());
-    let out = run_cases(&server.url, dir.path(), &["--jobs", "16"]);
-    assert_eq!(out.code, 0, "{}", out.stdout);
-    let arrivals = arrivals.lock().unwrap();
-    assert_eq!(arrivals.len(), 30);
-    let spread = *arrivals.last().unwrap() - arrivals[0];
+    let spread = arrival_spread(30, &["--jobs", "16"]);
     assert!(
         spread >= Duration::from_millis(450),
         "30 requests at the default 20 a second arrived within {spread:?}"
