@@ -81,10 +81,18 @@ impl Buckets {
     pub fn take(&self, key: &str, limit: Limit) -> Quota {
         let mut buckets = self.0.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
-        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
-            tokens: limit.burst,
-            last_refill: now,
-        });
+        // Looked up before it is inserted: every request passes here, and only a new key
+        // needs a copy.
+        if !buckets.contains_key(key) {
+            buckets.insert(
+                key.to_owned(),
+                Bucket {
+                    tokens: limit.burst,
+                    last_refill: now,
+                },
+            );
+        }
+        let bucket = buckets.get_mut(key).expect("inserted above");
         let refill = limit.refill.as_nanos().max(1);
         let refills = now.duration_since(bucket.last_refill).as_nanos() / refill;
         if refills > 0 {
