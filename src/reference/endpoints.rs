@@ -239,8 +239,8 @@ impl State {
         self.error(Row::InvalidRequest, description)
     }
 
-    /// An opaque access token or code, unique per server and request. Not cryptographic: this
-    /// server exists for tests.
+    /// An authorization code or a token id (`jti`), unique per server and request. Not
+    /// cryptographic: this server exists for tests.
     fn mint(&self, prefix: &str) -> String {
         let n = self.tokens_issued.fetch_add(1, Ordering::Relaxed);
         let mut token = String::from(prefix);

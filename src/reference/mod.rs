@@ -1,8 +1,10 @@
 //! The reference server: an in-process HTTP server (axum) that answers as the Auth0
 //! Authentication API's Standard Error Responses table documents, with fixed clients and the
 //! catalogue's variables. It is the default target of `run`, the fixture of the project's own
-//! tests, and (`serve`) a tool for people building an Auth0-compatible server. Told to
-//! break one documented behaviour ([`Fault`]), it does so one documented behaviour, so that tests can prove the cases notice.
+//! tests, and (`serve`) a tool for people building an Auth0-compatible server and a test double
+//! for apps built on Auth0's SDKs (https, discovery, signed tokens, rate limits, the answers
+//! tenants are seen to give). Told to break one documented behaviour ([`Fault`]), it breaks
+//! that one, so that tests can prove the cases notice.
 
 mod endpoints;
 mod fault;
