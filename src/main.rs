@@ -5,20 +5,12 @@ use std::{panic, process::ExitCode};
 
 use authconform::{
     cli::{Cli, exec},
-    error::{EXIT_OK, EXIT_USAGE, PRINTER_THREAD},
+    error::{EXIT_OK, EXIT_USAGE},
     redact::neutralise,
 };
 use clap::Parser;
 
 fn main() -> ExitCode {
-    // libtest-mimic's printer panics on any failed write (`authconform run | head -1`); `run`
-    // catches that on the printer's own thread and tells what it was.
-    let default_hook = panic::take_hook();
-    panic::set_hook(Box::new(move |info| {
-        if std::thread::current().name() != Some(PRINTER_THREAD) {
-            default_hook(info);
-        }
-    }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

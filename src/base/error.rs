@@ -29,16 +29,6 @@ pub fn print(text: &str) -> Result<(), Error> {
     }
 }
 
-/// Whether standard output is a pipe whose reader went away, known by the error a write gets
-/// (a newline; where the reader is still there, it shows as one).
-pub fn stdout_closed() -> bool {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    out.write_all(b"\n")
-        .and_then(|()| out.flush())
-        .is_err_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-}
-
 /// What a panic said, from its payload (`panic!` gives a `String` or a `&str`).
 pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     payload
@@ -47,9 +37,6 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
         .unwrap_or_else(|| "a panic".into())
 }
-
-/// The name of the thread on which libtest-mimic prints (see `run`).
-pub const PRINTER_THREAD: &str = "libtest-printer";
 
 /// One problem in an input file, located by a JSON pointer (and a line and column where known).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,7 @@
-//! The `run` command: load everything, plan every case, hand the plan to the
-//! [`Executor`](crate::execute::Executor), and let libtest-mimic filter and print the results in
-//! case-id order as they arrive (on a thread of its own, so that an interrupted run need not
-//! wait for it); finally decide the gate and write every report from the same records.
+//! The `run` command: load everything, plan every case, let libtest-mimic decide which cases
+//! FILTER, `--exact` and `--skip` select, hand those to the [`Executor`](crate::execute::Executor)
+//! and print each one's line in libtest's format as it finishes; finally decide the gate,
+//! write every report from the same records, and close libtest's output with the gate's word.
 
 use std::{
     io::Write as _,
@@ -11,7 +11,6 @@ use std::{
 };
 
 use libtest_mimic::{Arguments, ColorSetting, FormatSetting};
-use tokio::sync::oneshot;
 
 use crate::{
     case::{Case, Catalogue},
@@ -126,56 +125,40 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
         exact: opts.exact,
         skip: opts.skip.clone(),
         list: opts.list,
-        // The executor runs the cases; libtest only prints, each case as soon as its record
-        // arrives. Its threads only wait, so there is one for every case that can be running
-        // at once (each `repeat` case holds a place of its own), and one for the last case,
-        // which waits for the main thread; at least two, or libtest would print a case's name
-        // before its record arrives.
-        test_threads: Some(
-            (opts.policy.jobs
-                + run
-                    .planned
-                    .iter()
-                    .filter(|(c, _)| c.repeat.is_some())
-                    .count()
-                + 1)
-            .clamp(2, 64),
-        ),
         format: Some(opts.format),
         color: Some(opts.color),
         ..Arguments::default()
     };
-    let mut jobs = Vec::with_capacity(run.planned.len());
-    let mut cases = Vec::with_capacity(run.planned.len());
-    for (case, plan) in run.planned {
-        let (slot, arrival) = oneshot::channel();
-        cases.push((Record::blank(&case), arrival));
-        jobs.push(Job { case, plan, slot });
-    }
-    let progress = (Progress::wanted() && opts.format != FormatSetting::Json && !opts.list)
-        .then(Progress::new);
-    let trials = printer::trials(
-        cases,
-        &args,
-        run.styles,
-        opts.gate.fail_on_skip,
-        progress.clone(),
-    );
+    let ids = || run.planned.iter().map(|(case, _)| case.id.as_str());
     if opts.list {
-        trials.list(&args);
+        printer::list(ids(), &args);
         return Ok(EXIT_OK);
     }
-    jobs.retain(|job| trials.selected.contains(job.case.id.as_str()));
-    // When nothing will be sent and that fails the gate, libtest is not asked to print: it
-    // would close with "test result: ok" above a failed gate.
+    let selection = printer::select(ids(), &args);
+    let jobs: Vec<Job> = run
+        .planned
+        .into_iter()
+        .filter(|(case, _)| selection.selected.contains(case.id.as_str()))
+        .map(|(case, plan)| Job { case, plan })
+        .collect();
+    let progress = (Progress::wanted() && opts.format != FormatSetting::Json).then(Progress::new);
+    // When nothing will be sent and that fails the gate, libtest's lines are left out: they
+    // would list nothing above a failed gate.
     let nothing_to_send = jobs
         .iter()
         .all(|j| matches!(j.plan, Err(plan::NotSent::Skip(_))));
-    let printer = if nothing_to_send && opts.gate.no_tests == NoTests::Fail {
-        trials.silent()
+    let mut printer = if nothing_to_send && opts.gate.no_tests == NoTests::Fail {
+        Printer::silent()
     } else {
-        trials.start(args)?
+        Printer::start(
+            &selection,
+            opts.format,
+            run.styles,
+            opts.gate.fail_on_skip,
+            progress.clone(),
+        )
     };
+    drop(selection);
     if let Some(progress) = &progress {
         progress.set_total(jobs.len());
     }
@@ -195,7 +178,9 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
             .clone()
             .map(|d| (d, crate::deviations::today())),
     });
-    let records = run.runtime.block_on(executor.run(jobs));
+    let records = run
+        .runtime
+        .block_on(executor.run(jobs, |record| printer.case(record)));
     if let (Some(progress), Some(ticker)) = (&progress, ticker) {
         progress.finish(ticker);
     }
@@ -206,7 +191,7 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
     let cut = records.iter().any(|r| r.verdict == Verdict::NotRun);
     let signal = if cut { *run.interrupted.borrow() } else { None };
     let code = conclude(&opts, &run.about, &records, printer, signal, started);
-    // Nothing may hold the process back now: not a DNS lookup in flight, not a parked printer.
+    // Nothing may hold the process back now: not a DNS lookup in flight.
     run.runtime.shutdown_background();
     Ok(code)
 }
@@ -245,7 +230,7 @@ impl Resolved {
         // A small catalogue mostly waits on the network: one worker thread sends it about as
         // fast, and a second costs more CPU (its start, its wake-ups) than it saves.
         let runtime = runtime_sized(if catalogue.cases.len() <= SMALL_CATALOGUE {
-            1
+            0
         } else {
             2
         })?;
@@ -253,10 +238,9 @@ impl Resolved {
         // signal ends the run through the same path as its last case.
         let finished = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let interrupted = execute::watch_signals(
-            runtime.handle(),
             "abandoning the requests in flight and writing the reports",
             finished.clone(),
-        );
+        )?;
         let mut vars = Vars::default();
         let (target, server, label) = target(opts, &runtime, &mut vars)?;
         let sender = Sender::new(
@@ -432,8 +416,8 @@ fn styles(opts: &RunOptions) -> Styles {
     }
 }
 
-/// Decides the gate, writes every report, lets libtest close (or holds it back), prints the
-/// closing lines, and returns the exit code.
+/// Decides the gate, writes every report, closes libtest's output with the gate's word, prints
+/// the closing lines, and returns the exit code.
 fn conclude(
     opts: &RunOptions,
     about: &About,
@@ -459,27 +443,15 @@ fn conclude(
         hints: &hints,
         discovered: about.discovered.as_ref(),
     };
-    // Written while libtest waits on the last case, so that its closing line can be held back
-    // when the gate fails for a reason it cannot see.
+    // Written before libtest's closing line, which says whether the run failed: a report
+    // that cannot be written fails it too.
     let written = write_reports(&about.outputs, records, &info, &mut gate);
     let info = RunInfo {
         gate: &gate,
         ..info
     };
-    let libtest_sees_failure = records.iter().any(|r| match r.verdict {
-        Verdict::Fail | Verdict::Error { .. } => true,
-        Verdict::Skip { .. } => opts.gate.fail_on_skip,
-        _ => false,
-    });
-    let mut lines = String::new();
-    let libtest_failed = if !printer.printing() {
-        false
-    } else if signal.is_some() || (!libtest_sees_failure && !info.ok()) {
-        lines.push_str(&printer.hold_back(records, opts.format, &about.styles));
-        true
-    } else {
-        printer.close()
-    };
+    let libtest_failed = printer.failed();
+    let mut lines = printer.close(info.ok(), signal.is_some());
     let notes = terminal::notes(records, &info, &about.styles);
     if !notes.is_empty() {
         lines.push_str(&format!("\n{notes}"));
@@ -608,25 +580,32 @@ fn write_reports(
     lines
 }
 
-/// The async runtime of a command. Built by hand, not with #[tokio::main]: libtest-mimic must
-/// run outside any runtime.
+/// The async runtime of a command. Built by hand, not with #[tokio::main]: a run sizes its own
+/// by its catalogue.
 pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
     runtime_sized(2)
 }
 
-/// Up to this many cases, a run's async runtime has one worker thread.
+/// Up to this many cases, a run's async runtime is the main thread alone.
 const SMALL_CATALOGUE: usize = 256;
 
-/// [`runtime`] with `workers` worker threads.
+/// [`runtime`] with `workers` worker threads; none: the thread that blocks on it does all the
+/// work (the client's and, without a target, the built-in server's).
 fn runtime_sized(workers: usize) -> Result<tokio::runtime::Runtime, Error> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .enable_all()
-        .build()
-        .map_err(|source| Error::Start {
-            what: "the async runtime",
-            source,
-        })
+    match workers {
+        0 => tokio::runtime::Builder::new_current_thread(),
+        n => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            builder.worker_threads(n);
+            builder
+        }
+    }
+    .enable_all()
+    .build()
+    .map_err(|source| Error::Start {
+        what: "the async runtime",
+        source,
+    })
 }
 
 /// Whether the target is on this machine, where proxies must not interfere.

@@ -113,11 +113,7 @@ pub fn serve(args: &Options) -> Result<u8, Error> {
     let runtime = crate::run::runtime()?;
     // Stopped like a run: SIGINT, SIGTERM or SIGHUP; watched before the address is printed, so
     // that whoever reads it can stop the server at once.
-    let mut stop = crate::execute::watch_signals(
-        runtime.handle(),
-        "stopping the server",
-        std::sync::Arc::default(),
-    );
+    let mut stop = crate::execute::watch_signals("stopping the server", std::sync::Arc::default())?;
     runtime.block_on(async {
         let server = reference::bind(
             reference::Config {

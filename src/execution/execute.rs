@@ -3,8 +3,8 @@
 //! never; an unexpected 429 waited out once, as `Retry-After` or `X-RateLimit-Reset` says
 //! (bounded by `--max-wait`), saying so on standard error as the wait starts; and `repeat`
 //! cases (the run's longest paths) started first, each one request at a time. Each case's
-//! record goes to its own slot as it finishes, so that the terminal shows it at once, and all
-//! of them come back from [`Executor::run`], in case-id order, for the reports.
+//! record is handed to the printer as it finishes, so that the terminal shows it at once, and
+//! all of them come back from [`Executor::run`], in case-id order, for the reports.
 
 use std::{
     collections::HashMap,
@@ -15,7 +15,7 @@ use std::{
 use anstream::eprintln;
 
 use tokio::{
-    sync::{Semaphore, oneshot, watch},
+    sync::{Semaphore, watch},
     task::JoinSet,
     time::Instant,
 };
@@ -84,11 +84,10 @@ impl Limiter {
     }
 }
 
-/// One case to run, and where its record goes as soon as it is known.
+/// One case to run.
 pub struct Job {
     pub case: Case,
     pub plan: Result<Prepared, NotSent>,
-    pub slot: oneshot::Sender<Record>,
 }
 
 pub struct Executor {
@@ -107,10 +106,16 @@ pub struct Executor {
 impl Executor {
     /// Runs every job, `jobs` at a time: the `repeat` ones first, since each is a run of
     /// requests one after another and so the longest path of the run, each holding one place
-    /// for all its requests; then the others in id order. Returns every job's record, in id
-    /// order; once the run is interrupted, requests in flight are abandoned and the cases not
+    /// for all its requests; then the others in id order. Each record goes to `finished` as
+    /// soon as its case is done, on the thread that awaits this; all come back in id order.
+    /// Once the run is interrupted, requests in flight are abandoned and the cases not
     /// finished are [`Verdict::NotRun`].
-    pub async fn run(self: Arc<Self>, jobs: Vec<Job>) -> Vec<Record> {
+    pub async fn run(
+        self: Arc<Self>,
+        jobs: Vec<Job>,
+        finished: impl FnMut(&Record),
+    ) -> Vec<Record> {
+        let mut finished = finished;
         let (repeats, ordinary): (Vec<Job>, Vec<Job>) =
             jobs.into_iter().partition(|j| j.case.repeat.is_some());
         let permits = Arc::new(Semaphore::new(self.policy.jobs.max(1)));
@@ -123,7 +128,7 @@ impl Executor {
         let mut collect =
             |done: Result<(tokio::task::Id, Record), tokio::task::JoinError>,
              blanks: &mut HashMap<tokio::task::Id, Record>| {
-                records.push(match done {
+                let record = match done {
                     Ok((id, record)) => {
                         blanks.remove(&id);
                         record
@@ -132,7 +137,9 @@ impl Executor {
                         let blank = blanks.remove(&e.id()).expect("every task's case is known");
                         self.panicked(blank, e)
                     }
-                });
+                };
+                finished(&record);
+                records.push(record);
             };
         for job in repeats.into_iter().chain(ordinary) {
             let Ok(permit) = permits.clone().acquire_owned().await else {
@@ -159,8 +166,7 @@ impl Executor {
         records
     }
 
-    /// The record of a case whose task ended in a panic (a bug): an error that says so. Its
-    /// slot was dropped with the task, so the terminal tells the trial's own version of it.
+    /// The record of a case whose task ended in a panic (a bug): an error that says so.
     fn panicked(&self, blank: Record, e: tokio::task::JoinError) -> Record {
         let what = match e.try_into_panic() {
             Ok(payload) => crate::error::panic_message(payload.as_ref()),
@@ -218,7 +224,6 @@ impl Executor {
         if let Some(progress) = &self.progress {
             progress.finished(&record.id);
         }
-        let _ = job.slot.send(record.clone());
         record
     }
 
@@ -398,16 +403,29 @@ impl Executor {
 /// the run winds down (requests in flight abandoned, every report still written); a second
 /// ends the process at once, leaving the previous reports in place. Once `finished` is set
 /// there is nothing left to cut short, and the message says so.
+///
+/// The watch has a thread and a small runtime of its own, so that a signal is answered
+/// whatever the run's thread is doing: loading, sending (a run's runtime may be that one
+/// thread), writing its reports, or blocked on a standard output nobody reads.
 pub fn watch_signals(
-    runtime: &tokio::runtime::Handle,
     then: &'static str,
     finished: Arc<std::sync::atomic::AtomicBool>,
-) -> watch::Receiver<Option<&'static str>> {
+) -> Result<watch::Receiver<Option<&'static str>>, crate::error::Error> {
+    let start = |source| crate::error::Error::Start {
+        what: "the signal watch",
+        source,
+    };
     let (stop, interrupted) = watch::channel(None);
-    // Registered now, not when the task first runs, so that no signal falls in between.
-    let _entered = runtime.enter();
-    let mut signals = Signals::register();
-    runtime.spawn(async move {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .map_err(start)?;
+    // Registered now, not when the thread first runs, so that no signal falls in between.
+    let mut signals = {
+        let _entered = runtime.enter();
+        Signals::register()
+    };
+    let watch = async move {
         let first = signals.next().await;
         let _ = stop.send(Some(first));
         if finished.load(std::sync::atomic::Ordering::SeqCst) {
@@ -421,8 +439,12 @@ pub fn watch_signals(
         }
         signals.next().await;
         std::process::exit(i32::from(crate::error::EXIT_INTERRUPTED));
-    });
-    interrupted
+    };
+    std::thread::Builder::new()
+        .name("signal-watch".into())
+        .spawn(move || runtime.block_on(watch))
+        .map_err(start)?;
+    Ok(interrupted)
 }
 
 /// The signal streams; one that cannot be registered is never received.

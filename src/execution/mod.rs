@@ -1,5 +1,5 @@
 //! Execution: the cases run politely (concurrency, one rate limit, retries, waits said aloud),
-//! signals end a run cleanly, and libtest-mimic prints the records as they arrive.
+//! signals end a run cleanly, and each record is printed in libtest's format as it arrives.
 
 pub mod execute;
 pub mod printer;

@@ -1,368 +1,512 @@
-//! libtest-mimic as the run's printer: one trial per case, each waiting for its case's record,
-//! on a pool of libtest threads as large as the cases that can be running at once, so that
-//! libtest prints each case's line as soon as the case finishes, whatever order they finish in
-//! (a long case never holds back the ones after it). The executor runs the cases; libtest only
-//! filters and prints. Its closing "test result" line is its own verdict, which cannot see what
-//! fails the gate beyond the cases (an interruption, a report that could not be written): so
-//! the case that finishes last waits for the main thread, which lets the printer close, or
-//! holds it back and prints what it would still have printed.
+//! The run's lines on standard output in libtest's three formats (pretty, terse, JSON), each
+//! case's line written as the case finishes, whatever order they finish in (a long case never
+//! holds back the ones after it), and the closing lines once the gate is known.
+//!
+//! libtest-mimic decides what FILTER, `--exact` and `--skip` select and prints `--list`; the
+//! lines of a run are written here, in its formats. Its runner prints a case only from a
+//! thread of its own pool that waited for that case, so printing in completion order took a
+//! thread for every case that could be running and two wake-ups per case: more CPU than a
+//! built-in run's requests and checks together. Here the executor's own thread writes each line
+//! as it collects the case, and the closing line can say what libtest's could not see (a report
+//! not written fails the run).
 
-use std::{
-    collections::HashSet,
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicUsize, Ordering},
-        mpsc,
-    },
-    thread::JoinHandle,
-    time::{Duration, Instant},
-};
+use std::{collections::HashSet, io::Write, sync::Arc, time::Instant};
 
-use libtest_mimic::{Arguments, Completion, Conclusion, Failed, FormatSetting, Trial};
-use tokio::sync::oneshot;
+use libtest_mimic::{Arguments, FormatSetting, Trial};
 
 use super::progress::Progress;
 use crate::{
-    error::{Error, PRINTER_THREAD, stdout_closed},
     record::{Record, Verdict},
     report::terminal::{self, Styles},
 };
 
-/// The trials of a run, not yet printing.
-pub struct Trials {
-    trials: Vec<Trial>,
-    /// `--format json`: the JSON lines are ours (see [`json_line`]).
-    json: bool,
-    /// The ids libtest selects (FILTER, `--exact`, `--skip`).
+/// Which cases libtest selects (FILTER, `--exact`, `--skip`), in the order given, and how
+/// many it leaves out.
+pub struct Selection {
     pub selected: HashSet<String>,
-    end: End,
-}
-
-/// Where the last trial to finish meets the main thread.
-struct End {
-    /// Which case that was, once it is known.
-    last: Arc<Mutex<Option<String>>>,
-    /// The width libtest pads case ids to (the longest selected id), to print the last line
-    /// as libtest would.
+    pub filtered_out: usize,
+    /// The longest selected id, in characters: pretty lines pad ids to it, as libtest does.
     width: usize,
-    reached: mpsc::Receiver<()>,
-    decide: mpsc::Sender<bool>,
 }
 
-/// The trials' side of [`End`]: the one that finishes last (the count reaches the number
-/// selected) says so and waits for the decision.
-struct Meet {
-    selected: usize,
-    finished: AtomicUsize,
-    last: Arc<Mutex<Option<String>>>,
-    reached: Mutex<mpsc::Sender<()>>,
-    decision: Mutex<Option<mpsc::Receiver<bool>>>,
-}
-
-impl Meet {
-    /// Called by each selected trial once its record is in; returns only when the printer may
-    /// go on (the last one, told to hold back, never returns).
-    fn finished(&self, id: &str) {
-        if self.finished.fetch_add(1, Ordering::SeqCst) + 1 != self.selected {
-            return;
-        }
-        *lock(&self.last) = Some(id.to_owned());
-        let _ = lock(&self.reached).send(());
-        let decision = lock(&self.decision).take();
-        if decision.is_some_and(|d| d.recv().unwrap_or(false)) {
-            loop {
-                std::thread::park();
-            }
+/// libtest's selection of `ids`.
+pub fn select<'a>(ids: impl Iterator<Item = &'a str>, args: &Arguments) -> Selection {
+    let mut selected = HashSet::new();
+    let mut filtered_out = 0;
+    for id in ids {
+        if args.is_filtered_out(&stand_in(id)) {
+            filtered_out += 1;
+        } else {
+            selected.insert(id.to_owned());
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// The printer at work.
-pub struct Printer {
-    /// libtest's thread: whether it saw a failure, and its counts.
-    thread: Option<JoinHandle<(bool, Option<Conclusion>)>>,
-    end: End,
-    /// `--format json`: the suite's closing line is ours too, with when it started.
-    json: Option<Instant>,
-}
-
-/// The trials of `cases` (each a blank record and where its record will arrive), in the order
-/// given (case-id order).
-pub fn trials(
-    cases: Vec<(Record, oneshot::Receiver<Record>)>,
-    args: &Arguments,
-    styles: Styles,
-    fail_on_skip: bool,
-    progress: Option<Arc<Progress>>,
-) -> Trials {
-    // libtest decides what FILTER, --exact and --skip select; it is asked with stand-in
-    // trials, since the real ones must know which of them is the last selected.
-    let selected: HashSet<String> = cases
-        .iter()
-        .map(|(blank, _)| Trial::test(blank.id.clone(), || Ok(())))
-        .filter(|t| !args.is_filtered_out(t))
-        .map(|t| t.name().to_owned())
-        .collect();
-    let (reached_tx, reached) = mpsc::channel();
-    let (decide, decision) = mpsc::channel();
-    let last = Arc::new(Mutex::new(None));
-    let meet = Arc::new(Meet {
-        selected: selected.len(),
-        finished: AtomicUsize::new(0),
-        last: last.clone(),
-        reached: Mutex::new(reached_tx),
-        decision: Mutex::new(Some(decision)),
-    });
-    let json = args.format == Some(FormatSetting::Json);
-    let mut trials: Vec<Trial> = cases
-        .into_iter()
-        .map(|(blank, arrival)| {
-            trial(
-                blank.id,
-                arrival,
-                Shape {
-                    styles,
-                    fail_on_skip,
-                    json,
-                },
-                meet.clone(),
-                progress.clone(),
-            )
-        })
-        .collect();
-    // Collected in place, the trials would keep the (much larger) buffer of `cases`.
-    trials.shrink_to_fit();
     let width = selected
         .iter()
         .map(|id| id.chars().count())
         .max()
         .unwrap_or(0);
-    Trials {
-        trials,
-        json,
+    Selection {
         selected,
-        end: End {
-            last,
-            width,
-            reached,
-            decide,
-        },
+        filtered_out,
+        width,
     }
 }
 
-impl Trials {
-    /// `--list`: libtest prints the selected cases and nothing runs.
-    pub fn list(self, args: &Arguments) {
-        let _ = libtest_mimic::run(args, self.trials);
+/// `--list`: libtest prints the selected cases, in the order given.
+pub fn list<'a>(ids: impl Iterator<Item = &'a str>, args: &Arguments) {
+    let _ = libtest_mimic::run(args, ids.map(stand_in).collect());
+}
+
+/// A trial that only names a case: libtest asks no more to select or list it.
+fn stand_in(id: &str) -> Trial {
+    Trial::test(id, || Ok(()))
+}
+
+/// How a case ends in libtest's terms.
+enum Outcome {
+    Ok,
+    Ignored(Option<String>),
+    /// Cut off by an interruption: "not run" on the terminal, ignored in JSON.
+    NotRun,
+    Failed(String),
+}
+
+/// The printer of one run.
+pub struct Printer {
+    /// None: prints nothing (a run whose gate fails before anything is sent).
+    format: Option<FormatSetting>,
+    /// Standard output; a buffer in the tests.
+    out: Box<dyn Write>,
+    styles: Styles,
+    fail_on_skip: bool,
+    width: usize,
+    filtered_out: usize,
+    progress: Option<Arc<Progress>>,
+    started: Instant,
+    passed: usize,
+    ignored: usize,
+    /// The failed cases and their text, listed again at the end (in id order, as every report).
+    failures: Vec<(String, String)>,
+}
+
+impl Printer {
+    /// Starts the run's output: libtest's "running N tests" (or its JSON line).
+    pub fn start(
+        selection: &Selection,
+        format: FormatSetting,
+        styles: Styles,
+        fail_on_skip: bool,
+        progress: Option<Arc<Progress>>,
+    ) -> Printer {
+        let mut printer = Printer {
+            format: Some(format),
+            out: Box::new(anstream::stdout()),
+            styles,
+            fail_on_skip,
+            width: selection.width,
+            filtered_out: selection.filtered_out,
+            progress,
+            started: Instant::now(),
+            passed: 0,
+            ignored: 0,
+            failures: Vec::new(),
+        };
+        let total = selection.selected.len();
+        printer.write(&match format {
+            FormatSetting::Json => format!(
+                "{}\n",
+                serde_json::json!({ "type": "suite", "event": "started", "test_count": total })
+            ),
+            FormatSetting::Pretty | FormatSetting::Terse => {
+                format!(
+                    "\nrunning {total} test{}\n",
+                    if total == 1 { "" } else { "s" }
+                )
+            }
+        });
+        printer
     }
 
-    /// A printer that prints nothing (a run whose gate fails before anything is sent).
-    pub fn silent(self) -> Printer {
+    /// A printer that prints nothing.
+    pub fn silent() -> Printer {
         Printer {
-            thread: None,
-            end: self.end,
-            json: None,
+            format: None,
+            out: Box::new(std::io::sink()),
+            styles: Styles::plain(),
+            fail_on_skip: false,
+            width: 0,
+            filtered_out: 0,
+            progress: None,
+            started: Instant::now(),
+            passed: 0,
+            ignored: 0,
+            failures: Vec::new(),
         }
     }
 
-    /// Starts libtest printing, on its own thread.
-    pub fn start(self, mut args: Arguments) -> Result<Printer, Error> {
-        let trials = self.trials;
-        if self.json {
-            // libtest-mimic writes a failure into its JSON as `"stdout": "Error: \"…\""`; the
-            // JSON lines are written here instead, with the failure text as it is, and
-            // libtest's own go nowhere.
-            args.logfile = Some(if cfg!(windows) { "NUL" } else { "/dev/null" }.into());
-            json_line(&serde_json::json!({
-                "type": "suite", "event": "started", "test_count": self.selected.len()
-            }));
-        }
-        let started = Instant::now();
-        let thread = std::thread::Builder::new()
-            .name(PRINTER_THREAD.into())
-            .spawn(move || {
-                // libtest-mimic's printer panics on any failed write. A closed standard output
-                // (the reader went away) is a clean end: the executor goes on regardless, and
-                // the reports are written for every case. Anything else is said, and fails.
-                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    libtest_mimic::run(&args, trials)
-                })) {
-                    Ok(conclusion) => (conclusion.has_failed(), Some(conclusion)),
-                    Err(_) if stdout_closed() => (false, None),
-                    Err(payload) => {
-                        let what = crate::error::panic_message(payload.as_ref());
-                        anstream::eprintln!(
-                            "authconform: error: libtest-mimic's printer stopped: {what}"
-                        );
-                        (true, None)
+    /// Whether it prints at all.
+    pub fn printing(&self) -> bool {
+        self.format.is_some()
+    }
+
+    /// Writes the line of a case that has just finished.
+    pub fn case(&mut self, record: &Record) {
+        let outcome = match &record.verdict {
+            Verdict::Pass => Outcome::Ok,
+            Verdict::KnownDeviation { reasons } => {
+                Outcome::Ignored(Some(format!("known deviation: {}", reasons.join("; "))))
+            }
+            Verdict::Skip { reason, .. } if self.fail_on_skip => Outcome::Failed(format!(
+                "{reason}; --fail-on-skip makes a skip fail the run"
+            )),
+            Verdict::Skip { reason, .. } => Outcome::Ignored(Some(reason.clone())),
+            Verdict::NotRun => Outcome::NotRun,
+            Verdict::Fail | Verdict::Error { .. } => {
+                Outcome::Failed(terminal::detail(record, &self.styles))
+            }
+        };
+        let Some(format) = self.format else {
+            return;
+        };
+        let id = &record.id;
+        let s = &self.styles;
+        let text = match (format, &outcome) {
+            (FormatSetting::Json, _) => {
+                let mut line = serde_json::json!({ "type": "test", "name": id });
+                match &outcome {
+                    Outcome::Ok => line["event"] = "ok".into(),
+                    Outcome::Failed(text) => {
+                        line["event"] = "failed".into();
+                        line["stdout"] = text.as_str().into();
+                    }
+                    Outcome::Ignored(reason) => {
+                        line["event"] = "ignored".into();
+                        if let Some(reason) = reason {
+                            line["message"] = reason.as_str().into();
+                        }
+                    }
+                    Outcome::NotRun => {
+                        line["event"] = "ignored".into();
+                        line["message"] = NOT_RUN.into();
                     }
                 }
-            })
-            .map_err(|source| Error::Start {
-                what: "the libtest printer",
-                source,
-            })?;
-        Ok(Printer {
-            thread: Some(thread),
-            end: self.end,
-            json: self.json.then_some(started),
-        })
+                // Both lines at once: another case's must not come between them.
+                let started = serde_json::json!({ "type": "test", "event": "started", "name": id });
+                format!("{started}\n{line}\n")
+            }
+            (FormatSetting::Pretty, _) => {
+                let word = match &outcome {
+                    Outcome::Ok => s.good("ok"),
+                    Outcome::Failed(_) => s.bad("FAILED"),
+                    Outcome::Ignored(None) => s.warn("ignored"),
+                    Outcome::Ignored(Some(reason)) => s.warn(&format!("ignored ({reason})")),
+                    Outcome::NotRun => s.warn("not run"),
+                };
+                format!("test {id:<width$} ... {word}\n", width = self.width)
+            }
+            (FormatSetting::Terse, _) => match &outcome {
+                Outcome::Ok => s.good("."),
+                Outcome::Failed(_) => s.bad("F"),
+                Outcome::Ignored(_) | Outcome::NotRun => s.warn("i"),
+            },
+        };
+        let progress = self.progress.clone();
+        let _hidden = progress.as_ref().map(|p| p.hide());
+        self.write(&text);
+        match outcome {
+            Outcome::Ok => self.passed += 1,
+            Outcome::Ignored(_) | Outcome::NotRun => self.ignored += 1,
+            Outcome::Failed(text) => self.failures.push((id.clone(), text)),
+        }
+    }
+
+    /// Whether a case failed in libtest's terms (a skip too, under `--fail-on-skip`).
+    pub fn failed(&self) -> bool {
+        !self.failures.is_empty()
+    }
+
+    /// libtest's closing lines, to print after the run: the failures, then "test result" (ok
+    /// only when `ok`: the gate can fail where no case did), or, once a run was interrupted,
+    /// the failures alone (it has no result). The JSON format gets the suite's closing line,
+    /// written now.
+    pub fn close(mut self, ok: bool, interrupted: bool) -> String {
+        let Some(format) = self.format else {
+            return String::new();
+        };
+        self.failures.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let failed = !ok || !self.failures.is_empty();
+        if format == FormatSetting::Json {
+            let line = serde_json::json!({
+                "type": "suite",
+                "event": if failed { "failed" } else { "ok" },
+                "passed": self.passed,
+                "failed": self.failures.len(),
+                "ignored": self.ignored,
+                "measured": 0,
+                "filtered_out": self.filtered_out,
+                "exec_time": self.started.elapsed().as_secs_f64(),
+            });
+            self.write(&format!("{line}\n"));
+            return String::new();
+        }
+        let mut out = String::new();
+        if format == FormatSetting::Terse {
+            out.push('\n');
+        }
+        if !self.failures.is_empty() {
+            out.push_str("\nfailures:\n\n");
+            for (id, text) in &self.failures {
+                out.push_str(&format!("---- {id} ----\n{text}\n\n"));
+            }
+            out.push_str("\nfailures:\n");
+            for (id, _) in &self.failures {
+                out.push_str(&format!("    {id}\n"));
+            }
+        }
+        if !interrupted {
+            let s = &self.styles;
+            out.push_str(&format!(
+                "\ntest result: {}. {} passed; {} failed; {} ignored; 0 measured; {} filtered out; finished in {:.2}s\n",
+                if failed { s.bad("FAILED") } else { s.good("ok") },
+                self.passed,
+                self.failures.len(),
+                self.ignored,
+                self.filtered_out,
+                self.started.elapsed().as_secs_f64()
+            ));
+        }
+        out
     }
 }
 
 impl Printer {
-    /// Lets libtest print its closing lines, and returns whether it saw a failure.
-    pub fn close(self) -> bool {
-        let _ = self.end.decide.send(false);
-        let Some(thread) = self.thread else {
-            return false;
+    /// Writes `text` whole. A closed standard output (the reader went away) is the reader's
+    /// choice: the run goes on, and its reports are written.
+    fn write(&mut self, text: &str) {
+        let _ = self
+            .out
+            .write_all(text.as_bytes())
+            .and_then(|()| self.out.flush());
+    }
+}
+
+/// Why a case cut off by an interruption has no verdict.
+const NOT_RUN: &str = "not run: the run was interrupted first";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(filter: Option<&str>, exact: bool, skip: &[&str]) -> Arguments {
+        Arguments {
+            filter: filter.map(str::to_owned),
+            exact,
+            skip: skip.iter().map(|s| (*s).to_owned()).collect(),
+            ..Arguments::default()
+        }
+    }
+
+    #[test]
+    fn selection_is_libtests() {
+        let ids = ["token/get-method", "token/put-method", "revoke/get-method"];
+        let chosen = |a: &Arguments| {
+            let s = select(ids.iter().copied(), a);
+            let mut v: Vec<String> = s.selected.into_iter().collect();
+            v.sort();
+            (v, s.filtered_out, s.width)
         };
-        let (failed, conclusion) = thread.join().unwrap_or((true, None));
-        if let (Some(started), Some(c)) = (self.json, conclusion) {
-            json_line(&serde_json::json!({
-                "type": "suite",
-                "event": if c.has_failed() { "failed" } else { "ok" },
-                "passed": c.num_passed,
-                "failed": c.num_failed,
-                "ignored": c.num_ignored,
-                "measured": c.num_measured,
-                "filtered_out": c.num_filtered_out,
-                "exec_time": started.elapsed().as_secs_f64(),
-            }));
+        assert_eq!(
+            chosen(&args(Some("get"), false, &[])),
+            (
+                vec!["revoke/get-method".into(), "token/get-method".into()],
+                1,
+                17
+            )
+        );
+        assert_eq!(chosen(&args(Some("get-method"), true, &[])), (vec![], 3, 0));
+        assert_eq!(
+            chosen(&args(None, false, &["token/"])),
+            (vec!["revoke/get-method".into()], 2, 17)
+        );
+    }
+
+    fn record(id: &str, verdict: Verdict) -> Record {
+        Record {
+            verdict,
+            ..Record::blank(&crate::case::tests_support::case(id))
         }
-        failed
     }
 
-    /// Holds libtest's closing lines back: its thread stays parked on the last case (the
-    /// process ends without it). Returns what it would still have printed: the last case's
-    /// line (libtest prints a line whole, once its case is done), and the failure details. A
-    /// printer stuck on a stalled standard output is not waited for long.
-    pub fn hold_back(self, records: &[Record], format: FormatSetting, styles: &Styles) -> String {
-        let mut lines = String::new();
-        // Told before it gets there, a late printer parks all the same.
-        let _ = self.end.decide.send(true);
-        let reached = self.thread.is_some()
-            && self
-                .end
-                .reached
-                .recv_timeout(Duration::from_secs(2))
-                .is_ok();
-        let last_id = lock(&self.end.last).clone();
-        let last = records.iter().find(|r| Some(&r.id) == last_id.as_ref());
-        if let (true, FormatSetting::Pretty, Some(last)) = (reached, format, last) {
-            lines.push_str(&format!(
-                "test {:<width$} ... {}",
-                last.id,
-                terminal::outcome(&last.verdict),
-                width = self.end.width
-            ));
+    /// What a printer wrote, kept for the test to read.
+    #[derive(Clone, Default)]
+    struct Shared(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(buf);
+            Ok(buf.len())
         }
-        if self.thread.is_some() {
-            lines.push('\n');
-            if format != FormatSetting::Json {
-                lines.push_str(&terminal::failures(records, styles));
-            }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
         }
-        lines
     }
 
-    /// Whether libtest prints at all.
-    pub fn printing(&self) -> bool {
-        self.thread.is_some()
-    }
-}
-
-/// The libtest-mimic trial of one case: it waits for the case's record and tells libtest the
-/// outcome. The last to finish then waits for the main thread: told to hold back, it never
-/// returns, so that libtest prints no closing "test result" line.
-/// A case's JSON lines, as libtest writes them, but the failure text as it is.
-fn test_lines(id: &str, event: &str, text: Option<&str>) {
-    use std::io::Write;
-    let started = serde_json::json!({ "type": "test", "event": "started", "name": id });
-    let mut line = serde_json::json!({ "type": "test", "name": id, "event": event });
-    match (event, text) {
-        ("failed", Some(text)) => line["stdout"] = text.into(),
-        ("ignored", Some(text)) => line["message"] = text.into(),
-        _ => {}
-    }
-    // Both lines at once: another case's must not come between them.
-    let mut out = std::io::stdout().lock();
-    let _ = write!(out, "{started}\n{line}\n").and_then(|()| out.flush());
-}
-
-/// How a trial reports its case.
-#[derive(Clone, Copy)]
-struct Shape {
-    styles: Styles,
-    fail_on_skip: bool,
-    /// Also write the case's JSON lines (libtest's go nowhere).
-    json: bool,
-}
-
-/// One JSON line on standard output, whole (a closed output is the reader's choice).
-fn json_line(value: &serde_json::Value) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{value}").and_then(|()| out.flush());
-}
-
-fn trial(
-    id: String,
-    arrival: oneshot::Receiver<Record>,
-    shape: Shape,
-    meet: Arc<Meet>,
-    progress: Option<Arc<Progress>>,
-) -> Trial {
-    // Only the id is kept until the record arrives: ten thousand waiting trials are ten
-    // thousand of these.
-    Trial::ignorable_test(id.clone(), move || {
-        let Ok(record) = arrival.blocking_recv() else {
-            meet.finished(&id);
-            if let Some(progress) = &progress {
-                progress.make_way();
-            }
-            let text = "internal error: the case ended without a result; please report it";
-            if shape.json {
-                test_lines(&id, "failed", Some(text));
-            }
-            return Err(Failed::from(text));
+    fn printing(format: FormatSetting, ids: &[&str]) -> (Printer, Shared) {
+        let shared = Shared::default();
+        let selection = select(ids.iter().copied(), &Arguments::default());
+        let p = Printer {
+            format: Some(format),
+            out: Box::new(shared.clone()),
+            width: selection.width,
+            ..Printer::silent()
         };
-        meet.finished(&record.id);
-        if let Some(progress) = &progress {
-            progress.make_way();
-        }
-        let (event, text) = match &record.verdict {
-            Verdict::Pass => ("ok", None),
-            Verdict::KnownDeviation { reasons } => (
-                "ignored",
-                Some(format!("known deviation: {}", reasons.join("; "))),
+        (p, shared)
+    }
+
+    fn text(shared: &Shared) -> String {
+        String::from_utf8(shared.0.borrow().clone()).unwrap()
+    }
+
+    #[test]
+    fn each_format_writes_a_case_as_libtest_does() {
+        let ids = ["token/a", "b"];
+        let (mut p, out) = printing(FormatSetting::Pretty, &ids);
+        p.case(&record("b", Verdict::Pass));
+        p.case(&record("token/a", Verdict::Fail));
+        p.case(&record("b", Verdict::NotRun));
+        p.case(&record(
+            "b",
+            Verdict::KnownDeviation {
+                reasons: vec!["r1".into(), "r2".into()],
+            },
+        ));
+        assert_eq!(
+            text(&out),
+            "test b       ... ok\ntest token/a ... FAILED\ntest b       ... not run\n\
+             test b       ... ignored (known deviation: r1; r2)\n"
+        );
+
+        let (mut p, out) = printing(FormatSetting::Terse, &ids);
+        p.case(&record("b", Verdict::Pass));
+        p.case(&record("token/a", Verdict::Fail));
+        p.case(&record("b", Verdict::NotRun));
+        assert_eq!(text(&out), ".Fi");
+
+        let (mut p, out) = printing(FormatSetting::Json, &ids);
+        p.case(&record("token/a", Verdict::Fail));
+        p.case(&record("b", Verdict::NotRun));
+        let _ = p.close(true, false);
+        let lines: Vec<serde_json::Value> = text(&out)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 5);
+        assert_eq!(
+            (&lines[0]["event"], &lines[0]["name"]),
+            (&"started".into(), &"token/a".into())
+        );
+        assert_eq!(lines[1]["event"], "failed");
+        // The failure text as it is, not wrapped as `Error: "…"`.
+        assert!(
+            lines[1]["stdout"]
+                .as_str()
+                .unwrap()
+                .starts_with(&Record::blank(&crate::case::tests_support::case("x")).title),
+            "{}",
+            lines[1]
+        );
+        assert_eq!(
+            (&lines[3]["event"], &lines[3]["message"]),
+            (&"ignored".into(), &NOT_RUN.into())
+        );
+        assert_eq!(
+            (
+                &lines[4]["event"],
+                &lines[4]["failed"],
+                &lines[4]["ignored"]
             ),
-            Verdict::Skip { reason, .. } if shape.fail_on_skip => (
-                "failed",
-                Some(format!(
-                    "{reason}; --fail-on-skip makes a skip fail the run"
-                )),
-            ),
-            Verdict::Skip { reason, .. } => ("ignored", Some(reason.clone())),
-            Verdict::NotRun => (
-                "ignored",
-                Some("not run: the run was interrupted first".to_owned()),
-            ),
-            Verdict::Fail | Verdict::Error { .. } => {
-                ("failed", Some(terminal::detail(&record, &shape.styles)))
-            }
+            (&"failed".into(), &1.into(), &1.into())
+        );
+    }
+
+    #[test]
+    fn the_closing_lines_count_as_libtest_and_fail_with_the_gate() {
+        let selection = select(["a", "b", "c", "d"].into_iter(), &Arguments::default());
+        let mut p = Printer {
+            format: Some(FormatSetting::Pretty),
+            ..Printer::silent()
         };
-        if shape.json {
-            test_lines(&record.id, event, text.as_deref());
-        }
-        match (event, text) {
-            ("ok", _) => Ok(Completion::Completed),
-            ("ignored", reason) => Ok(Completion::ignored_with(reason.unwrap_or_default())),
-            (_, text) => Err(Failed::from(text.unwrap_or_default())),
-        }
-    })
+        p.width = selection.width;
+        p.case(&record("b", Verdict::Fail));
+        p.case(&record(
+            "a",
+            Verdict::Error {
+                message: "x".into(),
+            },
+        ));
+        p.case(&record("c", Verdict::Pass));
+        p.case(&record(
+            "d",
+            Verdict::Skip {
+                reason: "needs y".into(),
+                missing: vec![],
+            },
+        ));
+        assert!(p.failed());
+        let out = p.close(false, false);
+        // Failures in id order, whatever order they finished in.
+        assert!(out.find("---- a ----").unwrap() < out.find("---- b ----").unwrap());
+        assert!(out.contains("\nfailures:\n    a\n    b\n"), "{out}");
+        assert!(
+            out.contains(
+                "test result: FAILED. 1 passed; 2 failed; 1 ignored; 0 measured; 0 filtered out;"
+            ),
+            "{out}"
+        );
+
+        let mut p = Printer {
+            format: Some(FormatSetting::Pretty),
+            ..Printer::silent()
+        };
+        p.case(&record("c", Verdict::Pass));
+        assert!(!p.failed());
+        assert!(
+            p.close(false, false)
+                .contains("test result: FAILED. 1 passed; 0 failed")
+        );
+        let mut p = Printer {
+            format: Some(FormatSetting::Pretty),
+            ..Printer::silent()
+        };
+        p.case(&record("c", Verdict::Pass));
+        assert!(p.close(true, false).contains("test result: ok. 1 passed;"));
+        let mut p = Printer {
+            format: Some(FormatSetting::Pretty),
+            ..Printer::silent()
+        };
+        p.case(&record("c", Verdict::NotRun));
+        assert!(!p.close(false, true).contains("test result"));
+    }
+
+    #[test]
+    fn fail_on_skip_fails_the_skip() {
+        let mut p = Printer {
+            format: Some(FormatSetting::Pretty),
+            fail_on_skip: true,
+            ..Printer::silent()
+        };
+        p.case(&record(
+            "d",
+            Verdict::Skip {
+                reason: "needs y".into(),
+                missing: vec![],
+            },
+        ));
+        assert!(p.failed());
+        let out = p.close(true, false);
+        assert!(
+            out.contains("needs y; --fail-on-skip makes a skip fail the run"),
+            "{out}"
+        );
+    }
 }

@@ -1,10 +1,9 @@
 //! The live progress line on a terminal: how many cases are done of how many, how long the run
 //! has taken, and which cases are running, redrawn on standard error while the run goes on.
 //!
-//! libtest-mimic prints each case's line itself, on standard output, outside any progress
-//! library's control; so the two take turns. A trial erases the progress line before it hands
-//! its case to libtest, and the line is not drawn again until libtest has had time to print
-//! (a quiet spell after each case), so a case's line is never cut by the progress line.
+//! The printer writes each case's line on standard output; the two take turns on the terminal.
+//! The printer hides the line while it writes (the line comes back at the next tick), so a
+//! case's line is never cut by the progress line.
 
 use std::{
     collections::BTreeSet,
@@ -19,9 +18,6 @@ use std::{
 
 /// How often the line is redrawn.
 const TICK: Duration = Duration::from_millis(100);
-/// How long after a case is handed to libtest the line stays away, so that libtest prints the
-/// case's line whole first.
-const QUIET: Duration = Duration::from_millis(80);
 
 /// The progress of one run.
 pub struct Progress {
@@ -35,7 +31,11 @@ pub struct Progress {
 
 struct Draw {
     shown: bool,
-    quiet_until: Instant,
+}
+
+/// The progress line kept off the terminal (see [`Progress::hide`]).
+pub struct Hidden<'a> {
+    _draw: std::sync::MutexGuard<'a, Draw>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -50,10 +50,7 @@ impl Progress {
             done: AtomicUsize::new(0),
             running: Mutex::default(),
             started: Instant::now(),
-            draw: Mutex::new(Draw {
-                shown: false,
-                quiet_until: Instant::now(),
-            }),
+            draw: Mutex::new(Draw { shown: false }),
             stop: AtomicBool::new(false),
         })
     }
@@ -77,14 +74,15 @@ impl Progress {
         self.done.fetch_add(1, Ordering::SeqCst);
     }
 
-    /// Erases the line and keeps it away for a moment: libtest is about to print a case.
-    pub fn make_way(&self) {
+    /// Erases the line and keeps it away for as long as the guard lives: a case's line is
+    /// being written.
+    pub fn hide(&self) -> Hidden<'_> {
         let mut draw = lock(&self.draw);
         if draw.shown {
             erase();
             draw.shown = false;
         }
-        draw.quiet_until = Instant::now() + QUIET;
+        Hidden { _draw: draw }
     }
 
     /// The line as it is now, at most `width` characters.
@@ -114,7 +112,7 @@ impl Progress {
             while !me.stop.load(Ordering::SeqCst) {
                 std::thread::sleep(TICK);
                 let mut draw = lock(&me.draw);
-                if me.stop.load(Ordering::SeqCst) || Instant::now() < draw.quiet_until {
+                if me.stop.load(Ordering::SeqCst) {
                     continue;
                 }
                 // One column short of the terminal: a line that fills it wraps on some

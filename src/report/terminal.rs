@@ -1,4 +1,4 @@
-//! Terminal rendering: the failure detail libtest-mimic prints under `failures:`, the notes
+//! Terminal rendering: the failure detail printed under libtest's `failures:`, the notes
 //! after the run (warnings, rate limits, the skips grouped by the variable they need) and the
 //! closing lines that say whether the gate passed and why not. The same detail, without colour,
 //! is the JUnit body.
@@ -37,6 +37,11 @@ impl Styles {
         } else {
             text.to_owned()
         }
+    }
+
+    /// A pass.
+    pub fn good(&self, text: &str) -> String {
+        self.paint(text, |t| t.green())
     }
 
     /// A failure.
@@ -230,33 +235,6 @@ pub fn notes(records: &[Record], info: &RunInfo<'_>, s: &Styles) -> String {
         }
     }
     out
-}
-
-/// The failure details as libtest prints them after the last case, for a run whose libtest
-/// printer was held back before it got there.
-pub fn failures(records: &[Record], s: &Styles) -> String {
-    let failed: Vec<&Record> = records
-        .iter()
-        .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::Error { .. }))
-        .collect();
-    if failed.is_empty() {
-        return String::new();
-    }
-    let mut out = String::from("\nfailures:\n\n");
-    for r in failed {
-        let _ = writeln!(out, "---- {} ----\n{}\n", r.id, detail(r, s));
-    }
-    out
-}
-
-/// A verdict in one word or two, as libtest ends a case's line.
-pub fn outcome(verdict: &Verdict) -> &'static str {
-    match verdict {
-        Verdict::Pass => "ok",
-        Verdict::Fail | Verdict::Error { .. } => "FAILED",
-        Verdict::KnownDeviation { .. } | Verdict::Skip { .. } => "ignored",
-        Verdict::NotRun => "not run",
-    }
 }
 
 /// The closing lines: the tally, then each reason the gate fails. Never "ok" when it fails.
