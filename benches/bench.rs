@@ -6,8 +6,9 @@
 //! compile those 10,000 cases, peak memory, and how long a run takes to end (every report
 //! written) after SIGTERM while its requests hang. Where Hurl is on PATH (or named by $HURL),
 //! the same requests run through it too, measured the same way, side by side; where it is
-//! not, the table says so. CPU time and peak memory come from GNU time (`/usr/bin/time`),
-//! which reads them from the kernel when the process ends.
+//! not, the table says so. CPU time and peak memory are the kernel's account of each finished
+//! process (`wait4`), to the microsecond: GNU time rounds CPU to 10 ms steps, which read a
+//! built-in run as 0 ms.
 //!
 //! Runs use `--rate 0`: the rate limiter is politeness by design, and would hide what the tool
 //! itself costs.
@@ -76,7 +77,7 @@ fn peak_kb(pid: u32) -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-/// What GNU time reports of a finished process: wall time, CPU time (user + system), peak
+/// What the kernel reports of a finished process: wall time, CPU time (user + system), peak
 /// resident memory.
 #[derive(Clone, Copy)]
 struct Usage {
@@ -85,41 +86,47 @@ struct Usage {
     peak_kb: u64,
 }
 
-/// Runs `program args` to the end under GNU time, output discarded.
+/// Runs `program args` to the end, output discarded, and reaps it with `wait4`, which hands
+/// back the kernel's account of it.
+#[expect(
+    clippy::zombie_processes,
+    reason = "reaped by wait4, which std does not offer"
+)]
 fn usage(program: &Path, args: &[&str]) -> Usage {
-    let out = tempfile::NamedTempFile::new().unwrap();
     let started = Instant::now();
-    let status = Command::new("/usr/bin/time")
-        .args(["-f", "%U %S %M", "-o"])
-        .arg(out.path())
-        .arg(program)
+    let child = Command::new(program)
         .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .status()
-        .expect("GNU time (/usr/bin/time) runs");
+        .spawn()
+        .unwrap_or_else(|e| panic!("{}: {e}", program.display()));
+    let pid = libc::pid_t::try_from(child.id()).expect("a pid fits");
+    let mut status = 0;
+    // SAFETY: all-zero bytes are a valid `rusage` (integers and `timeval`s).
+    let mut account: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is this process's own unreaped child, and both pointers are to live locals.
+    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut account) };
     let wall = started.elapsed();
-    let text = std::fs::read_to_string(out.path()).unwrap();
-    let last = text.lines().last().unwrap_or_default();
-    let fields: Vec<f64> = last
-        .split_whitespace()
-        .filter_map(|f| f.parse().ok())
-        .collect();
-    assert!(
-        fields.len() == 3,
-        "{} {args:?} ({status}): GNU time said {text:?}",
-        program.display()
-    );
+    assert_eq!(reaped, pid, "wait4: {}", std::io::Error::last_os_error());
+    let time = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
     Usage {
         wall,
-        cpu: Duration::from_secs_f64(fields[0] + fields[1]),
-        peak_kb: fields[2] as u64,
+        cpu: time(account.ru_utime) + time(account.ru_stime),
+        // Linux counts it in KiB.
+        peak_kb: account.ru_maxrss as u64,
     }
 }
 
 /// The median of `RUNS` runs, each figure on its own.
 fn usage_median(program: &Path, args: &[&str]) -> Usage {
-    let runs: Vec<Usage> = (0..RUNS).map(|_| usage(program, args)).collect();
+    usage_median_of(RUNS, program, args)
+}
+
+/// The median of `runs` runs, each figure on its own.
+fn usage_median_of(runs: usize, program: &Path, args: &[&str]) -> Usage {
+    let runs: Vec<Usage> = (0..runs).map(|_| usage(program, args)).collect();
     let mid = |mut v: Vec<u64>| {
         v.sort_unstable();
         v[v.len() / 2]
@@ -411,7 +418,7 @@ fn generated(dir: &Path, url: &str) -> String {
     big.display().to_string()
 }
 
-/// Side by side with Hurl where it is installed, each measured by GNU time, medians of
+/// Side by side with Hurl where it is installed, each measured by `wait4`, medians of
 /// `RUNS`: the built-in catalogue at 0 ms latency, and 10,000 generated cases at --jobs 16;
 /// then `lint` of those 10,000.
 fn side_by_side(dir: &Path, vars: &str) {
