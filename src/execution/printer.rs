@@ -431,12 +431,7 @@ mod tests {
 
     #[test]
     fn the_closing_lines_count_as_libtest_and_fail_with_the_gate() {
-        let selection = select(["a", "b", "c", "d"].into_iter(), &Arguments::default());
-        let mut p = Printer {
-            format: Some(FormatSetting::Pretty),
-            ..Printer::silent()
-        };
-        p.width = selection.width;
+        let (mut p, _) = printing(FormatSetting::Pretty, &["a", "b", "c", "d"]);
         p.case(&record("b", Verdict::Fail));
         p.case(&record(
             "a",
@@ -445,13 +440,7 @@ mod tests {
             },
         ));
         p.case(&record("c", Verdict::Pass));
-        p.case(&record(
-            "d",
-            Verdict::Skip {
-                reason: "needs y".into(),
-                missing: vec![],
-            },
-        ));
+        p.case(&record("d", skip()));
         assert!(p.failed());
         let out = p.close(false, false);
         // Failures in id order, whatever order they finished in.
@@ -463,50 +452,44 @@ mod tests {
             ),
             "{out}"
         );
-
-        let mut p = Printer {
-            format: Some(FormatSetting::Pretty),
-            ..Printer::silent()
-        };
-        p.case(&record("c", Verdict::Pass));
-        assert!(!p.failed());
-        assert!(
-            p.close(false, false)
-                .contains("test result: FAILED. 1 passed; 0 failed")
-        );
-        let mut p = Printer {
-            format: Some(FormatSetting::Pretty),
-            ..Printer::silent()
-        };
-        p.case(&record("c", Verdict::Pass));
-        assert!(p.close(true, false).contains("test result: ok. 1 passed;"));
-        let mut p = Printer {
-            format: Some(FormatSetting::Pretty),
-            ..Printer::silent()
-        };
-        p.case(&record("c", Verdict::NotRun));
-        assert!(!p.close(false, true).contains("test result"));
+        // (the gate's verdict, interrupted) and what the closing lines then say.
+        for (ok, interrupted, says) in [
+            (
+                false,
+                false,
+                Some("test result: FAILED. 1 passed; 0 failed"),
+            ),
+            (true, false, Some("test result: ok. 1 passed; 0 failed")),
+            (false, true, None),
+        ] {
+            let (mut p, _) = printing(FormatSetting::Pretty, &["c"]);
+            p.case(&record("c", Verdict::Pass));
+            assert!(!p.failed());
+            let out = p.close(ok, interrupted);
+            match says {
+                Some(line) => assert!(out.contains(line), "{out}"),
+                None => assert!(!out.contains("test result"), "{out}"),
+            }
+        }
     }
 
     #[test]
     fn fail_on_skip_fails_the_skip() {
-        let mut p = Printer {
-            format: Some(FormatSetting::Pretty),
-            fail_on_skip: true,
-            ..Printer::silent()
-        };
-        p.case(&record(
-            "d",
-            Verdict::Skip {
-                reason: "needs y".into(),
-                missing: vec![],
-            },
-        ));
+        let (mut p, _) = printing(FormatSetting::Pretty, &["d"]);
+        p.fail_on_skip = true;
+        p.case(&record("d", skip()));
         assert!(p.failed());
         let out = p.close(true, false);
         assert!(
             out.contains("needs y; --fail-on-skip makes a skip fail the run"),
             "{out}"
         );
+    }
+
+    fn skip() -> Verdict {
+        Verdict::Skip {
+            reason: "needs y".into(),
+            missing: vec![],
+        }
     }
 }
