@@ -427,7 +427,8 @@ pub fn watch_signals(
     };
     let watch = async move {
         let first = signals.next().await;
-        let _ = stop.send(Some(first));
+        // Said before the run is told: once told, it may finish and exit before this thread
+        // gets to speak, or set `finished` and make a cut run read as a finished one.
         if finished.load(std::sync::atomic::Ordering::SeqCst) {
             eprintln!(
                 "\nauthconform: {first}: every case had finished; writing the reports (a second signal quits at once)"
@@ -437,6 +438,7 @@ pub fn watch_signals(
                 "\nauthconform: interrupted by {first}: {then} (a second signal quits at once)"
             );
         }
+        let _ = stop.send(Some(first));
         signals.next().await;
         std::process::exit(i32::from(crate::error::EXIT_INTERRUPTED));
     };
