@@ -285,6 +285,24 @@ fn a_closed_pipe_is_not_a_crash() {
     assert_eq!(status.code(), Some(0));
 }
 
+/// `run --list | head -0`: the list stops where the reader went, without a panic.
+#[test]
+fn a_list_whose_reader_has_gone_is_not_a_crash() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_authconform"))
+        .args(["run", "--list"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Closed before the program has started, let alone listed anything.
+    drop(child.stdout.take());
+    let status = wait(&mut child, Duration::from_secs(30)).expect("the list hung");
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(status.code(), Some(0), "{stderr}");
+}
+
 #[test]
 fn serve_stops_on_sigterm_as_on_ctrl_c() {
     for signal in ["TERM", "INT"] {
