@@ -120,18 +120,21 @@ impl Printer {
             failures: Vec::new(),
         };
         let total = selection.selected.len();
-        printer.write(&match format {
-            FormatSetting::Json => format!(
-                "{}\n",
-                serde_json::json!({ "type": "suite", "event": "started", "test_count": total })
-            ),
-            FormatSetting::Pretty | FormatSetting::Terse => {
-                format!(
-                    "\nrunning {total} test{}\n",
-                    if total == 1 { "" } else { "s" }
-                )
-            }
-        });
+        write_whole(
+            &mut printer.out,
+            &match format {
+                FormatSetting::Json => format!(
+                    "{}\n",
+                    serde_json::json!({ "type": "suite", "event": "started", "test_count": total })
+                ),
+                FormatSetting::Pretty | FormatSetting::Terse => {
+                    format!(
+                        "\nrunning {total} test{}\n",
+                        if total == 1 { "" } else { "s" }
+                    )
+                }
+            },
+        );
         printer
     }
 
@@ -218,9 +221,8 @@ impl Printer {
                 Outcome::Ignored(_) | Outcome::NotRun => s.warn("i"),
             },
         };
-        let progress = self.progress.clone();
-        let _hidden = progress.as_ref().map(|p| p.hide());
-        self.write(&text);
+        let _hidden = self.progress.as_ref().map(|p| p.hide());
+        write_whole(&mut self.out, &text);
         match outcome {
             Outcome::Ok => self.passed += 1,
             Outcome::Ignored(_) | Outcome::NotRun => self.ignored += 1,
@@ -254,13 +256,11 @@ impl Printer {
                 "filtered_out": self.filtered_out,
                 "exec_time": self.started.elapsed().as_secs_f64(),
             });
-            self.write(&format!("{line}\n"));
+            write_whole(&mut self.out, &format!("{line}\n"));
             return String::new();
         }
+        // The lines below each start with a newline: after terse's dots, that ends their line.
         let mut out = String::new();
-        if format == FormatSetting::Terse {
-            out.push('\n');
-        }
         if !self.failures.is_empty() {
             out.push_str("\nfailures:\n\n");
             for (id, text) in &self.failures {
@@ -274,7 +274,7 @@ impl Printer {
         if !interrupted {
             let s = &self.styles;
             out.push_str(&format!(
-                "\ntest result: {}. {} passed; {} failed; {} ignored; 0 measured; {} filtered out; finished in {:.2}s\n",
+                "\ntest result: {}. {} passed; {} failed; {} ignored; 0 measured; {} filtered out; finished in {:.2}s\n\n",
                 if failed { s.bad("FAILED") } else { s.good("ok") },
                 self.passed,
                 self.failures.len(),
@@ -287,15 +287,10 @@ impl Printer {
     }
 }
 
-impl Printer {
-    /// Writes `text` whole. A closed standard output (the reader went away) is the reader's
-    /// choice: the run goes on, and its reports are written.
-    fn write(&mut self, text: &str) {
-        let _ = self
-            .out
-            .write_all(text.as_bytes())
-            .and_then(|()| self.out.flush());
-    }
+/// Writes `text` whole. A closed standard output (the reader went away) is the reader's
+/// choice: the run goes on, and its reports are written.
+fn write_whole(out: &mut dyn Write, text: &str) {
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 /// Why a case cut off by an interruption has no verdict.
@@ -435,6 +430,77 @@ mod tests {
             ),
             (&"failed".into(), &1.into(), &1.into())
         );
+    }
+
+    /// The pretty and terse output is libtest-mimic's own, line for line, for the same
+    /// outcomes in the same order: the format users' tools read did not change when the
+    /// printing moved here.
+    #[test]
+    fn pretty_and_terse_are_libtest_mimics_own() {
+        let records = [
+            record("token/a", Verdict::Pass),
+            record("token/bb", Verdict::Fail),
+            record("token/c", skip()),
+            record(
+                "z",
+                Verdict::KnownDeviation {
+                    reasons: vec!["r".into()],
+                },
+            ),
+        ];
+        let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+        let dir = tempfile::tempdir().unwrap();
+        for format in [FormatSetting::Pretty, FormatSetting::Terse] {
+            let (mut p, out) = printing(format, &ids);
+            write_whole(&mut p.out, "\nrunning 4 tests\n");
+            for r in &records {
+                p.case(r);
+            }
+            let closing = p.close(false, false);
+            let ours = text(&out) + &closing;
+
+            let log = dir.path().join("libtest.txt");
+            let args = Arguments {
+                format: Some(format),
+                test_threads: Some(1),
+                logfile: Some(log.display().to_string()),
+                ..Arguments::default()
+            };
+            let trials = records
+                .iter()
+                .map(|r| {
+                    let detail = terminal::detail(r, &Styles::plain());
+                    let verdict = r.verdict.clone();
+                    Trial::ignorable_test(r.id.clone(), move || match verdict {
+                        Verdict::Pass => Ok(libtest_mimic::Completion::Completed),
+                        Verdict::Skip { reason, .. } => {
+                            Ok(libtest_mimic::Completion::ignored_with(reason))
+                        }
+                        Verdict::KnownDeviation { reasons } => {
+                            Ok(libtest_mimic::Completion::ignored_with(format!(
+                                "known deviation: {}",
+                                reasons.join("; ")
+                            )))
+                        }
+                        _ => Err(detail.into()),
+                    })
+                })
+                .collect();
+            let _ = libtest_mimic::run(&args, trials);
+            let theirs = std::fs::read_to_string(&log).unwrap();
+            assert_eq!(same_time(&ours), same_time(&theirs), "{format:?}");
+        }
+    }
+
+    /// `text` with its "finished in N.NNs" made the same.
+    fn same_time(text: &str) -> String {
+        match text.split_once("finished in ") {
+            Some((before, after)) => {
+                let rest = after.split_once('s').map_or("", |(_, rest)| rest);
+                format!("{before}finished in Ns{rest}")
+            }
+            None => text.to_owned(),
+        }
     }
 
     #[test]
