@@ -113,9 +113,8 @@ impl Executor {
     pub async fn run(
         self: Arc<Self>,
         jobs: Vec<Job>,
-        finished: impl FnMut(&Record),
+        mut finished: impl FnMut(&Record),
     ) -> Vec<Record> {
-        let mut finished = finished;
         let (repeats, ordinary): (Vec<Job>, Vec<Job>) =
             jobs.into_iter().partition(|j| j.case.repeat.is_some());
         let permits = Arc::new(Semaphore::new(self.policy.jobs.max(1)));
