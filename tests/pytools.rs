@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use serde_json::Value;
 
@@ -60,14 +60,33 @@ pub fn run_installer(script: &str, name: Option<&str>) -> Result<PathBuf, String
     Ok(PathBuf::from(dir))
 }
 
-/// Runs setup.sh at most once per test process; across processes (nextest, parallel `cargo test`
-/// runs) the script's own lock and stamp keep it to one real setup.
+/// [`run_installer`] at most once per test process for each script and name; across processes
+/// (nextest, parallel `cargo test` runs) the script's own lock and stamp keep it to one real
+/// setup. An installer that panicked is run again by the next caller, and panics again with its
+/// output.
+pub fn install_once(script: &str, name: Option<&str>) -> &'static Result<PathBuf, String> {
+    type Cell = OnceLock<Result<PathBuf, String>>;
+    static CELLS: Mutex<Vec<((String, String), &'static Cell)>> = Mutex::new(Vec::new());
+    let key = (script.to_owned(), name.unwrap_or_default().to_owned());
+    let cell: &'static Cell = {
+        let mut cells = CELLS.lock().unwrap_or_else(|e| e.into_inner());
+        match cells.iter().find(|(k, _)| *k == key) {
+            Some((_, cell)) => cell,
+            None => {
+                let cell = Box::leak(Box::default());
+                cells.push((key, cell));
+                cell
+            }
+        }
+    };
+    // Outside the lock: one installer does not wait for another.
+    cell.get_or_init(|| run_installer(script, name))
+}
+
 fn tools_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        run_installer("tests/tools/setup.sh", None)
-            .unwrap_or_else(|why| panic!("the JUnit and HTML checkers need Python: {why}"))
-    })
+    install_once("tests/tools/setup.sh", None)
+        .as_ref()
+        .unwrap_or_else(|why| panic!("the JUnit and HTML checkers need Python: {why}"))
 }
 
 /// Validates the JUnit file at `path` against junit-10.xsd and reads it back with junitparser.

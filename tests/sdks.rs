@@ -19,13 +19,13 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value, json};
 
-use crate::pytools::{repo_dir, run_installer, show};
+use crate::pytools::{install_once, repo_dir, show};
 
 /// The recording, relative to the repository.
 const RECORDED: &str = "tests/sdks/recorded.json";
@@ -74,16 +74,12 @@ const ROWS: [&str; 13] = [
 ];
 
 /// The install dir of `sdk`, or Err(why) when its runtime is missing (setup.sh's exit code 3).
-/// Runs setup.sh at most once per test process and SDK.
 fn install(sdk: &str) -> &'static Result<PathBuf, String> {
-    static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    static NODE: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let cell = match sdk {
-        "python" => &PYTHON,
-        "node" => &NODE,
-        _ => panic!("no SDK {sdk:?}: python or node"),
-    };
-    cell.get_or_init(|| run_installer("tests/sdks/setup.sh", Some(sdk)))
+    assert!(
+        matches!(sdk, "python" | "node"),
+        "no SDK {sdk:?}: python or node"
+    );
+    install_once("tests/sdks/setup.sh", Some(sdk))
 }
 
 /// The SDKs whose runtime is here, with their install dirs. A missing one is skipped with a

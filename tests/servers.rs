@@ -10,13 +10,13 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::pytools::{repo_dir, run_installer};
+use crate::pytools::{install_once, repo_dir};
 
 /// How long a server may take from spawn to its JSON line.
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -88,17 +88,12 @@ fn lock(log: &Mutex<String>) -> std::sync::MutexGuard<'_, String> {
 }
 
 /// The install dir of `name`, or Err(why) when its runtime is missing (setup.sh's exit code 3).
-/// Runs setup.sh at most once per test process and server; a setup that panicked is retried by
-/// the next caller, and panics again with its output.
 fn install(name: &str) -> &'static Result<PathBuf, String> {
-    static OIDC_PROVIDER: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    static AUTHLIB: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let cell = match name {
-        "oidc-provider" => &OIDC_PROVIDER,
-        "authlib" => &AUTHLIB,
-        _ => panic!("no real server {name:?}: oidc-provider or authlib"),
-    };
-    cell.get_or_init(|| run_installer("tests/servers/setup.sh", Some(name)))
+    assert!(
+        matches!(name, "oidc-provider" | "authlib"),
+        "no real server {name:?}: oidc-provider or authlib"
+    );
+    install_once("tests/servers/setup.sh", Some(name))
 }
 
 /// The command that starts `name` from its install dir.
