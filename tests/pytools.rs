@@ -83,6 +83,21 @@ pub fn install_once(script: &str, name: Option<&str>) -> &'static Result<PathBuf
     cell.get_or_init(|| run_installer(script, name))
 }
 
+/// No proxy for `cmd`: whatever the environment says, what it sends goes straight to loopback.
+pub fn loopback_only(cmd: &mut Command) {
+    for proxy in [
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        cmd.env_remove(proxy);
+    }
+    cmd.env("NO_PROXY", "127.0.0.1,localhost");
+}
+
 fn tools_dir() -> &'static Path {
     install_once("tests/tools/setup.sh", None)
         .as_ref()

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value, json};
 
-use crate::pytools::{install_once, repo_dir, show};
+use crate::pytools::{install_once, loopback_only, repo_dir, show};
 
 /// The recording, relative to the repository.
 const RECORDED: &str = "tests/sdks/recorded.json";
@@ -280,18 +280,8 @@ fn drive(sdk: &str, dir: &Path, serve: &Serve) -> Vec<Value> {
     cmd.env("AUTHCONFORM_SDK_DIR", dir)
         .env("NODE_EXTRA_CA_CERTS", ca)
         .env("REQUESTS_CA_BUNDLE", ca)
-        .env("NO_PROXY", "127.0.0.1,localhost")
         .current_dir(std::env::temp_dir());
-    for proxy in [
-        "HTTP_PROXY",
-        "http_proxy",
-        "HTTPS_PROXY",
-        "https_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-    ] {
-        cmd.env_remove(proxy);
-    }
+    loopback_only(&mut cmd);
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::pytools::{install_once, repo_dir};
+use crate::pytools::{install_once, loopback_only, repo_dir};
 
 /// How long a server may take from spawn to its JSON line.
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -117,16 +117,7 @@ fn command(name: &str, dir: &Path) -> Command {
     };
     // Any free port; and the start-up requests a server sends itself go straight to loopback.
     cmd.env("PORT", "0").current_dir(std::env::temp_dir());
-    for proxy in [
-        "HTTP_PROXY",
-        "http_proxy",
-        "HTTPS_PROXY",
-        "https_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-    ] {
-        cmd.env_remove(proxy);
-    }
+    loopback_only(&mut cmd);
     cmd
 }
 
