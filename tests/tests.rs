@@ -32,6 +32,8 @@ mod input;
 mod junit;
 /// The modules of src/ import each other in no loop.
 mod layout;
+/// The origin rule on every finished request URL.
+mod origin;
 /// Concurrency, ordering, rate limits and retries.
 mod polite;
 /// The reference server itself.

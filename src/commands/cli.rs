@@ -245,6 +245,10 @@ pub struct ExplainArgs {
     pub case: String,
     #[command(flatten)]
     pub target: TargetArgs,
+    /// Let the request go to ORIGIN (`https://host:port`) as well as to the target's own
+    /// origin, as `run --allow-origin` does (repeatable).
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allow_origin: Vec<String>,
     #[command(flatten)]
     pub folders: Folders,
 }
@@ -536,6 +540,7 @@ fn explain(args: ExplainArgs) -> Result<u8, Error> {
         &cases,
         &schemas,
         &args.target.vars.sources(&env),
+        &args.allow_origin,
     )?;
     print(&text)?;
     Ok(EXIT_OK)

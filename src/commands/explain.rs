@@ -24,7 +24,9 @@ pub fn command(
     cases: &Source,
     schemas: &Source,
     sources: &Sources<'_>,
+    allow_origins: &[String],
 ) -> Result<String, Error> {
+    let allowed = plan::Allowed::parse(allow_origins)?;
     let catalogue = Catalogue::load(profile, cases, schemas)?;
     let Some(case) = catalogue.cases.iter().find(|c| c.id == id) else {
         let ids: Vec<&str> = catalogue.cases.iter().map(|c| c.id.as_str()).collect();
@@ -60,6 +62,12 @@ pub fn command(
     vars.apply(sources, || "RUN_ID".to_owned())?;
     vars.declare(&catalogue.variables);
     crate::lint::check_inputs(&catalogue, &vars)?;
+    // A curl line is a request too: one that would carry the run's credentials elsewhere is
+    // refused as `run` refuses it.
+    target.check_origins(std::slice::from_ref(case), &vars, &allowed)?;
+    if let Ok(request) = plan::prepare(case, &vars, &target) {
+        target.check_request(&case.id, &request, &allowed)?;
+    }
     Ok(explain(case, &crate::seed::table(profile), &target, &vars))
 }
 

@@ -241,6 +241,7 @@ impl Resolved {
             "abandoning the requests in flight and writing the reports",
             finished.clone(),
         )?;
+        let allowed = plan::Allowed::parse(&opts.allow_origins)?;
         let mut vars = Vars::default();
         let (target, server, label) = target(opts, &runtime, &mut vars)?;
         let sender = Sender::new(
@@ -281,7 +282,7 @@ impl Resolved {
         };
         vars.declare(&catalogue.variables);
         crate::lint::check_inputs(&catalogue, &vars)?;
-        target.check_origins(&catalogue.cases, &vars, &opts.allow_origins)?;
+        target.check_origins(&catalogue.cases, &vars, &allowed)?;
         let deviations = match &opts.deviations {
             Some(path) => Some(Arc::new(Deviations::load(path, &catalogue.cases)?)),
             None => None,
@@ -294,6 +295,11 @@ impl Resolved {
                 (case, plan)
             })
             .collect();
+        for (case, plan) in &planned {
+            if let Ok(request) = plan {
+                target.check_request(&case.id, request, &allowed)?;
+            }
+        }
         let secrets: Vec<&str> = vars.secrets().collect();
         let redactor = Arc::new(Redactor::for_run(
             &secrets,

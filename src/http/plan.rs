@@ -72,12 +72,13 @@ impl Target {
 
     /// Refuses a variable of a request path (an endpoint) whose value is a URL on an origin
     /// other than the target's, unless `allowed` names it: credentials go only where the user
-    /// pointed.
+    /// pointed. Said per variable, where the user can fix it; [`Target::check_request`] then
+    /// holds every finished request to the same rule.
     pub fn check_origins(
         &self,
         cases: &[Case],
         vars: &Vars,
-        allowed: &[String],
+        allowed: &Allowed,
     ) -> Result<(), Error> {
         let mine = self.origin();
         // Only where a request goes matters: the variables its path is made of.
@@ -94,7 +95,7 @@ impl Target {
                 continue;
             };
             let theirs = url.origin().ascii_serialization();
-            if theirs != mine && !allowed.iter().any(|a| a.trim_end_matches('/') == theirs) {
+            if theirs != mine && !allowed.covers(&theirs) {
                 // A server often names itself by another host name than the one it was reached
                 // by (`localhost` for `127.0.0.1`): then --target should say what it says.
                 let also = match &var.origin {
@@ -111,6 +112,146 @@ impl Target {
         }
         Ok(())
     }
+
+    /// Holds a finished request, every variable filled in and joined, to the target's origin
+    /// (or one `allowed` names); a request whose scheme and host were put together from
+    /// variables goes only where `--allow-origin` says, even to the target's own origin.
+    /// Checked on the URL that would be sent, so that no split of a URL across variables and
+    /// literal text can carry a credential elsewhere.
+    pub fn check_request(
+        &self,
+        case: &str,
+        request: &Prepared,
+        allowed: &Allowed,
+    ) -> Result<(), Error> {
+        let mine = self.origin();
+        let theirs = request.url.origin().ascii_serialization();
+        let refuse = |why: String| {
+            Error::Usage(format!(
+                "case {case}: {why}; nothing was sent (requests, and the credentials in them, go only where --target points, unless --allow-origin {theirs} says they may)"
+            ))
+        };
+        if let Authority::Composed(names) = &request.authority {
+            if !allowed.covers(&theirs) {
+                let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+                return Err(refuse(format!(
+                    "its request path makes the URL's scheme or host from variables ({}), to {theirs}",
+                    names.join(", ")
+                )));
+            }
+        } else if theirs != mine && !allowed.covers(&theirs) {
+            return Err(refuse(format!(
+                "its request goes to {theirs}, not to the target's origin ({mine})"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The origins besides the target's that `--allow-origin` lets requests go to, each as
+/// `scheme://host:port` (the default port left out, as origins are compared).
+#[derive(Debug, Clone, Default)]
+pub struct Allowed(Vec<String>);
+
+impl Allowed {
+    /// Accepts each `--allow-origin` value that is an origin: an http or https URL with no
+    /// credentials, path, query or fragment.
+    pub fn parse(values: &[String]) -> Result<Allowed, Error> {
+        let mut origins = Vec::new();
+        for value in values {
+            let bad = |what: &str| Error::Usage(format!("--allow-origin {value:?}: {what}"));
+            let url = Url::parse(value).map_err(|e| bad(&format!("not a URL: {e}")))?;
+            if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+                return Err(bad("give an origin: http:// or https:// and a host"));
+            }
+            if !url.username().is_empty()
+                || url.password().is_some()
+                || url.path() != "/"
+                || url.query().is_some()
+                || url.fragment().is_some()
+            {
+                return Err(bad(
+                    "give an origin alone (`https://host:port`), without credentials, path, query or fragment",
+                ));
+            }
+            origins.push(url.origin().ascii_serialization());
+        }
+        Ok(Allowed(origins))
+    }
+
+    /// Whether `origin` (serialised as [`url::Origin::ascii_serialization`]) is allowed.
+    pub fn covers(&self, origin: &str) -> bool {
+        self.0.iter().any(|a| a == origin)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Where a request's scheme and host come from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Authority {
+    /// The target's (the path starts with `/`), the case file's own text, or the whole URL
+    /// that one endpoint variable holds.
+    #[default]
+    Given,
+    /// Put together, in part or whole, from these variables' values.
+    Composed(Vec<String>),
+}
+
+/// Where the finished `path` (a URL) of `template` got its scheme and host: from text the case
+/// file wrote before any placeholder, or from the first placeholder's value when that is a
+/// whole URL on the same origin (an endpoint variable, `{{token_endpoint}}`); otherwise they
+/// were composed from variables.
+fn authority_of<'a>(
+    template: &str,
+    path: &str,
+    lookup: &impl Fn(&str) -> Option<&'a str>,
+) -> Authority {
+    let composed = || {
+        Authority::Composed(
+            template::variables(template)
+                .unwrap_or_default()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+        )
+    };
+    if !is_url(path) {
+        return Authority::Given;
+    }
+    let origin = |text: &str| {
+        Url::parse(text)
+            .ok()
+            .map(|u| u.origin().ascii_serialization())
+    };
+    let trimmed = template.trim_start();
+    if let Some(after) = trimmed.strip_prefix("{{") {
+        let name = after.split("}}").next().unwrap_or_default().trim();
+        return match lookup(name.trim_end_matches('?')) {
+            Some(value)
+                if is_url(value) && origin(value).is_some() && origin(value) == origin(path) =>
+            {
+                Authority::Given
+            }
+            _ => composed(),
+        };
+    }
+    // The case file's own `scheme://authority`, ended by `/`, `?` or `#` before any placeholder.
+    let literal = trimmed
+        .split_once("://")
+        .map(|(_, rest)| {
+            rest.find(['/', '?', '#', '\\'])
+                .map_or(rest, |end| &rest[..end])
+        })
+        .is_some_and(|authority| !authority.contains("{{"))
+        && is_url(trimmed);
+    if literal {
+        Authority::Given
+    } else {
+        composed()
+    }
 }
 
 /// Whether a path is rather a whole URL (an endpoint given as one).
@@ -126,6 +267,8 @@ pub struct Prepared {
     pub headers: Vec<(String, String)>,
     pub basic_auth: Option<(String, String)>,
     pub body: Option<Body>,
+    /// Where its scheme and host come from, for [`Target::check_request`].
+    pub authority: Authority,
     /// The same request as reports show it.
     pub shown: Shown,
 }
@@ -220,6 +363,7 @@ fn fill<'a>(
             "the request path {path:?} does not start with `/` (nor is it a URL)"
         )));
     }
+    let authority = authority_of(&spec.path, &path, lookup);
     let mut url = target.join(&path).map_err(NotSent::Invalid)?;
     let query: Vec<(&String, &String)> = spec.query.iter().filter(|(_, v)| kept(v)).collect();
     if !query.is_empty() {
@@ -260,6 +404,7 @@ fn fill<'a>(
         headers,
         basic_auth,
         body,
+        authority,
         shown: Shown::default(),
     })
 }
@@ -310,6 +455,7 @@ impl Prepared {
             headers: Vec::new(),
             basic_auth: None,
             body: None,
+            authority: Authority::Given,
         }
     }
 
@@ -520,6 +666,51 @@ mod tests {
         );
         let err = prepare(&c, &vars(), &Target::parse("http://h").unwrap()).unwrap_err();
         assert!(matches!(err, NotSent::Invalid(m) if m.contains("does not start with `/`")));
+    }
+
+    #[test]
+    fn where_a_url_gets_its_scheme_and_host() {
+        let lookup = |n: &str| match n {
+            "endpoint" => Some("http://h:1/token"),
+            "bare" => Some("http://h:1"),
+            "scheme" => Some("http:"),
+            "host" => Some("h:1"),
+            "at" => Some("@e:2/x"),
+            _ => None,
+        };
+        let of =
+            |template: &str| authority_of(template, &template::render(template, &lookup), &lookup);
+        // Not a URL at all (refused later as not starting with `/`): nothing to say here.
+        assert_eq!(of("h{{endpoint}}"), Authority::Given);
+        for given in [
+            "/t/{{host}}",
+            "{{endpoint}}",
+            "{{endpoint}}?a={{host}}",
+            "http://h:1/{{host}}",
+            "https://x/y",
+        ] {
+            assert_eq!(of(given), Authority::Given, "{given}");
+        }
+        for (composed, names) in [
+            ("{{scheme}}//h:1/x", vec!["scheme"]),
+            ("http://{{host}}/x", vec!["host"]),
+            ("http://h:1{{at}}", vec!["at"]),
+            ("{{bare}}{{at}}", vec!["bare", "at"]),
+        ] {
+            let names = names.into_iter().map(str::to_owned).collect();
+            assert_eq!(of(composed), Authority::Composed(names), "{composed}");
+        }
+    }
+
+    #[test]
+    fn allowed_origins_are_origins() {
+        let allowed =
+            Allowed::parse(&["https://a.example:443".into(), "http://b:8080/".into()]).unwrap();
+        assert!(allowed.covers("https://a.example") && allowed.covers("http://b:8080"));
+        assert!(!allowed.covers("http://a.example"));
+        for bad in ["ftp://x", "http://x/p", "http://u:p@x", "x", "http://x/?q"] {
+            assert!(Allowed::parse(&[bad.into()]).is_err(), "{bad}");
+        }
     }
 
     #[test]
