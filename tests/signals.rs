@@ -377,3 +377,62 @@ fn serve_writes_its_variables_for_its_owner_only() {
         0o600
     );
 }
+
+/// See the issue "Untrusted input, round two", item 5: with a discovery document that never
+/// came, SIGTERM was answered only when `--timeout` ran out (exit 2, no reports). A signal now
+/// ends the run wherever it is, every report written and saying that nothing ran.
+#[test]
+fn a_signal_before_any_case_ends_the_run_with_its_reports() {
+    let server = raw_server(|_, _| std::thread::sleep(Duration::from_secs(60)));
+    for signal in ["INT", "TERM", "HUP"] {
+        let before = server.hits.load(Ordering::SeqCst);
+        let dir = tempfile::tempdir().unwrap();
+        write_cases(dir.path(), &["fast"]);
+        let (junit, json) = (dir.path().join("junit.xml"), dir.path().join("r.json"));
+        let mut child = spawn_run(
+            &server.url,
+            dir.path(),
+            &junit,
+            &[
+                "--discover",
+                "--timeout",
+                "120",
+                "--report-json",
+                json.to_str().unwrap(),
+            ],
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while server.hits.load(Ordering::SeqCst) == before {
+            assert!(
+                Instant::now() < deadline,
+                "the discovery request never arrived"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        send_signal(&child, signal);
+        // A guard against a hang (the run's own --timeout is 120 s), not a timing claim.
+        let status = wait(&mut child, Duration::from_secs(30))
+            .unwrap_or_else(|| panic!("the run did not stop after SIG{signal}"));
+        let stderr = std::io::read_to_string(child.stderr.take().unwrap()).unwrap();
+        assert_eq!(status.code(), Some(130), "{signal}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "interrupted by SIG{signal} before any case was sent"
+            )),
+            "{stderr}"
+        );
+        let report = read_report(&json);
+        assert_eq!(report["interrupted"], true, "{signal}");
+        assert_eq!(report["signal"], format!("SIG{signal}"));
+        assert_eq!(report["ok"], false);
+        assert_eq!(
+            report["gate"][0]["kind"], "interrupted",
+            "{}",
+            report["gate"]
+        );
+        assert_eq!(report["cases"].as_array().unwrap().len(), 0);
+        assert_eq!(report["summary"]["passed"], 0);
+        assert_eq!(report["not_run"], serde_json::json!([]));
+        crate::truth::assert_junit_agrees(signal, &junit, &report);
+    }
+}

@@ -16,12 +16,12 @@ use crate::{
     case::{Case, Catalogue},
     deviations::Deviations,
     error::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Error, Problem},
-    execute::{self, Executor, Job, Limiter, Policy},
+    execute::{self, Executor, Job, Limiter, Policy, Stage},
     execution::progress::Progress,
     plan::{self, Prepared, Target},
     printer::{self, Printer},
     record::{Record, Verdict},
-    redact::Redactor,
+    redact::{Redactor, neutralise},
     reference,
     report::{
         self, GateFailure, GatePolicy, NoTests, RunInfo, Tally,
@@ -119,7 +119,18 @@ pub fn run(opts: RunOptions) -> Result<u8, Error> {
 
 fn run_checked(opts: RunOptions) -> Result<u8, Error> {
     let started = Instant::now();
-    let run = Resolved::new(&opts)?;
+    // Watched from the first instruction: until the cases start, a signal ends the run at
+    // once, whatever it is waiting for (a discovery document, a slow file), and the reports
+    // say that nothing ran; from then on it ends the run through the same path as its last
+    // case, so that no signal finds a report half prepared.
+    let early = EarlyEnd::of(&opts, started);
+    let stage = Stage::preparing(Box::new(move |signal| early.end(signal)));
+    let interrupted = execute::watch_signals(
+        "abandoning the requests in flight and writing the reports",
+        stage.clone(),
+    )?;
+    let run = Resolved::new(&opts, interrupted)?;
+    stage.running();
     let args = Arguments {
         filter: opts.filter.clone(),
         exact: opts.exact,
@@ -184,8 +195,7 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
     if let (Some(progress), Some(ticker)) = (&progress, ticker) {
         progress.finish(ticker);
     }
-    run.finished
-        .store(true, std::sync::atomic::Ordering::SeqCst);
+    stage.finished();
     // Interrupted means cut short: a signal that came once every case had finished cut
     // nothing, and the verdict stands.
     let cut = records.iter().any(|r| r.verdict == Verdict::NotRun);
@@ -202,8 +212,6 @@ struct Resolved {
     runtime: tokio::runtime::Runtime,
     /// Names the signal that interrupted the run.
     interrupted: tokio::sync::watch::Receiver<Option<&'static str>>,
-    /// Set once every case has finished: a signal then cuts nothing.
-    finished: Arc<std::sync::atomic::AtomicBool>,
     /// The built-in reference server, when there is no --target; it lives as long as this.
     _server: Option<reference::Running>,
     planned: Vec<(Case, Result<Prepared, plan::NotSent>)>,
@@ -225,7 +233,10 @@ struct About {
 }
 
 impl Resolved {
-    fn new(opts: &RunOptions) -> Result<Resolved, Error> {
+    fn new(
+        opts: &RunOptions,
+        interrupted: tokio::sync::watch::Receiver<Option<&'static str>>,
+    ) -> Result<Resolved, Error> {
         let catalogue = Catalogue::load(opts.profile, &opts.cases, &opts.schemas)?;
         // A small catalogue mostly waits on the network: one worker thread sends it about as
         // fast, and a second costs more CPU (its start, its wake-ups) than it saves.
@@ -234,13 +245,6 @@ impl Resolved {
         } else {
             2
         })?;
-        // Watched from here on, so that no signal finds a report half prepared: from now on a
-        // signal ends the run through the same path as its last case.
-        let finished = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let interrupted = execute::watch_signals(
-            "abandoning the requests in flight and writing the reports",
-            finished.clone(),
-        )?;
         let allowed = plan::Allowed::parse(&opts.allow_origins)?;
         let mut vars = Vars::default();
         let (target, server, label) = target(opts, &runtime, &mut vars)?;
@@ -264,15 +268,26 @@ impl Resolved {
                 .iter()
                 .map(|(name, value)| format!("{name} = {value}"))
                 .collect();
+            // Only values that parsed as URLs or paths are kept, but whatever the server sent
+            // passes the same guard as all text from outside.
             eprintln!(
                 "authconform: discovered at {}: {}",
-                found.document,
-                if named.is_empty() {
-                    "no endpoint".to_owned()
-                } else {
-                    named.join(", ")
-                }
+                neutralise(&found.document, false),
+                neutralise(
+                    &if named.is_empty() {
+                        "no endpoint".to_owned()
+                    } else {
+                        named.join(", ")
+                    },
+                    false
+                )
             );
+            for (name, why) in &found.ignored {
+                eprintln!(
+                    "authconform: warning: --discover: {name} left out: {}",
+                    neutralise(why, false)
+                );
+            }
             for (name, value) in &found.endpoints {
                 vars.discovered(name, value, &found.document);
             }
@@ -319,7 +334,6 @@ impl Resolved {
         Ok(Resolved {
             runtime,
             interrupted,
-            finished,
             _server: server,
             planned,
             redactor,
@@ -398,6 +412,110 @@ fn outputs(opts: &RunOptions) -> Result<Vec<(Output, ReportFile)>, Error> {
         }
     }
     Ok(outputs)
+}
+
+/// What a run interrupted before its cases started writes: every report it was asked for,
+/// saying that the signal came before anything ran. Taken from the options alone, since a
+/// signal can come before anything else is known.
+struct EarlyEnd {
+    target: String,
+    cases: String,
+    schemas: String,
+    deviations: Option<String>,
+    gate: GatePolicy,
+    reports: Vec<(Output, PathBuf)>,
+    annotations: bool,
+    json: bool,
+    styles: Styles,
+    started: Instant,
+}
+
+impl EarlyEnd {
+    fn of(opts: &RunOptions, started: Instant) -> EarlyEnd {
+        let target = match &opts.target {
+            // A --target not yet checked may carry credentials: shown only once it parses.
+            Some(url) => Target::parse(url).map_or_else(
+                |_| "(not shown: not a valid --target)".to_owned(),
+                |t| t.base.to_string(),
+            ),
+            None => "the built-in reference server (not started)".to_owned(),
+        };
+        EarlyEnd {
+            target,
+            cases: opts.cases.describe(),
+            schemas: opts.schemas.describe(),
+            deviations: opts.deviations.clone(),
+            gate: opts.gate,
+            reports: if opts.list {
+                Vec::new()
+            } else {
+                report_paths(opts)
+            },
+            annotations: opts.annotations,
+            json: opts.format == FormatSetting::Json,
+            styles: styles(opts),
+            started,
+        }
+    }
+
+    /// Writes the reports of a run that sent nothing and returns [`EXIT_INTERRUPTED`].
+    fn end(self, signal: &'static str) -> u8 {
+        let mut lines = String::new();
+        let mut outputs = Vec::new();
+        for (kind, path) in self.reports {
+            match ReportFile::create(&path, kind == Output::StepSummary) {
+                Ok(file) => outputs.push((kind, file)),
+                Err(e) => lines.push_str(&format!(
+                    "authconform: {} report not written: {}\n",
+                    kind.name(),
+                    neutralise(&e.to_string(), false)
+                )),
+            }
+        }
+        let tally = Tally::default();
+        let mut gate = report::gate(&tally, self.gate, Some(signal));
+        let info = RunInfo {
+            target: &self.target,
+            cases: &self.cases,
+            schemas: &self.schemas,
+            elapsed: self.started.elapsed(),
+            deviations: self.deviations.as_deref(),
+            interrupted: Some(signal),
+            tally,
+            gate: &[],
+            missing: &[],
+            hints: &[],
+            discovered: None,
+        };
+        lines.push_str(&write_reports(&outputs, &[], &info, &mut gate));
+        let info = RunInfo {
+            gate: &gate,
+            ..info
+        };
+        if self.annotations {
+            lines.push_str(&github::annotations(&[], &info));
+        }
+        lines.push_str(&terminal::summary(&info, self.gate.no_tests, &self.styles));
+        if self.json {
+            let _ = write!(anstream::stderr(), "{lines}");
+        } else {
+            let _ = write!(anstream::stdout(), "{lines}");
+        }
+        EXIT_INTERRUPTED
+    }
+}
+
+/// The report files a run was asked for, in the order they are written.
+fn report_paths(opts: &RunOptions) -> Vec<(Output, PathBuf)> {
+    [
+        (Output::Junit, &opts.junit),
+        (Output::Json, &opts.report_json),
+        (Output::Html, &opts.report_html),
+        (Output::StepSummary, &opts.step_summary),
+    ]
+    .into_iter()
+    .filter_map(|(kind, path)| Some((kind, path.clone()?)))
+    .collect()
 }
 
 /// Colour only for a terminal (and not under `NO_COLOR`), unless `--color` says otherwise,

@@ -397,18 +397,63 @@ impl Executor {
     }
 }
 
+/// Where a run is, as the signal watch sees it: preparing (nothing sent yet), running its
+/// cases, or finished with them.
+#[derive(Default)]
+pub struct Stage(std::sync::Mutex<State>);
+
+/// What tells the reports that a run was interrupted before it sent anything: writes them and
+/// returns the exit code.
+pub type Early = Box<dyn FnOnce(&'static str) -> u8 + Send>;
+
+#[derive(Default)]
+enum State {
+    /// Loading, reading inputs, discovering: a signal ends the run at once through this.
+    Preparing(Early),
+    #[default]
+    Running,
+    Finished,
+}
+
+impl Stage {
+    /// A run that has not started its cases: a signal now makes `early` write the reports
+    /// (nothing having run) and ends the process with the code it returns, whatever the run's
+    /// own thread is blocked on (a discovery request, a slow file).
+    pub fn preparing(early: Early) -> Arc<Stage> {
+        Arc::new(Stage(std::sync::Mutex::new(State::Preparing(early))))
+    }
+
+    /// The cases start: from now on a signal cuts them short through the returned channel.
+    /// Waits while an early signal is being handled (the process then ends there).
+    pub fn running(&self) {
+        *self.lock() = State::Running;
+    }
+
+    /// Every case has finished: a signal now cuts nothing.
+    pub fn finished(&self) {
+        *self.lock() = State::Finished;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// Watches for the signals that end a run (SIGINT, SIGTERM as a CI cancel or `docker stop`
-/// sends, SIGHUP as a closed terminal sends): the first is named on the returned channel, and
-/// the run winds down (requests in flight abandoned, every report still written); a second
-/// ends the process at once, leaving the previous reports in place. Once `finished` is set
-/// there is nothing left to cut short, and the message says so.
+/// sends, SIGHUP as a closed terminal sends). Before the cases start (see [`Stage`]) the first
+/// ends the run there and then, its reports written; while they run it is named on the
+/// returned channel, and the run winds down (requests in flight abandoned, every report still
+/// written); a second ends the process at once, leaving the previous reports in place. Once
+/// the stage is finished there is nothing left to cut short, and the message says so.
 ///
 /// The watch has a thread and a small runtime of its own, so that a signal is answered
-/// whatever the run's thread is doing: loading, sending (a run's runtime may be that one
-/// thread), writing its reports, or blocked on a standard output nobody reads.
+/// whatever the run's thread is doing: loading, discovering, sending (a run's runtime may be
+/// that one thread), writing its reports, or blocked on a standard output nobody reads.
 pub fn watch_signals(
     then: &'static str,
-    finished: Arc<std::sync::atomic::AtomicBool>,
+    stage: Arc<Stage>,
 ) -> Result<watch::Receiver<Option<&'static str>>, crate::error::Error> {
     let start = |source| crate::error::Error::Start {
         what: "the signal watch",
@@ -426,16 +471,29 @@ pub fn watch_signals(
     };
     let watch = async move {
         let first = signals.next().await;
-        // Said before the run is told: once told, it may finish and exit before this thread
-        // gets to speak, or set `finished` and make a cut run read as a finished one.
-        if finished.load(std::sync::atomic::Ordering::SeqCst) {
-            eprintln!(
-                "\nauthconform: {first}: every case had finished; writing the reports (a second signal quits at once)"
-            );
-        } else {
-            eprintln!(
-                "\nauthconform: interrupted by {first}: {then} (a second signal quits at once)"
-            );
+        {
+            // Held while an early end writes the reports: the run cannot start its cases
+            // meanwhile.
+            let mut state = stage.lock();
+            // Said before the run is told: once told, it may finish and exit before this
+            // thread gets to speak, or finish and make a cut run read as a finished one.
+            match std::mem::take(&mut *state) {
+                State::Preparing(early) => {
+                    eprintln!(
+                        "\nauthconform: interrupted by {first} before any case was sent: writing the reports"
+                    );
+                    std::process::exit(i32::from(early(first)));
+                }
+                State::Finished => {
+                    *state = State::Finished;
+                    eprintln!(
+                        "\nauthconform: {first}: every case had finished; writing the reports (a second signal quits at once)"
+                    );
+                }
+                State::Running => eprintln!(
+                    "\nauthconform: interrupted by {first}: {then} (a second signal quits at once)"
+                ),
+            }
         }
         let _ = stop.send(Some(first));
         signals.next().await;

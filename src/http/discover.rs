@@ -1,7 +1,10 @@
 //! `--discover`: the endpoint variables from the target's own discovery document, OpenID
-//! Connect's `/.well-known/openid-configuration`, else RFC 8414's
-//! `/.well-known/oauth-authorization-server`. What it finds fills the endpoint variables the
-//! user did not set; where they point is then held to the target's origin like any other.
+//! Connect's `{issuer}/.well-known/openid-configuration`, else RFC 8414's
+//! `/.well-known/oauth-authorization-server{path}` (for an issuer with a path, the well-known
+//! part goes between the host and the path). What it finds fills the endpoint variables the
+//! user did not set; where they point is then held to the target's origin like any other. The
+//! document is the server's own text: a value that is not a URL (or a path) is left out with a
+//! warning, never shown or used as it came.
 
 use serde_json::Value;
 
@@ -11,13 +14,29 @@ use crate::{
         plan::{Prepared, Target},
         send::Sender,
     },
+    redact::neutralise,
 };
 
-/// The discovery documents, in the order tried.
-const DOCUMENTS: &[&str] = &[
-    "/.well-known/openid-configuration",
-    "/.well-known/oauth-authorization-server",
-];
+/// The discovery documents of `target`, in the order tried: OpenID Connect's (appended to the
+/// issuer), RFC 8414's (inserted before the issuer's path), and, for an issuer with a path,
+/// RFC 8414's appended as OpenID Connect's is (RFC 8414 §5 says some servers put it there).
+fn documents(target: &Target) -> Result<Vec<url::Url>, Error> {
+    let bad = |e: String| Error::Usage(format!("--discover: {e}"));
+    let path = target.base.path().trim_end_matches('/');
+    let mut rfc8414 = target.base.clone();
+    rfc8414.set_path(&format!("/.well-known/oauth-authorization-server{path}"));
+    let mut urls = vec![
+        target
+            .join("/.well-known/openid-configuration")
+            .map_err(bad)?,
+        rfc8414,
+        target
+            .join("/.well-known/oauth-authorization-server")
+            .map_err(bad)?,
+    ];
+    urls.dedup();
+    Ok(urls)
+}
 
 /// The members of a discovery document that name the catalogue's endpoint variables.
 const ENDPOINTS: &[&str] = &[
@@ -33,16 +52,16 @@ const ENDPOINTS: &[&str] = &[
 pub struct Discovered {
     pub document: String,
     pub endpoints: Vec<(String, String)>,
+    /// The endpoint members left out, each with why (never with the value as it came).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignored: Vec<(String, String)>,
 }
 
 /// Reads the target's discovery document. A document that is missing (both tried), not a JSON
 /// object, cut at the body limit, or unreachable is a usage error naming its URL.
 pub async fn discover(target: &Target, sender: &Sender) -> Result<Discovered, Error> {
     let mut tried = Vec::new();
-    for path in DOCUMENTS {
-        let url = target
-            .join(path)
-            .map_err(|e| Error::Usage(format!("--discover: {e}")))?;
+    for url in documents(target)? {
         let request = Prepared::get(url.clone());
         let response = sender
             .send(&request)
@@ -64,20 +83,102 @@ pub async fn discover(target: &Target, sender: &Sender) -> Result<Discovered, Er
         let Value::Object(members) = doc else {
             return Err(fail("not a JSON object"));
         };
-        let endpoints = ENDPOINTS
-            .iter()
-            .filter_map(|name| {
-                let value = members.get(*name)?.as_str()?;
-                Some(((*name).to_owned(), value.to_owned()))
-            })
-            .collect();
-        return Ok(Discovered {
+        let mut found = Discovered {
             document: url.to_string(),
-            endpoints,
-        });
+            ..Discovered::default()
+        };
+        for name in ENDPOINTS {
+            let Some(value) = members.get(*name) else {
+                continue;
+            };
+            match endpoint(value) {
+                Ok(value) => found.endpoints.push(((*name).to_owned(), value)),
+                Err(why) => found.ignored.push(((*name).to_owned(), why)),
+            }
+        }
+        return Ok(found);
     }
     Err(Error::Usage(format!(
         "--discover: no discovery document: {} answered 404",
-        tried.join(" and ")
+        tried.join(", ")
     )))
+}
+
+/// An endpoint member's value as a variable's: an absolute http or https URL, as the URL
+/// parser writes it (ASCII, nothing a terminal acts on), or a path on the target. Anything
+/// else is why it is left out.
+fn endpoint(value: &Value) -> Result<String, String> {
+    let Some(text) = value.as_str() else {
+        return Err("not a string".to_owned());
+    };
+    if text.is_empty()
+        || text.chars().any(|c| c.is_whitespace() || c.is_control())
+        || neutralise(text, false) != text
+    {
+        return Err("not a URL: it holds white space, control or invisible characters".to_owned());
+    }
+    if text.starts_with('/') && !text.starts_with("//") {
+        return Ok(text.to_owned());
+    }
+    match url::Url::parse(text) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
+            Ok(url.to_string())
+        }
+        Ok(_) => Err("not an http or https URL".to_owned()),
+        Err(e) => Err(format!("not a URL: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_for_an_issuer_with_and_without_a_path() {
+        let urls = |base: &str| -> Vec<String> {
+            documents(&Target::parse(base).unwrap())
+                .unwrap()
+                .iter()
+                .map(url::Url::to_string)
+                .collect()
+        };
+        assert_eq!(
+            urls("https://h/tenant/"),
+            [
+                "https://h/tenant/.well-known/openid-configuration",
+                "https://h/.well-known/oauth-authorization-server/tenant",
+                "https://h/tenant/.well-known/oauth-authorization-server",
+            ]
+        );
+        assert_eq!(
+            urls("http://h:8080"),
+            [
+                "http://h:8080/.well-known/openid-configuration",
+                "http://h:8080/.well-known/oauth-authorization-server",
+            ]
+        );
+    }
+
+    #[test]
+    fn endpoint_values_are_urls_or_paths_and_nothing_else() {
+        let ok = |v: &str| endpoint(&Value::String(v.into()));
+        assert_eq!(
+            ok("https://h/oauth/token").unwrap(),
+            "https://h/oauth/token"
+        );
+        assert_eq!(ok("/o/token/").unwrap(), "/o/token/");
+        for hostile in [
+            "https://h/t\r\n::error file=README.md::x",
+            "https://h/\u{1b}]52;c;Zm9v\u{7}",
+            "https://h/t\u{202e}",
+            "https://h/\u{2028}x",
+            "https://h/a\u{0}",
+            "//evil.example/x",
+            "javascript:alert(1)",
+            "",
+        ] {
+            assert!(ok(hostile).is_err(), "{hostile:?}");
+        }
+        assert!(endpoint(&serde_json::json!(7)).is_err());
+    }
 }

@@ -316,16 +316,12 @@ fn run(page: &mut String, records: &[Record], info: &RunInfo<'_>) {
         fact(page, "discovered", &endpoints);
     }
     if let Some(signal) = info.interrupted {
-        fact(
-            page,
-            "interrupted",
-            &format!(
-                "by {}: {} case{} not run",
-                esc(signal),
-                t.not_run,
-                if t.not_run == 1 { "" } else { "s" }
-            ),
-        );
+        let what = match t.not_run {
+            0 => "before any case was sent".to_owned(),
+            1 => "1 case not run".to_owned(),
+            n => format!("{n} cases not run"),
+        };
+        fact(page, "interrupted", &format!("by {}: {what}", esc(signal)));
     }
     let requests: u64 = records.iter().map(|r| u64::from(r.attempts)).sum();
     let waits: Vec<_> = records.iter().flat_map(|r| &r.waits).collect();

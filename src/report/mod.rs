@@ -165,6 +165,10 @@ impl fmt::Display for GateFailure {
                 "{cases} case{} skipped, and --fail-on-skip makes a skip fail the run",
                 s(cases)
             ),
+            // Cut short, a run has a case not run; with none, the signal came before any.
+            GateFailure::Interrupted { signal, not_run: 0 } => {
+                write!(f, "interrupted by {signal} before any case was sent")
+            }
             GateFailure::Interrupted { signal, not_run } => write!(
                 f,
                 "interrupted by {signal}: {not_run} case{} not run",
