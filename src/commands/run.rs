@@ -257,41 +257,8 @@ impl Resolved {
         .map_err(Error::Usage)?;
         vars.apply(&opts.sources(), vars::run_id)?;
         let discovered = if opts.discover {
-            let mut found = runtime.block_on(crate::http::discover::discover(&target, &sender))?;
-            // Only what this catalogue uses: an OpenID provider names a userinfo endpoint that
-            // the auth0 profile has no variable for.
-            found
-                .endpoints
-                .retain(|(name, _)| catalogue.variables.iter().any(|v| &v.name == name));
-            let named: Vec<String> = found
-                .endpoints
-                .iter()
-                .map(|(name, value)| format!("{name} = {value}"))
-                .collect();
-            // Only values that parsed as URLs or paths are kept, but whatever the server sent
-            // passes the same guard as all text from outside.
-            eprintln!(
-                "authconform: discovered at {}: {}",
-                neutralise(&found.document, false),
-                neutralise(
-                    &if named.is_empty() {
-                        "no endpoint".to_owned()
-                    } else {
-                        named.join(", ")
-                    },
-                    false
-                )
-            );
-            for (name, why) in &found.ignored {
-                eprintln!(
-                    "authconform: warning: --discover: {name} left out: {}",
-                    neutralise(why, false)
-                );
-            }
-            for (name, value) in &found.endpoints {
-                vars.discovered(name, value, &found.document);
-            }
-            Some(found)
+            let found = runtime.block_on(crate::http::discover::discover(&target, &sender))?;
+            Some(discovered(found, &catalogue, &mut vars))
         } else {
             None
         };
@@ -349,6 +316,48 @@ impl Resolved {
             },
         })
     }
+}
+
+/// Sets the endpoint variables that discovery `found` and this catalogue uses (an OpenID
+/// provider names a userinfo endpoint that the auth0 profile has no variable for), says what
+/// it found, and returns it as reports show it: the values are the server's text, so the run's
+/// secrets are masked in them, and they pass the same guard as all text from outside (only
+/// values that parsed as URLs or paths are kept).
+fn discovered(
+    mut found: crate::http::discover::Discovered,
+    catalogue: &Catalogue,
+    vars: &mut Vars,
+) -> crate::http::discover::Discovered {
+    found
+        .endpoints
+        .retain(|(name, _)| catalogue.variables.iter().any(|v| &v.name == name));
+    for (name, value) in &found.endpoints {
+        vars.discovered(name, value, &found.document);
+    }
+    let redactor = Redactor::new(vars.secrets());
+    let shown = |text: &str| neutralise(&redactor.redact(text), false);
+    found.document = shown(&found.document);
+    for (_, value) in found.endpoints.iter_mut().chain(found.ignored.iter_mut()) {
+        *value = shown(value);
+    }
+    let named: Vec<String> = found
+        .endpoints
+        .iter()
+        .map(|(name, value)| format!("{name} = {value}"))
+        .collect();
+    eprintln!(
+        "authconform: discovered at {}: {}",
+        found.document,
+        if named.is_empty() {
+            "no endpoint".to_owned()
+        } else {
+            named.join(", ")
+        }
+    );
+    for (name, why) in &found.ignored {
+        eprintln!("authconform: warning: --discover: {name} left out: {why}");
+    }
+    found
 }
 
 /// The target, the built-in reference server standing in for one (its variables set in
