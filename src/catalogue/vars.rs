@@ -217,8 +217,8 @@ impl Vars {
     /// strings (variables), `{"secret": "…"}` (secrets), or listed without a value (`null`, or
     /// an object whose `value`/`secret` is null), as `authconform init` writes them.
     pub fn read_file(&mut self, path: &str) -> Result<(), Error> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::Usage(format!("--vars {path}: cannot read the file: {e}")))?;
+        let (text, _) = crate::source::read_input(std::path::Path::new(path), "variables file")
+            .map_err(|e| Error::Usage(format!("--vars {path}: {e}")))?;
         let doc: Value = serde_json::from_str(&text).map_err(|e| {
             Error::Usage(format!(
                 "--vars {path}:{}:{}: not valid JSON: {e}",
