@@ -25,7 +25,7 @@ use crate::{
     reference,
     report::{
         self, GateFailure, GatePolicy, NoTests, RunInfo, Tally,
-        file::ReportFile,
+        file::{self, ReportFile},
         github, html, json, junit,
         terminal::{self, Styles},
     },
@@ -251,6 +251,7 @@ impl Resolved {
         )
         .map_err(Error::Usage)?;
         vars.apply(&opts.sources(), vars::run_id)?;
+        let outputs = outputs(opts)?;
         let discovered = if opts.discover {
             let mut found = runtime.block_on(crate::http::discover::discover(&target, &sender))?;
             // Only what this catalogue uses: an OpenID provider names a userinfo endpoint that
@@ -324,7 +325,7 @@ impl Resolved {
                 target: label,
                 discovered,
                 declared: catalogue.variables,
-                outputs: outputs(opts)?,
+                outputs,
                 styles,
             },
         })
@@ -375,23 +376,77 @@ fn target(
     })
 }
 
-/// The report files, checked after every other check (so that a usage error leaves an earlier
-/// report alone) and before anything is sent (so that an unwritable folder is still one).
+/// The report files, checked after the catalogue and the variables (so that a usage error there
+/// leaves an earlier report alone) and before anything is sent, discovery included (so that an
+/// unwritable folder, a link, or a report on an input or on another report is still a usage
+/// error). Each is named by the flag that gave it.
 fn outputs(opts: &RunOptions) -> Result<Vec<(Output, ReportFile)>, Error> {
+    if opts.list {
+        return Ok(Vec::new());
+    }
     let mut outputs = Vec::new();
-    if !opts.list {
-        for (kind, path) in [
-            (Output::Junit, &opts.junit),
-            (Output::Json, &opts.report_json),
-            (Output::Html, &opts.report_html),
-            (Output::StepSummary, &opts.step_summary),
-        ] {
-            if let Some(path) = path {
-                outputs.push((kind, ReportFile::create(path, kind == Output::StepSummary)?));
+    for (kind, flag, path) in [
+        (Output::Junit, "--junit", &opts.junit),
+        (Output::Json, "--report-json", &opts.report_json),
+        (Output::Html, "--report-html", &opts.report_html),
+        (
+            Output::StepSummary,
+            "GITHUB_STEP_SUMMARY",
+            &opts.step_summary,
+        ),
+    ] {
+        if let Some(path) = path {
+            let file =
+                ReportFile::create(path, kind == Output::StepSummary).map_err(|e| match e {
+                    Error::Write { path, source } => Error::Write {
+                        path: format!("{flag} {path}"),
+                        source,
+                    },
+                    other => other,
+                })?;
+            outputs.push((kind, flag, file));
+        }
+    }
+    let named: Vec<(&str, &ReportFile)> = outputs.iter().map(|(_, flag, f)| (*flag, f)).collect();
+    file::refuse_overlaps(&named, || inputs(opts))?;
+    Ok(outputs.into_iter().map(|(kind, _, f)| (kind, f)).collect())
+}
+
+/// The files a run reads, each named as the user knows it: a report must replace none of them.
+fn inputs(opts: &RunOptions) -> Vec<(String, PathBuf)> {
+    let mut inputs: Vec<(String, PathBuf)> = Vec::new();
+    let named = [
+        ("--vars", opts.vars_file.as_deref()),
+        (
+            "--deviations",
+            opts.deviations
+                .as_deref()
+                .filter(|d| *d != crate::deviations::AUTH0_OBSERVED),
+        ),
+        (
+            "--cacert",
+            opts.tls.cacert.as_ref().map(|(p, _)| p.as_str()),
+        ),
+    ];
+    for (flag, path) in named {
+        if let Some(path) = path {
+            inputs.push((format!("the {flag} file {path}"), path.into()));
+        }
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        inputs.push((format!("this program ({})", exe.display()), exe));
+    }
+    for (what, source) in [("case", &opts.cases), ("schema", &opts.schemas)] {
+        for listed in source.list(&mut Vec::new()) {
+            if let Some(path) = listed.path() {
+                inputs.push((
+                    format!("the {what} file {}", path.display()),
+                    path.to_owned(),
+                ));
             }
         }
     }
-    Ok(outputs)
+    inputs
 }
 
 /// Colour only for a terminal (and not under `NO_COLOR`), unless `--color` says otherwise,
