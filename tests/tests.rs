@@ -32,6 +32,8 @@ mod input;
 mod junit;
 /// The modules of src/ import each other in no loop.
 mod layout;
+/// Reports that would harm an input or each other, odd --vars/--deviations files, patterns.
+mod outputs;
 /// Concurrency, ordering, rate limits and retries.
 mod polite;
 /// The reference server itself.
