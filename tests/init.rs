@@ -158,6 +158,24 @@ fn init_writes_a_vars_file_that_lists_and_sets_nothing_and_keeps_edits() {
         std::fs::read_to_string(dir.join("deviations.json")).unwrap(),
         "edited"
     );
+
+    // Not even --overwrite writes through a link: it would replace the file it points at.
+    let elsewhere = repo.path().join("elsewhere.json");
+    std::fs::write(&elsewhere, "keep").unwrap();
+    std::fs::remove_file(dir.join("vars.json")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, dir.join("vars.json")).unwrap();
+    let linked =
+        output(
+            authconform()
+                .current_dir(repo.path())
+                .args(["init", "conformance", "--overwrite"]),
+        );
+    assert_eq!(linked.code, 2, "{}", linked.stderr);
+    assert_eq!(
+        linked.stderr,
+        "authconform: error: init: conformance/vars.json is a symbolic link, and init never writes through one (it would replace the file it points at): remove it, or init another folder\n"
+    );
+    assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "keep");
 }
 
 /// The workflow as CI runs it: the filled-in vars file, the secrets from the store, the empty

@@ -45,6 +45,19 @@ pub fn init(
             )));
         }
     }
+    // Not even --overwrite writes through a link: it would replace whatever file it points at.
+    let links: Vec<String> = [VARS, DEVIATIONS, WORKFLOW]
+        .iter()
+        .map(|f| dir.join(f))
+        .filter(|p| p.is_symlink())
+        .map(|p| p.display().to_string())
+        .collect();
+    if !links.is_empty() {
+        return Err(Error::Usage(format!(
+            "init: {} is a symbolic link, and init never writes through one (it would replace the file it points at): remove it, or init another folder",
+            links.join(", ")
+        )));
+    }
     let from_root = path_from_repository_root(dir);
     let named = workflow_path(&from_root)?;
     let failed = |path: &Path, source| Error::Write {
@@ -60,7 +73,7 @@ pub fn init(
     ];
     for (name, text) in &files {
         let path = dir.join(name);
-        std::fs::write(&path, text).map_err(|e| failed(&path, e))?;
+        write_not_through_a_link(&path, text).map_err(|e| failed(&path, e))?;
     }
     let d = dir.display();
     let (vars, deviations) = (
@@ -85,6 +98,20 @@ pub fn init(
         secrets.join(", ")
     ))?;
     Ok(EXIT_OK)
+}
+
+/// Writes `text` to `path` as `std::fs::write` does, except that a link put at the path since
+/// it was checked is refused (`O_NOFOLLOW`), not written through.
+fn write_not_through_a_link(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+    }
+    options.open(path)?.write_all(text.as_bytes())
 }
 
 /// The variables that some loaded case uses, in the order they are documented.
@@ -373,6 +400,23 @@ mod tests {
             workflow_path(Path::new("ops/conformance")).unwrap(),
             "ops/conformance"
         );
+    }
+
+    /// A link put where a file goes after the check is refused, not written through.
+    #[cfg(unix)]
+    #[test]
+    fn a_file_is_never_written_through_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target");
+        std::fs::write(&target, "keep").unwrap();
+        let link = dir.path().join(VARS);
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        assert!(write_not_through_a_link(&link, "new").is_err());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+        let plain = dir.path().join(DEVIATIONS);
+        write_not_through_a_link(&plain, "new").unwrap();
+        write_not_through_a_link(&plain, "x").unwrap();
+        assert_eq!(std::fs::read_to_string(&plain).unwrap(), "x");
     }
 
     #[test]
