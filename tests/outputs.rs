@@ -394,7 +394,7 @@ fn a_pattern_that_cannot_finish_on_the_servers_value_is_the_cases_error() {
         serde_json::json!({
             "kind": "error",
             "message": format!(
-                "header x-a: cannot be judged: the regex engine could not finish matching the case's pattern {pattern:?} against the response's value (Error executing regex: Max limit for backtracking count exceeded); the pattern is the case's to fix (one that cannot backtrack without end), not the server's"
+                "header x-a: the regex engine could not finish matching the case's pattern {pattern:?} against the response's value (Error executing regex: Max limit for backtracking count exceeded); the pattern is the case's to fix (one that cannot backtrack without end), not the server's"
             )
         })
     );

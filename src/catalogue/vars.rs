@@ -134,12 +134,12 @@ impl Origin {
 #[derive(Debug, Clone, Default)]
 pub struct Vars {
     values: BTreeMap<String, Var>,
-    /// The `--vars` file, when others than its owner may open it: warned about once it is
+    /// The `--vars` file, when anyone but its owner may open it: warned about once it is
     /// known to hold a secret (inline, by its name, or by a declaration read later).
     open_file: Option<OpenFile>,
 }
 
-/// A variables file that others than its owner may open.
+/// A variables file that anyone but its owner may open.
 #[derive(Debug, Clone)]
 struct OpenFile {
     path: String,
@@ -212,7 +212,7 @@ impl Vars {
     }
 
     /// Warns on standard error, once, as ssh does of a private key, when the `--vars` file
-    /// holds a secret and others than its owner may open it.
+    /// holds a secret and anyone but its owner may open it.
     fn warn_if_exposed(&mut self) {
         let Some(file) = self.open_file.as_mut().filter(|f| !f.warned) else {
             return;
@@ -390,7 +390,7 @@ fn plainly_valid(doc: &Value) -> bool {
     })
 }
 
-/// The permission bits of a file that others than its owner may open (as ssh judges a private
+/// The permission bits of a file that anyone but its owner may open (as ssh judges a private
 /// key: any bit for the group or others); none where it is the owner's alone.
 #[cfg(unix)]
 fn open_to_others(meta: &std::fs::Metadata) -> Option<u32> {

@@ -79,8 +79,8 @@ impl ReportFile {
         }
         let special = named.as_ref().is_some_and(|m| !m.is_file());
         let own = named.as_ref().is_some_and(is_own_output);
-        // A link is followed only to a device, pipe or terminal (`/dev/stdout`) or this
-        // process's own log: there is no file there to replace or add to.
+        // A link is followed only to a device, pipe or terminal (`/dev/stdout`) or to this
+        // process's own log: nothing there that a report could harm.
         if link && !(special || own) {
             return Err(failed(through_link(path)));
         }
@@ -91,7 +91,7 @@ impl ReportFile {
         if append || special || own {
             // Appended to even where nothing asks for it: opened anew, `/dev/stdout` that is a
             // redirected log would be written from its first byte, over the log.
-            // Created only where no link stands: a link judged harmless leads to a file there.
+            // Created only where no link stands: a link judged harmless leads to what exists.
             let file = open_in_place(path, link, append && !link).map_err(failed)?;
             return Ok(ReportFile {
                 path: path.to_owned(),
