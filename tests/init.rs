@@ -18,16 +18,41 @@ fn initialised() -> tempfile::TempDir {
 }
 
 fn initialised_with(extra: &[&str]) -> tempfile::TempDir {
+    initialised_in("conformance", extra)
+}
+
+/// Runs `init NAME` in a fresh git checkout; returns the checkout.
+fn initialised_in(name: &str, extra: &[&str]) -> tempfile::TempDir {
     let repo = tempfile::tempdir().unwrap();
     std::fs::create_dir(repo.path().join(".git")).unwrap();
     let out = output(
         authconform()
             .current_dir(repo.path())
-            .args(["init", "conformance"])
+            .args(["init", name])
             .args(extra),
     );
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     repo
+}
+
+/// Fills in the vars file in `dir` with the reference server's variables, as a team would,
+/// and returns the secret store the workflow reads: the target and the secrets.
+fn filled_in(dir: &Path, target: &str) -> BTreeMap<&'static str, String> {
+    let vars_path = dir.join("vars.json");
+    let mut vars: Value =
+        serde_json::from_str(&std::fs::read_to_string(&vars_path).unwrap()).unwrap();
+    let mut store = BTreeMap::new();
+    store.insert("AUTHCONFORM_TARGET", target.to_owned());
+    for (name, value, secret) in authconform::reference::variables() {
+        if secret {
+            let key = format!("AUTHCONFORM_SECRET_{}", name.to_ascii_uppercase());
+            store.insert(&*Box::leak(key.into_boxed_str()), value);
+        } else {
+            vars[name]["value"] = Value::String(value);
+        }
+    }
+    std::fs::write(&vars_path, serde_json::to_string_pretty(&vars).unwrap()).unwrap();
+    store
 }
 
 /// The gate step of the workflow: its `env` (with `${{ vars.X }}` / `${{ secrets.X }}` filled in
@@ -133,6 +158,24 @@ fn init_writes_a_vars_file_that_lists_and_sets_nothing_and_keeps_edits() {
         std::fs::read_to_string(dir.join("deviations.json")).unwrap(),
         "edited"
     );
+
+    // Not even --overwrite writes through a link: it would replace the file it points at.
+    let elsewhere = repo.path().join("elsewhere.json");
+    std::fs::write(&elsewhere, "keep").unwrap();
+    std::fs::remove_file(dir.join("vars.json")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, dir.join("vars.json")).unwrap();
+    let linked =
+        output(
+            authconform()
+                .current_dir(repo.path())
+                .args(["init", "conformance", "--overwrite"]),
+        );
+    assert_eq!(linked.code, 2, "{}", linked.stderr);
+    assert_eq!(
+        linked.stderr,
+        "authconform: error: init: conformance/vars.json is a symbolic link, and init never writes through one (it would replace the file it points at): remove it, or init another folder\n"
+    );
+    assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "keep");
 }
 
 /// The workflow as CI runs it: the filled-in vars file, the secrets from the store, the empty
@@ -143,21 +186,7 @@ fn the_workflow_init_writes_gates_a_server_once_the_vars_are_filled_in() {
     let repo = initialised();
     let dir = repo.path().join("conformance");
     let server = server(None);
-
-    let vars_path = dir.join("vars.json");
-    let mut vars: Value =
-        serde_json::from_str(&std::fs::read_to_string(&vars_path).unwrap()).unwrap();
-    let mut store = BTreeMap::new();
-    store.insert("AUTHCONFORM_TARGET", server.url.clone());
-    for (name, value, secret) in authconform::reference::variables() {
-        if secret {
-            let key = format!("AUTHCONFORM_SECRET_{}", name.to_ascii_uppercase());
-            store.insert(Box::leak(key.into_boxed_str()), value);
-        } else {
-            vars[name]["value"] = Value::String(value);
-        }
-    }
-    std::fs::write(&vars_path, serde_json::to_string_pretty(&vars).unwrap()).unwrap();
+    let store = filled_in(&dir, &server.url);
 
     let (env, script) = gate_step(&dir.join("github-workflow.yml"), &store);
     let out = run_step(repo.path(), &env, &script);
@@ -183,6 +212,51 @@ fn the_workflow_init_writes_gates_a_server_once_the_vars_are_filled_in() {
         if secret {
             assert!(!out.stdout.contains(&value) && !out.stderr.contains(&value));
         }
+    }
+}
+
+/// Found in review: `init 'x$(id)'` wrote the folder into the step's script unquoted, so the
+/// runner would run `id`. A folder named with every kind of shell syntax (quotes, `$(…)`,
+/// backticks, a variable, `;`, a glob): the workflow still reads its files and gates the
+/// server, and runs nothing that the name says. A name no quoting can carry into a workflow
+/// (a line break ends the script; GitHub evaluates `${{` first) is refused and nothing written.
+#[test]
+fn the_workflow_quotes_a_folder_named_with_shell_syntax() {
+    let name = r#"it's "q" $(touch ran-1) `touch ran-2` $HOME; touch ran-3 *"#;
+    let repo = initialised_in(name, &[]);
+    let dir = repo.path().join(name);
+    let server = server(None);
+    let store = filled_in(&dir, &server.url);
+    let (env, script) = gate_step(&dir.join("github-workflow.yml"), &store);
+    let out = run_step(repo.path(), &env, &script);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let report = read_report(&repo.path().join("authconform.json"));
+    let kinds: Vec<&str> = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["verdict"]["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec!["pass"; builtin_ids().len()],
+        "the vars file was read"
+    );
+    for ran in ["ran-1", "ran-2", "ran-3"] {
+        assert!(!repo.path().join(ran).exists(), "{ran}");
+        assert!(!dir.join(ran).exists(), "{ran}");
+    }
+
+    for name in ["a\nb", "a${{ secrets.X }}"] {
+        let repo = tempfile::tempdir().unwrap();
+        let out = output(authconform().current_dir(repo.path()).args(["init", name]));
+        assert_eq!(out.code, 2, "{name:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("choose another folder"),
+            "{}",
+            out.stderr
+        );
+        assert!(!repo.path().join(name).exists(), "{name:?}");
     }
 }
 

@@ -34,6 +34,8 @@ mod junit;
 mod layout;
 /// The origin rule on every finished request URL.
 mod origin;
+/// Reports that would harm an input or each other, odd --vars/--deviations files, patterns.
+mod outputs;
 /// Concurrency, ordering, rate limits and retries.
 mod polite;
 /// The reference server itself.

@@ -101,7 +101,7 @@ impl Schemas {
                 Err(e) => problems.push(Problem::new(
                     display,
                     e.instance_path().as_str(),
-                    format!("not a valid JSON Schema: {e}"),
+                    format!("not a valid JSON Schema: {}", not_compiled(&e)),
                 )),
             }
         }
@@ -149,9 +149,9 @@ impl Schemas {
             .map_err(|e| {
                 let at = e.instance_path().as_str();
                 if at.is_empty() {
-                    e.to_string()
+                    not_compiled(&e)
                 } else {
-                    format!("{at}: {e}")
+                    format!("{at}: {}", not_compiled(&e))
                 }
             })?;
         let shared = (Arc::new(schema.clone()), compiled);
@@ -166,6 +166,17 @@ impl Schemas {
             .should_validate_formats(true)
             .offline()
             .build(schema)
+    }
+}
+
+/// Why a schema does not compile. A pattern the regex engine cannot compile is only "not a
+/// regex" to the library, which keeps the engine's reason: the likely ones are said.
+fn not_compiled(e: &ValidationError<'_>) -> String {
+    match e.kind() {
+        jsonschema::error::ValidationErrorKind::Format { format } if format == "regex" => format!(
+            "{e}: the regex engine cannot compile it (its syntax is not ECMA-262's, or it is too large once compiled, as a repetition such as `.{{0,400000}}` is)"
+        ),
+        _ => e.to_string(),
     }
 }
 
@@ -513,6 +524,18 @@ mod tests {
             .compile_inline(&json!({"type": "strin"}))
             .unwrap_err();
         assert!(err.contains("/type"), "{err}");
+    }
+
+    /// A pattern the regex engine cannot compile says why it might not.
+    #[test]
+    fn a_pattern_the_engine_cannot_compile_says_why() {
+        let schemas = Schemas::load(&Source::BuiltIn(BuiltIn::Schemas), &mut Vec::new());
+        assert_eq!(
+            schemas
+                .compile_inline(&json!({"pattern": "(a"}))
+                .unwrap_err(),
+            "/pattern: \"(a\" is not a \"regex\": the regex engine cannot compile it (its syntax is not ECMA-262's, or it is too large once compiled, as a repetition such as `.{0,400000}` is)"
+        );
     }
 
     #[test]

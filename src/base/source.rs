@@ -193,6 +193,14 @@ impl Listed {
         }
     }
 
+    /// The file on disk; none for a file built into the binary.
+    pub fn path(&self) -> Option<&Path> {
+        match &self.at {
+            At::BuiltIn { .. } => None,
+            At::Path { path, .. } => Some(path),
+        }
+    }
+
     /// Built into the binary: proven valid by the tests.
     pub fn built_in(&self) -> bool {
         matches!(self.at, At::BuiltIn { .. })
@@ -204,7 +212,7 @@ impl Listed {
         match &self.at {
             At::BuiltIn { text, .. } => Ok(text),
             At::Path { path, regular } => {
-                read_text(path, *regular, buf)?;
+                read_text(path, *regular, buf, "case or schema file")?;
                 std::str::from_utf8(buf).map_err(|e| {
                     format!(
                         "not UTF-8 text (invalid byte at offset {})",
@@ -325,28 +333,63 @@ fn walk_into(rel: &str, dir: &Path, found: &mut Vec<Listed>, problems: &mut Vec<
     }
 }
 
-/// The most a case or schema file may hold; anything larger is not a hand-written file.
+/// The most a case or schema file may hold (and a variables or deviations file); anything
+/// larger is not a hand-written file.
 pub const MAX_FILE: u64 = 1024 * 1024;
 
+/// Reads a file named on the command line (`--vars`, `--deviations`) as case files are read: a
+/// regular file of at most [`MAX_FILE`] bytes, UTF-8. `what` names it in messages ("variables
+/// file"). Returns the text and what the file system says of the file that was read (its
+/// permissions, for one that holds secrets).
+pub fn read_input(path: &Path, what: &str) -> Result<(String, std::fs::Metadata), String> {
+    let mut buf = Vec::new();
+    let meta = read_text(path, false, &mut buf, what)?
+        .expect("a file not known to be regular is asked what it is");
+    let text = String::from_utf8(buf).map_err(|e| {
+        format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    Ok((text, meta))
+}
+
 /// Reads a regular file of at most [`MAX_FILE`] bytes into `buf`. A FIFO or device is refused
-/// before it is opened, since reading one could block forever: unless the folder listing said
-/// the file is regular (`regular`), the file system is asked what it is first.
-fn read_text(path: &Path, regular: bool, buf: &mut Vec<u8>) -> Result<(), String> {
+/// before it is opened, since reading one could block forever (a FIFO) or never end
+/// (`/dev/zero`): unless the folder listing said the file is regular (`regular`), the file
+/// system is asked what it is first, and asked again of the file opened (so a file swapped
+/// for a FIFO in between is still refused), which is returned. The file is opened without
+/// waiting for a writer, so that even a FIFO swapped in after the listing cannot hold the read.
+fn read_text(
+    path: &Path,
+    regular: bool,
+    buf: &mut Vec<u8>,
+    what: &str,
+) -> Result<Option<std::fs::Metadata>, String> {
     use std::io::Read;
     let cannot = |e: std::io::Error| format!("cannot read the file: {e}");
-    let too_large = |len: u64| {
-        format!("{len} bytes is too large for a case or schema file (at most {MAX_FILE})")
-    };
-    if !regular {
-        let meta = std::fs::metadata(path).map_err(cannot)?;
+    let too_large =
+        |len: u64| format!("{len} bytes is too large for a {what} (at most {MAX_FILE})");
+    let judge = |meta: &std::fs::Metadata| {
         if !meta.is_file() {
-            return Err("not a regular file".into());
+            return Err(format!("not a regular file but {}", kind_of(meta)));
         }
         if meta.len() > MAX_FILE {
             return Err(too_large(meta.len()));
         }
+        Ok(())
+    };
+    if !regular {
+        judge(&std::fs::metadata(path).map_err(cannot)?)?;
     }
-    let file = std::fs::File::open(path).map_err(cannot)?;
+    let file = open_without_waiting(path).map_err(cannot)?;
+    let meta = if regular {
+        None
+    } else {
+        let meta = file.metadata().map_err(cannot)?;
+        judge(&meta)?;
+        Some(meta)
+    };
     buf.clear();
     // Room for a hand-written file, so that it is read in one call (and one more that finds
     // its end) into a buffer that is reused for the next file.
@@ -358,12 +401,102 @@ fn read_text(path: &Path, regular: bool, buf: &mut Vec<u8>) -> Result<(), String
     if read as u64 > MAX_FILE {
         return Err(too_large(file.metadata().map_or(read as u64, |m| m.len())));
     }
-    Ok(())
+    Ok(meta)
+}
+
+/// Opens `path` for reading; on unix without blocking (`O_NONBLOCK`), which a FIFO with no
+/// writer would, and which changes nothing for a regular file.
+fn open_without_waiting(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    }
+    options.open(path)
+}
+
+/// What a file that is not a regular one is, for messages: "a folder", "a FIFO", ...
+pub fn kind_of(meta: &std::fs::Metadata) -> &'static str {
+    let kind = meta.file_type();
+    if kind.is_dir() {
+        return "a folder";
+    }
+    if kind.is_symlink() {
+        return "a symbolic link";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    "a special file"
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file named on the command line is read as a case file is: a regular file of at most
+    /// [`MAX_FILE`] bytes. `/dev/zero` once grew memory until allocation failed and a FIFO
+    /// hung the run: both are refused before they are read, without waiting for a writer.
+    #[cfg(unix)]
+    #[test]
+    fn an_input_is_a_small_regular_file_or_refused_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo.json");
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::Mode::from_bits_truncate(0o600),
+        )
+        .unwrap();
+        let huge = dir.path().join("huge.json");
+        std::fs::write(&huge, vec![b' '; MAX_FILE as usize + 1]).unwrap();
+        let latin1 = dir.path().join("latin1.json");
+        std::fs::write(&latin1, b"{\"a\": \"\xe9\"}").unwrap();
+        let good = dir.path().join("good.json");
+        std::fs::write(&good, "{}").unwrap();
+        let read = |path: &Path| read_input(path, "variables file").map(|(text, _)| text);
+        assert_eq!(
+            read(Path::new("/dev/zero")),
+            Err("not a regular file but a device".into())
+        );
+        assert_eq!(
+            read(&fifo),
+            Err("not a regular file but a FIFO (named pipe)".into())
+        );
+        assert_eq!(
+            read(dir.path()),
+            Err("not a regular file but a folder".into())
+        );
+        assert_eq!(
+            read(&huge),
+            Err("1048577 bytes is too large for a variables file (at most 1048576)".into())
+        );
+        assert_eq!(
+            read(&latin1),
+            Err("not UTF-8 text (invalid byte at offset 7)".into())
+        );
+        assert_eq!(read(&good), Ok("{}".into()));
+        // A FIFO swapped in after the listing said "regular" is opened without waiting, and
+        // read as empty.
+        let mut buf = Vec::new();
+        assert!(matches!(
+            read_text(&fifo, true, &mut buf, "case file"),
+            Ok(None)
+        ));
+        assert!(buf.is_empty());
+    }
 
     /// A tree of many folders (listed on several threads) lists exactly its `.json` files, at
     /// every depth, sorted, with forward-slash names; links to folders are not followed.

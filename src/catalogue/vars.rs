@@ -134,6 +134,18 @@ impl Origin {
 #[derive(Debug, Clone, Default)]
 pub struct Vars {
     values: BTreeMap<String, Var>,
+    /// The `--vars` file, when anyone but its owner may open it: warned about once it is
+    /// known to hold a secret (inline, by its name, or by a declaration read later).
+    open_file: Option<OpenFile>,
+}
+
+/// A variables file that anyone but its owner may open.
+#[derive(Debug, Clone)]
+struct OpenFile {
+    path: String,
+    /// Its permission bits.
+    mode: u32,
+    warned: bool,
 }
 
 impl Vars {
@@ -195,6 +207,29 @@ impl Vars {
                 }
             }
         }
+        // A declaration can make a value of the file a secret that did not look like one.
+        self.warn_if_exposed();
+    }
+
+    /// Warns on standard error, once, as ssh does of a private key, when the `--vars` file
+    /// holds a secret and anyone but its owner may open it.
+    fn warn_if_exposed(&mut self) {
+        let Some(file) = self.open_file.as_mut().filter(|f| !f.warned) else {
+            return;
+        };
+        let secrets: Vec<&str> = self
+            .values
+            .iter()
+            .filter(|(_, v)| v.secret && v.origin == Origin::File(file.path.clone()))
+            .map(|(name, _)| name.as_str())
+            .collect();
+        if !secrets.is_empty() {
+            file.warned = true;
+            eprintln!(
+                "authconform: warning: {}",
+                exposed(&file.path, file.mode, &secrets)
+            );
+        }
     }
 
     pub fn get(&self, name: &str) -> Option<&Var> {
@@ -217,8 +252,8 @@ impl Vars {
     /// strings (variables), `{"secret": "…"}` (secrets), or listed without a value (`null`, or
     /// an object whose `value`/`secret` is null), as `authconform init` writes them.
     pub fn read_file(&mut self, path: &str) -> Result<(), Error> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::Usage(format!("--vars {path}: cannot read the file: {e}")))?;
+        let (text, meta) = crate::source::read_input(std::path::Path::new(path), "variables file")
+            .map_err(|e| Error::Usage(format!("--vars {path}: {e}")))?;
         let doc: Value = serde_json::from_str(&text).map_err(|e| {
             Error::Usage(format!(
                 "--vars {path}:{}:{}: not valid JSON: {e}",
@@ -265,6 +300,12 @@ impl Vars {
                 self.set_from(&name, value, secret, origin);
             }
         }
+        self.open_file = open_to_others(&meta).map(|mode| OpenFile {
+            path: path.to_owned(),
+            mode,
+            warned: false,
+        });
+        self.warn_if_exposed();
         Ok(())
     }
 
@@ -347,6 +388,34 @@ fn plainly_valid(doc: &Value) -> bool {
                 _ => false,
             }
     })
+}
+
+/// The permission bits of a file that anyone but its owner may open (as ssh judges a private
+/// key: any bit for the group or others); none where it is the owner's alone.
+#[cfg(unix)]
+fn open_to_others(meta: &std::fs::Metadata) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = meta.permissions().mode() & 0o7777;
+    (mode & 0o077 != 0).then_some(mode)
+}
+
+#[cfg(not(unix))]
+fn open_to_others(_: &std::fs::Metadata) -> Option<u32> {
+    None
+}
+
+/// The warning for a variables file at `path`, with permissions `mode`, that holds `secrets`.
+fn exposed(path: &str, mode: u32, secrets: &[&str]) -> String {
+    let quoted = shlex::try_quote(path).map_or_else(|_| path.into(), |q| q.into_owned());
+    crate::redact::neutralise(
+        &format!(
+            "--vars {path}: holds secrets ({}) and others can open it (permissions {mode:04o}): \
+             run `chmod 600 {quoted}`, or give the secrets as {ENV_SECRET_PREFIX}* environment \
+             variables",
+            secrets.join(", ")
+        ),
+        false,
+    )
 }
 
 fn check_name(name: &str) -> Result<(), String> {
@@ -671,6 +740,54 @@ mod tests {
             };
             assert!(variables(&broken).is_err(), "{profile:?}");
         }
+    }
+
+    /// A variables file that holds a secret and that others may open is warned about, as ssh
+    /// warns of a private key: once, whether the secret is written inline, named like one, or
+    /// declared one by the cases folder; a file at 0600, or one without secrets, is not.
+    #[cfg(unix)]
+    #[test]
+    fn a_vars_file_with_secrets_open_to_others_is_warned_about() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("v.json");
+        let path = file.to_str().unwrap();
+        let warned = |text: &str, mode: u32, declared: &[Variable]| {
+            std::fs::write(&file, text).unwrap();
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+            let mut vars = Vars::default();
+            vars.read_file(path).unwrap();
+            let on_reading = vars.open_file.as_ref().is_some_and(|f| f.warned);
+            vars.declare(declared);
+            (
+                on_reading,
+                vars.open_file.as_ref().is_some_and(|f| f.warned),
+            )
+        };
+        let inline = r#"{"x": {"secret": "s"}}"#;
+        assert_eq!(warned(inline, 0o644, &[]), (true, true));
+        assert_eq!(warned(inline, 0o640, &[]), (true, true));
+        assert_eq!(warned(inline, 0o600, &[]), (false, false));
+        assert_eq!(
+            warned(r#"{"client_secret": "s"}"#, 0o604, &[]),
+            (true, true)
+        );
+        assert_eq!(warned(r#"{"api_key": "k"}"#, 0o644, &[]), (false, false));
+        let api_key = Variable {
+            name: "api_key".into(),
+            secret: true,
+            meaning: "m".into(),
+            on_auth0: None,
+            default: None,
+        };
+        assert_eq!(
+            warned(r#"{"api_key": "k"}"#, 0o644, &[api_key]),
+            (false, true)
+        );
+        assert_eq!(
+            exposed("my vars.json", 0o644, &["client_secret", "api_key"]),
+            "--vars my vars.json: holds secrets (client_secret, api_key) and others can open it (permissions 0644): run `chmod 600 'my vars.json'`, or give the secrets as AUTHCONFORM_SECRET_* environment variables"
+        );
     }
 
     #[test]

@@ -321,154 +321,195 @@ pub fn outcomes(checks: &[Check], violations: &[Violation], advisory: bool) -> V
         .collect()
 }
 
-/// Runs every check against `response` and returns the violations, in check order.
-pub fn evaluate(checks: &[Check], response: &Response) -> Vec<Violation> {
+/// Runs every check against `response` and returns the violations, in check order; or, when a
+/// pattern of the case could not be matched to the end, why the case cannot judge the response
+/// (see [`unfinished`]).
+pub fn evaluate(checks: &[Check], response: &Response) -> Result<Vec<Violation>, String> {
     let mut violations = Vec::new();
     // Parsed once, where the first check that needs it stands; if the body is not JSON that is
     // one violation there, and the checks that needed it are not evaluated.
     let mut json: Option<Option<Value>> = None;
     for check in checks {
-        let name = || check.id();
-        match check {
-            Check::Status(allowed) => {
-                if !allowed.contains(&response.status) {
-                    let expected = match allowed.as_slice() {
-                        [one] => Value::from(*one),
-                        many => Value::from(many.to_vec()),
-                    };
-                    violations.push(
-                        Violation::new(
-                            name(),
-                            format!("expected {}, got {}", one_of(allowed), response.status),
-                        )
-                        .values(expected, Value::from(response.status)),
-                    );
-                }
-            }
-            Check::MediaType(expected) => {
-                let message = match response.header("content-type") {
-                    None => Some(format!("expected {expected}, got no Content-Type header")),
-                    Some(raw) => {
-                        let actual = media_type(&raw);
-                        (!actual.eq_ignore_ascii_case(expected)).then(|| {
-                            if actual == raw {
-                                format!("expected {expected}, got {actual}")
-                            } else {
-                                format!("expected {expected}, got {actual} (Content-Type: {raw})")
-                            }
-                        })
-                    }
-                };
-                if let Some(message) = message {
-                    let actual = response
-                        .header("content-type")
-                        .map_or(Value::Null, |raw| Value::from(media_type(&raw)));
-                    violations.push(
-                        Violation::new(name(), message)
-                            .values(Value::from(expected.as_str()), actual),
-                    );
-                }
-            }
-            Check::Schema {
-                validator,
-                name: file,
-            } => {
-                let Some(body) = parsed(&mut json, response, &mut violations) else {
-                    continue;
-                };
-                for e in validator.iter_errors(body) {
-                    let (at, keyword, message) = crate::schema::describe(&e);
-                    let actual = body.pointer(&at).cloned().unwrap_or(Value::Null);
-                    let mut v = Violation::new(name(), format!("{message} (keyword `{keyword}`)"))
-                        .values(Value::from(file.as_str()), actual);
-                    v.at = Some(at);
-                    violations.push(v);
-                }
-            }
-            Check::Body { pointer, matcher } => {
-                let Some(body) = parsed(&mut json, response, &mut violations) else {
-                    continue;
-                };
-                let actual = body.pointer(pointer);
-                if let Some(message) = match_body(matcher, actual) {
-                    let expected = match matcher {
-                        Matcher::Equals(v) => v.clone(),
-                        Matcher::Schema { spec, .. } => Value::clone(spec),
-                    };
-                    violations.push(
-                        Violation::new(name(), message)
-                            .values(expected, actual.cloned().unwrap_or(Value::Null)),
-                    );
-                }
-            }
-            Check::Header {
-                name: header,
-                matcher,
-            } => {
-                let actual = response.header(header);
-                if let Some(message) = match_header(matcher, actual.as_deref()) {
-                    violations.push(Violation::new(name(), message).values(
-                        expected_of(matcher),
-                        actual.map_or(Value::Null, Value::from),
-                    ));
-                }
-            }
-            Check::Location {
-                part,
-                param,
-                matcher,
-            } => {
-                let found = match response.header("location") {
-                    None => Err("expected a redirect, got no Location header".to_owned()),
-                    Some(location) => location_params(&location, *part, param),
-                };
-                let outcome = found.and_then(|values| match values.as_slice() {
-                    [] => Ok(None),
-                    [one] => Ok(Some(one.clone())),
-                    // RFC 6749 §3.1: parameters MUST NOT be included more than once.
-                    many => Err(format!("`{param}` appears {} times", many.len())),
-                });
-                violations.extend(param_violation(name(), matcher, outcome));
-            }
-            Check::Challenge { scheme, present } => {
-                let found = read_challenges(response)
-                    .map(|all| all.iter().any(|c| c.scheme.eq_ignore_ascii_case(scheme)));
-                let message = match (found, present) {
-                    (Ok(true), true) | (Ok(false), false) => None,
-                    (Ok(false), true) => Some(match response.header("www-authenticate") {
-                        None => {
-                            format!("expected a {scheme} challenge, got no WWW-Authenticate header")
-                        }
-                        Some(h) => format!("expected a {scheme} challenge, got {h:?}"),
-                    }),
-                    (Ok(true), false) => Some(format!("expected no {scheme} challenge, got one")),
-                    (Err(e), _) => Some(e),
-                };
-                if let Some(message) = message {
-                    let actual = response
-                        .header("www-authenticate")
-                        .map_or(Value::Null, Value::from);
-                    violations.push(
-                        Violation::new(name(), message).values(Value::Bool(*present), actual),
-                    );
-                }
-            }
-            Check::ChallengeParam {
-                scheme,
-                param,
-                matcher,
-            } => {
-                let outcome = read_challenges(response).and_then(|all| {
-                    all.into_iter()
-                        .find(|c| c.scheme.eq_ignore_ascii_case(scheme))
-                        .map(|c| c.param(param).map(str::to_owned))
-                        .ok_or_else(|| format!("expected a {scheme} challenge with `{param}`, got no {scheme} challenge"))
-                });
-                violations.extend(param_violation(name(), matcher, outcome));
-            }
+        if check.needs_body() {
+            let Some(body) = parsed(&mut json, response, &mut violations) else {
+                continue;
+            };
+            violations.extend(body_violations(check, body)?);
+        } else {
+            violations.extend(response_violation(check, response)?);
         }
     }
-    violations
+    Ok(violations)
+}
+
+/// [`evaluate`] of a case's checks and of its advice: the violations and the warnings.
+pub fn evaluate_all(
+    checks: &[Check],
+    advice: &[Check],
+    response: &Response,
+) -> Result<(Vec<Violation>, Vec<Violation>), String> {
+    Ok((evaluate(checks, response)?, evaluate(advice, response)?))
+}
+
+/// Whether `response` meets every one of `checks` (not where one cannot be judged).
+pub fn meets_all(checks: &[Check], response: &Response) -> bool {
+    evaluate(checks, response).is_ok_and(|v| v.is_empty())
+}
+
+/// The violations of a check of the body (a schema file, a member's matcher), parsed.
+fn body_violations(check: &Check, body: &Value) -> Result<Vec<Violation>, String> {
+    let name = check.id();
+    match check {
+        Check::Schema {
+            validator,
+            name: file,
+        } => {
+            let mut violations = Vec::new();
+            for e in validator.iter_errors(body) {
+                if let Some(why) = unfinished(&name, &e, None) {
+                    return Err(why);
+                }
+                let (at, keyword, message) = crate::schema::describe(&e);
+                let actual = body.pointer(&at).cloned().unwrap_or(Value::Null);
+                let mut v =
+                    Violation::new(name.clone(), format!("{message} (keyword `{keyword}`)"))
+                        .values(Value::from(file.as_str()), actual);
+                v.at = Some(at);
+                violations.push(v);
+            }
+            Ok(violations)
+        }
+        Check::Body { pointer, matcher } => {
+            let actual = body.pointer(pointer);
+            let Some(message) = match_body(&name, matcher, actual)? else {
+                return Ok(Vec::new());
+            };
+            let expected = match matcher {
+                Matcher::Equals(v) => v.clone(),
+                Matcher::Schema { spec, .. } => Value::clone(spec),
+            };
+            Ok(vec![
+                Violation::new(name, message)
+                    .values(expected, actual.cloned().unwrap_or(Value::Null)),
+            ])
+        }
+        _ => unreachable!("only the schema and body checks need the body"),
+    }
+}
+
+/// The violation of a check of the status or the headers, if any.
+fn response_violation(check: &Check, response: &Response) -> Result<Option<Violation>, String> {
+    let name = check.id();
+    Ok(match check {
+        Check::Status(allowed) => status_violation(name, allowed, response.status),
+        Check::MediaType(expected) => media_type_violation(name, expected, response),
+        Check::Header {
+            name: header,
+            matcher,
+        } => {
+            let actual = response.header(header);
+            match_header(&name, matcher, actual.as_deref())?.map(|message| {
+                Violation::new(name, message).values(
+                    expected_of(matcher),
+                    actual.map_or(Value::Null, Value::from),
+                )
+            })
+        }
+        Check::Location {
+            part,
+            param,
+            matcher,
+        } => {
+            let found = match response.header("location") {
+                None => Err("expected a redirect, got no Location header".to_owned()),
+                Some(location) => location_params(&location, *part, param),
+            };
+            let outcome = found.and_then(|values| match values.as_slice() {
+                [] => Ok(None),
+                [one] => Ok(Some(one.clone())),
+                // RFC 6749 §3.1: parameters MUST NOT be included more than once.
+                many => Err(format!("`{param}` appears {} times", many.len())),
+            });
+            param_violation(name, matcher, outcome)?
+        }
+        Check::Challenge { scheme, present } => {
+            challenge_violation(name, scheme, *present, response)
+        }
+        Check::ChallengeParam {
+            scheme,
+            param,
+            matcher,
+        } => {
+            let outcome = read_challenges(response).and_then(|all| {
+                all.into_iter()
+                    .find(|c| c.scheme.eq_ignore_ascii_case(scheme))
+                    .map(|c| c.param(param).map(str::to_owned))
+                    .ok_or_else(|| format!("expected a {scheme} challenge with `{param}`, got no {scheme} challenge"))
+            });
+            param_violation(name, matcher, outcome)?
+        }
+        Check::Schema { .. } | Check::Body { .. } => {
+            unreachable!("the schema and body checks need the body")
+        }
+    })
+}
+
+fn status_violation(name: CheckId, allowed: &[u16], status: u16) -> Option<Violation> {
+    if allowed.contains(&status) {
+        return None;
+    }
+    let expected = match allowed {
+        [one] => Value::from(*one),
+        many => Value::from(many.to_vec()),
+    };
+    Some(
+        Violation::new(name, format!("expected {}, got {status}", one_of(allowed)))
+            .values(expected, Value::from(status)),
+    )
+}
+
+fn media_type_violation(name: CheckId, expected: &str, response: &Response) -> Option<Violation> {
+    let message = match response.header("content-type") {
+        None => format!("expected {expected}, got no Content-Type header"),
+        Some(raw) => {
+            let actual = media_type(&raw);
+            if actual.eq_ignore_ascii_case(expected) {
+                return None;
+            }
+            if actual == raw {
+                format!("expected {expected}, got {actual}")
+            } else {
+                format!("expected {expected}, got {actual} (Content-Type: {raw})")
+            }
+        }
+    };
+    let actual = response
+        .header("content-type")
+        .map_or(Value::Null, |raw| Value::from(media_type(&raw)));
+    Some(Violation::new(name, message).values(Value::from(expected), actual))
+}
+
+fn challenge_violation(
+    name: CheckId,
+    scheme: &str,
+    present: bool,
+    response: &Response,
+) -> Option<Violation> {
+    let found = read_challenges(response)
+        .map(|all| all.iter().any(|c| c.scheme.eq_ignore_ascii_case(scheme)));
+    let message = match (found, present) {
+        (Ok(true), true) | (Ok(false), false) => return None,
+        (Ok(false), true) => match response.header("www-authenticate") {
+            None => format!("expected a {scheme} challenge, got no WWW-Authenticate header"),
+            Some(h) => format!("expected a {scheme} challenge, got {h:?}"),
+        },
+        (Ok(true), false) => format!("expected no {scheme} challenge, got one"),
+        (Err(e), _) => e,
+    };
+    let actual = response
+        .header("www-authenticate")
+        .map_or(Value::Null, Value::from);
+    Some(Violation::new(name, message).values(Value::Bool(present), actual))
 }
 
 /// The violation of a Location or challenge parameter check, if any: `outcome` is the
@@ -477,13 +518,18 @@ fn param_violation(
     id: CheckId,
     matcher: &HeaderMatcher,
     outcome: Result<Option<String>, String>,
-) -> Option<Violation> {
+) -> Result<Option<Violation>, String> {
     let message = match &outcome {
-        Ok(value) => match_param(matcher, value.as_deref())?,
+        Ok(value) => match match_param(&id, matcher, value.as_deref())? {
+            Some(message) => message,
+            None => return Ok(None),
+        },
         Err(message) => message.clone(),
     };
     let actual = outcome.ok().flatten().map_or(Value::Null, Value::from);
-    Some(Violation::new(id, message).values(expected_of(matcher), actual))
+    Ok(Some(
+        Violation::new(id, message).values(expected_of(matcher), actual),
+    ))
 }
 
 /// What a header or parameter matcher requires, as a value (`null`: absent).
@@ -507,14 +553,17 @@ fn read_challenges(response: &Response) -> Result<Vec<Challenge>, String> {
 
 /// A Location or challenge parameter against its matcher; the words say "parameter", not
 /// "header".
-fn match_param(matcher: &HeaderMatcher, actual: Option<&str>) -> Option<String> {
-    match (matcher, actual) {
+fn match_param(
+    id: &CheckId,
+    matcher: &HeaderMatcher,
+    actual: Option<&str>,
+) -> Result<Option<String>, String> {
+    Ok(match (matcher, actual) {
         (HeaderMatcher::Absent, Some(v)) => Some(format!("expected no such parameter, got {v:?}")),
-        (_, None) if !matches!(matcher, HeaderMatcher::Absent) => {
-            match_header(matcher, None).map(|m| m.replace("no such header", "no such parameter"))
-        }
-        _ => match_header(matcher, actual),
-    }
+        (_, None) if !matches!(matcher, HeaderMatcher::Absent) => match_header(id, matcher, None)?
+            .map(|m| m.replace("no such header", "no such parameter")),
+        _ => match_header(id, matcher, actual)?,
+    })
 }
 
 fn parsed<'a>(
@@ -532,8 +581,12 @@ fn parsed<'a>(
     .as_ref()
 }
 
-fn match_body(matcher: &Matcher, actual: Option<&Value>) -> Option<String> {
-    match (matcher, actual) {
+fn match_body(
+    id: &CheckId,
+    matcher: &Matcher,
+    actual: Option<&Value>,
+) -> Result<Option<String>, String> {
+    Ok(match (matcher, actual) {
         (Matcher::Equals(expected), None) => Some(format!(
             "expected {}, got nothing (no such member)",
             compact(expected)
@@ -545,13 +598,17 @@ fn match_body(matcher: &Matcher, actual: Option<&Value>) -> Option<String> {
         (Matcher::Equals(expected), Some(actual)) => (expected != actual)
             .then(|| format!("expected {}, got {}", compact(expected), compact(actual))),
         (Matcher::Schema { spec, validator }, Some(actual)) => {
-            schema_mismatch(validator, spec, actual)
+            schema_mismatch(id, validator, spec, actual)?
         }
-    }
+    })
 }
 
-fn match_header(matcher: &HeaderMatcher, actual: Option<&str>) -> Option<String> {
-    match (matcher, actual) {
+fn match_header(
+    id: &CheckId,
+    matcher: &HeaderMatcher,
+    actual: Option<&str>,
+) -> Result<Option<String>, String> {
+    Ok(match (matcher, actual) {
         (HeaderMatcher::Absent, None) => None,
         (HeaderMatcher::Absent, Some(v)) => Some(format!("expected no such header, got {v:?}")),
         (HeaderMatcher::Equals(expected), None) => {
@@ -565,24 +622,60 @@ fn match_header(matcher: &HeaderMatcher, actual: Option<&str>) -> Option<String>
             (expected != v).then(|| format!("expected {expected:?}, got {v:?}"))
         }
         (HeaderMatcher::Schema { spec, validator }, Some(v)) => {
-            schema_mismatch(validator, spec, &Value::String(v.to_owned()))
+            schema_mismatch(id, validator, spec, &Value::String(v.to_owned()))?
         }
-    }
+    })
 }
 
-fn schema_mismatch(validator: &Validator, spec: &Value, actual: &Value) -> Option<String> {
-    let reasons: Vec<String> = validator
-        .iter_errors(actual)
-        .map(|e| crate::schema::describe(&e).2)
-        .collect();
-    (!reasons.is_empty()).then(|| {
+fn schema_mismatch(
+    id: &CheckId,
+    validator: &Validator,
+    spec: &Value,
+    actual: &Value,
+) -> Result<Option<String>, String> {
+    let mut reasons = Vec::new();
+    for e in validator.iter_errors(actual) {
+        if let Some(why) = unfinished(id, &e, Some(spec)) {
+            return Err(why);
+        }
+        reasons.push(crate::schema::describe(&e).2);
+    }
+    Ok((!reasons.is_empty()).then(|| {
         format!(
             "expected a value matching {}, got {}: {}",
             compact(spec),
             compact(actual),
             reasons.join("; ")
         )
-    })
+    }))
+}
+
+/// Why check `id` cannot judge the response, when `e` says the regex engine could not finish
+/// matching a pattern of the case against it: it reached its backtrack limit (a pattern that
+/// backtracks without end on some values, such as `^(\w+\s?)*$`), or failed. The outcome of
+/// that match is unknown, so the check is neither passed nor failed: the case is an error,
+/// blamed on its pattern, never on the server. `spec` is the matcher's schema, where the check
+/// holds one, to quote the pattern from.
+fn unfinished(
+    id: &CheckId,
+    e: &jsonschema::ValidationError<'_>,
+    spec: Option<&Value>,
+) -> Option<String> {
+    use jsonschema::error::ValidationErrorKind as Kind;
+    if !matches!(
+        e.kind(),
+        Kind::BacktrackLimitExceeded { .. } | Kind::RegexEngineFailure { .. }
+    ) {
+        return None;
+    }
+    let pattern = spec
+        .and_then(|s| s.pointer(e.schema_path().as_str()))
+        .and_then(Value::as_str)
+        .map(|p| format!("pattern {p:?}"))
+        .unwrap_or_else(|| format!("pattern at {}", e.schema_path()));
+    Some(format!(
+        "{id}: the regex engine could not finish matching the case's {pattern} against the response's value ({e}); the pattern is the case's to fix (one that cannot backtrack without end), not the server's"
+    ))
 }
 
 /// The body as JSON, or why it is not.
@@ -666,6 +759,11 @@ mod tests {
         Arc::new(jsonschema::validator_for(&spec).unwrap())
     }
 
+    /// The violations, where every pattern could be matched to its end.
+    fn evaluate(checks: &[Check], response: &Response) -> Vec<Violation> {
+        super::evaluate(checks, response).expect("every pattern finishes")
+    }
+
     fn oauth() -> Vec<Check> {
         vec![
             Check::Status(vec![401]),
@@ -688,6 +786,80 @@ mod tests {
                 },
             },
         ]
+    }
+
+    /// A pattern the regex engine cannot finish matching (here with a backtrack limit of 1)
+    /// leaves the check unjudged, naming the pattern and the case as at fault: never a
+    /// violation blamed on the server, whether the pattern is a header's, a member's or a
+    /// schema file's.
+    #[test]
+    fn a_pattern_the_engine_cannot_finish_is_the_cases_error() {
+        let limited = |spec: &Value| {
+            Arc::new(
+                jsonschema::options()
+                    .with_pattern_options(
+                        jsonschema::PatternOptions::fancy_regex().backtrack_limit(1),
+                    )
+                    .build(spec)
+                    .unwrap(),
+            )
+        };
+        let spec = json!({"pattern": "(?<=ab)c"});
+        let matcher = || HeaderMatcher::Schema {
+            spec: Arc::new(spec.clone()),
+            validator: limited(&spec),
+        };
+        let file = json!({"properties": {"error": {"pattern": "(?<=ab)c"}}});
+        let r = response(400, &[("x-a", "abc")], r#"{"error": "abc"}"#);
+        let unjudged = |check: Check| super::evaluate(&[Check::Status(vec![400]), check], &r);
+        let why = "the regex engine could not finish matching the case's";
+        let engine = "(Error executing regex: Max limit for backtracking count exceeded)";
+        let blame = "the pattern is the case's to fix (one that cannot backtrack without end), not the server's";
+        assert_eq!(
+            unjudged(Check::Header {
+                name: "x-a".into(),
+                matcher: matcher(),
+            }),
+            Err(format!(
+                "header x-a: {why} pattern \"(?<=ab)c\" against the response's value {engine}; {blame}"
+            ))
+        );
+        assert_eq!(
+            unjudged(Check::Body {
+                pointer: "/error".into(),
+                matcher: Matcher::Schema {
+                    spec: Arc::new(spec.clone()),
+                    validator: limited(&spec),
+                },
+            }),
+            Err(format!(
+                "body /error: {why} pattern \"(?<=ab)c\" against the response's value {engine}; {blame}"
+            ))
+        );
+        assert_eq!(
+            unjudged(Check::Schema {
+                name: "e.json".into(),
+                validator: limited(&file),
+            }),
+            Err(format!(
+                "schema e.json: {why} pattern at /properties/error/pattern against the response's value {engine}; {blame}"
+            ))
+        );
+        assert_eq!(
+            unjudged(Check::Location {
+                part: UrlPart::Query,
+                param: "a".into(),
+                matcher: matcher(),
+            }),
+            Ok(vec![
+                Violation::new(
+                    CheckId::Location(UrlPart::Query, "a".into()),
+                    "expected a redirect, got no Location header"
+                )
+                .values(spec.clone(), Value::Null)
+            ]),
+            "a value never matched is judged as ever"
+        );
     }
 
     #[test]

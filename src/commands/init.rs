@@ -45,24 +45,41 @@ pub fn init(
             )));
         }
     }
+    // Not even --overwrite writes through a link: it would replace whatever file it points at.
+    let links: Vec<String> = [VARS, DEVIATIONS, WORKFLOW]
+        .iter()
+        .map(|f| dir.join(f))
+        .filter(|p| p.is_symlink())
+        .map(|p| p.display().to_string())
+        .collect();
+    if !links.is_empty() {
+        return Err(Error::Usage(format!(
+            "init: {} is a symbolic link, and init never writes through one (it would replace the file it points at): remove it, or init another folder",
+            links.join(", ")
+        )));
+    }
+    let from_root = path_from_repository_root(dir);
+    let named = workflow_path(&from_root)?;
     let failed = |path: &Path, source| Error::Write {
         path: path.display().to_string(),
         source,
     };
     std::fs::create_dir_all(dir).map_err(|e| failed(dir, e))?;
     let used = used_variables(&catalogue);
-    let from_root = path_from_repository_root(dir);
     let files = [
         (VARS, vars_file(&used)),
         (DEVIATIONS, deviations_file()),
-        (WORKFLOW, workflow(&from_root, profile, &used)),
+        (WORKFLOW, workflow(&named, profile, &used)),
     ];
     for (name, text) in &files {
         let path = dir.join(name);
-        std::fs::write(&path, text).map_err(|e| failed(&path, e))?;
+        write_not_through_a_link(&path, text).map_err(|e| failed(&path, e))?;
     }
     let d = dir.display();
-    let r = from_root.display();
+    let (vars, deviations) = (
+        quote(&format!("{named}/{VARS}")),
+        quote(&format!("{named}/{DEVIATIONS}")),
+    );
     let secrets: Vec<String> = used
         .iter()
         .filter(|v| v.secret)
@@ -76,11 +93,25 @@ pub fn init(
         "wrote {d}/{VARS}, {d}/{DEVIATIONS} and {d}/{WORKFLOW}. Next:\n\
          1. fill in {d}/{VARS}: every variable the cases use, with its meaning; a variable left null skips the cases that need it\n\
          2. give the secrets as environment variables, never in a file: {}\n\
-         3. try it: authconform run {choice}--target https://YOUR-SERVER --vars {r}/{VARS} --deviations {r}/{DEVIATIONS}\n\
+         3. try it: authconform run {choice}--target https://YOUR-SERVER --vars {vars} --deviations {deviations}\n\
          4. move {d}/{WORKFLOW} to .github/workflows/authconform.yml and set the repository variable AUTHCONFORM_TARGET and the secrets it names\n",
         secrets.join(", ")
     ))?;
     Ok(EXIT_OK)
+}
+
+/// Writes `text` to `path` as `std::fs::write` does, except that a link put at the path since
+/// it was checked is refused (`O_NOFOLLOW`), not written through.
+fn write_not_through_a_link(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+    }
+    options.open(path)?.write_all(text.as_bytes())
 }
 
 /// The variables that some loaded case uses, in the order they are documented.
@@ -179,10 +210,46 @@ fn path_from_repository_root(dir: &Path) -> PathBuf {
         .unwrap_or_else(|| dir.to_path_buf())
 }
 
-/// The GitHub Actions workflow. The gate fails, rather than test the built-in reference server,
-/// when the repository variable naming the target is not set.
-fn workflow(from_root: &Path, profile: Profile, used: &[&Variable]) -> String {
-    let dir = from_root.display().to_string().replace('\\', "/");
+/// DIR as the workflow names it (`from_root`, with forward slashes), unless a workflow cannot
+/// carry it: a line break would end the step's script and start YAML of its own, GitHub
+/// evaluates `${{` as an expression before the shell sees it, and a name that is not UTF-8
+/// would be written as another folder's. Everything else is quoted for the shell.
+fn workflow_path(from_root: &Path) -> Result<String, Error> {
+    let refused = |why: &str| {
+        Error::Usage(format!(
+            "init {}: {why}: choose another folder",
+            crate::redact::neutralise(&from_root.display().to_string(), false)
+        ))
+    };
+    let text = from_root
+        .to_str()
+        .ok_or_else(|| refused("the folder's path is not UTF-8, which a workflow cannot name"))?
+        .replace('\\', "/");
+    if text.chars().any(char::is_control) {
+        return Err(refused(
+            "the folder's path holds a control character (a line break would end the workflow's script)",
+        ));
+    }
+    if text.contains("${{") {
+        return Err(refused(
+            "the folder's path holds `${{`, which GitHub would evaluate as an expression",
+        ));
+    }
+    Ok(text)
+}
+
+/// `text` as one word of a POSIX shell command: quoted wherever it holds anything the shell
+/// would read (spaces, `$`, quotes, backticks). [`workflow_path`] has refused a NUL.
+fn quote(text: &str) -> String {
+    shlex::try_quote(text)
+        .expect("a path holds no NUL byte")
+        .into_owned()
+}
+
+/// The GitHub Actions workflow, naming DIR as `dir` ([`workflow_path`]). The gate fails, rather
+/// than test the built-in reference server, when the repository variable naming the target is
+/// not set.
+fn workflow(dir: &str, profile: Profile, used: &[&Variable]) -> String {
     let version = env!("CARGO_PKG_VERSION");
     let (choice, note) = match profile {
         Profile::Auth0 => (
@@ -198,6 +265,10 @@ fn workflow(from_root: &Path, profile: Profile, used: &[&Variable]) -> String {
             ),
         ),
     };
+    let (vars, deviations) = (
+        quote(&format!("{dir}/{VARS}")),
+        quote(&format!("{dir}/{DEVIATIONS}")),
+    );
     let secret_env: String = used
         .iter()
         .filter(|v| v.secret)
@@ -236,8 +307,8 @@ jobs:
           fi
           {note}
           authconform run {choice}--target "$AUTHCONFORM_TARGET" \
-            --vars {dir}/{VARS} \
-            --deviations {dir}/{DEVIATIONS} \
+            --vars {vars} \
+            --deviations {deviations} \
             --junit authconform.xml --report-json authconform.json --report-html authconform.html
       - uses: actions/upload-artifact@v4
         if: always()
@@ -299,6 +370,53 @@ mod tests {
         let mut vars = crate::vars::Vars::default();
         vars.read_file(path.to_str().unwrap()).unwrap();
         assert_eq!(vars.iter().count(), 0, "init sets no variable");
+    }
+
+    /// Found in review: `init 'x$(id)'` wrote the folder into the workflow's script as it
+    /// was, so the runner ran `id`. Every path is quoted for the shell; what no quoting can
+    /// carry (a line break, which ends the script; `${{`, which GitHub evaluates first) is
+    /// refused.
+    #[test]
+    fn the_workflow_quotes_the_folder_or_refuses_it() {
+        let dir = "x$(id) `id` \"q\" 'q' $HOME; *";
+        let text = workflow(dir, Profile::Auth0, &[]);
+        for (flag, file) in [("--vars", VARS), ("--deviations", DEVIATIONS)] {
+            let line = text
+                .lines()
+                .map(str::trim)
+                .find(|l| l.starts_with(flag))
+                .unwrap_or_else(|| panic!("no {flag} line in {text}"));
+            let words = shlex::split(line.trim_end_matches(" \\")).unwrap();
+            assert_eq!(words, [flag.to_owned(), format!("{dir}/{file}")], "{line}");
+        }
+        for (dir, why) in [
+            ("a\nb", "holds a control character"),
+            ("a${{ secrets.X }}", "holds `${{`"),
+        ] {
+            let err = workflow_path(Path::new(dir)).unwrap_err().to_string();
+            assert!(err.contains(why), "{err}");
+        }
+        assert_eq!(
+            workflow_path(Path::new("ops/conformance")).unwrap(),
+            "ops/conformance"
+        );
+    }
+
+    /// A link put where a file goes after the check is refused, not written through.
+    #[cfg(unix)]
+    #[test]
+    fn a_file_is_never_written_through_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target");
+        std::fs::write(&target, "keep").unwrap();
+        let link = dir.path().join(VARS);
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        assert!(write_not_through_a_link(&link, "new").is_err());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+        let plain = dir.path().join(DEVIATIONS);
+        write_not_through_a_link(&plain, "new").unwrap();
+        write_not_through_a_link(&plain, "x").unwrap();
+        assert_eq!(std::fs::read_to_string(&plain).unwrap(), "x");
     }
 
     #[test]

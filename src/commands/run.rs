@@ -25,7 +25,7 @@ use crate::{
     reference,
     report::{
         self, GateFailure, GatePolicy, NoTests, RunInfo, Tally,
-        file::ReportFile,
+        file::{self, ReportFile},
         github, html, json, junit,
         terminal::{self, Styles},
     },
@@ -256,6 +256,7 @@ impl Resolved {
         )
         .map_err(Error::Usage)?;
         vars.apply(&opts.sources(), vars::run_id)?;
+        let outputs = outputs(opts)?;
         let discovered = if opts.discover {
             let found = runtime.block_on(crate::http::discover::discover(&target, &sender))?;
             Some(discovered(found, &catalogue, &mut vars))
@@ -311,7 +312,7 @@ impl Resolved {
                 target: label,
                 discovered,
                 declared: catalogue.variables,
-                outputs: outputs(opts)?,
+                outputs,
                 styles,
             },
         })
@@ -404,23 +405,93 @@ fn target(
     })
 }
 
-/// The report files, checked after every other check (so that a usage error leaves an earlier
-/// report alone) and before anything is sent (so that an unwritable folder is still one).
+/// The report files, checked after the catalogue and the variables (so that a usage error there
+/// leaves an earlier report alone) and before anything is sent, discovery included (so that an
+/// unwritable folder, a link, or a report on an input or on another report is still a usage
+/// error).
 fn outputs(opts: &RunOptions) -> Result<Vec<(Output, ReportFile)>, Error> {
+    open_reports(&report_paths(opts), &Inputs::of(opts))
+}
+
+/// Opens each report file, named by the flag that gave it, and refuses any that would replace
+/// another report or an input.
+fn open_reports(
+    reports: &[(Output, PathBuf)],
+    inputs: &Inputs,
+) -> Result<Vec<(Output, ReportFile)>, Error> {
     let mut outputs = Vec::new();
-    if !opts.list {
-        for (kind, path) in [
-            (Output::Junit, &opts.junit),
-            (Output::Json, &opts.report_json),
-            (Output::Html, &opts.report_html),
-            (Output::StepSummary, &opts.step_summary),
-        ] {
-            if let Some(path) = path {
-                outputs.push((kind, ReportFile::create(path, kind == Output::StepSummary)?));
-            }
+    for (kind, path) in reports {
+        let file = ReportFile::create(path, *kind == Output::StepSummary).map_err(|e| match e {
+            Error::Write { path, source } => Error::Write {
+                path: format!("{} {path}", kind.flag()),
+                source,
+            },
+            other => other,
+        })?;
+        outputs.push((*kind, file));
+    }
+    let named: Vec<(&str, &ReportFile)> = outputs.iter().map(|(k, f)| (k.flag(), f)).collect();
+    file::refuse_overlaps(&named, || inputs.list())?;
+    Ok(outputs)
+}
+
+/// The files a run reads: a report must replace none of them.
+#[derive(Clone)]
+struct Inputs {
+    /// Each named by its flag: `--vars`, `--deviations`, `--cacert`.
+    flagged: Vec<(&'static str, String)>,
+    cases: Source,
+    schemas: Source,
+}
+
+impl Inputs {
+    fn of(opts: &RunOptions) -> Inputs {
+        let named = [
+            ("--vars", opts.vars_file.as_deref()),
+            (
+                "--deviations",
+                opts.deviations
+                    .as_deref()
+                    .filter(|d| *d != crate::deviations::AUTH0_OBSERVED),
+            ),
+            (
+                "--cacert",
+                opts.tls.cacert.as_ref().map(|(p, _)| p.as_str()),
+            ),
+        ];
+        Inputs {
+            flagged: named
+                .into_iter()
+                .filter_map(|(flag, path)| Some((flag, path?.to_owned())))
+                .collect(),
+            cases: opts.cases.clone(),
+            schemas: opts.schemas.clone(),
         }
     }
-    Ok(outputs)
+
+    /// Every input file, each named as the user knows it (listing the case folders: called
+    /// only when a report file already exists).
+    fn list(&self) -> Vec<(String, PathBuf)> {
+        let mut inputs: Vec<(String, PathBuf)> = self
+            .flagged
+            .iter()
+            .map(|(flag, path)| (format!("the {flag} file {path}"), path.into()))
+            .collect();
+        if let Ok(exe) = std::env::current_exe() {
+            inputs.push((format!("this program ({})", exe.display()), exe));
+        }
+        for (what, source) in [("case", &self.cases), ("schema", &self.schemas)] {
+            for listed in source.list(&mut Vec::new()) {
+                if let Some(path) = listed.path() {
+                    inputs.push((
+                        format!("the {what} file {}", path.display()),
+                        path.to_owned(),
+                    ));
+                }
+            }
+        }
+        inputs
+    }
 }
 
 /// What a run interrupted before its cases started writes: every report it was asked for,
@@ -433,6 +504,7 @@ struct EarlyEnd {
     deviations: Option<String>,
     gate: GatePolicy,
     reports: Vec<(Output, PathBuf)>,
+    inputs: Inputs,
     annotations: bool,
     json: bool,
     styles: Styles,
@@ -455,11 +527,8 @@ impl EarlyEnd {
             schemas: opts.schemas.describe(),
             deviations: opts.deviations.clone(),
             gate: opts.gate,
-            reports: if opts.list {
-                Vec::new()
-            } else {
-                report_paths(opts)
-            },
+            reports: report_paths(opts),
+            inputs: Inputs::of(opts),
             annotations: opts.annotations,
             json: opts.format == FormatSetting::Json,
             styles: styles(opts),
@@ -470,17 +539,14 @@ impl EarlyEnd {
     /// Writes the reports of a run that sent nothing and returns [`EXIT_INTERRUPTED`].
     fn end(self, signal: &'static str) -> u8 {
         let mut lines = String::new();
-        let mut outputs = Vec::new();
-        for (kind, path) in self.reports {
-            match ReportFile::create(&path, kind == Output::StepSummary) {
-                Ok(file) => outputs.push((kind, file)),
-                Err(e) => lines.push_str(&format!(
-                    "authconform: {} report not written: {}\n",
-                    kind.name(),
-                    neutralise(&e.to_string(), false)
-                )),
-            }
-        }
+        // Held to the same rules as a run's reports: none over an input or another report.
+        let outputs = open_reports(&self.reports, &self.inputs).unwrap_or_else(|e| {
+            lines.push_str(&format!(
+                "authconform: no report written: {}\n",
+                neutralise(&e.to_string(), false)
+            ));
+            Vec::new()
+        });
         let tally = Tally::default();
         let mut gate = report::gate(&tally, self.gate, Some(signal));
         let info = RunInfo {
@@ -514,8 +580,11 @@ impl EarlyEnd {
     }
 }
 
-/// The report files a run was asked for, in the order they are written.
+/// The report files a run was asked for, in the order they are written (none for `--list`).
 fn report_paths(opts: &RunOptions) -> Vec<(Output, PathBuf)> {
+    if opts.list {
+        return Vec::new();
+    }
     [
         (Output::Junit, &opts.junit),
         (Output::Json, &opts.report_json),
@@ -620,6 +689,16 @@ enum Output {
 }
 
 impl Output {
+    /// The flag (or environment variable) that asks for it.
+    fn flag(self) -> &'static str {
+        match self {
+            Output::Junit => "--junit",
+            Output::Json => "--report-json",
+            Output::Html => "--report-html",
+            Output::StepSummary => "GITHUB_STEP_SUMMARY",
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Output::Junit => "JUnit",

@@ -285,17 +285,21 @@ impl Executor {
                 }
                 // A repeat stops at the first answer that meets every check: for a burst,
                 // the 429 with its headers; for slow_down, the poll after a pending one.
-                Ok(response)
-                    if rounds < max && !check::evaluate(&case.checks, &response).is_empty() =>
-                {
+                Ok(response) if rounds < max && !check::meets_all(&case.checks, &response) => {
                     continue;
                 }
                 Ok(response) => break response,
             }
         };
         let issued = issued_credentials(&response);
-        record.violations = check::evaluate(&case.checks, &response);
-        record.warnings = check::evaluate(&case.advice, &response);
+        match check::evaluate_all(&case.checks, &case.advice, &response) {
+            Ok(judged) => (record.violations, record.warnings) = judged,
+            // A pattern the regex engine could not finish is the case's error, not the server's.
+            Err(message) => {
+                record.verdict = Verdict::Error { message };
+                return issued;
+            }
+        }
         for v in record
             .violations
             .iter_mut()

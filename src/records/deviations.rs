@@ -68,9 +68,11 @@ impl Deviations {
     pub fn load(path: &str, cases: &[Case]) -> Result<Deviations, Error> {
         let text = match built_in(path) {
             Some(text) => text,
-            None => std::fs::read_to_string(path).map_err(|e| {
-                Error::Usage(format!("--deviations {path}: cannot read the file: {e}"))
-            })?,
+            None => {
+                crate::source::read_input(std::path::Path::new(path), "known-deviations file")
+                    .map_err(|e| Error::Usage(format!("--deviations {path}: {e}")))?
+                    .0
+            }
         };
         let value: Value = serde_json::from_str(&text)
             .map_err(|e| Error::Load(vec![schema::json_problem(path, &e)]))?;
