@@ -1,14 +1,23 @@
 //! The output guard, in one place. Every string that leaves the process (terminal, failure
 //! detail, JUnit, JSON, annotations, error messages) passes through here: a [`Redactor`] masks
-//! secrets, and the credentials a server issues ([`issued_credentials`]); [`neutralise`] makes
-//! text that came from outside (a server, a case file) unable to steer a terminal or a CI log.
-
-use base64::Engine;
+//! secrets in whatever encoding a server echoes them, and the credentials a server issues
+//! ([`issued_credentials`]); [`neutralise`] makes text that came from outside (a server, a case
+//! file) unable to steer a terminal or a CI log.
+//!
+//! A secret is not looked for as a list of its encoded forms (a server may encode any subset of
+//! its characters, in either hex case, mixing JSON and percent escapes): the text is read as a
+//! sequence of characters, each written as itself or as one escape (percent, form `+`, JSON once
+//! or twice, an HTML character reference), and every region whose characters spell the secret is
+//! masked. Base64 is read by blocks, not characters: every run of base64 characters is decoded
+//! at each of its four alignments, and a run whose decoding holds a secret is masked whole.
 
 use crate::response::Response;
 
 /// Text that was cut short ends with this mark; a secret cut there is masked too.
 pub const CUT: char = '…';
+
+/// [`CUT`] as it stands in UTF-8 text.
+const CUT_BYTES: &[u8] = "…".as_bytes();
 
 /// The shortest start of a secret, left before a [`CUT`], that is masked.
 const MIN_PARTIAL: usize = 3;
@@ -16,12 +25,25 @@ const MIN_PARTIAL: usize = 3;
 /// What a secret is replaced by.
 pub const MASK: &str = "***";
 
-/// Replaces every secret, and every derived form of it that can appear on the wire or in an
-/// echo, by [`MASK`].
+/// The longest escape that a [`CUT`] may have split: a JSON surrogate pair written twice over
+/// (`\\ud83d\\ude00`) is 14 characters.
+const LONGEST_ESCAPE: usize = 14;
+
+/// A region of the text, as byte offsets (start, end).
+type Span = (usize, usize);
+
+/// Replaces every secret, in every encoding that can appear on the wire or in an echo, by
+/// [`MASK`], and leaves every other character of the text as it was.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
-    /// Longest first, so that a secret containing another is masked whole.
-    needles: Vec<String>,
+    /// Longest first, so that where two secrets start at one place the longer one is masked.
+    secrets: Vec<Box<[u8]>>,
+    /// Values shown as they are (variables that are not secret) that contain a secret:
+    /// `test-client` for the secret `test`. A secret found inside one of these is part of a value
+    /// anyone may read, and is left alone: masking it would garble the value, not hide anything.
+    public: Vec<Box<[u8]>>,
+    /// The fewest base64 characters that can hold the shortest secret.
+    min_run: usize,
 }
 
 impl Redactor {
@@ -33,113 +55,557 @@ impl Redactor {
         redactor
     }
 
-    /// The redactor of a run: its `secrets`, and the Basic credentials (user, password) of its
-    /// requests that carry one (their base64 is what a server echoes).
-    pub fn for_run<'a, 's>(
-        secrets: &[&'s str],
-        basic_auth: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Self {
+    /// The redactor of a run: its `secrets`, sparing the `public` values that contain one (the
+    /// variables that are not secret, the target).
+    pub fn for_run<'a>(secrets: &[&str], public: impl IntoIterator<Item = &'a str>) -> Self {
         let mut redactor = Redactor::new(secrets.iter().copied());
-        let carries_secret = |s: &str| {
-            secrets
-                .iter()
-                .any(|secret| !secret.is_empty() && s.contains(secret))
-        };
-        for (user, password) in basic_auth {
-            if carries_secret(user) || carries_secret(password) {
-                redactor.add_basic(user, password);
-            }
-        }
+        redactor.spare(public);
         redactor
     }
 
-    /// Adds a secret with its derived forms: URL-encoded (as a form or query value, and as a
-    /// URL path encodes it), JSON-escaped and base64 (as a server may echo a credential it
-    /// decoded or encoded).
+    /// Adds a secret: it is masked in every encoding that [`Redactor::redact`] reads.
     pub fn add(&mut self, secret: &str) {
-        if secret.is_empty() {
+        let secret = secret.as_bytes();
+        if secret.is_empty() || self.secrets.iter().any(|s| **s == *secret) {
             return;
         }
-        self.push(base64::engine::general_purpose::STANDARD.encode(secret));
-        let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-        let mut url = url::Url::parse("http://h/").expect("a valid URL");
-        url.set_path(secret);
-        self.push(
-            url.path()
-                .strip_prefix('/')
-                .unwrap_or(url.path())
-                .to_owned(),
-        );
-        let path = form.replace('+', "%20");
-        // JSON-escaped once (in a body) and twice (a JSON body echoed inside JSON).
-        let json = json_escaped(secret);
-        let json_twice = json_escaped(&json);
-        for needle in [secret.to_owned(), form, path, json, json_twice] {
-            self.push(needle);
+        self.secrets.push(secret.into());
+        self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        let shortest = self.secrets.last().map_or(0, |s| s.len());
+        self.min_run = (shortest * 4).div_ceil(3);
+    }
+
+    /// Values that are shown as they are, wherever they appear: of these, those that contain a
+    /// secret (and are longer than it) keep it unmasked inside them. Call once the secrets are
+    /// added; a value equal to a secret spares nothing.
+    pub fn spare<'a>(&mut self, public: impl IntoIterator<Item = &'a str>) {
+        for value in public {
+            let value = value.as_bytes();
+            let holds_secret = self.secrets.iter().any(|secret| {
+                secret.len() < value.len() && value.windows(secret.len()).any(|w| w == &**secret)
+            });
+            if holds_secret && !self.public.iter().any(|p| **p == *value) {
+                self.public.push(value.into());
+            }
         }
     }
 
-    /// Adds the base64 of a Basic `Authorization` credential that carries a secret.
-    pub fn add_basic(&mut self, username: &str, password: &str) {
-        let encoded =
-            base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
-        self.push(encoded);
-    }
-
-    fn push(&mut self, needle: String) {
-        if !needle.is_empty() && !self.needles.contains(&needle) {
-            self.needles.push(needle);
-            self.needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
-        }
-    }
-
+    /// `text` with every secret masked: where it is written plainly or in any mix of percent,
+    /// form, JSON (once or twice) and HTML escapes, inside a base64 run (either alphabet, padded
+    /// or not), or its start left before a [`CUT`]. Nothing else changes.
     pub fn redact(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        for needle in &self.needles {
-            if out.contains(needle.as_str()) {
-                out = out.replace(needle.as_str(), MASK);
-            }
+        if self.secrets.is_empty() {
+            return text.to_owned();
         }
-        if out.contains(CUT) {
-            self.mask_cut_starts(&out)
+        let mut scratch = Scratch::default();
+        let bytes = text.as_bytes();
+        let mut spans = self.secret_spans(bytes, false, &mut scratch);
+        self.base64_spans(bytes, &mut scratch, &mut spans);
+        if spans.is_empty() {
+            text.to_owned()
         } else {
-            out
+            masked(text, spans)
         }
     }
 
-    /// Masks the start of a secret left just before a cut mark, where the rest of it was cut
-    /// off: `…abc[cut]` of a secret `abcdef` shows as `…***[cut]`.
-    fn mask_cut_starts(&self, text: &str) -> String {
-        let mut out = String::with_capacity(text.len());
-        let pieces: Vec<&str> = text.split(CUT).collect();
-        for (i, piece) in pieces.iter().enumerate() {
-            if i > 0 {
-                out.push(CUT);
+    /// Where a secret stands in `text`, in any of the character encodings, except inside a
+    /// public value. `cut_at_end`: the text stops where it was cut, so a secret's start at its
+    /// end counts.
+    fn secret_spans(&self, text: &[u8], cut_at_end: bool, scratch: &mut Scratch) -> Vec<Span> {
+        let mut spans = Vec::new();
+        for secret in &self.secrets {
+            occurrences(text, secret, cut_at_end, &mut scratch.ring, &mut spans);
+        }
+        if !spans.is_empty() && !self.public.is_empty() {
+            let mut shields = Vec::new();
+            for value in &self.public {
+                occurrences(text, value, false, &mut scratch.ring, &mut shields);
             }
-            let is_last = i + 1 == pieces.len();
-            let partial = (!is_last)
-                .then(|| {
-                    self.needles
-                        .iter()
-                        .filter_map(|needle| {
-                            let longest = (MIN_PARTIAL..needle.len())
-                                .rev()
-                                .filter(|&n| needle.is_char_boundary(n))
-                                .find(|&n| piece.ends_with(&needle[..n]))?;
-                            Some(longest)
-                        })
-                        .max()
-                })
-                .flatten();
-            match partial {
-                Some(n) => {
-                    out.push_str(&piece[..piece.len() - n]);
-                    out.push_str(MASK);
-                }
-                None => out.push_str(piece),
+            spans.retain(|&(start, end)| {
+                !shields
+                    .iter()
+                    .any(|&(s, e)| s <= start && end <= e && e - s > end - start)
+            });
+        }
+        spans
+    }
+
+    /// Every run of base64 characters (raw or escaped, either alphabet, with its padding) whose
+    /// decoding holds a secret, whole: a secret inside a Basic credential (`user:secret`) is at
+    /// any of three alignments, and the characters at its edges carry bits of it.
+    fn base64_spans(&self, text: &[u8], scratch: &mut Scratch, spans: &mut Vec<Span>) {
+        let mut at = 0;
+        let mut sextets = Vec::new();
+        while at < text.len() {
+            let start = at;
+            sextets.clear();
+            while let Some((Base64::Sextet(value), len)) = base64_char(text, at) {
+                sextets.push(value);
+                at += len;
+            }
+            if sextets.is_empty() {
+                at += 1;
+                continue;
+            }
+            while let Some((Base64::Pad, len)) = base64_char(text, at) {
+                at += len;
+            }
+            let cut = text[at..].starts_with(CUT_BYTES);
+            let long_enough = sextets.len() >= self.min_run.max(2) || (cut && sextets.len() >= 4);
+            if long_enough && self.decodes_to_secret(&sextets, cut, scratch) {
+                spans.push((start, at));
             }
         }
-        out
+    }
+
+    /// Whether the base64 `sextets`, decoded from any of the first four, hold a secret (in any
+    /// character encoding: a Basic credential's secret is form-encoded, RFC 6749 §2.3.1).
+    fn decodes_to_secret(&self, sextets: &[u8], cut: bool, scratch: &mut Scratch) -> bool {
+        (0..4.min(sextets.len())).any(|from| {
+            let mut decoded = std::mem::take(&mut scratch.decoded);
+            decode_base64(&sextets[from..], &mut decoded);
+            let found = !self.secret_spans(&decoded, cut, scratch).is_empty();
+            scratch.decoded = decoded;
+            found
+        })
+    }
+}
+
+/// Buffers reused while one text is searched.
+#[derive(Default)]
+struct Scratch {
+    ring: Ring,
+    decoded: Vec<u8>,
+}
+
+/// The partial occurrences of a needle ahead of the place being read, by the place they have
+/// reached (modulo [`RING`]): (bytes of the needle spelt, where the occurrence started).
+#[derive(Default)]
+struct Ring(Vec<Vec<(usize, usize)>>);
+
+/// More than the longest escape ([`units`]): `&DiacriticalGrave;` is 18 characters.
+const RING: usize = 20;
+
+/// `text` with each span (widened to whole characters, merged where they overlap) replaced
+/// by [`MASK`].
+fn masked(text: &str, spans: Vec<Span>) -> String {
+    let mut spans: Vec<Span> = spans
+        .into_iter()
+        .map(|(mut start, mut end)| {
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
+            while !text.is_char_boundary(end) {
+                end += 1;
+            }
+            (start, end)
+        })
+        .collect();
+    spans.sort_unstable();
+    let mut out = String::with_capacity(text.len());
+    let mut done = 0;
+    let mut spans = spans.into_iter().peekable();
+    while let Some((start, mut end)) = spans.next() {
+        while let Some(&(next_start, next_end)) = spans.peek() {
+            if next_start >= end {
+                break;
+            }
+            end = end.max(next_end);
+            spans.next();
+        }
+        out.push_str(&text[done..start]);
+        out.push_str(MASK);
+        done = end;
+    }
+    out.push_str(&text[done..]);
+    out
+}
+
+/// Every occurrence of `needle` in `text`, each of its characters written as itself or as an
+/// escape ([`units`]), as a span added to `spans`; and where the text was cut ([`cut_at`]), the
+/// start of one when at least [`MIN_PARTIAL`] bytes of it come before the cut.
+///
+/// One pass over the text, all starts at once: at each place, the partial occurrences that
+/// reach it are kept once for each number of needle bytes they spell, with the earliest start
+/// (a later one spans less of the same text). So the work is at most the text's length times the
+/// needle's whatever mix of ambiguous escapes (`%25`, `\\`, `&amp;`) the text holds, and
+/// about the text's length for ordinary text, where few places begin a partial occurrence.
+fn occurrences(
+    text: &[u8],
+    needle: &[u8],
+    cut_at_end: bool,
+    ring: &mut Ring,
+    spans: &mut Vec<Span>,
+) {
+    let Some(&first) = needle.first() else {
+        return;
+    };
+    let may_start =
+        |b: u8| b == first || matches!(b, b'%' | b'\\' | b'&') || (b == b'+' && first == b' ');
+    let ring = &mut ring.0;
+    ring.resize_with(RING, Vec::new);
+    ring.iter_mut().for_each(Vec::clear);
+    let mut pending = 0;
+    for i in 0..=text.len() {
+        let starts = text.get(i).is_some_and(|&b| may_start(b));
+        if pending == 0 && !starts {
+            continue;
+        }
+        let mut here = std::mem::take(&mut ring[i % RING]);
+        pending -= here.len();
+        if starts {
+            here.push((0, i));
+        }
+        here.sort_unstable();
+        here.dedup_by_key(|&mut (spelt, _)| spelt);
+        if let Some(cut) = cut_at(text, i, cut_at_end) {
+            spans.extend(
+                here.iter()
+                    .filter(|&&(spelt, _)| spelt >= MIN_PARTIAL)
+                    .map(|&(_, start)| (start, cut)),
+            );
+        }
+        let units = units(text, i);
+        for &(spelt, start) in &here {
+            for unit in units.iter() {
+                if !needle[spelt..].starts_with(unit.bytes()) {
+                    continue;
+                }
+                let (next, spelt) = (i + unit.len(), spelt + unit.bytes().len());
+                if spelt == needle.len() {
+                    spans.push((start, next));
+                } else {
+                    ring[next % RING].push((spelt, start));
+                    pending += 1;
+                }
+            }
+        }
+        here.clear();
+        ring[i % RING] = here;
+    }
+}
+
+/// Where the text at `i` was cut: at `i` itself, or a little further when an escape was cut in
+/// two (`%2…`).
+fn cut_at(text: &[u8], i: usize, cut_at_end: bool) -> Option<usize> {
+    let rest = &text[i..];
+    if rest.starts_with(CUT_BYTES) || (cut_at_end && rest.is_empty()) {
+        return Some(i);
+    }
+    if !matches!(rest.first(), Some(b'%' | b'\\' | b'&')) {
+        return None;
+    }
+    let escape_like = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'#' | b'\\' | b'/');
+    let window = &rest[..rest.len().min(LONGEST_ESCAPE + CUT_BYTES.len())];
+    let tail = window[1..]
+        .iter()
+        .position(|b| !escape_like(b))
+        .map_or(window.len(), |p| p + 1);
+    if window[tail..].starts_with(CUT_BYTES) || (cut_at_end && i + tail == text.len()) {
+        Some(i + tail)
+    } else {
+        None
+    }
+}
+
+/// One way to read the text at a place: the bytes it stands for and how much text it takes.
+#[derive(Debug, Clone, Copy, Default)]
+struct Unit {
+    bytes: [u8; 4],
+    spelt: u8,
+    len: u8,
+}
+
+impl Unit {
+    fn byte(byte: u8, len: usize) -> Unit {
+        Unit {
+            bytes: [byte, 0, 0, 0],
+            spelt: 1,
+            len: len as u8,
+        }
+    }
+
+    fn char(c: char, len: usize) -> Unit {
+        let mut bytes = [0; 4];
+        let spelt = c.encode_utf8(&mut bytes).len() as u8;
+        Unit {
+            bytes,
+            spelt,
+            len: len as u8,
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.spelt)]
+    }
+
+    fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+}
+
+/// The readings of the text at `at`, at most three.
+#[derive(Debug, Default)]
+struct Units {
+    found: [Unit; 3],
+    count: usize,
+}
+
+impl Units {
+    fn push(&mut self, unit: Option<Unit>) {
+        if let Some(unit) = unit
+            && self.count < self.found.len()
+        {
+            self.found[self.count] = unit;
+            self.count += 1;
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Unit> {
+        self.found[..self.count].iter()
+    }
+}
+
+/// Every way to read the text at `at` as one byte or character: the byte itself, and the escape
+/// it begins: `%2F` or `%2f` (a byte), `+` (a space, in a form), a JSON escape written once
+/// (`\/`, `\u002F`, a surrogate pair) or twice (`\\u002F`, `\\\/`), an HTML character reference
+/// (`&#47;`, `&#x2f;`, `&sol;`, and `&amp` without its `;` as browsers read it).
+fn units(text: &[u8], at: usize) -> Units {
+    let mut units = Units::default();
+    let Some(&byte) = text.get(at) else {
+        return units;
+    };
+    units.push(Some(Unit::byte(byte, 1)));
+    match byte {
+        b'%' => units.push(percent_escape(text, at)),
+        b'+' => units.push(Some(Unit::byte(b' ', 1))),
+        b'\\' => {
+            units.push(json_escape(text, at).map(|(c, len)| Unit::char(c, len)));
+            units.push(json_escape_twice(text, at).map(|(c, len)| Unit::char(c, len)));
+        }
+        b'&' => units.push(html_reference(text, at).map(|(c, len)| Unit::char(c, len))),
+        _ => {}
+    }
+    units
+}
+
+fn hex_digit(byte: u8) -> Option<u32> {
+    char::from(byte).to_digit(16)
+}
+
+/// `%HH`, either hex case.
+fn percent_escape(text: &[u8], at: usize) -> Option<Unit> {
+    let high = hex_digit(*text.get(at + 1)?)?;
+    let low = hex_digit(*text.get(at + 2)?)?;
+    Some(Unit::byte((high * 16 + low) as u8, 3))
+}
+
+/// Four hex digits at `at`.
+fn hex4(text: &[u8], at: usize) -> Option<u32> {
+    let digits = text.get(at..at + 4)?;
+    digits
+        .iter()
+        .try_fold(0, |value, &b| Some(value * 16 + hex_digit(b)?))
+}
+
+/// A UTF-16 escape (`prefix` and four hex digits), or a surrogate pair of two: the character
+/// and the length.
+fn utf16_escape(text: &[u8], at: usize, prefix: &[u8]) -> Option<(char, usize)> {
+    let len = prefix.len() + 4;
+    let unit = hex4(text, at + prefix.len())?;
+    match unit {
+        0xD800..=0xDBFF => {
+            let low_at = at + len;
+            if !text.get(low_at..)?.starts_with(prefix) {
+                return None;
+            }
+            let low = hex4(text, low_at + prefix.len())?;
+            if !(0xDC00..=0xDFFF).contains(&low) {
+                return None;
+            }
+            let c = char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))?;
+            Some((c, 2 * len))
+        }
+        _ => char::from_u32(unit).map(|c| (c, len)),
+    }
+}
+
+/// The character a JSON escape of one character stands for, after its backslash.
+fn json_simple(byte: u8) -> Option<char> {
+    Some(match byte {
+        b'"' => '"',
+        b'\\' => '\\',
+        b'/' => '/',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
+        _ => return None,
+    })
+}
+
+/// A JSON string escape at `at` (`\/`, `\"`, `\u00e9`, a surrogate pair).
+fn json_escape(text: &[u8], at: usize) -> Option<(char, usize)> {
+    match *text.get(at + 1)? {
+        b'u' => utf16_escape(text, at, b"\\u"),
+        other => json_simple(other).map(|c| (c, 2)),
+    }
+}
+
+/// A JSON string escape, escaped again (JSON echoed inside JSON): `\\u002F`, `\\\"`, `\\\\`,
+/// `\\n`, and `\\\/` or `\\/` for the slash.
+fn json_escape_twice(text: &[u8], at: usize) -> Option<(char, usize)> {
+    if !text.get(at..)?.starts_with(b"\\\\") {
+        return None;
+    }
+    match *text.get(at + 2)? {
+        b'u' => utf16_escape(text, at, b"\\\\u"),
+        b'\\' => match *text.get(at + 3)? {
+            quoted @ (b'\\' | b'"' | b'/') => json_simple(quoted).map(|c| (c, 4)),
+            _ => None,
+        },
+        b'"' => None,
+        other => json_simple(other).map(|c| (c, 3)),
+    }
+}
+
+/// HTML's names for ASCII punctuation and the no-break space (a secret is mostly ASCII; the
+/// other characters are read from numeric references).
+const HTML_NAMES: &[(&str, char)] = &[
+    ("Tab", '\t'),
+    ("NewLine", '\n'),
+    ("nbsp", '\u{a0}'),
+    ("excl", '!'),
+    ("quot", '"'),
+    ("QUOT", '"'),
+    ("num", '#'),
+    ("dollar", '$'),
+    ("percnt", '%'),
+    ("amp", '&'),
+    ("AMP", '&'),
+    ("apos", '\''),
+    ("lpar", '('),
+    ("rpar", ')'),
+    ("ast", '*'),
+    ("midast", '*'),
+    ("plus", '+'),
+    ("comma", ','),
+    ("period", '.'),
+    ("sol", '/'),
+    ("colon", ':'),
+    ("semi", ';'),
+    ("lt", '<'),
+    ("LT", '<'),
+    ("equals", '='),
+    ("gt", '>'),
+    ("GT", '>'),
+    ("quest", '?'),
+    ("commat", '@'),
+    ("lsqb", '['),
+    ("lbrack", '['),
+    ("bsol", '\\'),
+    ("rsqb", ']'),
+    ("rbrack", ']'),
+    ("Hat", '^'),
+    ("lowbar", '_'),
+    ("UnderBar", '_'),
+    ("grave", '`'),
+    ("DiacriticalGrave", '`'),
+    ("lcub", '{'),
+    ("lbrace", '{'),
+    ("verbar", '|'),
+    ("vert", '|'),
+    ("VerticalLine", '|'),
+    ("rcub", '}'),
+    ("rbrace", '}'),
+];
+
+/// The names a browser also reads without their `;`.
+const HTML_LEGACY: &[&str] = &["amp", "AMP", "lt", "LT", "gt", "GT", "quot", "QUOT", "nbsp"];
+
+/// An HTML character reference at `at`: `&#47;`, `&#x2F;`, `&#X2f;`, `&sol;`; the `;` of a
+/// numeric one, and of `&amp` and the like, may be left out, as browsers read them.
+fn html_reference(text: &[u8], at: usize) -> Option<(char, usize)> {
+    let rest = text.get(at + 1..)?;
+    if rest.first() == Some(&b'#') {
+        let (radix, skip) = match rest.get(1) {
+            Some(b'x' | b'X') => (16, 2),
+            _ => (10, 1),
+        };
+        let digits = rest[skip..]
+            .iter()
+            .take_while(|b| char::from(**b).is_digit(radix))
+            .count();
+        if digits == 0 || digits > 8 {
+            return None;
+        }
+        let number = std::str::from_utf8(&rest[skip..skip + digits]).ok()?;
+        let c = char::from_u32(u32::from_str_radix(number, radix).ok()?).filter(|&c| c != '\0')?;
+        let semicolon = usize::from(rest.get(skip + digits) == Some(&b';'));
+        return Some((c, 1 + skip + digits + semicolon));
+    }
+    let name_len = rest
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric())
+        .count();
+    let name = &rest[..name_len];
+    if rest.get(name_len) == Some(&b';')
+        && let Some((_, c)) = HTML_NAMES.iter().find(|(n, _)| n.as_bytes() == name)
+    {
+        return Some((*c, name_len + 2));
+    }
+    let legacy = HTML_LEGACY
+        .iter()
+        .find(|n| rest.starts_with(n.as_bytes()))?;
+    let (_, c) = HTML_NAMES.iter().find(|(n, _)| n == legacy)?;
+    Some((*c, legacy.len() + 1))
+}
+
+/// A base64 character as a run holds it.
+enum Base64 {
+    Sextet(u8),
+    Pad,
+}
+
+/// The base64 character at `at` (either alphabet, `=`), written as itself or escaped (`%2F`,
+/// `\/`, `&#x2B;`), and its length.
+fn base64_char(text: &[u8], at: usize) -> Option<(Base64, usize)> {
+    let byte = *text.get(at)?;
+    if !matches!(byte, b'%' | b'\\' | b'&') {
+        return base64_value(byte).map(|value| (value, 1));
+    }
+    // The character itself is no base64: only one of its escapes can be.
+    units(text, at)
+        .iter()
+        .skip(1)
+        .filter(|u| u.spelt == 1)
+        .find_map(|u| Some((base64_value(u.bytes[0])?, u.len())))
+}
+
+fn base64_value(byte: u8) -> Option<Base64> {
+    Some(Base64::Sextet(match byte {
+        b'A'..=b'Z' => byte - b'A',
+        b'a'..=b'z' => byte - b'a' + 26,
+        b'0'..=b'9' => byte - b'0' + 52,
+        b'+' | b'-' => 62,
+        b'/' | b'_' => 63,
+        b'=' => return Some(Base64::Pad),
+        _ => return None,
+    }))
+}
+
+/// Base64 `sextets` decoded into `out` (cleared first); a last incomplete group gives the
+/// whole bytes it holds.
+fn decode_base64(sextets: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    for group in sextets.chunks(4) {
+        let bits = group
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &s)| acc | u32::from(s) << (18 - 6 * i));
+        let whole = group.len() * 6 / 8;
+        out.extend_from_slice(&bits.to_be_bytes()[1..1 + whole]);
     }
 }
 
@@ -293,27 +759,21 @@ pub fn neutralise(text: &str, newlines: bool) -> String {
     out
 }
 
-/// `text` as it stands inside a JSON string.
-fn json_escaped(text: &str) -> String {
-    let quoted = serde_json::to_string(text).unwrap_or_default();
-    quoted
-        .strip_prefix('"')
-        .and_then(|q| q.strip_suffix('"'))
-        .unwrap_or_default()
-        .to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+
+    /// The secret of the issue "Untrusted input, round two", item 3.
+    const SECRET: &str = "Sx/y+z9Q==";
 
     #[test]
     fn masks_raw_encoded_and_basic_forms() {
         let secret = "p@ss w/rd+\"1\"";
-        let mut r = Redactor::new([secret]);
-        r.add_basic("client", secret);
+        let r = Redactor::new([secret]);
         let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-        let basic = base64::engine::general_purpose::STANDARD.encode(format!("client:{secret}"));
+        let basic = STANDARD.encode(format!("client:{secret}"));
         let text = format!(
             "raw={secret} form={form} path={} json={} basic=Basic {basic}",
             form.replace('+', "%20"),
@@ -335,6 +795,100 @@ mod tests {
         assert_eq!(r.redact(url.as_str()), "http://h/a/***/b");
     }
 
+    /// See the issue "Untrusted input, round two", item 3: each of these echoes of the secret
+    /// reached every report unmasked.
+    #[test]
+    fn masks_every_encoding_a_server_echoes_a_secret_in() {
+        let r = Redactor::new([SECRET]);
+        let echoes = [
+            // PHP's json_encode escapes the slash.
+            r#"{"e":"Sx\/y+z9Q=="}"#,
+            // Any character as \uXXXX, upper or lower hex, mixed with \/.
+            r#"{"e":"\u0053x\u002fy\u002Bz9Q\u003d\u003D"}"#,
+            r#"{"e":"Sx\u002Fy+z9\u0051=="}"#,
+            // JSON inside JSON.
+            r#"{"e":"{\"s\":\"Sx\\\/y+z9Q\\u003d=\"}"}"#,
+            // Percent-encoding in lower case, upper case, of some characters or all of them.
+            "s=Sx%2fy%2bz9Q%3d%3d&x=1",
+            "s=Sx%2Fy%2Bz9Q%3D%3D&x=1",
+            "s=Sx/y%2Bz9Q==&x=1",
+            "s=%53%78%2f%79%2b%7a%39%51%3d%3D&x=1",
+            // Base64 and base64url, with and without padding.
+            "b=U3gveSt6OVE9PQ== .",
+            "b=U3gveSt6OVE9PQ .",
+            "b=U3gveSt6OVE9PQ%3D%3D .",
+            // HTML references: decimal, hex in either case, named.
+            "<p>Sx&#47;y&#43;z9Q&#61;&#61;</p>",
+            "<p>Sx&#x2F;y&#x2b;z9Q&#X3D;&equals;</p>",
+            "<p>Sx&sol;y&plus;z9Q&equals;&#61</p>",
+        ];
+        for echo in echoes {
+            let out = r.redact(echo);
+            assert!(out.contains(MASK), "{echo} -> {out}");
+            for (kept, text) in [
+                ("{\"e\":\"", echo),
+                ("s=", echo),
+                ("b=", echo),
+                ("<p>", echo),
+            ] {
+                if text.starts_with(kept) {
+                    assert!(out.starts_with(kept), "{echo} -> {out}");
+                }
+            }
+            assert!(!out.contains("z9"), "{echo} -> {out}");
+        }
+        assert_eq!(r.redact(echoes[0]), r#"{"e":"***"}"#);
+        assert_eq!(r.redact(echoes[3]), r#"{"e":"{\"s\":\"***\"}"}"#);
+        assert_eq!(r.redact(echoes[4]), "s=***&x=1");
+        assert_eq!(r.redact(echoes[9]), "b=*** .");
+        assert_eq!(r.redact(echoes[12]), "<p>***</p>");
+    }
+
+    #[test]
+    fn masks_a_secret_inside_a_longer_base64_blob_at_each_alignment() {
+        let r = Redactor::new([SECRET]);
+        for user in ["u", "us", "usr", "client-1"] {
+            let credential = format!("{user}:{SECRET}");
+            for engine in [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD] {
+                let text = format!("Authorization: Basic {}, ok", engine.encode(&credential));
+                assert_eq!(r.redact(&text), "Authorization: Basic ***, ok", "{text}");
+            }
+            // RFC 6749 §2.3.1: client_secret_basic form-encodes both before base64.
+            let form: String = url::form_urlencoded::byte_serialize(SECRET.as_bytes()).collect();
+            let text = format!("Basic {}", STANDARD.encode(format!("{user}:{form}")));
+            assert_eq!(r.redact(&text), "Basic ***", "{text}");
+            // Glued to the text before it, the blob is read from every offset.
+            let text = format!("xBasic{}", STANDARD.encode(&credential));
+            assert_eq!(r.redact(&text), "***", "{text}");
+        }
+    }
+
+    /// See the issue "Untrusted input, round two", item 3: with `--var client_id=test-client
+    /// --secret client_secret=test` the curl line read `-u '***-client:***'`.
+    #[test]
+    fn a_secret_inside_a_public_value_is_left_whole() {
+        let r = Redactor::for_run(&["test"], ["test-client", "audience", "test"]);
+        assert_eq!(
+            r.redact("curl -u 'test-client:***' --data-urlencode client_id=test-client"),
+            "curl -u 'test-client:***' --data-urlencode client_id=test-client"
+        );
+        assert_eq!(
+            r.redact("test, test-client, testtest-client, test%2Dclient, a test"),
+            "***, test-client, ***test-client, test%2Dclient, a ***"
+        );
+        // A public value equal to a secret spares nothing.
+        let r = Redactor::for_run(&["abcd"], ["abcd"]);
+        assert_eq!(r.redact("id=abcd"), "id=***");
+        // The base64 of a credential holds the secret outside the public value.
+        let r = Redactor::for_run(&["test"], ["test-client"]);
+        let basic = STANDARD.encode("test-client:test");
+        assert_eq!(r.redact(&format!("Basic {basic}")), "Basic ***");
+        assert_eq!(
+            r.redact(&STANDARD.encode("test-client")),
+            STANDARD.encode("test-client")
+        );
+    }
+
     #[test]
     fn masks_a_secret_cut_short() {
         let r = Redactor::new(["abcdefgh"]);
@@ -342,6 +896,44 @@ mod tests {
         assert_eq!(r.redact("\"abcdefgh\" and abc…"), "\"***\" and ***…");
         // Too short a start to tell from ordinary text, and no cut: left alone.
         assert_eq!(r.redact("ab… abcd"), "ab… abcd");
+        // Encoded, and an escape cut in two.
+        assert_eq!(r.redact("a=%61b\\u0063d%6…"), "a=***…");
+        let r = Redactor::new([SECRET]);
+        assert_eq!(r.redact("b=U3gveSt6…"), "b=***…");
+    }
+
+    #[test]
+    fn overlapping_and_longer_secrets_are_masked_whole_and_empty_ones_ignored() {
+        let r = Redactor::new(["abc", "abcdef", ""]);
+        assert_eq!(r.redact("xabcdefx abc"), "x***x ***");
+        assert_eq!(Redactor::new([""]).redact("text"), "text");
+        // Neither secret may show a piece of itself beside the other's mask.
+        let r = Redactor::new(["abcd", "cdefgh"]);
+        assert_eq!(r.redact("<abcdefgh>"), "<***>");
+    }
+
+    #[test]
+    fn ambiguous_escapes_are_read_every_way_without_blowing_up() {
+        // `%25` is `%` or `%`,`2`,`5`; `\\` is one backslash or two; `&amp;` one `&` or five
+        // characters. Every reading is tried once per place.
+        let r = Redactor::new(["%25%25", "\\\\u0041", "&amp;&amp;"]);
+        assert_eq!(r.redact("<%25%25>"), "<***>");
+        assert_eq!(r.redact("<%2525%2525>"), "<***>");
+        assert_eq!(r.redact("<\\\\\\\\u0041>"), "<***>");
+        assert_eq!(r.redact("<&amp;amp;&amp;amp;>"), "<***>");
+        let hostile = "%25".repeat(20_000) + &"\\\\".repeat(20_000) + &"&amp;".repeat(20_000);
+        let r = Redactor::new(["%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%x", "\\\\\\\\\\\\\\\\\\\\x"]);
+        assert_eq!(r.redact(&hostile), hostile);
+    }
+
+    #[test]
+    fn surrogate_pairs_and_multibyte_characters_are_read_whole() {
+        let r = Redactor::new(["k€y😀z"]);
+        assert_eq!(r.redact(r#""k\u20ACy\ud83d\uDE00z""#), "\"***\"");
+        assert_eq!(r.redact("k%E2%82%ACy%F0%9F%98%80z."), "***.");
+        assert_eq!(r.redact("k&#8364;y&#x1F600;z."), "***.");
+        // Half a pair is no character.
+        assert_eq!(r.redact(r#""k\u20ACy\ud83dz""#), r#""k\u20ACy\ud83dz""#);
     }
 
     #[test]
@@ -407,11 +999,181 @@ mod tests {
         assert!(is_credential_name("Client_Secret") && is_credential_name("x_token"));
         assert!(!is_credential_name("token_type") && !is_credential_name("error"));
     }
+}
 
-    #[test]
-    fn longer_secrets_win_and_empty_ones_are_ignored() {
-        let r = Redactor::new(["abc", "abcdef", ""]);
-        assert_eq!(r.redact("xabcdefx abc"), "x***x ***");
-        assert_eq!(Redactor::new([""]).redact("text"), "text");
+/// Property tests: a secret of printable ASCII and some Unicode, written in each encoding inside
+/// other text, is masked whole, and nothing around it changes.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    use proptest::prelude::*;
+
+    /// How a secret is written in the text.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Encoding {
+        Plain,
+        Percent,
+        Form,
+        Json,
+        JsonTwice,
+        Html,
+        Base64,
+        Base64Url,
+    }
+
+    fn secret() -> impl Strategy<Value = String> {
+        "[ -~éß€中😀]{4,40}"
+    }
+
+    /// Text around the secret: never a character a secret holds, so the mask's edges are known.
+    fn around() -> impl Strategy<Value = String> {
+        "[αβγδ ]{0,12}"
+    }
+
+    fn hex(byte: u32, upper: bool, width: usize) -> String {
+        if upper {
+            format!("{byte:0width$X}")
+        } else {
+            format!("{byte:0width$x}")
+        }
+    }
+
+    /// `secret` in `encoding`; `choices` pick, character by character, which of the forms the
+    /// encoding allows is used (escaped or not, upper or lower hex).
+    fn encode(secret: &str, encoding: Encoding, choices: &[u8], blob: (&str, &str)) -> String {
+        let mut out = String::new();
+        let pick = |i: usize| choices.get(i % choices.len().max(1)).copied().unwrap_or(0);
+        for (i, c) in secret.chars().enumerate() {
+            let (choice, upper) = (pick(i), pick(i) & 1 == 1);
+            match encoding {
+                Encoding::Plain => out.push(c),
+                Encoding::Percent | Encoding::Form => {
+                    if encoding == Encoding::Form && c == ' ' {
+                        out.push('+');
+                    } else if choice % 3 == 0 && c != '%' {
+                        out.push(c);
+                    } else {
+                        let mut buf = [0; 4];
+                        for b in c.encode_utf8(&mut buf).bytes() {
+                            out.push('%');
+                            out.push_str(&hex(u32::from(b), upper, 2));
+                        }
+                    }
+                }
+                Encoding::Json => out.push_str(&json_char(c, choice)),
+                Encoding::JsonTwice => {
+                    let once = json_char(c, choice);
+                    let twice = serde_json::to_string(&once).unwrap();
+                    let twice = &twice[1..twice.len() - 1];
+                    out.push_str(&if choice % 2 == 0 {
+                        twice.replace('/', "\\/")
+                    } else {
+                        twice.to_owned()
+                    });
+                }
+                Encoding::Html => out.push_str(&html_char(c, choice)),
+                Encoding::Base64 | Encoding::Base64Url => {}
+            }
+        }
+        let blob = format!("{}{secret}{}", blob.0, blob.1);
+        match encoding {
+            Encoding::Base64 => STANDARD.encode(blob),
+            Encoding::Base64Url => URL_SAFE_NO_PAD.encode(blob),
+            _ => out,
+        }
+    }
+
+    fn json_char(c: char, choice: u8) -> String {
+        let mut units = [0; 2];
+        let escaped: String = c
+            .encode_utf16(&mut units)
+            .iter()
+            .map(|u| format!("\\u{}", hex(u32::from(*u), choice & 1 == 1, 4)))
+            .collect();
+        match (c, choice % 3) {
+            ('"' | '\\', 0) => format!("\\{c}"),
+            ('/', 0) => "\\/".to_owned(),
+            ('"' | '\\', _) => escaped,
+            (_, 0) => escaped,
+            _ => c.to_string(),
+        }
+    }
+
+    fn html_char(c: char, choice: u8) -> String {
+        let named = HTML_NAMES
+            .iter()
+            .find(|(_, n)| *n == c)
+            .map(|(name, _)| name);
+        match (choice % 4, named) {
+            (0, _) => format!("&#{};", c as u32),
+            (1, _) => format!("&#x{};", hex(c as u32, choice & 4 == 4, 1)),
+            (2, Some(name)) => format!("&{name};"),
+            _ => c.to_string(),
+        }
+    }
+
+    fn encoding() -> impl Strategy<Value = Encoding> {
+        prop::sample::select(vec![
+            Encoding::Plain,
+            Encoding::Percent,
+            Encoding::Form,
+            Encoding::Json,
+            Encoding::JsonTwice,
+            Encoding::Html,
+            Encoding::Base64,
+            Encoding::Base64Url,
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, .. ProptestConfig::default() })]
+
+        #[test]
+        fn a_secret_is_masked_in_every_encoding_and_nothing_around_it_changes(
+            secret in secret(),
+            encoding in encoding(),
+            choices in prop::collection::vec(any::<u8>(), 1..8),
+            blob in ("[ -~]{0,5}", "[ -~]{0,5}"),
+            before in around(),
+            after in around(),
+        ) {
+            let r = Redactor::new([secret.as_str()]);
+            let encoded = encode(&secret, encoding, &choices, (&blob.0, &blob.1));
+            let text = format!("{before} {encoded} {after}");
+            let out = r.redact(&text);
+            prop_assert_eq!(&out, &format!("{before} {MASK} {after}"), "{:?}: {}", encoding, text);
+        }
+
+        #[test]
+        fn text_that_holds_no_secret_is_left_as_it_was(
+            // Without the characters that begin an escape, so that no escape in the text
+            // can be read as the secret's own characters.
+            secret in r"[ -$'-*,-\[\]-~éß€中😀]{12,40}",
+            words in prop::collection::vec(prop_oneof![
+                ".{0,12}",
+                "[A-Za-z0-9+/_-]{4,40}={0,2}",
+                Just("%2F".to_owned()),
+                Just("\\/".to_owned()),
+                Just("\\\\u00".to_owned()),
+                Just("&amp;".to_owned()),
+                Just("&#x".to_owned()),
+                Just("+".to_owned()),
+                Just("…".to_owned()),
+            ], 0..24),
+            near in encoding(),
+            choices in prop::collection::vec(any::<u8>(), 1..8),
+        ) {
+            // A near miss: the secret but its last character, in an encoding, then a character
+            // no secret holds.
+            let mut chars: Vec<char> = secret.chars().collect();
+            chars.pop();
+            let near_miss = encode(&chars.into_iter().collect::<String>(), near, &choices, ("", ""));
+            let text = words.join(" ") + " " + &near_miss + "ω";
+            prop_assume!(!text.contains(&secret));
+            let r = Redactor::new([secret.as_str()]);
+            prop_assert_eq!(r.redact(&text), text);
+        }
     }
 }
