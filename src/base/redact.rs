@@ -701,9 +701,11 @@ fn credential_members(value: &serde_json::Value, found: &mut Vec<String>) {
 }
 
 /// Text that came from outside, made safe to show: control characters (CR, ESC, BEL, the C1
-/// controls such as CSI) and the invisible bidirectional and zero-width marks are shown escaped
-/// (`\r`, `\t`, `\u{1b}`), so that no escape sequence reaches a terminal and no line can be
-/// rewritten under the reader's eyes. A newline stays a newline only where `newlines` allows
+/// controls such as CSI and NEL), the line and paragraph separators, and the invisible format
+/// characters (bidirectional marks, embeddings and isolates, zero-width ones, tags) are shown
+/// escaped (`\r`, `\t`, `\u{1b}`, `\u{2028}`), so that no escape sequence reaches a terminal,
+/// no log starts a line the reader cannot see, and no line can be rewritten under the reader's
+/// eyes. A newline stays a newline only where `newlines` allows
 /// (the layout then starts every line with its own prefix); elsewhere it is `\n`.
 ///
 /// CI logs read some lines as commands: GitHub's runner takes a line that starts with `::`
@@ -711,10 +713,6 @@ fn credential_members(value: &serde_json::Value, found: &mut Vec<String>) {
 /// `::` at the start of the text or of a line is shown as `\u{3a}:` and every `##[` as
 /// `#\u{23}[`: the server under test cannot add, hide or stop the run's annotations.
 pub fn neutralise(text: &str, newlines: bool) -> String {
-    let risky = |c: char| {
-        c.is_control()
-            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
-    };
     if !text.chars().any(risky) && !text.contains("##[") && !text.trim_start().starts_with("::") {
         return text.to_owned();
     }
@@ -757,6 +755,38 @@ pub fn neutralise(text: &str, newlines: bool) -> String {
         rest = &rest[len..];
     }
     out
+}
+
+/// Whether a terminal or a CI log may act on `c`, or it hides or reorders text: the controls
+/// (C0, DEL, C1), the line and paragraph separators (U+2028, U+2029: JavaScript and some log
+/// viewers start a line there), and every format character (Unicode's Cf: bidirectional marks,
+/// embeddings, overrides and isolates, zero-width characters, the BOM, interlinear annotations,
+/// tags).
+fn risky(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{ad}'
+                | '\u{600}'..='\u{605}'
+                | '\u{61c}'
+                | '\u{6dd}'
+                | '\u{70f}'
+                | '\u{890}'..='\u{891}'
+                | '\u{8e2}'
+                | '\u{180e}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{206f}'
+                | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
+                | '\u{110bd}'
+                | '\u{110cd}'
+                | '\u{13430}'..='\u{1343f}'
+                | '\u{1bca0}'..='\u{1bca3}'
+                | '\u{1d173}'..='\u{1d17a}'
+                | '\u{e0001}'
+                | '\u{e0020}'..='\u{e007f}'
+        )
 }
 
 #[cfg(test)]
@@ -966,6 +996,62 @@ mod tests {
             assert!(!line.trim_start().starts_with("::"), "{line}");
             assert!(!line.contains("##["), "{line}");
             assert!(!line.contains(['\r', '\u{1b}']), "{line}");
+        }
+    }
+
+    /// See the issue "Untrusted input, round two", item 3: the line and paragraph separators and
+    /// NEL passed as they were.
+    #[test]
+    fn separators_and_every_invisible_format_character_are_shown_escaped() {
+        assert_eq!(
+            neutralise("a\u{2028}::error::x\u{2029}b\u{85}c", true),
+            "a\\u{2028}::error::x\\u{2029}b\\u{85}c"
+        );
+        let risky_chars = [
+            '\u{0}',
+            '\u{1f}',
+            '\u{7f}',
+            '\u{80}',
+            '\u{85}',
+            '\u{9f}',
+            '\u{ad}',
+            '\u{61c}',
+            '\u{180e}',
+            '\u{200b}',
+            '\u{200c}',
+            '\u{200d}',
+            '\u{200e}',
+            '\u{200f}',
+            '\u{2028}',
+            '\u{2029}',
+            '\u{202a}',
+            '\u{202b}',
+            '\u{202c}',
+            '\u{202d}',
+            '\u{202e}',
+            '\u{2060}',
+            '\u{2066}',
+            '\u{2067}',
+            '\u{2068}',
+            '\u{2069}',
+            '\u{206f}',
+            '\u{feff}',
+            '\u{fff9}',
+            '\u{e0001}',
+            '\u{e0041}',
+            '\u{e007f}',
+        ];
+        for c in risky_chars {
+            let shown = neutralise(&format!("a{c}b"), true);
+            assert_eq!(
+                shown,
+                format!("a\\u{{{:x}}}b", c as u32),
+                "U+{:04X}",
+                c as u32
+            );
+        }
+        for c in ['é', '€', '\u{a0}', '\u{3000}', 'ß', '😀', '\u{301}'] {
+            assert_eq!(neutralise(&format!("a{c}b"), true), format!("a{c}b"));
         }
     }
 
