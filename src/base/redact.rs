@@ -7,9 +7,10 @@
 //! A secret is not looked for as a list of its encoded forms (a server may encode any subset of
 //! its characters, in either hex case, mixing JSON and percent escapes): the text is read as a
 //! sequence of characters, each written as itself or as one escape (percent, form `+`, JSON once
-//! or twice, an HTML character reference), and every region whose characters spell the secret is
-//! masked. Base64 is read by blocks, not characters: every run of base64 characters is decoded
-//! at each of its four alignments, and a run whose decoding holds a secret is masked whole.
+//! or twice, an HTML character reference, a JSON pointer's `~1`), and every region whose
+//! characters spell the secret is masked. Base64 is read by blocks, not characters: every run of
+//! base64 characters is decoded at each of its four alignments, and a run whose decoding holds a
+//! secret is masked whole.
 
 use crate::response::Response;
 
@@ -240,8 +241,9 @@ fn occurrences(
     let Some(&first) = needle.first() else {
         return;
     };
-    let may_start =
-        |b: u8| b == first || matches!(b, b'%' | b'\\' | b'&') || (b == b'+' && first == b' ');
+    let may_start = |b: u8| {
+        b == first || matches!(b, b'%' | b'\\' | b'&' | b'~') || (b == b'+' && first == b' ')
+    };
     let ring = &mut ring.0;
     ring.resize_with(RING, Vec::new);
     ring.iter_mut().for_each(Vec::clear);
@@ -292,7 +294,7 @@ fn cut_at(text: &[u8], i: usize, cut_at_end: bool) -> Option<usize> {
     if rest.starts_with(CUT_BYTES) || (cut_at_end && rest.is_empty()) {
         return Some(i);
     }
-    if !matches!(rest.first(), Some(b'%' | b'\\' | b'&')) {
+    if !matches!(rest.first(), Some(b'%' | b'\\' | b'&' | b'~')) {
         return None;
     }
     let escape_like = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'#' | b'\\' | b'/');
@@ -369,7 +371,8 @@ impl Units {
 /// Every way to read the text at `at` as one byte or character: the byte itself, and the escape
 /// it begins: `%2F` or `%2f` (a byte), `+` (a space, in a form), a JSON escape written once
 /// (`\/`, `\u002F`, a surrogate pair) or twice (`\\u002F`, `\\\/`), an HTML character reference
-/// (`&#47;`, `&#x2f;`, `&sol;`, and `&amp` without its `;` as browsers read it).
+/// (`&#47;`, `&#x2f;`, `&sol;`, and `&amp` without its `;` as browsers read it), a JSON
+/// pointer's `~1` and `~0`.
 fn units(text: &[u8], at: usize) -> Units {
     let mut units = Units::default();
     let Some(&byte) = text.get(at) else {
@@ -384,9 +387,20 @@ fn units(text: &[u8], at: usize) -> Units {
             units.push(json_escape_twice(text, at).map(|(c, len)| Unit::char(c, len)));
         }
         b'&' => units.push(html_reference(text, at).map(|(c, len)| Unit::char(c, len))),
+        b'~' => units.push(pointer_escape(text, at)),
         _ => {}
     }
     units
+}
+
+/// `~1` or `~0`: a `/` or a `~` in a member's name, as a JSON pointer (the place of a schema
+/// violation) writes them.
+fn pointer_escape(text: &[u8], at: usize) -> Option<Unit> {
+    match text.get(at + 1)? {
+        b'0' => Some(Unit::byte(b'~', 2)),
+        b'1' => Some(Unit::byte(b'/', 2)),
+        _ => None,
+    }
 }
 
 fn hex_digit(byte: u8) -> Option<u32> {
@@ -572,7 +586,7 @@ enum Base64 {
 /// `\/`, `&#x2B;`), and its length.
 fn base64_char(text: &[u8], at: usize) -> Option<(Base64, usize)> {
     let byte = *text.get(at)?;
-    if !matches!(byte, b'%' | b'\\' | b'&') {
+    if !matches!(byte, b'%' | b'\\' | b'&' | b'~') {
         return base64_value(byte).map(|value| (value, 1));
     }
     // The character itself is no base64: only one of its escapes can be.
@@ -872,6 +886,8 @@ mod tests {
         assert_eq!(r.redact(echoes[4]), "s=***&x=1");
         assert_eq!(r.redact(echoes[9]), "b=*** .");
         assert_eq!(r.redact(echoes[12]), "<p>***</p>");
+        // A member named after the secret, in the JSON pointer of a schema violation.
+        assert_eq!(r.redact("at /a/Sx~1y+z9Q==/b"), "at /a/***/b");
     }
 
     #[test]
@@ -1255,7 +1271,8 @@ mod properties {
             // no secret holds.
             let mut chars: Vec<char> = secret.chars().collect();
             chars.pop();
-            let near_miss = encode(&chars.into_iter().collect::<String>(), near, &choices, ("", ""));
+            let near_miss: String = chars.into_iter().collect();
+            let near_miss = encode(&near_miss, near, &choices, ("", ""));
             let text = words.join(" ") + " " + &near_miss + "ω";
             prop_assume!(!text.contains(&secret));
             let r = Redactor::new([secret.as_str()]);
