@@ -37,7 +37,8 @@ type Span = (usize, usize);
 /// [`MASK`], and leaves every other character of the text as it was.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
-    /// Longest first, so that where two secrets start at one place the longer one is masked.
+    /// Longest first. Where two overlap (a secret inside another), their spans are merged, so
+    /// either is masked whole.
     secrets: Vec<Box<[u8]>>,
     /// Values shown as they are (variables that are not secret) that contain a secret:
     /// `test-client` for the secret `test`. A secret found inside one of these is part of a value
@@ -114,13 +115,41 @@ impl Redactor {
     /// end counts.
     fn secret_spans(&self, text: &[u8], cut_at_end: bool, scratch: &mut Scratch) -> Vec<Span> {
         let mut spans = Vec::new();
+        let mut escapes = std::mem::take(&mut scratch.escapes);
+        escapes.clear();
+        let cuts = cut_at_end || memchr::memmem::find(text, CUT_BYTES).is_some();
+        // Where an escape begins, or one that a cut split. A `+` is a space in a form, so it
+        // matters only to a needle with a space.
+        let spaced = self
+            .secrets
+            .iter()
+            .chain(&self.public)
+            .any(|s| s.contains(&b' '));
+        let plus = if spaced { b'+' } else { b'~' };
+        escapes.extend(
+            memchr::memchr3_iter(b'%', b'\\', b'&', text)
+                .chain(memchr::memchr2_iter(b'~', plus, text))
+                .filter(|&i| {
+                    units(text, i).count > 1 || (cuts && cut_at(text, i, cut_at_end).is_some())
+                }),
+        );
+        escapes.sort_unstable();
+        escapes.dedup();
+        let mut search = Search {
+            text,
+            escapes: &escapes,
+            cuts,
+            cut_at_end,
+            ring: &mut scratch.ring,
+        };
         for secret in &self.secrets {
-            occurrences(text, secret, cut_at_end, &mut scratch.ring, &mut spans);
+            search.occurrences(secret, &mut spans);
         }
         if !spans.is_empty() && !self.public.is_empty() {
             let mut shields = Vec::new();
+            search.cuts = false;
             for value in &self.public {
-                occurrences(text, value, false, &mut scratch.ring, &mut shields);
+                search.occurrences(value, &mut shields);
             }
             spans.retain(|&(start, end)| {
                 !shields
@@ -128,6 +157,7 @@ impl Redactor {
                     .any(|&(s, e)| s <= start && end <= e && e - s > end - start)
             });
         }
+        scratch.escapes = escapes;
         spans
     }
 
@@ -136,15 +166,23 @@ impl Redactor {
     /// any of three alignments, and the characters at its edges carry bits of it.
     fn base64_spans(&self, text: &[u8], scratch: &mut Scratch, spans: &mut Vec<Span>) {
         let mut at = 0;
-        let mut sextets = Vec::new();
         while at < text.len() {
+            // Most of a text is words too short to hold a secret: counted, not decoded.
             let start = at;
-            sextets.clear();
-            while let Some((Base64::Sextet(value), len)) = base64_char(text, at) {
-                sextets.push(value);
+            let mut count = 0;
+            while let Some(&byte) = text.get(at) {
+                let len = match BASE64[usize::from(byte)] {
+                    value if value < 64 => 1,
+                    ESCAPE => match base64_char(text, at) {
+                        Some((Base64::Sextet(_), len)) => len,
+                        _ => break,
+                    },
+                    _ => break,
+                };
+                count += 1;
                 at += len;
             }
-            if sextets.is_empty() {
+            if count == 0 {
                 at += 1;
                 continue;
             }
@@ -152,10 +190,20 @@ impl Redactor {
                 at += len;
             }
             let cut = text[at..].starts_with(CUT_BYTES);
-            let long_enough = sextets.len() >= self.min_run.max(2) || (cut && sextets.len() >= 4);
-            if long_enough && self.decodes_to_secret(&sextets, cut, scratch) {
+            if count < self.min_run.max(2) && !(cut && count >= 4) {
+                continue;
+            }
+            let mut sextets = std::mem::take(&mut scratch.sextets);
+            sextets.clear();
+            let mut i = start;
+            while let Some((Base64::Sextet(value), len)) = base64_char(text, i) {
+                sextets.push(value);
+                i += len;
+            }
+            if self.decodes_to_secret(&sextets, cut, scratch) {
                 spans.push((start, at));
             }
+            scratch.sextets = sextets;
         }
     }
 
@@ -177,12 +225,24 @@ impl Redactor {
 struct Scratch {
     ring: Ring,
     decoded: Vec<u8>,
+    sextets: Vec<u8>,
+    escapes: Vec<usize>,
 }
 
 /// The partial occurrences of a needle ahead of the place being read, by the place they have
 /// reached (modulo [`RING`]): (bytes of the needle spelt, where the occurrence started).
 #[derive(Default)]
 struct Ring(Vec<Vec<(usize, usize)>>);
+
+/// Below this length a text is searched for a needle byte by byte.
+const SHORT_TEXT: usize = 256;
+
+/// The most partial occurrences of one needle read in one text before the rest of the text is
+/// masked unread. Ordinary text keeps a handful alive at a time; only a text of ambiguous escapes
+/// (a run of backslashes) against a needle of them keeps one per byte of the needle, and this
+/// bounds what a server that chooses both (an issued credential and a body) can make a run
+/// spend on one text (a few milliseconds).
+const MAX_WORK: usize = 100_000;
 
 /// More than the longest escape ([`units`]): `&DiacriticalGrave;` is 18 characters.
 const RING: usize = 20;
@@ -222,68 +282,140 @@ fn masked(text: &str, spans: Vec<Span>) -> String {
     out
 }
 
-/// Every occurrence of `needle` in `text`, each of its characters written as itself or as an
-/// escape ([`units`]), as a span added to `spans`; and where the text was cut ([`cut_at`]), the
-/// start of one when at least [`MIN_PARTIAL`] bytes of it come before the cut.
-///
-/// One pass over the text, all starts at once: at each place, the partial occurrences that
-/// reach it are kept once for each number of needle bytes they spell, with the earliest start
-/// (a later one spans less of the same text). So the work is at most the text's length times the
-/// needle's whatever mix of ambiguous escapes (`%25`, `\\`, `&amp;`) the text holds, and
-/// about the text's length for ordinary text, where few places begin a partial occurrence.
-fn occurrences(
-    text: &[u8],
-    needle: &[u8],
+/// One text being searched, with what is known of it: where its escapes may begin (`%`, `\`,
+/// `&`, `~`, `+`), and whether it was cut.
+struct Search<'t> {
+    text: &'t [u8],
+    escapes: &'t [usize],
+    /// The text holds a [`CUT`], or ends where it was cut (`cut_at_end`).
+    cuts: bool,
     cut_at_end: bool,
-    ring: &mut Ring,
-    spans: &mut Vec<Span>,
-) {
-    let Some(&first) = needle.first() else {
-        return;
-    };
-    let may_start = |b: u8| {
-        b == first || matches!(b, b'%' | b'\\' | b'&' | b'~') || (b == b'+' && first == b' ')
-    };
-    let ring = &mut ring.0;
-    ring.resize_with(RING, Vec::new);
-    ring.iter_mut().for_each(Vec::clear);
-    let mut pending = 0;
-    for i in 0..=text.len() {
-        let starts = text.get(i).is_some_and(|&b| may_start(b));
-        if pending == 0 && !starts {
-            continue;
+    ring: &'t mut Ring,
+}
+
+impl Search<'_> {
+    /// Every occurrence of `needle`, each of its characters written as itself or as an escape
+    /// ([`units`]), as a span added to `spans`; and where the text was cut ([`cut_at`]), the
+    /// start of one when at least [`MIN_PARTIAL`] bytes of it come before the cut.
+    ///
+    /// Written plainly, it is found by a plain search. Otherwise its first escape begins at one
+    /// of `escapes`, and it starts at most a needle's length before that: only there is the
+    /// text read escape by escape ([`Search::read`]).
+    fn occurrences(&mut self, needle: &[u8], spans: &mut Vec<Span>) {
+        let (text, n) = (self.text, needle.len());
+        if n == 0 || text.is_empty() {
+            return;
         }
-        let mut here = std::mem::take(&mut ring[i % RING]);
-        pending -= here.len();
-        if starts {
-            here.push((0, i));
-        }
-        here.sort_unstable();
-        here.dedup_by_key(|&mut (spelt, _)| spelt);
-        if let Some(cut) = cut_at(text, i, cut_at_end) {
-            spans.extend(
-                here.iter()
-                    .filter(|&&(spelt, _)| spelt >= MIN_PARTIAL)
-                    .map(|&(_, start)| (start, cut)),
-            );
-        }
-        let units = units(text, i);
-        for &(spelt, start) in &here {
-            for unit in units.iter() {
-                if !needle[spelt..].starts_with(unit.bytes()) {
-                    continue;
-                }
-                let (next, spelt) = (i + unit.len(), spelt + unit.bytes().len());
-                if spelt == needle.len() {
-                    spans.push((start, next));
-                } else {
-                    ring[next % RING].push((spelt, start));
-                    pending += 1;
-                }
+        if text.len() < SHORT_TEXT {
+            // Building a searcher costs more than looking at a short text.
+            let found = text.windows(n).enumerate().filter(|(_, w)| *w == needle);
+            spans.extend(found.map(|(at, _)| (at, at + n)));
+        } else {
+            let finder = memchr::memmem::Finder::new(needle);
+            let mut at = 0;
+            while let Some(found) = text.get(at..).and_then(|rest| finder.find(rest)) {
+                spans.push((at + found, at + found + n));
+                at += found + 1;
             }
         }
-        here.clear();
-        ring[i % RING] = here;
+        if self.cuts {
+            self.plain_starts_before_cuts(needle, spans);
+        }
+        let mut next = 0;
+        while next < self.escapes.len() {
+            let from = self.escapes[next].saturating_sub(n - 1);
+            let mut to = self.escapes[next] + 1;
+            next += 1;
+            while next < self.escapes.len() && self.escapes[next].saturating_sub(n - 1) <= to {
+                to = self.escapes[next] + 1;
+                next += 1;
+            }
+            self.read(needle, from..to, spans);
+        }
+    }
+
+    /// The start of `needle`, written plainly, left just before a cut: `…abc[cut]` of a secret
+    /// `abcdef`.
+    fn plain_starts_before_cuts(&self, needle: &[u8], spans: &mut Vec<Span>) {
+        let text = self.text;
+        let cuts =
+            memchr::memmem::find_iter(text, CUT_BYTES).chain(self.cut_at_end.then_some(text.len()));
+        for cut in cuts {
+            let before = &text[..cut];
+            if let Some(len) = (MIN_PARTIAL..needle.len())
+                .rev()
+                .find(|&len| before.ends_with(&needle[..len]))
+            {
+                spans.push((cut - len, cut));
+            }
+        }
+    }
+
+    /// The occurrences of `needle` that start in `starts`, read escape by escape.
+    ///
+    /// One pass over the text, all starts at once: at each place, the partial occurrences that
+    /// reach it are kept once for each number of needle bytes they spell, with the earliest
+    /// start (a later one spans less of the same text). So the work is at most the text's
+    /// length times the needle's, whatever mix of ambiguous escapes (`%25`, `\\`, `&amp;`)
+    /// the text holds.
+    fn read(&mut self, needle: &[u8], starts: std::ops::Range<usize>, spans: &mut Vec<Span>) {
+        let text = self.text;
+        let ring = &mut self.ring.0;
+        ring.resize_with(RING, Vec::new);
+        ring.iter_mut().for_each(Vec::clear);
+        let first = needle[0];
+        let may_start = |b: &u8| *b == first || matches!(b, b'%' | b'\\' | b'&' | b'~' | b'+');
+        let (mut pending, mut work, mut first_start) = (0, 0, None);
+        for i in starts.start..=text.len() {
+            let starts_here = starts.contains(&i) && text.get(i).is_some_and(may_start);
+            if starts_here {
+                first_start.get_or_insert(i);
+            }
+            if work > MAX_WORK {
+                // Only a text and a needle made of ambiguous escapes get here: masked from the
+                // first place the needle may have started, rather than read any longer.
+                spans.push((first_start.unwrap_or(i), text.len()));
+                return;
+            }
+            if pending == 0 && !starts_here {
+                if i >= starts.end {
+                    break;
+                }
+                continue;
+            }
+            let mut here = std::mem::take(&mut ring[i % RING]);
+            pending -= here.len();
+            if starts_here {
+                here.push((0, i));
+            }
+            here.sort_unstable();
+            here.dedup_by_key(|&mut (spelt, _)| spelt);
+            if let Some(cut) = cut_at(text, i, self.cut_at_end) {
+                spans.extend(
+                    here.iter()
+                        .filter(|&&(spelt, _)| spelt >= MIN_PARTIAL)
+                        .map(|&(_, start)| (start, cut)),
+                );
+            }
+            work += here.len();
+            let units = units(text, i);
+            for &(spelt, start) in &here {
+                for unit in units.iter() {
+                    if !needle[spelt..].starts_with(unit.bytes()) {
+                        continue;
+                    }
+                    let (next, spelt) = (i + unit.len(), spelt + unit.bytes().len());
+                    if spelt == needle.len() {
+                        spans.push((start, next));
+                    } else {
+                        ring[next % RING].push((spelt, start));
+                        pending += 1;
+                    }
+                }
+            }
+            here.clear();
+            ring[i % RING] = here;
+        }
     }
 }
 
@@ -586,28 +718,51 @@ enum Base64 {
 /// `\/`, `&#x2B;`), and its length.
 fn base64_char(text: &[u8], at: usize) -> Option<(Base64, usize)> {
     let byte = *text.get(at)?;
-    if !matches!(byte, b'%' | b'\\' | b'&' | b'~') {
-        return base64_value(byte).map(|value| (value, 1));
+    match BASE64[usize::from(byte)] {
+        NOT_BASE64 => None,
+        PAD => Some((Base64::Pad, 1)),
+        // The character itself is no base64: only one of its escapes can be.
+        ESCAPE => units(text, at)
+            .iter()
+            .skip(1)
+            .filter(|u| u.spelt == 1)
+            .find_map(|u| match BASE64[usize::from(u.bytes[0])] {
+                PAD => Some((Base64::Pad, u.len())),
+                value if value < 64 => Some((Base64::Sextet(value), u.len())),
+                _ => None,
+            }),
+        value => Some((Base64::Sextet(value), 1)),
     }
-    // The character itself is no base64: only one of its escapes can be.
-    units(text, at)
-        .iter()
-        .skip(1)
-        .filter(|u| u.spelt == 1)
-        .find_map(|u| Some((base64_value(u.bytes[0])?, u.len())))
 }
 
-fn base64_value(byte: u8) -> Option<Base64> {
-    Some(Base64::Sextet(match byte {
-        b'A'..=b'Z' => byte - b'A',
-        b'a'..=b'z' => byte - b'a' + 26,
-        b'0'..=b'9' => byte - b'0' + 52,
-        b'+' | b'-' => 62,
-        b'/' | b'_' => 63,
-        b'=' => return Some(Base64::Pad),
-        _ => return None,
-    }))
-}
+const NOT_BASE64: u8 = 0xff;
+const PAD: u8 = 64;
+const ESCAPE: u8 = 65;
+
+/// Each byte's value as a base64 character (either alphabet), or [`PAD`], [`ESCAPE`] (it may
+/// begin an escaped one), [`NOT_BASE64`].
+const BASE64: [u8; 256] = {
+    let mut table = [NOT_BASE64; 256];
+    let mut i = 0;
+    while i < 26 {
+        table[b'A' as usize + i] = i as u8;
+        table[b'a' as usize + i] = 26 + i as u8;
+        if i < 10 {
+            table[b'0' as usize + i] = 52 + i as u8;
+        }
+        i += 1;
+    }
+    table[b'+' as usize] = 62;
+    table[b'-' as usize] = 62;
+    table[b'/' as usize] = 63;
+    table[b'_' as usize] = 63;
+    table[b'=' as usize] = PAD;
+    table[b'%' as usize] = ESCAPE;
+    table[b'\\' as usize] = ESCAPE;
+    table[b'&' as usize] = ESCAPE;
+    table[b'~' as usize] = ESCAPE;
+    table
+};
 
 /// Base64 `sextets` decoded into `out` (cleared first); a last incomplete group gives the
 /// whole bytes it holds.
@@ -967,9 +1122,19 @@ mod tests {
         assert_eq!(r.redact("<%2525%2525>"), "<***>");
         assert_eq!(r.redact("<\\\\\\\\u0041>"), "<***>");
         assert_eq!(r.redact("<&amp;amp;&amp;amp;>"), "<***>");
-        let hostile = "%25".repeat(20_000) + &"\\\\".repeat(20_000) + &"&amp;".repeat(20_000);
+        let hostile = "%25".repeat(300) + &"\\\\".repeat(300) + &"&amp;".repeat(300);
         let r = Redactor::new(["%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%x", "\\\\\\\\\\\\\\\\\\\\x"]);
         assert_eq!(r.redact(&hostile), hostile);
+    }
+
+    /// A server that issues a credential made of backslashes and answers with a body of them
+    /// cannot make a run read it for long: past a bound the rest is masked unread.
+    #[test]
+    fn a_text_of_ambiguous_escapes_is_masked_past_a_bound_of_work() {
+        let credential = "\\".repeat(5_000) + "x";
+        let r = Redactor::new([credential.as_str()]);
+        let text = "ok ".to_owned() + &"\\".repeat(100_000);
+        assert_eq!(r.redact(&text), "ok ***");
     }
 
     #[test]
