@@ -667,6 +667,9 @@ const HTML_NAMES: &[(&str, char)] = &[
     ("rbrace", '}'),
 ];
 
+/// The longest of [`HTML_NAMES`]: a longer name is none of them.
+const LONGEST_NAME: usize = "DiacriticalGrave".len();
+
 /// The names a browser also reads without their `;`.
 const HTML_LEGACY: &[&str] = &["amp", "AMP", "lt", "LT", "gt", "GT", "quot", "QUOT", "nbsp"];
 
@@ -682,6 +685,7 @@ fn html_reference(text: &[u8], at: usize) -> Option<(char, usize)> {
         let digits = rest[skip..]
             .iter()
             .take_while(|b| char::from(**b).is_digit(radix))
+            .take(9)
             .count();
         if digits == 0 || digits > 8 {
             return None;
@@ -694,6 +698,7 @@ fn html_reference(text: &[u8], at: usize) -> Option<(char, usize)> {
     let name_len = rest
         .iter()
         .take_while(|b| b.is_ascii_alphanumeric())
+        .take(LONGEST_NAME + 1)
         .count();
     let name = &rest[..name_len];
     if rest.get(name_len) == Some(&b';')
