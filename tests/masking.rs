@@ -296,3 +296,53 @@ fn a_short_secret_inside_a_public_value_leaves_the_value_whole() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.lines().any(|l| l == shown), "{}", out.stdout);
 }
+
+/// A discovery document is the server's word: a value it names that holds the secret spares
+/// nothing, so an echo of it is masked (the server knows the secret; it checks it).
+#[test]
+fn a_discovered_value_that_holds_the_secret_spares_nothing() {
+    let server = raw_server(|req, s| {
+        let endpoint = format!(
+            "http://{}/t/pre-{SECRET}-post",
+            req.header("host").unwrap_or_default()
+        );
+        if req.method == "GET" {
+            let doc = format!(r#"{{"token_endpoint":"{endpoint}"}}"#);
+            let json = [("content-type", "application/json")];
+            write_response(s, "200 OK", &json, doc.as_bytes());
+        } else {
+            let echo = format!(r#"{{"echo":"{endpoint}"}}"#);
+            write_response(s, "400 Bad Request", &[], echo.as_bytes());
+        }
+    });
+    let cases = tempfile::tempdir().unwrap();
+    std::fs::create_dir(cases.path().join("t")).unwrap();
+    std::fs::write(
+        cases.path().join("t/c.json"),
+        r#"{"title": "t", "documents": {"status": 401, "error": "invalid_client"},
+            "request": {"method": "POST", "path": "{{token_endpoint}}",
+                "form": {"client_secret": "{{client_secret}}"}}}"#,
+    )
+    .unwrap();
+    let out_dir = tempfile::tempdir().unwrap();
+    let json = out_dir.path().join("r.json");
+    let secret = format!("client_secret={SECRET}");
+    let out = run_cases(
+        &server.url,
+        cases.path(),
+        &[
+            "--discover",
+            "--secret",
+            &secret,
+            "--report-json",
+            json.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let report = read_report(&json);
+    let host = server.url.trim_start_matches("http://");
+    assert_eq!(
+        case_of(&report, "t/c")["response"]["body_preview"],
+        format!(r#"{{"echo":"http://{host}/t/pre-***-post"}}"#)
+    );
+}

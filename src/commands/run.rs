@@ -295,10 +295,11 @@ impl Resolved {
             })
             .collect();
         let secrets: Vec<&str> = vars.secrets().collect();
-        // Shown as they are: a secret inside one (`test` in `test-client`) is left whole.
+        // Shown as they are: a secret inside one (`test` in `test-client`) is left whole. Not
+        // what the server's discovery document said: the server knows the secret.
         let public = vars
             .iter()
-            .filter(|(_, v)| !v.secret)
+            .filter(|(_, v)| !v.secret && !matches!(v.origin, vars::Origin::Discovery(_)))
             .map(|(_, v)| v.value.as_str());
         let redactor = Arc::new(Redactor::for_run(
             &secrets,
