@@ -32,6 +32,8 @@ mod input;
 mod junit;
 /// The modules of src/ import each other in no loop.
 mod layout;
+/// Secrets echoed by a server in any encoding, and a secret inside a value that is not secret.
+mod masking;
 /// The origin rule on every finished request URL.
 mod origin;
 /// Reports that would harm an input or each other, odd --vars/--deviations files, patterns.

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use crate::{
     case::{Case, Catalogue},
     error::Error,
-    plan::{self, NotSent, Prepared, Target},
+    plan::{self, NotSent, Target},
     redact::{Redactor, neutralise},
     reference,
     seed::SeedTable,
@@ -157,6 +157,13 @@ pub fn explain(case: &Case, table: &SeedTable, target: &Target, vars: &Vars) -> 
     // The request is shown with its secrets filled in as ***; the rest is the case file's own
     // text, neutralised like everything else from outside.
     let secrets: Vec<&str> = vars.secrets().collect();
-    let redactor = Redactor::for_run(&secrets, planned.iter().filter_map(Prepared::basic_auth));
+    // Shown as they are, as `run` shows them: a secret inside one (`test` in `test-client`, in
+    // the curl line too) is left whole.
+    let public = vars
+        .iter()
+        .filter(|(_, v)| !v.secret)
+        .map(|(_, v)| v.value.as_str());
+    let named = [&case.id, &case.title, &case.file].map(String::as_str);
+    let redactor = Redactor::for_run(&secrets, public.chain(named).chain([target.base.as_str()]));
     neutralise(&redactor.redact(&out), true).replace(PLACEHOLDER, "<target>")
 }

@@ -176,13 +176,22 @@ pub struct Record {
     pub elapsed: Duration,
 }
 
-/// Every string inside `value` passed through `f`.
+/// Every string inside `value` passed through `f`, the names of members too: a server may
+/// echo a secret as a name (`{"<secret>": …}`) as well as a value.
 fn mask_strings(value: &mut serde_json::Value, f: &impl Fn(&str) -> String) {
     use serde_json::Value;
     match value {
         Value::String(s) => *s = f(s),
         Value::Array(items) => items.iter_mut().for_each(|i| mask_strings(i, f)),
-        Value::Object(members) => members.values_mut().for_each(|v| mask_strings(v, f)),
+        Value::Object(members) => {
+            *members = std::mem::take(members)
+                .into_iter()
+                .map(|(name, mut v)| {
+                    mask_strings(&mut v, f);
+                    (f(&name), v)
+                })
+                .collect();
+        }
         _ => {}
     }
 }
@@ -306,5 +315,24 @@ impl Record {
             resp.body_preview = neutralise(&redactor.redact(&resp.body_preview), true);
         }
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_names_are_masked_as_well_as_values() {
+        let redactor = Redactor::new(["s3cret-x"]);
+        let mut actual = serde_json::json!({
+            "s3cret-x": {"kept": ["s3cret-x", 1]},
+            "other": "s3cret-x",
+        });
+        mask_strings(&mut actual, &|t| redactor.redact(t));
+        assert_eq!(
+            actual.to_string(),
+            r#"{"***":{"kept":["***",1]},"other":"***"}"#
+        );
     }
 }

@@ -1,0 +1,348 @@
+//! Secrets echoed by a server in any encoding never reach an output, and a secret inside a value
+//! that is not secret leaves that value whole. See the issue "Untrusted input, round two",
+//! item 3.
+
+use std::path::Path;
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+
+use crate::util::*;
+
+/// The secret of the issue.
+const SECRET: &str = "Sx/y+z9Q==";
+
+/// The secret as servers echo it, one encoding each, as it stands inside a JSON string.
+const ECHOES: &[&str] = &[
+    "Sx/y+z9Q==",
+    // PHP's json_encode escapes the slash.
+    r"Sx\/y+z9Q==",
+    // Any character as \uXXXX, in either hex case.
+    r"\u0053x\u002fy\u002Bz9Q\u003d\u003D",
+    // JSON inside JSON.
+    r#"{\"s\":\"Sx\\\/y+z9Q\\u003d=\"}"#,
+    // Percent-encoding in lower case, upper case, of some characters only, of all.
+    "Sx%2fy%2bz9Q%3d%3d",
+    "Sx%2Fy%2Bz9Q%3D%3D",
+    "Sx/y%2Bz9Q==",
+    "%53%78%2f%79%2b%7a%39%51%3d%3D",
+    // Base64, padded and not.
+    "U3gveSt6OVE9PQ==",
+    "U3gveSt6OVE9PQ",
+    // HTML references: decimal, hex in either case, named.
+    "Sx&#47;y&#43;z9Q&#61;&#61;",
+    "Sx&#x2F;y&#x2b;z9Q&#X3D;&#x3d;",
+    "Sx&sol;y&plus;z9Q&equals;&equals;",
+];
+
+/// The secret inside longer base64 blobs, at each of the three alignments, in both alphabets.
+fn blobs() -> Vec<String> {
+    ["c:", "cl:", "client:"]
+        .iter()
+        .flat_map(|user| {
+            let credential = format!("{user}{SECRET}");
+            [
+                STANDARD.encode(&credential),
+                URL_SAFE_NO_PAD.encode(&credential),
+            ]
+        })
+        .collect()
+}
+
+/// Every echo and blob, as a server sends them.
+fn echoes() -> Vec<String> {
+    ECHOES
+        .iter()
+        .map(|e| e.to_string())
+        .chain(blobs())
+        .collect()
+}
+
+/// The echoes as the reports must show them: each one masked, and the JSON around the secret
+/// in the JSON inside JSON left as it was.
+fn echoes_masked() -> Vec<String> {
+    echoes()
+        .iter()
+        .map(|e| match e.strip_prefix(r#"{\"s\":\""#) {
+            Some(_) => r#"{\"s\":\"***\"}"#.to_owned(),
+            None => "***".to_owned(),
+        })
+        .collect()
+}
+
+/// The response body: the secret as a member's name, the echoes, and the Authorization
+/// header the request carried.
+fn body(name: &str, echoes: &[String], authorization: &str) -> String {
+    let echoes: Vec<String> = echoes.iter().map(|e| format!("\"{e}\"")).collect();
+    format!(
+        r#"{{"error":{{"{name}":"x"}},"echo":[{}],"authorization":"{authorization}"}}"#,
+        echoes.join(",")
+    )
+}
+
+/// The WWW-Authenticate header: the secret percent-encoded, in base64, and the credential sent.
+fn challenge(percent: &str, base64: &str, authorization: &str) -> String {
+    format!(r#"Basic realm="{percent}", error="{base64}", sent="{authorization}""#)
+}
+
+/// A case that sends the secret in a Basic header and in the form.
+fn case_folder() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("t")).unwrap();
+    std::fs::write(
+        dir.path().join("t/c.json"),
+        r#"{"title": "t", "documents": {"status": 401, "error": "invalid_client"},
+            "request": {"method": "POST", "path": "/oauth/token",
+                "basic_auth": {"username": "{{client_id}}",
+                               "password": "{{client_secret}}"},
+                "form": {"client_id": "{{client_id}}",
+                         "client_secret": "{{client_secret}}"}}}"#,
+    )
+    .unwrap();
+    dir
+}
+
+/// Each text as it stands, and as its reader decodes it (XML and HTML references, JSON
+/// strings), so that an output's own escaping cannot hide an echo from the check.
+fn readings(name: &str, text: &str) -> Vec<(String, String)> {
+    let mut found = vec![(name.to_owned(), text.to_owned())];
+    let unescaped = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&");
+    found.push((format!("{name}, references decoded"), unescaped));
+    // The step summary is Markdown: its table escapes punctuation with a backslash.
+    let markdown = ["*", "_", "`", "|", "[", "]", "<", ">", "#"]
+        .iter()
+        .fold(text.replace("<br>", "\n"), |t, c| {
+            t.replace(&format!("\\{c}"), c)
+        })
+        .replace("\\\\", "\\");
+    found.push((format!("{name}, Markdown escapes removed"), markdown));
+    if let Ok(json) = serde_json::from_str::<serde_json::Value>(text) {
+        let mut strings = Vec::new();
+        strings_of(&json, &mut strings);
+        found.push((format!("{name}, JSON strings"), strings.join("\n")));
+    }
+    found
+}
+
+fn strings_of(value: &serde_json::Value, found: &mut Vec<String>) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => found.push(s.clone()),
+        Value::Array(items) => items.iter().for_each(|i| strings_of(i, found)),
+        Value::Object(members) => {
+            for (name, v) in members {
+                found.push(name.clone());
+                strings_of(v, found);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn read(dir: &Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name)).unwrap()
+}
+
+#[test]
+fn a_secret_echoed_in_any_encoding_reaches_no_output() {
+    let server = raw_server(|req, s| {
+        let sent = req.header("authorization").unwrap_or_default().to_owned();
+        let header = challenge("Sx%2fy%2Bz9Q%3d%3d", "U3gveSt6OVE9PQ", &sent);
+        write_response(
+            s,
+            "400 Bad Request",
+            &[
+                ("content-type", "application/json"),
+                ("www-authenticate", &header),
+            ],
+            body(SECRET, &echoes(), &sent).as_bytes(),
+        )
+    });
+    let cases = case_folder();
+    let out_dir = tempfile::tempdir().unwrap();
+    let dir = out_dir.path();
+    let mut cmd = authconform();
+    cmd.args([
+        "run",
+        "--color",
+        "never",
+        "--target",
+        &server.url,
+        "--cases",
+    ])
+    .arg(cases.path())
+    .args(["--var", "client_id=client", "--secret"])
+    .arg(format!("client_secret={SECRET}"))
+    .args(["--annotations", "github", "--junit"])
+    .arg(dir.join("j.xml"))
+    .arg("--report-json")
+    .arg(dir.join("r.json"))
+    .arg("--report-html")
+    .arg(dir.join("r.html"))
+    .env("GITHUB_ACTIONS", "true")
+    .env("GITHUB_STEP_SUMMARY", dir.join("summary.md"));
+    let out = output(&mut cmd);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert_eq!(server.hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+    // What the reports show: every echo masked, and nothing around it changed.
+    let sent = format!("Basic {}", STANDARD.encode(format!("client:{SECRET}")));
+    let report = read_report(&dir.join("r.json"));
+    let response = &case_of(&report, "t/c")["response"];
+    assert_eq!(
+        response["body_preview"],
+        body("***", &echoes_masked(), "Basic ***")
+    );
+    let headers = response["headers"].as_array().unwrap();
+    let challenge_shown = headers.iter().find(|h| h[0] == "www-authenticate").unwrap();
+    assert_eq!(challenge_shown[1], challenge("***", "***", "Basic ***"));
+    let error = case_of(&report, "t/c")["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["check"] == "body /error")
+        .unwrap();
+    assert_eq!(error["actual"], serde_json::json!({"***": "x"}));
+
+    // No output holds any encoding of the secret, read as its reader reads it.
+    let mut forbidden = echoes();
+    forbidden.extend([sent, "z9Q".to_owned(), "OVE9".to_owned()]);
+    let outputs = [
+        ("terminal", out.stdout.clone()),
+        ("stderr", out.stderr.clone()),
+        ("JUnit", read(dir, "j.xml")),
+        ("JSON", read(dir, "r.json")),
+        ("HTML", read(dir, "r.html")),
+        ("step summary", read(dir, "summary.md")),
+    ];
+    for (name, text) in &outputs {
+        // Each report shows the response (stderr has nothing to show of it).
+        assert!(
+            *name == "stderr" || text.contains("***") || text.contains(r"\*\*\*"),
+            "{name} shows no mask at all:\n{text}"
+        );
+        for (reading, text) in readings(name, text) {
+            for echo in &forbidden {
+                assert!(
+                    !text.contains(echo.as_str()),
+                    "{reading} shows {echo}:\n{text}"
+                );
+            }
+        }
+    }
+}
+
+/// See the issue "Untrusted input, round two", item 3: `--var client_id=test-client --secret
+/// client_secret=test` printed `-u '***-client:***'`.
+#[test]
+fn a_short_secret_inside_a_public_value_leaves_the_value_whole() {
+    let server = raw_server(|_, s| {
+        write_response(
+            s,
+            "400 Bad Request",
+            &[("www-authenticate", "Basic dGVzdC1jbGllbnQ6dGVzdA==")],
+            br#"{"echo":"test test-client"}"#,
+        )
+    });
+    let cases = case_folder();
+    let out_dir = tempfile::tempdir().unwrap();
+    let json = out_dir.path().join("r.json");
+    let vars = [
+        "--var",
+        "client_id=test-client",
+        "--secret",
+        "client_secret=test",
+    ];
+    let mut run_args = vars.to_vec();
+    run_args.extend(["--report-json", json.to_str().unwrap()]);
+    let out = run_cases(&server.url, cases.path(), &run_args);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let curl = format!(
+        "curl -i -X POST {}/oauth/token -u 'test-client:***' {} {}",
+        server.url,
+        "--data-urlencode client_id=test-client",
+        "--data-urlencode 'client_secret=***'"
+    );
+    let report = read_report(&json);
+    let case = case_of(&report, "t/c");
+    assert_eq!(case["request"]["curl"], curl.as_str());
+    assert_eq!(
+        case["response"]["body_preview"],
+        r#"{"echo":"*** test-client"}"#
+    );
+    assert_eq!(
+        case["response"]["headers"][0],
+        serde_json::json!(["www-authenticate", "Basic ***"])
+    );
+    let shown = format!("  {curl}");
+    assert!(
+        failure_of(&out.stdout, "t/c").lines().any(|l| l == shown),
+        "{}",
+        out.stdout
+    );
+
+    let mut explain = authconform();
+    explain
+        .args(["explain", "t/c", "--target", &server.url, "--cases"])
+        .arg(cases.path())
+        .args(vars);
+    let out = output(&mut explain);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.lines().any(|l| l == shown), "{}", out.stdout);
+}
+
+/// A discovery document is the server's word: a value it names that holds the secret spares
+/// nothing, so an echo of it is masked (the server knows the secret; it checks it).
+#[test]
+fn a_discovered_value_that_holds_the_secret_spares_nothing() {
+    let server = raw_server(|req, s| {
+        let endpoint = format!(
+            "http://{}/t/pre-{SECRET}-post",
+            req.header("host").unwrap_or_default()
+        );
+        if req.method == "GET" {
+            let doc = format!(r#"{{"token_endpoint":"{endpoint}"}}"#);
+            let json = [("content-type", "application/json")];
+            write_response(s, "200 OK", &json, doc.as_bytes());
+        } else {
+            let echo = format!(r#"{{"echo":"{endpoint}"}}"#);
+            write_response(s, "400 Bad Request", &[], echo.as_bytes());
+        }
+    });
+    let cases = tempfile::tempdir().unwrap();
+    std::fs::create_dir(cases.path().join("t")).unwrap();
+    std::fs::write(
+        cases.path().join("t/c.json"),
+        r#"{"title": "t", "documents": {"status": 401, "error": "invalid_client"},
+            "request": {"method": "POST", "path": "{{token_endpoint}}",
+                "form": {"client_secret": "{{client_secret}}"}}}"#,
+    )
+    .unwrap();
+    let out_dir = tempfile::tempdir().unwrap();
+    let json = out_dir.path().join("r.json");
+    let secret = format!("client_secret={SECRET}");
+    let out = run_cases(
+        &server.url,
+        cases.path(),
+        &[
+            "--discover",
+            "--secret",
+            &secret,
+            "--report-json",
+            json.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let report = read_report(&json);
+    let host = server.url.trim_start_matches("http://");
+    assert_eq!(
+        case_of(&report, "t/c")["response"]["body_preview"],
+        format!(r#"{{"echo":"http://{host}/t/pre-***-post"}}"#)
+    );
+}
