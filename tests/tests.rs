@@ -50,3 +50,5 @@ mod signals;
 mod tls;
 /// The gate tells the truth: nothing tested, unknown names, hostile text, issued credentials.
 mod truth;
+/// Hostile discovery documents, servers and case folders against every output.
+mod untrusted;

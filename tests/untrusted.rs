@@ -1,0 +1,341 @@
+//! Text from outside, everywhere it is shown: a hostile discovery document, a hostile server
+//! and a hostile case folder, and every output a run writes (terminal, JUnit, JSON, HTML,
+//! GitHub's annotations and step summary) walked for anything a terminal or a CI log acts on.
+//! Also discovery as both specs place it, for an issuer with a path.
+
+use std::path::Path;
+
+use crate::util::*;
+
+/// Characters that steer a terminal or a log, or hide text from its reader: C0 controls but
+/// newline and tab (CR, ESC, BEL, NUL), DEL and the C1 controls (CSI is U+009B), the bidi
+/// embeddings, overrides, isolates and marks, and the line and paragraph separators.
+fn risky(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(
+            c,
+            '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+                | '\u{2028}' | '\u{2029}'
+        )
+}
+
+/// A discovery document whose every endpoint is an injection but one, which is a good URL.
+fn discovery(url: &str) -> String {
+    serde_json::json!({
+        "issuer": format!("{url}\r\n::error file=README.md::ISSUER"),
+        "token_endpoint": format!("{url}/t\r\n::error file=README.md::DISCOVERED"),
+        "authorization_endpoint": format!("{url}/a\u{1b}]52;c;Y2xpcA==\u{7}"),
+        "userinfo_endpoint": format!("{url}/u\u{1b}[2J\u{0}\u{202e}"),
+        "device_authorization_endpoint": format!("{url}/d##[error]DEVICE"),
+        "revocation_endpoint": format!("{url}/revoke"),
+    })
+    .to_string()
+}
+
+/// The server's answer to every request but discovery: hostile headers and a hostile body.
+fn answer(s: &mut std::net::TcpStream) {
+    let body = "{\"error\":\"invalid_request\u{2029}::error::BODY1\",\"error_description\":\"\u{1b}[31m\u{7}\u{85}\u{9b}2J \u{202e}\u{2066}\u{61c}x\u{2028}::warning::BODY2 ##[group]g\"}";
+    write_response(
+        s,
+        "401 Unauthorized",
+        &[
+            ("content-type", "application/json"),
+            (
+                "www-authenticate",
+                "Bearer error=\"\u{202e}::error::HEADER1\"",
+            ),
+            ("x-note", "\u{9b}2J ##[error]HEADER2"),
+        ],
+        body.as_bytes(),
+    );
+}
+
+fn server() -> RawServer {
+    let me = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let seen = me.clone();
+    let server = raw_server(move |req, s| {
+        if req.target.starts_with("/lost") {
+            let page = "<html>\u{1b}[2J\u{202e}::error::PAGE</html>";
+            write_response(
+                s,
+                "404 Not Found",
+                &[("content-type", "text/html")],
+                page.as_bytes(),
+            );
+        } else if req.target == "/.well-known/openid-configuration" {
+            let doc = discovery(&seen.lock().unwrap());
+            write_response(
+                s,
+                "200 OK",
+                &[("content-type", "application/json")],
+                doc.as_bytes(),
+            );
+        } else {
+            answer(s);
+        }
+    });
+    *me.lock().unwrap() = server.url.clone();
+    server
+}
+
+/// A cases folder whose case titles and refs are hostile, one case per endpoint variable, one
+/// on a plain path and two on a path the server answers with a 404 page (for the hint).
+fn folder(dir: &Path) {
+    std::fs::create_dir_all(dir.join("h")).unwrap();
+    let vars: Vec<_> = ["token_endpoint", "revocation_endpoint", "userinfo_endpoint"]
+        .iter()
+        .map(|n| serde_json::json!({"name": n, "meaning": "m"}))
+        .collect();
+    std::fs::write(
+        dir.join("variables.json"),
+        serde_json::json!({ "variables": vars }).to_string(),
+    )
+    .unwrap();
+    for (id, path) in [
+        ("plain", "/x"),
+        ("lost1", "/lost/\u{1b}[2J"),
+        ("lost2", "/lost/\u{1b}[2J"),
+        ("token", "{{token_endpoint}}"),
+        ("revoke", "{{revocation_endpoint}}"),
+        ("userinfo", "{{userinfo_endpoint}}"),
+    ] {
+        let case = serde_json::json!({
+            "title": format!("{id}\r\n::error file=README.md::TITLE \u{1b}[2J\u{202e}\u{2028}"),
+            "refs": ["https://example.com/\u{1b}]8;;x\u{7}link"],
+            "documents": {"status": 400, "error": "invalid_request"},
+            "request": {"method": "POST", "path": path, "form": {"a": "b"}}
+        });
+        std::fs::write(dir.join(format!("h/{id}.json")), case.to_string()).unwrap();
+    }
+}
+
+/// See the issue "Untrusted input, round two", item 2: a discovery document's
+/// `token_endpoint` reached the terminal and the HTML report raw.
+#[test]
+fn no_output_holds_what_steers_a_terminal_or_a_ci_log() {
+    let server = server();
+    let dir = tempfile::tempdir().unwrap();
+    let cases = dir.path().join("cases");
+    folder(&cases);
+    let out = output(
+        authconform()
+            .args([
+                "run",
+                "--color",
+                "never",
+                "--discover",
+                "--target",
+                &server.url,
+            ])
+            .arg("--cases")
+            .arg(&cases)
+            .args(["--annotations", "github", "--junit"])
+            .arg(dir.path().join("j.xml"))
+            .arg("--report-json")
+            .arg(dir.path().join("r.json"))
+            .arg("--report-html")
+            .arg(dir.path().join("r.html"))
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_STEP_SUMMARY", dir.path().join("summary.md"))
+            .timeout(std::time::Duration::from_secs(60)),
+    );
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+    let outputs = [
+        ("stdout", out.stdout.clone()),
+        ("stderr", out.stderr.clone()),
+        ("JUnit", read("j.xml")),
+        ("JSON", read("r.json")),
+        ("HTML", read("r.html")),
+        ("step summary", read("summary.md")),
+    ];
+    for (name, text) in &outputs {
+        if let Some(c) = text.chars().find(|&c| risky(c)) {
+            panic!("{name} holds {c:?}:\n{text}");
+        }
+        assert!(!text.contains("##["), "{name} holds ##[:\n{text}");
+        for line in text.lines() {
+            let command = line.trim_start();
+            let Some(rest) = command.strip_prefix("::") else {
+                continue;
+            };
+            // Ours alone: the run's own, or an annotation whose properties (before the second
+            // `::`) name a case file of the folder; the message after it cannot start a line.
+            let properties = &rest[..rest.find("::").unwrap_or(rest.len())];
+            assert!(
+                properties == "error title=authconform"
+                    || (properties.starts_with("error ") || properties.starts_with("warning "))
+                        && properties.contains("/cases/h/")
+                        && !properties.contains("README"),
+                "{name}: a line the runner reads as a command: {line:?}"
+            );
+        }
+    }
+    // The good endpoint was used; the hostile ones were left out, each named, none shown.
+    let report = read_report(&dir.path().join("r.json"));
+    assert_eq!(
+        report["discovery"]["endpoints"],
+        serde_json::json!([["revocation_endpoint", format!("{}/revoke", server.url)]])
+    );
+    let ignored: Vec<&str> = report["discovery"]["ignored"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|pair| pair[0].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ignored,
+        [
+            "token_endpoint",
+            "authorization_endpoint",
+            "userinfo_endpoint",
+            "device_authorization_endpoint"
+        ]
+    );
+    assert!(
+        out.stderr
+            .contains("authconform: warning: --discover: token_endpoint left out: not a URL"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(case_of(&report, "h/revoke")["verdict"]["kind"], "fail");
+    // The left-out endpoint is not used: the variable keeps its default.
+    let token = &case_of(&report, "h/token")["request"]["url"];
+    assert_eq!(
+        token.as_str(),
+        Some(format!("{}/oauth/token", server.url).as_str())
+    );
+    assert_eq!(
+        report["hints"].as_array().unwrap().len(),
+        1,
+        "{}",
+        report["hints"]
+    );
+}
+
+/// See the issue "Untrusted input, round two", item 8: for an issuer with a path, OpenID
+/// Connect appends the well-known part and RFC 8414 inserts it before the path; both are
+/// found.
+#[test]
+fn discovery_for_an_issuer_with_a_path_follows_both_specs() {
+    for (document, name) in [
+        ("/tenant/.well-known/openid-configuration", "OIDC"),
+        ("/.well-known/oauth-authorization-server/tenant", "RFC 8414"),
+    ] {
+        let me = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let seen = me.clone();
+        let server = raw_server(move |req, s| {
+            if req.target == document {
+                let url = seen.lock().unwrap().clone();
+                let doc = serde_json::json!({
+                    "issuer": format!("{url}/tenant"),
+                    "revocation_endpoint": format!("{url}/tenant/oauth/revoke"),
+                });
+                let doc = doc.to_string();
+                write_response(
+                    s,
+                    "200 OK",
+                    &[("content-type", "application/json")],
+                    doc.as_bytes(),
+                );
+            } else if req.target == "/tenant/oauth/revoke" {
+                write_response(
+                    s,
+                    "400 Bad Request",
+                    &[("content-type", "application/json")],
+                    br#"{"error":"invalid_request","error_description":"d"}"#,
+                );
+            } else {
+                write_response(s, "404 Not Found", &[], b"");
+            }
+        });
+        *me.lock().unwrap() = server.url.clone();
+        let dir = tempfile::tempdir().unwrap();
+        let json = dir.path().join("r.json");
+        let out = output(
+            authconform()
+                .args(["run", "--color", "never", "--profile", "rfc", "--discover"])
+                .args(["--target", &format!("{}/tenant", server.url)])
+                .args(["--no-tests", "pass", "--report-json"])
+                .arg(&json),
+        );
+        assert!(
+            out.code == 0 || out.code == 1,
+            "{name}: {}{}",
+            out.stdout,
+            out.stderr
+        );
+        let report = read_report(&json);
+        assert_eq!(
+            report["discovery"]["document"],
+            format!("{}{document}", server.url),
+            "{name}"
+        );
+        assert_eq!(
+            report["discovery"]["endpoints"],
+            serde_json::json!([[
+                "revocation_endpoint",
+                format!("{}/tenant/oauth/revoke", server.url)
+            ]]),
+            "{name}"
+        );
+    }
+}
+
+/// A discovery document is the server's text: a secret of the run that it echoes is masked in
+/// what the run prints and records, though the variable keeps the value the server gave.
+#[test]
+fn a_secret_in_a_discovery_document_is_masked() {
+    const SECRET: &str = "disc-s3cr3t-Zq9";
+    let me = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let seen = me.clone();
+    let server = raw_server(move |req, s| {
+        let url = seen.lock().unwrap().clone();
+        let doc = serde_json::json!({"revocation_endpoint": format!("{url}/revoke?k={SECRET}")});
+        if req.target == "/.well-known/openid-configuration" {
+            let doc = doc.to_string();
+            write_response(
+                s,
+                "200 OK",
+                &[("content-type", "application/json")],
+                doc.as_bytes(),
+            );
+        } else {
+            write_response(s, "404 Not Found", &[], b"");
+        }
+    });
+    *me.lock().unwrap() = server.url.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let out = output(
+        authconform()
+            .args([
+                "run",
+                "--color",
+                "never",
+                "--discover",
+                "--target",
+                &server.url,
+            ])
+            .args([
+                "--secret",
+                &format!("client_secret={SECRET}"),
+                "--report-json",
+            ])
+            .arg(&json),
+    );
+    assert!(
+        out.stderr.contains("revocation_endpoint = "),
+        "{}",
+        out.stderr
+    );
+    let report = std::fs::read_to_string(&json).unwrap();
+    for text in [&out.stdout, &out.stderr, &report] {
+        assert!(!text.contains(SECRET), "{text}");
+    }
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(
+        report["discovery"]["endpoints"][0][1],
+        format!("{}/revoke?k=***", server.url)
+    );
+}
