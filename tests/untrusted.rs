@@ -51,9 +51,7 @@ fn answer(s: &mut std::net::TcpStream) {
 }
 
 fn server() -> RawServer {
-    let me = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let seen = me.clone();
-    let server = raw_server(move |req, s| {
+    raw_server_at(|url, req, s| {
         if req.target.starts_with("/lost") {
             let page = "<html>\u{1b}[2J\u{202e}::error::PAGE</html>";
             write_response(
@@ -63,7 +61,7 @@ fn server() -> RawServer {
                 page.as_bytes(),
             );
         } else if req.target == "/.well-known/openid-configuration" {
-            let doc = discovery(&seen.lock().unwrap());
+            let doc = discovery(url);
             write_response(
                 s,
                 "200 OK",
@@ -73,9 +71,7 @@ fn server() -> RawServer {
         } else {
             answer(s);
         }
-    });
-    *me.lock().unwrap() = server.url.clone();
-    server
+    })
 }
 
 /// A cases folder whose case titles and refs are hostile, one case per endpoint variable, one
@@ -222,11 +218,8 @@ fn discovery_for_an_issuer_with_a_path_follows_both_specs() {
         ("/tenant/.well-known/openid-configuration", "OIDC"),
         ("/.well-known/oauth-authorization-server/tenant", "RFC 8414"),
     ] {
-        let me = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-        let seen = me.clone();
-        let server = raw_server(move |req, s| {
+        let server = raw_server_at(move |url, req, s| {
             if req.target == document {
-                let url = seen.lock().unwrap().clone();
                 let doc = serde_json::json!({
                     "issuer": format!("{url}/tenant"),
                     "revocation_endpoint": format!("{url}/tenant/oauth/revoke"),
@@ -249,7 +242,6 @@ fn discovery_for_an_issuer_with_a_path_follows_both_specs() {
                 write_response(s, "404 Not Found", &[], b"");
             }
         });
-        *me.lock().unwrap() = server.url.clone();
         let dir = tempfile::tempdir().unwrap();
         let json = dir.path().join("r.json");
         let out = output(
@@ -287,10 +279,7 @@ fn discovery_for_an_issuer_with_a_path_follows_both_specs() {
 #[test]
 fn a_secret_in_a_discovery_document_is_masked() {
     const SECRET: &str = "disc-s3cr3t-Zq9";
-    let me = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let seen = me.clone();
-    let server = raw_server(move |req, s| {
-        let url = seen.lock().unwrap().clone();
+    let server = raw_server_at(|url, req, s| {
         let doc = serde_json::json!({"revocation_endpoint": format!("{url}/revoke?k={SECRET}")});
         if req.target == "/.well-known/openid-configuration" {
             let doc = doc.to_string();
@@ -304,7 +293,6 @@ fn a_secret_in_a_discovery_document_is_masked() {
             write_response(s, "404 Not Found", &[], b"");
         }
     });
-    *me.lock().unwrap() = server.url.clone();
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("r.json");
     let out = output(

@@ -271,6 +271,18 @@ pub fn raw_server(
     RawServer { url, hits }
 }
 
+/// [`raw_server`] whose `respond` is also given the server's own URL, for answers that name
+/// it (a discovery document, a redirect).
+pub fn raw_server_at(
+    respond: impl Fn(&str, &RawRequest, &mut std::net::TcpStream) + Send + Sync + 'static,
+) -> RawServer {
+    let me = std::sync::Arc::new(std::sync::OnceLock::<String>::new());
+    let seen = me.clone();
+    let server = raw_server(move |req, s| respond(seen.get().map_or("", String::as_str), req, s));
+    let _ = me.set(server.url.clone());
+    server
+}
+
 fn read_request(stream: &mut std::net::TcpStream) -> Option<RawRequest> {
     use std::io::Read;
     let mut buf = Vec::new();
