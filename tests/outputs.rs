@@ -259,7 +259,8 @@ fn a_report_on_a_case_file_is_refused() {
 
 /// Found in review: `--vars /dev/zero` grew memory until allocation failed, and a FIFO as
 /// `--vars` hung the run. Devices and FIFOs are refused by name, for `--vars` and
-/// `--deviations`, in `run` and `lint`, at once (the watchdog only cuts a hang short).
+/// `--deviations`, in `run` and `lint`, and `--cacert`, at once (the watchdog only cuts a hang
+/// short).
 #[test]
 fn a_device_or_fifo_as_vars_or_deviations_is_refused_at_once() {
     let server = counting_server();
@@ -295,6 +296,14 @@ fn a_device_or_fifo_as_vars_or_deviations_is_refused_at_once() {
             assert_eq!(out.code, 2, "{}", out.stderr);
             assert_eq!(errors(&out), [expected.as_str()]);
         }
+        // `run` alone reads a CA file.
+        let out = run(&server.url, cases.path(), &refs(&os(&[&"--cacert", &file])));
+        let expected = format!(
+            "authconform: error: --cacert {}: not a regular file but {what}",
+            file.display()
+        );
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert_eq!(errors(&out), [expected.as_str()]);
     }
     assert_eq!(server.hits.load(Ordering::SeqCst), 0, "nothing was sent");
 }

@@ -411,10 +411,10 @@ fn run_options(args: RunArgs) -> Result<RunOptions, Error> {
     let cacert = match &args.cacert {
         Some(path) => {
             let shown = path.display().to_string();
-            let pem = std::fs::read(path).map_err(|e| {
-                Error::Usage(format!("--cacert {shown}: cannot read the file: {e}"))
-            })?;
-            Some((shown, pem))
+            // Read as every input file is: a FIFO would hang the run, /dev/zero fill memory.
+            let (pem, _) = crate::source::read_input(path, "CA certificates file")
+                .map_err(|e| Error::Usage(format!("--cacert {shown}: {e}")))?;
+            Some((shown, pem.into_bytes()))
         }
         None => None,
     };
