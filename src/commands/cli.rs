@@ -292,6 +292,17 @@ pub struct ServeArgs {
     /// Let --write-vars and --write-ca replace files that are already there.
     #[arg(long)]
     pub overwrite: bool,
+    /// Keep at most N connections open; further clients wait until one closes (one line on
+    /// standard error says when the limit is reached).
+    #[arg(long, value_name = "N", default_value_t = crate::reference::Bounds::default().max_connections as u64,
+          value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    pub max_connections: u64,
+    /// Close a connection that has not sent a whole request head within MS milliseconds of
+    /// opening or of its last answer (silent, half-sent or idle keep-alive), or a TLS
+    /// handshake; a request body must arrive within as long (else 408).
+    #[arg(long, value_name = "MS", default_value_t = crate::reference::Bounds::default().read_timeout.as_millis() as u64,
+          value_parser = clap::value_parser!(u64).range(100..=600_000))]
+    pub read_timeout: u64,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -554,5 +565,9 @@ fn serve(args: ServeArgs) -> Result<u8, Error> {
         tls: args.tls,
         write_ca: args.write_ca,
         answers: args.answers,
+        bounds: crate::reference::Bounds {
+            max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+            read_timeout: Duration::from_millis(args.read_timeout),
+        },
     })
 }

@@ -26,6 +26,8 @@ pub struct Options {
     pub write_ca: Option<PathBuf>,
     /// Documented answers, or those real tenants give.
     pub answers: reference::Answers,
+    /// The connections it keeps open, and how long a request may take to arrive.
+    pub bounds: reference::Bounds,
 }
 
 /// Writes a file for another program: readable by its owner only (0600, as it may hold
@@ -123,6 +125,7 @@ pub fn serve(args: &Options) -> Result<u8, Error> {
                 other_paths: args.other_paths,
                 tls: args.tls,
                 answers: args.answers,
+                bounds: args.bounds,
             },
             args.port,
         )
