@@ -1,0 +1,301 @@
+//! The reference server under hostile clients: a body past the cap and an over-long /authorize
+//! parameter are refused with a clear answer, silent, half-sent and idle connections are
+//! closed by the server, and at the connection cap `serve` says so once and serves the clients
+//! that wait as others close. The caps on the rate-limit and code tables are unit tests beside
+//! them (src/reference/limits.rs, endpoints.rs). Each test would fail against a server
+//! without the bound: it would accept the body or keep the parameter, leave the connection
+//! open (the read gives up on its watchdog instead of seeing the close), or print nothing.
+
+use std::{
+    io::{BufRead, BufReader, Read, Write},
+    net::TcpStream,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use authconform::{
+    reference::{self, Bounds, Config, MAX_BODY},
+    source::Profile,
+};
+
+use crate::util::*;
+
+/// How long a read waits before the test calls the connection still open: a watchdog, far
+/// longer than any timeout under test, not a measure.
+const WATCHDOG: Duration = Duration::from_secs(30);
+
+/// `method url` with `body` as a form: status and body.
+fn send(method: &str, url: &str, body: Option<String>) -> (u16, String) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let mut request = client.request(method.parse().unwrap(), url);
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body);
+        }
+        let r = request.send().await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    })
+}
+
+/// A change_password form for `email`.
+fn change_password(email: &str) -> String {
+    format!(
+        "client_id={}&connection={}&email={email}",
+        reference::PUBLIC_CLIENT_ID,
+        reference::DB_CONNECTION
+    )
+}
+
+#[test]
+fn a_body_past_the_cap_is_refused_413_and_one_at_the_cap_is_read() {
+    let too_large = serde_json::json!({
+        "error": "invalid_request",
+        "error_description": format!("The request body is larger than {MAX_BODY} bytes, the most this server reads."),
+    });
+    let server = server(None);
+    let url = format!("{}/dbconnections/change_password", server.url);
+    // The attacker's request: a 1 MB email address.
+    let email = format!("{}@example.com", "a".repeat(1_000_000));
+    let (status, body) = send("POST", &url, Some(change_password(&email)));
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap(),
+        too_large
+    );
+    // A body of exactly the cap is read and answered as before.
+    let form = change_password("@example.com");
+    let padded = change_password(&format!(
+        "{}@example.com",
+        "b".repeat(MAX_BODY - form.len())
+    ));
+    assert_eq!(padded.len(), MAX_BODY);
+    assert_eq!(send("POST", &url, Some(padded)).0, 200);
+    // The rfc profile's server reads bodies through the same bound.
+    let rfc = server_with(Config {
+        profile: Profile::Rfc,
+        ..Config::default()
+    });
+    let (status, body) = send(
+        "POST",
+        &format!("{}/token", rfc.url),
+        Some(format!("grant_type={}", "x".repeat(2 * MAX_BODY))),
+    );
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap(),
+        too_large
+    );
+}
+
+#[test]
+fn an_over_long_authorize_parameter_is_refused_not_kept_with_a_code() {
+    let server = server(None);
+    let authorize = |name: &str, value: &str| {
+        send(
+            "GET",
+            &format!(
+                "{}/authorize?client_id={}&redirect_uri={}&response_type=code&{name}={value}",
+                server.url,
+                reference::PUBLIC_CLIENT_ID,
+                url::form_urlencoded::byte_serialize(reference::REDIRECT_URI.as_bytes())
+                    .collect::<String>()
+            ),
+            None,
+        )
+    };
+    // The attacker's request: a 30 KB scope, which a code used to keep for ten minutes.
+    for name in ["scope", "nonce", "code_challenge"] {
+        let (status, body) = authorize(name, &"s".repeat(30_000));
+        assert_eq!(status, 400, "{name}");
+        assert_eq!(
+            body,
+            format!(
+                "<!DOCTYPE html><html><body><p><strong>invalid_request</strong>: The {name} parameter is longer than 2048 bytes.</p></body></html>"
+            )
+        );
+    }
+    // At the bound, a code is issued as before.
+    let (status, body) = authorize("scope", &"s".repeat(2048));
+    assert_eq!(status, 302, "{body}");
+}
+
+/// Reads until the server closes the connection, or fails when the watchdog fires first.
+fn until_closed(stream: &mut TcpStream, what: &str) -> String {
+    stream.set_read_timeout(Some(WATCHDOG)).unwrap();
+    let mut got = Vec::new();
+    if let Err(e) = stream.read_to_end(&mut got) {
+        panic!(
+            "{what}: the server left the connection open ({e}); read so far: {:?}",
+            String::from_utf8_lossy(&got)
+        );
+    }
+    String::from_utf8(got).unwrap()
+}
+
+/// The status line and the body of one HTTP/1.1 response.
+fn status_and_body(response: &str) -> (&str, &str) {
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((response, ""));
+    (head.lines().next().unwrap_or_default(), body)
+}
+
+#[test]
+fn silent_half_sent_and_idle_connections_are_closed_by_the_server() {
+    let bounds = Bounds {
+        read_timeout: Duration::from_millis(300),
+        ..Bounds::default()
+    };
+    let server = server_with(Config {
+        bounds,
+        ..Config::default()
+    });
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    let connect = || TcpStream::connect(&addr).unwrap();
+
+    let mut silent = connect();
+    assert_eq!(until_closed(&mut silent, "silent"), "");
+
+    let mut half_head = connect();
+    half_head
+        .write_all(b"POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Le")
+        .unwrap();
+    assert_eq!(until_closed(&mut half_head, "half a request head"), "");
+
+    let mut half_body = connect();
+    half_body
+        .write_all(
+            b"POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\ngrant_type=",
+        )
+        .unwrap();
+    let answer = until_closed(&mut half_body, "half a request body");
+    assert_eq!(
+        status_and_body(&answer),
+        (
+            "HTTP/1.1 408 Request Timeout",
+            r#"{"error":"invalid_request","error_description":"The request body did not arrive within 300 ms."}"#
+        )
+    );
+
+    // Answered, then kept alive with nothing more to say.
+    let mut idle = connect();
+    idle.write_all(b"GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let answer = until_closed(&mut idle, "idle after an answer");
+    assert_eq!(answer.matches("HTTP/1.1 ").count(), 1, "{answer}");
+    assert_eq!(
+        status_and_body(&answer),
+        (
+            "HTTP/1.1 404 Not Found",
+            r#"{"error":"not_found","error_description":"Not Found"}"#
+        )
+    );
+
+    // Over TLS, a client that never starts its handshake.
+    let tls = server_with(Config {
+        bounds,
+        tls: true,
+        ..Config::default()
+    });
+    let mut silent = TcpStream::connect(tls.url.trim_start_matches("https://")).unwrap();
+    assert_eq!(until_closed(&mut silent, "silent, TLS"), "");
+}
+
+/// `authconform serve` with `args`, its standard error in a file; killed when dropped.
+struct Serve {
+    child: Child,
+    addr: String,
+    stderr: tempfile::NamedTempFile,
+}
+
+impl Serve {
+    fn start(args: &[&str]) -> Serve {
+        let stderr = tempfile::NamedTempFile::new().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_authconform"))
+            .args(["serve", "--port", "0"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(stderr.reopen().unwrap())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let addr = first
+            .split_once("listening on http://")
+            .map(|(_, a)| a.trim().to_owned())
+            .unwrap_or_else(|| panic!("no address in {first:?}"));
+        Serve {
+            child,
+            addr,
+            stderr,
+        }
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(self.stderr.path()).unwrap()
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn at_the_connection_cap_serve_says_so_once_and_serves_waiting_clients_as_others_close() {
+    let line = "authconform: the reference server has 4 connections open, its limit (serve --max-connections): new connections wait until one closes\n";
+    // A read timeout far longer than the test: only the cap holds the clients back.
+    let serve = Serve::start(&["--max-connections", "4", "--read-timeout", "600000"]);
+    let held: Vec<TcpStream> = (0..4)
+        .map(|_| TcpStream::connect(&serve.addr).unwrap())
+        .collect();
+    // The line comes when the fourth is taken; poll for it, with a watchdog.
+    let deadline = std::time::Instant::now() + WATCHDOG;
+    while serve.stderr().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Three more clients: the kernel queues their connections, the server takes none yet.
+    let waiting: Vec<_> = (0..3)
+        .map(|_| {
+            let mut stream = TcpStream::connect(&serve.addr).unwrap();
+            stream
+                .write_all(b"GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            std::thread::spawn(move || until_closed(&mut stream, "a waiting client"))
+        })
+        .collect();
+    assert_eq!(serve.stderr(), line);
+    drop(held);
+    for client in waiting {
+        let answer = client.join().unwrap();
+        assert_eq!(
+            status_and_body(&answer),
+            (
+                "HTTP/1.1 404 Not Found",
+                r#"{"error":"not_found","error_description":"Not Found"}"#
+            )
+        );
+    }
+    // And a new one, once they are gone.
+    let mut late = TcpStream::connect(&serve.addr).unwrap();
+    late.write_all(b"GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    assert_eq!(
+        status_and_body(&until_closed(&mut late, "a later client")).0,
+        "HTTP/1.1 404 Not Found"
+    );
+    assert_eq!(serve.stderr(), line, "one line, however many waited");
+}
