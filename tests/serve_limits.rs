@@ -256,7 +256,7 @@ impl Drop for Serve {
 
 #[test]
 fn at_the_connection_cap_serve_says_so_once_and_serves_waiting_clients_as_others_close() {
-    let line = "authconform: the reference server has 4 connections open, its limit (serve --max-connections): new connections wait until one closes\n";
+    let line = "authconform: the reference server has 4 connections open, its limit (serve --max-connections): new connections wait until one closes (said at most once a minute)\n";
     // A read timeout far longer than the test: only the cap holds the clients back.
     let serve = Serve::start(&["--max-connections", "4", "--read-timeout", "600000"]);
     let held: Vec<TcpStream> = (0..4)

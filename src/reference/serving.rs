@@ -7,7 +7,10 @@
 //! arrive within the same time. No thread of its own: a task per connection on the runtime the
 //! server runs on (the built-in server of a run shares the run's one thread).
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use axum::{
     Router,
@@ -71,7 +74,7 @@ pub(super) async fn accept(
     let slots = Arc::new(Semaphore::new(bounds.max_connections));
     // Dropped when this loop ends, which tells every connection to finish.
     let (_closing, closed) = watch::channel(());
-    let mut said = false;
+    let mut said = None;
     tokio::pin!(stopped);
     loop {
         let slot = tokio::select! {
@@ -100,20 +103,25 @@ pub(super) async fn accept(
     }
 }
 
-/// A slot for the next connection, waiting for one to close when all are taken. The first
-/// time they are all taken it says so on standard error, once: not for each client that
-/// waits, and not again until the open connections have fallen to half the cap.
-async fn take_slot(slots: &Arc<Semaphore>, max: usize, said: &mut bool) -> OwnedSemaphorePermit {
+/// The line about the cap is said again after this long at the earliest: a flood that lasts
+/// is one line a minute, not one per wave of clients.
+const SAY_AGAIN_AFTER: Duration = Duration::from_secs(60);
+
+/// A slot for the next connection, waiting for one to close when all are taken. When they are
+/// all taken it says so on standard error: once, not for each client that waits, and not again
+/// within [`SAY_AGAIN_AFTER`].
+async fn take_slot(
+    slots: &Arc<Semaphore>,
+    max: usize,
+    said: &mut Option<Instant>,
+) -> OwnedSemaphorePermit {
     if let Ok(slot) = slots.clone().try_acquire_owned() {
-        if max - slots.available_permits() <= max / 2 {
-            *said = false;
-        }
         return slot;
     }
-    if !*said {
-        *said = true;
+    if said.is_none_or(|at| at.elapsed() >= SAY_AGAIN_AFTER) {
+        *said = Some(Instant::now());
         eprintln!(
-            "authconform: the reference server has {max} connections open, its limit (serve --max-connections): new connections wait until one closes"
+            "authconform: the reference server has {max} connections open, its limit (serve --max-connections): new connections wait until one closes (said at most once a minute)"
         );
     }
     slots
