@@ -299,3 +299,43 @@ fn at_the_connection_cap_serve_says_so_once_and_serves_waiting_clients_as_others
     );
     assert_eq!(serve.stderr(), line, "one line, however many waited");
 }
+
+/// A client that sends requests and never reads the answers: once the socket's buffers are
+/// full the server's writes stall, and it closes the connection rather than hold its slot.
+#[test]
+fn a_client_that_never_reads_its_answers_is_closed() {
+    use socket2::{Domain, Socket, Type};
+    let server = server_with(Config {
+        bounds: Bounds {
+            read_timeout: Duration::from_millis(300),
+            ..Bounds::default()
+        },
+        ..Config::default()
+    });
+    let addr: std::net::SocketAddr = server.url.trim_start_matches("http://").parse().unwrap();
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    // Small buffers on this side fill sooner.
+    socket.set_recv_buffer_size(4096).unwrap();
+    socket.connect(&addr.into()).unwrap();
+    let mut stream: TcpStream = socket.into();
+    stream.set_write_timeout(Some(WATCHDOG)).unwrap();
+    let requests = b"GET /.well-known/openid-configuration HTTP/1.1\r\nHost: x\r\n\r\n".repeat(64);
+    let mut sent = 0usize;
+    let refused = loop {
+        match stream.write_all(&requests) {
+            Ok(()) => sent += requests.len(),
+            Err(e) => break e,
+        }
+        assert!(
+            sent < 1 << 30,
+            "1 GiB of requests and the server still reads"
+        );
+    };
+    assert!(
+        matches!(
+            refused.kind(),
+            std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset
+        ),
+        "the server held the connection ({refused}) after {sent} bytes of requests"
+    );
+}

@@ -298,8 +298,9 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u64).range(1..=65_536))]
     pub max_connections: u64,
     /// Close a connection that has not sent a whole request head within MS milliseconds of
-    /// opening or of its last answer (silent, half-sent or idle keep-alive), or a TLS
-    /// handshake; a request body must arrive within as long (else 408).
+    /// opening or of its last answer (silent, half-sent or idle keep-alive), a TLS handshake, or
+    /// an answer it leaves unread that long; a request body must arrive within as long (else
+    /// 408).
     #[arg(long, value_name = "MS", default_value_t = crate::reference::Bounds::default().read_timeout.as_millis() as u64,
           value_parser = clap::value_parser!(u64).range(100..=600_000))]
     pub read_timeout: u64,

@@ -3,12 +3,15 @@
 //! kernel's queue until one closes, and one line on standard error says the cap was reached.
 //! A connection that does not send a whole request head within [`Bounds::read_timeout`] of
 //! opening or of its last answer (silent, half-sent, idle keep-alive) is closed, and so is a
-//! TLS handshake that takes longer; a request body is kept to [`MAX_BODY`] bytes and must
-//! arrive within the same time. No thread of its own: a task per connection on the runtime the
+//! TLS handshake that takes longer, and a connection whose answer the client leaves unread as
+//! long; a request body is kept to [`MAX_BODY`] bytes and must arrive within the same time. No thread of its own: a task per connection on the runtime the
 //! server runs on (the built-in server of a run shares the run's one thread).
 
 use std::{
+    io,
+    pin::Pin,
     sync::Arc,
+    task::{Context, Poll},
     time::{Duration, Instant},
 };
 
@@ -26,7 +29,7 @@ use hyper_util::{
     service::TowerToHyperService,
 };
 use tokio::{
-    io::{AsyncRead, AsyncWrite},
+    io::{AsyncRead, AsyncWrite, ReadBuf},
     net::{TcpListener, TcpStream},
     sync::{OwnedSemaphorePermit, Semaphore, watch},
 };
@@ -47,7 +50,8 @@ pub struct Bounds {
     /// Connections open at once, TLS handshakes included.
     pub max_connections: usize,
     /// How long a connection may take to send a request head (from when it opens, or from its
-    /// last answer), a request body, or its half of a TLS handshake.
+    /// last answer), a request body, or its half of a TLS handshake, and how long it may leave
+    /// an answer unread once the sockets' buffers are full.
     pub read_timeout: Duration,
 }
 
@@ -140,6 +144,7 @@ async fn connection(
     closed: watch::Receiver<()>,
     _slot: OwnedSemaphorePermit,
 ) {
+    let tcp = Stalling::new(tcp, read_timeout);
     match tls {
         None => http(tcp, app, read_timeout, closed).await,
         Some(acceptor) => {
@@ -169,6 +174,91 @@ where
         _ = closed.changed() => connection.as_mut().graceful_shutdown(),
     }
     let _ = connection.await;
+}
+
+/// A connection whose writes fail once they have made no progress for `limit`. A client that
+/// sends requests and never reads the answers stalls the server's writes once the sockets'
+/// buffers are full, and hyper has no write timeout: the connection would hold its slot for
+/// good.
+struct Stalling<S> {
+    io: S,
+    limit: Duration,
+    /// Started when a write could make no progress; gone once one does.
+    stalled: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<S> Stalling<S> {
+    fn new(io: S, limit: Duration) -> Self {
+        Stalling {
+            io,
+            limit,
+            stalled: None,
+        }
+    }
+
+    /// What a write that made progress (`Ready`) or none (`Pending`) comes to: a timed-out
+    /// error once it has made none for `limit`.
+    fn judge<T>(&mut self, cx: &mut Context<'_>, poll: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
+        if poll.is_ready() {
+            self.stalled = None;
+            return poll;
+        }
+        let limit = self.limit;
+        let stalled = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        match stalled.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client has read nothing of the answer",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Stalling<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Stalling<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let poll = Pin::new(&mut self.io).poll_write(cx, buf);
+        self.judge(cx, poll)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let poll = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        self.judge(cx, poll)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let poll = Pin::new(&mut self.io).poll_flush(cx);
+        self.judge(cx, poll)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let poll = Pin::new(&mut self.io).poll_shutdown(cx);
+        self.judge(cx, poll)
+    }
 }
 
 /// What reading a request body came to.
