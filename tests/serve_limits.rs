@@ -1,10 +1,11 @@
 //! The reference server under hostile clients: a body past the cap and an over-long /authorize
-//! parameter are refused with a clear answer, silent, half-sent and idle connections are
-//! closed by the server, and at the connection cap `serve` says so once and serves the clients
-//! that wait as others close. The caps on the rate-limit and code tables are unit tests beside
-//! them (src/reference/limits.rs, endpoints.rs). Each test would fail against a server
-//! without the bound: it would accept the body or keep the parameter, leave the connection
-//! open (the read gives up on its watchdog instead of seeing the close), or print nothing.
+//! parameter are refused with a clear answer; silent, half-sent and idle connections, and one
+//! that never reads its answers, are closed by the server; at the connection cap `serve` says
+//! so once and the connection idle longest makes room for a new client (one being answered
+//! never does). The caps on the rate-limit and code tables are unit tests beside them
+//! (src/reference/limits.rs, endpoints.rs). Each test would fail against a server without the
+//! bound: it would accept the body or keep the parameter, leave the connection open (the read
+//! or write gives up on its watchdog instead of seeing the close), or print nothing.
 
 use std::{
     io::{BufRead, BufReader, Read, Write},
@@ -254,50 +255,78 @@ impl Drop for Serve {
     }
 }
 
+/// A request that `stream` sends and the answer it reads to the close.
+fn ask(mut stream: TcpStream, what: &'static str) -> std::thread::JoinHandle<String> {
+    stream
+        .write_all(b"GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    std::thread::spawn(move || until_closed(&mut stream, what))
+}
+
+const NOT_FOUND: (&str, &str) = (
+    "HTTP/1.1 404 Not Found",
+    r#"{"error":"not_found","error_description":"Not Found"}"#,
+);
+
 #[test]
-fn at_the_connection_cap_serve_says_so_once_and_serves_waiting_clients_as_others_close() {
-    let line = "authconform: the reference server has 4 connections open, its limit (serve --max-connections): new connections wait until one closes (said at most once a minute)\n";
-    // A read timeout far longer than the test: only the cap holds the clients back.
+fn at_the_connection_cap_serve_says_so_once_and_idle_connections_make_room() {
+    let line = "authconform: the reference server has 4 connections open, its limit (serve --max-connections): a new one takes the place of the one idle longest, or waits until one closes (said at most once a minute)\n";
+    // A read timeout far longer than the test: only the cap and the shedding are at work.
     let serve = Serve::start(&["--max-connections", "4", "--read-timeout", "600000"]);
-    let held: Vec<TcpStream> = (0..4)
+    let mut held: Vec<TcpStream> = (0..4)
         .map(|_| TcpStream::connect(&serve.addr).unwrap())
         .collect();
-    // The line comes when the fourth is taken; poll for it, with a watchdog.
-    let deadline = std::time::Instant::now() + WATCHDOG;
-    while serve.stderr().is_empty() && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    // Three more clients: the kernel queues their connections, the server takes none yet.
+    // Three more clients, while the four silent ones are still open on this side.
     let waiting: Vec<_> = (0..3)
-        .map(|_| {
-            let mut stream = TcpStream::connect(&serve.addr).unwrap();
-            stream
-                .write_all(b"GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                .unwrap();
-            std::thread::spawn(move || until_closed(&mut stream, "a waiting client"))
-        })
+        .map(|_| ask(TcpStream::connect(&serve.addr).unwrap(), "a waiting client"))
         .collect();
-    assert_eq!(serve.stderr(), line);
-    drop(held);
     for client in waiting {
-        let answer = client.join().unwrap();
-        assert_eq!(
-            status_and_body(&answer),
-            (
-                "HTTP/1.1 404 Not Found",
-                r#"{"error":"not_found","error_description":"Not Found"}"#
-            )
-        );
+        assert_eq!(status_and_body(&client.join().unwrap()), NOT_FOUND);
     }
-    // And a new one, once they are gone.
-    let mut late = TcpStream::connect(&serve.addr).unwrap();
-    late.write_all(b"GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .unwrap();
+    // The first silent connection, idle longest, made room: the server closed it.
     assert_eq!(
-        status_and_body(&until_closed(&mut late, "a later client")).0,
-        "HTTP/1.1 404 Not Found"
+        until_closed(&mut held[0], "the connection idle longest"),
+        ""
     );
+    drop(held);
+    let late = ask(TcpStream::connect(&serve.addr).unwrap(), "a later client");
+    assert_eq!(status_and_body(&late.join().unwrap()), NOT_FOUND);
     assert_eq!(serve.stderr(), line, "one line, however many waited");
+}
+
+/// A connection that is being answered is never the one closed to make room: the client that
+/// comes to a full server waits for the answer to be sent.
+#[test]
+fn a_connection_being_answered_is_not_closed_to_make_room() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime
+        .block_on(reference::spawn(Config {
+            // Longer than a connection must be idle before it can make room.
+            latency: Duration::from_millis(2500),
+            bounds: Bounds {
+                max_connections: 1,
+                ..Bounds::default()
+            },
+            ..Config::default()
+        }))
+        .unwrap();
+    let addr = server.url().trim_start_matches("http://").to_owned();
+    let busy = ask(
+        TcpStream::connect(&addr).unwrap(),
+        "the connection being answered",
+    );
+    // Sent once the first is surely being answered: it has been read when the server has
+    // counted it.
+    while server.traffic().requests() == 0 {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let next = ask(TcpStream::connect(&addr).unwrap(), "the next client");
+    assert_eq!(status_and_body(&busy.join().unwrap()), NOT_FOUND);
+    assert_eq!(status_and_body(&next.join().unwrap()), NOT_FOUND);
 }
 
 /// A client that sends requests and never reads the answers: once the socket's buffers are

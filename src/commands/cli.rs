@@ -292,8 +292,9 @@ pub struct ServeArgs {
     /// Let --write-vars and --write-ca replace files that are already there.
     #[arg(long)]
     pub overwrite: bool,
-    /// Keep at most N connections open; further clients wait until one closes (a line on
-    /// standard error says when the limit is reached, at most once a minute).
+    /// Keep at most N connections open; a further client takes the place of the connection
+    /// idle longest (a second at least), or waits until one closes (a line on standard error
+    /// says when the limit is reached, at most once a minute).
     #[arg(long, value_name = "N", default_value_t = crate::reference::Bounds::default().max_connections as u64,
           value_parser = clap::value_parser!(u64).range(1..=65_536))]
     pub max_connections: u64,

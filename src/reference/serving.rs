@@ -1,16 +1,21 @@
 //! How the reference server takes connections and requests from clients it cannot trust. At
-//! most [`Bounds::max_connections`] are open at once: past that, new clients wait in the
-//! kernel's queue until one closes, and one line on standard error says the cap was reached.
-//! A connection that does not send a whole request head within [`Bounds::read_timeout`] of
-//! opening or of its last answer (silent, half-sent, idle keep-alive) is closed, and so is a
-//! TLS handshake that takes longer, and a connection whose answer the client leaves unread as
-//! long; a request body is kept to [`MAX_BODY`] bytes and must arrive within the same time. No thread of its own: a task per connection on the runtime the
-//! server runs on (the built-in server of a run shares the run's one thread).
+//! most [`Bounds::max_connections`] are served at once: past that, a new client takes the
+//! place of the connection that has answered nothing for longest (a second at least), or waits
+//! until one closes, and one line on standard error says the cap was reached. A connection
+//! that does not send a whole request head within [`Bounds::read_timeout`] of opening or of its
+//! last answer (silent, half-sent, idle keep-alive) is closed, and so is a TLS handshake that
+//! takes longer and a connection whose answer the client leaves unread as long; a request body
+//! is kept to [`MAX_BODY`] bytes and must arrive within the same time. No thread of its own: a
+//! task per connection on the runtime the server runs on (the built-in server of a run shares
+//! the run's one thread).
 
 use std::{
     io,
     pin::Pin,
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
     task::{Context, Poll},
     time::{Duration, Instant},
 };
@@ -47,7 +52,8 @@ const MAX_HEAD: usize = 64 * 1024;
 /// What one client may hold of the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bounds {
-    /// Connections open at once, TLS handshakes included.
+    /// Connections served at once, TLS handshakes included (one more, accepted, may wait for
+    /// a place).
     pub max_connections: usize,
     /// How long a connection may take to send a request head (from when it opens, or from its
     /// last answer), a request body, or its half of a TLS handshake, and how long it may leave
@@ -65,6 +71,17 @@ impl Default for Bounds {
     }
 }
 
+/// What every connection of one server shares.
+#[derive(Clone)]
+struct Shared {
+    app: Router,
+    tls: Option<TlsAcceptor>,
+    read_timeout: Duration,
+    /// Changes (its sender dropped) when the server stops.
+    closed: watch::Receiver<()>,
+    open: Arc<Open>,
+}
+
 /// Accepts connections on `listener` and serves `app` on each (over TLS when `tls` is given),
 /// within `bounds`, until `stopped` completes; then each connection finishes the request it
 /// is answering and closes.
@@ -78,13 +95,18 @@ pub(super) async fn accept(
     let slots = Arc::new(Semaphore::new(bounds.max_connections));
     // Dropped when this loop ends, which tells every connection to finish.
     let (_closing, closed) = watch::channel(());
+    let shared = Shared {
+        app,
+        tls,
+        read_timeout: bounds.read_timeout,
+        closed,
+        open: Arc::default(),
+    };
     let mut said = None;
     tokio::pin!(stopped);
     loop {
-        let slot = tokio::select! {
-            slot = take_slot(&slots, bounds.max_connections, &mut said) => slot,
-            () = &mut stopped => return,
-        };
+        // Accepted first, then given a slot: at the cap, a connection is shed only for a client
+        // that is there.
         let tcp = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((tcp, _)) => tcp,
@@ -96,27 +118,30 @@ pub(super) async fn accept(
             },
             () = &mut stopped => return,
         };
-        tokio::spawn(connection(
-            tcp,
-            tls.clone(),
-            app.clone(),
-            bounds.read_timeout,
-            closed.clone(),
-            slot,
-        ));
+        let slot = tokio::select! {
+            slot = take_slot(&slots, bounds.max_connections, &shared.open, &mut said) => slot,
+            () = &mut stopped => return,
+        };
+        tokio::spawn(connection(tcp, shared.clone(), slot));
     }
 }
 
 /// The line about the cap is said again after this long at the earliest: a flood that lasts
 /// is one line a minute, not one per wave of clients.
 const SAY_AGAIN_AFTER: Duration = Duration::from_secs(60);
+/// How long a connection must have been idle (no request being answered) before a new one
+/// may take its place at the cap: a client that has just connected has time to send.
+const SHED_AFTER: Duration = Duration::from_secs(1);
 
-/// A slot for the next connection, waiting for one to close when all are taken. When they are
-/// all taken it says so on standard error: once, not for each client that waits, and not again
-/// within [`SAY_AGAIN_AFTER`].
+/// A slot for the next connection. When all are taken, the connection idle longest (at least
+/// [`SHED_AFTER`]) is closed to make room, else the next to close makes it: silent
+/// connections cannot keep a client that has something to ask waiting for their timeout.
+/// That it happens is said on standard error: once, not for each client, and not again within
+/// [`SAY_AGAIN_AFTER`].
 async fn take_slot(
     slots: &Arc<Semaphore>,
     max: usize,
+    open: &Open,
     said: &mut Option<Instant>,
 ) -> OwnedSemaphorePermit {
     if let Ok(slot) = slots.clone().try_acquire_owned() {
@@ -125,50 +150,152 @@ async fn take_slot(
     if said.is_none_or(|at| at.elapsed() >= SAY_AGAIN_AFTER) {
         *said = Some(Instant::now());
         eprintln!(
-            "authconform: the reference server has {max} connections open, its limit (serve --max-connections): new connections wait until one closes (said at most once a minute)"
+            "authconform: the reference server has {max} connections open, its limit (serve --max-connections): a new one takes the place of the one idle longest, or waits until one closes (said at most once a minute)"
         );
     }
-    slots
-        .clone()
-        .acquire_owned()
-        .await
-        .expect("the semaphore is never closed")
+    loop {
+        open.shed_longest_idle(SHED_AFTER);
+        tokio::select! {
+            slot = slots.clone().acquire_owned() => {
+                return slot.expect("the semaphore is never closed");
+            }
+            // Connections become idle long enough as time passes: look again.
+            () = tokio::time::sleep(SHED_AFTER) => {}
+        }
+    }
 }
 
-/// One connection, holding its `_slot` until it closes.
-async fn connection(
-    tcp: TcpStream,
-    tls: Option<TlsAcceptor>,
-    app: Router,
-    read_timeout: Duration,
-    closed: watch::Receiver<()>,
-    _slot: OwnedSemaphorePermit,
-) {
-    let tcp = Stalling::new(tcp, read_timeout);
-    match tls {
-        None => http(tcp, app, read_timeout, closed).await,
-        Some(acceptor) => {
-            // A failed handshake is dropped (the client sees why).
-            if let Ok(Ok(stream)) = tokio::time::timeout(read_timeout, acceptor.accept(tcp)).await {
-                http(stream, app, read_timeout, closed).await;
+/// The open connections, for the one to close when all slots are taken.
+#[derive(Default)]
+struct Open {
+    next: std::sync::atomic::AtomicU64,
+    all: std::sync::Mutex<std::collections::HashMap<u64, Arc<Activity>>>,
+}
+
+/// What one connection is doing.
+struct Activity {
+    /// Requests it is answering.
+    answering: AtomicUsize,
+    /// Since when it has answered none: its opening, or its last answer.
+    idle_since: std::sync::Mutex<Instant>,
+    /// Asked to close; it then does at once.
+    shed: tokio::sync::Notify,
+    shedding: std::sync::atomic::AtomicBool,
+}
+
+/// A connection's place in [`Open`], given up when it closes.
+struct Registered<'a> {
+    open: &'a Open,
+    id: u64,
+}
+
+impl Drop for Registered<'_> {
+    fn drop(&mut self) {
+        self.open.all().remove(&self.id);
+    }
+}
+
+impl Open {
+    fn all(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<u64, Arc<Activity>>> {
+        self.all.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn register(&self) -> (Arc<Activity>, Registered<'_>) {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let activity = Arc::new(Activity {
+            answering: AtomicUsize::new(0),
+            idle_since: std::sync::Mutex::new(Instant::now()),
+            shed: tokio::sync::Notify::new(),
+            shedding: std::sync::atomic::AtomicBool::new(false),
+        });
+        self.all().insert(id, activity.clone());
+        (activity, Registered { open: self, id })
+    }
+
+    /// Asks the connection that has answered nothing for longest, at least `after`, to close.
+    fn shed_longest_idle(&self, after: Duration) {
+        let all = self.all();
+        let longest = all
+            .values()
+            .filter(|a| {
+                a.answering.load(Ordering::SeqCst) == 0 && !a.shedding.load(Ordering::SeqCst)
+            })
+            .map(|a| (*a.idle_since.lock().unwrap_or_else(|e| e.into_inner()), a))
+            .filter(|(since, _)| since.elapsed() >= after)
+            .min_by_key(|(since, _)| *since);
+        if let Some((_, activity)) = longest {
+            activity.shedding.store(true, Ordering::SeqCst);
+            activity.shed.notify_one();
+        }
+    }
+}
+
+/// A request being answered on a connection; when it is done the connection is idle again.
+struct Answering(Arc<Activity>);
+
+impl Answering {
+    fn start(activity: &Arc<Activity>) -> Self {
+        activity.answering.fetch_add(1, Ordering::SeqCst);
+        Answering(activity.clone())
+    }
+}
+
+impl Drop for Answering {
+    fn drop(&mut self) {
+        *self.0.idle_since.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+        self.0.answering.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// One connection, holding its `_slot` until it closes, or until it is shed: then it is
+/// dropped as it stands, since it is answering nothing.
+async fn connection(tcp: TcpStream, shared: Shared, _slot: OwnedSemaphorePermit) {
+    let open = shared.open.clone();
+    let (activity, _registered) = open.register();
+    let tcp = Stalling::new(tcp, shared.read_timeout);
+    let served = async {
+        match shared.tls.clone() {
+            None => http(tcp, &shared, &activity).await,
+            Some(acceptor) => {
+                // A failed handshake is dropped (the client sees why).
+                let handshake = tokio::time::timeout(shared.read_timeout, acceptor.accept(tcp));
+                if let Ok(Ok(stream)) = handshake.await {
+                    http(stream, &shared, &activity).await;
+                }
             }
         }
+    };
+    tokio::select! {
+        () = served => {}
+        () = activity.shed.notified() => {}
     }
 }
 
 /// HTTP/1.1 on `io`. hyper's header-read timer starts when the connection opens and again
 /// when an answer has been written, so it also closes an idle keep-alive connection.
-async fn http<S>(io: S, app: Router, read_timeout: Duration, mut closed: watch::Receiver<()>)
+async fn http<S>(io: S, shared: &Shared, activity: &Arc<Activity>)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(read_timeout)
+        .header_read_timeout(shared.read_timeout)
         .max_buf_size(MAX_HEAD);
-    let connection = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(app));
+    let app = TowerToHyperService::new(shared.app.clone());
+    let activity = activity.clone();
+    let service = hyper::service::service_fn(move |request| {
+        let answering = Answering::start(&activity);
+        let answer = hyper::service::Service::call(&app, request);
+        async move {
+            let answer = answer.await;
+            drop(answering);
+            answer
+        }
+    });
+    let connection = builder.serve_connection(TokioIo::new(io), service);
     tokio::pin!(connection);
+    let mut closed = shared.closed.clone();
     tokio::select! {
         _ = connection.as_mut() => return,
         _ = closed.changed() => connection.as_mut().graceful_shutdown(),
