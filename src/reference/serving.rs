@@ -45,8 +45,9 @@ pub const MAX_BODY: usize = 64 * 1024;
 /// A larger body is still read, and thrown away, up to this much: a socket closed on unread
 /// data is reset, and the client would see the reset instead of the 413.
 const MAX_DRAINED: usize = 8 * 1024 * 1024;
-/// The most bytes of a request head (request line and headers) read before it is refused
-/// (hyper answers 431); hyper's default is about 400 KiB per connection.
+/// hyper's read buffer for a request head (request line and headers); it checks the bound
+/// between reads, so a head is refused (431, or 414 for the URI) somewhere past 64 and at most
+/// 128 KiB. Its default is about 400 KiB per connection.
 const MAX_HEAD: usize = 64 * 1024;
 
 /// What one client may hold of the server.
@@ -122,7 +123,15 @@ pub(super) async fn accept(
             slot = take_slot(&slots, bounds.max_connections, &shared.open, &mut said) => slot,
             () = &mut stopped => return,
         };
-        tokio::spawn(connection(tcp, shared.clone(), slot));
+        // Counted in here, not in its task: tasks start in any order, and the connection idle
+        // longest must be the one accepted first of those that have said nothing.
+        let (activity, registered) = shared.open.register();
+        let place = Place {
+            activity,
+            _registered: registered,
+            _slot: slot,
+        };
+        tokio::spawn(connection(tcp, shared.clone(), place));
     }
 }
 
@@ -184,12 +193,12 @@ struct Activity {
 }
 
 /// A connection's place in [`Open`], given up when it closes.
-struct Registered<'a> {
-    open: &'a Open,
+struct Registered {
+    open: Arc<Open>,
     id: u64,
 }
 
-impl Drop for Registered<'_> {
+impl Drop for Registered {
     fn drop(&mut self) {
         self.open.all().remove(&self.id);
     }
@@ -200,7 +209,8 @@ impl Open {
         self.all.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn register(&self) -> (Arc<Activity>, Registered<'_>) {
+    /// Counts a connection in, idle from now, in the order connections are accepted.
+    fn register(self: &Arc<Self>) -> (Arc<Activity>, Registered) {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let activity = Arc::new(Activity {
             answering: AtomicUsize::new(0),
@@ -209,7 +219,11 @@ impl Open {
             shedding: std::sync::atomic::AtomicBool::new(false),
         });
         self.all().insert(id, activity.clone());
-        (activity, Registered { open: self, id })
+        let registered = Registered {
+            open: self.clone(),
+            id,
+        };
+        (activity, registered)
     }
 
     /// Asks the connection that has answered nothing for longest, at least `after`, to close.
@@ -247,20 +261,26 @@ impl Drop for Answering {
     }
 }
 
-/// One connection, holding its `_slot` until it closes, or until it is shed: then it is
-/// dropped as it stands, since it is answering nothing.
-async fn connection(tcp: TcpStream, shared: Shared, _slot: OwnedSemaphorePermit) {
-    let open = shared.open.clone();
-    let (activity, _registered) = open.register();
+/// A connection's place: its slot and its count in [`Open`], both given up when it closes.
+struct Place {
+    activity: Arc<Activity>,
+    _registered: Registered,
+    _slot: OwnedSemaphorePermit,
+}
+
+/// One connection, holding its place until it closes, or until it is shed: then it is dropped
+/// as it stands, since it is answering nothing.
+async fn connection(tcp: TcpStream, shared: Shared, place: Place) {
+    let activity = &place.activity;
     let tcp = Stalling::new(tcp, shared.read_timeout);
     let served = async {
         match shared.tls.clone() {
-            None => http(tcp, &shared, &activity).await,
+            None => http(tcp, &shared, activity).await,
             Some(acceptor) => {
                 // A failed handshake is dropped (the client sees why).
                 let handshake = tokio::time::timeout(shared.read_timeout, acceptor.accept(tcp));
                 if let Ok(Ok(stream)) = handshake.await {
-                    http(stream, &shared, &activity).await;
+                    http(stream, &shared, activity).await;
                 }
             }
         }
