@@ -44,6 +44,8 @@ mod polite;
 mod reference;
 /// Whole runs: verdicts, exit codes, failure detail.
 mod run;
+/// `serve` under hostile clients: bodies, parameters, silent connections, the connection cap.
+mod serve_limits;
 /// SIGINT, SIGTERM, SIGHUP, SIGKILL and closed pipes.
 mod signals;
 /// HTTPS targets.

@@ -296,6 +296,19 @@ pub struct ServeArgs {
     /// Let --write-vars and --write-ca replace files that are already there.
     #[arg(long)]
     pub overwrite: bool,
+    /// Keep at most N connections open; a further client takes the place of the connection
+    /// idle longest (a second at least), or waits until one closes (a line on standard error
+    /// says when the limit is reached, at most once a minute).
+    #[arg(long, value_name = "N", default_value_t = crate::reference::Bounds::default().max_connections as u64,
+          value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    pub max_connections: u64,
+    /// Close a connection that has not sent a whole request head within MS milliseconds of
+    /// opening or of its last answer (silent, half-sent or idle keep-alive), a TLS handshake, or
+    /// an answer it leaves unread that long; a request body must arrive within as long (else
+    /// 408).
+    #[arg(long, value_name = "MS", default_value_t = crate::reference::Bounds::default().read_timeout.as_millis() as u64,
+          value_parser = clap::value_parser!(u64).range(100..=600_000))]
+    pub read_timeout: u64,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -559,5 +572,9 @@ fn serve(args: ServeArgs) -> Result<u8, Error> {
         tls: args.tls,
         write_ca: args.write_ca,
         answers: args.answers,
+        bounds: crate::reference::Bounds {
+            max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+            read_timeout: Duration::from_millis(args.read_timeout),
+        },
     })
 }

@@ -26,6 +26,8 @@ pub struct Options {
     pub write_ca: Option<PathBuf>,
     /// Documented answers, or those real tenants give.
     pub answers: reference::Answers,
+    /// The connections it keeps open, and how long a request may take to arrive.
+    pub bounds: reference::Bounds,
 }
 
 /// Writes a file for another program: readable by its owner only (0600, as it may hold
@@ -67,23 +69,60 @@ fn write_private_file(
 
 /// Runs the reference server until a signal, or lists its faults.
 pub fn serve(args: &Options) -> Result<u8, Error> {
-    let faults = || Fault::ALL.iter().filter(|f| f.profile() == args.profile);
     if args.list_faults {
-        let width = faults().map(|d| d.name().len()).max().unwrap_or(0);
-        for d in faults() {
-            print(&format!(
-                "{:<width$}  {} (caught by: {})\n",
-                d.name(),
-                d.description(),
-                d.caught_by()
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))?;
-        }
-        return Ok(EXIT_OK);
+        return list_faults(args.profile);
     }
+    check(args)?;
+    let runtime = crate::run::runtime()?;
+    // Stopped like a run: SIGINT, SIGTERM or SIGHUP; watched before the address is printed, so
+    // that whoever reads it can stop the server at once.
+    let mut stop = crate::execute::watch_signals("stopping the server", std::sync::Arc::default())?;
+    runtime.block_on(async {
+        let server = reference::bind(
+            reference::Config {
+                profile: args.profile,
+                fault: args.fault,
+                latency: args.latency,
+                other_paths: args.other_paths,
+                tls: args.tls,
+                answers: args.answers,
+                bounds: args.bounds,
+            },
+            args.port,
+        )
+        .await
+        .map_err(|source| Error::Start {
+            what: "the reference server",
+            source,
+        })?;
+        announce(args, &server)?;
+        let _ = stop.wait_for(Option::is_some).await;
+        drop(server);
+        Ok(EXIT_OK)
+    })
+}
+
+/// `--list-faults`: the profile's faults, each with the checks that must catch it.
+fn list_faults(profile: Profile) -> Result<u8, Error> {
+    let faults = || Fault::ALL.iter().filter(|f| f.profile() == profile);
+    let width = faults().map(|d| d.name().len()).max().unwrap_or(0);
+    for d in faults() {
+        print(&format!(
+            "{:<width$}  {} (caught by: {})\n",
+            d.name(),
+            d.description(),
+            d.caught_by()
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))?;
+    }
+    Ok(EXIT_OK)
+}
+
+/// Flags that contradict each other or the profile: usage errors, before anything starts.
+fn check(args: &Options) -> Result<(), Error> {
     if let Some(fault) = args.fault
         && fault.profile() != args.profile
     {
@@ -110,119 +149,107 @@ pub fn serve(args: &Options) -> Result<u8, Error> {
             "--other-paths moves Auth0's endpoints; the rfc profile's server has no Auth0 paths to move".into(),
         ));
     }
-    let runtime = crate::run::runtime()?;
-    // Stopped like a run: SIGINT, SIGTERM or SIGHUP; watched before the address is printed, so
-    // that whoever reads it can stop the server at once.
-    let mut stop = crate::execute::watch_signals("stopping the server", std::sync::Arc::default())?;
-    runtime.block_on(async {
-        let server = reference::bind(
-            reference::Config {
-                profile: args.profile,
-                fault: args.fault,
-                latency: args.latency,
-                other_paths: args.other_paths,
-                tls: args.tls,
-                answers: args.answers,
-            },
-            args.port,
-        )
-        .await
-        .map_err(|source| Error::Start {
-            what: "the reference server",
-            source,
-        })?;
+    Ok(())
+}
+
+/// Prints where the server listens, what it does on purpose and its variables, and writes the
+/// files asked for.
+fn announce(args: &Options, server: &reference::Running) -> Result<(), Error> {
+    print(&format!(
+        "authconform reference server ({} profile) listening on {}\n",
+        args.profile,
+        server.url()
+    ))?;
+    if !args.latency.is_zero() {
         print(&format!(
-            "authconform reference server ({} profile) listening on {}\n",
-            args.profile,
-            server.url()
+            "answering every request after {} ms\n",
+            args.latency.as_millis()
         ))?;
-        if !args.latency.is_zero() {
-            print(&format!(
-                "answering every request after {} ms\n",
-                args.latency.as_millis()
-            ))?;
+    }
+    if args.answers == reference::Answers::Observed {
+        print(
+            "answering as Auth0 tenants are seen to, where they differ from the table (the known-deviations set auth0-observed)\n",
+        )?;
+    }
+    if let Some(f) = args.fault {
+        print(&format!(
+            "fault injected on purpose: {} ({})\n",
+            f.name(),
+            f.description()
+        ))?;
+    }
+    print("variables it provides:\n")?;
+    let mut file = serde_json::Map::new();
+    for (name, value, secret) in server.variables() {
+        print(&format!(
+            "  {name:<24} {}\n",
+            if secret {
+                "*** (secret; see --write-vars)"
+            } else {
+                value.as_str()
+            }
+        ))?;
+        let entry = if secret {
+            serde_json::json!({ "secret": value })
+        } else {
+            serde_json::Value::String(value)
+        };
+        file.insert(name.to_owned(), entry);
+    }
+    if args.profile == Profile::Auth0 {
+        print(&format!(
+            "for apps: client {} is rate-limited on the token endpoint (its 4th request in 10 s gets 429; secret in --write-vars under $app)\n",
+            reference::LIMITED_CLIENT_ID
+        ))?;
+        // What an app needs and the catalogue does not; a run ignores `$` members.
+        let mut app = serde_json::json!({
+            "url": server.url(),
+            "domain": server.url().split_once("://").map_or("", |(_, d)| d),
+            "limited_client_id": reference::LIMITED_CLIENT_ID,
+            "limited_client_secret": { "secret": reference::LIMITED_CLIENT_SECRET },
+        });
+        if let Some(ca) = &args.write_ca {
+            app["ca"] = serde_json::Value::String(ca.display().to_string());
         }
+        file.insert("$app".to_owned(), app);
+    }
+    if let (Some(path), Some(pem)) = (&args.write_ca, server.ca_pem()) {
+        write_private_file("--write-ca", path, pem, args.overwrite)?;
+        print(&format!(
+            "CA certificate written to {} (trust it: NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE, run --cacert)\n",
+            path.display()
+        ))?;
+    }
+    if let Some(path) = &args.write_vars {
+        let text = serde_json::to_string_pretty(&file).expect("a map of strings serializes");
+        write_private_file("--write-vars", path, &(text + "\n"), args.overwrite)?;
+        print(&format!("variables written to {}\n", path.display()))?;
+    }
+    print(&try_line(args, server))
+}
+
+/// The command that runs the catalogue against this server.
+fn try_line(args: &Options, server: &reference::Running) -> String {
+    format!(
+        "try: authconform run {}--target {}{} --vars {}{}   (Ctrl-C or SIGTERM stops the server)\n",
+        match args.profile {
+            Profile::Auth0 => String::new(),
+            other => format!("--profile {other} "),
+        },
+        server.url(),
+        match (&args.write_ca, args.tls) {
+            (Some(ca), _) => format!(" --cacert {}", ca.display()),
+            (None, true) => " --cacert CA_FILE (see --write-ca)".to_owned(),
+            (None, false) => String::new(),
+        },
+        args.write_vars
+            .as_ref()
+            .map_or("FILE".to_owned(), |p| p.display().to_string()),
+        // The observed answers are the built-in set's departures from the table.
         if args.answers == reference::Answers::Observed {
-            print("answering as Auth0 tenants are seen to, where they differ from the table (the known-deviations set auth0-observed)\n")?;
+            " --deviations auth0-observed"
+        } else {
+            ""
         }
-        if let Some(f) = args.fault {
-            print(&format!(
-                "fault injected on purpose: {} ({})\n",
-                f.name(),
-                f.description()
-            ))?;
-        }
-        print("variables it provides:\n")?;
-        let mut file = serde_json::Map::new();
-        for (name, value, secret) in server.variables() {
-            print(&format!(
-                "  {name:<24} {}\n",
-                if secret {
-                    "*** (secret; see --write-vars)"
-                } else {
-                    value.as_str()
-                }
-            ))?;
-            let entry = if secret {
-                serde_json::json!({ "secret": value })
-            } else {
-                serde_json::Value::String(value)
-            };
-            file.insert(name.to_owned(), entry);
-        }
-        if args.profile == Profile::Auth0 {
-            print(&format!(
-                "for apps: client {} is rate-limited on the token endpoint (its 4th request in 10 s gets 429; secret in --write-vars under $app)\n",
-                reference::LIMITED_CLIENT_ID
-            ))?;
-            // What an app needs and the catalogue does not; a run ignores `$` members.
-            let mut app = serde_json::json!({
-                "url": server.url(),
-                "domain": server.url().split_once("://").map_or("", |(_, d)| d),
-                "limited_client_id": reference::LIMITED_CLIENT_ID,
-                "limited_client_secret": { "secret": reference::LIMITED_CLIENT_SECRET },
-            });
-            if let Some(ca) = &args.write_ca {
-                app["ca"] = serde_json::Value::String(ca.display().to_string());
-            }
-            file.insert("$app".to_owned(), app);
-        }
-        if let (Some(path), Some(pem)) = (&args.write_ca, server.ca_pem()) {
-            write_private_file("--write-ca", path, pem, args.overwrite)?;
-            print(&format!(
-                "CA certificate written to {} (trust it: NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE, run --cacert)\n",
-                path.display()
-            ))?;
-        }
-        if let Some(path) = &args.write_vars {
-            let text = serde_json::to_string_pretty(&file).expect("a map of strings serializes");
-            write_private_file("--write-vars", path, &(text + "\n"), args.overwrite)?;
-            print(&format!("variables written to {}\n", path.display()))?;
-        }
-        print(&format!(
-            "try: authconform run {}--target {}{} --vars {}{}   (Ctrl-C or SIGTERM stops the server)\n",
-            match args.profile {
-                Profile::Auth0 => String::new(),
-                other => format!("--profile {other} "),
-            },
-            server.url(),
-            match (&args.write_ca, args.tls) {
-                (Some(ca), _) => format!(" --cacert {}", ca.display()),
-                (None, true) => " --cacert CA_FILE (see --write-ca)".to_owned(),
-                (None, false) => String::new(),
-            },
-            args.write_vars
-                .as_ref()
-                .map_or("FILE".to_owned(), |p| p.display().to_string()),
-            // The observed answers are the built-in set's departures from the table.
-            if args.answers == reference::Answers::Observed {
-                " --deviations auth0-observed"
-            } else {
-                ""
-            }
-        ))?;
-        let _ = stop.wait_for(Option::is_some).await;
-        drop(server);
-        Ok(EXIT_OK)
-    })
+    )
 }

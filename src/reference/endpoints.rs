@@ -106,6 +106,19 @@ const TOKEN_LIFETIME: u64 = 86_400;
 
 /// How long an authorization code may wait for its exchange, as on a tenant.
 const CODE_LIFETIME: std::time::Duration = std::time::Duration::from_secs(600);
+/// The most codes kept for their exchange at once; see [`Codes::insert`].
+const MAX_CODES: usize = 1_000;
+/// The longest value of an /authorize parameter that a code keeps (`scope`, `audience`,
+/// `nonce`, the PKCE challenge and its method), so that a kept code is at most a few KiB.
+const MAX_KEPT_PARAMETER: usize = 2_048;
+/// The parameters of /authorize that a code keeps.
+const KEPT_PARAMETERS: [&str; 5] = [
+    "scope",
+    "audience",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+];
 /// The user every login through /authorize is: no one types a password here.
 const USER_ID: &str = "auth0|authconform-user";
 
@@ -121,13 +134,35 @@ struct Grant {
     issued: std::time::Instant,
 }
 
+/// The codes /authorize issued that no one has exchanged yet, at most [`MAX_CODES`].
+#[derive(Default)]
+struct Codes(HashMap<String, Grant>);
+
+impl Codes {
+    /// Keeps `grant` for the exchange of `code`. In a full table the codes that could no longer
+    /// be used are forgotten first, then the oldest down to three quarters of the cap: a client
+    /// that asks for codes without end pushes out codes nobody exchanged in time, and never
+    /// grows the table.
+    fn insert(&mut self, code: String, grant: Grant) {
+        if self.0.len() >= MAX_CODES {
+            self.0.retain(|_, g| g.issued.elapsed() < CODE_LIFETIME);
+            limits::keep_newest(&mut self.0, MAX_CODES * 3 / 4, |g| g.issued);
+        }
+        self.0.insert(code, grant);
+    }
+
+    fn remove(&mut self, code: &str) -> Option<Grant> {
+        self.0.remove(code)
+    }
+}
+
 pub struct State {
     config: Config,
     tokens_issued: AtomicU64,
     random: std::hash::RandomState,
     buckets: Buckets,
     keys: Keys,
-    codes: std::sync::Mutex<HashMap<String, Grant>>,
+    codes: std::sync::Mutex<Codes>,
 }
 
 impl State {
@@ -142,7 +177,7 @@ impl State {
         }
     }
 
-    fn codes(&self) -> std::sync::MutexGuard<'_, HashMap<String, Grant>> {
+    fn codes(&self) -> std::sync::MutexGuard<'_, Codes> {
         self.codes.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -933,14 +968,21 @@ async fn authorize(
             &format!("Unsupported response type: {response_type}"),
         );
     }
-    let code = state.mint("code_");
-    let mut codes = state.codes();
-    // Codes nobody exchanged are forgotten once they could no longer be used.
-    if codes.len() >= 1_000 {
-        codes.retain(|_, g| g.issued.elapsed() < CODE_LIFETIME);
+    // What a code keeps is bounded: a client chooses these values.
+    if let Some(name) = KEPT_PARAMETERS.into_iter().find(|name| {
+        params
+            .get(*name)
+            .is_some_and(|v| v.len() > MAX_KEPT_PARAMETER)
+    }) {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            &format!("The {name} parameter is longer than {MAX_KEPT_PARAMETER} bytes."),
+        );
     }
+    let code = state.mint("code_");
     let param = |name: &str| params.get(name).filter(|v| !v.is_empty()).cloned();
-    codes.insert(
+    state.codes().insert(
         code.clone(),
         Grant {
             client: get("client_id").to_owned(),
@@ -957,7 +999,6 @@ async fn authorize(
             issued: std::time::Instant::now(),
         },
     );
-    drop(codes);
     redirect(&[("code", &code)])
 }
 
@@ -1045,4 +1086,55 @@ async fn change_password(
         .into_response();
     quota.stamp(&mut response);
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant() -> Grant {
+        Grant {
+            client: PUBLIC_CLIENT_ID.into(),
+            redirect_uri: REDIRECT_URI.into(),
+            challenge: None,
+            scope: "openid".into(),
+            audience: None,
+            nonce: None,
+            issued: std::time::Instant::now(),
+        }
+    }
+
+    /// A client that asks /authorize for codes without end never grows the table past its cap;
+    /// the newest codes are the ones still there to exchange.
+    #[test]
+    fn codes_never_exceed_their_cap_and_the_newest_stay() {
+        let mut codes = Codes::default();
+        let mut most = 0;
+        for n in 0..10 * MAX_CODES {
+            codes.insert(format!("code_{n}"), grant());
+            most = most.max(codes.0.len());
+        }
+        assert_eq!(most, MAX_CODES);
+        let last = format!("code_{}", 10 * MAX_CODES - 1);
+        assert!(codes.remove(&last).is_some(), "the newest code is kept");
+        assert!(codes.remove("code_0").is_none(), "the oldest went first");
+    }
+
+    /// A code past its lifetime goes before any code that can still be exchanged.
+    #[test]
+    fn expired_codes_go_first() {
+        let mut codes = Codes::default();
+        let Some(long_ago) = std::time::Instant::now().checked_sub(CODE_LIFETIME) else {
+            return;
+        };
+        for n in 0..MAX_CODES - 1 {
+            let mut old = grant();
+            old.issued = long_ago;
+            codes.insert(format!("old_{n}"), old);
+        }
+        codes.insert("fresh".into(), grant());
+        codes.insert("new".into(), grant());
+        assert_eq!(codes.0.len(), 2);
+        assert!(codes.remove("fresh").is_some());
+    }
 }

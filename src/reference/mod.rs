@@ -11,6 +11,7 @@ mod fault;
 mod keys;
 mod limits;
 mod rfc;
+mod serving;
 mod tls;
 
 use std::{
@@ -24,6 +25,7 @@ use crate::source::Profile;
 
 pub use endpoints::Row;
 pub use fault::{Aim, Fault};
+pub use serving::{Bounds, MAX_BODY};
 
 /// The confidential machine-to-machine client.
 pub const CLIENT_ID: &str = "authconform-m2m";
@@ -82,6 +84,8 @@ pub struct Config {
     pub tls: bool,
     /// Documented answers, or those real tenants are seen to give.
     pub answers: Answers,
+    /// What one client may hold: connections, and how long a request may take to arrive.
+    pub bounds: Bounds,
 }
 
 /// Where the server serves the endpoints that a discovery document names: (token,
@@ -157,11 +161,17 @@ pub async fn bind(config: Config, port: u16) -> std::io::Result<Running> {
     let traffic = Arc::new(Traffic::default());
     let latency = config.latency;
     let profile = config.profile;
+    let bounds = config.bounds;
     let seen = traffic.clone();
     let app = match profile {
         Profile::Auth0 => endpoints::router(Arc::new(endpoints::State::new(config))),
         Profile::Rfc => rfc::router(Arc::new(rfc::State::new(config))),
     };
+    let app = app.layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            serving::bounded_body(bounds.read_timeout, request, next)
+        },
+    ));
     let app = app.layer(axum::middleware::from_fn(
         move |request: axum::extract::Request, next: axum::middleware::Next| {
             seen.count();
@@ -182,23 +192,13 @@ pub async fn bind(config: Config, port: u16) -> std::io::Result<Running> {
     let stopped = async {
         let _ = stopped.await;
     };
-    match &tls {
-        Some(tls) => {
-            let listener = tls::listen(listener, tls)?;
-            tokio::spawn(async move {
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(stopped)
-                    .await
-            });
-        }
-        None => {
-            tokio::spawn(async move {
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(stopped)
-                    .await
-            });
-        }
-    }
+    tokio::spawn(serving::accept(
+        listener,
+        tls.as_ref().map(tls::Tls::acceptor),
+        app,
+        bounds,
+        stopped,
+    ));
     Ok(Running {
         addr,
         profile,

@@ -4,14 +4,10 @@
 //! certificate for `127.0.0.1` and `localhost`; the app trusts the CA's PEM (NODE_EXTRA_CA_CERTS,
 //! REQUESTS_CA_BUNDLE, `run --cacert`). Nothing is kept: the next start makes new ones.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
-use tokio::{net::TcpListener, sync::mpsc};
-use tokio_rustls::{TlsAcceptor, rustls, server::TlsStream};
-
-/// A client that opens a connection and says nothing must not hold a handshake slot forever.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+use tokio_rustls::{TlsAcceptor, rustls};
 
 /// The certificate material of one start.
 pub struct Tls {
@@ -50,55 +46,9 @@ pub fn make() -> Result<Tls, String> {
     })
 }
 
-/// Connections that finished their handshake, for `axum::serve`.
-pub struct Listener {
-    ready: mpsc::Receiver<(TlsStream<tokio::net::TcpStream>, SocketAddr)>,
-    addr: SocketAddr,
-}
-
-/// Accepts on `tcp` and shakes hands with each client in its own task, so that one slow client
-/// does not hold up the next; a failed handshake is dropped (the client sees why).
-pub fn listen(tcp: TcpListener, tls: &Tls) -> std::io::Result<Listener> {
-    let addr = tcp.local_addr()?;
-    let (send, ready) = mpsc::channel(64);
-    let acceptor = tls.acceptor.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, peer)) = tcp.accept().await else {
-                // Out of file descriptors and the like: wait, as axum's own listener does.
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            };
-            let acceptor = acceptor.clone();
-            let ready = send.clone();
-            tokio::spawn(async move {
-                if let Ok(Ok(stream)) =
-                    tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
-                {
-                    let _ = ready.send((stream, peer)).await;
-                }
-            });
-            if send.is_closed() {
-                return;
-            }
-        }
-    });
-    Ok(Listener { ready, addr })
-}
-
-impl axum::serve::Listener for Listener {
-    type Io = TlsStream<tokio::net::TcpStream>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        match self.ready.recv().await {
-            Some(connection) => connection,
-            // The accept loop only ends once this listener is gone.
-            None => std::future::pending().await,
-        }
-    }
-
-    fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        Ok(self.addr)
+impl Tls {
+    /// What shakes hands with each client (see [`super::serving`], which bounds its time).
+    pub fn acceptor(&self) -> TlsAcceptor {
+        self.acceptor.clone()
     }
 }
