@@ -573,3 +573,30 @@ fn a_code_from_authorize_is_exchanged_once_with_its_verifier() {
         "Invalid authorization code",
     );
 }
+
+/// Found in review: `serve --write-vars` on a symbolic link wrote the secrets wherever the link
+/// pointed (with --overwrite, it also made that file 0600). A link is refused, exit 2, and
+/// what it points at is left as it was.
+#[test]
+fn serve_never_writes_its_secrets_through_a_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("elsewhere.txt");
+    std::fs::write(&target, "kept\n").unwrap();
+    let link = dir.path().join("vars.json");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let dangling = dir.path().join("dangling.json");
+    std::os::unix::fs::symlink(dir.path().join("created-through-it"), &dangling).unwrap();
+    for (path, extra) in [(&link, &["--overwrite"][..]), (&dangling, &[][..])] {
+        let out = output(
+            authconform()
+                .args(["serve", "--write-vars"])
+                .arg(path)
+                .args(extra)
+                .timeout(std::time::Duration::from_secs(30)),
+        );
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(out.stderr.contains("a symbolic link"), "{}", out.stderr);
+    }
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "kept\n");
+    assert!(!dir.path().join("created-through-it").exists());
+}

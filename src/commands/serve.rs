@@ -31,7 +31,9 @@ pub struct Options {
 }
 
 /// Writes a file for another program: readable by its owner only (0600, as it may hold
-/// secrets), and never over a file that is already there unless `overwrite` says so.
+/// secrets), never over a file that is already there unless `overwrite` says so, and never
+/// through a symbolic link (which would put the secrets wherever the link points: a link is
+/// refused, and one put there after the check is not followed).
 fn write_private_file(
     flag: &str,
     path: &std::path::Path,
@@ -43,27 +45,38 @@ fn write_private_file(
         path: path.display().to_string(),
         source,
     };
-    if path.exists() && !overwrite {
+    let existing = path.symlink_metadata().ok();
+    if existing.as_ref().is_some_and(std::fs::Metadata::is_symlink) {
+        return Err(Error::Usage(format!(
+            "{flag} {}: a symbolic link; give the path of the file itself",
+            path.display()
+        )));
+    }
+    if existing.is_some() && !overwrite {
         return Err(Error::Usage(format!(
             "{flag} {}: the file exists; give --overwrite to replace it",
             path.display()
         )));
     }
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create(true);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        options.mode(0o600);
-        // An existing file keeps its mode when opened: it is made private first.
-        if path.exists() {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-                .map_err(failed)?;
-        }
+        use std::os::unix::fs::OpenOptionsExt;
+        options
+            .mode(0o600)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
     }
-    options
-        .open(path)
-        .and_then(|mut f| f.write_all(text.as_bytes()))
+    let mut file = options.open(path).map_err(failed)?;
+    // An existing file keeps its mode when opened: made private before anything is written.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(failed)?;
+    }
+    file.set_len(0)
+        .and_then(|()| file.write_all(text.as_bytes()))
         .map_err(failed)
 }
 
