@@ -480,9 +480,16 @@ fn a_real_browser_renders_prints_and_filters_the_html_report() {
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
 
-    // The screenshot: a PNG of the window's size that is not one colour (a blank page
-    // compresses to a few kilobytes).
-    let bytes = std::fs::read(&png).expect("a screenshot");
+    is_a_screenshot(&png);
+    prints_every_case_open(dir);
+    the_dom_is_the_page_as_written(dir, &outputs[4], cases);
+    the_filter_hides_only_the_passes(dir, &outputs[5], cases);
+}
+
+/// The screenshot: a PNG of the window's size that is not one colour (a blank page compresses
+/// to a few kilobytes).
+fn is_a_screenshot(png: &Path) {
+    let bytes = std::fs::read(png).expect("a screenshot");
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
     assert_eq!(&bytes[12..16], b"IHDR");
     let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
@@ -490,13 +497,15 @@ fn a_real_browser_renders_prints_and_filters_the_html_report() {
     assert_eq!((width, height), (1280, 2000));
     assert!(bytes.len() > 50_000, "{} bytes", bytes.len());
     if let Some(keep) = std::env::var_os("AUTHCONFORM_KEEP_SCREENSHOT") {
-        std::fs::copy(&png, keep).unwrap();
+        std::fs::copy(png, keep).unwrap();
     }
+}
 
-    // Printed, every case is open: by the print style sheet alone (no script), as many pages as
-    // when every case is open in the markup; and with the script, the same.
+/// Printed, every case is open: by the print style sheet alone (no script), as many pages as
+/// when every case is open in the markup; and with the script, the same.
+fn prints_every_case_open(dir: &Path) {
     let pages = |name: &str| {
-        let bytes = std::fs::read(pdf(name)).unwrap_or_else(|e| panic!("no {name}: {e}"));
+        let bytes = std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("no {name}: {e}"));
         assert!(bytes.starts_with(b"%PDF-"), "{name}");
         pdf_pages(&bytes)
     };
@@ -504,17 +513,19 @@ fn a_real_browser_renders_prints_and_filters_the_html_report() {
     assert!(open > 1, "{open} pages");
     assert_eq!(pages("no-script.pdf"), open, "printing opens every case");
     assert_eq!(pages("report.pdf"), open, "printing opens every case");
+}
 
-    // The DOM after load, script run: the page as written.
+/// The DOM after load, script run: the page as written.
+fn the_dom_is_the_page_as_written(dir: &Path, output: &[u8], cases: &[Value]) {
     let dom = dir.join("dom.html");
-    std::fs::write(&dom, &outputs[4]).unwrap();
+    std::fs::write(&dom, output).unwrap();
     let read = html_check(&dom);
     let shown = read["cases"].as_array().unwrap();
     assert_eq!(
         shown.len(),
         cases.len(),
         "{}",
-        String::from_utf8_lossy(&outputs[4])
+        String::from_utf8_lossy(output)
     );
     for (case, seen) in cases.iter().zip(shown) {
         let (class, _) = verdict_of(case);
@@ -531,11 +542,13 @@ fn a_real_browser_renders_prints_and_filters_the_html_report() {
         "{}",
         read["filters"]
     );
-    assert!(!String::from_utf8_lossy(&outputs[4]).contains(" hidden"));
+    assert!(!String::from_utf8_lossy(output).contains(" hidden"));
+}
 
-    // The filter: everything shows, then clearing "passed" hides the passes and nothing else.
+/// The filter: everything shows, then clearing "passed" hides the passes and nothing else.
+fn the_filter_hides_only_the_passes(dir: &Path, output: &[u8], cases: &[Value]) {
     let dom = dir.join("clicked-dom.html");
-    std::fs::write(&dom, &outputs[5]).unwrap();
+    std::fs::write(&dom, output).unwrap();
     let read = html_check(&dom);
     let shown = read["cases"].as_array().unwrap();
     assert_eq!(shown.len(), cases.len());
