@@ -92,63 +92,7 @@ fn the_man_page_names_every_subcommand_option_exit_code_and_variable() {
             commands.contains(&format!("\\fBauthconform {name}\\fR")),
             "`authconform {name}` is not in COMMANDS"
         );
-        let own = section(&page, &format!("\"AUTHCONFORM {}\"", name.to_uppercase()));
-        let synopsis = &own[own.find(".SS Synopsis").expect("a synopsis")..];
-        let synopsis = &synopsis[..synopsis.find(".SS Description").expect("a description")];
-        let options = &own[own.find(".SS Options").expect("an options list")..];
-        let options_words = words(options);
-        for arg in sub.get_arguments().filter(|a| !a.is_hide_set()) {
-            let shown = match arg.get_long() {
-                Some(long) => format!("\\fB{}\\fR", roff(&format!("--{long}"))),
-                None => roff(&arg.get_value_names().unwrap()[0]),
-            };
-            // A positional with a few values shows them (`bash|zsh|...`) instead of its name.
-            let in_synopsis: Vec<String> = match arg.get_possible_values() {
-                values if arg.get_long().is_none() && !values.is_empty() => values
-                    .iter()
-                    .map(|v| format!("\\fB{}\\fR", roff(v.get_name())))
-                    .collect(),
-                _ => vec![shown.clone()],
-            };
-            for part in in_synopsis {
-                assert!(
-                    synopsis.contains(&part),
-                    "the synopsis of `authconform {name}` lacks {part}"
-                );
-            }
-            assert!(
-                options.contains(&shown),
-                "the options of `authconform {name}` lack {shown}"
-            );
-            let help = arg.get_long_help().or(arg.get_help());
-            let help = words(&help.map(|h| h.to_string()).unwrap_or_default());
-            assert!(
-                !help.is_empty(),
-                "`authconform {name}` {shown} has no help text"
-            );
-            assert!(
-                options_words.contains(&help),
-                "the help of `authconform {name}` {shown} is not on the page: {help}"
-            );
-            // Shell names explain themselves, and clap_complete gives them no help to show.
-            let values = match name {
-                "completions" => Vec::new(),
-                _ => arg.get_possible_values(),
-            };
-            for value in values.iter().filter(|v| !v.is_hide_set()) {
-                let help = value.get_help().map(|h| h.to_string());
-                assert!(
-                    help.is_some(),
-                    "`authconform {name}` {shown} {}: the value has no help text",
-                    value.get_name()
-                );
-                let line = format!("{}: {}", value.get_name(), words(&help.unwrap()));
-                assert!(
-                    options_words.contains(&line),
-                    "`authconform {name}` {shown}: the value is not explained: {line}"
-                );
-            }
-        }
+        assert_subcommand_section(&page, sub);
     }
     for heading in [
         "NAME",
@@ -161,8 +105,100 @@ fn the_man_page_names_every_subcommand_option_exit_code_and_variable() {
     ] {
         section(&page, heading);
     }
+    assert_exit_status(&page);
+    assert_environment(&page, &cli);
+    assert_examples(&page);
 
-    let exit = section(&page, "\"EXIT STATUS\"");
+    // No pointers at pages that are not installed.
+    assert!(!page.contains("SEE ALSO"), "a SEE ALSO section");
+    for sub in cli.get_subcommands() {
+        let other = format!("authconform\\-{}(1)", sub.get_name());
+        assert!(
+            !page.contains(&other),
+            "a pointer at {other}, never generated"
+        );
+    }
+
+    match rendered(&page) {
+        Some((renderer, text)) => {
+            assert!(text.contains("EXIT STATUS"), "{renderer}: {text}");
+            assert!(
+                text.contains("authconform run --profile rfc --discover"),
+                "{renderer}: {text}"
+            );
+        }
+        None => eprintln!(
+            "skipping the rendering check: none of man(1), groff(1) or mandoc(1) can run here"
+        ),
+    }
+}
+
+/// The section of subcommand `sub`: every argument in its synopsis and options, with its help
+/// and that of each of its values.
+fn assert_subcommand_section(page: &str, sub: &clap::Command) {
+    let name = sub.get_name();
+    let own = section(page, &format!("\"AUTHCONFORM {}\"", name.to_uppercase()));
+    let synopsis = &own[own.find(".SS Synopsis").expect("a synopsis")..];
+    let synopsis = &synopsis[..synopsis.find(".SS Description").expect("a description")];
+    let options = &own[own.find(".SS Options").expect("an options list")..];
+    let options_words = words(options);
+    for arg in sub.get_arguments().filter(|a| !a.is_hide_set()) {
+        let shown = match arg.get_long() {
+            Some(long) => format!("\\fB{}\\fR", roff(&format!("--{long}"))),
+            None => roff(&arg.get_value_names().unwrap()[0]),
+        };
+        // A positional with a few values shows them (`bash|zsh|...`) instead of its name.
+        let in_synopsis: Vec<String> = match arg.get_possible_values() {
+            values if arg.get_long().is_none() && !values.is_empty() => values
+                .iter()
+                .map(|v| format!("\\fB{}\\fR", roff(v.get_name())))
+                .collect(),
+            _ => vec![shown.clone()],
+        };
+        for part in in_synopsis {
+            assert!(
+                synopsis.contains(&part),
+                "the synopsis of `authconform {name}` lacks {part}"
+            );
+        }
+        assert!(
+            options.contains(&shown),
+            "the options of `authconform {name}` lack {shown}"
+        );
+        let help = arg.get_long_help().or(arg.get_help());
+        let help = words(&help.map(|h| h.to_string()).unwrap_or_default());
+        assert!(
+            !help.is_empty(),
+            "`authconform {name}` {shown} has no help text"
+        );
+        assert!(
+            options_words.contains(&help),
+            "the help of `authconform {name}` {shown} is not on the page: {help}"
+        );
+        // Shell names explain themselves, and clap_complete gives them no help to show.
+        let values = match name {
+            "completions" => Vec::new(),
+            _ => arg.get_possible_values(),
+        };
+        for value in values.iter().filter(|v| !v.is_hide_set()) {
+            let help = value.get_help().map(|h| h.to_string());
+            assert!(
+                help.is_some(),
+                "`authconform {name}` {shown} {}: the value has no help text",
+                value.get_name()
+            );
+            let line = format!("{}: {}", value.get_name(), words(&help.unwrap()));
+            assert!(
+                options_words.contains(&line),
+                "`authconform {name}` {shown}: the value is not explained: {line}"
+            );
+        }
+    }
+}
+
+/// Every exit code the program has, as an item of EXIT STATUS.
+fn assert_exit_status(page: &str) {
+    let exit = section(page, "\"EXIT STATUS\"");
     use authconform::error::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE};
     for code in [EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED] {
         assert!(
@@ -170,8 +206,12 @@ fn the_man_page_names_every_subcommand_option_exit_code_and_variable() {
             "exit status {code} is not described"
         );
     }
+}
 
-    let environment = section(&page, "ENVIRONMENT");
+/// Every environment variable read (by src/, by clap, or by the libraries for the program) in
+/// ENVIRONMENT.
+fn assert_environment(page: &str, cli: &clap::Command) {
+    let environment = section(page, "ENVIRONMENT");
     let mut variables: Vec<String> = [
         authconform::vars::ENV_VAR_PREFIX,
         authconform::vars::ENV_SECRET_PREFIX,
@@ -216,8 +256,12 @@ fn the_man_page_names_every_subcommand_option_exit_code_and_variable() {
             "{variable} is not in ENVIRONMENT"
         );
     }
+}
 
-    let examples = words(section(&page, "EXAMPLES"));
+/// The examples a new user needs: a secret from the environment, a JUnit report, the
+/// reference server and init.
+fn assert_examples(page: &str) {
+    let examples = words(section(page, "EXAMPLES"));
     for example in [
         "export AUTHCONFORM_SECRET_CLIENT_SECRET=",
         "--junit authconform.xml",
@@ -228,29 +272,6 @@ fn the_man_page_names_every_subcommand_option_exit_code_and_variable() {
             examples.contains(example),
             "EXAMPLES lacks {example}: {examples}"
         );
-    }
-
-    // No pointers at pages that are not installed.
-    assert!(!page.contains("SEE ALSO"), "a SEE ALSO section");
-    for sub in cli.get_subcommands() {
-        let other = format!("authconform\\-{}(1)", sub.get_name());
-        assert!(
-            !page.contains(&other),
-            "a pointer at {other}, never generated"
-        );
-    }
-
-    match rendered(&page) {
-        Some((renderer, text)) => {
-            assert!(text.contains("EXIT STATUS"), "{renderer}: {text}");
-            assert!(
-                text.contains("authconform run --profile rfc --discover"),
-                "{renderer}: {text}"
-            );
-        }
-        None => eprintln!(
-            "skipping the rendering check: none of man(1), groff(1) or mandoc(1) can run here"
-        ),
     }
 }
 

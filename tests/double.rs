@@ -505,46 +505,8 @@ fn a_code_from_authorize_is_exchanged_once_with_its_verifier() {
     .json();
     assert_eq!(jwt_part(&id_token, 0)["kid"], jwks["keys"][0]["kid"]);
 
-    // /userinfo knows the user of that access token, and answers anything else as tenants do:
-    // 401, a plain `Unauthorized` without Content-Type, the error in WWW-Authenticate.
-    let userinfo =
-        |token: Option<&str>| send_as("GET", &format!("{}/userinfo", server.url), None, token);
     let access_token = issued.json()["access_token"].as_str().unwrap().to_owned();
-    let me = userinfo(Some(&access_token));
-    assert_eq!(me.status, 200, "{}", me.body);
-    assert_eq!(me.json()["sub"], claims["sub"]);
-    let machine = token(
-        &server,
-        &json!({"grant_type": "client_credentials", "client_id": CLIENT_ID,
-                "client_secret": CLIENT_SECRET, "audience": AUDIENCE}),
-    )
-    .json()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    for (bad, error) in [
-        (Some("not-a-token"), true),
-        (Some(machine.as_str()), true),
-        (Some(id_token.as_str()), true),
-        (None, false),
-    ] {
-        let refused = userinfo(bad);
-        assert_eq!(
-            (refused.status, refused.body.as_str()),
-            (401, "Unauthorized")
-        );
-        assert!(refused.headers.get("content-type").is_none());
-        let challenge = refused.header("www-authenticate");
-        assert!(
-            challenge.starts_with("Bearer realm=\"Users\""),
-            "{challenge}"
-        );
-        assert_eq!(
-            challenge.contains("error=\"invalid_token\""),
-            error,
-            "{challenge}"
-        );
-    }
+    userinfo_knows_only_its_user(&server, &access_token, &id_token, &claims["sub"]);
 
     let refused = |reply: Reply, description: &str| {
         assert_eq!(reply.status, 403, "{}", reply.body);
@@ -572,6 +534,49 @@ fn a_code_from_authorize_is_exchanged_once_with_its_verifier() {
         exchange("code_never_issued", (CLIENT_ID, CLIENT_SECRET), verifier),
         "Invalid authorization code",
     );
+}
+
+/// /userinfo knows the user of `access_token` (whose ID token's subject is `sub`), and answers
+/// anything else as tenants do: 401, a plain `Unauthorized` without Content-Type, the error in
+/// WWW-Authenticate.
+fn userinfo_knows_only_its_user(server: &Server, access_token: &str, id_token: &str, sub: &Value) {
+    let userinfo =
+        |token: Option<&str>| send_as("GET", &format!("{}/userinfo", server.url), None, token);
+    let me = userinfo(Some(access_token));
+    assert_eq!(me.status, 200, "{}", me.body);
+    assert_eq!(me.json()["sub"], *sub);
+    let machine = token(
+        server,
+        &json!({"grant_type": "client_credentials", "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET, "audience": AUDIENCE}),
+    )
+    .json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (bad, error) in [
+        (Some("not-a-token"), true),
+        (Some(machine.as_str()), true),
+        (Some(id_token), true),
+        (None, false),
+    ] {
+        let refused = userinfo(bad);
+        assert_eq!(
+            (refused.status, refused.body.as_str()),
+            (401, "Unauthorized")
+        );
+        assert!(refused.headers.get("content-type").is_none());
+        let challenge = refused.header("www-authenticate");
+        assert!(
+            challenge.starts_with("Bearer realm=\"Users\""),
+            "{challenge}"
+        );
+        assert_eq!(
+            challenge.contains("error=\"invalid_token\""),
+            error,
+            "{challenge}"
+        );
+    }
 }
 
 /// Found in review: `serve --write-vars` on a symbolic link wrote the secrets wherever the link

@@ -127,8 +127,33 @@ fn command(name: &str, dir: &Path) -> Command {
 /// script's output on any other failure: the install failed, or the server did not print its
 /// line within 60 s.
 pub fn start(name: &str) -> Option<RealServer> {
-    let dir = match install(name) {
-        Ok(dir) => dir,
+    let dir = installed(name)?;
+    let mut child = command(name, dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start the real server {name}: {e}"));
+    let (log, stderr_reader, ready_rx) = drain(&mut child);
+    let mut server = RealServer {
+        url: String::new(),
+        vars: Vec::new(),
+        secrets: Vec::new(),
+        name: name.to_owned(),
+        child,
+        stdin: None,
+        log,
+    };
+    server.stdin = server.child.stdin.take();
+    let line = server.wait_ready(&ready_rx, stderr_reader);
+    server.take_ready(&line);
+    Some(server)
+}
+
+/// The install dir of `name`; None, after printing why, when its runtime is missing.
+fn installed(name: &str) -> Option<&'static PathBuf> {
+    match install(name) {
+        Ok(dir) => Some(dir),
         // CI sets AUTHCONFORM_REQUIRE_SERVERS (.ci/run installs the runtimes), so that a
         // machine without them cannot turn these tests into silent skips there.
         Err(why) if std::env::var_os("AUTHCONFORM_REQUIRE_SERVERS").is_some() => {
@@ -136,17 +161,22 @@ pub fn start(name: &str) -> Option<RealServer> {
         }
         Err(why) => {
             eprintln!("skipping the real server {name}: {why}");
-            return None;
+            None
         }
-    };
-    let mut child = command(name, dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start the real server {name}: {e}"));
+    }
+}
 
-    // Both pipes are drained for the server's whole life, so it never blocks on a full pipe.
+/// Reads the child's stderr and stdout on threads of their own: the log they fill, the stderr
+/// reader (joined before a panic, so that the log is whole), and the first line of stdout.
+///
+/// Both pipes are drained for the server's whole life, so it never blocks on a full pipe.
+fn drain(
+    child: &mut Child,
+) -> (
+    Arc<Mutex<String>>,
+    thread::JoinHandle<()>,
+    mpsc::Receiver<String>,
+) {
     let log = Arc::new(Mutex::new(String::new()));
     let stderr = child.stderr.take().expect("stderr is piped");
     let stderr_log = Arc::clone(&log);
@@ -175,66 +205,71 @@ pub fn start(name: &str) -> Option<RealServer> {
             log.push('\n');
         }
     });
+    (log, stderr_reader, ready_rx)
+}
 
-    let mut server = RealServer {
-        url: String::new(),
-        vars: Vec::new(),
-        secrets: Vec::new(),
-        name: name.to_owned(),
-        child,
-        stdin: None,
-        log,
-    };
-    server.stdin = server.child.stdin.take();
+impl RealServer {
+    /// The server's JSON line; panics with its log when it prints nothing in time or exits
+    /// first.
+    fn wait_ready(
+        &mut self,
+        ready_rx: &mpsc::Receiver<String>,
+        stderr_reader: thread::JoinHandle<()>,
+    ) -> String {
+        let name = self.name.clone();
+        match ready_rx.recv_timeout(READY_TIMEOUT) {
+            Ok(line) => line,
+            Err(RecvTimeoutError::Timeout) => {
+                self.shut_down(Duration::ZERO);
+                let _ = stderr_reader.join();
+                panic!(
+                    "the real server {name} printed nothing within {READY_TIMEOUT:?}\n{}",
+                    self.log()
+                );
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                // Its stdout closed: it has exited, or is about to.
+                let status = self.shut_down(Duration::from_secs(5));
+                let _ = stderr_reader.join();
+                let status = status.map_or("was killed".to_owned(), |s| format!("exited ({s})"));
+                panic!(
+                    "the real server {name} {status} before it was ready\n{}",
+                    self.log()
+                );
+            }
+        }
+    }
 
-    let line = match ready_rx.recv_timeout(READY_TIMEOUT) {
-        Ok(line) => line,
-        Err(RecvTimeoutError::Timeout) => {
-            server.shut_down(Duration::ZERO);
-            let _ = stderr_reader.join();
+    /// The URL, variables and secrets of the server's JSON line `line`.
+    fn take_ready(&mut self, line: &str) {
+        let name = self.name.clone();
+        let ready: Value = serde_json::from_str(line).unwrap_or_else(|e| {
             panic!(
-                "the real server {name} printed nothing within {READY_TIMEOUT:?}\n{}",
-                server.log()
-            );
-        }
-        Err(RecvTimeoutError::Disconnected) => {
-            // Its stdout closed: it has exited, or is about to.
-            let status = server.shut_down(Duration::from_secs(5));
-            let _ = stderr_reader.join();
-            let status = status.map_or("was killed".to_owned(), |s| format!("exited ({s})"));
-            panic!(
-                "the real server {name} {status} before it was ready\n{}",
-                server.log()
-            );
-        }
-    };
-    let ready: Value = serde_json::from_str(&line).unwrap_or_else(|e| {
-        panic!(
-            "the real server {name} printed a line that is not JSON ({e}): {line}\n{}",
-            server.log()
-        )
-    });
-    let pairs = |key: &str| -> Vec<(String, String)> {
-        let Some(Value::Object(members)) = ready.get(key) else {
-            panic!("the real server {name} printed no {key:?} object: {line}");
+                "the real server {name} printed a line that is not JSON ({e}): {line}\n{}",
+                self.log()
+            )
+        });
+        let pairs = |key: &str| -> Vec<(String, String)> {
+            let Some(Value::Object(members)) = ready.get(key) else {
+                panic!("the real server {name} printed no {key:?} object: {line}");
+            };
+            members
+                .iter()
+                .map(|(name, value)| {
+                    let value = value.as_str().unwrap_or_else(|| {
+                        panic!("the real server's {key}.{name} is not a string: {line}")
+                    });
+                    (name.clone(), value.to_owned())
+                })
+                .collect()
         };
-        members
-            .iter()
-            .map(|(name, value)| {
-                let value = value.as_str().unwrap_or_else(|| {
-                    panic!("the real server's {key}.{name} is not a string: {line}")
-                });
-                (name.clone(), value.to_owned())
-            })
-            .collect()
-    };
-    server.vars = pairs("vars");
-    server.secrets = pairs("secrets");
-    server.url = ready["url"]
-        .as_str()
-        .unwrap_or_else(|| panic!("the real server {name} printed no \"url\": {line}"))
-        .to_owned();
-    Some(server)
+        self.vars = pairs("vars");
+        self.secrets = pairs("secrets");
+        self.url = ready["url"]
+            .as_str()
+            .unwrap_or_else(|| panic!("the real server {name} printed no \"url\": {line}"))
+            .to_owned();
+    }
 }
 
 /// GET `path` on the loopback server at `url`, over a plain TcpStream (HTTP/1.0: no chunks, the

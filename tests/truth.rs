@@ -923,34 +923,36 @@ fn a_target_that_answers_404_everywhere_gets_one_hint() {
     );
 }
 
+/// A server that answers each of `routes`, (path, status, body), with that status and the body
+/// as JSON, `{url}` in it replaced by the server's own URL; any other path is a 404.
+fn serving_json(routes: Vec<(&'static str, u16, &'static str)>) -> RawServer {
+    let url = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let seen = url.clone();
+    let server = raw_server(move |req, s| {
+        let me = seen.lock().unwrap().clone();
+        match routes.iter().find(|(p, _, _)| *p == req.target) {
+            Some((_, status, body)) => {
+                let body = body.replace("{url}", &me);
+                let line = format!("{status} X");
+                write_response(
+                    s,
+                    &line,
+                    &[("content-type", "application/json")],
+                    body.as_bytes(),
+                );
+            }
+            None => write_response(s, "404 Not Found", &[], b""),
+        }
+    });
+    *url.lock().unwrap() = server.url.clone();
+    server
+}
+
 /// `--discover` takes the endpoints from the target's own discovery document (OpenID's, else
 /// RFC 8414's), under the same origin rule; explicit variables still win; a missing or broken
 /// document is a clear usage error.
 #[test]
 fn discover_reads_the_endpoints_from_the_targets_discovery_document() {
-    // What each path answers: (status, content type, body); {url} is the server's own URL.
-    fn serving(routes: Vec<(&'static str, u16, &'static str)>) -> RawServer {
-        let url = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-        let seen = url.clone();
-        let server = raw_server(move |req, s| {
-            let me = seen.lock().unwrap().clone();
-            match routes.iter().find(|(p, _, _)| *p == req.target) {
-                Some((_, status, body)) => {
-                    let body = body.replace("{url}", &me);
-                    let line = format!("{status} X");
-                    write_response(
-                        s,
-                        &line,
-                        &[("content-type", "application/json")],
-                        body.as_bytes(),
-                    );
-                }
-                None => write_response(s, "404 Not Found", &[], b""),
-            }
-        });
-        *url.lock().unwrap() = server.url.clone();
-        server
-    }
     const TOKEN: (&str, u16, &str) = (
         "/o/token/",
         401,
@@ -969,7 +971,7 @@ fn discover_reads_the_endpoints_from_the_targets_discovery_document() {
         )
     };
 
-    let oidc = serving(vec![
+    let oidc = serving_json(vec![
         (
             "/.well-known/openid-configuration",
             200,
@@ -996,7 +998,7 @@ fn discover_reads_the_endpoints_from_the_targets_discovery_document() {
     let out = run(&oidc.url, &["--var", "token_endpoint=/elsewhere"]);
     assert_eq!(out.code, 1, "{}", out.stdout);
 
-    let rfc8414 = serving(vec![
+    let rfc8414 = serving_json(vec![
         (
             "/.well-known/oauth-authorization-server",
             200,
@@ -1006,7 +1008,7 @@ fn discover_reads_the_endpoints_from_the_targets_discovery_document() {
     ]);
     assert_eq!(run(&rfc8414.url, &[]).code, 0);
 
-    let abroad = serving(vec![(
+    let abroad = serving_json(vec![(
         "/.well-known/openid-configuration",
         200,
         r#"{"token_endpoint": "http://127.0.0.1:9/o/token/"}"#,
@@ -1043,7 +1045,7 @@ fn discover_reads_the_endpoints_from_the_targets_discovery_document() {
             "answered 500",
         ),
     ] {
-        let broken = serving(routes);
+        let broken = serving_json(routes);
         let out = run(&broken.url, &[]);
         assert_eq!(out.code, 2, "{says}: {}", out.stderr);
         assert!(out.stderr.contains(says), "{says}: {}", out.stderr);

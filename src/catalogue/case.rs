@@ -228,88 +228,15 @@ impl Catalogue {
         let conventions = seed::table(profile).conventions();
         let mut problems = Vec::new();
         let schemas = Arc::new(Schemas::load(schemas, &mut problems));
-        // Compiled only for a file that is not built in (the tests prove those valid).
-        let case_schema = std::sync::OnceLock::new();
         let listed = cases.list(&mut problems);
         let mut variables = vars::documented(profile);
-        let declares = !matches!(cases, Source::BuiltIn(_));
-        let one = |file: &Listed, text: &str, out: &mut Loaded| {
-            if file.rel == vars::VARIABLES_FILE && declares {
-                let file = SourceFile {
-                    rel: file.rel.clone(),
-                    display: file.display(),
-                    text: text.to_owned(),
-                    built_in: file.built_in(),
-                };
-                match vars::variables(&file) {
-                    Ok(declared) => out.variables.extend(declared),
-                    Err(found) => out.problems.extend(found),
-                }
-                return;
-            }
-            let id = file.rel.strip_suffix(".json").unwrap_or(&file.rel);
-            let display = file.display();
-            // An id is printed as it is, at the head of terminal lines and JUnit names.
-            if id.chars().any(char::is_control) {
-                out.problems.push(Problem::new(
-                    &crate::redact::neutralise(&display, false),
-                    "",
-                    "the file name holds a control character; a case id must be printable",
-                ));
-                return;
-            }
-            let checked = (!file.built_in()).then(|| case_schema.get_or_init(FormatSchema::case));
-            match load_case(id, &display, text, checked, &schemas, &conventions) {
-                Ok(case) => out.cases.push(case),
-                Err(found) => out.problems.extend(found),
-            }
-        };
-        // Cases are independent: a large folder is read, parsed and compiled on every core
-        // (this thread too). Each thread takes the next chunk of files as it finishes one, so
-        // that a thread the system holds back does not hold the load back; the chunks are put
-        // back in order after, so that the merged result keeps the files' order. Each file's
-        // text is dropped before the next is read.
-        const CHUNK: usize = 128;
-        let threads = crate::source::threads_for(listed.len());
-        let load_slice = |slice: &[Listed]| {
-            let mut out = Loaded::default();
-            out.cases.reserve_exact(slice.len());
-            let mut buf = Vec::new();
-            for file in slice {
-                match file.read(&mut buf) {
-                    Ok(text) => {
-                        if file.rel != vars::VARIABLES_FILE {
-                            out.case_files += 1;
-                        }
-                        one(file, text, &mut out);
-                    }
-                    Err(message) => out.unread.push(Problem::new(&file.display(), "", message)),
-                }
-            }
-            out
-        };
-        let chunks: Vec<&[Listed]> = listed.chunks(CHUNK).collect();
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let take_chunks = || {
-            let mut done = Vec::new();
-            loop {
-                let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(chunk) = chunks.get(at) else {
-                    return done;
-                };
-                done.push((at, load_slice(chunk)));
-            }
-        };
-        let mut numbered: Vec<(usize, Loaded)> = std::thread::scope(|scope| {
-            let workers: Vec<_> = (1..threads).map(|_| scope.spawn(take_chunks)).collect();
-            let mut numbered = take_chunks();
-            for w in workers {
-                numbered.extend(w.join().expect("loading a case does not panic"));
-            }
-            numbered
-        });
-        numbered.sort_unstable_by_key(|(at, _)| *at);
-        let mut slices: Vec<Loaded> = numbered.into_iter().map(|(_, loaded)| loaded).collect();
+        let mut slices = Loader {
+            declares: !matches!(cases, Source::BuiltIn(_)),
+            case_schema: std::sync::OnceLock::new(),
+            schemas: &schemas,
+            conventions: &conventions,
+        }
+        .load_all(&listed);
         drop(listed);
         // Problems in the order the files were read and then checked.
         for slice in &mut slices {
@@ -323,45 +250,8 @@ impl Catalogue {
                 "no case files (*.json) found",
             ));
         }
-        // The first slice's cases grow in place to hold them all (a large buffer is remapped,
-        // not copied), rather than all of them moved into a third.
-        let total: usize = slices.iter().map(|s| s.cases.len()).sum();
-        let mut loaded: Vec<Case> = Vec::new();
-        for slice in slices {
-            if loaded.capacity() == 0 {
-                loaded = slice.cases;
-                loaded.reserve_exact(total - loaded.len());
-            } else {
-                loaded.extend(slice.cases);
-            }
-            problems.extend(slice.problems);
-            variables.extend(slice.variables);
-        }
-        let mut seen: std::collections::HashMap<String, &Case> =
-            std::collections::HashMap::with_capacity(loaded.len());
-        for case in &loaded {
-            if let Some(first) = seen.insert(case.id.to_lowercase(), case) {
-                if first.id == case.id {
-                    problems.push(Problem::new(
-                        &case.file,
-                        "",
-                        format!(
-                            "case id `{}` is also {}: ids must not collide (rename one, or give its folder a prefix)",
-                            case.id, first.file
-                        ),
-                    ));
-                    continue;
-                }
-                problems.push(Problem::new(
-                    &case.file,
-                    "",
-                    format!(
-                        "case id `{}` differs from `{}` ({}) only in letter case; JUnit readers and case-insensitive file systems would merge them",
-                        case.id, first.id, first.file
-                    ),
-                ));
-            }
-        }
+        let mut loaded = merge(slices, &mut problems, &mut variables);
+        id_collisions(&loaded, &mut problems);
         if !problems.is_empty() {
             return Err(Error::Load(problems));
         }
@@ -374,6 +264,159 @@ impl Catalogue {
             schemas,
             variables,
         })
+    }
+}
+
+/// What every file of a cases folder is loaded with, shared by the loading threads.
+struct Loader<'a> {
+    /// Whether the folder's `variables.json` declares variables: the built-in catalogue's
+    /// are documented already.
+    declares: bool,
+    /// Compiled only for a file that is not built in (the tests prove those valid).
+    case_schema: std::sync::OnceLock<FormatSchema>,
+    schemas: &'a Schemas,
+    conventions: &'a Conventions,
+}
+
+impl Loader<'_> {
+    /// Every listed file, loaded in slices in the files' order.
+    ///
+    /// Cases are independent: a large folder is read, parsed and compiled on every core (this
+    /// thread too). Each thread takes the next chunk of files as it finishes one, so that a
+    /// thread the system holds back does not hold the load back; the chunks are put back in
+    /// order after, so that the merged result keeps the files' order.
+    fn load_all(&self, listed: &[Listed]) -> Vec<Loaded> {
+        const CHUNK: usize = 128;
+        let threads = crate::source::threads_for(listed.len());
+        let chunks: Vec<&[Listed]> = listed.chunks(CHUNK).collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let take_chunks = || {
+            let mut done = Vec::new();
+            loop {
+                let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(chunk) = chunks.get(at) else {
+                    return done;
+                };
+                done.push((at, self.load_slice(chunk)));
+            }
+        };
+        let mut numbered: Vec<(usize, Loaded)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (1..threads).map(|_| scope.spawn(take_chunks)).collect();
+            let mut numbered = take_chunks();
+            for w in workers {
+                numbered.extend(w.join().expect("loading a case does not panic"));
+            }
+            numbered
+        });
+        numbered.sort_unstable_by_key(|(at, _)| *at);
+        numbered.into_iter().map(|(_, loaded)| loaded).collect()
+    }
+
+    /// One chunk of files, read one at a time into the same buffer, so that each file's text
+    /// is dropped before the next is read.
+    fn load_slice(&self, slice: &[Listed]) -> Loaded {
+        let mut out = Loaded::default();
+        out.cases.reserve_exact(slice.len());
+        let mut buf = Vec::new();
+        for file in slice {
+            match file.read(&mut buf) {
+                Ok(text) => {
+                    if file.rel != vars::VARIABLES_FILE {
+                        out.case_files += 1;
+                    }
+                    self.load_file(file, text, &mut out);
+                }
+                Err(message) => out.unread.push(Problem::new(&file.display(), "", message)),
+            }
+        }
+        out
+    }
+
+    /// One file's text: the variables the folder declares, or a case.
+    fn load_file(&self, file: &Listed, text: &str, out: &mut Loaded) {
+        if file.rel == vars::VARIABLES_FILE && self.declares {
+            let file = SourceFile {
+                rel: file.rel.clone(),
+                display: file.display(),
+                text: text.to_owned(),
+                built_in: file.built_in(),
+            };
+            match vars::variables(&file) {
+                Ok(declared) => out.variables.extend(declared),
+                Err(found) => out.problems.extend(found),
+            }
+            return;
+        }
+        let id = file.rel.strip_suffix(".json").unwrap_or(&file.rel);
+        let display = file.display();
+        // An id is printed as it is, at the head of terminal lines and JUnit names.
+        if id.chars().any(char::is_control) {
+            out.problems.push(Problem::new(
+                &crate::redact::neutralise(&display, false),
+                "",
+                "the file name holds a control character; a case id must be printable",
+            ));
+            return;
+        }
+        let checked = (!file.built_in()).then(|| self.case_schema.get_or_init(FormatSchema::case));
+        match load_case(id, &display, text, checked, self.schemas, self.conventions) {
+            Ok(case) => out.cases.push(case),
+            Err(found) => out.problems.extend(found),
+        }
+    }
+}
+
+/// The slices' cases as one vector; their problems and declared variables go after those
+/// found before.
+fn merge(
+    slices: Vec<Loaded>,
+    problems: &mut Vec<Problem>,
+    variables: &mut Vec<Variable>,
+) -> Vec<Case> {
+    // The first slice's cases grow in place to hold them all (a large buffer is remapped,
+    // not copied), rather than all of them moved into a third.
+    let total: usize = slices.iter().map(|s| s.cases.len()).sum();
+    let mut loaded: Vec<Case> = Vec::new();
+    for slice in slices {
+        if loaded.capacity() == 0 {
+            loaded = slice.cases;
+            loaded.reserve_exact(total - loaded.len());
+        } else {
+            loaded.extend(slice.cases);
+        }
+        problems.extend(slice.problems);
+        variables.extend(slice.variables);
+    }
+    loaded
+}
+
+/// A problem for each case whose id is another's, or differs from it only in letter case,
+/// naming the first.
+fn id_collisions(cases: &[Case], problems: &mut Vec<Problem>) {
+    let mut seen: std::collections::HashMap<String, &Case> =
+        std::collections::HashMap::with_capacity(cases.len());
+    for case in cases {
+        if let Some(first) = seen.insert(case.id.to_lowercase(), case) {
+            if first.id == case.id {
+                problems.push(Problem::new(
+                    &case.file,
+                    "",
+                    format!(
+                        "case id `{}` is also {}: ids must not collide (rename one, or give its folder a prefix)",
+                        case.id, first.file
+                    ),
+                ));
+                continue;
+            }
+            problems.push(Problem::new(
+                &case.file,
+                "",
+                format!(
+                    "case id `{}` differs from `{}` ({}) only in letter case; JUnit readers and case-insensitive file systems would merge them",
+                    case.id, first.id, first.file
+                ),
+            ));
+        }
     }
 }
 
@@ -418,15 +461,14 @@ pub fn model_accepts(value: &Value) -> Result<(), String> {
         .map_err(|e| format!("{}: {}", schema::pointer_of(e.path()), e.inner()))
 }
 
-fn parse_case(
-    id: &str,
+/// The case file's text as the Rust model, or its problems: not JSON, refused by the case
+/// schema, or (the backstop) by the model.
+fn case_file(
     file: &str,
     text: &str,
     case_schema: Option<&FormatSchema>,
-    schemas: &Schemas,
-    conventions: &Conventions,
     problems: &mut Vec<Problem>,
-) -> Option<Case> {
+) -> Option<CaseFile> {
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
@@ -444,14 +486,26 @@ fn parse_case(
     // The case schema should already have caught anything serde refuses; this is the backstop
     // that keeps the Rust model and the schema honest with each other.
     // From the value itself, so that its strings move into the model rather than be copied.
-    let parsed: CaseFile = match serde_path_to_error::deserialize(value) {
-        Ok(c) => c,
+    match serde_path_to_error::deserialize(value) {
+        Ok(c) => Some(c),
         Err(e) => {
             let pointer = schema::pointer_of(e.path());
             problems.push(Problem::new(file, pointer, e.inner().to_string()));
-            return None;
+            None
         }
-    };
+    }
+}
+
+fn parse_case(
+    id: &str,
+    file: &str,
+    text: &str,
+    case_schema: Option<&FormatSchema>,
+    schemas: &Schemas,
+    conventions: &Conventions,
+    problems: &mut Vec<Problem>,
+) -> Option<Case> {
+    let parsed = case_file(file, text, case_schema, problems)?;
     let before = problems.len();
     let (variables, optional) = request_variables(file, &parsed.request, problems);
     let http_ok = http::Method::from_bytes(parsed.request.method.as_bytes()).is_ok();

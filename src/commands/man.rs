@@ -38,8 +38,8 @@ Verdicts: \fBpass\fR; \fBfail\fR (a check was violated, or a known\-deviations e
     )
 }
 
-/// The sections clap does not know about, in roff.
-fn tail() -> String {
+/// What each exit code means: the contract a CI job is written against.
+fn exit_status() -> String {
     format!(
         r#".SH "EXIT STATUS"
 .TP
@@ -59,7 +59,15 @@ No case was sent.
 \fBrun\fR was interrupted by SIGINT (Ctrl\-C), SIGTERM (a CI cancel, \fBdocker stop\fR) or SIGHUP.
 Every report is still written, complete, and says so; a second signal quits at once.
 (\fBserve\fR, stopped by the same signals, exits 0.)
-.SH ENVIRONMENT
+"#
+    )
+}
+
+/// Every environment variable the program reads, in one place: `--help` names only a few, each
+/// at its option.
+fn environment() -> String {
+    format!(
+        r#".SH ENVIRONMENT
 .TP
 .B AUTHCONFORM_TARGET
 The server under test, for \fBrun\fR and \fBexplain\fR; \fB\-\-target\fR wins.
@@ -92,7 +100,14 @@ The proxy for a target that is not on this machine, in upper or lower case, as c
 .TP
 \fBSSL_CERT_FILE\fR, \fBSSL_CERT_DIR\fR
 On Linux and the other Unix systems but macOS: the PEM file, or the colon\-separated directories, whose root certificates are trusted for https:// targets instead of the system's; \fB\-\-cacert\fR adds to them.
-.SH EXAMPLES
+"#
+    )
+}
+
+/// Whole commands for the common tasks, from a first run to a CI gate.
+fn examples() -> String {
+    format!(
+        r#".SH EXAMPLES
 Run the whole suite against the built\-in reference server:
 .PP
 .RS
@@ -261,7 +276,10 @@ pub fn page() -> Result<String, std::io::Error> {
             &rendered(|o| part.render_options_section(o))?.replace(".SH OPTIONS", ".SS Options"),
         );
     }
-    // The version is in the title line's footer; no VERSION section after the examples.
-    page.push_str(&tail());
+    // What clap does not know about. The version is in the title line's footer; no VERSION
+    // section after the examples.
+    page.push_str(&exit_status());
+    page.push_str(&environment());
+    page.push_str(&examples());
     Ok(page)
 }

@@ -15,7 +15,7 @@ use crate::{
     check::{CheckId, Outcome, Violation},
     record::{BODY_PREVIEW, Record, ResponseSummary, Verdict},
     redact::neutralise,
-    report::{RunInfo, Tally},
+    report::{MissingVariable, RunInfo, Tally},
 };
 
 /// One table row per name and value, both as code.
@@ -227,6 +227,22 @@ pub fn render(records: &[Record], info: &RunInfo<'_>) -> String {
 /// The run: the gate and why it fails, the counts, the facts, the failures at a glance, the
 /// variables skipped cases need, and the hints.
 fn run(page: &mut String, records: &[Record], info: &RunInfo<'_>) {
+    header(page, info);
+    let _ = writeln!(page, "<main>");
+    let _ = writeln!(
+        page,
+        "<section aria-labelledby=\"run\">\n<h2 id=\"run\">Run</h2>"
+    );
+    counts(page, &info.tally);
+    run_facts(page, records, info);
+    let _ = writeln!(page, "</section>");
+    failures(page, records);
+    missing(page, info.missing);
+    hints(page, info.hints);
+}
+
+/// The title line and the gate, which is what a reader opens the page for.
+fn header(page: &mut String, info: &RunInfo<'_>) {
     let t = &info.tally;
     let _ = writeln!(
         page,
@@ -255,12 +271,13 @@ fn run(page: &mut String, records: &[Record], info: &RunInfo<'_>) {
         }
         let _ = writeln!(page, "</ul></div>");
     }
-    let _ = writeln!(page, "</header>\n<main>");
+    let _ = writeln!(page, "</header>");
+}
 
-    let _ = writeln!(
-        page,
-        "<section aria-labelledby=\"run\">\n<h2 id=\"run\">Run</h2>\n<ul class=\"counts\">"
-    );
+/// One tile per verdict, a zero dimmed rather than left out, so that the row has the same
+/// shape on every run; then the warnings.
+fn counts(page: &mut String, t: &Tally) {
+    let _ = writeln!(page, "<ul class=\"counts\">");
     for (class, _, plural, symbol) in KINDS {
         let n = count(t, class);
         let _ = writeln!(
@@ -275,6 +292,12 @@ fn run(page: &mut String, records: &[Record], info: &RunInfo<'_>) {
         if t.warnings == 0 { "zero" } else { "v-error" },
         t.warnings
     );
+}
+
+/// What was run against what: the inputs, what `--discover` found, an interruption, the
+/// requests and the time.
+fn run_facts(page: &mut String, records: &[Record], info: &RunInfo<'_>) {
+    let t = &info.tally;
     let _ = writeln!(page, "<dl class=\"facts\">");
     let fact = |page: &mut String, name: &str, value: &str| {
         let _ = writeln!(page, "<dt>{name}</dt><dd>{value}</dd>");
@@ -323,6 +346,18 @@ fn run(page: &mut String, records: &[Record], info: &RunInfo<'_>) {
         };
         fact(page, "interrupted", &format!("by {}: {what}", esc(signal)));
     }
+    fact(page, "requests sent", &requests_sent(records));
+    fact(
+        page,
+        "time",
+        &format!("{:.2} s", info.elapsed.as_secs_f64()),
+    );
+    let _ = writeln!(page, "</dl>");
+}
+
+/// Every request sent, those sent again included, and the pauses before them, which explain a
+/// run slower than its cases.
+fn requests_sent(records: &[Record]) -> String {
     let requests: u64 = records.iter().map(|r| u64::from(r.attempts)).sum();
     let waits: Vec<_> = records.iter().flat_map(|r| &r.waits).collect();
     let mut sent = format!("{requests}");
@@ -335,95 +370,103 @@ fn run(page: &mut String, records: &[Record], info: &RunInfo<'_>) {
             if waits.len() == 1 { "" } else { "s" }
         );
     }
-    fact(page, "requests sent", &sent);
-    fact(
-        page,
-        "time",
-        &format!("{:.2} s", info.elapsed.as_secs_f64()),
-    );
-    let _ = writeln!(page, "</dl>\n</section>");
+    sent
+}
 
+/// The failed and errored cases at a glance, each with its first reason and a link to it,
+/// so that nobody scrolls through the passes to find them.
+fn failures(page: &mut String, records: &[Record]) {
     let failed: Vec<&Record> = records
         .iter()
         .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::Error { .. }))
         .collect();
-    if !failed.is_empty() {
+    if failed.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        page,
+        "<section aria-labelledby=\"failures\">\n<h2 id=\"failures\">Failures</h2>\n<ul>"
+    );
+    for r in failed {
+        let why = match &r.verdict {
+            Verdict::Error { message } => message.clone(),
+            _ => r.problems().into_iter().next().unwrap_or_default(),
+        };
         let _ = writeln!(
             page,
-            "<section aria-labelledby=\"failures\">\n<h2 id=\"failures\">Failures</h2>\n<ul>"
+            "<li>{} <a href=\"#{}\"><code>{}</code></a>: {}</li>",
+            badge(&r.verdict),
+            esc(&anchor(&r.id)),
+            esc(&r.id),
+            esc(&why)
         );
-        for r in failed {
-            let why = match &r.verdict {
-                Verdict::Error { message } => message.clone(),
-                _ => r.problems().into_iter().next().unwrap_or_default(),
-            };
-            let _ = writeln!(
-                page,
-                "<li>{} <a href=\"#{}\"><code>{}</code></a>: {}</li>",
-                badge(&r.verdict),
-                esc(&anchor(&r.id)),
-                esc(&r.id),
-                esc(&why)
+    }
+    let _ = writeln!(page, "</ul>\n</section>");
+}
+
+/// The variables skipped cases need: what each is, which cases it would run, and how to set
+/// it.
+fn missing(page: &mut String, missing: &[MissingVariable]) {
+    if missing.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        page,
+        "<section aria-labelledby=\"missing\">\n<h2 id=\"missing\">Skipped: variables this run does not set</h2>\n\
+         <table>\n<tr><th>variable</th><th>what it is</th><th>cases</th><th>set it with</th></tr>"
+    );
+    for m in missing {
+        let mut what = esc(m.meaning.as_deref().unwrap_or(""));
+        if m.secret {
+            what.push_str(" <strong>(secret)</strong>");
+        }
+        if let Some(how) = &m.on_auth0 {
+            let _ = write!(
+                what,
+                "<br><span class=\"muted\">on Auth0: {}</span>",
+                esc(how)
             );
         }
-        let _ = writeln!(page, "</ul>\n</section>");
-    }
-
-    if !info.missing.is_empty() {
+        let cases: Vec<String> = m
+            .cases
+            .iter()
+            .map(|id| {
+                format!(
+                    "<a href=\"#{}\"><code>{}</code></a>",
+                    esc(&anchor(id)),
+                    esc(id)
+                )
+            })
+            .collect();
+        let set_with: Vec<String> = m
+            .set_with
+            .iter()
+            .map(|s| format!("<code class=\"nowrap\">{}</code>", esc(s)))
+            .collect();
         let _ = writeln!(
             page,
-            "<section aria-labelledby=\"missing\">\n<h2 id=\"missing\">Skipped: variables this run does not set</h2>\n\
-             <table>\n<tr><th>variable</th><th>what it is</th><th>cases</th><th>set it with</th></tr>"
+            "<tr><td><code>{}</code></td><td>{what}</td><td>{}</td><td>{}</td></tr>",
+            esc(&m.name),
+            cases.join("<br>"),
+            set_with.join("<br>or ")
         );
-        for m in info.missing {
-            let mut what = esc(m.meaning.as_deref().unwrap_or(""));
-            if m.secret {
-                what.push_str(" <strong>(secret)</strong>");
-            }
-            if let Some(how) = &m.on_auth0 {
-                let _ = write!(
-                    what,
-                    "<br><span class=\"muted\">on Auth0: {}</span>",
-                    esc(how)
-                );
-            }
-            let cases: Vec<String> = m
-                .cases
-                .iter()
-                .map(|id| {
-                    format!(
-                        "<a href=\"#{}\"><code>{}</code></a>",
-                        esc(&anchor(id)),
-                        esc(id)
-                    )
-                })
-                .collect();
-            let set_with: Vec<String> = m
-                .set_with
-                .iter()
-                .map(|s| format!("<code class=\"nowrap\">{}</code>", esc(s)))
-                .collect();
-            let _ = writeln!(
-                page,
-                "<tr><td><code>{}</code></td><td>{what}</td><td>{}</td><td>{}</td></tr>",
-                esc(&m.name),
-                cases.join("<br>"),
-                set_with.join("<br>or ")
-            );
-        }
-        let _ = writeln!(page, "</table>\n</section>");
     }
+    let _ = writeln!(page, "</table>\n</section>");
+}
 
-    if !info.hints.is_empty() {
-        let _ = writeln!(
-            page,
-            "<section aria-labelledby=\"hints\">\n<h2 id=\"hints\">Hints</h2>\n<ul>"
-        );
-        for hint in info.hints {
-            let _ = writeln!(page, "<li>{}</li>", esc(hint));
-        }
-        let _ = writeln!(page, "</ul>\n</section>");
+/// What the responses suggest about the target itself.
+fn hints(page: &mut String, hints: &[String]) {
+    if hints.is_empty() {
+        return;
     }
+    let _ = writeln!(
+        page,
+        "<section aria-labelledby=\"hints\">\n<h2 id=\"hints\">Hints</h2>\n<ul>"
+    );
+    for hint in hints {
+        let _ = writeln!(page, "<li>{}</li>", esc(hint));
+    }
+    let _ = writeln!(page, "</ul>\n</section>");
 }
 
 /// A case's element id: its id, which the filter's `show-…` ids and the page's section ids
