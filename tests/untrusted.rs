@@ -327,3 +327,52 @@ fn a_secret_in_a_discovery_document_is_masked() {
         format!("{}/revoke?k=***", server.url)
     );
 }
+
+/// Found in review: a case file named `::error title=pwned::x.json` (or holding U+202E, U+2028
+/// or `##[`) put its id raw at the head of `run --list`, `coverage` and the progress line.
+/// Such a name is refused wherever the folder is read, naming the file neutralised.
+#[test]
+fn a_case_file_name_that_steers_a_log_is_refused() {
+    let case = r#"{"title": "t", "documents": {"status": 400, "error": "invalid_request"},
+                   "request": {"method": "GET", "path": "/x"}}"#;
+    for name in [
+        "::error title=pwned::injected.json",
+        "g/e##[error]f.json",
+        "g/a\u{202e}b.json",
+        "g/a\u{2028}b.json",
+        "g/a\u{1b}[2Jb.json",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(name);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, case).unwrap();
+        for args in [&["lint"][..], &["coverage"], &["run", "--list"]] {
+            let out = output(authconform().args(args).arg("--cases").arg(dir.path()));
+            assert_eq!(
+                out.code, 2,
+                "{name:?} {args:?}: {}{}",
+                out.stdout, out.stderr
+            );
+            assert!(
+                out.stderr
+                    .contains("the file name holds what a terminal or CI log acts on"),
+                "{name:?}: {}",
+                out.stderr
+            );
+            for text in [&out.stdout, &out.stderr] {
+                assert!(
+                    !text.contains("##[") && !text.contains('\u{202e}'),
+                    "{text}"
+                );
+                assert!(
+                    !text.contains('\u{2028}') && !text.contains('\u{1b}'),
+                    "{text}"
+                );
+                assert!(
+                    text.lines().all(|l| !l.trim_start().starts_with("::")),
+                    "{text}"
+                );
+            }
+        }
+    }
+}

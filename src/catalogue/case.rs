@@ -349,12 +349,14 @@ impl Loader<'_> {
         }
         let id = file.rel.strip_suffix(".json").unwrap_or(&file.rel);
         let display = file.display();
-        // An id is printed as it is, at the head of terminal lines and JUnit names.
-        if id.chars().any(char::is_control) {
+        // An id is printed as it is, at the head of terminal lines (`run --list`, `coverage`,
+        // the progress line) and in JUnit names: it must be text that neutralising leaves
+        // alone.
+        if crate::redact::neutralise(id, false) != id {
             out.problems.push(Problem::new(
                 &crate::redact::neutralise(&display, false),
                 "",
-                "the file name holds a control character; a case id must be printable",
+                "the file name holds what a terminal or CI log acts on (a control, invisible or bidirectional character, a line separator, `##[`, or a leading `::`); a case id must be plain printable text",
             ));
             return;
         }
