@@ -190,6 +190,26 @@ fn two_reports_on_one_file_are_refused() {
     );
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert_eq!(std::fs::read_to_string(&one).unwrap(), "old");
+    // The step summary is appended to, so opened (and made) first: refused, it leaves no
+    // empty file behind (found in review).
+    let fresh = dir.path().join("fresh.xml");
+    let mut cmd = authconform();
+    cmd.args([
+        "run",
+        "--color",
+        "never",
+        "--target",
+        &server.url,
+        "--cases",
+    ])
+    .arg(cases.path())
+    .args(["--annotations", "github", "--junit"])
+    .arg(&fresh)
+    .env("GITHUB_STEP_SUMMARY", &fresh);
+    let out = output(&mut cmd);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("are one file"), "{}", out.stderr);
+    assert!(fresh.symlink_metadata().is_err(), "an empty file was left");
     assert_eq!(server.hits.load(Ordering::SeqCst), 0, "nothing was sent");
 }
 

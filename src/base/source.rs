@@ -399,7 +399,13 @@ fn read_text(
         .read_to_end(buf)
         .map_err(cannot)?;
     if read as u64 > MAX_FILE {
-        return Err(too_large(file.metadata().map_or(read as u64, |m| m.len())));
+        // The size the file system gives, where it knows it (a file in /proc says 0).
+        let said = file.metadata().map_or(0, |m| m.len());
+        return Err(if said > MAX_FILE {
+            too_large(said)
+        } else {
+            format!("more than {MAX_FILE} bytes is too large for a {what}")
+        });
     }
     Ok(meta)
 }

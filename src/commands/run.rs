@@ -423,20 +423,39 @@ fn open_reports(
     reports: &[(Output, PathBuf)],
     inputs: &Inputs,
 ) -> Result<Vec<(Output, ReportFile)>, Error> {
-    let mut outputs = Vec::new();
-    for (kind, path) in reports {
-        let file = ReportFile::create(path, *kind == Output::StepSummary).map_err(|e| match e {
-            Error::Write { path, source } => Error::Write {
-                path: format!("{} {path}", kind.flag()),
-                source,
-            },
-            other => other,
-        })?;
-        outputs.push((*kind, file));
+    // A report appended to is opened (and so made) here: when one is then refused, or another
+    // cannot be opened, none of those made here may be left behind empty.
+    let new: Vec<&PathBuf> = reports
+        .iter()
+        .map(|(_, path)| path)
+        .filter(|path| path.symlink_metadata().is_err())
+        .collect();
+    let opened = reports
+        .iter()
+        .map(|(kind, path)| {
+            ReportFile::create(path, *kind == Output::StepSummary)
+                .map(|file| (*kind, file))
+                .map_err(|e| match e {
+                    Error::Write { path, source } => Error::Write {
+                        path: format!("{} {path}", kind.flag()),
+                        source,
+                    },
+                    other => other,
+                })
+        })
+        .collect::<Result<Vec<_>, Error>>()
+        .and_then(|outputs| {
+            let named: Vec<(&str, &ReportFile)> =
+                outputs.iter().map(|(k, f)| (k.flag(), f)).collect();
+            file::refuse_overlaps(&named, || inputs.list())?;
+            Ok(outputs)
+        });
+    if opened.is_err() {
+        for path in new {
+            let _ = std::fs::remove_file(path);
+        }
     }
-    let named: Vec<(&str, &ReportFile)> = outputs.iter().map(|(k, f)| (k.flag(), f)).collect();
-    file::refuse_overlaps(&named, || inputs.list())?;
-    Ok(outputs)
+    opened
 }
 
 /// The files a run reads: a report must replace none of them.
