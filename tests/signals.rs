@@ -436,3 +436,52 @@ fn a_signal_before_any_case_ends_the_run_with_its_reports() {
         crate::truth::assert_junit_agrees(signal, &junit, &report);
     }
 }
+
+/// Found in review: with standard output and error one pipe that nobody reads, the first
+/// signal's message blocked the signal watch, and the second signal, which quits at once, was
+/// never heard. Many failing cases with long bodies fill the pipe; two signals end the run.
+#[test]
+fn a_second_signal_quits_even_when_nobody_reads_the_output() {
+    let body = format!(
+        r#"{{"error":"invalid_request","error_description":"{}"}}"#,
+        "x".repeat(2000)
+    );
+    let server = raw_server(move |_, s| {
+        write_response(
+            s,
+            "401 Unauthorized",
+            &[("content-type", "application/json")],
+            body.as_bytes(),
+        )
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let names: Vec<String> = (0..200).map(|i| format!("c{i}")).collect();
+    write_cases(
+        dir.path(),
+        &names.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let binary = assert_cmd::cargo::cargo_bin!("authconform");
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(r#"exec "$0" run --color never --rate 0 --target "$1" --cases "$2" 2>&1"#)
+        .arg(binary)
+        .arg(&server.url)
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while server.hits.load(Ordering::SeqCst) < names.len() {
+        assert!(Instant::now() < deadline, "the requests never arrived");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Every case answered: the run is now blocked writing its failures into the full pipe.
+    std::thread::sleep(Duration::from_millis(500));
+    send_signal(&child, "TERM");
+    std::thread::sleep(Duration::from_millis(300));
+    send_signal(&child, "TERM");
+    // A guard against a hang, not a timing claim.
+    let status = wait(&mut child, Duration::from_secs(20))
+        .unwrap_or_else(|| panic!("two signals did not end a run whose output nobody reads"));
+    assert_eq!(status.code(), Some(130));
+}

@@ -475,31 +475,20 @@ pub fn watch_signals(
     };
     let watch = async move {
         let first = signals.next().await;
+        // Answered on a thread of its own: its message, or an early end's reports, can block
+        // on a standard error or output that nobody reads, and the second signal must still
+        // end the process at once.
+        // A clone: the sender kept here lives as long as the watch, so the run never sees the
+        // channel close.
+        let told = stop.clone();
+        let answer = move || answer_first(first, then, &stage, &told);
+        if std::thread::Builder::new()
+            .name("signal-answer".into())
+            .spawn(answer)
+            .is_err()
         {
-            // Held while an early end writes the reports: the run cannot start its cases
-            // meanwhile.
-            let mut state = stage.lock();
-            // Said before the run is told: once told, it may finish and exit before this
-            // thread gets to speak, or finish and make a cut run read as a finished one.
-            match std::mem::take(&mut *state) {
-                State::Preparing(early) => {
-                    eprintln!(
-                        "\nauthconform: interrupted by {first} before any case was sent: writing the reports"
-                    );
-                    std::process::exit(i32::from(early(first)));
-                }
-                State::Finished => {
-                    *state = State::Finished;
-                    eprintln!(
-                        "\nauthconform: {first}: every case had finished; writing the reports (a second signal quits at once)"
-                    );
-                }
-                State::Running => eprintln!(
-                    "\nauthconform: interrupted by {first}: {then} (a second signal quits at once)"
-                ),
-            }
+            std::process::exit(i32::from(crate::error::EXIT_INTERRUPTED));
         }
-        let _ = stop.send(Some(first));
         signals.next().await;
         std::process::exit(i32::from(crate::error::EXIT_INTERRUPTED));
     };
@@ -508,6 +497,40 @@ pub fn watch_signals(
         .spawn(move || runtime.block_on(watch))
         .map_err(start)?;
     Ok(interrupted)
+}
+
+/// What the first signal does at each stage (see [`watch_signals`]).
+fn answer_first(
+    first: &'static str,
+    then: &'static str,
+    stage: &Stage,
+    stop: &watch::Sender<Option<&'static str>>,
+) {
+    {
+        // Held while an early end writes the reports: the run cannot start its cases
+        // meanwhile.
+        let mut state = stage.lock();
+        // Said before the run is told: once told, it may finish and exit before this thread
+        // gets to speak, or finish and make a cut run read as a finished one.
+        match std::mem::take(&mut *state) {
+            State::Preparing(early) => {
+                eprintln!(
+                    "\nauthconform: interrupted by {first} before any case was sent: writing the reports (a second signal quits at once)"
+                );
+                std::process::exit(i32::from(early(first)));
+            }
+            State::Finished => {
+                *state = State::Finished;
+                eprintln!(
+                    "\nauthconform: {first}: every case had finished; writing the reports (a second signal quits at once)"
+                );
+            }
+            State::Running => eprintln!(
+                "\nauthconform: interrupted by {first}: {then} (a second signal quits at once)"
+            ),
+        }
+    }
+    let _ = stop.send(Some(first));
 }
 
 /// The signal streams; one that cannot be registered is never received.
