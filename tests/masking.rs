@@ -346,3 +346,118 @@ fn a_discovered_value_that_holds_the_secret_spares_nothing() {
         format!(r#"{{"echo":"http://{host}/t/pre-***-post"}}"#)
     );
 }
+
+/// A run of `cases` against `url` with `extra` flags, writing every report: the terminal and
+/// each report's text, and the JSON report.
+fn run_with_reports(
+    url: &str,
+    cases: &Path,
+    extra: &[&str],
+) -> (Vec<(&'static str, String)>, serde_json::Value) {
+    let out_dir = tempfile::tempdir().unwrap();
+    let dir = out_dir.path();
+    let mut cmd = authconform();
+    cmd.args(["run", "--color", "never", "--target", url, "--cases"])
+        .arg(cases)
+        .args(extra)
+        .args(["--annotations", "github", "--junit"])
+        .arg(dir.join("j.xml"))
+        .arg("--report-json")
+        .arg(dir.join("r.json"))
+        .arg("--report-html")
+        .arg(dir.join("r.html"))
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", dir.join("summary.md"));
+    let out = output(&mut cmd);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let texts = vec![
+        ("terminal", out.stdout),
+        ("stderr", out.stderr),
+        ("JUnit", read(dir, "j.xml")),
+        ("JSON", read(dir, "r.json")),
+        ("HTML", read(dir, "r.html")),
+        ("step summary", read(dir, "summary.md")),
+    ];
+    (texts, read_report(&dir.join("r.json")))
+}
+
+/// Asserts that no output, read as its reader reads it, holds any of `forbidden`.
+fn assert_shown_nowhere(texts: &[(&str, String)], forbidden: &[&str]) {
+    for (name, text) in texts {
+        for (reading, text) in readings(name, text) {
+            for bad in forbidden {
+                assert!(!text.contains(bad), "{reading} shows {bad}:\n{text}");
+            }
+        }
+    }
+}
+
+/// A cases folder with the given (id, case JSON) files.
+fn cases_of(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (id, json) in files {
+        let path = dir.path().join(format!("{id}.json"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, json).unwrap();
+    }
+    dir
+}
+
+/// A case that posts `form` to `path` and documents 401 invalid_client.
+fn posting(path: &str, form: &str) -> String {
+    format!(
+        r#"{{"title": "t", "documents": {{"status": 401, "error": "invalid_client"}},
+            "request": {{"method": "POST", "path": "{path}", "form": {form}}}}}"#
+    )
+}
+
+/// Found in review: messages quote the server's text (and a request path) with `{:?}`, which
+/// escapes control, format and grapheme-extending characters, so a secret holding one was
+/// shown unmasked: `got 39 bytes starting "not json: สว\u{e31}สด\u{e35}Secret3 end"`.
+#[test]
+fn a_secret_quoted_with_rust_escapes_reaches_no_output() {
+    for secret in [
+        "สวัสดีSecret3",
+        "e\u{301}Secret3",
+        "TOP\u{ad}Secret3",
+        "TOPSecret3\u{1}xyz",
+    ] {
+        let echo = format!("not json: {secret} end");
+        let server = raw_server(move |_, s| {
+            let plain = [("content-type", "text/plain")];
+            write_response(s, "400 Bad Request", &plain, echo.as_bytes());
+        });
+        let cases = cases_of(&[
+            (
+                "t/body",
+                &posting("/oauth/token", r#"{"client_secret": "{{client_secret}}"}"#),
+            ),
+            ("t/path", &posting("{{client_secret}}/x", "{}")),
+        ]);
+        let flag = format!("client_secret={secret}");
+        let (texts, report) =
+            run_with_reports(&server.url, cases.path(), &["--secret", &flag, "--exact"]);
+        let body = case_of(&report, "t/body");
+        let unreadable = body["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["check"] == "body")
+            .unwrap_or_else(|| panic!("{body:#}"));
+        let said = format!(
+            "expected a JSON body, got {} bytes starting \"not json: *** end\": ",
+            secret.len() + 14
+        );
+        assert!(
+            unreadable["message"].as_str().unwrap().starts_with(&said),
+            "{unreadable:#}"
+        );
+        let path = &case_of(&report, "t/path")["verdict"];
+        assert_eq!(path["kind"], "error");
+        assert_eq!(
+            path["message"],
+            "the request path \"***/x\" does not start with `/` (nor is it a URL)"
+        );
+        assert_shown_nowhere(&texts, &["Secret3", "Secret"]);
+    }
+}

@@ -7,7 +7,8 @@
 //! A secret is not looked for as a list of its encoded forms (a server may encode any subset of
 //! its characters, in either hex case, mixing JSON and percent escapes): the text is read as a
 //! sequence of characters, each written as itself or as one escape (percent, form `+`, JSON once
-//! or twice, an HTML character reference, a JSON pointer's `~1`), and every region whose
+//! or twice, Rust's `\u{..}` of `{:?}` and [`neutralise`], an HTML character reference, a JSON
+//! pointer's `~1`), and every region whose
 //! characters spell the secret is masked. Base64 is read by blocks, not characters: every run of
 //! base64 characters is decoded at each of its four alignments, and a run whose decoding holds a
 //! secret is masked whole.
@@ -93,7 +94,7 @@ impl Redactor {
     }
 
     /// `text` with every secret masked: where it is written plainly or in any mix of percent,
-    /// form, JSON (once or twice) and HTML escapes, inside a base64 run (either alphabet, padded
+    /// form, JSON (once or twice), Rust (`\u{e31}`) and HTML escapes, inside a base64 run (either alphabet, padded
     /// or not), or its start left before a [`CUT`]. Nothing else changes.
     pub fn redact(&self, text: &str) -> String {
         if self.secrets.is_empty() {
@@ -429,7 +430,8 @@ fn cut_at(text: &[u8], i: usize, cut_at_end: bool) -> Option<usize> {
     if !matches!(rest.first(), Some(b'%' | b'\\' | b'&' | b'~')) {
         return None;
     }
-    let escape_like = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'#' | b'\\' | b'/');
+    // `{` too: Rust's `\u{e31}` cut in two.
+    let escape_like = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'#' | b'\\' | b'/' | b'{');
     let window = &rest[..rest.len().min(LONGEST_ESCAPE + CUT_BYTES.len())];
     let tail = window[1..]
         .iter()
@@ -502,7 +504,8 @@ impl Units {
 
 /// Every way to read the text at `at` as one byte or character: the byte itself, and the escape
 /// it begins: `%2F` or `%2f` (a byte), `+` (a space, in a form), a JSON escape written once
-/// (`\/`, `\u002F`, a surrogate pair) or twice (`\\u002F`, `\\\/`), an HTML character reference
+/// (`\/`, `\u002F`, a surrogate pair) or twice (`\\u002F`, `\\\/`), Rust's `\u{e31}`, `\'` and `\0`
+/// (of `{:?}` and [`neutralise`]) once or twice, an HTML character reference
 /// (`&#47;`, `&#x2f;`, `&sol;`, and `&amp` without its `;` as browsers read it), a JSON
 /// pointer's `~1` and `~0`.
 fn units(text: &[u8], at: usize) -> Units {
@@ -591,12 +594,44 @@ fn json_simple(byte: u8) -> Option<char> {
     })
 }
 
-/// A JSON string escape at `at` (`\/`, `\"`, `\u00e9`, a surrogate pair).
+/// The character a one-letter escape stands for after its backslash: JSON's, and Rust's `\'`
+/// and `\0`.
+fn simple_escape(byte: u8) -> Option<char> {
+    match byte {
+        b'\'' => Some('\''),
+        b'0' => Some('\0'),
+        other => json_simple(other),
+    }
+}
+
+/// A JSON string escape at `at` (`\/`, `\"`, `\u00e9`, a surrogate pair), or one of Rust's
+/// own (`\u{e31}`, `\'`, `\0`): messages quote server text with `{:?}`, which escapes control,
+/// format and grapheme-extending characters, and [`neutralise`] writes `\u{..}` too, so a
+/// secret holding `\u{301}` or `\u{1}` reached the reports in that form.
 fn json_escape(text: &[u8], at: usize) -> Option<(char, usize)> {
     match *text.get(at + 1)? {
+        b'u' if text.get(at + 2) == Some(&b'{') => rust_unicode(text, at, 2),
         b'u' => utf16_escape(text, at, b"\\u"),
-        other => json_simple(other).map(|c| (c, 2)),
+        other => simple_escape(other).map(|c| (c, 2)),
     }
+}
+
+/// Rust's `\u{HEX}` (one to six hex digits) whose `\u` is `prefix` bytes long, at `at`: the
+/// character and the length.
+fn rust_unicode(text: &[u8], at: usize, prefix: usize) -> Option<(char, usize)> {
+    let open = at + prefix;
+    let digits = text
+        .get(open + 1..)?
+        .iter()
+        .take(7)
+        .take_while(|b| b.is_ascii_hexdigit())
+        .count();
+    if digits == 0 || digits > 6 || text.get(open + 1 + digits) != Some(&b'}') {
+        return None;
+    }
+    let number = std::str::from_utf8(&text[open + 1..open + 1 + digits]).ok()?;
+    let c = char::from_u32(u32::from_str_radix(number, 16).ok()?)?;
+    Some((c, prefix + digits + 2))
 }
 
 /// A JSON string escape, escaped again (JSON echoed inside JSON): `\\u002F`, `\\\"`, `\\\\`,
@@ -606,13 +641,14 @@ fn json_escape_twice(text: &[u8], at: usize) -> Option<(char, usize)> {
         return None;
     }
     match *text.get(at + 2)? {
+        b'u' if text.get(at + 3) == Some(&b'{') => rust_unicode(text, at, 3),
         b'u' => utf16_escape(text, at, b"\\\\u"),
         b'\\' => match *text.get(at + 3)? {
             quoted @ (b'\\' | b'"' | b'/') => json_simple(quoted).map(|c| (c, 4)),
             _ => None,
         },
         b'"' => None,
-        other => json_simple(other).map(|c| (c, 3)),
+        other => simple_escape(other).map(|c| (c, 3)),
     }
 }
 
@@ -1150,6 +1186,51 @@ mod tests {
         assert_eq!(r.redact("k&#8364;y&#x1F600;z."), "***.");
         // Half a pair is no character.
         assert_eq!(r.redact(r#""k\u20ACy\ud83dz""#), r#""k\u20ACy\ud83dz""#);
+    }
+
+    /// Found in review: messages quote server text with `{:?}`, which escapes control, format
+    /// and grapheme-extending characters (`\u{e31}`, `\u{301}`), so a secret holding one was
+    /// shown unmasked: `got 39 bytes starting "not json: สว\u{e31}สด\u{e35}Secret3 end"`.
+    #[test]
+    fn masks_a_secret_in_rust_debug_escapes_and_as_neutralised() {
+        let secrets = [
+            "สวัสดีSecret3",
+            "e\u{301}tudiant-42",
+            "TOP\u{ad}SECRET",
+            "TOPSECRET\x01xyz",
+            "it's\0\"q\"\\x\u{202e}",
+        ];
+        for secret in secrets {
+            let r = Redactor::new([secret]);
+            let debug = format!("{secret:?}");
+            let forms = [
+                debug[1..debug.len() - 1].to_owned(),
+                secret.escape_debug().to_string(),
+                secret.escape_default().to_string(),
+                neutralise(secret, false),
+                // JSON (a report) of a Debug-escaped message.
+                serde_json::to_string(&debug).unwrap(),
+            ];
+            for form in forms {
+                let text = format!("got 39 bytes starting \"not json: {form} end\"");
+                let out = r.redact(&text);
+                assert!(out.contains(MASK), "{secret:?}: {text} -> {out}");
+                assert!(!out.contains("ECRET") && !out.contains("ecret3"), "{out}");
+                assert!(!out.contains("tudiant") && !out.contains("xyz"), "{out}");
+            }
+        }
+        let r = Redactor::new(["สวัสดีSecret3"]);
+        let shown = format!("{:?}", "not json: สวัสดีSecret3 end");
+        assert_eq!(r.redact(&shown), "\"not json: *** end\"");
+        // Rust's escape mixed with the others, and cut in two.
+        let r = Redactor::new(["ab\u{1}cdé"]);
+        assert_eq!(r.redact(r"<a%62\u{1}c\u0064\u{e9}>"), "<***>");
+        assert_eq!(r.redact(r"x ab\u{1}c…"), "x ***…");
+        // No escape: braces without hex, too many digits, not a character.
+        let r = Redactor::new(["a\u{1}b"]);
+        for kept in ["a\\u{}b", "a\\u{0000001}b", "a\\u{d800}b", "a\\u{1b"] {
+            assert_eq!(r.redact(kept), kept);
+        }
     }
 
     #[test]
