@@ -461,3 +461,93 @@ fn a_secret_quoted_with_rust_escapes_reaches_no_output() {
         assert_shown_nowhere(&texts, &["Secret3", "Secret"]);
     }
 }
+
+/// Found in review: a secret or an issued credential that a server sends as a JSON number, a
+/// credential in a body that is not strictly JSON, and one in a `Location` the URL parser
+/// rejects, each reached the reports in clear.
+#[test]
+fn numbers_lenient_bodies_and_broken_locations_are_masked() {
+    const ANSWERS: &[(&str, &str, &str)] = &[
+        ("/num-secret", "", r#"{"error": 98765432101}"#),
+        (
+            "/num-issued",
+            "",
+            r#"{"access_token":"AT-issued-1","refresh_token":12345678901,"error":12345678901}"#,
+        ),
+        (
+            "/dup",
+            "",
+            r#"{"access_token":"eyFIRST123","access_token":"x"}"#,
+        ),
+        ("/bom", "", "\u{feff}{\"access_token\":\"eyFIRST123\"}"),
+        ("/xssi", "", ")]}',\n{\"access_token\":\"eyFIRST123\"}"),
+        ("/trail", "", r#"{"access_token":"eyFIRST123"} and more"#),
+        ("/nested", "", r#""{\"access_token\":\"eyFIRST123\"}""#),
+        (
+            "/port",
+            "https://app.example:99999/cb?code=LOCCODEBADPORT1",
+            "{}",
+        ),
+        (
+            "/host",
+            "https://[::1/cb?state=s&code=LOCCODEBADPORT1",
+            "{}",
+        ),
+    ];
+    let server = raw_server(|req, s| {
+        let (_, location, body) = ANSWERS
+            .iter()
+            .find(|(path, _, _)| req.target == *path)
+            .unwrap();
+        let mut headers = vec![("content-type", "application/json")];
+        if !location.is_empty() {
+            headers.push(("location", location));
+        }
+        write_response(s, "400 Bad Request", &headers, body.as_bytes());
+    });
+    let form = r#"{"client_secret": "{{client_secret}}"}"#;
+    let files: Vec<(String, String)> = ANSWERS
+        .iter()
+        .map(|(path, _, _)| (format!("t{path}"), posting(path, form)))
+        .collect();
+    let files: Vec<(&str, &str)> = files.iter().map(|(i, c)| (&**i, &**c)).collect();
+    let cases = cases_of(&files);
+    let (texts, report) = run_with_reports(
+        &server.url,
+        cases.path(),
+        &["--secret", "client_secret=98765432101"],
+    );
+    let error = |id: &str| {
+        case_of(&report, id)["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["check"] == "body /error")
+            .map(|v| v["actual"].clone())
+    };
+    assert_eq!(error("t/num-secret"), Some(serde_json::json!("***")));
+    assert_eq!(error("t/num-issued"), Some(serde_json::json!("***")));
+    assert_eq!(
+        case_of(&report, "t/num-issued")["response"]["body_preview"],
+        r#"{"access_token":"***","refresh_token":***,"error":***}"#
+    );
+    assert_eq!(
+        case_of(&report, "t/dup")["response"]["body_preview"],
+        r#"{"access_token":"***","access_token":"x"}"#
+    );
+    let location = |id: &str| case_of(&report, id)["response"]["headers"][1].clone();
+    assert_eq!(
+        location("t/port"),
+        serde_json::json!(["location", "https://app.example:99999/cb?code=***"])
+    );
+    assert_shown_nowhere(
+        &texts,
+        &[
+            "98765432101",
+            "12345678901",
+            "eyFIRST123",
+            "AT-issued-1",
+            "LOCCODEBADPORT1",
+        ],
+    );
+}

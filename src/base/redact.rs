@@ -860,14 +860,21 @@ pub fn is_credential_name(name: &str) -> bool {
 }
 
 /// The credentials a response hands out, so that reports say a token was issued, not what it
-/// was: values of credential members of a JSON body at any depth (an error body's `code` is an
-/// error code, not an authorization code, so `code` counts only in a redirect), credential
-/// parameters of a `Location` URL (query or fragment), and the values of `Set-Cookie`.
+/// was: values (strings, and numbers as their text) of credential members of a JSON body at any
+/// depth (an error body's `code` is an error code, not an authorization code, so `code` counts
+/// only in a redirect), credential parameters of a `Location` URL (query or fragment), and the
+/// values of `Set-Cookie`.
+///
+/// A client may read a body that is not strictly JSON (a BOM, an XSSI prefix `)]}',`, trailing
+/// data, a duplicate member whose first value serde drops, JSON inside a JSON string), and a
+/// `Location` the URL parser rejects: those are scanned leniently as well ([`scanned_members`],
+/// [`location_parameters`]).
 pub fn issued_credentials(response: &Response) -> Vec<String> {
     let mut found = Vec::new();
     if let Ok(body) = serde_json::from_slice::<serde_json::Value>(&response.body) {
         credential_members(&body, &mut found);
     }
+    scanned_members(&response.body, &mut found);
     for (name, value) in &response.headers {
         if name == "set-cookie" {
             let pair = value.split(';').next().unwrap_or_default();
@@ -875,21 +882,39 @@ pub fn issued_credentials(response: &Response) -> Vec<String> {
                 found.push(cookie.trim().trim_matches('"').to_owned());
             }
         } else if name == "location" {
-            let parsed = url::Url::parse(value)
-                .or_else(|_| url::Url::parse("http://h/").and_then(|base| base.join(value)));
-            if let Ok(url) = parsed {
-                let fragment =
-                    url::form_urlencoded::parse(url.fragment().unwrap_or_default().as_bytes());
-                for (key, v) in url.query_pairs().chain(fragment) {
-                    if is_credential_name(&key) {
-                        found.push(v.into_owned());
-                    }
+            location_parameters(value, &mut found);
+        }
+    }
+    found.retain(|v| v.chars().count() >= MIN_ISSUED);
+    found.sort_unstable();
+    found.dedup();
+    found
+}
+
+/// The credential parameters of a `Location` URL, as the URL parser reads it and, since a
+/// browser or client may still follow what it rejects (`https://app:99999/cb?code=…`,
+/// `https://[::1/cb?code=…`), as split by hand: after the first `?` or `#`, pairs split on `&`
+/// and `;` (and the `#` that starts the fragment), percent-decoded.
+fn location_parameters(value: &str, found: &mut Vec<String>) {
+    let parsed = url::Url::parse(value)
+        .or_else(|_| url::Url::parse("http://h/").and_then(|base| base.join(value)));
+    if let Ok(url) = parsed {
+        let fragment = url::form_urlencoded::parse(url.fragment().unwrap_or_default().as_bytes());
+        for (key, v) in url.query_pairs().chain(fragment) {
+            if is_credential_name(&key) {
+                found.push(v.into_owned());
+            }
+        }
+    }
+    if let Some((_, parameters)) = value.split_once(['?', '#']) {
+        for pair in parameters.split(['&', ';', '#', '?']) {
+            for (key, v) in url::form_urlencoded::parse(pair.as_bytes()) {
+                if is_credential_name(&key) {
+                    found.push(v.into_owned());
                 }
             }
         }
     }
-    found.retain(|v| v.chars().count() >= MIN_ISSUED);
-    found
 }
 
 fn credential_members(value: &serde_json::Value, found: &mut Vec<String>) {
@@ -901,12 +926,116 @@ fn credential_members(value: &serde_json::Value, found: &mut Vec<String>) {
                     Value::String(s) if key != "code" && is_credential_name(key) => {
                         found.push(s.clone());
                     }
+                    // `{"refresh_token": 12345678901}`: a number is a credential too.
+                    Value::Number(n) if key != "code" && is_credential_name(key) => {
+                        found.push(n.to_string());
+                    }
                     other => credential_members(other, found),
                 }
             }
         }
         Value::Array(items) => items.iter().for_each(|i| credential_members(i, found)),
         _ => {}
+    }
+}
+
+/// How many times a body is unescaped (`\"` to `"`, `\\` to `\`) to find credential members of
+/// JSON held in JSON strings: `"{\"access_token\":\"…\"}"`, and that inside another.
+const MAX_NESTING: usize = 3;
+
+/// The longest member name the lenient scan reads: every credential name is shorter.
+const LONGEST_MEMBER: usize = 64;
+
+/// Credential members found by reading the body as text, not parsing it: `"name"`, `:`, then a
+/// string or a number, wherever they stand (after a BOM or an XSSI prefix, before trailing data,
+/// each of duplicate members), and again in the body unescaped, up to [`MAX_NESTING`] times. Each
+/// pass is one walk over the text, so the work is linear in the body.
+fn scanned_members(body: &[u8], found: &mut Vec<String>) {
+    let mut text = std::borrow::Cow::Borrowed(body);
+    for _ in 0..=MAX_NESTING {
+        scan_members(&text, found);
+        if memchr::memmem::find(&text, b"\\\"").is_none() {
+            break;
+        }
+        let mut unescaped = Vec::with_capacity(text.len());
+        let mut i = 0;
+        while let Some(&byte) = text.get(i) {
+            match (byte, text.get(i + 1)) {
+                (b'\\', Some(&next @ (b'"' | b'\\'))) => {
+                    unescaped.push(next);
+                    i += 2;
+                }
+                _ => {
+                    unescaped.push(byte);
+                    i += 1;
+                }
+            }
+        }
+        text = std::borrow::Cow::Owned(unescaped);
+    }
+}
+
+/// One pass of [`scanned_members`]: each `"` may open a member's name; one that names a
+/// credential and is followed by `:` has its value read, and the walk goes on after it.
+fn scan_members(text: &[u8], found: &mut Vec<String>) {
+    let json_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    let mut at = 0;
+    while let Some(quote) = memchr::memchr(b'"', &text[at..]) {
+        let name_at = at + quote + 1;
+        at = name_at;
+        let name_len = text[name_at..]
+            .iter()
+            .take(LONGEST_MEMBER + 1)
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+            .count();
+        let name = &text[name_at..name_at + name_len];
+        if name_len > LONGEST_MEMBER || text.get(name_at + name_len) != Some(&b'"') {
+            continue;
+        }
+        let name = std::str::from_utf8(name).unwrap_or_default();
+        if name == "code" || !is_credential_name(name) {
+            continue;
+        }
+        let mut v = name_at + name_len + 1;
+        v += text[v..].iter().take_while(|b| json_space(b)).count();
+        if text.get(v) != Some(&b':') {
+            continue;
+        }
+        v += 1;
+        v += text[v..].iter().take_while(|b| json_space(b)).count();
+        match text.get(v) {
+            Some(b'"') => {
+                // The string's end: the next quote that no backslash escapes.
+                let mut end = v + 1;
+                while let Some(&byte) = text.get(end) {
+                    match byte {
+                        b'"' => break,
+                        b'\\' => end += 2,
+                        _ => end += 1,
+                    }
+                }
+                if end >= text.len() {
+                    // No closing quote: nothing after this can open a name.
+                    return;
+                }
+                let raw = &text[v..=end];
+                let value = serde_json::from_slice::<String>(raw)
+                    .unwrap_or_else(|_| String::from_utf8_lossy(&raw[1..raw.len() - 1]).into());
+                found.push(value);
+                at = end + 1;
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                let len = text[v..]
+                    .iter()
+                    .take_while(|b| {
+                        b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E')
+                    })
+                    .count();
+                found.push(String::from_utf8_lossy(&text[v..v + len]).into_owned());
+                at = v + len;
+            }
+            _ => {}
+        }
     }
 }
 
@@ -1351,6 +1480,75 @@ mod tests {
         );
         assert!(is_credential_name("Client_Secret") && is_credential_name("x_token"));
         assert!(!is_credential_name("token_type") && !is_credential_name("error"));
+    }
+
+    fn issued_by(body: &[u8], location: Option<&str>) -> Vec<String> {
+        let response = Response {
+            status: 200,
+            headers: location
+                .map(|l| ("location".to_owned(), l.to_owned()))
+                .into_iter()
+                .collect(),
+            body: body.to_vec(),
+            truncated: false,
+        };
+        issued_credentials(&response)
+    }
+
+    /// Found in review: a credential issued as a JSON number was never collected.
+    #[test]
+    fn numeric_credentials_are_issued_credentials() {
+        let body = br#"{"access_token":"at-12345","refresh_token":12345678901,"expires_in":86400,"x_token":-1.5e3,"id_token":12}"#;
+        assert_eq!(
+            issued_by(body, None),
+            ["-1.5e3", "-1500.0", "12345678901", "at-12345"]
+        );
+    }
+
+    /// Found in review: only a strictly valid JSON body was read, so each of these kept its
+    /// token in clear in every output.
+    #[test]
+    fn credentials_are_found_in_bodies_that_are_not_strictly_json() {
+        let bodies: [&[u8]; 7] = [
+            br#"{"access_token":"eyFIRST123","access_token":"x"}"#,
+            "\u{feff}{\"access_token\":\"eyFIRST123\"}".as_bytes(),
+            b")]}',\n{\"access_token\": \"eyFIRST123\"}",
+            br#"{"access_token":"eyFIRST123"} trailing"#,
+            br#""{\"access_token\":\"eyFIRST123\"}""#,
+            br#"{"a":"{\"b\":\"{\\\"refresh_token\\\":\\\"eyFIRST123\\\"}\"}"}"#,
+            br#"{"access_token" : "ey\u0046IRST123", "broken": "#,
+        ];
+        for body in bodies {
+            let found = issued_by(body, None);
+            assert!(
+                found.iter().any(|f| f == "eyFIRST123"),
+                "{}: {found:?}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        // An error code, a name inside a value, and an unterminated value are no credentials.
+        let body = br#"{"code":"invalid_password","error":"access_token","x":"\"token\": 12345", "y": {"secret": "abcd"#;
+        assert_eq!(issued_by(body, None), ["12345"]);
+        // A body of nothing but member openings is one walk (each value read ends where the
+        // next opening starts), not one per opening.
+        let hostile = r#""access_token":""#.repeat(50_000);
+        assert!(issued_by(hostile.as_bytes(), None).is_empty());
+    }
+
+    /// Found in review: a `Location` that the URL parser rejects kept its `code` in clear.
+    #[test]
+    fn a_location_the_url_parser_rejects_is_split_by_hand() {
+        for location in [
+            "https://app.example:99999/cb?code=LOCCODEBADPORT1&state=s",
+            "https://[::1/cb?state=s;code=LOCCODEBADPORT1",
+            "https://app.example:99999/cb#id_token=x;code=LOC%43ODEBADPORT1",
+        ] {
+            let found = issued_by(b"", Some(location));
+            assert!(
+                found.contains(&"LOCCODEBADPORT1".to_owned()),
+                "{location}: {found:?}"
+            );
+        }
     }
 }
 
