@@ -551,3 +551,48 @@ fn numbers_lenient_bodies_and_broken_locations_are_masked() {
         ],
     );
 }
+
+/// Found in review: the JSON report's `actual` kept what the server decoded to (U+2028, U+202E,
+/// ESC, `##[error]`), and a noncharacter (U+FFFE, U+FFFF) made the JUnit file invalid XML 1.0.
+#[test]
+fn values_from_the_server_are_neutralised_in_every_report() {
+    let server = raw_server(|_, s| {
+        let json = [("content-type", "application/json")];
+        let body =
+            br#"{"error":"x\u2028##[error]pwned \u202e\u001b[31m\n::error::y\ufffe\uffff\ufdd0"}"#;
+        write_response(s, "400 Bad Request", &json, body);
+    });
+    let cases = cases_of(&[("t/c", &posting("/oauth/token", "{}"))]);
+    let (texts, report) = run_with_reports(&server.url, cases.path(), &[]);
+    let error = case_of(&report, "t/c")["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["check"] == "body /error")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        error["actual"],
+        r"x\u{2028}#\u{23}[error]pwned \u{202e}\u{1b}[31m\n::error::y\u{fffe}\u{ffff}\u{fdd0}"
+    );
+    assert_eq!(error["expected"], "invalid_client");
+    let noncharacter =
+        |c: char| (c as u32) & 0xfffe == 0xfffe || ('\u{fdd0}'..='\u{fdef}').contains(&c);
+    for (name, text) in &texts {
+        for (reading, text) in readings(name, text) {
+            assert!(!text.contains("##["), "{reading}:\n{text}");
+            assert!(!text.contains(noncharacter), "{reading}:\n{text}");
+            for bad in ['\u{2028}', '\u{202e}', '\u{1b}'] {
+                assert!(!text.contains(bad), "{reading} holds {bad:?}:\n{text}");
+            }
+        }
+    }
+    // Shown once escaped, as the terminal quotes it, not escaped again (`\\u{2028}`).
+    let html = &texts.iter().find(|(name, _)| *name == "HTML").unwrap().1;
+    assert!(
+        html.contains(r"&quot;x\u{2028}#\u{23}[error]pwned \u{202e}\u{1b}[31m"),
+        "{html}"
+    );
+    let junit = &texts.iter().find(|(name, _)| *name == "JUnit").unwrap().1;
+    quick_junit::Report::deserialize_from_str(junit).expect("the JUnit file is XML");
+}

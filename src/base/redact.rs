@@ -1100,7 +1100,7 @@ pub fn neutralise(text: &str, newlines: bool) -> String {
 /// (C0, DEL, C1), the line and paragraph separators (U+2028, U+2029: JavaScript and some log
 /// viewers start a line there), and every format character (Unicode's Cf: bidirectional marks,
 /// embeddings, overrides and isolates, zero-width characters, the BOM, interlinear annotations,
-/// tags).
+/// tags), and the noncharacters (U+FDD0..=U+FDEF, and U+xFFFE and U+xFFFF of every plane).
 fn risky(c: char) -> bool {
     c.is_control()
         || matches!(
@@ -1125,7 +1125,11 @@ fn risky(c: char) -> bool {
                 | '\u{1d173}'..='\u{1d17a}'
                 | '\u{e0001}'
                 | '\u{e0020}'..='\u{e007f}'
+                // Noncharacters: XML 1.0 forbids U+FFFE and U+FFFF, so one made the JUnit
+                // file unreadable; the others are as unfit to show.
+                | '\u{fdd0}'..='\u{fdef}'
         )
+        || (c as u32) & 0xfffe == 0xfffe
 }
 
 #[cfg(test)]
@@ -1436,6 +1440,13 @@ mod tests {
             '\u{e0001}',
             '\u{e0041}',
             '\u{e007f}',
+            // Found in review: noncharacters made the JUnit file invalid XML 1.0.
+            '\u{fdd0}',
+            '\u{fdef}',
+            '\u{fffe}',
+            '\u{ffff}',
+            '\u{1fffe}',
+            '\u{10ffff}',
         ];
         for c in risky_chars {
             let shown = neutralise(&format!("a{c}b"), true);
@@ -1446,7 +1457,9 @@ mod tests {
                 c as u32
             );
         }
-        for c in ['é', '€', '\u{a0}', '\u{3000}', 'ß', '😀', '\u{301}'] {
+        for c in [
+            'é', '€', '\u{a0}', '\u{3000}', 'ß', '😀', '\u{301}', '\u{fdcf}', '\u{fffd}',
+        ] {
             assert_eq!(neutralise(&format!("a{c}b"), true), format!("a{c}b"));
         }
     }

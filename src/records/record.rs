@@ -292,8 +292,13 @@ impl Record {
         for v in self.violations.iter_mut().chain(self.warnings.iter_mut()) {
             ours_id(&mut v.check);
             theirs(&mut v.message);
+            // The values go to the JSON and HTML reports as they are: the server's decoded
+            // from its body (where `\u001b` is an ESC again), the case's from its file.
             if let Some(actual) = &mut v.actual {
-                mask_strings(actual, &|t| redactor.redact(t));
+                mask_strings(actual, &|t| neutralise(&redactor.redact(t), false));
+            }
+            if let Some(expected) = &mut v.expected {
+                mask_strings(expected, &|t| neutralise(t, false));
             }
             if let Some(at) = &mut v.at {
                 theirs(at);
