@@ -346,3 +346,253 @@ fn a_discovered_value_that_holds_the_secret_spares_nothing() {
         format!(r#"{{"echo":"http://{host}/t/pre-***-post"}}"#)
     );
 }
+
+/// A run of `cases` against `url` with `extra` flags, writing every report: the terminal and
+/// each report's text, and the JSON report.
+fn run_with_reports(
+    url: &str,
+    cases: &Path,
+    extra: &[&str],
+) -> (Vec<(&'static str, String)>, serde_json::Value) {
+    let out_dir = tempfile::tempdir().unwrap();
+    let dir = out_dir.path();
+    let mut cmd = authconform();
+    cmd.args(["run", "--color", "never", "--target", url, "--cases"])
+        .arg(cases)
+        .args(extra)
+        .args(["--annotations", "github", "--junit"])
+        .arg(dir.join("j.xml"))
+        .arg("--report-json")
+        .arg(dir.join("r.json"))
+        .arg("--report-html")
+        .arg(dir.join("r.html"))
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", dir.join("summary.md"));
+    let out = output(&mut cmd);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let texts = vec![
+        ("terminal", out.stdout),
+        ("stderr", out.stderr),
+        ("JUnit", read(dir, "j.xml")),
+        ("JSON", read(dir, "r.json")),
+        ("HTML", read(dir, "r.html")),
+        ("step summary", read(dir, "summary.md")),
+    ];
+    (texts, read_report(&dir.join("r.json")))
+}
+
+/// Asserts that no output, read as its reader reads it, holds any of `forbidden`.
+fn assert_shown_nowhere(texts: &[(&str, String)], forbidden: &[&str]) {
+    for (name, text) in texts {
+        for (reading, text) in readings(name, text) {
+            for bad in forbidden {
+                assert!(!text.contains(bad), "{reading} shows {bad}:\n{text}");
+            }
+        }
+    }
+}
+
+/// A cases folder with the given (id, case JSON) files.
+fn cases_of(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (id, json) in files {
+        let path = dir.path().join(format!("{id}.json"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, json).unwrap();
+    }
+    dir
+}
+
+/// A case that posts `form` to `path` and documents 401 invalid_client.
+fn posting(path: &str, form: &str) -> String {
+    format!(
+        r#"{{"title": "t", "documents": {{"status": 401, "error": "invalid_client"}},
+            "request": {{"method": "POST", "path": "{path}", "form": {form}}}}}"#
+    )
+}
+
+/// Found in review: messages quote the server's text (and a request path) with `{:?}`, which
+/// escapes control, format and grapheme-extending characters, so a secret holding one was
+/// shown unmasked: `got 39 bytes starting "not json: สว\u{e31}สด\u{e35}Secret3 end"`.
+#[test]
+fn a_secret_quoted_with_rust_escapes_reaches_no_output() {
+    for secret in [
+        "สวัสดีSecret3",
+        "e\u{301}Secret3",
+        "TOP\u{ad}Secret3",
+        "TOPSecret3\u{1}xyz",
+    ] {
+        let echo = format!("not json: {secret} end");
+        let server = raw_server(move |_, s| {
+            let plain = [("content-type", "text/plain")];
+            write_response(s, "400 Bad Request", &plain, echo.as_bytes());
+        });
+        let cases = cases_of(&[
+            (
+                "t/body",
+                &posting("/oauth/token", r#"{"client_secret": "{{client_secret}}"}"#),
+            ),
+            ("t/path", &posting("{{client_secret}}/x", "{}")),
+        ]);
+        let flag = format!("client_secret={secret}");
+        let (texts, report) =
+            run_with_reports(&server.url, cases.path(), &["--secret", &flag, "--exact"]);
+        let body = case_of(&report, "t/body");
+        let unreadable = body["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["check"] == "body")
+            .unwrap_or_else(|| panic!("{body:#}"));
+        let said = format!(
+            "expected a JSON body, got {} bytes starting \"not json: *** end\": ",
+            secret.len() + 14
+        );
+        assert!(
+            unreadable["message"].as_str().unwrap().starts_with(&said),
+            "{unreadable:#}"
+        );
+        let path = &case_of(&report, "t/path")["verdict"];
+        assert_eq!(path["kind"], "error");
+        assert_eq!(
+            path["message"],
+            "the request path \"***/x\" does not start with `/` (nor is it a URL)"
+        );
+        assert_shown_nowhere(&texts, &["Secret3", "Secret"]);
+    }
+}
+
+/// Found in review: a secret or an issued credential that a server sends as a JSON number, a
+/// credential in a body that is not strictly JSON, and one in a `Location` the URL parser
+/// rejects, each reached the reports in clear.
+#[test]
+fn numbers_lenient_bodies_and_broken_locations_are_masked() {
+    const ANSWERS: &[(&str, &str, &str)] = &[
+        ("/num-secret", "", r#"{"error": 98765432101}"#),
+        (
+            "/num-issued",
+            "",
+            r#"{"access_token":"AT-issued-1","refresh_token":12345678901,"error":12345678901}"#,
+        ),
+        (
+            "/dup",
+            "",
+            r#"{"access_token":"eyFIRST123","access_token":"x"}"#,
+        ),
+        ("/bom", "", "\u{feff}{\"access_token\":\"eyFIRST123\"}"),
+        ("/xssi", "", ")]}',\n{\"access_token\":\"eyFIRST123\"}"),
+        ("/trail", "", r#"{"access_token":"eyFIRST123"} and more"#),
+        ("/nested", "", r#""{\"access_token\":\"eyFIRST123\"}""#),
+        (
+            "/port",
+            "https://app.example:99999/cb?code=LOCCODEBADPORT1",
+            "{}",
+        ),
+        (
+            "/host",
+            "https://[::1/cb?state=s&code=LOCCODEBADPORT1",
+            "{}",
+        ),
+    ];
+    let server = raw_server(|req, s| {
+        let (_, location, body) = ANSWERS
+            .iter()
+            .find(|(path, _, _)| req.target == *path)
+            .unwrap();
+        let mut headers = vec![("content-type", "application/json")];
+        if !location.is_empty() {
+            headers.push(("location", location));
+        }
+        write_response(s, "400 Bad Request", &headers, body.as_bytes());
+    });
+    let form = r#"{"client_secret": "{{client_secret}}"}"#;
+    let files: Vec<(String, String)> = ANSWERS
+        .iter()
+        .map(|(path, _, _)| (format!("t{path}"), posting(path, form)))
+        .collect();
+    let files: Vec<(&str, &str)> = files.iter().map(|(i, c)| (&**i, &**c)).collect();
+    let cases = cases_of(&files);
+    let (texts, report) = run_with_reports(
+        &server.url,
+        cases.path(),
+        &["--secret", "client_secret=98765432101"],
+    );
+    let error = |id: &str| {
+        case_of(&report, id)["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["check"] == "body /error")
+            .map(|v| v["actual"].clone())
+    };
+    assert_eq!(error("t/num-secret"), Some(serde_json::json!("***")));
+    assert_eq!(error("t/num-issued"), Some(serde_json::json!("***")));
+    assert_eq!(
+        case_of(&report, "t/num-issued")["response"]["body_preview"],
+        r#"{"access_token":"***","refresh_token":***,"error":***}"#
+    );
+    assert_eq!(
+        case_of(&report, "t/dup")["response"]["body_preview"],
+        r#"{"access_token":"***","access_token":"x"}"#
+    );
+    let location = |id: &str| case_of(&report, id)["response"]["headers"][1].clone();
+    assert_eq!(
+        location("t/port"),
+        serde_json::json!(["location", "https://app.example:99999/cb?code=***"])
+    );
+    assert_shown_nowhere(
+        &texts,
+        &[
+            "98765432101",
+            "12345678901",
+            "eyFIRST123",
+            "AT-issued-1",
+            "LOCCODEBADPORT1",
+        ],
+    );
+}
+
+/// Found in review: the JSON report's `actual` kept what the server decoded to (U+2028, U+202E,
+/// ESC, `##[error]`), and a noncharacter (U+FFFE, U+FFFF) made the JUnit file invalid XML 1.0.
+#[test]
+fn values_from_the_server_are_neutralised_in_every_report() {
+    let server = raw_server(|_, s| {
+        let json = [("content-type", "application/json")];
+        let body =
+            br#"{"error":"x\u2028##[error]pwned \u202e\u001b[31m\n::error::y\ufffe\uffff\ufdd0"}"#;
+        write_response(s, "400 Bad Request", &json, body);
+    });
+    let cases = cases_of(&[("t/c", &posting("/oauth/token", "{}"))]);
+    let (texts, report) = run_with_reports(&server.url, cases.path(), &[]);
+    let error = case_of(&report, "t/c")["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["check"] == "body /error")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        error["actual"],
+        r"x\u{2028}#\u{23}[error]pwned \u{202e}\u{1b}[31m\n::error::y\u{fffe}\u{ffff}\u{fdd0}"
+    );
+    assert_eq!(error["expected"], "invalid_client");
+    let noncharacter =
+        |c: char| (c as u32) & 0xfffe == 0xfffe || ('\u{fdd0}'..='\u{fdef}').contains(&c);
+    for (name, text) in &texts {
+        for (reading, text) in readings(name, text) {
+            assert!(!text.contains("##["), "{reading}:\n{text}");
+            assert!(!text.contains(noncharacter), "{reading}:\n{text}");
+            for bad in ['\u{2028}', '\u{202e}', '\u{1b}'] {
+                assert!(!text.contains(bad), "{reading} holds {bad:?}:\n{text}");
+            }
+        }
+    }
+    // Shown once escaped, as the terminal quotes it, not escaped again (`\\u{2028}`).
+    let html = &texts.iter().find(|(name, _)| *name == "HTML").unwrap().1;
+    assert!(
+        html.contains(r"&quot;x\u{2028}#\u{23}[error]pwned \u{202e}\u{1b}[31m"),
+        "{html}"
+    );
+    let junit = &texts.iter().find(|(name, _)| *name == "JUnit").unwrap().1;
+    quick_junit::Report::deserialize_from_str(junit).expect("the JUnit file is XML");
+}

@@ -7,7 +7,8 @@
 //! A secret is not looked for as a list of its encoded forms (a server may encode any subset of
 //! its characters, in either hex case, mixing JSON and percent escapes): the text is read as a
 //! sequence of characters, each written as itself or as one escape (percent, form `+`, JSON once
-//! or twice, an HTML character reference, a JSON pointer's `~1`), and every region whose
+//! or twice, Rust's `\u{..}` of `{:?}` and [`neutralise`], an HTML character reference, a JSON
+//! pointer's `~1`), and every region whose
 //! characters spell the secret is masked. Base64 is read by blocks, not characters: every run of
 //! base64 characters is decoded at each of its four alignments, and a run whose decoding holds a
 //! secret is masked whole.
@@ -93,7 +94,7 @@ impl Redactor {
     }
 
     /// `text` with every secret masked: where it is written plainly or in any mix of percent,
-    /// form, JSON (once or twice) and HTML escapes, inside a base64 run (either alphabet, padded
+    /// form, JSON (once or twice), Rust (`\u{e31}`) and HTML escapes, inside a base64 run (either alphabet, padded
     /// or not), or its start left before a [`CUT`]. Nothing else changes.
     pub fn redact(&self, text: &str) -> String {
         if self.secrets.is_empty() {
@@ -429,7 +430,8 @@ fn cut_at(text: &[u8], i: usize, cut_at_end: bool) -> Option<usize> {
     if !matches!(rest.first(), Some(b'%' | b'\\' | b'&' | b'~')) {
         return None;
     }
-    let escape_like = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'#' | b'\\' | b'/');
+    // `{` too: Rust's `\u{e31}` cut in two.
+    let escape_like = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'#' | b'\\' | b'/' | b'{');
     let window = &rest[..rest.len().min(LONGEST_ESCAPE + CUT_BYTES.len())];
     let tail = window[1..]
         .iter()
@@ -502,7 +504,8 @@ impl Units {
 
 /// Every way to read the text at `at` as one byte or character: the byte itself, and the escape
 /// it begins: `%2F` or `%2f` (a byte), `+` (a space, in a form), a JSON escape written once
-/// (`\/`, `\u002F`, a surrogate pair) or twice (`\\u002F`, `\\\/`), an HTML character reference
+/// (`\/`, `\u002F`, a surrogate pair) or twice (`\\u002F`, `\\\/`), Rust's `\u{e31}`, `\'` and `\0`
+/// (of `{:?}` and [`neutralise`]) once or twice, an HTML character reference
 /// (`&#47;`, `&#x2f;`, `&sol;`, and `&amp` without its `;` as browsers read it), a JSON
 /// pointer's `~1` and `~0`.
 fn units(text: &[u8], at: usize) -> Units {
@@ -591,12 +594,44 @@ fn json_simple(byte: u8) -> Option<char> {
     })
 }
 
-/// A JSON string escape at `at` (`\/`, `\"`, `\u00e9`, a surrogate pair).
+/// The character a one-letter escape stands for after its backslash: JSON's, and Rust's `\'`
+/// and `\0`.
+fn simple_escape(byte: u8) -> Option<char> {
+    match byte {
+        b'\'' => Some('\''),
+        b'0' => Some('\0'),
+        other => json_simple(other),
+    }
+}
+
+/// A JSON string escape at `at` (`\/`, `\"`, `\u00e9`, a surrogate pair), or one of Rust's
+/// own (`\u{e31}`, `\'`, `\0`): messages quote server text with `{:?}`, which escapes control,
+/// format and grapheme-extending characters, and [`neutralise`] writes `\u{..}` too, so a
+/// secret holding `\u{301}` or `\u{1}` reached the reports in that form.
 fn json_escape(text: &[u8], at: usize) -> Option<(char, usize)> {
     match *text.get(at + 1)? {
+        b'u' if text.get(at + 2) == Some(&b'{') => rust_unicode(text, at, 2),
         b'u' => utf16_escape(text, at, b"\\u"),
-        other => json_simple(other).map(|c| (c, 2)),
+        other => simple_escape(other).map(|c| (c, 2)),
     }
+}
+
+/// Rust's `\u{HEX}` (one to six hex digits) whose `\u` is `prefix` bytes long, at `at`: the
+/// character and the length.
+fn rust_unicode(text: &[u8], at: usize, prefix: usize) -> Option<(char, usize)> {
+    let open = at + prefix;
+    let digits = text
+        .get(open + 1..)?
+        .iter()
+        .take(7)
+        .take_while(|b| b.is_ascii_hexdigit())
+        .count();
+    if digits == 0 || digits > 6 || text.get(open + 1 + digits) != Some(&b'}') {
+        return None;
+    }
+    let number = std::str::from_utf8(&text[open + 1..open + 1 + digits]).ok()?;
+    let c = char::from_u32(u32::from_str_radix(number, 16).ok()?)?;
+    Some((c, prefix + digits + 2))
 }
 
 /// A JSON string escape, escaped again (JSON echoed inside JSON): `\\u002F`, `\\\"`, `\\\\`,
@@ -606,13 +641,14 @@ fn json_escape_twice(text: &[u8], at: usize) -> Option<(char, usize)> {
         return None;
     }
     match *text.get(at + 2)? {
+        b'u' if text.get(at + 3) == Some(&b'{') => rust_unicode(text, at, 3),
         b'u' => utf16_escape(text, at, b"\\\\u"),
         b'\\' => match *text.get(at + 3)? {
             quoted @ (b'\\' | b'"' | b'/') => json_simple(quoted).map(|c| (c, 4)),
             _ => None,
         },
         b'"' => None,
-        other => json_simple(other).map(|c| (c, 3)),
+        other => simple_escape(other).map(|c| (c, 3)),
     }
 }
 
@@ -824,14 +860,21 @@ pub fn is_credential_name(name: &str) -> bool {
 }
 
 /// The credentials a response hands out, so that reports say a token was issued, not what it
-/// was: values of credential members of a JSON body at any depth (an error body's `code` is an
-/// error code, not an authorization code, so `code` counts only in a redirect), credential
-/// parameters of a `Location` URL (query or fragment), and the values of `Set-Cookie`.
+/// was: values (strings, and numbers as their text) of credential members of a JSON body at any
+/// depth (an error body's `code` is an error code, not an authorization code, so `code` counts
+/// only in a redirect), credential parameters of a `Location` URL (query or fragment), and the
+/// values of `Set-Cookie`.
+///
+/// A client may read a body that is not strictly JSON (a BOM, an XSSI prefix `)]}',`, trailing
+/// data, a duplicate member whose first value serde drops, JSON inside a JSON string), and a
+/// `Location` the URL parser rejects: those are scanned leniently as well ([`scanned_members`],
+/// [`location_parameters`]).
 pub fn issued_credentials(response: &Response) -> Vec<String> {
     let mut found = Vec::new();
     if let Ok(body) = serde_json::from_slice::<serde_json::Value>(&response.body) {
         credential_members(&body, &mut found);
     }
+    scanned_members(&response.body, &mut found);
     for (name, value) in &response.headers {
         if name == "set-cookie" {
             let pair = value.split(';').next().unwrap_or_default();
@@ -839,21 +882,39 @@ pub fn issued_credentials(response: &Response) -> Vec<String> {
                 found.push(cookie.trim().trim_matches('"').to_owned());
             }
         } else if name == "location" {
-            let parsed = url::Url::parse(value)
-                .or_else(|_| url::Url::parse("http://h/").and_then(|base| base.join(value)));
-            if let Ok(url) = parsed {
-                let fragment =
-                    url::form_urlencoded::parse(url.fragment().unwrap_or_default().as_bytes());
-                for (key, v) in url.query_pairs().chain(fragment) {
-                    if is_credential_name(&key) {
-                        found.push(v.into_owned());
-                    }
+            location_parameters(value, &mut found);
+        }
+    }
+    found.retain(|v| v.chars().count() >= MIN_ISSUED);
+    found.sort_unstable();
+    found.dedup();
+    found
+}
+
+/// The credential parameters of a `Location` URL, as the URL parser reads it and, since a
+/// browser or client may still follow what it rejects (`https://app:99999/cb?code=…`,
+/// `https://[::1/cb?code=…`), as split by hand: after the first `?` or `#`, pairs split on `&`
+/// and `;` (and the `#` that starts the fragment), percent-decoded.
+fn location_parameters(value: &str, found: &mut Vec<String>) {
+    let parsed = url::Url::parse(value)
+        .or_else(|_| url::Url::parse("http://h/").and_then(|base| base.join(value)));
+    if let Ok(url) = parsed {
+        let fragment = url::form_urlencoded::parse(url.fragment().unwrap_or_default().as_bytes());
+        for (key, v) in url.query_pairs().chain(fragment) {
+            if is_credential_name(&key) {
+                found.push(v.into_owned());
+            }
+        }
+    }
+    if let Some((_, parameters)) = value.split_once(['?', '#']) {
+        for pair in parameters.split(['&', ';', '#', '?']) {
+            for (key, v) in url::form_urlencoded::parse(pair.as_bytes()) {
+                if is_credential_name(&key) {
+                    found.push(v.into_owned());
                 }
             }
         }
     }
-    found.retain(|v| v.chars().count() >= MIN_ISSUED);
-    found
 }
 
 fn credential_members(value: &serde_json::Value, found: &mut Vec<String>) {
@@ -865,12 +926,116 @@ fn credential_members(value: &serde_json::Value, found: &mut Vec<String>) {
                     Value::String(s) if key != "code" && is_credential_name(key) => {
                         found.push(s.clone());
                     }
+                    // `{"refresh_token": 12345678901}`: a number is a credential too.
+                    Value::Number(n) if key != "code" && is_credential_name(key) => {
+                        found.push(n.to_string());
+                    }
                     other => credential_members(other, found),
                 }
             }
         }
         Value::Array(items) => items.iter().for_each(|i| credential_members(i, found)),
         _ => {}
+    }
+}
+
+/// How many times a body is unescaped (`\"` to `"`, `\\` to `\`) to find credential members of
+/// JSON held in JSON strings: `"{\"access_token\":\"…\"}"`, and that inside another.
+const MAX_NESTING: usize = 3;
+
+/// The longest member name the lenient scan reads: every credential name is shorter.
+const LONGEST_MEMBER: usize = 64;
+
+/// Credential members found by reading the body as text, not parsing it: `"name"`, `:`, then a
+/// string or a number, wherever they stand (after a BOM or an XSSI prefix, before trailing data,
+/// each of duplicate members), and again in the body unescaped, up to [`MAX_NESTING`] times. Each
+/// pass is one walk over the text, so the work is linear in the body.
+fn scanned_members(body: &[u8], found: &mut Vec<String>) {
+    let mut text = std::borrow::Cow::Borrowed(body);
+    for _ in 0..=MAX_NESTING {
+        scan_members(&text, found);
+        if memchr::memmem::find(&text, b"\\\"").is_none() {
+            break;
+        }
+        let mut unescaped = Vec::with_capacity(text.len());
+        let mut i = 0;
+        while let Some(&byte) = text.get(i) {
+            match (byte, text.get(i + 1)) {
+                (b'\\', Some(&next @ (b'"' | b'\\'))) => {
+                    unescaped.push(next);
+                    i += 2;
+                }
+                _ => {
+                    unescaped.push(byte);
+                    i += 1;
+                }
+            }
+        }
+        text = std::borrow::Cow::Owned(unescaped);
+    }
+}
+
+/// One pass of [`scanned_members`]: each `"` may open a member's name; one that names a
+/// credential and is followed by `:` has its value read, and the walk goes on after it.
+fn scan_members(text: &[u8], found: &mut Vec<String>) {
+    let json_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    let mut at = 0;
+    while let Some(quote) = memchr::memchr(b'"', &text[at..]) {
+        let name_at = at + quote + 1;
+        at = name_at;
+        let name_len = text[name_at..]
+            .iter()
+            .take(LONGEST_MEMBER + 1)
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+            .count();
+        let name = &text[name_at..name_at + name_len];
+        if name_len > LONGEST_MEMBER || text.get(name_at + name_len) != Some(&b'"') {
+            continue;
+        }
+        let name = std::str::from_utf8(name).unwrap_or_default();
+        if name == "code" || !is_credential_name(name) {
+            continue;
+        }
+        let mut v = name_at + name_len + 1;
+        v += text[v..].iter().take_while(|b| json_space(b)).count();
+        if text.get(v) != Some(&b':') {
+            continue;
+        }
+        v += 1;
+        v += text[v..].iter().take_while(|b| json_space(b)).count();
+        match text.get(v) {
+            Some(b'"') => {
+                // The string's end: the next quote that no backslash escapes.
+                let mut end = v + 1;
+                while let Some(&byte) = text.get(end) {
+                    match byte {
+                        b'"' => break,
+                        b'\\' => end += 2,
+                        _ => end += 1,
+                    }
+                }
+                if end >= text.len() {
+                    // No closing quote: nothing after this can open a name.
+                    return;
+                }
+                let raw = &text[v..=end];
+                let value = serde_json::from_slice::<String>(raw)
+                    .unwrap_or_else(|_| String::from_utf8_lossy(&raw[1..raw.len() - 1]).into());
+                found.push(value);
+                at = end + 1;
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                let len = text[v..]
+                    .iter()
+                    .take_while(|b| {
+                        b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E')
+                    })
+                    .count();
+                found.push(String::from_utf8_lossy(&text[v..v + len]).into_owned());
+                at = v + len;
+            }
+            _ => {}
+        }
     }
 }
 
@@ -935,7 +1100,7 @@ pub fn neutralise(text: &str, newlines: bool) -> String {
 /// (C0, DEL, C1), the line and paragraph separators (U+2028, U+2029: JavaScript and some log
 /// viewers start a line there), and every format character (Unicode's Cf: bidirectional marks,
 /// embeddings, overrides and isolates, zero-width characters, the BOM, interlinear annotations,
-/// tags).
+/// tags), and the noncharacters (U+FDD0..=U+FDEF, and U+xFFFE and U+xFFFF of every plane).
 fn risky(c: char) -> bool {
     c.is_control()
         || matches!(
@@ -960,7 +1125,11 @@ fn risky(c: char) -> bool {
                 | '\u{1d173}'..='\u{1d17a}'
                 | '\u{e0001}'
                 | '\u{e0020}'..='\u{e007f}'
+                // Noncharacters: XML 1.0 forbids U+FFFE and U+FFFF, so one made the JUnit
+                // file unreadable; the others are as unfit to show.
+                | '\u{fdd0}'..='\u{fdef}'
         )
+        || (c as u32) & 0xfffe == 0xfffe
 }
 
 #[cfg(test)]
@@ -1152,6 +1321,51 @@ mod tests {
         assert_eq!(r.redact(r#""k\u20ACy\ud83dz""#), r#""k\u20ACy\ud83dz""#);
     }
 
+    /// Found in review: messages quote server text with `{:?}`, which escapes control, format
+    /// and grapheme-extending characters (`\u{e31}`, `\u{301}`), so a secret holding one was
+    /// shown unmasked: `got 39 bytes starting "not json: สว\u{e31}สด\u{e35}Secret3 end"`.
+    #[test]
+    fn masks_a_secret_in_rust_debug_escapes_and_as_neutralised() {
+        let secrets = [
+            "สวัสดีSecret3",
+            "e\u{301}tudiant-42",
+            "TOP\u{ad}SECRET",
+            "TOPSECRET\x01xyz",
+            "it's\0\"q\"\\x\u{202e}",
+        ];
+        for secret in secrets {
+            let r = Redactor::new([secret]);
+            let debug = format!("{secret:?}");
+            let forms = [
+                debug[1..debug.len() - 1].to_owned(),
+                secret.escape_debug().to_string(),
+                secret.escape_default().to_string(),
+                neutralise(secret, false),
+                // JSON (a report) of a Debug-escaped message.
+                serde_json::to_string(&debug).unwrap(),
+            ];
+            for form in forms {
+                let text = format!("got 39 bytes starting \"not json: {form} end\"");
+                let out = r.redact(&text);
+                assert!(out.contains(MASK), "{secret:?}: {text} -> {out}");
+                assert!(!out.contains("ECRET") && !out.contains("ecret3"), "{out}");
+                assert!(!out.contains("tudiant") && !out.contains("xyz"), "{out}");
+            }
+        }
+        let r = Redactor::new(["สวัสดีSecret3"]);
+        let shown = format!("{:?}", "not json: สวัสดีSecret3 end");
+        assert_eq!(r.redact(&shown), "\"not json: *** end\"");
+        // Rust's escape mixed with the others, and cut in two.
+        let r = Redactor::new(["ab\u{1}cdé"]);
+        assert_eq!(r.redact(r"<a%62\u{1}c\u0064\u{e9}>"), "<***>");
+        assert_eq!(r.redact(r"x ab\u{1}c…"), "x ***…");
+        // No escape: braces without hex, too many digits, not a character.
+        let r = Redactor::new(["a\u{1}b"]);
+        for kept in ["a\\u{}b", "a\\u{0000001}b", "a\\u{d800}b", "a\\u{1b"] {
+            assert_eq!(r.redact(kept), kept);
+        }
+    }
+
     #[test]
     fn outside_text_cannot_steer_a_terminal_or_a_ci_log() {
         assert_eq!(neutralise("plain text: a::b", false), "plain text: a::b");
@@ -1226,6 +1440,13 @@ mod tests {
             '\u{e0001}',
             '\u{e0041}',
             '\u{e007f}',
+            // Found in review: noncharacters made the JUnit file invalid XML 1.0.
+            '\u{fdd0}',
+            '\u{fdef}',
+            '\u{fffe}',
+            '\u{ffff}',
+            '\u{1fffe}',
+            '\u{10ffff}',
         ];
         for c in risky_chars {
             let shown = neutralise(&format!("a{c}b"), true);
@@ -1236,7 +1457,9 @@ mod tests {
                 c as u32
             );
         }
-        for c in ['é', '€', '\u{a0}', '\u{3000}', 'ß', '😀', '\u{301}'] {
+        for c in [
+            'é', '€', '\u{a0}', '\u{3000}', 'ß', '😀', '\u{301}', '\u{fdcf}', '\u{fffd}',
+        ] {
             assert_eq!(neutralise(&format!("a{c}b"), true), format!("a{c}b"));
         }
     }
@@ -1270,6 +1493,75 @@ mod tests {
         );
         assert!(is_credential_name("Client_Secret") && is_credential_name("x_token"));
         assert!(!is_credential_name("token_type") && !is_credential_name("error"));
+    }
+
+    fn issued_by(body: &[u8], location: Option<&str>) -> Vec<String> {
+        let response = Response {
+            status: 200,
+            headers: location
+                .map(|l| ("location".to_owned(), l.to_owned()))
+                .into_iter()
+                .collect(),
+            body: body.to_vec(),
+            truncated: false,
+        };
+        issued_credentials(&response)
+    }
+
+    /// Found in review: a credential issued as a JSON number was never collected.
+    #[test]
+    fn numeric_credentials_are_issued_credentials() {
+        let body = br#"{"access_token":"at-12345","refresh_token":12345678901,"expires_in":86400,"x_token":-1.5e3,"id_token":12}"#;
+        assert_eq!(
+            issued_by(body, None),
+            ["-1.5e3", "-1500.0", "12345678901", "at-12345"]
+        );
+    }
+
+    /// Found in review: only a strictly valid JSON body was read, so each of these kept its
+    /// token in clear in every output.
+    #[test]
+    fn credentials_are_found_in_bodies_that_are_not_strictly_json() {
+        let bodies: [&[u8]; 7] = [
+            br#"{"access_token":"eyFIRST123","access_token":"x"}"#,
+            "\u{feff}{\"access_token\":\"eyFIRST123\"}".as_bytes(),
+            b")]}',\n{\"access_token\": \"eyFIRST123\"}",
+            br#"{"access_token":"eyFIRST123"} trailing"#,
+            br#""{\"access_token\":\"eyFIRST123\"}""#,
+            br#"{"a":"{\"b\":\"{\\\"refresh_token\\\":\\\"eyFIRST123\\\"}\"}"}"#,
+            br#"{"access_token" : "ey\u0046IRST123", "broken": "#,
+        ];
+        for body in bodies {
+            let found = issued_by(body, None);
+            assert!(
+                found.iter().any(|f| f == "eyFIRST123"),
+                "{}: {found:?}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        // An error code, a name inside a value, and an unterminated value are no credentials.
+        let body = br#"{"code":"invalid_password","error":"access_token","x":"\"token\": 12345", "y": {"secret": "abcd"#;
+        assert_eq!(issued_by(body, None), ["12345"]);
+        // A body of nothing but member openings is one walk (each value read ends where the
+        // next opening starts), not one per opening.
+        let hostile = r#""access_token":""#.repeat(50_000);
+        assert!(issued_by(hostile.as_bytes(), None).is_empty());
+    }
+
+    /// Found in review: a `Location` that the URL parser rejects kept its `code` in clear.
+    #[test]
+    fn a_location_the_url_parser_rejects_is_split_by_hand() {
+        for location in [
+            "https://app.example:99999/cb?code=LOCCODEBADPORT1&state=s",
+            "https://[::1/cb?state=s;code=LOCCODEBADPORT1",
+            "https://app.example:99999/cb#id_token=x;code=LOC%43ODEBADPORT1",
+        ] {
+            let found = issued_by(b"", Some(location));
+            assert!(
+                found.contains(&"LOCCODEBADPORT1".to_owned()),
+                "{location}: {found:?}"
+            );
+        }
     }
 }
 

@@ -177,11 +177,20 @@ pub struct Record {
 }
 
 /// Every string inside `value` passed through `f`, the names of members too: a server may
-/// echo a secret as a name (`{"<secret>": …}`) as well as a value.
+/// echo a secret as a name (`{"<secret>": …}`) as well as a value. A number is passed as its
+/// text, and becomes the string `f` makes of it where that differs: a secret or a credential
+/// may be all digits, and `{"error": 98765432101}` showed it in the JSON and HTML reports.
 fn mask_strings(value: &mut serde_json::Value, f: &impl Fn(&str) -> String) {
     use serde_json::Value;
     match value {
         Value::String(s) => *s = f(s),
+        Value::Number(n) => {
+            let text = n.to_string();
+            let shown = f(&text);
+            if shown != text {
+                *value = Value::String(shown);
+            }
+        }
         Value::Array(items) => items.iter_mut().for_each(|i| mask_strings(i, f)),
         Value::Object(members) => {
             *members = std::mem::take(members)
@@ -283,8 +292,13 @@ impl Record {
         for v in self.violations.iter_mut().chain(self.warnings.iter_mut()) {
             ours_id(&mut v.check);
             theirs(&mut v.message);
+            // The values go to the JSON and HTML reports as they are: the server's decoded
+            // from its body (where `\u001b` is an ESC again), the case's from its file.
             if let Some(actual) = &mut v.actual {
-                mask_strings(actual, &|t| redactor.redact(t));
+                mask_strings(actual, &|t| neutralise(&redactor.redact(t), false));
+            }
+            if let Some(expected) = &mut v.expected {
+                mask_strings(expected, &|t| neutralise(t, false));
             }
             if let Some(at) = &mut v.at {
                 theirs(at);
@@ -333,6 +347,21 @@ mod tests {
         assert_eq!(
             actual.to_string(),
             r#"{"***":{"kept":["***",1]},"other":"***"}"#
+        );
+    }
+
+    /// Found in review: a secret or credential sent back as a JSON number stayed in `actual`.
+    #[test]
+    fn numbers_that_hold_a_secret_are_masked() {
+        let redactor = Redactor::new(["98765432101", "12345678901"]);
+        let mut actual = serde_json::json!({
+            "error": 98765432101_u64,
+            "n": [12345678901_u64, 1234567890123_u64, 42, 1.5],
+        });
+        mask_strings(&mut actual, &|t| redactor.redact(t));
+        assert_eq!(
+            actual.to_string(),
+            r#"{"error":"***","n":["***","***23",42,1.5]}"#
         );
     }
 }

@@ -726,11 +726,35 @@ fn checks(page: &mut String, r: &Record) {
     let _ = writeln!(page, "</table>");
 }
 
-/// An expected or actual value as JSON. The actual one is the server's, decoded from its body:
-/// neutralised again, since decoding can turn an escape into a control or bidi character.
+/// An expected or actual value as JSON. Its strings were neutralised once, for every report
+/// ([`Record::for_output`]), so they are written as they are, as the terminal quotes them: JSON's
+/// own escaping would show each `\u{1b}` as `\\u{1b}`. Neutralised again all the same, so that
+/// no value shown here can hold a control or bidi character, however the record was made.
 fn value(v: Option<&serde_json::Value>) -> String {
-    v.map(|v| format!("<code>{}</code>", esc(&neutralise(&v.to_string(), false))))
+    v.map(|v| format!("<code>{}</code>", esc(&neutralise(&shown(v), false))))
         .unwrap_or_default()
+}
+
+/// `v` written as compact JSON, but with its strings (and member names) as they are, quotes
+/// escaped.
+fn shown(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    let quoted = |s: &str| format!("\"{}\"", s.replace('"', "\\\""));
+    match v {
+        Value::String(s) => quoted(s),
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(shown).collect();
+            format!("[{}]", items.join(","))
+        }
+        Value::Object(members) => {
+            let members: Vec<String> = members
+                .iter()
+                .map(|(name, v)| format!("{}:{}", quoted(name), shown(v)))
+                .collect();
+            format!("{{{}}}", members.join(","))
+        }
+        other => other.to_string(),
+    }
 }
 
 fn response(page: &mut String, response: &ResponseSummary) {
