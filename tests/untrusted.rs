@@ -17,6 +17,9 @@ fn risky(c: char) -> bool {
             '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
                 | '\u{2028}' | '\u{2029}'
         )
+        // Not characters at all: XML 1.0 forbids the last two of every plane.
+        || matches!(c, '\u{fdd0}'..='\u{fdef}')
+        || (c as u32) & 0xfffe == 0xfffe
 }
 
 /// A discovery document whose every endpoint is an injection but one, which is a good URL.
@@ -33,11 +36,11 @@ fn discovery(url: &str) -> String {
 }
 
 /// The server's answer to every request but discovery: hostile headers and a hostile body.
-fn answer(s: &mut std::net::TcpStream) {
-    let body = "{\"error\":\"invalid_request\u{2029}::error::BODY1\",\"error_description\":\"\u{1b}[31m\u{7}\u{85}\u{9b}2J \u{202e}\u{2066}\u{61c}x\u{2028}::warning::BODY2 ##[group]g\"}";
+fn answer(s: &mut std::net::TcpStream, status: &str) {
+    let body = "{\"error\":\"invalid_request\u{2029}::error::BODY1\",\"error_description\":\"\u{1b}[31m\u{7}\u{85}\u{9b}2J \u{202e}\u{2066}\u{61c}\u{fffe}\u{ffff}\u{fdd0}x\u{2028}::warning::BODY2 ##[group]g\"}";
     write_response(
         s,
-        "401 Unauthorized",
+        status,
         &[
             ("content-type", "application/json"),
             (
@@ -68,8 +71,11 @@ fn server() -> RawServer {
                 &[("content-type", "application/json")],
                 doc.as_bytes(),
             );
+        } else if req.target == "/x" {
+            // The status the case documents, so that the body's members are judged too.
+            answer(s, "400 Bad Request");
         } else {
-            answer(s);
+            answer(s, "401 Unauthorized");
         }
     })
 }
