@@ -429,7 +429,8 @@ fn the_readme_names_every_subcommand_and_flag() {
     }
 }
 
-/// Case files are text from outside too: a file name with a control character is refused, and
+/// Case files are text from outside too: a file name with a control character is refused (see
+/// tests/untrusted.rs for the other characters that steer a log), and
 /// what a case says (a title, a key) reaches no output raw.
 #[test]
 fn case_file_text_cannot_steer_the_output() {
@@ -439,7 +440,7 @@ fn case_file_text_cannot_steer_the_output() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
         out.stderr
-            .contains("t/a\\u{1b}[2Jb.json: the file name holds a control character"),
+            .contains("t/a\\u{1b}[2Jb.json: the file name holds what a terminal or CI log acts on"),
         "{}",
         out.stderr
     );

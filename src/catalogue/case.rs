@@ -356,7 +356,7 @@ impl Loader<'_> {
             out.problems.push(Problem::new(
                 &crate::redact::neutralise(&display, false),
                 "",
-                "the file name holds what a terminal or CI log acts on (a control, invisible or bidirectional character, a line separator, `##[`, or a leading `::`); a case id must be plain printable text",
+                "the file name holds what a terminal or CI log acts on (a control, invisible or bidirectional character, a line separator, or a log command's mark: a leading `::`, or two `#` before a `[`); a case id must be plain printable text",
             ));
             return;
         }
