@@ -382,3 +382,56 @@ fn a_case_file_name_that_steers_a_log_is_refused() {
         }
     }
 }
+
+/// Found in review: a case folder declaring 20,000 variables and using 20,000 others kept
+/// `lint` busy for minutes (every use compared with every declaration, every place found by a
+/// pass from the top of the file). Now it is refused at once; the watchdog only stops a hang.
+#[test]
+fn a_case_folder_of_many_variables_is_refused_without_a_hang() {
+    const MANY: usize = 20_000;
+    let dir = tempfile::tempdir().unwrap();
+    let declared: Vec<_> = (0..MANY)
+        .map(|i| serde_json::json!({"name": format!("declared_var_{i:05}"), "meaning": "m"}))
+        .collect();
+    let vars = serde_json::json!({ "variables": declared });
+    std::fs::write(dir.path().join("variables.json"), vars.to_string()).unwrap();
+    let query: serde_json::Map<String, serde_json::Value> = (0..MANY)
+        .map(|i| {
+            (
+                format!("u{i}"),
+                format!("{{{{undeclared_vr_{i:05}}}}}").into(),
+            )
+        })
+        .collect();
+    let case = serde_json::json!({
+        "title": "t",
+        "documents": {"status": 400, "error": "invalid_request"},
+        "request": {"method": "GET", "path": "/x", "query": query}
+    });
+    std::fs::create_dir(dir.path().join("g")).unwrap();
+    std::fs::write(dir.path().join("g/c.json"), case.to_string()).unwrap();
+    let out = output(
+        authconform()
+            .arg("lint")
+            .arg("--cases")
+            .arg(dir.path())
+            .timeout(std::time::Duration::from_secs(60)),
+    );
+    assert_eq!(out.code, 2, "{}", &out.stderr[..out.stderr.len().min(2000)]);
+    assert!(
+        out.stderr
+            .ends_with("20000 problems found; nothing was sent\n"),
+        "{}",
+        &out.stderr[out.stderr.len().saturating_sub(500)..]
+    );
+    // The last use is placed exactly, on the file's one line.
+    let text = std::fs::read_to_string(dir.path().join("g/c.json")).unwrap();
+    let column = text.find("\"u19999\"").unwrap() + 1;
+    assert!(
+        out.stderr.contains(&format!(
+            "g/c.json:1:{column}: /request/query/u19999: undefined variable `undeclared_vr_19999`"
+        )),
+        "{}",
+        &out.stderr[out.stderr.len().saturating_sub(500)..]
+    );
+}

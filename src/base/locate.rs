@@ -21,25 +21,63 @@ pub fn locate_all(text: &str, pointers: &[&str]) -> Vec<Option<(usize, usize)>> 
             *slot = Some(scan.i);
         }
     }
-    let _ = scan.walk(&mut String::new(), pointers, &mut found);
-    found
-        .into_iter()
-        .map(|at| at.and_then(|at| position(text, at)))
-        .collect()
+    let wanted = Wanted::of(pointers);
+    let _ = scan.walk(&mut String::new(), &wanted, &mut found);
+    positions(text, &found)
 }
 
-/// The line and column of byte offset `at`.
-fn position(text: &str, at: usize) -> Option<(usize, usize)> {
-    let before = text.get(..at)?;
-    let line = before.matches('\n').count() + 1;
-    let column = before
-        .rsplit('\n')
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .count()
-        + 1;
-    Some((line, column))
+/// The line and column of each byte offset, in one pass over the text (one pass per offset
+/// made a case of many variables quadratic).
+fn positions(text: &str, offsets: &[Option<usize>]) -> Vec<Option<(usize, usize)>> {
+    let mut order: Vec<(usize, usize)> = offsets
+        .iter()
+        .enumerate()
+        .filter_map(|(slot, at)| Some(((*at)?, slot)))
+        .collect();
+    order.sort_unstable();
+    let mut out = vec![None; offsets.len()];
+    // Line and column (in characters) of `from`, carried from one offset to the next.
+    let (mut line, mut column, mut from) = (1, 0, 0);
+    for (at, slot) in order {
+        let Some(between) = text.get(from..at) else {
+            continue;
+        };
+        for c in between.chars() {
+            if c == '\n' {
+                line += 1;
+                column = 0;
+            } else {
+                column += 1;
+            }
+        }
+        from = at;
+        out[slot] = Some((line, column + 1));
+    }
+    out
+}
+
+/// The pointers asked for, indexed: by whole pointer (its slots) and by every pointer above
+/// one (so a value nothing is wanted in is skipped). A lookup per member, not a pass over every
+/// pointer, which a file of twenty thousand variables made quadratic.
+struct Wanted<'p> {
+    slots: std::collections::HashMap<&'p str, Vec<usize>>,
+    above: std::collections::HashSet<&'p str>,
+}
+
+impl<'p> Wanted<'p> {
+    fn of(pointers: &[&'p str]) -> Wanted<'p> {
+        let mut slots: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+        let mut above = std::collections::HashSet::new();
+        for (slot, pointer) in pointers.iter().enumerate() {
+            slots.entry(pointer).or_default().push(slot);
+            for (at, byte) in pointer.bytes().enumerate() {
+                if byte == b'/' {
+                    above.insert(&pointer[..at]);
+                }
+            }
+        }
+        Wanted { slots, above }
+    }
 }
 
 struct Scanner<'a> {
@@ -64,16 +102,11 @@ impl Scanner<'_> {
     fn walk(
         &mut self,
         path: &mut String,
-        wanted: &[&str],
+        wanted: &Wanted<'_>,
         found: &mut [Option<usize>],
     ) -> Option<()> {
         self.ws();
-        let below = |path: &str| {
-            wanted.iter().any(|w| {
-                w.len() > path.len() && w.starts_with(path) && w.as_bytes()[path.len()] == b'/'
-            })
-        };
-        if !below(path) {
+        if !wanted.above.contains(path.as_str()) {
             return self.skip_value();
         }
         let (object, close) = match self.s.get(self.i)? {
@@ -103,11 +136,9 @@ impl Scanner<'_> {
             } else {
                 path.push_str(&index.to_string());
             }
-            for (slot, w) in found.iter_mut().zip(wanted) {
+            for &slot in wanted.slots.get(path.as_str()).into_iter().flatten() {
                 // The first of duplicate keys, as serde_json's error positions would name it.
-                if *w == path.as_str() && slot.is_none() {
-                    *slot = Some(at);
-                }
+                found[slot].get_or_insert(at);
             }
             self.walk(path, wanted, found)?;
             path.truncate(depth);

@@ -414,6 +414,8 @@ pub fn escape_pointer(segment: &str) -> String {
 pub(crate) fn closest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
     known
         .iter()
+        // A length apart by more than the distance allowed cannot be close: skip the count.
+        .filter(|k| key.len().abs_diff(k.len()) <= 2.max(k.len() / 4))
         .map(|k| (strsim::levenshtein(key, k), *k))
         .filter(|(d, k)| *d <= 2.max(k.len() / 4))
         .min()

@@ -680,6 +680,7 @@ fn request_variables(
     strings.extend(json_strings.iter().map(|(p, s)| (p.clone(), *s)));
 
     let mut variables: Vec<(String, Site)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut optional = BTreeSet::new();
     let mut required = BTreeSet::new();
     // An item can be left out of a query, the headers, a form or a JSON object; a method, a
@@ -710,7 +711,8 @@ fn request_variables(
                     required.extend(names.iter().map(|n| (*n).to_owned()));
                 }
                 for name in names {
-                    if !variables.iter().any(|(n, _)| n == name) {
+                    // A set beside the list: a case of many variables stays one pass.
+                    if seen.insert(name) {
                         variables.push((
                             name.to_owned(),
                             Site {

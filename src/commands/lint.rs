@@ -59,6 +59,10 @@ pub fn lint(
     Ok(Linted { summary, warnings })
 }
 
+/// How many undefined variables get a "did you mean" (each costs a pass over the declared
+/// ones).
+const SUGGESTIONS: usize = 5;
+
 /// What `run` and `lint` both refuse in a catalogue and the run's variables, so that they
 /// refuse exactly the same: a variable a case uses that is neither declared nor set (a typo
 /// would skip its case forever), and a variable set that no case uses and no declaration names
@@ -70,14 +74,21 @@ pub fn check_inputs(catalogue: &Catalogue, vars: &Vars) -> Result<(), Error> {
         .map(|v| v.name.as_str())
         .chain(["run_id"])
         .collect();
+    let is_declared: std::collections::HashSet<&str> = declared.iter().copied().collect();
     let mut problems = Vec::new();
     for case in &catalogue.cases {
         for (name, site) in case
             .variables
             .iter()
-            .filter(|(n, _)| vars.get(n).is_none() && !declared.contains(&n.as_str()))
+            .filter(|(n, _)| vars.get(n).is_none() && !is_declared.contains(n.as_str()))
         {
-            let hint = match crate::schema::closest(name, &declared) {
+            // Each suggestion compares the name with every declared one: a hostile folder of
+            // many undefined names and many declared ones would take minutes, so only the
+            // first few get one.
+            let hint = match (problems.len() < SUGGESTIONS)
+                .then(|| crate::schema::closest(name, &declared))
+                .flatten()
+            {
                 Some(close) => format!(" (did you mean `{close}`?)"),
                 None => String::new(),
             };
