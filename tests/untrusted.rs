@@ -435,3 +435,60 @@ fn a_case_folder_of_many_variables_is_refused_without_a_hang() {
         &out.stderr[out.stderr.len().saturating_sub(500)..]
     );
 }
+
+/// Found in review: a case file's description reached `coverage` with a raw `##[`, and a line
+/// break in a case file's key forged a line of `lint`'s output that read as a pass.
+#[test]
+fn coverage_and_lint_keep_case_file_text_to_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("evil")).unwrap();
+    let described = serde_json::json!({
+        "title": "t",
+        "documents": {"status": 405, "error": "method_not_allowed",
+                      "description": "T\r##[error]y\n::warning::x \u{1b}[31m"},
+        "request": {"method": "GET", "path": "/x"}
+    });
+    std::fs::write(dir.path().join("evil/c1.json"), described.to_string()).unwrap();
+    let out = output(
+        authconform()
+            .arg("coverage")
+            .arg("--add-cases")
+            .arg(dir.path()),
+    );
+    assert!(
+        out.stdout.contains("evil/c1: 405 method_not_allowed"),
+        "{}",
+        out.stdout
+    );
+    for text in [&out.stdout, &out.stderr] {
+        assert!(
+            !text.contains("##[") && !text.contains(['\r', '\u{1b}']),
+            "{text}"
+        );
+        assert!(
+            text.lines().all(|l| !l.trim_start().starts_with("::")),
+            "{text}"
+        );
+    }
+    let forged = "x`\nlint: 27 cases are valid\n\u{1b}[8m";
+    let keyed = serde_json::json!({
+        "title": "t",
+        "documents": {"status": 400, "error": "invalid_request"},
+        "request": {"method": "GET", "path": "/x"},
+        "expect": {"body": {forged: {"type": "string"}}}
+    });
+    std::fs::write(dir.path().join("evil/c1.json"), keyed.to_string()).unwrap();
+    let out = output(authconform().arg("lint").arg("--add-cases").arg(dir.path()));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    // One problem, on one line: the key's line breaks show as `\n`.
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", out.stderr);
+    assert!(
+        lines[0].ends_with(
+            ": /expect/body: `x`\\nlint: 27 cases are valid\\n\\u{1b}[8m`: body matcher keys are JSON pointers: empty, or starting with `/`"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(lines[1], "1 problem found; nothing was sent");
+}

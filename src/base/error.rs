@@ -61,16 +61,19 @@ impl Problem {
     }
 }
 
+/// One line each: a problem quotes case-file text (a key, a value), and a line break in it
+/// must not forge a line of its own (say, one that reads as a passing lint).
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
+        let line = |text: &str| crate::redact::neutralise(text, false);
+        write!(f, "{}", line(&self.file))?;
         if let Some((line, column)) = self.position {
             write!(f, ":{line}:{column}")?;
         }
         if !self.pointer.is_empty() {
-            write!(f, ": {}", self.pointer)?;
+            write!(f, ": {}", line(&self.pointer))?;
         }
-        write!(f, ": {}", self.message)
+        write!(f, ": {}", line(&self.message))
     }
 }
 
