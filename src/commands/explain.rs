@@ -140,7 +140,15 @@ pub fn explain(case: &Case, table: &SeedTable, target: &Target, vars: &Vars) -> 
             );
         }
         Err(NotSent::Invalid(message)) => {
-            let _ = writeln!(out, "  not sendable: {message}");
+            // The one line made from the variables' real values: masked, leaving any
+            // non-secret value that holds a secret whole, as `run` shows it.
+            let secrets: Vec<&str> = vars.secrets().collect();
+            let public = vars
+                .iter()
+                .filter(|(_, v)| !v.secret)
+                .map(|(_, v)| v.value.as_str());
+            let redactor = Redactor::for_run(&secrets, public);
+            let _ = writeln!(out, "  not sendable: {}", redactor.redact(message));
         }
     }
 
@@ -154,16 +162,8 @@ pub fn explain(case: &Case, table: &SeedTable, target: &Target, vars: &Vars) -> 
             let _ = writeln!(out, "  {} {}", c.id(), c.requirement());
         }
     }
-    // The request is shown with its secrets filled in as ***; the rest is the case file's own
-    // text, neutralised like everything else from outside.
-    let secrets: Vec<&str> = vars.secrets().collect();
-    // Shown as they are, as `run` shows them: a secret inside one (`test` in `test-client`, in
-    // the curl line too) is left whole.
-    let public = vars
-        .iter()
-        .filter(|(_, v)| !v.secret)
-        .map(|(_, v)| v.value.as_str());
-    let named = [&case.id, &case.title, &case.file].map(String::as_str);
-    let redactor = Redactor::for_run(&secrets, public.chain(named).chain([target.base.as_str()]));
-    neutralise(&redactor.redact(&out), true).replace(PLACEHOLDER, "<target>")
+    // The request is built with its secrets filled in as *** (and the one line made from real
+    // values is masked above); the rest is the case file's own text, which holds no secret of
+    // the run and is shown whole, neutralised like everything else from outside.
+    neutralise(&out, true).replace(PLACEHOLDER, "<target>")
 }
