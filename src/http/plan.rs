@@ -335,8 +335,35 @@ pub fn prepare(case: &Case, vars: &Vars, target: &Target) -> Result<Prepared, No
         vars.get(name)
             .map(|v| if v.secret { MASK } else { v.value.as_str() })
     };
-    let mut request = fill(case, &real, target)?;
-    let shown = fill(case, &masked, target)?;
+    // A secret that stands where the path begins keeps the shape the path needs: `/***`, or
+    // its URL's origin then `/***` (an origin the rule holds to the target's anyway).
+    let masked_path = |name: &str| {
+        vars.get(name).map(|v| match v.secret {
+            false => std::borrow::Cow::Borrowed(v.value.as_str()),
+            true if v.value.starts_with('/') => std::borrow::Cow::Owned(format!("/{MASK}")),
+            true => match Url::parse(&v.value).ok().filter(|_| is_url(&v.value)) {
+                Some(url) => format!("{}/{MASK}", url.origin().ascii_serialization()).into(),
+                None => std::borrow::Cow::Borrowed(MASK),
+            },
+        })
+    };
+    let mut request = fill(
+        case,
+        &real,
+        &|text: &str| template::render(text, &real),
+        target,
+    )?;
+    let shown_path = |text: &str| {
+        let owned: Vec<(String, std::borrow::Cow<'_, str>)> = template::variables(text)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|n| Some((n.to_owned(), masked_path(n)?)))
+            .collect();
+        template::render(text, &|n: &str| {
+            owned.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_ref())
+        })
+    };
+    let shown = fill(case, &masked, &shown_path, target)?;
     request.shown = Shown {
         url: shown.url.to_string(),
         curl: shown.curl(),
@@ -344,9 +371,12 @@ pub fn prepare(case: &Case, vars: &Vars, target: &Target) -> Result<Prepared, No
     Ok(request)
 }
 
+/// Fills in the case's request from `lookup`; `path` renders the request path (which, for the
+/// request as shown, masks a secret in the shape a path needs).
 fn fill<'a>(
     case: &Case,
     lookup: &impl Fn(&str) -> Option<&'a str>,
+    path: &impl Fn(&str) -> String,
     target: &Target,
 ) -> Result<Prepared, NotSent> {
     let render = |text: &str| template::render(text, lookup);
@@ -357,7 +387,7 @@ fn fill<'a>(
     let method = Method::from_bytes(render(&spec.method).as_bytes()).map_err(|_| {
         NotSent::Invalid(format!("{:?} is not an HTTP method", render(&spec.method)))
     })?;
-    let path = render(&spec.path);
+    let path = path(&spec.path);
     if !path.starts_with('/') && !is_url(&path) {
         return Err(NotSent::Invalid(format!(
             "the request path {path:?} does not start with `/` (nor is it a URL)"
@@ -657,6 +687,27 @@ mod tests {
             p.shown.curl.replace("***", "test").replace('\'', ""),
             p.curl().replace('\'', "")
         );
+    }
+
+    /// Found in review: a secret endpoint variable at the head of the path made every case
+    /// that uses it an error, since the request as shown (`***`) did not start with `/`.
+    #[test]
+    fn a_secret_at_the_head_of_the_path_is_shown_in_the_shape_of_a_path() {
+        let c = case(
+            r#"{"title": "t", "documents": {"status": 400}, "request": {"method": "GET", "path": "{{token_endpoint}}"}}"#,
+        );
+        let target = Target::parse("http://h").unwrap();
+        for (value, shown) in [
+            ("/oauth/token", "http://h/***"),
+            ("http://h/oauth/token", "http://h/***"),
+        ] {
+            let mut v = Vars::default();
+            v.set("token_endpoint", value, true);
+            let p = prepare(&c, &v, &target).unwrap();
+            assert_eq!(p.url.as_str(), "http://h/oauth/token");
+            assert_eq!(p.shown.url, shown);
+            assert!(!p.shown.curl.contains("oauth"), "{}", p.shown.curl);
+        }
     }
 
     #[test]
