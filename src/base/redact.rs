@@ -983,20 +983,13 @@ fn scan_members(text: &[u8], found: &mut Vec<String>) {
     while let Some(quote) = memchr::memchr(b'"', &text[at..]) {
         let name_at = at + quote + 1;
         at = name_at;
-        let name_len = text[name_at..]
-            .iter()
-            .take(LONGEST_MEMBER + 1)
-            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
-            .count();
-        let name = &text[name_at..name_at + name_len];
-        if name_len > LONGEST_MEMBER || text.get(name_at + name_len) != Some(&b'"') {
+        let Some((name, close)) = member_name(text, name_at) else {
+            continue;
+        };
+        if name == "code" || !is_credential_name(&name) {
             continue;
         }
-        let name = std::str::from_utf8(name).unwrap_or_default();
-        if name == "code" || !is_credential_name(name) {
-            continue;
-        }
-        let mut v = name_at + name_len + 1;
+        let mut v = close + 1;
         v += text[v..].iter().take_while(|b| json_space(b)).count();
         if text.get(v) != Some(&b':') {
             continue;
@@ -1037,6 +1030,35 @@ fn scan_members(text: &[u8], found: &mut Vec<String>) {
             _ => {}
         }
     }
+}
+
+/// The member name whose opening quote ends just before `at`, its escapes decoded
+/// (`access\u005ftoken`, `\/`), and where its closing quote stands: none if it holds more than
+/// [`LONGEST_MEMBER`] characters, a character no credential name holds (not ASCII), or a broken
+/// escape. Found in review: `{"access\u005ftoken":"…","access_token":"other"}` kept the first
+/// value in clear (serde keeps the last, and the scan read only plain names).
+fn member_name(text: &[u8], at: usize) -> Option<(String, usize)> {
+    let mut name = String::new();
+    let mut i = at;
+    for _ in 0..=LONGEST_MEMBER {
+        match *text.get(i)? {
+            b'"' => return Some((name, i)),
+            b'\\' => {
+                let (c, len) = match *text.get(i + 1)? {
+                    b'u' => utf16_escape(text, i, b"\\u")?,
+                    other => (json_simple(other)?, 2),
+                };
+                name.push(c);
+                i += len;
+            }
+            byte if byte.is_ascii() => {
+                name.push(char::from(byte));
+                i += 1;
+            }
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// Text that came from outside, made safe to show: control characters (CR, ESC, BEL, the C1
@@ -1546,6 +1568,31 @@ mod tests {
         // next opening starts), not one per opening.
         let hostile = r#""access_token":""#.repeat(50_000);
         assert!(issued_by(hostile.as_bytes(), None).is_empty());
+    }
+
+    /// Found in review: a member name written with escapes was not read as a name, so its
+    /// value leaked where serde could not read it (an XSSI prefix, a BOM, JSON inside a JSON
+    /// string) or dropped it (a duplicate member, serde keeps the last).
+    #[test]
+    fn escaped_member_names_are_read_as_names() {
+        let bodies: [&[u8]; 5] = [
+            br#"{"access\u005ftoken":"tokLEAKED424242","access_token":"other"}"#,
+            b")]}',\n{\"access\\u005Ftoken\": \"tokLEAKED424242\"}",
+            "\u{feff}{\"refresh\\u005ftoken\":\"tokLEAKED424242\"}".as_bytes(),
+            br#""{\"\\u0069d_token\":\"tokLEAKED424242\"}""#,
+            br#"{"x_\u0074oken" : "tokLEAKED424242", "broken": "#,
+        ];
+        for body in bodies {
+            let found = issued_by(body, None);
+            assert!(
+                found.iter().any(|f| f == "tokLEAKED424242"),
+                "{}: {found:?}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        // Escaped or not, an error code and a name in a value are no credentials.
+        let body = br#"{"c\u006fde":"abcdef","error":"access\u005ftoken","x":"y"}"#;
+        assert!(issued_by(body, None).is_empty());
     }
 
     /// Found in review: a `Location` that the URL parser rejects kept its `code` in clear.
