@@ -341,7 +341,11 @@ impl Search<'_> {
         let text = self.text;
         let cuts =
             memchr::memmem::find_iter(text, CUT_BYTES).chain(self.cut_at_end.then_some(text.len()));
-        for cut in cuts {
+        for mut cut in cuts {
+            // Replacement characters just before the cut are the character it split.
+            while text[..cut].ends_with(REPLACEMENT_BYTES) {
+                cut -= REPLACEMENT_BYTES.len();
+            }
             let before = &text[..cut];
             if let Some(len) = (MIN_PARTIAL..needle.len())
                 .rev()
@@ -424,7 +428,8 @@ impl Search<'_> {
 /// two (`%2…`).
 fn cut_at(text: &[u8], i: usize, cut_at_end: bool) -> Option<usize> {
     let rest = &text[i..];
-    if rest.starts_with(CUT_BYTES) || (cut_at_end && rest.is_empty()) {
+    let after = &rest[replaced(rest)..];
+    if after.starts_with(CUT_BYTES) || (cut_at_end && after.is_empty()) {
         return Some(i);
     }
     if !matches!(rest.first(), Some(b'%' | b'\\' | b'&' | b'~')) {
@@ -442,6 +447,19 @@ fn cut_at(text: &[u8], i: usize, cut_at_end: bool) -> Option<usize> {
     } else {
         None
     }
+}
+
+/// U+FFFD as it stands in UTF-8 text.
+const REPLACEMENT_BYTES: &[u8] = "\u{fffd}".as_bytes();
+
+/// How many bytes of replacement characters (U+FFFD) `text` starts with. A text cut at a byte
+/// limit inside a character and decoded lossily ends with them before its [`CUT`]: they are
+/// part of the cut (`Passw\u{fffd}…` of a secret `Passw€rd`).
+fn replaced(text: &[u8]) -> usize {
+    text.chunks(REPLACEMENT_BYTES.len())
+        .take_while(|c| *c == REPLACEMENT_BYTES)
+        .count()
+        * REPLACEMENT_BYTES.len()
 }
 
 /// One way to read the text at a place: the bytes it stands for and how much text it takes.
@@ -1568,6 +1586,33 @@ mod tests {
         // next opening starts), not one per opening.
         let hostile = r#""access_token":""#.repeat(50_000);
         assert!(issued_by(hostile.as_bytes(), None).is_empty());
+    }
+
+    /// Found in review: a body preview cut at a byte limit inside a character of the secret,
+    /// decoded lossily, showed all of the secret before it (`Sup3rSecretPassw\u{fffd}…`).
+    #[test]
+    fn a_secret_cut_inside_a_character_is_masked() {
+        let secret = "Sup3rSecretPassw€rd";
+        let r = Redactor::new([secret]);
+        let euro = secret.find('€').unwrap();
+        for split in 1..3 {
+            let bytes = format!("{{\"error\":\"{secret}\"}}");
+            let at = bytes.find('€').unwrap() + split;
+            let mut shown = String::from_utf8_lossy(&bytes.as_bytes()[..at]).into_owned();
+            shown.push(CUT);
+            let out = r.redact(&shown);
+            assert!(out.starts_with("{\"error\":\"***"), "{shown} -> {out}");
+            assert!(!out.contains(&secret[..MIN_PARTIAL]), "{shown} -> {out}");
+            // Escaped as JSON before the split character.
+            let escaped = format!("x {}\\u0073sw{}{CUT}", &secret[..euro - 3], '\u{fffd}');
+            assert!(r.redact(&escaped).starts_with("x ***"), "{escaped}");
+        }
+        // Replacement characters elsewhere change nothing.
+        let kept = format!("Sup3r \u{fffd}\u{fffd} Sup{CUT}x\u{fffd}");
+        assert_eq!(
+            r.redact(&kept),
+            format!("Sup3r \u{fffd}\u{fffd} ***{CUT}x\u{fffd}")
+        );
     }
 
     /// Found in review: a member name written with escapes was not read as a name, so its
