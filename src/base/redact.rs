@@ -47,6 +47,51 @@ pub struct Redactor {
     public: Vec<Box<[u8]>>,
     /// The fewest base64 characters that can hold the shortest secret.
     min_run: usize,
+    /// The secrets that are numbers, as floats.
+    numbers: Vec<f64>,
+}
+
+/// The number `secret` stands for, if it is written as one: digits, with an optional sign,
+/// point and exponent.
+fn number_of(secret: &str) -> Option<f64> {
+    let unsigned = secret.strip_prefix(['-', '+']).unwrap_or(secret);
+    let numeric = unsigned.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        && unsigned.contains(|c: char| c.is_ascii_digit())
+        && unsigned
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'));
+    if !numeric {
+        return None;
+    }
+    secret.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+/// The ways a float is written: serde_json's (ryu), Rust's `{}`, `{:?}` and `{:e}`, and each
+/// exponent also with its `+` and as `E` (JavaScript, Python, Java).
+fn float_forms(number: f64) -> Vec<String> {
+    let mut forms = vec![
+        format!("{number}"),
+        format!("{number:?}"),
+        format!("{number:e}"),
+    ];
+    forms.extend(serde_json::Number::from_f64(number).map(|n| n.to_string()));
+    let signed: Vec<String> = forms
+        .iter()
+        .filter_map(|form| {
+            let (mantissa, exponent) = form.split_once('e')?;
+            (!exponent.starts_with('-')).then(|| format!("{mantissa}e+{exponent}"))
+        })
+        .collect();
+    forms.extend(signed);
+    let upper: Vec<String> = forms
+        .iter()
+        .filter(|form| form.contains('e'))
+        .map(|form| form.replace('e', "E"))
+        .collect();
+    forms.extend(upper);
+    forms.sort_unstable();
+    forms.dedup();
+    forms
 }
 
 impl Redactor {
@@ -66,8 +111,31 @@ impl Redactor {
         redactor
     }
 
-    /// Adds a secret: it is masked in every encoding that [`Redactor::redact`] reads.
+    /// Adds a secret: it is masked in every encoding that [`Redactor::redact`] reads. A secret
+    /// that is a number is masked in the forms a float of it is written in as well: serde_json
+    /// reads `98765432109876543210987` as a float, and messages and `actual` showed it as
+    /// `9.876543210987654e22`.
     pub fn add(&mut self, secret: &str) {
+        self.add_needle(secret);
+        if let Some(number) = number_of(secret) {
+            if !self.numbers.contains(&number) {
+                self.numbers.push(number);
+            }
+            for form in float_forms(number) {
+                if form.len() >= MIN_ISSUED {
+                    self.add_needle(&form);
+                }
+            }
+        }
+    }
+
+    /// Whether `number` is, as a float, one of the secrets that are numbers: a JSON value that
+    /// is one is masked, however the server wrote it (`9.8765432109876543e22`).
+    pub fn is_secret_number(&self, number: f64) -> bool {
+        self.numbers.contains(&number)
+    }
+
+    fn add_needle(&mut self, secret: &str) {
         let secret = secret.as_bytes();
         if secret.is_empty() || self.secrets.iter().any(|s| **s == *secret) {
             return;
@@ -1586,6 +1654,33 @@ mod tests {
         // next opening starts), not one per opening.
         let hostile = r#""access_token":""#.repeat(50_000);
         assert!(issued_by(hostile.as_bytes(), None).is_empty());
+    }
+
+    /// Found in review: serde_json reads a number longer than u64 as a float, and messages
+    /// showed a secret of digits as `9.876543210987654e22`.
+    #[test]
+    fn a_secret_that_is_a_number_is_masked_as_its_float_is_written() {
+        let r = Redactor::new(["98765432109876543210987"]);
+        for shown in [
+            "9.876543210987654e22",
+            "9.876543210987654e+22",
+            "9.876543210987654E22",
+            "98765432109876540000000",
+            "98765432109876543210987",
+        ] {
+            assert_eq!(
+                r.redact(&format!("got {shown}, x")),
+                "got ***, x",
+                "{shown}"
+            );
+        }
+        assert!(r.is_secret_number(9.876_543_210_987_654e22));
+        assert!(!r.is_secret_number(9.876_543_210_987_6e22));
+        let r = Redactor::new(["-1.5e3"]);
+        assert_eq!(r.redact("[-1500.0, -1.5e3, -1500]"), "[***, ***, ***]");
+        for not_a_number in ["1e", "e10", "1.2.3", "abc", "--1"] {
+            assert!(number_of(not_a_number).is_none(), "{not_a_number}");
+        }
     }
 
     /// Found in review: a body preview cut at a byte limit inside a character of the secret,
