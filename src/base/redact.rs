@@ -49,7 +49,23 @@ pub struct Redactor {
     min_run: usize,
     /// The secrets that are numbers, as floats.
     numbers: Vec<f64>,
+    /// More than [`MAX_NEEDLES`] were added: a response that issues thousands of credentials is
+    /// hostile, and every text is masked whole rather than searched for each of them.
+    overloaded: bool,
 }
+
+/// The most secrets (a run's, with their float forms, and the credentials one response
+/// issued) searched for one by one. Found in review: a body of 20,000 members
+/// `"tN_token":"…"` made each text be searched 20,000 times (21 s of CPU for one case).
+const MAX_NEEDLES: usize = 256;
+
+/// The work one [`Redactor::redact`] may do, across all its secrets, in bytes read (each
+/// secret's search reads the text once, and its escapes may be read again): a few milliseconds.
+/// Once spent, the rest of the text is masked unread.
+const BUDGET: usize = 1 << 24;
+
+/// What each secret's search costs besides the bytes it reads.
+const NEEDLE_COST: usize = 16;
 
 /// The number `secret` stands for, if it is written as one: digits, with an optional sign,
 /// point and exponent.
@@ -116,6 +132,9 @@ impl Redactor {
     /// reads `98765432109876543210987` as a float, and messages and `actual` showed it as
     /// `9.876543210987654e22`.
     pub fn add(&mut self, secret: &str) {
+        if self.overloaded {
+            return;
+        }
         self.add_needle(secret);
         if let Some(number) = number_of(secret) {
             if !self.numbers.contains(&number) {
@@ -132,12 +151,18 @@ impl Redactor {
     /// Whether `number` is, as a float, one of the secrets that are numbers: a JSON value that
     /// is one is masked, however the server wrote it (`9.8765432109876543e22`).
     pub fn is_secret_number(&self, number: f64) -> bool {
-        self.numbers.contains(&number)
+        self.overloaded || self.numbers.contains(&number)
     }
 
     fn add_needle(&mut self, secret: &str) {
         let secret = secret.as_bytes();
-        if secret.is_empty() || self.secrets.iter().any(|s| **s == *secret) {
+        if self.overloaded || secret.is_empty() || self.secrets.iter().any(|s| **s == *secret) {
+            return;
+        }
+        if self.secrets.len() >= MAX_NEEDLES {
+            self.overloaded = true;
+            self.secrets.clear();
+            self.public.clear();
             return;
         }
         self.secrets.push(secret.into());
@@ -165,6 +190,9 @@ impl Redactor {
     /// form, JSON (once or twice), Rust (`\u{e31}`) and HTML escapes, inside a base64 run (either alphabet, padded
     /// or not), or its start left before a [`CUT`]. Nothing else changes.
     pub fn redact(&self, text: &str) -> String {
+        if self.overloaded && !text.is_empty() {
+            return MASK.to_owned();
+        }
         if self.secrets.is_empty() {
             return text.to_owned();
         }
@@ -210,8 +238,14 @@ impl Redactor {
             cuts,
             cut_at_end,
             ring: &mut scratch.ring,
+            spent: scratch.spent,
         };
         for secret in &self.secrets {
+            if search.spent > BUDGET {
+                // Not read for this secret: it may be anywhere.
+                spans.push((0, text.len()));
+                break;
+            }
             search.occurrences(secret, &mut spans);
         }
         if !spans.is_empty() && !self.public.is_empty() {
@@ -226,6 +260,7 @@ impl Redactor {
                     .any(|&(s, e)| s <= start && end <= e && e - s > end - start)
             });
         }
+        scratch.spent = search.spent;
         scratch.escapes = escapes;
         spans
     }
@@ -236,6 +271,10 @@ impl Redactor {
     fn base64_spans(&self, text: &[u8], scratch: &mut Scratch, spans: &mut Vec<Span>) {
         let mut at = 0;
         while at < text.len() {
+            if scratch.spent > BUDGET {
+                spans.push((at, text.len()));
+                return;
+            }
             // Most of a text is words too short to hold a secret: counted, not decoded.
             let start = at;
             let mut count = 0;
@@ -296,6 +335,8 @@ struct Scratch {
     decoded: Vec<u8>,
     sextets: Vec<u8>,
     escapes: Vec<usize>,
+    /// The work done so far, against [`BUDGET`].
+    spent: usize,
 }
 
 /// The partial occurrences of a needle ahead of the place being read, by the place they have
@@ -360,6 +401,8 @@ struct Search<'t> {
     cuts: bool,
     cut_at_end: bool,
     ring: &'t mut Ring,
+    /// The work done so far, against [`BUDGET`].
+    spent: usize,
 }
 
 impl Search<'_> {
@@ -375,6 +418,7 @@ impl Search<'_> {
         if n == 0 || text.is_empty() {
             return;
         }
+        self.spent += text.len() + NEEDLE_COST;
         if text.len() < SHORT_TEXT {
             // Building a searcher costs more than looking at a short text.
             let found = text.windows(n).enumerate().filter(|(_, w)| *w == needle);
@@ -448,6 +492,7 @@ impl Search<'_> {
                 // Only a text and a needle made of ambiguous escapes get here: masked from the
                 // first place the needle may have started, rather than read any longer.
                 spans.push((first_start.unwrap_or(i), text.len()));
+                self.spent += work;
                 return;
             }
             if pending == 0 && !starts_here {
@@ -489,6 +534,7 @@ impl Search<'_> {
             here.clear();
             ring[i % RING] = here;
         }
+        self.spent += work;
     }
 }
 
@@ -1654,6 +1700,32 @@ mod tests {
         // next opening starts), not one per opening.
         let hostile = r#""access_token":""#.repeat(50_000);
         assert!(issued_by(hostile.as_bytes(), None).is_empty());
+    }
+
+    /// Found in review: a body of 20,000 members `"tN_token":"<4 chars>"` and a 360 KB error
+    /// made one case take 21 s of CPU: every credential was a needle, with no bound.
+    #[test]
+    fn the_work_of_one_text_is_bounded_and_never_leaks() {
+        let started = std::time::Instant::now();
+        let tokens: Vec<String> = (0..20_000).map(|i| format!("k{i:05}")).collect();
+        let mut r = Redactor::new(["Sup3rSecret"]);
+        tokens.iter().for_each(|t| r.add(t));
+        let long = "abcdefgh ".repeat(40_000);
+        // Too many to search for each: every text is masked whole, numbers too.
+        assert_eq!(r.redact(&long), MASK);
+        assert_eq!(r.redact("nothing here"), MASK);
+        assert_eq!(r.redact(""), "");
+        assert!(r.is_secret_number(42.0));
+        // Few enough, but a long text: read until the budget is spent, the rest masked.
+        let mut r = Redactor::new(["Sup3rSecret"]);
+        tokens[..200].iter().for_each(|t| r.add(t));
+        let text = format!("{long}k00007 Sup3rSecret");
+        assert_eq!(r.redact(&text), MASK);
+        let b64 = format!("{}U3VwM3JTZWNyZXQ", "QUJDREVGR0g ".repeat(40_000));
+        assert!(!r.redact(&b64).contains("U3VwM3JTZWNyZXQ"));
+        // Ordinary texts are read whole.
+        assert_eq!(r.redact("a k00007 b Sup3rSecret c"), "a *** b *** c");
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
     }
 
     /// Found in review: serde_json reads a number longer than u64 as a float, and messages
