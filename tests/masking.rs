@@ -643,7 +643,10 @@ fn escaped_names_split_characters_floats_and_floods_are_masked() {
     let files: Vec<(&str, &str)> = files.iter().map(|(i, c)| (&**i, &**c)).collect();
     let cases = cases_of(&files);
     let flag = format!("client_secret={secret}");
+    let started = std::time::Instant::now();
     let (texts, report) = run_with_reports(&server.url, cases.path(), &["--secret", &flag]);
+    // Before, the flood alone took minutes of CPU in a debug build.
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
     let preview = |id: &str| case_of(&report, id)["response"]["body_preview"].clone();
     assert_eq!(
         preview("t/dup"),
@@ -652,11 +655,6 @@ fn escaped_names_split_characters_floats_and_floods_are_masked() {
     assert_eq!(preview("t/cut"), format!("{{\"error\":\"{pad}***\u{fffd}…"));
     // Too many credentials to search for each: the response is shown masked whole.
     assert_eq!(preview("t/flood"), "***");
-    let flood = case_of(&report, "t/flood");
-    assert!(
-        flood["elapsed_ms"].as_f64().unwrap() < 10_000.0,
-        "{flood:#}"
-    );
     assert_shown_nowhere(&texts, &["tokLEAKED424242", "Sup3rSecret", "k00007"]);
 
     let (texts, report) = run_with_reports(
