@@ -596,3 +596,85 @@ fn values_from_the_server_are_neutralised_in_every_report() {
     let junit = &texts.iter().find(|(name, _)| *name == "JUnit").unwrap().1;
     quick_junit::Report::deserialize_from_str(junit).expect("the JUnit file is XML");
 }
+
+/// Found in review (round three): a credential whose member name is escaped
+/// (`access\u005ftoken`) beside a duplicate or behind an XSSI prefix, a secret cut inside one of
+/// its characters at the end of the body preview, and a secret of digits that serde_json reads
+/// as a float each reached the reports in clear; a body issuing thousands of credentials cost
+/// seconds of CPU per text.
+#[test]
+fn escaped_names_split_characters_floats_and_floods_are_masked() {
+    let secret = "Sup3rSecretPassw€rd";
+    // The preview keeps 2048 bytes: the cut falls after the first byte of `€`.
+    let pad = "x".repeat(2047 - 16 - r#"{"error":""#.len());
+    let cut = format!(r#"{{"error":"{pad}{secret}"}}"#);
+    let flood: Vec<String> = (0..20_000)
+        .map(|i| format!(r#""t{i}_token":"k{i:05}""#))
+        .collect();
+    let flood = format!(r#"{{"error":"x k00007 y",{}}}"#, flood.join(","));
+    let answers: Vec<(&str, String)> = vec![
+        (
+            "/dup",
+            r#"{"access\u005ftoken":"tokLEAKED424242","access_token":"other"}"#.to_owned(),
+        ),
+        (
+            "/xssi",
+            ")]}',\n{\"error\":\"tokLEAKED424242\",\"access\\u005ftoken\":\"tokLEAKED424242\"}"
+                .to_owned(),
+        ),
+        ("/cut", cut),
+        (
+            "/num",
+            r#"{"error": 98765432109876543210987, "e": 9.8765432109876543e22}"#.to_owned(),
+        ),
+        ("/flood", flood),
+    ];
+    let served = answers.clone();
+    let server = raw_server(move |req, s| {
+        let (_, body) = served.iter().find(|(p, _)| req.target == *p).unwrap();
+        let json = [("content-type", "application/json")];
+        write_response(s, "400 Bad Request", &json, body.as_bytes());
+    });
+    let form = r#"{"client_secret": "{{client_secret}}"}"#;
+    let files: Vec<(String, String)> = answers
+        .iter()
+        .map(|(path, _)| (format!("t{path}"), posting(path, form)))
+        .collect();
+    let files: Vec<(&str, &str)> = files.iter().map(|(i, c)| (&**i, &**c)).collect();
+    let cases = cases_of(&files);
+    let flag = format!("client_secret={secret}");
+    let started = std::time::Instant::now();
+    let (texts, report) = run_with_reports(&server.url, cases.path(), &["--secret", &flag]);
+    // Before, the flood alone took minutes of CPU in a debug build.
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    let preview = |id: &str| case_of(&report, id)["response"]["body_preview"].clone();
+    assert_eq!(
+        preview("t/dup"),
+        r#"{"access\u005ftoken":"***","access_token":"***"}"#
+    );
+    assert_eq!(preview("t/cut"), format!("{{\"error\":\"{pad}***\u{fffd}…"));
+    // Too many credentials to search for each: the response is shown masked whole.
+    assert_eq!(preview("t/flood"), "***");
+    assert_shown_nowhere(&texts, &["tokLEAKED424242", "Sup3rSecret", "k00007"]);
+
+    let (texts, report) = run_with_reports(
+        &server.url,
+        cases.path(),
+        &["--secret", "client_secret=98765432109876543210987", "t/num"],
+    );
+    let error = case_of(&report, "t/num")["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["check"] == "body /error")
+        .map(|v| v["actual"].clone());
+    assert_eq!(error, Some(serde_json::json!("***")));
+    assert_shown_nowhere(
+        &texts,
+        &[
+            "9.876543210987654e",
+            "98765432109876543210987",
+            "9876543210987654",
+        ],
+    );
+}

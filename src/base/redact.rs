@@ -47,6 +47,67 @@ pub struct Redactor {
     public: Vec<Box<[u8]>>,
     /// The fewest base64 characters that can hold the shortest secret.
     min_run: usize,
+    /// The secrets that are numbers, as floats.
+    numbers: Vec<f64>,
+    /// More than [`MAX_NEEDLES`] were added: a response that issues thousands of credentials is
+    /// hostile, and every text is masked whole rather than searched for each of them.
+    overloaded: bool,
+}
+
+/// The most secrets (a run's, with their float forms, and the credentials one response
+/// issued) searched for one by one. Found in review: a body of 20,000 members
+/// `"tN_token":"…"` made each text be searched 20,000 times (21 s of CPU for one case).
+const MAX_NEEDLES: usize = 256;
+
+/// The work one [`Redactor::redact`] may do, across all its secrets, in bytes read (each
+/// secret's search reads the text once, and its escapes may be read again): a few milliseconds.
+/// Once spent, the rest of the text is masked unread.
+const BUDGET: usize = 1 << 24;
+
+/// What each secret's search costs besides the bytes it reads.
+const NEEDLE_COST: usize = 16;
+
+/// The number `secret` stands for, if it is written as one: digits, with an optional sign,
+/// point and exponent.
+fn number_of(secret: &str) -> Option<f64> {
+    let unsigned = secret.strip_prefix(['-', '+']).unwrap_or(secret);
+    let numeric = unsigned.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        && unsigned.contains(|c: char| c.is_ascii_digit())
+        && unsigned
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'));
+    if !numeric {
+        return None;
+    }
+    secret.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+/// The ways a float is written: serde_json's (ryu), Rust's `{}`, `{:?}` and `{:e}`, and each
+/// exponent also with its `+` and as `E` (JavaScript, Python, Java).
+fn float_forms(number: f64) -> Vec<String> {
+    let mut forms = vec![
+        format!("{number}"),
+        format!("{number:?}"),
+        format!("{number:e}"),
+    ];
+    forms.extend(serde_json::Number::from_f64(number).map(|n| n.to_string()));
+    let signed: Vec<String> = forms
+        .iter()
+        .filter_map(|form| {
+            let (mantissa, exponent) = form.split_once('e')?;
+            (!exponent.starts_with('-')).then(|| format!("{mantissa}e+{exponent}"))
+        })
+        .collect();
+    forms.extend(signed);
+    let upper: Vec<String> = forms
+        .iter()
+        .filter(|form| form.contains('e'))
+        .map(|form| form.replace('e', "E"))
+        .collect();
+    forms.extend(upper);
+    forms.sort_unstable();
+    forms.dedup();
+    forms
 }
 
 impl Redactor {
@@ -66,10 +127,42 @@ impl Redactor {
         redactor
     }
 
-    /// Adds a secret: it is masked in every encoding that [`Redactor::redact`] reads.
+    /// Adds a secret: it is masked in every encoding that [`Redactor::redact`] reads. A secret
+    /// that is a number is masked in the forms a float of it is written in as well: serde_json
+    /// reads `98765432109876543210987` as a float, and messages and `actual` showed it as
+    /// `9.876543210987654e22`.
     pub fn add(&mut self, secret: &str) {
+        if self.overloaded {
+            return;
+        }
+        self.add_needle(secret);
+        if let Some(number) = number_of(secret) {
+            if !self.numbers.contains(&number) {
+                self.numbers.push(number);
+            }
+            for form in float_forms(number) {
+                if form.len() >= MIN_ISSUED {
+                    self.add_needle(&form);
+                }
+            }
+        }
+    }
+
+    /// Whether `number` is, as a float, one of the secrets that are numbers: a JSON value that
+    /// is one is masked, however the server wrote it (`9.8765432109876543e22`).
+    pub fn is_secret_number(&self, number: f64) -> bool {
+        self.overloaded || self.numbers.contains(&number)
+    }
+
+    fn add_needle(&mut self, secret: &str) {
         let secret = secret.as_bytes();
-        if secret.is_empty() || self.secrets.iter().any(|s| **s == *secret) {
+        if self.overloaded || secret.is_empty() || self.secrets.iter().any(|s| **s == *secret) {
+            return;
+        }
+        if self.secrets.len() >= MAX_NEEDLES {
+            self.overloaded = true;
+            self.secrets.clear();
+            self.public.clear();
             return;
         }
         self.secrets.push(secret.into());
@@ -97,6 +190,9 @@ impl Redactor {
     /// form, JSON (once or twice), Rust (`\u{e31}`) and HTML escapes, inside a base64 run (either alphabet, padded
     /// or not), or its start left before a [`CUT`]. Nothing else changes.
     pub fn redact(&self, text: &str) -> String {
+        if self.overloaded && !text.is_empty() {
+            return MASK.to_owned();
+        }
         if self.secrets.is_empty() {
             return text.to_owned();
         }
@@ -142,8 +238,14 @@ impl Redactor {
             cuts,
             cut_at_end,
             ring: &mut scratch.ring,
+            spent: scratch.spent,
         };
         for secret in &self.secrets {
+            if search.spent > BUDGET {
+                // Not read for this secret: it may be anywhere.
+                spans.push((0, text.len()));
+                break;
+            }
             search.occurrences(secret, &mut spans);
         }
         if !spans.is_empty() && !self.public.is_empty() {
@@ -158,6 +260,7 @@ impl Redactor {
                     .any(|&(s, e)| s <= start && end <= e && e - s > end - start)
             });
         }
+        scratch.spent = search.spent;
         scratch.escapes = escapes;
         spans
     }
@@ -168,6 +271,10 @@ impl Redactor {
     fn base64_spans(&self, text: &[u8], scratch: &mut Scratch, spans: &mut Vec<Span>) {
         let mut at = 0;
         while at < text.len() {
+            if scratch.spent > BUDGET {
+                spans.push((at, text.len()));
+                return;
+            }
             // Most of a text is words too short to hold a secret: counted, not decoded.
             let start = at;
             let mut count = 0;
@@ -228,6 +335,8 @@ struct Scratch {
     decoded: Vec<u8>,
     sextets: Vec<u8>,
     escapes: Vec<usize>,
+    /// The work done so far, against [`BUDGET`].
+    spent: usize,
 }
 
 /// The partial occurrences of a needle ahead of the place being read, by the place they have
@@ -292,6 +401,8 @@ struct Search<'t> {
     cuts: bool,
     cut_at_end: bool,
     ring: &'t mut Ring,
+    /// The work done so far, against [`BUDGET`].
+    spent: usize,
 }
 
 impl Search<'_> {
@@ -307,6 +418,7 @@ impl Search<'_> {
         if n == 0 || text.is_empty() {
             return;
         }
+        self.spent += text.len() + NEEDLE_COST;
         if text.len() < SHORT_TEXT {
             // Building a searcher costs more than looking at a short text.
             let found = text.windows(n).enumerate().filter(|(_, w)| *w == needle);
@@ -341,7 +453,11 @@ impl Search<'_> {
         let text = self.text;
         let cuts =
             memchr::memmem::find_iter(text, CUT_BYTES).chain(self.cut_at_end.then_some(text.len()));
-        for cut in cuts {
+        for mut cut in cuts {
+            // Replacement characters just before the cut are the character it split.
+            while text[..cut].ends_with(REPLACEMENT_BYTES) {
+                cut -= REPLACEMENT_BYTES.len();
+            }
             let before = &text[..cut];
             if let Some(len) = (MIN_PARTIAL..needle.len())
                 .rev()
@@ -376,6 +492,7 @@ impl Search<'_> {
                 // Only a text and a needle made of ambiguous escapes get here: masked from the
                 // first place the needle may have started, rather than read any longer.
                 spans.push((first_start.unwrap_or(i), text.len()));
+                self.spent += work;
                 return;
             }
             if pending == 0 && !starts_here {
@@ -417,6 +534,7 @@ impl Search<'_> {
             here.clear();
             ring[i % RING] = here;
         }
+        self.spent += work;
     }
 }
 
@@ -424,7 +542,8 @@ impl Search<'_> {
 /// two (`%2…`).
 fn cut_at(text: &[u8], i: usize, cut_at_end: bool) -> Option<usize> {
     let rest = &text[i..];
-    if rest.starts_with(CUT_BYTES) || (cut_at_end && rest.is_empty()) {
+    let after = &rest[replaced(rest)..];
+    if after.starts_with(CUT_BYTES) || (cut_at_end && after.is_empty()) {
         return Some(i);
     }
     if !matches!(rest.first(), Some(b'%' | b'\\' | b'&' | b'~')) {
@@ -442,6 +561,19 @@ fn cut_at(text: &[u8], i: usize, cut_at_end: bool) -> Option<usize> {
     } else {
         None
     }
+}
+
+/// U+FFFD as it stands in UTF-8 text.
+const REPLACEMENT_BYTES: &[u8] = "\u{fffd}".as_bytes();
+
+/// How many bytes of replacement characters (U+FFFD) `text` starts with. A text cut at a byte
+/// limit inside a character and decoded lossily ends with them before its [`CUT`]: they are
+/// part of the cut (`Passw\u{fffd}…` of a secret `Passw€rd`).
+fn replaced(text: &[u8]) -> usize {
+    text.chunks(REPLACEMENT_BYTES.len())
+        .take_while(|c| *c == REPLACEMENT_BYTES)
+        .count()
+        * REPLACEMENT_BYTES.len()
 }
 
 /// One way to read the text at a place: the bytes it stands for and how much text it takes.
@@ -983,20 +1115,13 @@ fn scan_members(text: &[u8], found: &mut Vec<String>) {
     while let Some(quote) = memchr::memchr(b'"', &text[at..]) {
         let name_at = at + quote + 1;
         at = name_at;
-        let name_len = text[name_at..]
-            .iter()
-            .take(LONGEST_MEMBER + 1)
-            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
-            .count();
-        let name = &text[name_at..name_at + name_len];
-        if name_len > LONGEST_MEMBER || text.get(name_at + name_len) != Some(&b'"') {
+        let Some((name, close)) = member_name(text, name_at) else {
+            continue;
+        };
+        if name == "code" || !is_credential_name(&name) {
             continue;
         }
-        let name = std::str::from_utf8(name).unwrap_or_default();
-        if name == "code" || !is_credential_name(name) {
-            continue;
-        }
-        let mut v = name_at + name_len + 1;
+        let mut v = close + 1;
         v += text[v..].iter().take_while(|b| json_space(b)).count();
         if text.get(v) != Some(&b':') {
             continue;
@@ -1037,6 +1162,35 @@ fn scan_members(text: &[u8], found: &mut Vec<String>) {
             _ => {}
         }
     }
+}
+
+/// The member name whose opening quote ends just before `at`, its escapes decoded
+/// (`access\u005ftoken`, `\/`), and where its closing quote stands: none if it holds more than
+/// [`LONGEST_MEMBER`] characters, a character no credential name holds (not ASCII), or a broken
+/// escape. Found in review: `{"access\u005ftoken":"…","access_token":"other"}` kept the first
+/// value in clear (serde keeps the last, and the scan read only plain names).
+fn member_name(text: &[u8], at: usize) -> Option<(String, usize)> {
+    let mut name = String::new();
+    let mut i = at;
+    for _ in 0..=LONGEST_MEMBER {
+        match *text.get(i)? {
+            b'"' => return Some((name, i)),
+            b'\\' => {
+                let (c, len) = match *text.get(i + 1)? {
+                    b'u' => utf16_escape(text, i, b"\\u")?,
+                    other => (json_simple(other)?, 2),
+                };
+                name.push(c);
+                i += len;
+            }
+            byte if byte.is_ascii() => {
+                name.push(char::from(byte));
+                i += 1;
+            }
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// Text that came from outside, made safe to show: control characters (CR, ESC, BEL, the C1
@@ -1546,6 +1700,111 @@ mod tests {
         // next opening starts), not one per opening.
         let hostile = r#""access_token":""#.repeat(50_000);
         assert!(issued_by(hostile.as_bytes(), None).is_empty());
+    }
+
+    /// Found in review: a body of 20,000 members `"tN_token":"<4 chars>"` and a 360 KB error
+    /// made one case take 21 s of CPU: every credential was a needle, with no bound.
+    #[test]
+    fn the_work_of_one_text_is_bounded_and_never_leaks() {
+        let started = std::time::Instant::now();
+        let tokens: Vec<String> = (0..20_000).map(|i| format!("k{i:05}")).collect();
+        let mut r = Redactor::new(["Sup3rSecret"]);
+        tokens.iter().for_each(|t| r.add(t));
+        let long = "abcdefgh ".repeat(40_000);
+        // Too many to search for each: every text is masked whole, numbers too.
+        assert_eq!(r.redact(&long), MASK);
+        assert_eq!(r.redact("nothing here"), MASK);
+        assert_eq!(r.redact(""), "");
+        assert!(r.is_secret_number(42.0));
+        // Few enough, but a long text: read until the budget is spent, the rest masked.
+        let mut r = Redactor::new(["Sup3rSecret"]);
+        tokens[..200].iter().for_each(|t| r.add(t));
+        let text = format!("{long}k00007 Sup3rSecret");
+        assert_eq!(r.redact(&text), MASK);
+        let b64 = format!("{}U3VwM3JTZWNyZXQ", "QUJDREVGR0g ".repeat(40_000));
+        assert!(!r.redact(&b64).contains("U3VwM3JTZWNyZXQ"));
+        // Ordinary texts are read whole.
+        assert_eq!(r.redact("a k00007 b Sup3rSecret c"), "a *** b *** c");
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    }
+
+    /// Found in review: serde_json reads a number longer than u64 as a float, and messages
+    /// showed a secret of digits as `9.876543210987654e22`.
+    #[test]
+    fn a_secret_that_is_a_number_is_masked_as_its_float_is_written() {
+        let r = Redactor::new(["98765432109876543210987"]);
+        for shown in [
+            "9.876543210987654e22",
+            "9.876543210987654e+22",
+            "9.876543210987654E22",
+            "98765432109876540000000",
+            "98765432109876543210987",
+        ] {
+            assert_eq!(
+                r.redact(&format!("got {shown}, x")),
+                "got ***, x",
+                "{shown}"
+            );
+        }
+        assert!(r.is_secret_number(9.876_543_210_987_654e22));
+        assert!(!r.is_secret_number(9.876_543_210_987_6e22));
+        let r = Redactor::new(["-1.5e3"]);
+        assert_eq!(r.redact("[-1500.0, -1.5e3, -1500]"), "[***, ***, ***]");
+        for not_a_number in ["1e", "e10", "1.2.3", "abc", "--1"] {
+            assert!(number_of(not_a_number).is_none(), "{not_a_number}");
+        }
+    }
+
+    /// Found in review: a body preview cut at a byte limit inside a character of the secret,
+    /// decoded lossily, showed all of the secret before it (`Sup3rSecretPassw\u{fffd}…`).
+    #[test]
+    fn a_secret_cut_inside_a_character_is_masked() {
+        let secret = "Sup3rSecretPassw€rd";
+        let r = Redactor::new([secret]);
+        let euro = secret.find('€').unwrap();
+        for split in 1..3 {
+            let bytes = format!("{{\"error\":\"{secret}\"}}");
+            let at = bytes.find('€').unwrap() + split;
+            let mut shown = String::from_utf8_lossy(&bytes.as_bytes()[..at]).into_owned();
+            shown.push(CUT);
+            let out = r.redact(&shown);
+            assert!(out.starts_with("{\"error\":\"***"), "{shown} -> {out}");
+            assert!(!out.contains(&secret[..MIN_PARTIAL]), "{shown} -> {out}");
+            // Escaped as JSON before the split character.
+            let escaped = format!("x {}\\u0073sw{}{CUT}", &secret[..euro - 3], '\u{fffd}');
+            assert!(r.redact(&escaped).starts_with("x ***"), "{escaped}");
+        }
+        // Replacement characters elsewhere change nothing.
+        let kept = format!("Sup3r \u{fffd}\u{fffd} Sup{CUT}x\u{fffd}");
+        assert_eq!(
+            r.redact(&kept),
+            format!("Sup3r \u{fffd}\u{fffd} ***{CUT}x\u{fffd}")
+        );
+    }
+
+    /// Found in review: a member name written with escapes was not read as a name, so its
+    /// value leaked where serde could not read it (an XSSI prefix, a BOM, JSON inside a JSON
+    /// string) or dropped it (a duplicate member, serde keeps the last).
+    #[test]
+    fn escaped_member_names_are_read_as_names() {
+        let bodies: [&[u8]; 5] = [
+            br#"{"access\u005ftoken":"tokLEAKED424242","access_token":"other"}"#,
+            b")]}',\n{\"access\\u005Ftoken\": \"tokLEAKED424242\"}",
+            "\u{feff}{\"refresh\\u005ftoken\":\"tokLEAKED424242\"}".as_bytes(),
+            br#""{\"\\u0069d_token\":\"tokLEAKED424242\"}""#,
+            br#"{"x_\u0074oken" : "tokLEAKED424242", "broken": "#,
+        ];
+        for body in bodies {
+            let found = issued_by(body, None);
+            assert!(
+                found.iter().any(|f| f == "tokLEAKED424242"),
+                "{}: {found:?}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        // Escaped or not, an error code and a name in a value are no credentials.
+        let body = br#"{"c\u006fde":"abcdef","error":"access\u005ftoken","x":"y"}"#;
+        assert!(issued_by(body, None).is_empty());
     }
 
     /// Found in review: a `Location` that the URL parser rejects kept its `code` in clear.

@@ -180,10 +180,20 @@ pub struct Record {
 /// echo a secret as a name (`{"<secret>": …}`) as well as a value. A number is passed as its
 /// text, and becomes the string `f` makes of it where that differs: a secret or a credential
 /// may be all digits, and `{"error": 98765432101}` showed it in the JSON and HTML reports.
-fn mask_strings(value: &mut serde_json::Value, f: &impl Fn(&str) -> String) {
+///
+/// `secret_number`: whether a number is, as a float, a secret that is a number; such a number is
+/// masked however it is written (serde_json reads `98765432109876543210987` as a float).
+fn mask_strings(
+    value: &mut serde_json::Value,
+    f: &impl Fn(&str) -> String,
+    secret_number: &impl Fn(f64) -> bool,
+) {
     use serde_json::Value;
     match value {
         Value::String(s) => *s = f(s),
+        Value::Number(n) if n.as_f64().is_some_and(secret_number) => {
+            *value = Value::String(crate::redact::MASK.to_owned());
+        }
         Value::Number(n) => {
             let text = n.to_string();
             let shown = f(&text);
@@ -191,12 +201,14 @@ fn mask_strings(value: &mut serde_json::Value, f: &impl Fn(&str) -> String) {
                 *value = Value::String(shown);
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(|i| mask_strings(i, f)),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|i| mask_strings(i, f, secret_number)),
         Value::Object(members) => {
             *members = std::mem::take(members)
                 .into_iter()
                 .map(|(name, mut v)| {
-                    mask_strings(&mut v, f);
+                    mask_strings(&mut v, f, secret_number);
                     (f(&name), v)
                 })
                 .collect();
@@ -295,10 +307,12 @@ impl Record {
             // The values go to the JSON and HTML reports as they are: the server's decoded
             // from its body (where `\u001b` is an ESC again), the case's from its file.
             if let Some(actual) = &mut v.actual {
-                mask_strings(actual, &|t| neutralise(&redactor.redact(t), false));
+                mask_strings(actual, &|t| neutralise(&redactor.redact(t), false), &|n| {
+                    redactor.is_secret_number(n)
+                });
             }
             if let Some(expected) = &mut v.expected {
-                mask_strings(expected, &|t| neutralise(t, false));
+                mask_strings(expected, &|t| neutralise(t, false), &|_| false);
             }
             if let Some(at) = &mut v.at {
                 theirs(at);
@@ -343,7 +357,9 @@ mod tests {
             "s3cret-x": {"kept": ["s3cret-x", 1]},
             "other": "s3cret-x",
         });
-        mask_strings(&mut actual, &|t| redactor.redact(t));
+        mask_strings(&mut actual, &|t| redactor.redact(t), &|n| {
+            redactor.is_secret_number(n)
+        });
         assert_eq!(
             actual.to_string(),
             r#"{"***":{"kept":["***",1]},"other":"***"}"#
@@ -358,10 +374,31 @@ mod tests {
             "error": 98765432101_u64,
             "n": [12345678901_u64, 1234567890123_u64, 42, 1.5],
         });
-        mask_strings(&mut actual, &|t| redactor.redact(t));
+        mask_strings(&mut actual, &|t| redactor.redact(t), &|n| {
+            redactor.is_secret_number(n)
+        });
         assert_eq!(
             actual.to_string(),
             r#"{"error":"***","n":["***","***23",42,1.5]}"#
+        );
+    }
+
+    /// Found in review: serde_json reads a number longer than u64 as a float, and `actual`
+    /// showed the secret `98765432109876543210987` as `9.876543210987654e22`.
+    #[test]
+    fn a_float_equal_to_a_secret_that_is_a_number_is_masked() {
+        let redactor = Redactor::new(["98765432109876543210987"]);
+        let mut actual: serde_json::Value = serde_json::from_str(
+            r#"{"error": 98765432109876543210987, "n": [9.8765432109876543e22, 98765432109876543210000, 1.5],
+                "m": "got 9.876543210987654e+22"}"#,
+        )
+        .unwrap();
+        mask_strings(&mut actual, &|t| redactor.redact(t), &|n| {
+            redactor.is_secret_number(n)
+        });
+        assert_eq!(
+            actual.to_string(),
+            r#"{"error":"***","n":["***","***",1.5],"m":"got ***"}"#
         );
     }
 }
