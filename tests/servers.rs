@@ -1,4 +1,5 @@
-//! Real, third-party OAuth 2.0 servers on 127.0.0.1: node's `oidc-provider` and Python's Authlib.
+//! Real, third-party OAuth 2.0 servers on 127.0.0.1: node's `oidc-provider` and
+//! `@node-oauth/oauth2-server`, Python's Authlib and django-oauth-toolkit.
 //! `tests/servers/setup.sh NAME` installs one (once per process; its own lock and stamp keep it to
 //! one real install across processes) and `tests/servers/NAME/server.*` starts it. A server prints
 //! one JSON line when ready: its URL, and the variables and secrets of the rfc profile that it can
@@ -23,8 +24,15 @@ const READY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A real server, running for as long as this value lives.
 pub struct RealServer {
-    /// `http://127.0.0.1:PORT`, the issuer and origin of every endpoint.
+    /// `http://127.0.0.1:PORT`, the origin of every endpoint.
     pub url: String,
+    /// What a user gives as --target: the issuer, under which the discovery document is (the
+    /// origin, or a path on it such as django-oauth-toolkit's `/o`).
+    pub target: String,
+    /// Whether the server serves a discovery document at all.
+    pub discover: bool,
+    /// The endpoint variables its discovery document does not list (a run gives them).
+    pub undiscovered: Vec<String>,
     /// The rfc profile's plain variables, in the order the server printed them.
     pub vars: Vec<(String, String)>,
     /// Client secrets and tokens.
@@ -87,11 +95,19 @@ fn lock(log: &Mutex<String>) -> std::sync::MutexGuard<'_, String> {
     log.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// The real servers tests/servers/setup.sh installs.
+pub const NAMES: &[&str] = &[
+    "oidc-provider",
+    "authlib",
+    "django-oauth-toolkit",
+    "node-oauth2-server",
+];
+
 /// The install dir of `name`, or Err(why) when its runtime is missing (setup.sh's exit code 3).
 fn install(name: &str) -> &'static Result<PathBuf, String> {
     assert!(
-        matches!(name, "oidc-provider" | "authlib"),
-        "no real server {name:?}: oidc-provider or authlib"
+        NAMES.contains(&name),
+        "no real server {name:?}: one of {NAMES:?}"
     );
     install_once("tests/servers/setup.sh", Some(name))
 }
@@ -100,15 +116,15 @@ fn install(name: &str) -> &'static Result<PathBuf, String> {
 fn command(name: &str, dir: &Path) -> Command {
     let scripts = repo_dir().join("tests/servers");
     let mut cmd = match name {
-        "oidc-provider" => {
+        "oidc-provider" | "node-oauth2-server" => {
             let mut cmd = Command::new("node");
-            cmd.arg(scripts.join("oidc-provider/server.mjs"))
+            cmd.arg(scripts.join(name).join("server.mjs"))
                 .env("AUTHCONFORM_SERVER_DIR", dir);
             cmd
         }
-        "authlib" => {
+        "authlib" | "django-oauth-toolkit" => {
             let mut cmd = Command::new(dir.join("venv/bin/python"));
-            cmd.arg(scripts.join("authlib/server.py"))
+            cmd.arg(scripts.join(name).join("server.py"))
                 .env("PYTHONUNBUFFERED", "1")
                 .env("PYTHONDONTWRITEBYTECODE", "1");
             cmd
@@ -121,7 +137,7 @@ fn command(name: &str, dir: &Path) -> Command {
     cmd
 }
 
-/// Installs (once) and starts the real server `name` (`oidc-provider` or `authlib`). None, after
+/// Installs (once) and starts the real server `name` (one of [`NAMES`]). None, after
 /// printing why to stderr, when its runtime (node, python3) is missing (a panic instead when
 /// AUTHCONFORM_REQUIRE_SERVERS is set); panics with the
 /// script's output on any other failure: the install failed, or the server did not print its
@@ -137,6 +153,9 @@ pub fn start(name: &str) -> Option<RealServer> {
     let (log, stderr_reader, ready_rx) = drain(&mut child);
     let mut server = RealServer {
         url: String::new(),
+        target: String::new(),
+        discover: true,
+        undiscovered: Vec::new(),
         vars: Vec::new(),
         secrets: Vec::new(),
         name: name.to_owned(),
@@ -269,6 +288,27 @@ impl RealServer {
             .as_str()
             .unwrap_or_else(|| panic!("the real server {name} printed no \"url\": {line}"))
             .to_owned();
+        // Optional: a server mounted under a path names its issuer; one without a discovery
+        // document says so; one whose document leaves endpoints out names them.
+        self.target = ready
+            .get("target")
+            .map_or(Some(self.url.as_str()), Value::as_str)
+            .unwrap_or_else(|| panic!("the real server {name}'s \"target\" is no string: {line}"))
+            .to_owned();
+        self.discover = ready
+            .get("discover")
+            .map_or(Some(true), Value::as_bool)
+            .unwrap_or_else(|| panic!("the real server {name}'s \"discover\" is no bool: {line}"));
+        self.undiscovered = ready
+            .get("undiscovered")
+            .and_then(Value::as_array)
+            .map(|names| {
+                names
+                    .iter()
+                    .map(|n| n.as_str().expect("a variable name").to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
     }
 }
 
@@ -303,37 +343,45 @@ fn get(url: &url::Url, path: &str) -> (u16, Vec<u8>) {
     (status, response[split + 4..].to_vec())
 }
 
-/// The variables every real server sets: the endpoints and clients of the rfc profile, and the
-/// device codes and tokens that any server can be brought to.
+/// The variables every real server sets: the endpoints and clients of the rfc profile that
+/// every one of them has.
 const COMMON: &[&str] = &[
     "token_endpoint",
     "authorization_endpoint",
-    "revocation_endpoint",
     "userinfo_endpoint",
     "client_id",
     "client_secret",
     "redirect_uri",
     "restricted_client_id",
     "restricted_client_secret",
+    "cc_refused_client_id",
+    "cc_refused_client_secret",
+    "insufficient_scope_token",
+];
+
+/// The revocation endpoint and the device flow's client and codes.
+const REVOCATION_AND_DEVICE: &[&str] = &[
+    "revocation_endpoint",
     "device_client_id",
     "pending_device_code",
     "expired_device_code",
     "denied_device_code",
-    "insufficient_scope_token",
+];
+
+/// What each server sets beyond COMMON; what it leaves out is explained in its script.
+/// oidc-provider never answers slow_down and has no plain `token` response type; Authlib
+/// revokes every token it finds; django-oauth-toolkit does both and never answers slow_down;
+/// @node-oauth/oauth2-server has no revocation endpoint, device flow or implicit grant.
+const EXTRA: &[(&str, &[&str])] = &[
+    ("oidc-provider", &["unrevocable_token"]),
+    ("authlib", &["slow_down_device_code", "implicit_client_id"]),
+    ("django-oauth-toolkit", &["implicit_client_id"]),
+    ("node-oauth2-server", &[]),
 ];
 
 #[test]
 fn each_real_server_starts_and_serves_discovery() {
-    // What each server adds to COMMON; what it leaves out is explained in its script.
-    // oidc-provider never answers slow_down and has no plain `token` response type; Authlib
-    // revokes every token it finds.
-    for (name, extra) in [
-        ("oidc-provider", &["unrevocable_token"][..]),
-        (
-            "authlib",
-            &["slow_down_device_code", "implicit_client_id"][..],
-        ),
-    ] {
+    for (name, extra) in EXTRA {
         let started = Instant::now();
         let Some(mut server) = start(name) else {
             continue;
@@ -348,18 +396,24 @@ fn each_real_server_starts_and_serves_discovery() {
             "{name}: the url is an origin"
         );
 
-        let names: Vec<&str> = server
+        let mut got: Vec<&str> = server
             .vars
             .iter()
             .chain(&server.secrets)
             .map(|(key, _)| key.as_str())
             .collect();
-        let mut want: Vec<&str> = COMMON.iter().chain(extra).copied().collect();
-        let mut got = names.clone();
+        let mut want: Vec<&str> = COMMON.iter().chain(*extra).copied().collect();
+        if *name != "node-oauth2-server" {
+            want.extend(REVOCATION_AND_DEVICE);
+        }
         want.sort_unstable();
         got.sort_unstable();
         assert_eq!(got, want, "{name}: the variables it sets\n{log}");
-        for secret in ["client_secret", "restricted_client_secret"] {
+        for secret in [
+            "client_secret",
+            "restricted_client_secret",
+            "cc_refused_client_secret",
+        ] {
             assert!(
                 server.var(secret).is_none() && server.secret(secret).is_some(),
                 "{name}: {secret} is a secret"
@@ -369,48 +423,19 @@ fn each_real_server_starts_and_serves_discovery() {
             server.var("redirect_uri"),
             Some("https://app.authconform.test/callback")
         );
-
-        let (status, body) = match get(&origin, "/.well-known/openid-configuration") {
-            (404, _) => get(&origin, "/.well-known/oauth-authorization-server"),
-            answer => answer,
-        };
-        assert_eq!(
-            status,
-            200,
-            "{name}: discovery: {}\n{log}",
-            String::from_utf8_lossy(&body)
-        );
-        let doc: Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(doc["issuer"], server.url.as_str(), "{name}: {doc:#}");
-
-        let same_origin = |what: &str, value: &str| {
-            let parsed = origin
-                .join(value)
-                .unwrap_or_else(|e| panic!("{name}: {what} {value:?}: {e}"));
-            assert_eq!(
-                parsed.origin(),
-                origin.origin(),
-                "{name}: {what} {value:?} is not on {}",
-                server.url
-            );
-        };
-        let Value::Object(members) = &doc else {
-            panic!("{name}: discovery is not an object: {doc:#}");
-        };
-        for (member, value) in members {
-            if member.ends_with("_endpoint") {
-                same_origin(&format!("discovery's {member}"), value.as_str().unwrap());
-            }
-        }
         for (var, value) in &server.vars {
             if var.ends_with("_endpoint") {
-                same_origin(var, value);
-                assert_eq!(
-                    doc[var.as_str()],
-                    value.as_str(),
-                    "{name}: {var} is where discovery says"
-                );
+                same_origin(name, &origin, var, value);
             }
+        }
+        if server.discover {
+            check_discovery(&server, &origin);
+        } else {
+            assert!(
+                get(&origin, "/.well-known/openid-configuration").0 == 404
+                    && get(&origin, "/.well-known/oauth-authorization-server").0 == 404,
+                "{name} says it has no discovery document\n{log}"
+            );
         }
 
         // Closing stdin is enough to stop it: a test that dies leaves no server behind.
@@ -420,5 +445,65 @@ fn each_real_server_starts_and_serves_discovery() {
             "{name}: did not exit 0 on stdin's EOF ({status:?})\n{}",
             server.log()
         );
+    }
+}
+
+/// `value` (the variable or discovery member `what` of server `name`) is on `origin`.
+fn same_origin(name: &str, origin: &url::Url, what: &str, value: &str) {
+    let parsed = origin
+        .join(value)
+        .unwrap_or_else(|e| panic!("{name}: {what} {value:?}: {e}"));
+    assert_eq!(
+        parsed.origin(),
+        origin.origin(),
+        "{name}: {what} {value:?} is not on {origin}"
+    );
+}
+
+/// The server's discovery document, under its target, names its issuer (the target) and the
+/// endpoints it printed, except those it says the document leaves out.
+fn check_discovery(server: &RealServer, origin: &url::Url) {
+    let name = &server.name;
+    let log = server.log();
+    let prefix = url::Url::parse(&server.target).unwrap();
+    let prefix = prefix.path().trim_end_matches('/');
+    let (status, body) = match get(
+        origin,
+        &format!("{prefix}/.well-known/openid-configuration"),
+    ) {
+        (404, _) => get(origin, "/.well-known/oauth-authorization-server"),
+        answer => answer,
+    };
+    assert_eq!(
+        status,
+        200,
+        "{name}: discovery: {}\n{log}",
+        String::from_utf8_lossy(&body)
+    );
+    let doc: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(doc["issuer"], server.target.as_str(), "{name}: {doc:#}");
+    let Value::Object(members) = &doc else {
+        panic!("{name}: discovery is not an object: {doc:#}");
+    };
+    for (member, value) in members {
+        if member.ends_with("_endpoint") {
+            let what = format!("discovery's {member}");
+            same_origin(name, origin, &what, value.as_str().unwrap());
+        }
+    }
+    for (var, value) in &server.vars {
+        if !var.ends_with("_endpoint") {
+            continue;
+        }
+        let listed = doc.get(var.as_str());
+        if server.undiscovered.contains(var) {
+            assert_eq!(listed, None, "{name}: {var} is said to be undiscovered");
+        } else {
+            assert_eq!(
+                listed,
+                Some(&Value::String(value.clone())),
+                "{name}: {var} is where discovery says"
+            );
+        }
     }
 }

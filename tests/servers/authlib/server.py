@@ -113,6 +113,7 @@ class Client(ClientMixin):
 
 CLIENT_SECRET = generate_token(43)
 RESTRICTED_CLIENT_SECRET = generate_token(43)
+CC_REFUSED_CLIENT_SECRET = generate_token(43)
 CLIENTS = {
     client.client_id: client
     for client in [
@@ -120,6 +121,17 @@ CLIENTS = {
         Client(
             "authconform-client",
             CLIENT_SECRET,
+            token_endpoint_auth_method="client_secret_basic",
+            grant_types=["authorization_code", "refresh_token"],
+            response_types=["code"],
+            redirect_uris=[REDIRECT_URI],
+            scope="openid profile email",
+        ),
+        # Another confidential web app (HTTP Basic) that is not allowed client_credentials: the
+        # premise of token/client-credentials-not-allowed.
+        Client(
+            "authconform-no-cc",
+            CC_REFUSED_CLIENT_SECRET,
             token_endpoint_auth_method="client_secret_basic",
             grant_types=["authorization_code", "refresh_token"],
             response_types=["code"],
@@ -519,6 +531,7 @@ def main():
             "restricted_client_id": "authconform-restricted",
             "implicit_client_id": "authconform-implicit",
             "device_client_id": "authconform-device",
+            "cc_refused_client_id": "authconform-no-cc",
         },
         # No unrevocable_token: Authlib's RevocationEndpoint answers unsupported_token_type only
         # for a token_type_hint outside SUPPORTED_TOKEN_TYPES, never for a token itself; every
@@ -526,6 +539,7 @@ def main():
         "secrets": {
             "client_secret": CLIENT_SECRET,
             "restricted_client_secret": RESTRICTED_CLIENT_SECRET,
+            "cc_refused_client_secret": CC_REFUSED_CLIENT_SECRET,
             "pending_device_code": pending["device_code"],
             "slow_down_device_code": slow_down["device_code"],
             "expired_device_code": expired["device_code"],

@@ -56,6 +56,7 @@ const USER = 'authconform-user';
 const secret = () => randomBytes(32).toString('base64url');
 const clientSecret = secret();
 const restrictedClientSecret = secret();
+const ccRefusedClientSecret = secret();
 
 const server = http.createServer();
 await new Promise((resolve, reject) => {
@@ -125,6 +126,17 @@ const provider = new Provider(origin, {
       // Confidential, client_secret_basic, authorization_code + refresh_token only.
       client_id: 'authconform-client',
       client_secret: clientSecret,
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: [REDIRECT_URI],
+      scope: 'openid profile email offline_access',
+    },
+    {
+      // Another confidential web app (HTTP Basic) that is not allowed client_credentials: the
+      // premise of token/client-credentials-not-allowed.
+      client_id: 'authconform-no-cc',
+      client_secret: ccRefusedClientSecret,
       token_endpoint_auth_method: 'client_secret_basic',
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
@@ -282,10 +294,12 @@ const ready = {
     redirect_uri: REDIRECT_URI,
     restricted_client_id: 'authconform-restricted',
     device_client_id: 'authconform-device',
+    cc_refused_client_id: 'authconform-no-cc',
   },
   secrets: {
     client_secret: clientSecret,
     restricted_client_secret: restrictedClientSecret,
+    cc_refused_client_secret: ccRefusedClientSecret,
     pending_device_code: pending.device_code,
     expired_device_code: expired.device_code,
     denied_device_code: denied.device_code,
