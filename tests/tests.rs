@@ -5,11 +5,12 @@ mod util;
 
 /// Python tools that judge our JUnit files: junit-10.xsd and junitparser.
 mod pytools;
-/// The rfc profile against those servers: every verdict recorded.
+/// Both profiles against those servers: every verdict recorded.
 mod rfc_servers;
 /// Auth0's SDKs (auth0-python, @auth0/auth0-auth-js) against `serve`: tests/sdks/setup.sh.
 mod sdks;
-/// Real OAuth servers on loopback (node oidc-provider, Python Authlib): tests/servers/setup.sh.
+/// Real OAuth servers on loopback (node oidc-provider and @node-oauth/oauth2-server, Python
+/// Authlib and django-oauth-toolkit): tests/servers/setup.sh.
 mod servers;
 
 /// The man page.
