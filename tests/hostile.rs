@@ -29,7 +29,7 @@ fn non_json_on_a_json_expectation() {
     let s = raw_server(|_, s| write_response(s, "400 Bad Request", &[JSON], b"<html>oops</html>"));
     let d = detail(&s.url, "5");
     assert!(
-        d.contains("✗ body: expected a JSON body, got 17 bytes starting \"<html>oops</html>\""),
+        d.contains("✗ body: expected a JSON body, got 17 bytes labelled application/json but not JSON, starting \"<html>oops</html>\""),
         "{d}"
     );
 }
@@ -41,7 +41,7 @@ fn invalid_utf8() {
     });
     let d = detail(&s.url, "5");
     assert!(
-        d.contains("✗ body: expected a JSON body, got 15 bytes that are not UTF-8"),
+        d.contains("✗ body: expected a JSON body, got 15 bytes labelled application/json but not JSON, not UTF-8"),
         "{d}"
     );
 }

@@ -445,7 +445,7 @@ fn a_secret_quoted_with_rust_escapes_reaches_no_output() {
             .find(|v| v["check"] == "body")
             .unwrap_or_else(|| panic!("{body:#}"));
         let said = format!(
-            "expected a JSON body, got {} bytes starting \"not json: *** end\": ",
+            "expected a JSON body, got text/plain, {} bytes, starting \"not json: *** end\"",
             secret.len() + 14
         );
         assert!(

@@ -13,6 +13,8 @@ mod sdks;
 /// Authlib and django-oauth-toolkit): tests/servers/setup.sh.
 mod servers;
 
+/// Answers the specs allow instead of the documented error: case `alternatives`.
+mod alternatives;
 /// The man page.
 mod docs;
 /// The reference server as a test double for apps on Auth0's SDKs.

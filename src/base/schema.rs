@@ -425,15 +425,7 @@ pub(crate) fn closest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
 /// Describes one schema violation of a response: (instance path, keyword, message). Long
 /// messages are cut, since they quote the offending value.
 pub fn describe(e: &ValidationError<'_>) -> (String, String, String) {
-    let mut message = e.to_string();
-    if message.len() > 300 {
-        let cut = (0..=300)
-            .rev()
-            .find(|&i| message.is_char_boundary(i))
-            .unwrap_or(0);
-        message.truncate(cut);
-        message.push('…');
-    }
+    let message = shorten(&e.to_string(), &e.instance().to_string());
     (
         e.instance_path().as_str().to_owned(),
         e.kind().keyword().to_owned(),
@@ -441,10 +433,78 @@ pub fn describe(e: &ValidationError<'_>) -> (String, String, String) {
     )
 }
 
+/// A validator's message made short without losing its explanation: the offending value it
+/// quotes is what grows, so that is cut (to its start), never the words after it that say what
+/// is wrong; a message long for another reason keeps its head and its tail.
+fn shorten(message: &str, instance: &str) -> String {
+    const MAX: usize = 300;
+    const VALUE: usize = 80;
+    if message.len() <= MAX {
+        return message.to_owned();
+    }
+    let cut_at = |text: &str, at: usize| {
+        (0..=at.min(text.len()))
+            .rev()
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(0)
+    };
+    let quoted = |text: &str| {
+        if text.len() <= VALUE {
+            text.to_owned()
+        } else {
+            format!("{}…", &text[..cut_at(text, VALUE)])
+        }
+    };
+    let message = match message.find(instance).filter(|_| instance.len() > VALUE) {
+        Some(at) => format!(
+            "{}{}{}",
+            &message[..at],
+            quoted(instance),
+            &message[at + instance.len()..]
+        ),
+        None => message.to_owned(),
+    };
+    if message.len() <= MAX {
+        return message;
+    }
+    let head = cut_at(&message, MAX / 2);
+    let tail = (message.len() - MAX / 2..message.len())
+        .find(|&i| message.is_char_boundary(i))
+        .unwrap_or(message.len());
+    format!("{}…{}", &message[..head], &message[tail..])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_long_message_keeps_its_explanation() {
+        let long = "x".repeat(2000);
+        let instance = format!("\"{long}\"");
+        let message = format!("{instance} is longer than 64 characters");
+        let short = shorten(&message, &instance);
+        assert!(short.ends_with("… is longer than 64 characters"), "{short}");
+        assert!(short.len() < 200, "{}", short.len());
+        // A message long for another reason keeps its head and tail.
+        let other = format!("{} is not one of the values {}", "1", "y".repeat(1000));
+        let short = shorten(&other, "1");
+        assert!(short.starts_with("1 is not one of"), "{short}");
+        assert!(short.len() <= 304, "{}", short.len());
+        assert_eq!(shorten("short", "s"), "short");
+    }
+
+    #[test]
+    fn a_real_validation_error_is_shortened_after_its_value() {
+        let schema = json!({"type": "object", "properties": {"a": {"type": "string"}}});
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let body = json!({"a": {"long": "z".repeat(1000)}});
+        let e = validator.iter_errors(&body).next().unwrap();
+        let (at, keyword, message) = describe(&e);
+        assert_eq!((at.as_str(), keyword.as_str()), ("/a", "type"));
+        assert!(message.ends_with("is not of type \"string\""), "{message}");
+    }
 
     #[test]
     fn builtin_schemas_all_compile() {

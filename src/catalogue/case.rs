@@ -62,6 +62,19 @@ struct CaseFile {
     expect: Option<Expectations>,
     advise: Option<Expectations>,
     repeat: Option<Repeat>,
+    #[serde(default)]
+    alternatives: Vec<AlternativeFile>,
+}
+
+/// Another answer the specs allow instead of the documented error, as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AlternativeFile {
+    name: String,
+    why: String,
+    #[serde(rename = "ref")]
+    reference: String,
+    expect: Expectations,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -120,6 +133,8 @@ pub struct Case {
     /// Checks whose violations are warnings.
     pub advice: Vec<Check>,
     pub repeat: Option<u32>,
+    /// Other answers the specs allow, tried in order when the documented one is not given.
+    pub alternatives: Vec<Alternative>,
     /// Every variable the request refers to.
     pub variables: Sites,
     /// Those of them that are only ever optional (`{{name?}}`): the case is sent without them.
@@ -136,6 +151,30 @@ impl Case {
         self.checks
             .iter()
             .chain(&self.advice)
+            .zip(self.lines.iter())
+            .find(|(check, _)| check.id() == *id)
+            .and_then(|(_, line)| (*line > 0).then_some(*line as usize))
+    }
+}
+
+/// An answer the specs allow instead of the documented error (a MAY, or a SHOULD the server
+/// need not follow): a case passes on it, and every report says which branch and why.
+pub struct Alternative {
+    pub name: String,
+    pub why: String,
+    /// The section that allows it.
+    pub reference: String,
+    /// The branch's own checks (no default oracle).
+    pub checks: Vec<Check>,
+    /// The case file's line of each check (0 when it cannot be found).
+    pub lines: Box<[u32]>,
+}
+
+impl Alternative {
+    /// The case file's line of check `id` in this branch.
+    pub fn line_of(&self, id: &CheckId) -> Option<usize> {
+        self.checks
+            .iter()
             .zip(self.lines.iter())
             .find(|(check, _)| check.id() == *id)
             .and_then(|(_, line)| (*line > 0).then_some(*line as usize))
@@ -534,6 +573,7 @@ fn parse_case(
         schemas,
         problems,
     );
+    let alternatives = alternatives(file, &parsed.alternatives, schemas, problems);
     if problems.len() > before {
         return None;
     }
@@ -547,6 +587,18 @@ fn parse_case(
             pointers.push(source_pointer(&check.id(), at, spec, &parsed.documents));
         }
     }
+    for (i, (alt, given)) in alternatives.iter().zip(&parsed.alternatives).enumerate() {
+        let at = format!("/alternatives/{i}/expect");
+        for check in &alt.checks {
+            pointers.push(source_pointer(
+                &check.id(),
+                &at,
+                Some(&given.expect),
+                &parsed.documents,
+            ));
+        }
+    }
+    let judged = pointers.len();
     // Each check's line and each variable's place, in one pass over the text.
     let pointers: Vec<&str> = pointers
         .iter()
@@ -554,15 +606,21 @@ fn parse_case(
         .chain(variables.values().map(|s| s.pointer.as_str()))
         .collect();
     let mut found = crate::locate::locate_all(text, &pointers);
-    let positions = found.split_off(checks.len() + advice.len());
+    let positions = found.split_off(judged);
     let mut variables = variables;
     for (site, position) in variables.values_mut().zip(positions) {
         site.position = position;
     }
-    let lines: Vec<u32> = found
+    let mut lines: Vec<u32> = found
         .into_iter()
         .map(|found| found.map_or(0, |(line, _)| u32::try_from(line).unwrap_or(0)))
         .collect();
+    let mut alternatives = alternatives;
+    let mut rest = lines.split_off(checks.len() + advice.len());
+    for alt in &mut alternatives {
+        let tail = rest.split_off(alt.checks.len());
+        alt.lines = std::mem::replace(&mut rest, tail).into_boxed_slice();
+    }
     let (mut checks, mut advice) = (checks, advice);
     checks.shrink_to_fit();
     advice.shrink_to_fit();
@@ -581,10 +639,81 @@ fn parse_case(
         checks,
         advice,
         repeat: parsed.repeat.map(|r| r.max),
+        alternatives,
         variables,
         optional,
         lines: lines.into_boxed_slice(),
     })
+}
+
+/// Compiles a case's `alternatives`: each needs a unique name, a reason, and a `status` (so
+/// that a branch says which answers it is about, and cannot pass any answer at all).
+fn alternatives(
+    file: &str,
+    given: &[AlternativeFile],
+    schemas: &Schemas,
+    problems: &mut Vec<Problem>,
+) -> Vec<Alternative> {
+    let mut names = BTreeSet::new();
+    let mut compiled = Vec::with_capacity(given.len());
+    for (i, alt) in given.iter().enumerate() {
+        let at = format!("/alternatives/{i}");
+        let valid_name = !alt.name.is_empty()
+            && alt
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !valid_name {
+            problems.push(Problem::new(
+                file,
+                format!("{at}/name"),
+                format!("{:?} is not a branch name (a-z, 0-9 and -)", alt.name),
+            ));
+        } else if !names.insert(alt.name.as_str()) {
+            problems.push(Problem::new(
+                file,
+                format!("{at}/name"),
+                format!("`{}` names another alternative of this case too", alt.name),
+            ));
+        }
+        if alt.why.trim().is_empty() {
+            problems.push(Problem::new(
+                file,
+                format!("{at}/why"),
+                "say why the spec allows this branch",
+            ));
+        }
+        if !alt.reference.starts_with("https://") && !alt.reference.starts_with("http://") {
+            problems.push(Problem::new(
+                file,
+                format!("{at}/ref"),
+                "the section that allows this branch, as an http(s) URL",
+            ));
+        }
+        if alt.expect.status.is_none() {
+            problems.push(Problem::new(
+                file,
+                format!("{at}/expect"),
+                "an alternative needs a `status`: the answers it is about",
+            ));
+        }
+        let checks = oracle(
+            file,
+            &format!("{at}/expect"),
+            None,
+            Some(&alt.expect),
+            schemas,
+            problems,
+        );
+        compiled.push(Alternative {
+            name: alt.name.clone(),
+            why: alt.why.clone(),
+            reference: alt.reference.clone(),
+            checks,
+            lines: Box::default(),
+        });
+    }
+    compiled
 }
 
 /// The pointer of the part of a case file that asks for check `id`: its entry in `expect` or
@@ -1287,6 +1416,56 @@ mod tests {
             assert!(all.contains(expected), "missing {expected:?} in\n{all}");
         }
         assert_eq!(p.len(), 8, "{all}");
+    }
+
+    #[test]
+    fn alternatives_need_a_status_a_reason_and_unique_names() {
+        let alt = |name: &str, expect: &str| {
+            format!(
+                r#"{{"name": "{name}", "why": "w", "ref": "https://example.test/s", "expect": {expect}}}"#
+            )
+        };
+        let with = |alts: &[String]| {
+            let text = MINIMAL.replacen(
+                "\"title\"",
+                &format!("\"alternatives\": [{}], \"title\"", alts.join(", ")),
+                1,
+            );
+            load_one(&text).err().expect("load fails").join("\n")
+        };
+        let all = with(&[
+            alt("grants-less", r#"{"status": 200}"#),
+            alt(
+                "grants-less",
+                r#"{"status": 200, "body": {"/scope": {"type": "string"}}}"#,
+            ),
+        ]);
+        assert!(
+            all.contains("/alternatives/1/name: `grants-less` names another alternative"),
+            "{all}"
+        );
+        assert!(!all.contains("/alternatives/0"), "{all}");
+        let all = with(&[alt("no-status", r#"{"media_type": "text/html"}"#)]);
+        assert!(all.contains("/alternatives/0/expect"), "{all}");
+        assert!(all.contains("status"), "{all}");
+        let all = with(&[alt("Bad Name", r#"{"status": 200}"#)]);
+        assert!(all.contains("/alternatives/0/name"), "{all}");
+    }
+
+    #[test]
+    fn alternatives_compile_into_their_own_checks_with_lines() {
+        let text = MINIMAL.replacen(
+            "\"title\"",
+            "\"alternatives\": [{\"name\": \"grants-less\", \"why\": \"w\",\n \"ref\": \"https://example.test/s\",\n \"expect\": {\"status\": 200,\n \"body\": {\"/scope\": {\"type\": \"string\"}}}}], \"title\"",
+            1,
+        );
+        let catalogue = load_one(&text).expect("loads");
+        let alt = &catalogue.cases[0].alternatives[0];
+        assert_eq!(alt.name, "grants-less");
+        let ids: Vec<String> = alt.checks.iter().map(|c| c.id().to_string()).collect();
+        assert_eq!(ids, ["status", "body /scope"]);
+        assert_eq!(alt.line_of(&CheckId::Status), Some(3));
+        assert_eq!(alt.line_of(&CheckId::Body("/scope".into())), Some(4));
     }
 
     #[test]

@@ -689,16 +689,22 @@ fn parse_json(response: &Response) -> Result<Value, String> {
     if response.body.iter().all(u8::is_ascii_whitespace) {
         return Err("expected a JSON body, got an empty body".into());
     }
-    serde_json::from_slice(&response.body).map_err(|e| {
-        let what = match std::str::from_utf8(&response.body) {
-            Ok(text) => format!(
-                "{} bytes starting {:?}",
-                response.body.len(),
-                preview(text, 60)
-            ),
-            Err(_) => format!("{} bytes that are not UTF-8", response.body.len()),
+    // Described by what the server said it sent and how it starts: a parser's position
+    // ("expected ident at line 1 column 2") tells a person nothing about an HTML page.
+    serde_json::from_slice(&response.body).map_err(|_| {
+        let size = response.body.len();
+        let start = match std::str::from_utf8(&response.body) {
+            Ok(text) => format!("starting {:?}", preview(text, 60)),
+            Err(_) => "not UTF-8".to_owned(),
         };
-        format!("expected a JSON body, got {what}: {e}")
+        let what = match response.header("content-type").map(|t| media_type(&t)) {
+            Some(json) if json == "application/json" || json.ends_with("+json") => {
+                format!("{size} bytes labelled {json} but not JSON, {start}")
+            }
+            Some(other) if !other.is_empty() => format!("{other}, {size} bytes, {start}"),
+            _ => format!("{size} bytes with no Content-Type, {start}"),
+        };
+        format!("expected a JSON body, got {what}")
     })
 }
 
@@ -922,6 +928,34 @@ mod tests {
             v[1].message,
             r#"expected "x", got nothing (no such member)"#
         );
+    }
+
+    #[test]
+    fn a_page_is_described_by_its_media_type_and_start_never_a_parser_position() {
+        let checks = [Check::Body {
+            pointer: "/error".into(),
+            matcher: Matcher::Equals(Value::from("x")),
+        }];
+        let page = response(
+            400,
+            &[("content-type", "text/html; charset=utf-8")],
+            "<!DOCTYPE html><html><body>Bad request</body></html>",
+        );
+        let v = evaluate(&checks, &page);
+        assert_eq!(
+            v[0].message,
+            "expected a JSON body, got text/html, 52 bytes, starting \"<!DOCTYPE html><html><body>Bad request</body></html>\""
+        );
+        let broken = response(400, &[("content-type", "application/json")], "{\"error\": ");
+        let v = evaluate(&checks, &broken);
+        assert_eq!(
+            v[0].message,
+            "expected a JSON body, got 10 bytes labelled application/json but not JSON, starting \"{\\\"error\\\": \""
+        );
+        let bare = response(400, &[], "oops");
+        let v = evaluate(&checks, &bare);
+        assert!(!v[0].message.contains("line 1"), "{}", v[0].message);
+        assert!(v[0].message.contains("no Content-Type"), "{}", v[0].message);
     }
 
     #[test]

@@ -21,11 +21,11 @@ use tokio::{
 };
 
 use crate::{
-    case::Case,
-    check::{self, Check},
+    case::{Alternative, Case},
+    check::{self, Check, CheckId, Violation},
     deviations::Deviations,
     plan::{self, NotSent, Prepared},
-    record::{Record, RequestSummary, ResponseSummary, Verdict, Wait, WaitReason},
+    record::{Branch, Record, RequestSummary, ResponseSummary, Verdict, Wait, WaitReason},
     redact::{Redactor, issued_credentials},
     response::Response,
     send::Sender,
@@ -292,38 +292,7 @@ impl Executor {
             }
         };
         let issued = issued_credentials(&response);
-        match check::evaluate_all(&case.checks, &case.advice, &response) {
-            Ok(judged) => (record.violations, record.warnings) = judged,
-            // A pattern the regex engine could not finish is the case's error, not the server's.
-            Err(message) => {
-                record.verdict = Verdict::Error { message };
-                return issued;
-            }
-        }
-        for v in record
-            .violations
-            .iter_mut()
-            .chain(record.warnings.iter_mut())
-        {
-            v.line = case.line_of(&v.check);
-        }
-        record.checks = check::outcomes(&case.checks, &record.violations, false);
-        record
-            .checks
-            .extend(check::outcomes(&case.advice, &record.warnings, true));
-        if response.status == 429 {
-            record.rate_limit = Some(rate_limit_note(&response, record.attempts));
-        }
-        let checked: Vec<&str> = case
-            .checks
-            .iter()
-            .chain(&case.advice)
-            .filter_map(Check::header_name)
-            .collect();
-        record.response = Some(ResponseSummary::of(&response, &checked));
-        if !record.violations.is_empty() {
-            record.verdict = Verdict::Fail;
-        }
+        judge_response(case, &response, record);
         issued
     }
 
@@ -628,6 +597,98 @@ fn rate_limit_note(response: &Response, attempts: u32) -> String {
         seen.push("no rate-limit headers".into());
     }
     format!("429 after {attempts} requests; {}", seen.join(", "))
+}
+
+/// Judges `response` into `record`: the documented answer's checks, else an allowed
+/// alternative's (see [`branch`]), and the advice; the verdict is a failure when a check of
+/// the branch judged on was violated.
+fn judge_response(case: &Case, response: &Response, record: &mut Record) {
+    // A pattern the regex engine could not finish is the case's error, not the server's.
+    let judged = check::evaluate_all(&case.checks, &case.advice, response).and_then(
+        |(violations, warnings)| {
+            let branch = branch(&case.alternatives, &violations, response)?;
+            Ok((violations, warnings, branch))
+        },
+    );
+    let (violations, warnings, branch) = match judged {
+        Ok(judged) => judged,
+        Err(message) => {
+            record.verdict = Verdict::Error { message };
+            return;
+        }
+    };
+    (record.violations, record.warnings) = (violations, warnings);
+    for v in record
+        .violations
+        .iter_mut()
+        .chain(record.warnings.iter_mut())
+    {
+        v.line = case.line_of(&v.check);
+    }
+    let judged_on = match branch {
+        Some((alt, violations)) => {
+            record.branch = Some(Branch {
+                name: alt.name.clone(),
+                why: alt.why.clone(),
+                reference: alt.reference.clone(),
+                held: violations.is_empty(),
+            });
+            record.violations = violations;
+            for v in &mut record.violations {
+                v.line = alt.line_of(&v.check);
+            }
+            &alt.checks
+        }
+        None => &case.checks,
+    };
+    // Advice that repeats a check already failed says nothing more: one name, one finding.
+    let failed: Vec<CheckId> = record.violations.iter().map(|v| v.check.clone()).collect();
+    record.warnings.retain(|w| !failed.contains(&w.check));
+    record.checks = check::outcomes(judged_on, &record.violations, false);
+    let mut advised = check::outcomes(&case.advice, &record.warnings, true);
+    advised.retain(|o| !failed.contains(&o.check));
+    record.checks.extend(advised);
+    if response.status == 429 {
+        record.rate_limit = Some(rate_limit_note(response, record.attempts));
+    }
+    let checked: Vec<&str> = case
+        .checks
+        .iter()
+        .chain(&case.advice)
+        .chain(case.alternatives.iter().flat_map(|a| &a.checks))
+        .filter_map(Check::header_name)
+        .collect();
+    record.response = Some(ResponseSummary::of(response, &checked));
+    if !record.violations.is_empty() {
+        record.verdict = Verdict::Fail;
+    }
+}
+
+/// The allowed alternative to judge a response on, when it broke the documented answer's checks
+/// (`violations`): the first whose checks all hold (returned with no violations), else the first
+/// whose status holds where the documented status did not (the server evidently took that
+/// branch: returned with its violations); else none, and the case is judged as documented.
+fn branch<'a>(
+    alternatives: &'a [Alternative],
+    violations: &[Violation],
+    response: &Response,
+) -> Result<Option<(&'a Alternative, Vec<Violation>)>, String> {
+    if violations.is_empty() || alternatives.is_empty() {
+        return Ok(None);
+    }
+    let mut taken = None;
+    for alt in alternatives {
+        let broken = check::evaluate(&alt.checks, response)?;
+        if broken.is_empty() {
+            return Ok(Some((alt, broken)));
+        }
+        let status_held = !broken.iter().any(|v| v.check == CheckId::Status);
+        if taken.is_none() && status_held {
+            taken = Some((alt, broken));
+        }
+    }
+    let documented_status_held = !violations.iter().any(|v| v.check == CheckId::Status);
+    Ok(taken.filter(|_| !documented_status_held))
 }
 
 #[cfg(test)]

@@ -69,6 +69,36 @@ impl Verdict {
     }
 }
 
+/// The branch a case was judged on when the server did not give the documented answer but took
+/// one the specs allow (a case's `alternatives`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Branch {
+    pub name: String,
+    /// What the server does on it and why the spec allows it.
+    pub why: String,
+    /// The section that allows it.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// Whether its checks held (the case passed on it). False: its status matched, so the server
+    /// evidently took it, but it broke one of the branch's checks.
+    pub held: bool,
+}
+
+impl Branch {
+    /// One line for every report: which branch, and why that is allowed.
+    pub fn describe(&self) -> String {
+        let taken = if self.held {
+            "passed on an allowed alternative"
+        } else {
+            "took an allowed alternative, but not as the spec allows"
+        };
+        format!(
+            "{taken}, `{}`: {} ({})",
+            self.name, self.why, self.reference
+        )
+    }
+}
+
 /// A known-deviations entry that fails the run, found on the case it names: no longer
 /// observed, or past its expiry date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -156,6 +186,9 @@ pub struct Record {
     #[serde(skip)]
     pub refs: Vec<String>,
     pub verdict: Verdict,
+    /// The allowed alternative the response was judged on, if not the documented answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub branch: Option<Branch>,
     pub violations: Vec<Violation>,
     pub warnings: Vec<Violation>,
     /// Every check made, with its outcome (empty when nothing was judged).
@@ -233,6 +266,7 @@ impl Record {
             documents: case.documents.clone(),
             refs: case.refs.clone(),
             verdict: Verdict::Pass,
+            branch: None,
             violations: Vec::new(),
             warnings: Vec::new(),
             checks: Vec::new(),
@@ -249,9 +283,18 @@ impl Record {
     /// Why the case failed, one line a problem, as every report lists them: each violated
     /// check (`check: expected …, got …`), then each stale known-deviations entry.
     pub fn problems(&self) -> Vec<String> {
-        self.violations
-            .iter()
-            .map(|v| format!("{}: {}", v.check, v.message))
+        let branch = self
+            .branch
+            .as_ref()
+            .filter(|b| !b.held)
+            .map(Branch::describe);
+        branch
+            .into_iter()
+            .chain(
+                self.violations
+                    .iter()
+                    .map(|v| format!("{}: {}", v.check, v.message)),
+            )
             .chain(
                 self.stale_deviations
                     .iter()
@@ -292,6 +335,11 @@ impl Record {
             ours(d);
         }
         self.refs.iter_mut().for_each(ours);
+        if let Some(b) = &mut self.branch {
+            ours(&mut b.name);
+            ours(&mut b.why);
+            ours(&mut b.reference);
+        }
         match &mut self.verdict {
             Verdict::Skip { reason, missing } => {
                 ours(reason);

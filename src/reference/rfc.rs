@@ -167,6 +167,10 @@ pub fn variables() -> Vec<(&'static str, String, bool)> {
             RESTRICTED_CLIENT_SECRET.into(),
             true,
         ),
+        // The web client lacks client_credentials, so it is also the premise of the case that
+        // is refused that grant.
+        ("cc_refused_client_id", CLIENT_ID.into(), false),
+        ("cc_refused_client_secret", CLIENT_SECRET.into(), true),
         ("implicit_client_id", IMPLICIT_CLIENT_ID.into(), false),
         ("unrevocable_token", UNREVOCABLE_TOKEN.into(), true),
         (
@@ -286,14 +290,14 @@ impl State {
         let (mut status, mut code) = row.reply();
         let mut with_header = true;
         match self.hit(row) {
-            Some(Fault::RfcNoTokenWithoutChallenge | Fault::RfcInvalidTokenWithoutChallenge) => {
-                with_header = false
+            Some(
+                Fault::RfcNoTokenWithoutChallenge
+                | Fault::RfcInvalidTokenWithoutChallenge
+                | Fault::RfcTwoMethodsWithoutChallenge,
+            ) => with_header = false,
+            Some(Fault::RfcInsufficientScopeServed) => {
+                (status, code, with_header) = (StatusCode::OK, None, false);
             }
-            Some(Fault::RfcTwoMethodsAsInvalidToken) => {
-                status = StatusCode::UNAUTHORIZED;
-                code = Some("invalid_token");
-            }
-            Some(Fault::RfcInsufficientScopeAs401) => status = StatusCode::UNAUTHORIZED,
             _ => {}
         }
         let mut value = String::from("Bearer realm=\"authconform\"");
@@ -453,6 +457,11 @@ async fn token(
         _ => {
             let scope = text(&params, "scope").unwrap_or("read");
             if scope.split(' ').any(|s| s != "read") {
+                if state.hit(Row::InvalidScope) == Some(Fault::RfcInvalidScopeGrantedAsAsked) {
+                    return issued(
+                        json!({ "access_token": "at-authconform-issued", "token_type": "Bearer", "expires_in": 3600, "scope": scope }),
+                    );
+                }
                 return state.error(Row::InvalidScope, "the client may only ask for `read`");
             }
             issued(

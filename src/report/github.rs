@@ -165,14 +165,22 @@ pub fn summary(records: &[Record], info: &RunInfo<'_>) -> String {
     }
     let notable: Vec<&Record> = records
         .iter()
-        .filter(|r| r.verdict != Verdict::Pass || !r.warnings.is_empty())
+        .filter(|r| r.verdict != Verdict::Pass || !r.warnings.is_empty() || r.branch.is_some())
         .collect();
     if !notable.is_empty() {
         let _ = writeln!(out, "| case | verdict | detail |");
         let _ = writeln!(out, "|---|---|---|");
         for r in notable {
             let (verdict, detail) = match &r.verdict {
-                Verdict::Pass => ("pass (warnings)", r.advice()),
+                Verdict::Pass => match &r.branch {
+                    Some(branch) => (
+                        "pass (allowed alternative)",
+                        std::iter::once(branch.describe())
+                            .chain(r.advice())
+                            .collect(),
+                    ),
+                    None => ("pass (warnings)", r.advice()),
+                },
                 Verdict::Fail => ("**fail**", r.problems()),
                 Verdict::Error { message } => ("**error**", vec![message.clone()]),
                 Verdict::Skip { reason, .. } => ("skip", vec![reason.clone()]),

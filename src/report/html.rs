@@ -576,6 +576,9 @@ fn facts(page: &mut String, r: &Record) {
     if let Some(note) = &r.rate_limit {
         let _ = writeln!(page, "<dt>rate limit</dt><dd>{}</dd>", esc(note));
     }
+    if let Some(branch) = &r.branch {
+        let _ = writeln!(page, "<dt>branch</dt><dd>{}</dd>", esc(&branch.describe()));
+    }
     if !r.refs.is_empty() {
         let refs: Vec<String> = r.refs.iter().map(|href| reference(href)).collect();
         let _ = writeln!(page, "<dt>refs</dt><dd>{}</dd>", refs.join("<br>"));

@@ -138,6 +138,9 @@ fn test_case(record: &Record, skips_fail: bool) -> TestCase {
     if let Some(note) = &record.rate_limit {
         out.push(format!("rate limit: {note}"));
     }
+    if let Some(branch) = record.branch.as_ref().filter(|b| b.held) {
+        out.push(branch.describe());
+    }
     if matches!(
         record.verdict,
         Verdict::Pass | Verdict::KnownDeviation { .. }

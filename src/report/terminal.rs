@@ -98,6 +98,9 @@ pub fn detail(record: &Record, s: &Styles) -> String {
         }
         _ => {}
     }
+    if let Some(branch) = &record.branch {
+        let _ = writeln!(out, "{}", branch.describe());
+    }
     for f in &record.stale_deviations {
         let _ = writeln!(
             out,
@@ -185,6 +188,9 @@ pub fn notes(records: &[Record], info: &RunInfo<'_>, s: &Styles) -> String {
     for r in records {
         if let Some(note) = &r.rate_limit {
             let _ = writeln!(out, "note: {}: rate limit: {note}", r.id);
+        }
+        if let Some(branch) = r.branch.as_ref().filter(|b| b.held) {
+            let _ = writeln!(out, "note: {}: {}", r.id, branch.describe());
         }
     }
     let shown_elsewhere = |v: &Verdict| matches!(v, Verdict::Fail | Verdict::Error { .. });
