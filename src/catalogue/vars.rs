@@ -470,12 +470,14 @@ fn plainly_valid(doc: &Value) -> bool {
             && match value {
                 Value::String(_) | Value::Null => true,
                 Value::Object(o) => {
-                    let not_applicable = o.contains_key("not_applicable");
+                    let not_applicable = o.get("not_applicable").is_some_and(|v| !v.is_null());
                     !(o.contains_key("value") && o.contains_key("secret"))
                         && o.iter().all(|(k, v)| match k.as_str() {
                             "value" | "secret" if not_applicable => v.is_null(),
                             "value" | "secret" => text_or_null(v),
-                            "not_applicable" => v.as_str().is_some_and(|r| check_reason(r).is_ok()),
+                            "not_applicable" => {
+                                v.is_null() || v.as_str().is_some_and(|r| check_reason(r).is_ok())
+                            }
                             "meaning" | "how" => v.is_string(),
                             _ => false,
                         })
@@ -745,6 +747,8 @@ mod tests {
             json!({"a": {"secret": "s"}, "b": {}, "$ x~": {"any": [1]}}),
             json!({"a": {"not_applicable": "no such thing", "value": null, "how": "h"}}),
             json!({"a": {"not_applicable": " "}}),
+            json!({"a": {"value": "v", "not_applicable": null}}),
+            json!({"a": {"value": "v", "not_applicable": "why"}}),
             json!({"a": {"not_applicable": "x\ny"}}),
             json!({"a": {"not_applicable": "x", "secret": "s"}}),
             json!({"a": {"value": "v", "secret": "s"}}),
@@ -770,7 +774,7 @@ mod tests {
                 assert!(accepted, "{doc}");
             }
         }
-        assert_eq!(plain, 5);
+        assert_eq!(plain, 6);
     }
 
     #[test]
@@ -883,6 +887,7 @@ mod tests {
             r#"{"x": {"not_applicable": 1}}"#,
             r#"{"x": {"not_applicable": "why", "value": "hunter2"}}"#,
             r#"{"x": {"not_applicable": "why", "secret": "hunter2"}}"#,
+            r#"{"x": {"not_applicable": null, "value": "hunter2", "secret": null}}"#,
         ] {
             std::fs::write(&file, text).unwrap();
             let e = Vars::default().read_file(path).unwrap_err().to_string();
