@@ -247,6 +247,10 @@ fn an_endpoint_the_discovery_document_does_not_list_is_not_applicable() {
     }
     assert!(not_applicable > 0);
     assert_eq!(report["summary"]["not_applicable"], not_applicable);
+    let said = format!(
+        "authconform: --discover: {document} lists no `revocation_endpoint`, `authorization_endpoint`, `userinfo_endpoint`: the cases that need them are not applicable\n"
+    );
+    assert!(out.stderr.contains(&said), "{said}{}", out.stderr);
     let revoke = case_of(&report, "revoke/unknown-token");
     assert_eq!(
         revoke["verdict"]["reason"],

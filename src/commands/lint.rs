@@ -188,3 +188,38 @@ pub fn print_notes(notes: &[String]) {
         eprintln!("authconform: note: {note}");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::BuiltIn;
+
+    /// A variable of the other built-in profile is a note naming that profile (one per place
+    /// it came from); a name no profile declares is still refused.
+    #[test]
+    fn a_variable_of_the_other_profile_is_a_note_and_a_typo_is_refused() {
+        let catalogue = Catalogue::load(
+            Profile::Rfc,
+            &Source::BuiltIn(BuiltIn::Cases(Profile::Rfc)),
+            &Source::BuiltIn(BuiltIn::Schemas),
+        )
+        .unwrap();
+        let mut vars = Vars::default();
+        vars.set("ungranted_audience", "built in: not given", false);
+        vars.read_flags(&["audience=a".into(), "client_id=c".into()], false)
+            .unwrap();
+        vars.read_not_applicable(&["db_connection=none".into()])
+            .unwrap();
+        assert_eq!(
+            check_inputs(&catalogue, &vars).unwrap(),
+            [
+                "--var audience=…: `audience` is a variable of the auth0 profile; this run (rfc) does not use it",
+                "--not-applicable db_connection=…: `db_connection` is a variable of the auth0 profile; this run (rfc) does not use it",
+            ]
+        );
+        vars.read_flags(&["audiance=a".into()], false).unwrap();
+        let e = check_inputs(&catalogue, &vars).unwrap_err().to_string();
+        assert!(e.contains("no case uses a variable `audiance`"), "{e}");
+        assert!(!e.contains("`audience`:"), "{e}");
+    }
+}

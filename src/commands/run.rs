@@ -373,14 +373,20 @@ fn discovered(
     // An endpoint the document does not list is one the server says it does not have: its
     // cases are not applicable, not waiting for a variable (one it lists but that was left
     // out as unusable stays unset).
+    let mut unlisted = Vec::new();
     for name in crate::http::discover::ENDPOINTS {
         let listed = found
             .endpoints
             .iter()
             .chain(&found.ignored)
             .any(|(n, _)| n == name);
-        if !listed && catalogue.variables.iter().any(|v| v.name == *name) {
+        if !listed
+            && vars.get(name).is_none()
+            && vars.not_applicable(name).is_none()
+            && catalogue.variables.iter().any(|v| v.name == *name)
+        {
             vars.not_discovered(name, &found.document);
+            unlisted.push(format!("`{name}`"));
         }
     }
     for (_, value) in found.endpoints.iter_mut().chain(found.ignored.iter_mut()) {
@@ -402,6 +408,14 @@ fn discovered(
     );
     for (name, why) in &found.ignored {
         eprintln!("authconform: warning: --discover: {name} left out: {why}");
+    }
+    if !unlisted.is_empty() {
+        eprintln!(
+            "authconform: --discover: {} lists no {}: the cases that need {} are not applicable",
+            found.document,
+            unlisted.join(", "),
+            if unlisted.len() == 1 { "it" } else { "them" }
+        );
     }
     found
 }
