@@ -280,9 +280,10 @@ fn the_workflow_fails_when_the_target_is_not_set() {
 }
 
 /// The secrets the store does not have arrive as "", which is unset: their cases are skipped
-/// and named in the summary, not sent with an empty secret and failed.
+/// and named in the summary, not sent with an empty secret and failed; and since the workflow
+/// runs with --fail-on-skip, the gate fails.
 #[test]
-fn a_secret_missing_from_the_store_skips_its_cases() {
+fn a_secret_missing_from_the_store_skips_its_cases_and_fails_the_gate() {
     let repo = initialised();
     let server = server(None);
     let mut store = BTreeMap::new();
@@ -307,6 +308,66 @@ fn a_secret_missing_from_the_store_skips_its_cases() {
     );
     let needs_secret = crate::util::case_of(&report, "token/missing-grant-type");
     assert_eq!(needs_secret["verdict"]["kind"], "skip", "{needs_secret:#}");
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(report["ok"], false);
+    let skipped = report["summary"]["skipped"].as_u64().unwrap();
+    assert!(skipped > 0);
+    assert!(
+        report["gate"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!({"kind": "skipped", "cases": skipped})),
+        "{:#}",
+        report["gate"]
+    );
+}
+
+/// What a server has not (here: database connections) is declared in the vars file init
+/// wrote, by filling in the `not_applicable` it lists: those cases are not applicable with that
+/// reason, counted apart from skips, and the workflow's gate (--fail-on-skip) passes.
+#[test]
+fn a_variable_declared_not_applicable_in_the_vars_file_passes_the_workflow_gate() {
+    let repo = initialised();
+    let dir = repo.path().join("conformance");
+    let server = server(None);
+    let store = filled_in(&dir, &server.url);
+    let vars_path = dir.join("vars.json");
+    let mut vars: Value =
+        serde_json::from_str(&std::fs::read_to_string(&vars_path).unwrap()).unwrap();
+    let reason = "this tenant has no database connection";
+    vars["db_connection"]["value"] = Value::Null;
+    vars["db_connection"]["not_applicable"] = reason.into();
+    std::fs::write(&vars_path, serde_json::to_string_pretty(&vars).unwrap()).unwrap();
+
+    let (env, script) = gate_step(&dir.join("github-workflow.yml"), &store);
+    assert!(script.contains("--fail-on-skip"), "{script}");
+    let out = run_step(repo.path(), &env, &script);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let report = read_report(&repo.path().join("authconform.json"));
+    assert_eq!(report["ok"], true);
+    let not_applicable: Vec<&Value> = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["verdict"]["kind"] == "not_applicable")
+        .collect();
+    assert!(!not_applicable.is_empty());
+    for case in &not_applicable {
+        assert_eq!(
+            case["verdict"],
+            serde_json::json!({"kind": "not_applicable", "reason": reason, "variables": ["db_connection"]}),
+            "{case:#}"
+        );
+    }
+    assert_eq!(
+        report["summary"]["not_applicable"],
+        not_applicable.len() as u64
+    );
+    assert_eq!(report["summary"]["skipped"], 0);
+    assert_eq!(
+        report["summary"]["passed"].as_u64().unwrap() + not_applicable.len() as u64,
+        builtin_ids().len() as u64
+    );
 }
 
 /// `init --profile rfc` writes a workflow for any OAuth server: the endpoints come from its

@@ -37,6 +37,9 @@ mod junit;
 mod layout;
 /// Secrets echoed by a server in any encoding, and a secret inside a value that is not secret.
 mod masking;
+/// Variables declared not applicable, --fail-on-skip, one vars file for both profiles, and
+/// exit 2 before the discovery request.
+mod not_applicable;
 /// The origin rule on every finished request URL.
 mod origin;
 /// Reports that would harm an input or each other, odd --vars/--deviations files, patterns.

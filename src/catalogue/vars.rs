@@ -114,6 +114,8 @@ pub enum Origin {
     Flag { secret: bool },
     /// The target's discovery document (`--discover`), by its URL.
     Discovery(String),
+    /// `--not-applicable`.
+    NotApplicableFlag,
 }
 
 impl Origin {
@@ -126,14 +128,27 @@ impl Origin {
             Origin::Flag { secret: false } => format!("--var {name}=…"),
             Origin::Flag { secret: true } => format!("--secret {name}=…"),
             Origin::Discovery(url) => format!("--discover: {url}: {name}"),
+            Origin::NotApplicableFlag => format!("--not-applicable {name}=…"),
         }
     }
+}
+
+/// A variable declared not applicable to the target: the server has no such thing (no
+/// revocation endpoint, no implicit grant), so the cases that need it can never run there.
+/// Told apart from a variable the run forgot to set, which is a skip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotApplicable {
+    /// Why, one line, as the user (or the discovery document's silence) says.
+    pub reason: String,
+    pub origin: Origin,
 }
 
 /// The variables of one run, by name.
 #[derive(Debug, Clone, Default)]
 pub struct Vars {
     values: BTreeMap<String, Var>,
+    /// The variables declared not applicable; none of them has a value.
+    not_applicable: BTreeMap<String, NotApplicable>,
     /// The `--vars` file, when anyone but its owner may open it: warned about once it is
     /// known to hold a secret (inline, by its name, or by a declaration read later).
     open_file: Option<OpenFile>,
@@ -157,6 +172,8 @@ impl Vars {
 
     fn set_from(&mut self, name: &str, value: impl Into<String>, secret: bool, origin: Origin) {
         let secret = secret || looks_secret(name);
+        // A later source that sets it undoes an earlier one's "not applicable".
+        self.not_applicable.remove(name);
         self.values.insert(
             name.to_owned(),
             Var {
@@ -172,19 +189,56 @@ impl Vars {
     /// and skip the cases that needed the real name, silently). One line each, naming where
     /// the variable came from, with the closest known name.
     pub fn unknown(&self, known: &[&str]) -> Vec<String> {
-        self.values
-            .iter()
-            .filter(|(name, var)| var.origin != Origin::BuiltIn && !known.contains(&name.as_str()))
-            .map(|(name, var)| {
+        self.given()
+            .filter(|(name, _)| !known.contains(name))
+            .map(|(name, origin)| {
                 let hint = crate::schema::closest(name, known)
                     .map(|c| format!(" (did you mean `{c}`?)"))
                     .unwrap_or_default();
                 format!(
                     "{}: no case uses a variable `{name}` and it is not a documented variable{hint}",
-                    var.origin.describe(name)
+                    origin.describe(name)
                 )
             })
             .collect()
+    }
+
+    /// Every variable the user gave, set or declared not applicable, with where it came from.
+    pub fn given(&self) -> impl Iterator<Item = (&str, &Origin)> {
+        let set = self
+            .values
+            .iter()
+            .filter(|(_, v)| v.origin != Origin::BuiltIn)
+            .map(|(n, v)| (n.as_str(), &v.origin));
+        let not_applicable = self
+            .not_applicable
+            .iter()
+            .map(|(n, d)| (n.as_str(), &d.origin));
+        set.chain(not_applicable)
+    }
+
+    /// Declares `name` not applicable, replacing any value it had (a later source wins).
+    fn set_not_applicable(&mut self, name: &str, reason: String, origin: Origin) {
+        self.values.remove(name);
+        self.not_applicable
+            .insert(name.to_owned(), NotApplicable { reason, origin });
+    }
+
+    /// Whether, and why, `name` was declared not applicable.
+    pub fn not_applicable(&self, name: &str) -> Option<&NotApplicable> {
+        self.not_applicable.get(name)
+    }
+
+    /// Declares `name` not applicable because the target's discovery document at `url` does
+    /// not list it, unless the user set it or said so already.
+    pub fn not_discovered(&mut self, name: &str, url: &str) {
+        if self.get(name).is_none() && self.not_applicable(name).is_none() {
+            self.set_not_applicable(
+                name,
+                format!("the discovery document at {url} lists no `{name}`"),
+                Origin::Discovery(url.to_owned()),
+            );
+        }
     }
 
     /// Sets `name` from the target's discovery document at `url`, unless the user set it.
@@ -200,6 +254,8 @@ impl Vars {
         for d in declared {
             match self.values.get_mut(&d.name) {
                 Some(var) => var.secret |= d.secret,
+                // Not applicable: the default (Auth0's path) is not where this server has it.
+                None if self.not_applicable.contains_key(&d.name) => {}
                 None => {
                     if let Some(default) = &d.default {
                         self.set(&d.name, default.clone(), d.secret);
@@ -289,11 +345,18 @@ impl Vars {
             let origin = Origin::File(path.to_owned());
             let (value, secret) = match value {
                 Value::String(s) => (Some(s), false),
-                Value::Object(mut o) => match (o.remove("value"), o.remove("secret")) {
-                    (Some(Value::String(s)), _) => (Some(s), false),
-                    (_, Some(Value::String(s))) => (Some(s), true),
-                    _ => (None, false),
-                },
+                Value::Object(mut o) => {
+                    // The schema admits a reason only beside a null or absent value.
+                    if let Some(Value::String(reason)) = o.remove("not_applicable") {
+                        self.set_not_applicable(&name, reason, origin);
+                        continue;
+                    }
+                    match (o.remove("value"), o.remove("secret")) {
+                        (Some(Value::String(s)), _) => (Some(s), false),
+                        (_, Some(Value::String(s))) => (Some(s), true),
+                        _ => (None, false),
+                    }
+                }
                 _ => (None, false),
             };
             if let Some(value) = value {
@@ -355,6 +418,35 @@ impl Vars {
     }
 }
 
+impl Vars {
+    /// Applies `--not-applicable NAME=REASON` flags. A variable both set and declared not
+    /// applicable on the command line is a contradiction, not a choice of the later one.
+    pub fn read_not_applicable(&mut self, flags: &[String]) -> Result<(), Error> {
+        for item in flags {
+            let Some((name, reason)) = item.split_once('=') else {
+                return Err(Error::Usage(format!(
+                    "--not-applicable {}: expected NAME=REASON",
+                    crate::redact::neutralise(item, false)
+                )));
+            };
+            let bad = |m: String| Error::Usage(format!("--not-applicable {name}=…: {m}"));
+            check_name(name).map_err(bad)?;
+            check_reason(reason).map_err(bad)?;
+            if let Some(var) = self
+                .get(name)
+                .filter(|v| matches!(v.origin, Origin::Flag { .. }))
+            {
+                return Err(bad(format!(
+                    "{} sets it too: give one or the other",
+                    var.origin.describe(name)
+                )));
+            }
+            self.set_not_applicable(name, reason.to_owned(), Origin::NotApplicableFlag);
+        }
+        Ok(())
+    }
+}
+
 /// Whether `doc` is a vars file that `schemas/vars.schema.json` certainly accepts, without
 /// compiling the schema (its patterns alone take longer than the rest of a run's start): an
 /// object whose members are named plainly (`$` and printable ASCII, or a variable name) and
@@ -378,9 +470,14 @@ fn plainly_valid(doc: &Value) -> bool {
             && match value {
                 Value::String(_) | Value::Null => true,
                 Value::Object(o) => {
+                    let not_applicable = o.get("not_applicable").is_some_and(|v| !v.is_null());
                     !(o.contains_key("value") && o.contains_key("secret"))
                         && o.iter().all(|(k, v)| match k.as_str() {
+                            "value" | "secret" if not_applicable => v.is_null(),
                             "value" | "secret" => text_or_null(v),
+                            "not_applicable" => {
+                                v.is_null() || v.as_str().is_some_and(|r| check_reason(r).is_ok())
+                            }
                             "meaning" | "how" => v.is_string(),
                             _ => false,
                         })
@@ -418,6 +515,21 @@ fn exposed(path: &str, mode: u32, secrets: &[&str]) -> String {
     )
 }
 
+/// A reason a variable is not applicable: one line of text, not blank (it is what a report
+/// says instead of a verdict).
+fn check_reason(reason: &str) -> Result<(), String> {
+    if reason.trim().is_empty() {
+        Err("the reason is empty: say why the variable does not apply to this server".into())
+    } else if reason.chars().any(|c| c.is_control()) {
+        Err(
+            "the reason is not one line of text (it holds a line break or control character)"
+                .into(),
+        )
+    } else {
+        Ok(())
+    }
+}
+
 fn check_name(name: &str) -> Result<(), String> {
     if template::is_name(name) {
         Ok(())
@@ -434,6 +546,8 @@ pub struct Sources<'a> {
     pub env: &'a [(String, String)],
     pub vars: &'a [String],
     pub secrets: &'a [String],
+    /// `--not-applicable NAME=REASON`.
+    pub not_applicable: &'a [String],
 }
 
 impl Vars {
@@ -451,6 +565,7 @@ impl Vars {
         self.read_env(sources.env.iter().cloned())?;
         self.read_flags(sources.vars, false)?;
         self.read_flags(sources.secrets, true)?;
+        self.read_not_applicable(sources.not_applicable)?;
         if self.get("run_id").is_none() {
             self.set("run_id", run_id(), false);
         }
@@ -630,6 +745,12 @@ mod tests {
             json!({"client_id": "a", "_x1": null, "$comment": "notes", "$": 1}),
             json!({"a": {"value": "v", "meaning": "m"}, "b": {"secret": null, "how": "h"}}),
             json!({"a": {"secret": "s"}, "b": {}, "$ x~": {"any": [1]}}),
+            json!({"a": {"not_applicable": "no such thing", "value": null, "how": "h"}}),
+            json!({"a": {"not_applicable": " "}}),
+            json!({"a": {"value": "v", "not_applicable": null}}),
+            json!({"a": {"value": "v", "not_applicable": "why"}}),
+            json!({"a": {"not_applicable": "x\ny"}}),
+            json!({"a": {"not_applicable": "x", "secret": "s"}}),
             json!({"a": {"value": "v", "secret": "s"}}),
             json!({"a": {"value": 1}}),
             json!({"a": {"meaning": null}}),
@@ -653,7 +774,7 @@ mod tests {
                 assert!(accepted, "{doc}");
             }
         }
-        assert_eq!(plain, 4);
+        assert_eq!(plain, 6);
     }
 
     #[test]
@@ -686,7 +807,7 @@ mod tests {
             ),
             (
                 r#"{"x": {"secret": 5}}"#,
-                "/x: expected a string, null, or an object",
+                "/x: expected a string, null, an object",
             ),
             (
                 r#"{"x": {"value": "hunter2", "secret": "hunter2"}}"#,
@@ -702,6 +823,123 @@ mod tests {
             assert!(e.contains(expected), "{text}: {e}");
             assert!(!e.contains("hunter2"), "{text}: {e}");
         }
+    }
+
+    /// `{"not_applicable": "REASON"}` declares a variable not applicable, with no value; a
+    /// later source that sets it wins, as it would over a value; a reason that is blank or
+    /// more than one line, or a value beside it, is refused naming the member.
+    #[test]
+    fn a_vars_file_may_declare_a_variable_not_applicable() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("v.json");
+        let path = file.to_str().unwrap();
+        std::fs::write(
+            &file,
+            r#"{"revocation_endpoint": {"not_applicable": "no revocation here", "meaning": "m"},
+                "implicit_client_id": {"value": null, "not_applicable": "no implicit grant"},
+                "unrevocable_token": {"secret": null, "not_applicable": "every token revokes"},
+                "client_id": {"not_applicable": "overridden below"}}"#,
+        )
+        .unwrap();
+        let mut vars = Vars::default();
+        vars.set("revocation_endpoint", "/built-in", false);
+        vars.read_file(path).unwrap();
+        vars.read_flags(&["client_id=abc".into()], false).unwrap();
+        vars.declare(&[Variable {
+            name: "revocation_endpoint".into(),
+            secret: false,
+            meaning: "m".into(),
+            on_auth0: None,
+            default: Some("/oauth/revoke".into()),
+        }]);
+        assert_eq!(
+            vars.get("revocation_endpoint"),
+            None,
+            "no value, no default"
+        );
+        assert_eq!(
+            vars.not_applicable("revocation_endpoint"),
+            Some(&NotApplicable {
+                reason: "no revocation here".into(),
+                origin: Origin::File(path.into())
+            })
+        );
+        assert_eq!(
+            vars.not_applicable("unrevocable_token").unwrap().reason,
+            "every token revokes"
+        );
+        assert!(vars.not_applicable("implicit_client_id").is_some());
+        assert_eq!(vars.get("client_id").unwrap().value, "abc");
+        assert_eq!(vars.not_applicable("client_id"), None);
+        // A declaration is a given name like any other: a typo in it is caught.
+        let unknown = vars.unknown(&["client_id", "implicit_client_id", "unrevocable_token"]);
+        assert_eq!(unknown.len(), 1, "{unknown:?}");
+        assert!(
+            unknown[0].contains("/revocation_endpoint: no case uses"),
+            "{unknown:?}"
+        );
+
+        for text in [
+            r#"{"x": {"not_applicable": ""}}"#,
+            r#"{"x": {"not_applicable": "  "}}"#,
+            r#"{"x": {"not_applicable": "two\nlines"}}"#,
+            r#"{"x": {"not_applicable": "esc \u001b[31m"}}"#,
+            r#"{"x": {"not_applicable": 1}}"#,
+            r#"{"x": {"not_applicable": "why", "value": "hunter2"}}"#,
+            r#"{"x": {"not_applicable": "why", "secret": "hunter2"}}"#,
+            r#"{"x": {"not_applicable": null, "value": "hunter2", "secret": null}}"#,
+        ] {
+            std::fs::write(&file, text).unwrap();
+            let e = Vars::default().read_file(path).unwrap_err().to_string();
+            assert!(
+                e.contains("/x: expected") && e.contains("not_applicable"),
+                "{text}: {e}"
+            );
+            assert!(!e.contains("hunter2"), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn not_applicable_flags_need_a_reason_and_contradict_a_value_flag() {
+        let mut vars = Vars::default();
+        vars.read_env([("AUTHCONFORM_VAR_A".to_owned(), "env".to_owned())])
+            .unwrap();
+        vars.read_not_applicable(&["a=none here".into()]).unwrap();
+        assert_eq!(vars.get("a"), None, "the flag wins over the environment");
+        assert_eq!(
+            vars.not_applicable("a").unwrap().origin.describe("a"),
+            "--not-applicable a=…"
+        );
+        for (flag, expected) in [
+            ("b", "expected NAME=REASON"),
+            ("b=", "the reason is empty"),
+            ("b=x\ny", "not one line"),
+            ("B=x", "is not a variable name"),
+        ] {
+            let e = Vars::default()
+                .read_not_applicable(&[flag.into()])
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(expected), "{flag:?}: {e}");
+        }
+        let mut vars = Vars::default();
+        vars.read_flags(&["c=v".into()], false).unwrap();
+        let e = vars
+            .read_not_applicable(&["c=why".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("--var c=…") && e.contains("one or the other"),
+            "{e}"
+        );
+        vars.discovered("d", "/d", "https://h/.well-known/x");
+        vars.not_discovered("d", "https://h/.well-known/x");
+        vars.not_discovered("e", "https://h/.well-known/x");
+        assert_eq!(vars.get("d").unwrap().value, "/d");
+        assert_eq!(
+            vars.not_applicable("e").unwrap().reason,
+            "the discovery document at https://h/.well-known/x lists no `e`"
+        );
     }
 
     /// The reference server gives every documented variable without a default a value, and

@@ -137,7 +137,8 @@ pub struct RunArgs {
     /// 1), warn, or pass.
     #[arg(long, value_enum, default_value_t = NoTests::Fail, value_name = "WHAT")]
     pub no_tests: NoTests,
-    /// Fail the gate when any case is skipped: for a server prepared with every variable.
+    /// Fail the gate when any case is skipped: for a server prepared with every variable (a
+    /// variable declared not applicable is prepared: its cases do not fail the gate).
     #[arg(long)]
     pub fail_on_skip: bool,
     /// How many cases run at once.
@@ -216,6 +217,11 @@ pub struct VarArgs {
     /// {"secret": "value"}}; null lists a variable without setting it, as `init` writes.
     #[arg(long = "vars", value_name = "FILE")]
     pub vars_file: Option<String>,
+    /// Declare a variable not applicable to this server, and why (one line; repeatable): the
+    /// cases that need it are reported as not applicable, not skipped, and --fail-on-skip
+    /// lets them be.
+    #[arg(long = "not-applicable", value_name = "NAME=REASON")]
+    pub not_applicable: Vec<String>,
 }
 
 impl VarArgs {
@@ -225,6 +231,7 @@ impl VarArgs {
             env,
             vars: &self.vars,
             secrets: &self.secrets,
+            not_applicable: &self.not_applicable,
         }
     }
 }
@@ -454,6 +461,7 @@ fn run_options(args: RunArgs) -> Result<RunOptions, Error> {
         schemas,
         vars: args.target.vars.vars,
         secrets: args.target.vars.secrets,
+        not_applicable: args.target.vars.not_applicable,
         vars_file: args.target.vars.vars_file,
         junit: args.junit,
         report_json: args.report_json,

@@ -61,7 +61,7 @@ pub fn command(
     };
     vars.apply(sources, || "RUN_ID".to_owned())?;
     vars.declare(&catalogue.variables);
-    crate::lint::check_inputs(&catalogue, &vars)?;
+    crate::lint::print_notes(&crate::lint::check_inputs(&catalogue, &vars)?);
     // A curl line is a request too: one that would carry the run's credentials elsewhere is
     // refused as `run` refuses it.
     target.check_origins(std::slice::from_ref(case), &vars, &allowed)?;
@@ -133,6 +133,14 @@ pub fn explain(case: &Case, table: &SeedTable, target: &Target, vars: &Vars) -> 
         Err(NotSent::Skip(missing)) => {
             let names: Vec<String> = missing.iter().map(|n| format!("`{n}`")).collect();
             let _ = writeln!(out, "  not sendable: no value for {}", names.join(", "));
+            let _ = writeln!(
+                out,
+                "  as written: {} {}",
+                case.request.method, case.request.path
+            );
+        }
+        Err(NotSent::NotApplicable { reason, .. }) => {
+            let _ = writeln!(out, "  not applicable: {reason}");
             let _ = writeln!(
                 out,
                 "  as written: {} {}",

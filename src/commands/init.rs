@@ -1,8 +1,10 @@
 //! `authconform init DIR`: what a team needs to start gating on its own server, written once
 //! and then edited by hand: `DIR/vars.json`, every variable the catalogue uses, listed with its
-//! meaning and how to get it but set to nothing (secrets only as environment-variable hints);
-//! `DIR/deviations.json`, an empty known-deviations file; and `DIR/github-workflow.yml`, a
-//! GitHub Actions job that runs the gate with both and keeps the reports.
+//! meaning and how to get it but set to nothing, each with a slot to set it and one to declare
+//! it not applicable (secrets only as environment-variable hints); `DIR/deviations.json`, an
+//! empty known-deviations file; and `DIR/github-workflow.yml`, a GitHub Actions job that runs
+//! the gate with both, with `--fail-on-skip` (a variable forgotten, or a secret missing in CI,
+//! fails it), and keeps the reports.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -91,7 +93,7 @@ pub fn init(
     };
     print(&format!(
         "wrote {d}/{VARS}, {d}/{DEVIATIONS} and {d}/{WORKFLOW}. Next:\n\
-         1. fill in {d}/{VARS}: every variable the cases use, with its meaning; a variable left null skips the cases that need it\n\
+         1. fill in {d}/{VARS}: every variable the cases use, with its meaning: set its value, or, where this server has no such thing, its `not_applicable` to the reason; a variable left null skips the cases that need it, and the workflow's --fail-on-skip fails on a skip\n\
          2. give the secrets as environment variables, never in a file: {}\n\
          3. try it: authconform run {choice}--target https://YOUR-SERVER --vars {vars} --deviations {deviations}\n\
          4. move {d}/{WORKFLOW} to .github/workflows/authconform.yml and set the repository variable AUTHCONFORM_TARGET and the secrets it names\n",
@@ -138,10 +140,14 @@ fn vars_file(used: &[&Variable]) -> String {
     doc.insert(
         "$comment".into(),
         json!(
-            "Written by `authconform init`; read by `authconform run --vars FILE`. Set each \
-             variable's value (null: not set, and the cases that need it are skipped). Secrets \
-             never go here: give them as the environment variables their `how` names. \
-             `meaning` and `how` are notes; the run ignores them."
+            "Written by `authconform init`; read by `authconform run --vars FILE`. For each \
+             variable, set its `value`, or, where this server has no such thing (no revocation \
+             endpoint, no implicit grant), set its `not_applicable` to the reason, one line: its \
+             cases are then reported as not applicable, with that reason. Both null: not set, \
+             the cases that need it are skipped, and under --fail-on-skip (as the workflow runs) \
+             a skip fails the gate. Secrets never go here: give them as the environment \
+             variables their `how` names (or declare them not applicable here). `meaning` and \
+             `how` are notes; the run ignores them."
         ),
     );
     for v in used {
@@ -155,6 +161,7 @@ fn vars_file(used: &[&Variable]) -> String {
         } else {
             entry.insert("value".into(), Value::Null);
         }
+        entry.insert("not_applicable".into(), Value::Null);
         entry.insert("meaning".into(), meaning.into());
         let mut how = v
             .on_auth0
@@ -255,13 +262,13 @@ fn workflow(dir: &str, profile: Profile, used: &[&Variable]) -> String {
         Profile::Auth0 => (
             String::new(),
             format!(
-                "# Once every variable in {dir}/{VARS} is set, add --fail-on-skip. A server that is\n          # not Auth0 and serves its endpoints elsewhere: add --discover."
+                "# --fail-on-skip: every variable in {dir}/{VARS} is set or declared not applicable,\n          # and a secret missing here fails the gate. A server that is not Auth0 and serves\n          # its endpoints elsewhere: add --discover."
             ),
         ),
         other => (
             format!("--profile {other} --discover "),
             format!(
-                "# --discover reads the endpoints from the server's discovery document (or set them\n          # in {dir}/{VARS}). Once every variable there is set, add --fail-on-skip."
+                "# --discover reads the endpoints from the server's discovery document (or set them\n          # in {dir}/{VARS}); one it does not list is not applicable. --fail-on-skip: every\n          # variable there is set or declared not applicable, and a secret missing here fails\n          # the gate."
             ),
         ),
     };
@@ -306,7 +313,7 @@ jobs:
             exit 1
           fi
           {note}
-          authconform run {choice}--target "$AUTHCONFORM_TARGET" \
+          authconform run {choice}--target "$AUTHCONFORM_TARGET" --fail-on-skip \
             --vars {vars} \
             --deviations {deviations} \
             --junit authconform.xml --report-json authconform.json --report-html authconform.html
@@ -351,6 +358,9 @@ mod tests {
             .collect();
         assert_eq!(listed, documented, "every documented variable, in order");
         assert_eq!(doc["client_secret"]["secret"], Value::Null);
+        for name in &listed {
+            assert_eq!(doc[*name]["not_applicable"], Value::Null, "{name}");
+        }
         assert!(
             doc["client_secret"]["how"]
                 .as_str()

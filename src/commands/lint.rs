@@ -30,7 +30,7 @@ pub fn lint(
     let mut vars = Vars::default();
     vars.apply(sources, vars::run_id)?;
     vars.declare(&catalogue.variables);
-    check_inputs(&catalogue, &vars)?;
+    print_notes(&check_inputs(&catalogue, &vars)?);
     if let Some(path) = deviations {
         Deviations::load(path, &catalogue.cases)?;
     }
@@ -66,8 +66,9 @@ const SUGGESTIONS: usize = 5;
 /// What `run` and `lint` both refuse in a catalogue and the run's variables, so that they
 /// refuse exactly the same: a variable a case uses that is neither declared nor set (a typo
 /// would skip its case forever), and a variable set that no case uses and no declaration names
-/// (a typo would set nothing).
-pub fn check_inputs(catalogue: &Catalogue, vars: &Vars) -> Result<(), Error> {
+/// (a typo would set nothing). A variable that another built-in profile declares is no typo:
+/// one vars file serves both profiles. Returns a note for each such variable, to print.
+pub fn check_inputs(catalogue: &Catalogue, vars: &Vars) -> Result<Vec<String>, Error> {
     let declared: Vec<&str> = catalogue
         .variables
         .iter()
@@ -112,6 +113,11 @@ pub fn check_inputs(catalogue: &Catalogue, vars: &Vars) -> Result<(), Error> {
                 .flat_map(|c| c.variables.keys().map(String::as_str)),
         )
         .collect();
+    let (foreign, notes) = other_profiles(catalogue.profile, vars, &known);
+    let known: Vec<&str> = known
+        .into_iter()
+        .chain(foreign.iter().map(String::as_str))
+        .collect();
     let unknown = vars.unknown(&known);
     if !problems.is_empty() {
         return Err(Error::Load(problems));
@@ -119,5 +125,101 @@ pub fn check_inputs(catalogue: &Catalogue, vars: &Vars) -> Result<(), Error> {
     if !unknown.is_empty() {
         return Err(Error::Usage(unknown.join("\n")));
     }
-    Ok(())
+    Ok(notes)
+}
+
+/// The variables given that this run does not know but another built-in profile declares
+/// (`audience` of auth0 in a run of rfc), and one note for each place they came from, naming
+/// the profile: `--vars v.json: `audience` is a variable of the auth0 profile; this run (rfc)
+/// does not use it`.
+fn other_profiles(profile: Profile, vars: &Vars, known: &[&str]) -> (Vec<String>, Vec<String>) {
+    let others: Vec<(Profile, Vec<String>)> = Profile::ALL
+        .into_iter()
+        .filter(|p| *p != profile)
+        .map(|p| (p, vars::documented(p).into_iter().map(|v| v.name).collect()))
+        .collect();
+    // By where they came from and whose they are, in order: one note for a whole vars file.
+    let mut grouped: Vec<(String, Profile, Vec<&str>)> = Vec::new();
+    let mut foreign = Vec::new();
+    for (name, origin) in vars.given().filter(|(n, _)| !known.contains(n)) {
+        let Some((owner, _)) = others
+            .iter()
+            .find(|(_, names)| names.iter().any(|n| n == name))
+        else {
+            continue;
+        };
+        let from = match origin {
+            vars::Origin::File(path) => format!("--vars {path}"),
+            other => other.describe(name),
+        };
+        match grouped
+            .iter_mut()
+            .find(|(f, p, _)| *f == from && p == owner)
+        {
+            Some((_, _, names)) => names.push(name),
+            None => grouped.push((from, *owner, vec![name])),
+        }
+        foreign.push(name.to_owned());
+    }
+    let notes = grouped
+        .into_iter()
+        .map(|(from, owner, names)| {
+            let listed: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+            let (is, it) = if names.len() == 1 {
+                ("is a variable", "it")
+            } else {
+                ("are variables", "them")
+            };
+            crate::redact::neutralise(
+                &format!(
+                    "{from}: {} {is} of the {owner} profile; this run ({profile}) does not use {it}",
+                    listed.join(", ")
+                ),
+                false,
+            )
+        })
+        .collect();
+    (foreign, notes)
+}
+
+/// Prints the notes [`check_inputs`] returns, on standard error.
+pub fn print_notes(notes: &[String]) {
+    for note in notes {
+        eprintln!("authconform: note: {note}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::BuiltIn;
+
+    /// A variable of the other built-in profile is a note naming that profile (one per place
+    /// it came from); a name no profile declares is still refused.
+    #[test]
+    fn a_variable_of_the_other_profile_is_a_note_and_a_typo_is_refused() {
+        let catalogue = Catalogue::load(
+            Profile::Rfc,
+            &Source::BuiltIn(BuiltIn::Cases(Profile::Rfc)),
+            &Source::BuiltIn(BuiltIn::Schemas),
+        )
+        .unwrap();
+        let mut vars = Vars::default();
+        vars.set("ungranted_audience", "built in: not given", false);
+        vars.read_flags(&["audience=a".into(), "client_id=c".into()], false)
+            .unwrap();
+        vars.read_not_applicable(&["db_connection=none".into()])
+            .unwrap();
+        assert_eq!(
+            check_inputs(&catalogue, &vars).unwrap(),
+            [
+                "--var audience=…: `audience` is a variable of the auth0 profile; this run (rfc) does not use it",
+                "--not-applicable db_connection=…: `db_connection` is a variable of the auth0 profile; this run (rfc) does not use it",
+            ]
+        );
+        vars.read_flags(&["audiance=a".into()], false).unwrap();
+        let e = check_inputs(&catalogue, &vars).unwrap_err().to_string();
+        assert!(e.contains("no case uses a variable `audiance`"), "{e}");
+        assert!(!e.contains("`audience`:"), "{e}");
+    }
 }

@@ -43,6 +43,8 @@ pub struct RunOptions {
     pub schemas: Source,
     pub vars: Vec<String>,
     pub secrets: Vec<String>,
+    /// `--not-applicable NAME=REASON`.
+    pub not_applicable: Vec<String>,
     pub vars_file: Option<String>,
     pub junit: Option<PathBuf>,
     /// Where to write the HTML report.
@@ -83,6 +85,7 @@ impl RunOptions {
             env: &self.env,
             vars: &self.vars,
             secrets: &self.secrets,
+            not_applicable: &self.not_applicable,
         }
     }
 }
@@ -155,9 +158,12 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
     let progress = (Progress::wanted() && opts.format != FormatSetting::Json).then(Progress::new);
     // When nothing will be sent and that fails the gate, libtest's lines are left out: they
     // would list nothing above a failed gate.
-    let nothing_to_send = jobs
-        .iter()
-        .all(|j| matches!(j.plan, Err(plan::NotSent::Skip(_))));
+    let nothing_to_send = jobs.iter().all(|j| {
+        matches!(
+            j.plan,
+            Err(plan::NotSent::Skip(_) | plan::NotSent::NotApplicable { .. })
+        )
+    });
     let mut printer = if nothing_to_send && opts.gate.no_tests == NoTests::Fail {
         Printer::silent()
     } else {
@@ -257,19 +263,25 @@ impl Resolved {
         .map_err(Error::Usage)?;
         vars.apply(&opts.sources(), vars::run_id)?;
         let outputs = outputs(opts)?;
-        let discovered = if opts.discover {
-            let found = runtime.block_on(crate::http::discover::discover(&target, &sender))?;
-            Some(discovered(found, &catalogue, &mut vars))
-        } else {
-            None
-        };
-        vars.declare(&catalogue.variables);
-        crate::lint::check_inputs(&catalogue, &vars)?;
+        // Every input is judged before anything is sent, the discovery request included:
+        // only what the server's document says is left to check after it.
+        let notes = crate::lint::check_inputs(&catalogue, &vars)?;
+        crate::lint::print_notes(&notes);
         target.check_origins(&catalogue.cases, &vars, &allowed)?;
         let deviations = match &opts.deviations {
             Some(path) => Some(Arc::new(Deviations::load(path, &catalogue.cases)?)),
             None => None,
         };
+        let discovered = if opts.discover {
+            check_requests(&catalogue.cases, &vars, &target, &allowed)?;
+            let found = runtime.block_on(crate::http::discover::discover(&target, &sender))?;
+            let found = discovered(found, &catalogue, &mut vars);
+            target.check_origins(&catalogue.cases, &vars, &allowed)?;
+            Some(found)
+        } else {
+            None
+        };
+        vars.declare(&catalogue.variables);
         let planned: Vec<(Case, Result<Prepared, plan::NotSent>)> = catalogue
             .cases
             .into_iter()
@@ -323,6 +335,22 @@ impl Resolved {
     }
 }
 
+/// Holds every request the user's own values already make to the target's origin, before the
+/// discovery request: a mistake of theirs is exit 2 with nothing sent.
+fn check_requests(
+    cases: &[Case],
+    vars: &Vars,
+    target: &Target,
+    allowed: &plan::Allowed,
+) -> Result<(), Error> {
+    for case in cases {
+        if let Ok(request) = plan::prepare(case, vars, target) {
+            target.check_request(&case.id, &request, allowed)?;
+        }
+    }
+    Ok(())
+}
+
 /// Sets the endpoint variables that discovery `found` and this catalogue uses (an OpenID
 /// provider names a userinfo endpoint that the auth0 profile has no variable for), says what
 /// it found, and returns it as reports show it: the values are the server's text, so the run's
@@ -342,6 +370,25 @@ fn discovered(
     let redactor = Redactor::new(vars.secrets());
     let shown = |text: &str| neutralise(&redactor.redact(text), false);
     found.document = shown(&found.document);
+    // An endpoint the document does not list is one the server says it does not have: its
+    // cases are not applicable, not waiting for a variable (one it lists but that was left
+    // out as unusable stays unset).
+    let mut unlisted = Vec::new();
+    for name in crate::http::discover::ENDPOINTS {
+        let listed = found
+            .endpoints
+            .iter()
+            .chain(&found.ignored)
+            .any(|(n, _)| n == name);
+        if !listed
+            && vars.get(name).is_none()
+            && vars.not_applicable(name).is_none()
+            && catalogue.variables.iter().any(|v| v.name == *name)
+        {
+            vars.not_discovered(name, &found.document);
+            unlisted.push(format!("`{name}`"));
+        }
+    }
     for (_, value) in found.endpoints.iter_mut().chain(found.ignored.iter_mut()) {
         *value = shown(value);
     }
@@ -361,6 +408,14 @@ fn discovered(
     );
     for (name, why) in &found.ignored {
         eprintln!("authconform: warning: --discover: {name} left out: {why}");
+    }
+    if !unlisted.is_empty() {
+        eprintln!(
+            "authconform: --discover: {} lists no {}: the cases that need {} are not applicable",
+            found.document,
+            unlisted.join(", "),
+            if unlisted.len() == 1 { "it" } else { "them" }
+        );
     }
     found
 }

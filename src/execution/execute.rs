@@ -251,6 +251,13 @@ impl Executor {
                 };
                 return Vec::new();
             }
+            Err(NotSent::NotApplicable { reason, variables }) => {
+                record.verdict = Verdict::NotApplicable {
+                    reason: reason.clone(),
+                    variables: variables.clone(),
+                };
+                return Vec::new();
+            }
             Err(NotSent::Invalid(message)) => {
                 record.verdict = Verdict::Error {
                     message: message.clone(),

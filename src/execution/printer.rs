@@ -171,6 +171,9 @@ impl Printer {
                 "{reason}; --fail-on-skip makes a skip fail the run"
             )),
             Verdict::Skip { reason, .. } => Outcome::Ignored(Some(reason.clone())),
+            Verdict::NotApplicable { reason, .. } => {
+                Outcome::Ignored(Some(format!("not applicable: {reason}")))
+            }
             Verdict::NotRun => Outcome::NotRun,
             Verdict::Fail | Verdict::Error { .. } => {
                 Outcome::Failed(terminal::detail(record, &self.styles))

@@ -39,7 +39,7 @@ fn documents(target: &Target) -> Result<Vec<url::Url>, Error> {
 }
 
 /// The members of a discovery document that name the catalogue's endpoint variables.
-const ENDPOINTS: &[&str] = &[
+pub const ENDPOINTS: &[&str] = &[
     "token_endpoint",
     "revocation_endpoint",
     "authorization_endpoint",

@@ -315,12 +315,38 @@ impl Body {
 pub enum NotSent {
     /// The run does not set these variables, which the case needs.
     Skip(Vec<String>),
+    /// The case needs these variables, declared not applicable to the target, for this
+    /// reason (each variable's, in order, once).
+    NotApplicable {
+        reason: String,
+        variables: Vec<String>,
+    },
     /// The filled-in request cannot be sent (e.g. a variable made the path invalid).
     Invalid(String),
 }
 
 /// Fills in the case's request, and the request as reports show it.
 pub fn prepare(case: &Case, vars: &Vars, target: &Target) -> Result<Prepared, NotSent> {
+    // Before the missing ones: a case that could never run on this server is not applicable
+    // whatever else the run forgot.
+    let not_applicable: Vec<(&String, &str)> = case
+        .variables
+        .keys()
+        .filter(|n| !case.optional.contains(*n))
+        .filter_map(|n| Some((n, vars.not_applicable(n)?.reason.as_str())))
+        .collect();
+    if !not_applicable.is_empty() {
+        let mut reasons: Vec<&str> = Vec::new();
+        for (_, reason) in &not_applicable {
+            if !reasons.contains(reason) {
+                reasons.push(reason);
+            }
+        }
+        return Err(NotSent::NotApplicable {
+            reason: reasons.join("; "),
+            variables: not_applicable.into_iter().map(|(n, _)| n.clone()).collect(),
+        });
+    }
     let missing: Vec<String> = case
         .variables
         .keys()
@@ -636,6 +662,40 @@ mod tests {
             skip_reason(&["a".into(), "b".into()]),
             "not sent: this run does not set `a`, `b`"
         );
+    }
+
+    /// A case that needs a variable declared not applicable is not applicable, even when it
+    /// also needs one the run does not set: it would never run on this server. One declared
+    /// not applicable that the case uses only optionally is just left out.
+    #[test]
+    fn a_not_applicable_variable_wins_over_a_missing_one() {
+        let c = case(
+            r#"{"title": "t", "documents": {"status": 400}, "request": {"method": "GET", "path": "/{{zz}}/{{a}}/{{b}}/{{c}}",
+               "query": {"q": "{{d?}}"}}}"#,
+        );
+        let mut vars = vars();
+        vars.read_not_applicable(&[
+            "a=no a here".into(),
+            "b=no a here".into(),
+            "c=no c either".into(),
+            "d=unused".into(),
+        ])
+        .unwrap();
+        let err = prepare(&c, &vars, &Target::parse("http://h").unwrap()).unwrap_err();
+        assert_eq!(
+            err,
+            NotSent::NotApplicable {
+                reason: "no a here; no c either".into(),
+                variables: vec!["a".into(), "b".into(), "c".into()],
+            }
+        );
+        vars.read_flags(
+            &["a=1".into(), "b=2".into(), "c=3".into(), "zz=4".into()],
+            false,
+        )
+        .unwrap();
+        let p = prepare(&c, &vars, &Target::parse("http://h").unwrap()).unwrap();
+        assert_eq!(p.url.as_str(), "http://h/4/1/2/3");
     }
 
     #[test]

@@ -47,6 +47,14 @@ pub enum Verdict {
         /// The variables the run does not set.
         missing: Vec<String>,
     },
+    /// Not sent, and never will be on this server: it needs a variable declared not
+    /// applicable (`{"not_applicable": "REASON"}`, or an endpoint the discovery document does
+    /// not list). Counted apart from skips; `--fail-on-skip` lets it be.
+    NotApplicable {
+        reason: String,
+        /// The variables declared not applicable that the case needs.
+        variables: Vec<String>,
+    },
     /// Could not be judged: the request could not be sent or no response came.
     Error {
         message: String,
@@ -63,6 +71,7 @@ impl Verdict {
             Verdict::Fail => "fail",
             Verdict::KnownDeviation { .. } => "known_deviation",
             Verdict::Skip { .. } => "skip",
+            Verdict::NotApplicable { .. } => "not_applicable",
             Verdict::Error { .. } => "error",
             Verdict::NotRun => "not_run",
         }
@@ -344,6 +353,10 @@ impl Record {
             Verdict::Skip { reason, missing } => {
                 ours(reason);
                 missing.iter_mut().for_each(ours);
+            }
+            Verdict::NotApplicable { reason, variables } => {
+                ours(reason);
+                variables.iter_mut().for_each(ours);
             }
             Verdict::Error { message } => theirs(message),
             Verdict::KnownDeviation { reasons } => reasons.iter_mut().for_each(ours),

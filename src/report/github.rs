@@ -63,6 +63,13 @@ pub fn annotations(records: &[Record], info: &RunInfo<'_>) -> String {
                 &format!("{}: known deviation", r.id),
                 &reasons.join("\n"),
             )),
+            Verdict::NotApplicable { reason, .. } => out.push_str(&command(
+                "notice",
+                &r.file,
+                None,
+                &format!("{}: not applicable", r.id),
+                reason,
+            )),
             Verdict::Pass | Verdict::Skip { .. } | Verdict::NotRun => {}
         }
         if !r.warnings.is_empty() {
@@ -122,16 +129,17 @@ pub fn summary(records: &[Record], info: &RunInfo<'_>) -> String {
     }
     let _ = writeln!(
         out,
-        "| passed | failed | errors | skipped | not run | known deviations | stale deviations | warnings |"
+        "| passed | failed | errors | skipped | not applicable | not run | known deviations | stale deviations | warnings |"
     );
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
     let _ = writeln!(
         out,
-        "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
         t.passed,
         t.failed,
         t.errors,
         t.skipped,
+        t.not_applicable,
         t.not_run,
         t.known_deviations,
         t.stale_deviations,
@@ -184,6 +192,7 @@ pub fn summary(records: &[Record], info: &RunInfo<'_>) -> String {
                 Verdict::Fail => ("**fail**", r.problems()),
                 Verdict::Error { message } => ("**error**", vec![message.clone()]),
                 Verdict::Skip { reason, .. } => ("skip", vec![reason.clone()]),
+                Verdict::NotApplicable { reason, .. } => ("not applicable", vec![reason.clone()]),
                 Verdict::KnownDeviation { reasons } => ("known deviation", reasons.clone()),
                 Verdict::NotRun => ("not run", vec!["the run was interrupted first".into()]),
             };

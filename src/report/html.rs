@@ -60,6 +60,7 @@ const KINDS: &[(&str, &str, &str, &str)] = &[
         "≈",
     ),
     ("skip", "skip", "skipped", "–"),
+    ("not-applicable", "not applicable", "not applicable", "∅"),
     ("not-run", "not run", "not run", "○"),
     ("pass", "pass", "passed", "✓"),
 ];
@@ -70,6 +71,7 @@ fn kind(verdict: &Verdict) -> &'static (&'static str, &'static str, &'static str
         Verdict::Fail => "fail",
         Verdict::KnownDeviation { .. } => "known-deviation",
         Verdict::Skip { .. } => "skip",
+        Verdict::NotApplicable { .. } => "not-applicable",
         Verdict::Error { .. } => "error",
         Verdict::NotRun => "not-run",
     };
@@ -87,6 +89,7 @@ fn count(tally: &Tally, class: &str) -> usize {
         "error" => tally.errors,
         "known-deviation" => tally.known_deviations,
         "skip" => tally.skipped,
+        "not-applicable" => tally.not_applicable,
         "not-run" => tally.not_run,
         _ => unreachable!("{class} is not in KINDS"),
     }
@@ -103,7 +106,7 @@ fn badge(verdict: &Verdict) -> String {
 /// without script too; every box starts checked, so everything shows until one is cleared.
 const STYLE: &str = r#"
 :root { --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --soft: #f6f8fa;
-  --pass: #1a7f37; --fail: #cf222e; --error: #bc4c00; --known-deviation: #8250df; --skip: #59636e; --not-run: #59636e;
+  --pass: #1a7f37; --fail: #cf222e; --error: #bc4c00; --known-deviation: #8250df; --skip: #59636e; --not-applicable: #59636e; --not-run: #59636e;
   color-scheme: light; }
 * { box-sizing: border-box; }
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif;
@@ -127,7 +130,7 @@ a { color: #0969da; }
   color: #fff; background: var(--c, var(--skip)); white-space: nowrap; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 .b-pass, .v-pass { --c: var(--pass); } .b-fail, .v-fail { --c: var(--fail); } .b-error, .v-error { --c: var(--error); }
 .b-known-deviation, .v-known-deviation { --c: var(--known-deviation); } .b-skip, .v-skip { --c: var(--skip); }
-.b-not-run, .v-not-run { --c: var(--not-run); }
+.b-not-run, .v-not-run { --c: var(--not-run); } .b-not-applicable, .v-not-applicable { --c: var(--not-applicable); }
 .gate { border: 1px solid var(--c); border-left-width: 6px; border-radius: 6px; padding: .6rem 1rem; margin: .8rem 0; }
 .gate p { margin: 0; font-size: 1.1rem; font-weight: 700; color: var(--c); }
 .gate-ok { --c: var(--pass); background: #dafbe1; } .gate-bad { --c: var(--fail); background: #ffebe9; }
@@ -142,7 +145,7 @@ dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
 .show + label { margin-right: 1.1rem; cursor: pointer; white-space: nowrap; }
 #show-fail:not(:checked) ~ .v-fail, #show-error:not(:checked) ~ .v-error,
 #show-known-deviation:not(:checked) ~ .v-known-deviation, #show-skip:not(:checked) ~ .v-skip,
-#show-not-run:not(:checked) ~ .v-not-run, #show-pass:not(:checked) ~ .v-pass { display: none; }
+#show-not-run:not(:checked) ~ .v-not-run, #show-not-applicable:not(:checked) ~ .v-not-applicable, #show-pass:not(:checked) ~ .v-pass { display: none; }
 details.case { border: 1px solid var(--line); border-left: 6px solid var(--c); border-radius: 6px; margin: .45rem 0; }
 details.case > summary { cursor: pointer; padding: .4rem .75rem; }
 details.case[open] > summary { border-bottom: 1px solid var(--line); background: var(--soft); }
@@ -606,6 +609,11 @@ fn notes(page: &mut String, r: &Record) {
     };
     match &r.verdict {
         Verdict::Skip { reason, .. } => note(page, "skip", &format!("Skipped: {}", esc(reason))),
+        Verdict::NotApplicable { reason, .. } => note(
+            page,
+            "not-applicable",
+            &format!("Not applicable: {}", esc(reason)),
+        ),
         Verdict::Error { message } => note(
             page,
             "error",

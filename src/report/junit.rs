@@ -117,6 +117,11 @@ fn test_case(record: &Record, skips_fail: bool) -> TestCase {
             status.set_message(reason.as_str());
             status
         }
+        Verdict::NotApplicable { reason, .. } => {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(format!("not applicable: {reason}"));
+            status
+        }
         Verdict::NotRun => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
             status
@@ -167,6 +172,7 @@ mod tests {
         let gate = [GateFailure::NothingTested {
             selected: 1,
             skipped: 1,
+            not_applicable: 0,
         }];
         let info = RunInfo {
             target: "t",

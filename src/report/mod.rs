@@ -57,6 +57,8 @@ pub struct Tally {
     pub failed: usize,
     pub errors: usize,
     pub skipped: usize,
+    /// Cases that need a variable declared not applicable: counted apart from skips.
+    pub not_applicable: usize,
     pub known_deviations: usize,
     /// Cases the run was interrupted before.
     pub not_run: usize,
@@ -74,6 +76,7 @@ impl Tally {
                 Verdict::Fail => t.failed += 1,
                 Verdict::Error { .. } => t.errors += 1,
                 Verdict::Skip { .. } => t.skipped += 1,
+                Verdict::NotApplicable { .. } => t.not_applicable += 1,
                 Verdict::KnownDeviation { .. } => t.known_deviations += 1,
                 Verdict::NotRun => t.not_run += 1,
             }
@@ -90,7 +93,7 @@ impl Tally {
 
     /// Every case the run selected.
     pub fn selected(&self) -> usize {
-        self.tested() + self.skipped + self.not_run
+        self.tested() + self.skipped + self.not_applicable + self.not_run
     }
 }
 
@@ -124,8 +127,13 @@ pub enum GateFailure {
     Errors { cases: usize },
     /// Deviations-file entries no longer observed or expired.
     StaleDeviations { entries: usize },
-    /// No case was sent: every selected case was skipped, or none was selected.
-    NothingTested { selected: usize, skipped: usize },
+    /// No case was sent: every selected case was skipped or not applicable, or none was
+    /// selected.
+    NothingTested {
+        selected: usize,
+        skipped: usize,
+        not_applicable: usize,
+    },
     /// Cases were skipped and `--fail-on-skip` was given.
     Skipped { cases: usize },
     /// A signal ended the run before every case finished.
@@ -155,10 +163,23 @@ impl fmt::Display for GateFailure {
             GateFailure::NothingTested { selected: 0, .. } => f.write_str(
                 "nothing was tested: no case was selected (--no-tests=warn or =pass allows that)",
             ),
-            GateFailure::NothingTested { skipped, .. } => write!(
+            GateFailure::NothingTested {
+                skipped,
+                not_applicable: 0,
+                ..
+            } => write!(
                 f,
                 "nothing was tested: all {skipped} selected case{} were skipped (--no-tests=warn or =pass allows that)",
                 s(skipped)
+            ),
+            GateFailure::NothingTested {
+                selected,
+                skipped,
+                not_applicable,
+            } => write!(
+                f,
+                "nothing was tested: of {selected} selected case{}, {skipped} skipped and {not_applicable} not applicable (--no-tests=warn or =pass allows that)",
+                s(selected)
             ),
             GateFailure::Skipped { cases } => write!(
                 f,
@@ -219,6 +240,7 @@ pub fn gate(tally: &Tally, policy: GatePolicy, interrupted: Option<&str>) -> Vec
         reasons.push(GateFailure::NothingTested {
             selected: tally.selected(),
             skipped: tally.skipped,
+            not_applicable: tally.not_applicable,
         });
     }
     reasons
@@ -344,7 +366,8 @@ mod tests {
             gate(&tally(0, 3, 0), strict, None),
             [GateFailure::NothingTested {
                 selected: 3,
-                skipped: 3
+                skipped: 3,
+                not_applicable: 0
             }]
         );
         assert_eq!(
@@ -367,6 +390,32 @@ mod tests {
         assert_eq!(
             gate(&tally(1, 2, 0), policy, None),
             [GateFailure::Skipped { cases: 2 }]
+        );
+        // Not applicable is not a skip: --fail-on-skip lets it be.
+        let not_applicable = Tally {
+            not_applicable: 3,
+            ..tally(1, 0, 0)
+        };
+        assert!(gate(&not_applicable, policy, None).is_empty());
+        let only = Tally {
+            not_applicable: 3,
+            ..tally(0, 1, 0)
+        };
+        let failures = gate(&only, policy, None);
+        assert_eq!(
+            failures,
+            [
+                GateFailure::Skipped { cases: 1 },
+                GateFailure::NothingTested {
+                    selected: 4,
+                    skipped: 1,
+                    not_applicable: 3
+                }
+            ]
+        );
+        assert_eq!(
+            failures[1].to_string(),
+            "nothing was tested: of 4 selected cases, 1 skipped and 3 not applicable (--no-tests=warn or =pass allows that)"
         );
         assert_eq!(
             gate(&tally(1, 0, 4), GatePolicy::default(), Some("SIGTERM")),
@@ -495,7 +544,23 @@ mod snapshots {
             problem: "no longer observed: remove it from dev.json".into(),
         }];
         let not_run = record("token/g-not-run", Verdict::NotRun);
-        vec![pass, fail, error, skip, known, stale, not_run]
+        let not_applicable = record(
+            "token/h-not-applicable",
+            Verdict::NotApplicable {
+                reason: "this server has no revocation endpoint".into(),
+                variables: vec!["revocation_endpoint".into()],
+            },
+        );
+        vec![
+            pass,
+            fail,
+            error,
+            skip,
+            known,
+            stale,
+            not_run,
+            not_applicable,
+        ]
     }
 
     fn with_info(check: impl FnOnce(&[Record], &RunInfo<'_>)) {

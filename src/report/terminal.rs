@@ -93,6 +93,9 @@ pub fn detail(record: &Record, s: &Styles) -> String {
         Verdict::Skip { reason, .. } => {
             let _ = writeln!(out, "{}: {reason}", s.warn("skipped"));
         }
+        Verdict::NotApplicable { reason, .. } => {
+            let _ = writeln!(out, "{}: {reason}", s.warn("not applicable"));
+        }
         Verdict::NotRun => {
             let _ = writeln!(out, "{}: the run was interrupted first", s.warn("not run"));
         }
@@ -253,8 +256,13 @@ pub fn summary(info: &RunInfo<'_>, no_tests: NoTests, s: &Styles) -> String {
     } else {
         s.bad("FAILED")
     };
+    // Not applicable only where there is one, beside the skips it is told apart from.
+    let not_applicable = match t.not_applicable {
+        0 => String::new(),
+        n => format!("; {n} not applicable"),
+    };
     let mut out = format!(
-        "authconform: {word}. {} passed; {} failed; {} errors; {} skipped; {} warnings",
+        "authconform: {word}. {} passed; {} failed; {} errors; {} skipped{not_applicable}; {} warnings",
         t.passed, t.failed, t.errors, t.skipped, t.warnings
     );
     if t.known_deviations > 0 || t.stale_deviations > 0 {
