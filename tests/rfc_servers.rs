@@ -28,6 +28,55 @@ fn declared(profile: &str) -> Vec<String> {
         .collect()
 }
 
+/// What each server lacks, declared not applicable in its rfc vars file as the server's team
+/// would (`"NAME": {"not_applicable": "REASON"}`), so that the run can gate with
+/// `--fail-on-skip`: a skip left over would be a variable forgotten.
+const NOT_APPLICABLE: &[(&str, &[(&str, &str)])] = &[
+    (
+        "oidc-provider",
+        &[
+            (
+                "implicit_client_id",
+                "an OpenID Provider, it cannot be configured with the plain `token` response type",
+            ),
+            (
+                "slow_down_device_code",
+                "it never answers slow_down (RFC 8628 §3.5), whatever the polling rate",
+            ),
+        ],
+    ),
+    (
+        "authlib",
+        &[("unrevocable_token", "it revokes every token type it issues")],
+    ),
+    (
+        "django-oauth-toolkit",
+        &[
+            (
+                "slow_down_device_code",
+                "it never answers slow_down (RFC 8628 §3.5; a TODO in its token view)",
+            ),
+            ("unrevocable_token", "it revokes every token type it issues"),
+        ],
+    ),
+    (
+        "node-oauth2-server",
+        &[
+            (
+                "implicit_client_id",
+                "its `token` response type is not implemented",
+            ),
+            ("device_client_id", "no device flow (RFC 8628)"),
+            ("pending_device_code", "no device flow (RFC 8628)"),
+            ("slow_down_device_code", "no device flow (RFC 8628)"),
+            ("expired_device_code", "no device flow (RFC 8628)"),
+            ("denied_device_code", "no device flow (RFC 8628)"),
+            ("revocation_endpoint", "no revocation endpoint (RFC 7009)"),
+            ("unrevocable_token", "no revocation endpoint (RFC 7009)"),
+        ],
+    ),
+];
+
 /// The rfc profile's vars file for `server`: what it printed, its endpoints left to discovery
 /// where its document lists them.
 fn rfc_vars(server: &RealServer) -> serde_json::Map<String, Value> {
@@ -40,6 +89,18 @@ fn rfc_vars(server: &RealServer) -> serde_json::Map<String, Value> {
     }
     for (name, value) in &server.secrets {
         file.insert(name.clone(), json!({ "secret": value }));
+    }
+    let lacks = NOT_APPLICABLE
+        .iter()
+        .find(|(n, _)| *n == server.name)
+        .map_or(&[][..], |(_, lacks)| lacks);
+    for (name, reason) in lacks {
+        assert!(
+            !file.contains_key(*name),
+            "{}: `{name}` is both set and not applicable",
+            server.name
+        );
+        file.insert((*name).to_owned(), json!({ "not_applicable": reason }));
     }
     file
 }
@@ -112,6 +173,10 @@ fn verdicts(server: &RealServer, profile: &str) -> Verdicts {
     if profile == "rfc" && server.discover {
         cmd.arg("--discover");
     }
+    if profile == "rfc" {
+        // Every variable is set or declared not applicable: a skip fails the gate.
+        cmd.arg("--fail-on-skip");
+    }
     let out = output(&mut cmd);
     assert!(
         out.code == 0 || out.code == 1,
@@ -121,6 +186,13 @@ fn verdicts(server: &RealServer, profile: &str) -> Verdicts {
         server.log()
     );
     let report = read_report(&report);
+    if profile == "rfc" {
+        assert_eq!(
+            report["summary"]["skipped"], 0,
+            "{}: a case skipped, not declared not applicable: {}",
+            server.name, out.stdout
+        );
+    }
     report["cases"]
         .as_array()
         .unwrap()
@@ -153,7 +225,7 @@ type Departure = (
 const OIDC_PROVIDER_RFC: &[Departure] = &[
     (
         "authorize/implicit-invalid-scope",
-        "skip",
+        "not_applicable",
         &[],
         "no `implicit_client_id`: an OpenID Provider, it cannot be configured with the plain `token` response type",
     ),
@@ -165,7 +237,7 @@ const OIDC_PROVIDER_RFC: &[Departure] = &[
     ),
     (
         "device/slow-down",
-        "skip",
+        "not_applicable",
         &[],
         "no `slow_down_device_code`: it never answers slow_down (RFC 8628 §3.5), whatever the polling rate",
     ),
@@ -199,7 +271,7 @@ const AUTHLIB_RFC: &[Departure] = &[
     ),
     (
         "revoke/unsupported-token-type",
-        "skip",
+        "not_applicable",
         &[],
         "no `unrevocable_token`: it revokes every token type it issues",
     ),
@@ -233,7 +305,7 @@ const DJANGO_OAUTH_TOOLKIT_RFC: &[Departure] = &[
     ),
     (
         "device/slow-down",
-        "skip",
+        "not_applicable",
         &[],
         "no `slow_down_device_code`: it never answers slow_down (RFC 8628 §3.5; a TODO in its token view)",
     ),
@@ -245,7 +317,7 @@ const DJANGO_OAUTH_TOOLKIT_RFC: &[Departure] = &[
     ),
     (
         "revoke/unsupported-token-type",
-        "skip",
+        "not_applicable",
         &[],
         "no `unrevocable_token`: it revokes every token type it issues",
     ),
@@ -280,7 +352,7 @@ const DJANGO_OAUTH_TOOLKIT_RFC: &[Departure] = &[
 const NODE_OAUTH2_SERVER_RFC: &[Departure] = &[
     (
         "authorize/implicit-invalid-scope",
-        "skip",
+        "not_applicable",
         &[],
         "no `implicit_client_id`: its `token` response type is not implemented",
     ),
@@ -310,44 +382,49 @@ const NODE_OAUTH2_SERVER_RFC: &[Departure] = &[
     ),
     (
         "device/access-denied",
-        "skip",
+        "not_applicable",
         &[],
         "no device flow (RFC 8628)",
     ),
     (
         "device/authorization-pending",
-        "skip",
+        "not_applicable",
         &[],
         "no device flow (RFC 8628)",
     ),
     (
         "device/expired-token",
-        "skip",
+        "not_applicable",
         &[],
         "no device flow (RFC 8628)",
     ),
-    ("device/slow-down", "skip", &[], "no device flow (RFC 8628)"),
+    (
+        "device/slow-down",
+        "not_applicable",
+        &[],
+        "no device flow (RFC 8628)",
+    ),
     (
         "device/unknown-device-code",
-        "skip",
+        "not_applicable",
         &[],
         "no device flow (RFC 8628)",
     ),
     (
         "revoke/unknown-token",
-        "skip",
+        "not_applicable",
         &[],
         "no revocation endpoint (RFC 7009)",
     ),
     (
         "revoke/unsupported-token-type",
-        "skip",
+        "not_applicable",
         &[],
         "no revocation endpoint (RFC 7009)",
     ),
     (
         "revoke/wrong-client-secret",
-        "skip",
+        "not_applicable",
         &[],
         "no revocation endpoint (RFC 7009)",
     ),

@@ -37,7 +37,8 @@ pub struct RealServer {
     pub vars: Vec<(String, String)>,
     /// Client secrets and tokens.
     pub secrets: Vec<(String, String)>,
-    name: String,
+    /// Which of the servers under tests/servers/ this is.
+    pub name: String,
     child: Child,
     stdin: Option<ChildStdin>,
     log: Arc<Mutex<String>>,
