@@ -114,6 +114,9 @@ pub enum Origin {
     Flag { secret: bool },
     /// The target's discovery document (`--discover`), by its URL.
     Discovery(String),
+    /// The variable's declared `default` (a catalogue's own path, such as `/oauth/token`):
+    /// the one kind of value that goes under the target's path (see `plan::Root`).
+    Default,
 }
 
 impl Origin {
@@ -126,6 +129,7 @@ impl Origin {
             Origin::Flag { secret: false } => format!("--var {name}=…"),
             Origin::Flag { secret: true } => format!("--secret {name}=…"),
             Origin::Discovery(url) => format!("--discover: {url}: {name}"),
+            Origin::Default => format!("`{name}` (its declared default)"),
         }
     }
 }
@@ -174,7 +178,10 @@ impl Vars {
     pub fn unknown(&self, known: &[&str]) -> Vec<String> {
         self.values
             .iter()
-            .filter(|(name, var)| var.origin != Origin::BuiltIn && !known.contains(&name.as_str()))
+            .filter(|(name, var)| {
+                !matches!(var.origin, Origin::BuiltIn | Origin::Default)
+                    && !known.contains(&name.as_str())
+            })
             .map(|(name, var)| {
                 let hint = crate::schema::closest(name, known)
                     .map(|c| format!(" (did you mean `{c}`?)"))
@@ -202,7 +209,7 @@ impl Vars {
                 Some(var) => var.secret |= d.secret,
                 None => {
                     if let Some(default) = &d.default {
-                        self.set(&d.name, default.clone(), d.secret);
+                        self.set_from(&d.name, default.clone(), d.secret, Origin::Default);
                     }
                 }
             }
