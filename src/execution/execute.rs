@@ -293,7 +293,10 @@ impl Executor {
         };
         let issued = issued_credentials(&response);
         match check::evaluate_all(&case.checks, &case.advice, &response) {
-            Ok(judged) => (record.violations, record.warnings) = judged,
+            Ok(judged) => {
+                (record.violations, record.warnings) = judged;
+                check::own_page(&mut record.violations, &response, &request.url);
+            }
             // A pattern the regex engine could not finish is the case's error, not the server's.
             Err(message) => {
                 record.verdict = Verdict::Error { message };
