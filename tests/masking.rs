@@ -432,11 +432,15 @@ fn a_secret_quoted_with_rust_escapes_reaches_no_output() {
                 "t/body",
                 &posting("/oauth/token", r#"{"client_secret": "{{client_secret}}"}"#),
             ),
-            ("t/path", &posting("{{client_secret}}/x", "{}")),
+            // Not a path (a relative value whose head is a scheme): an error quoting it.
+            ("t/path", &posting("{{scheme}}{{client_secret}}/x", "{}")),
         ]);
         let flag = format!("client_secret={secret}");
-        let (texts, report) =
-            run_with_reports(&server.url, cases.path(), &["--secret", &flag, "--exact"]);
+        let (texts, report) = run_with_reports(
+            &server.url,
+            cases.path(),
+            &["--secret", &flag, "--var", "scheme=mailto:", "--exact"],
+        );
         let body = case_of(&report, "t/body");
         let unreadable = body["violations"]
             .as_array()
@@ -456,7 +460,7 @@ fn a_secret_quoted_with_rust_escapes_reaches_no_output() {
         assert_eq!(path["kind"], "error");
         assert_eq!(
             path["message"],
-            "the request path \"***/x\" does not start with `/` (nor is it a URL)"
+            "the request path \"mailto:***/x\" is neither a path (`/…` from the origin's root, `…` under --target) nor an http(s) URL"
         );
         assert_shown_nowhere(&texts, &["Secret3", "Secret"]);
     }

@@ -19,6 +19,8 @@ mod alternatives;
 mod docs;
 /// The reference server as a test double for apps on Auth0's SDKs.
 mod double;
+/// Endpoints resolve as URLs do; hints about the target only where the responses prove them.
+mod endpoints;
 /// Property tests of the case loader.
 mod fuzz;
 /// The CI gate: JSON report, deviations file, GitHub annotations, explain, man page.

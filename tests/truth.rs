@@ -912,7 +912,7 @@ fn a_target_that_answers_404_everywhere_gets_one_hint() {
         .map(|h| h.as_str().unwrap())
         .collect();
     assert!(
-        hints.contains(&"20 of 20 requests to /wrong-prefix/oauth/token were answered 404 or with an HTML page: check --target (a path in it prefixes every request), or say where the server serves this endpoint (--var token_endpoint=PATH)"),
+        hints.contains(&"all 20 cases sent to /wrong-prefix/oauth/token were answered with 404: the server does not serve `token_endpoint` there; check --target (its path /wrong-prefix goes before the default /oauth/token), or say where it does as its full path from the origin's root (--var token_endpoint=/PATH), or give --discover"),
         "{hints:#?}"
     );
     assert_eq!(
@@ -1163,7 +1163,7 @@ fn a_server_at_other_paths_passes_the_whole_catalogue_with_discover() {
     assert_eq!(out.code, 1);
     let hints = read_report(&json)["hints"].to_string();
     assert!(
-        hints.contains("requests to /oauth/token were answered 404"),
+        hints.contains("cases sent to /oauth/token were answered with 404: the server does not serve `token_endpoint` there"),
         "{hints}"
     );
 }

@@ -116,6 +116,9 @@ pub enum Origin {
     Discovery(String),
     /// `--not-applicable`.
     NotApplicableFlag,
+    /// The variable's declared `default` (a catalogue's own path, such as `/oauth/token`):
+    /// the one kind of value that goes under the target's path (see `plan::Root`).
+    Default,
 }
 
 impl Origin {
@@ -129,6 +132,7 @@ impl Origin {
             Origin::Flag { secret: true } => format!("--secret {name}=…"),
             Origin::Discovery(url) => format!("--discover: {url}: {name}"),
             Origin::NotApplicableFlag => format!("--not-applicable {name}=…"),
+            Origin::Default => format!("`{name}` (its declared default)"),
         }
     }
 }
@@ -208,7 +212,7 @@ impl Vars {
         let set = self
             .values
             .iter()
-            .filter(|(_, v)| v.origin != Origin::BuiltIn)
+            .filter(|(_, v)| !matches!(v.origin, Origin::BuiltIn | Origin::Default))
             .map(|(n, v)| (n.as_str(), &v.origin));
         let not_applicable = self
             .not_applicable
@@ -258,7 +262,7 @@ impl Vars {
                 None if self.not_applicable.contains_key(&d.name) => {}
                 None => {
                     if let Some(default) = &d.default {
-                        self.set(&d.name, default.clone(), d.secret);
+                        self.set_from(&d.name, default.clone(), d.secret, Origin::Default);
                     }
                 }
             }

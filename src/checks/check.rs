@@ -532,6 +532,43 @@ fn param_violation(
     ))
 }
 
+/// A Location parameter that is missing because the server redirected to a page of its own
+/// (on the request's origin, with no `error` parameter, not back to the request's
+/// `redirect_uri`: a login or consent page such as `/interaction/…`) is said to be so, rather
+/// than "got no such parameter", which reads as a redirect back without the error.
+pub fn own_page(violations: &mut [Violation], response: &Response, request: &url::Url) {
+    let Some(to) = response
+        .header("location")
+        .and_then(|l| request.join(&l).ok())
+    else {
+        return;
+    };
+    let has_error = [to.query(), to.fragment()]
+        .into_iter()
+        .flatten()
+        .any(|t| url::form_urlencoded::parse(t.as_bytes()).any(|(n, _)| n == "error"));
+    let endpoint = |u: &url::Url| (u.origin(), u.path().to_owned());
+    let back = request
+        .query_pairs()
+        .filter(|(n, _)| n == "redirect_uri")
+        .any(|(_, uri)| url::Url::parse(&uri).is_ok_and(|uri| endpoint(&uri) == endpoint(&to)));
+    if to.origin() != request.origin() || has_error || back {
+        return;
+    }
+    for v in violations
+        .iter_mut()
+        .filter(|v| v.message.ends_with("got no such parameter"))
+    {
+        if let CheckId::Location(part, param) = &v.check {
+            v.message = format!(
+                "redirected to the server's own page {} (a login or consent page?), not back to redirect_uri with {}{param}",
+                to.path(),
+                part.sigil()
+            );
+        }
+    }
+}
+
 /// What a header or parameter matcher requires, as a value (`null`: absent).
 fn expected_of(matcher: &HeaderMatcher) -> Value {
     match matcher {
@@ -1157,6 +1194,52 @@ mod tests {
             evaluate(&checks[..1], &missing)[0].message,
             "expected \"invalid_scope\", got no such parameter"
         );
+    }
+
+    /// See issue 21, item 4: a redirect to the server's own `/login`, `/interaction/…` or
+    /// `login.html` was reported as "location ?error: got no such parameter".
+    #[test]
+    fn a_redirect_to_the_servers_own_page_is_said_to_be_one() {
+        let checks = [param(
+            UrlPart::Query,
+            "error",
+            HeaderMatcher::Equals("invalid_scope".into()),
+        )];
+        let request = url::Url::parse(
+            "http://as.example/authorize?client_id=c&redirect_uri=https%3A%2F%2Fapp%2Fcb&scope=x",
+        )
+        .unwrap();
+        let said = |location: &str| {
+            let r = response(302, &[("location", location)], "");
+            let mut v = evaluate(&checks, &r);
+            own_page(&mut v, &r, &request);
+            v[0].message.clone()
+        };
+        for (location, page) in [
+            ("/interaction/abc?x=1", "/interaction/abc"),
+            ("http://as.example/login", "/login"),
+            ("login.html", "/login.html"),
+        ] {
+            assert_eq!(
+                said(location),
+                format!(
+                    "redirected to the server's own page {page} (a login or consent page?), not back to redirect_uri with ?error"
+                ),
+                "{location}"
+            );
+        }
+        // Back to the client, or to another origin, or with an error elsewhere: as it was.
+        for location in [
+            "https://app/cb?code=1",
+            "https://elsewhere.example/login",
+            "/cb#error=invalid_scope",
+        ] {
+            assert_eq!(
+                said(location),
+                "expected \"invalid_scope\", got no such parameter",
+                "{location}"
+            );
+        }
     }
 
     #[test]

@@ -231,6 +231,8 @@ struct Resolved {
 /// What the reports say about the run besides its records.
 struct About {
     target: String,
+    /// The `--target` URL (the built-in server's when none was given), for the hints.
+    base: url::Url,
     /// What `--discover` found.
     discovered: Option<crate::http::discover::Discovered>,
     declared: Vec<Variable>,
@@ -325,6 +327,7 @@ impl Resolved {
             deviations,
             styles,
             about: About {
+                base: target.base.clone(),
                 target: label,
                 discovered,
                 declared: catalogue.variables,
@@ -709,7 +712,7 @@ fn conclude(
     let tally = Tally::of(records);
     let mut gate = report::gate(&tally, opts.gate, signal);
     let missing = report::missing_variables(records, &about.declared);
-    let hints = report::hints(records, &about.declared);
+    let hints = report::hints(records, &about.declared, &about.base);
     let info = RunInfo {
         target: &about.target,
         cases: &opts.cases.describe(),

@@ -299,7 +299,7 @@ impl Executor {
             }
         };
         let issued = issued_credentials(&response);
-        judge_response(case, &response, record);
+        judge_response(case, &response, &request.url, record);
         issued
     }
 
@@ -609,7 +609,7 @@ fn rate_limit_note(response: &Response, attempts: u32) -> String {
 /// Judges `response` into `record`: the documented answer's checks, else an allowed
 /// alternative's (see [`branch`]), and the advice; the verdict is a failure when a check of
 /// the branch judged on was violated.
-fn judge_response(case: &Case, response: &Response, record: &mut Record) {
+fn judge_response(case: &Case, response: &Response, url: &url::Url, record: &mut Record) {
     // A pattern the regex engine could not finish is the case's error, not the server's.
     let judged = check::evaluate_all(&case.checks, &case.advice, response).and_then(
         |(violations, warnings)| {
@@ -648,6 +648,7 @@ fn judge_response(case: &Case, response: &Response, record: &mut Record) {
         }
         None => &case.checks,
     };
+    check::own_page(&mut record.violations, response, url);
     // Advice that repeats a check already failed says nothing more: one name, one finding.
     let failed: Vec<CheckId> = record.violations.iter().map(|v| v.check.clone()).collect();
     record.warnings.retain(|w| !failed.contains(&w.check));

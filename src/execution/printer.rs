@@ -93,8 +93,28 @@ pub struct Printer {
     started: Instant,
     passed: usize,
     ignored: usize,
+    /// What libtest would count as failed, by our verdicts, so that its closing line counts
+    /// what ours does with the same words.
+    counts: Counts,
     /// The failed cases and their text, listed again at the end (in id order, as every report).
-    failures: Vec<(String, String)>,
+    failures: Vec<Failure>,
+}
+
+/// The cases libtest lists as failures, by what they are in our summary: failed, errors, and
+/// skips that `--fail-on-skip` fails.
+#[derive(Debug, Clone, Copy, Default)]
+struct Counts {
+    failed: usize,
+    errors: usize,
+    skipped: usize,
+}
+
+/// A case listed under `failures:`.
+struct Failure {
+    id: String,
+    text: String,
+    /// An error verdict's message: a later case with the same one is said in one line.
+    error: Option<String>,
 }
 
 impl Printer {
@@ -117,6 +137,7 @@ impl Printer {
             started: Instant::now(),
             passed: 0,
             ignored: 0,
+            counts: Counts::default(),
             failures: Vec::new(),
         };
         let total = selection.selected.len();
@@ -151,6 +172,7 @@ impl Printer {
             started: Instant::now(),
             passed: 0,
             ignored: 0,
+            counts: Counts::default(),
             failures: Vec::new(),
         }
     }
@@ -229,7 +251,27 @@ impl Printer {
         match outcome {
             Outcome::Ok => self.passed += 1,
             Outcome::Ignored(_) | Outcome::NotRun => self.ignored += 1,
-            Outcome::Failed(text) => self.failures.push((id.clone(), text)),
+            Outcome::Failed(text) => {
+                let error = match &record.verdict {
+                    Verdict::Error { message } => {
+                        self.counts.errors += 1;
+                        Some(message.clone())
+                    }
+                    Verdict::Skip { .. } => {
+                        self.counts.skipped += 1;
+                        None
+                    }
+                    _ => {
+                        self.counts.failed += 1;
+                        None
+                    }
+                };
+                self.failures.push(Failure {
+                    id: id.clone(),
+                    text,
+                    error,
+                });
+            }
         }
     }
 
@@ -246,41 +288,70 @@ impl Printer {
         let Some(format) = self.format else {
             return String::new();
         };
-        self.failures.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        self.failures.sort_unstable_by(|a, b| a.id.cmp(&b.id));
         let failed = !ok || !self.failures.is_empty();
+        let c = self.counts;
         if format == FormatSetting::Json {
-            let line = serde_json::json!({
+            let mut line = serde_json::json!({
                 "type": "suite",
                 "event": if failed { "failed" } else { "ok" },
                 "passed": self.passed,
-                "failed": self.failures.len(),
+                "failed": c.failed,
                 "ignored": self.ignored,
                 "measured": 0,
                 "filtered_out": self.filtered_out,
                 "exec_time": self.started.elapsed().as_secs_f64(),
             });
+            if c.errors > 0 {
+                line["errors"] = c.errors.into();
+            }
+            if c.skipped > 0 {
+                line["skipped"] = c.skipped.into();
+            }
             write_whole(&mut self.out, &format!("{line}\n"));
             return String::new();
         }
+        let s = &self.styles;
         // The lines below each start with a newline: after terse's dots, that ends their line.
         let mut out = String::new();
         if !self.failures.is_empty() {
             out.push_str("\nfailures:\n\n");
-            for (id, text) in &self.failures {
-                out.push_str(&format!("---- {id} ----\n{text}\n\n"));
+            // An error said before (a target that cannot be reached fails every case alike)
+            // is said again in one line, naming the case that shows it whole.
+            let mut said: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+            for f in &self.failures {
+                let text = match f.error.as_deref() {
+                    Some(message) => match said.get(message) {
+                        Some(first) => format!("{}: same as {first}: {message}", s.bad("error")),
+                        None => {
+                            said.insert(message, &f.id);
+                            f.text.clone()
+                        }
+                    },
+                    None => f.text.clone(),
+                };
+                out.push_str(&format!("---- {} ----\n{text}\n\n", f.id));
             }
             out.push_str("\nfailures:\n");
-            for (id, _) in &self.failures {
-                out.push_str(&format!("    {id}\n"));
+            for f in &self.failures {
+                out.push_str(&format!("    {}\n", f.id));
             }
         }
         if !interrupted {
-            let s = &self.styles;
+            // libtest's words, and ours where it has none: an error is not a failed check, nor
+            // a skip that --fail-on-skip fails, and the summary below counts them apart.
+            let mut ours = String::new();
+            if c.errors > 0 {
+                ours.push_str(&format!("{} errors; ", c.errors));
+            }
+            if c.skipped > 0 {
+                ours.push_str(&format!("{} skipped; ", c.skipped));
+            }
             out.push_str(&format!(
-                "\ntest result: {}. {} passed; {} failed; {} ignored; 0 measured; {} filtered out; finished in {:.2}s\n\n",
+                "\ntest result: {}. {} passed; {} failed; {ours}{} ignored; 0 measured; {} filtered out; finished in {:.2}s\n\n",
                 if failed { s.bad("FAILED") } else { s.good("ok") },
                 self.passed,
-                self.failures.len(),
+                c.failed,
                 self.ignored,
                 self.filtered_out,
                 self.started.elapsed().as_secs_f64()
@@ -525,7 +596,7 @@ mod tests {
         assert!(out.contains("\nfailures:\n    a\n    b\n"), "{out}");
         assert!(
             out.contains(
-                "test result: FAILED. 1 passed; 2 failed; 1 ignored; 0 measured; 0 filtered out;"
+                "test result: FAILED. 1 passed; 1 failed; 1 errors; 1 ignored; 0 measured; 0 filtered out;"
             ),
             "{out}"
         );
@@ -561,6 +632,107 @@ mod tests {
             out.contains("needs y; --fail-on-skip makes a skip fail the run"),
             "{out}"
         );
+    }
+
+    /// See issue 21, item 7: libtest's closing line said "26 failed" where ours said "26
+    /// errors". Every word the two lines share counts the same cases, whatever the verdicts.
+    #[test]
+    fn the_two_closing_lines_never_disagree() {
+        use crate::report::{GatePolicy, NoTests, RunInfo, Tally, gate, terminal::summary};
+        let error = |m: &str| Verdict::Error { message: m.into() };
+        for fail_on_skip in [false, true] {
+            let records = [
+                record("a", Verdict::Pass),
+                record("b", Verdict::Fail),
+                record("c", error("refused")),
+                record("d", error("refused")),
+                record("e", skip()),
+                record("f", Verdict::NotRun),
+            ];
+            let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+            let (mut p, _) = printing(FormatSetting::Pretty, &ids);
+            p.fail_on_skip = fail_on_skip;
+            records.iter().for_each(|r| p.case(r));
+            let tally = Tally::of(&records);
+            let policy = GatePolicy {
+                fail_on_skip,
+                ..GatePolicy::default()
+            };
+            let gate = gate(&tally, policy, None);
+            let info = RunInfo {
+                target: "t",
+                cases: "c",
+                schemas: "s",
+                elapsed: std::time::Duration::ZERO,
+                deviations: None,
+                interrupted: None,
+                tally,
+                gate: &gate,
+                missing: &[],
+                hints: &[],
+                discovered: None,
+            };
+            let theirs = p.close(info.ok(), false);
+            let theirs = theirs
+                .lines()
+                .find(|l| l.starts_with("test result"))
+                .unwrap();
+            let ours = summary(&info, NoTests::Fail, &Styles::plain());
+            let count = |line: &str, word: &str| -> Option<usize> {
+                line.split("; ")
+                    .find_map(|part| part.rsplit(". ").next()?.strip_suffix(&format!(" {word}")))
+                    .map(|n| n.parse().unwrap())
+            };
+            for word in ["passed", "failed", "errors", "skipped"] {
+                let (t, o) = (count(theirs, word), count(&ours, word).unwrap());
+                assert!(
+                    t.is_none_or(|t| t == o),
+                    "{word}: {t:?} against {o}\n{theirs}\n{ours}"
+                );
+            }
+            assert_eq!(count(theirs, "failed"), Some(1), "{theirs}");
+            assert_eq!(count(theirs, "errors"), Some(2), "{theirs}");
+            assert_eq!(
+                count(theirs, "skipped"),
+                fail_on_skip.then_some(1),
+                "{theirs}"
+            );
+        }
+    }
+
+    /// An error said before is said again in one line, naming the case that shows it whole: a
+    /// closed port printed 26 identical blocks.
+    #[test]
+    fn the_same_error_is_shown_whole_once() {
+        let message = "could not connect to 127.0.0.1:9: Connection refused (os error 111)";
+        let error = |m: &str| Verdict::Error { message: m.into() };
+        let (mut p, _) = printing(FormatSetting::Pretty, &["t/a", "t/b", "t/c", "t/d"]);
+        p.case(&record("t/c", error(message)));
+        p.case(&record("t/a", error(message)));
+        p.case(&record("t/d", error("timed out")));
+        p.case(&record("t/b", error(message)));
+        let out = p.close(false, false);
+        let block = |id: &str| {
+            let start = out.find(&format!("---- {id} ----\n")).unwrap();
+            out[start..].split("\n\n").next().unwrap().to_owned()
+        };
+        assert!(
+            block("t/a").contains(&format!("error: could not be judged: {message}")),
+            "{out}"
+        );
+        assert!(block("t/a").contains("documents:"), "{out}");
+        for id in ["t/b", "t/c"] {
+            assert_eq!(
+                block(id),
+                format!("---- {id} ----\nerror: same as t/a: {message}"),
+                "{out}"
+            );
+        }
+        assert!(
+            block("t/d").contains("could not be judged: timed out"),
+            "{out}"
+        );
+        assert!(out.contains("0 failed; 4 errors; 0 ignored"), "{out}");
     }
 
     fn skip() -> Verdict {

@@ -52,17 +52,40 @@ impl Target {
         Ok(Target { base })
     }
 
-    /// The target's URL for a request path: the path is appended to the base's path. A URL
-    /// (an endpoint given as one) is taken as it is; `check_origins` has made sure where it
-    /// points is allowed.
+    /// The target's URL for a path under it: the path is appended to the base's path (the
+    /// discovery documents, a catalogue's own paths). A URL is taken as it is.
     pub fn join(&self, path: &str) -> Result<Url, String> {
+        self.resolve(path, Root::Target)
+    }
+
+    /// The URL of a request path rooted as `root` says (RFC 3986 §5). A whole URL is taken as
+    /// it is (`check_origins` and `check_request` hold it to the target's origin).
+    pub fn resolve(&self, path: &str, root: Root) -> Result<Url, String> {
+        let invalid =
+            |url: &str, e: url::ParseError| format!("the request URL {url} is not valid: {e}");
         if is_url(path) {
-            return Url::parse(path)
-                .map_err(|e| format!("the request URL {path} is not valid: {e}"));
+            return Url::parse(path).map_err(|e| invalid(path, e));
         }
-        let base = self.base.as_str().trim_end_matches('/');
-        Url::parse(&format!("{base}{path}"))
-            .map_err(|e| format!("the request URL {base}{path} is not valid: {e}"))
+        match root {
+            Root::Target => {
+                let base = self.base.as_str().trim_end_matches('/');
+                let url = format!("{base}{path}");
+                Url::parse(&url).map_err(|e| invalid(&url, e))
+            }
+            // Appended to the origin as text, not joined: `//host/x` stays a path on the
+            // origin rather than becoming a reference to another host.
+            Root::Origin => {
+                let url = format!("{}{path}", self.origin());
+                Url::parse(&url).map_err(|e| invalid(&url, e))
+            }
+            Root::Relative => {
+                let mut dir = self.base.clone();
+                if !dir.path().ends_with('/') {
+                    dir.set_path(&format!("{}/", dir.path()));
+                }
+                dir.join(path).map_err(|e| invalid(path, e))
+            }
+        }
     }
 
     /// The target's origin, as `scheme://host:port`.
@@ -200,6 +223,44 @@ pub enum Authority {
     Composed(Vec<String>),
 }
 
+/// What a request path is resolved against (RFC 3986 §5), decided by what the case's path
+/// template begins with. `--target http://host/o` with `--var token_endpoint=/o/token/` must
+/// request `/o/token/`, not `/o/o/token/`: only the catalogue's own paths go under the
+/// target's path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Root {
+    /// Text the case file wrote, or a variable's declared default: under the target's path.
+    Target,
+    /// A value given for the run (flag, file, environment, discovery) that starts with `/`:
+    /// that path on the target's origin.
+    Origin,
+    /// A given value without a leading `/` (nor a URL): resolved against the target as a
+    /// directory (`token` with `http://h/o` is `http://h/o/token`).
+    Relative,
+}
+
+/// How `template` (a case's request path) is rooted, given the run's variables: by the value
+/// of the placeholder it begins with, if any, and where that value came from.
+pub fn root_of(template: &str, vars: &Vars) -> Root {
+    let Some(name) = head_variable(template) else {
+        return Root::Target;
+    };
+    match vars.get(name) {
+        Some(var) if var.origin == crate::vars::Origin::Default => Root::Target,
+        Some(var) if var.value.starts_with(['/', '\\']) => Root::Origin,
+        Some(var) if !is_url(&var.value) => Root::Relative,
+        _ => Root::Target,
+    }
+}
+
+/// The variable a path template begins with (`{{token_endpoint}}?x` → `token_endpoint`), the
+/// endpoint a request goes to; none when it begins with text of the case file's own.
+pub fn head_variable(template: &str) -> Option<&str> {
+    let after = template.trim_start().strip_prefix("{{")?;
+    let name = after.split("}}").next()?.trim();
+    Some(name.trim_end_matches('?').trim())
+}
+
 /// Where the finished `path` (a URL) of `template` got its scheme and host: from text the case
 /// file wrote before any placeholder, or from the first placeholder's value when that is a
 /// whole URL on the same origin (an endpoint variable, `{{token_endpoint}}`); otherwise they
@@ -252,6 +313,18 @@ fn authority_of<'a>(
     } else {
         composed()
     }
+}
+
+/// Whether `text` begins with a URI scheme (`mailto:`, `host:8080/x`): letters, digits, `+`,
+/// `-` or `.` up to a colon before any `/`, `?` or `#`.
+fn has_scheme(text: &str) -> bool {
+    let head = text.split(['/', '?', '#']).next().unwrap_or_default();
+    head.split_once(':').is_some_and(|(scheme, _)| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    })
 }
 
 /// Whether a path is rather a whole URL (an endpoint given as one).
@@ -373,11 +446,12 @@ pub fn prepare(case: &Case, vars: &Vars, target: &Target) -> Result<Prepared, No
             },
         })
     };
+    let root = root_of(&case.request.path, vars);
     let mut request = fill(
         case,
         &real,
         &|text: &str| template::render(text, &real),
-        target,
+        (target, root),
     )?;
     let shown_path = |text: &str| {
         let owned: Vec<(String, std::borrow::Cow<'_, str>)> = template::variables(text)
@@ -389,7 +463,7 @@ pub fn prepare(case: &Case, vars: &Vars, target: &Target) -> Result<Prepared, No
             owned.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_ref())
         })
     };
-    let shown = fill(case, &masked, &shown_path, target)?;
+    let shown = fill(case, &masked, &shown_path, (target, root))?;
     request.shown = Shown {
         url: shown.url.to_string(),
         curl: shown.curl(),
@@ -398,12 +472,13 @@ pub fn prepare(case: &Case, vars: &Vars, target: &Target) -> Result<Prepared, No
 }
 
 /// Fills in the case's request from `lookup`; `path` renders the request path (which, for the
-/// request as shown, masks a secret in the shape a path needs).
+/// request as shown, masks a secret in the shape a path needs), resolved against the target as
+/// `root` says.
 fn fill<'a>(
     case: &Case,
     lookup: &impl Fn(&str) -> Option<&'a str>,
     path: &impl Fn(&str) -> String,
-    target: &Target,
+    (target, root): (&Target, Root),
 ) -> Result<Prepared, NotSent> {
     let render = |text: &str| template::render(text, lookup);
     // An item whose whole value is an optional placeholder of an unset variable is left out.
@@ -414,13 +489,21 @@ fn fill<'a>(
         NotSent::Invalid(format!("{:?} is not an HTTP method", render(&spec.method)))
     })?;
     let path = path(&spec.path);
-    if !path.starts_with('/') && !is_url(&path) {
+    let rooted = is_url(&path) || path.starts_with('/');
+    if !rooted && root != Root::Relative {
         return Err(NotSent::Invalid(format!(
             "the request path {path:?} does not start with `/` (nor is it a URL)"
         )));
     }
+    // RFC 3986 §4.2: a relative path's first segment has no colon; this is a URI of another
+    // scheme, not a path on the target.
+    if !rooted && has_scheme(&path) {
+        return Err(NotSent::Invalid(format!(
+            "the request path {path:?} is neither a path (`/…` from the origin's root, `…` under --target) nor an http(s) URL"
+        )));
+    }
     let authority = authority_of(&spec.path, &path, lookup);
-    let mut url = target.join(&path).map_err(NotSent::Invalid)?;
+    let mut url = target.resolve(&path, root).map_err(NotSent::Invalid)?;
     let query: Vec<(&String, &String)> = spec.query.iter().filter(|(_, v)| kept(v)).collect();
     if !query.is_empty() {
         let mut pairs = url.query_pairs_mut();
@@ -616,10 +699,8 @@ mod tests {
         );
         let target = Target::parse("http://127.0.0.1:8080/base/").unwrap();
         let p = prepare(&c, &vars(), &target).unwrap();
-        assert_eq!(
-            p.url.as_str(),
-            "http://127.0.0.1:8080/base/tokeninfo?a=cid%26x"
-        );
+        // A value given for the run that starts with `/` is that path on the target's origin.
+        assert_eq!(p.url.as_str(), "http://127.0.0.1:8080/tokeninfo?a=cid%26x");
         assert_eq!(p.headers, [("x-id".to_owned(), "cid".to_owned())]);
         assert_eq!(p.basic_auth, Some(("cid".into(), "s ec'ret".into())));
         assert_eq!(
@@ -628,7 +709,7 @@ mod tests {
         );
         assert_eq!(
             p.curl(),
-            r#"curl -i -X POST 'http://127.0.0.1:8080/base/tokeninfo?a=cid%26x' -u 'cid:s ec'\''ret' -H 'x-id: cid' --data-urlencode grant_type=client_credentials --data-urlencode 'client_secret=s ec'\''ret'"#
+            r#"curl -i -X POST 'http://127.0.0.1:8080/tokeninfo?a=cid%26x' -u 'cid:s ec'\''ret' -H 'x-id: cid' --data-urlencode grant_type=client_credentials --data-urlencode 'client_secret=s ec'\''ret'"#
         );
     }
 
@@ -775,8 +856,140 @@ mod tests {
         let c = case(
             r#"{"title": "t", "documents": {"status": 400}, "request": {"method": "GET", "path": "{{client_id}}"}}"#,
         );
-        let err = prepare(&c, &vars(), &Target::parse("http://h").unwrap()).unwrap_err();
+        for value in ["mailto:x", "evil.example:8080/x", "javascript:alert(1)"] {
+            let mut v = vars();
+            v.set("client_id", value, false);
+            let err = prepare(&c, &v, &Target::parse("http://h/o").unwrap()).unwrap_err();
+            assert!(
+                matches!(&err, NotSent::Invalid(m) if m.contains("neither a path")),
+                "{value}: {err:?}"
+            );
+        }
+        // A declared default is the catalogue's own path: it must start with `/`.
+        let mut v = Vars::default();
+        v.declare(&[declared("client_id", "cid")]);
+        let err = prepare(&c, &v, &Target::parse("http://h").unwrap()).unwrap_err();
         assert!(matches!(err, NotSent::Invalid(m) if m.contains("does not start with `/`")));
+    }
+
+    fn declared(name: &str, default: &str) -> crate::vars::Variable {
+        crate::vars::Variable {
+            name: name.into(),
+            secret: false,
+            meaning: "m".into(),
+            on_auth0: None,
+            default: Some(default.into()),
+        }
+    }
+
+    /// See issue 21, item 3: with `--target http://host/o`, `--var
+    /// revocation_endpoint=/o/revoke_token/` requested `/o/o/revoke_token/`. Endpoints resolve
+    /// as URLs do (RFC 3986 §5); only the catalogue's own paths go under the target's path.
+    #[test]
+    fn endpoints_resolve_as_urls_do() {
+        let c = case(
+            r#"{"title": "t", "documents": {"status": 400}, "request": {"method": "POST", "path": "{{token_endpoint}}", "query": {"q": "1"}}}"#,
+        );
+        let literal = case(
+            r#"{"title": "t", "documents": {"status": 400}, "request": {"method": "GET", "path": "/userinfo"}}"#,
+        );
+        let url = |case: &Case, target: &str, set: Option<(&str, bool)>| {
+            let mut v = Vars::default();
+            if let Some((value, secret)) = set {
+                v.read_flags(&[format!("token_endpoint={value}")], secret)
+                    .unwrap();
+            }
+            v.declare(&[declared("token_endpoint", "/oauth/token")]);
+            let p = prepare(case, &v, &Target::parse(target).unwrap()).unwrap();
+            // What reports show (and explain prints) is what is sent.
+            if !set.is_some_and(|(_, secret)| secret) {
+                assert_eq!(p.shown.url, p.url.as_str());
+                assert!(
+                    p.shown.curl.contains(&quote(p.url.as_str())),
+                    "{}",
+                    p.shown.curl
+                );
+            }
+            (p.url.to_string(), p.shown.url)
+        };
+        for (target, set, sent) in [
+            // The default is the catalogue's path: under the target's path.
+            ("http://h/o", None, "http://h/o/oauth/token?q=1"),
+            ("http://h/o/", None, "http://h/o/oauth/token?q=1"),
+            ("http://h", None, "http://h/oauth/token?q=1"),
+            // A value from the origin's root is that path, whatever the target's path.
+            ("http://h/o", Some("/o/token/"), "http://h/o/token/?q=1"),
+            (
+                "http://h/api/oidc",
+                Some("/api/oidc/token"),
+                "http://h/api/oidc/token?q=1",
+            ),
+            // `//x` is a path on the origin, never another host.
+            (
+                "http://h/o",
+                Some("//evil.example/t"),
+                "http://h//evil.example/t?q=1",
+            ),
+            // A relative value resolves against the target as a directory.
+            ("http://h/o", Some("token"), "http://h/o/token?q=1"),
+            ("http://h/o/", Some("token/"), "http://h/o/token/?q=1"),
+            (
+                "http://h/api/oidc",
+                Some("../token"),
+                "http://h/api/token?q=1",
+            ),
+            ("http://h", Some("token"), "http://h/token?q=1"),
+            // A full URL is taken as it is.
+            (
+                "http://h/o",
+                Some("http://h/x/token"),
+                "http://h/x/token?q=1",
+            ),
+        ] {
+            let (url, _) = url(&c, target, set.map(|v| (v, false)));
+            assert_eq!(url, sent, "{target} {set:?}");
+        }
+        // A case file's own path goes under the target's path.
+        assert_eq!(url(&literal, "http://h/o", None).0, "http://h/o/userinfo");
+        // A secret value is shown in the shape of where it goes.
+        for (value, shown) in [("/o/t", "http://h/***"), ("t", "http://h/o/***")] {
+            let (sent, seen) = url(&c, "http://h/o", Some((value, true)));
+            assert_eq!(seen, shown.to_owned() + "?q=1", "{value} sent to {sent}");
+        }
+    }
+
+    #[test]
+    fn the_root_is_decided_by_the_head_of_the_path() {
+        let mut v = Vars::default();
+        v.read_flags(
+            &[
+                "a=/x".into(),
+                "b=x".into(),
+                "c=http://h/x".into(),
+                "e=\\\\h".into(),
+            ],
+            false,
+        )
+        .unwrap();
+        v.declare(&[declared("d", "/oauth/token")]);
+        for (template, root) in [
+            ("/lit/{{a}}", Root::Target),
+            ("{{a}}", Root::Origin),
+            (" {{ a }}/more", Root::Origin),
+            ("{{b}}", Root::Relative),
+            ("{{b?}}", Root::Relative),
+            ("{{c}}", Root::Target),
+            ("{{d}}", Root::Target),
+            ("{{e}}", Root::Origin),
+            ("{{unset}}", Root::Target),
+        ] {
+            assert_eq!(root_of(template, &v), root, "{template}");
+        }
+        assert_eq!(
+            head_variable("{{ token_endpoint? }}?x"),
+            Some("token_endpoint")
+        );
+        assert_eq!(head_variable("/x{{a}}"), None);
     }
 
     #[test]

@@ -216,6 +216,10 @@ pub struct Record {
     pub rate_limit: Option<String>,
     #[serde(rename = "elapsed_ms", serialize_with = "millis")]
     pub elapsed: Duration,
+    /// The variable the case's request path begins with (`token_endpoint`): the endpoint a
+    /// hint about where the server serves it names. None for a path the case file writes.
+    #[serde(skip)]
+    pub endpoint: Option<String>,
 }
 
 /// Every string inside `value` passed through `f`, the names of members too: a server may
@@ -286,6 +290,7 @@ impl Record {
             stale_deviations: Vec::new(),
             rate_limit: None,
             elapsed: Duration::ZERO,
+            endpoint: crate::plan::head_variable(&case.request.path).map(str::to_owned),
         }
     }
 

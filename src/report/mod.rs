@@ -246,12 +246,120 @@ pub fn gate(tally: &Tally, policy: GatePolicy, interrupted: Option<&str>) -> Vec
     reasons
 }
 
-/// What the responses say about the target as a whole: when most requests to one endpoint are
-/// answered 404 or with an HTML page, the target or that endpoint's path is likely wrong, and
-/// one line says so (naming the endpoint variable whose default it is) instead of every case
-/// failing alone.
-pub fn hints(records: &[Record], declared: &[vars::Variable]) -> Vec<String> {
-    let mut by_endpoint: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+/// What the responses say about the target as a whole, each said once: a target that cannot
+/// be reached at all, and an endpoint that is not where the run looked for it (see
+/// [`lost_endpoints`]). `target` is the run's `--target`.
+pub fn hints(records: &[Record], declared: &[vars::Variable], target: &url::Url) -> Vec<String> {
+    unreachable(records, target)
+        .into_iter()
+        .chain(lost_endpoints(records, declared, target))
+        .collect()
+}
+
+/// The target as a hint names it: its origin, and its path when it has one.
+fn target_name(target: &url::Url) -> String {
+    let origin = target.origin().ascii_serialization();
+    match target.path().trim_end_matches('/') {
+        "" => origin,
+        path => format!("{origin}{path}"),
+    }
+}
+
+/// One hint when no request got any answer: what the first connection error suggests (a
+/// closed port, plain http spoken TLS to or the reverse, a name that does not resolve, a
+/// timeout), naming the target, instead of a block per case that all say the same.
+fn unreachable(records: &[Record], target: &url::Url) -> Option<String> {
+    let sent: Vec<&Record> = records.iter().filter(|r| r.request.is_some()).collect();
+    if sent.is_empty() || sent.iter().any(|r| r.response.is_some()) {
+        return None;
+    }
+    let errors: Vec<&str> = sent
+        .iter()
+        .filter_map(|r| match &r.verdict {
+            Verdict::Error { message } => Some(message.as_str()),
+            _ => None,
+        })
+        .collect();
+    let cause = likely_cause(errors.first()?)?;
+    let alike = errors
+        .iter()
+        .filter(|m| likely_cause(m) == Some(cause))
+        .count();
+    Some(format!(
+        "cannot reach the target {}: {cause} ({alike} of {} cases sent could not be judged for it)",
+        target_name(target),
+        sent.len()
+    ))
+}
+
+/// What a connection error (as `send` words it) most likely means.
+fn likely_cause(message: &str) -> Option<&'static str> {
+    let has = |text: &str| message.contains(text);
+    Some(if has("Connection refused") {
+        "nothing listens there (connection refused): is the server running, and on this port?"
+    } else if has("TLS handshake failed") && (has("InvalidContentType") || has("corrupt message")) {
+        "it does not speak TLS there (the handshake got a plain answer): is it http://, not https://?"
+    } else if has("TLS handshake failed") {
+        "the TLS handshake failed (see the error): for a private CA, give it with --cacert FILE"
+    } else if has("invalid HTTP version") || has("HTTP/0.9") {
+        "what it answers is not HTTP (TLS?): is it https://, not http://?"
+    } else if has("failed to lookup address") || has("dns error") {
+        "its host name does not resolve (DNS)"
+    } else if message.starts_with("timed out after") && has("while sending the request") {
+        "nothing answered within --timeout: a wrong host or port, or a firewall that drops the connection?"
+    } else if message.starts_with("could not connect to") {
+        "the connection could not be made (see the error)"
+    } else {
+        return None;
+    })
+}
+
+/// Where the requests to one endpoint went and what came back.
+#[derive(Default)]
+struct Endpoint {
+    /// The path of the first request, as sent.
+    path: String,
+    answered: usize,
+    /// How the answers that prove it lost came, each said once (`404`, `an HTML page`).
+    evidence: std::collections::BTreeSet<&'static str>,
+    proven: usize,
+    /// A case to it passed (or deviated as known): the endpoint is there.
+    passed: bool,
+}
+
+/// Why `r`'s answer shows its endpoint is not there, if it does: 404 or 405 where the case
+/// did not document that status, or an HTML page where JSON was expected, with no redirect.
+fn evidence(r: &Record, resp: &crate::record::ResponseSummary) -> Option<&'static str> {
+    if (300..400).contains(&resp.status) || resp.status == r.documents.status {
+        return None;
+    }
+    match resp.status {
+        404 => return Some("404"),
+        405 => return Some("405"),
+        _ => {}
+    }
+    let page = resp
+        .headers
+        .iter()
+        .any(|(n, v)| n == "content-type" && v.to_ascii_lowercase().starts_with("text/html"));
+    let wants_json = r.checks.iter().any(|c| match &c.check {
+        crate::check::CheckId::MediaType => c.requires.contains("json"),
+        crate::check::CheckId::Schema(_) | crate::check::CheckId::Body(_) => true,
+        _ => false,
+    });
+    (page && wants_json).then_some("an HTML page where JSON was expected")
+}
+
+/// Endpoints whose every answer proves the run looked in the wrong place (see [`evidence`])
+/// and to which no case passed: one hint each, naming the variable to set (the one the cases'
+/// request path begins with) and a value of the form that resolves where it says: a path from
+/// the origin's root. A path the case files write themselves can only be moved by --target.
+fn lost_endpoints(
+    records: &[Record],
+    declared: &[vars::Variable],
+    target: &url::Url,
+) -> Vec<String> {
+    let mut by_endpoint: BTreeMap<(Option<&str>, String), Endpoint> = BTreeMap::new();
     for r in records {
         let (Some(req), Some(resp)) = (&r.request, &r.response) else {
             continue;
@@ -259,30 +367,62 @@ pub fn hints(records: &[Record], declared: &[vars::Variable]) -> Vec<String> {
         let Ok(url) = url::Url::parse(&req.url) else {
             continue;
         };
-        let page = resp
-            .headers
-            .iter()
-            .any(|(n, v)| n == "content-type" && v.to_ascii_lowercase().starts_with("text/html"));
-        let entry = by_endpoint.entry(url.path().to_owned()).or_default();
-        entry.0 += 1;
-        if resp.status == 404 || page {
-            entry.1 += 1;
+        // Cases on one variable are one endpoint; cases on a path of their own, one per path.
+        let key = match r.endpoint.as_deref() {
+            Some(name) => (Some(name), String::new()),
+            None => (None, url.path().to_owned()),
+        };
+        let entry = by_endpoint.entry(key).or_default();
+        if entry.path.is_empty() {
+            entry.path = url.path().to_owned();
+        }
+        entry.answered += 1;
+        entry.passed |= matches!(r.verdict, Verdict::Pass | Verdict::KnownDeviation { .. });
+        if let Some(why) = evidence(r, resp) {
+            entry.proven += 1;
+            entry.evidence.insert(why);
         }
     }
+    let prefix = target.path().trim_end_matches('/');
     by_endpoint
         .into_iter()
-        .filter(|(_, (all, lost))| *all >= 2 && lost * 2 > *all)
-        .map(|(path, (all, lost))| {
-            let variable = declared
-                .iter()
-                .find(|v| v.default.as_deref().is_some_and(|d| path.ends_with(d)))
-                .map_or_else(
-                    || "the cases' paths".to_owned(),
-                    |v| format!("--var {}=PATH", v.name),
-                );
-            format!(
-                "{lost} of {all} requests to {path} were answered 404 or with an HTML page: check --target (a path in it prefixes every request), or say where the server serves this endpoint ({variable})"
-            )
+        .filter(|(_, e)| !e.passed && e.answered > 0 && e.proven == e.answered)
+        .map(|((variable, _), e)| {
+            let cases = match e.answered {
+                1 => "the one case".to_owned(),
+                n => format!("all {n} cases"),
+            };
+            let how: Vec<&str> = e.evidence.into_iter().collect();
+            let how = match how.split_last() {
+                Some((last, [])) => (*last).to_owned(),
+                Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+                None => String::new(),
+            };
+            let were = if e.answered == 1 { "was" } else { "were" };
+            let said = format!("{cases} sent to {} {were} answered with {how}", e.path);
+            // A default went under --target's path: that path may be what is wrong.
+            let default = variable.and_then(|name| {
+                declared
+                    .iter()
+                    .find(|v| v.name == name)?
+                    .default
+                    .as_deref()
+                    .filter(|d| !prefix.is_empty() && e.path == format!("{prefix}{d}"))
+            });
+            let check_target = default
+                .map(|d| format!("check --target (its path {prefix} goes before the default {d}), or "))
+                .unwrap_or_default();
+            match variable {
+                Some(name) => format!(
+                    "{said}: the server does not serve `{name}` there; {check_target}say where it does as its full path from the origin's root (--var {name}=/PATH), or give --discover"
+                ),
+                None if prefix.is_empty() => {
+                    format!("{said}: a path the case files write; check --target")
+                }
+                None => format!(
+                    "{said}: a path the case files write, under --target's path {prefix}; check --target"
+                ),
+            }
         })
         .collect()
 }
@@ -379,6 +519,185 @@ mod tests {
             assert!(gate(&tally(0, 3, 0), policy, None).is_empty());
         }
         assert!(gate(&tally(1, 3, 0), strict, None).is_empty());
+    }
+
+    /// A record of a case on `endpoint` (None: a path of the case file's own) that documents
+    /// `documented` and was answered `status` with `content_type`, expecting JSON.
+    fn answered(
+        verdict: Verdict,
+        endpoint: Option<&str>,
+        url: &str,
+        (documented, status, content_type): (u16, u16, &str),
+    ) -> Record {
+        use crate::check::{CheckId, CheckOutcome, Outcome};
+        let mut r = Record::blank(&crate::case::tests_support::case("t/x"));
+        r.verdict = verdict;
+        r.endpoint = endpoint.map(str::to_owned);
+        r.documents.status = documented;
+        r.request = Some(crate::record::RequestSummary {
+            method: "POST".into(),
+            url: url.into(),
+            curl: String::new(),
+        });
+        r.response = Some(crate::record::ResponseSummary {
+            status,
+            headers: vec![("content-type".into(), content_type.into())],
+            body_bytes: 0,
+            truncated: false,
+            body_preview: String::new(),
+        });
+        r.checks = vec![CheckOutcome {
+            check: CheckId::MediaType,
+            requires: "is application/json".into(),
+            advisory: false,
+            outcome: Outcome::Failed,
+        }];
+        r
+    }
+
+    fn error(message: &str, url: &str) -> Record {
+        let mut r = Record::blank(&crate::case::tests_support::case("t/e"));
+        r.verdict = Verdict::Error {
+            message: message.into(),
+        };
+        r.request = Some(crate::record::RequestSummary {
+            method: "POST".into(),
+            url: url.into(),
+            curl: String::new(),
+        });
+        r
+    }
+
+    /// See issue 21, item 4: "5 of 5 requests to /authorize were answered 404 or with an HTML
+    /// page" on a server where four of those cases passed (a redirect to a login page, an
+    /// empty 200, a 403 page).
+    #[test]
+    fn a_lost_endpoint_needs_evidence_and_names_its_variable() {
+        let target = url::Url::parse("http://h/o").unwrap();
+        let revoke = Some("revocation_endpoint");
+        let url = "http://h/o/oauth/revoke";
+        let lost = |status: u16, html: bool| {
+            let ct = if html {
+                "text/html"
+            } else {
+                "application/json"
+            };
+            answered(Verdict::Fail, revoke, url, (400, status, ct))
+        };
+        let declared = [crate::vars::Variable {
+            name: "revocation_endpoint".into(),
+            secret: false,
+            meaning: "m".into(),
+            on_auth0: None,
+            default: Some("/oauth/revoke".into()),
+        }];
+        let hints = |records: &[Record], target: &url::Url| hints(records, &declared, target);
+        let said = hints(
+            &[lost(404, false), lost(405, false), lost(200, true)],
+            &target,
+        );
+        assert_eq!(
+            said,
+            [
+                "all 3 cases sent to /o/oauth/revoke were answered with 404, 405 or an HTML page where JSON was expected: the server does not serve `revocation_endpoint` there; check --target (its path /o goes before the default /oauth/revoke), or say where it does as its full path from the origin's root (--var revocation_endpoint=/PATH), or give --discover"
+            ]
+        );
+        // A value the run gave: only where it points is wrong.
+        let given = answered(
+            Verdict::Fail,
+            revoke,
+            "http://h/o/revoke",
+            (400, 404, "text/plain"),
+        );
+        assert_eq!(
+            hints(&[given], &target),
+            [
+                "the one case sent to /o/revoke was answered with 404: the server does not serve `revocation_endpoint` there; say where it does as its full path from the origin's root (--var revocation_endpoint=/PATH), or give --discover"
+            ]
+        );
+        // No evidence: a redirect (to a login page, HTML or not), an empty 200, a 404 the case
+        // documents, a case that passed, or one answer that is not evidence among several.
+        for records in [
+            vec![lost(302, true), lost(404, false)],
+            vec![lost(200, false)],
+            vec![answered(
+                Verdict::Fail,
+                revoke,
+                url,
+                (404, 404, "text/html"),
+            )],
+            vec![
+                lost(404, false),
+                answered(Verdict::Pass, revoke, url, (400, 400, "application/json")),
+            ],
+            vec![lost(404, false), lost(400, false)],
+        ] {
+            assert!(hints(&records, &target).is_empty(), "{records:#?}");
+        }
+        // An HTML page is evidence only where JSON was expected.
+        let mut page = lost(403, true);
+        page.checks.clear();
+        assert!(hints(&[page], &target).is_empty());
+        // A path the case file writes: only --target moves it.
+        let own = answered(
+            Verdict::Fail,
+            None,
+            "http://h/o/userinfo",
+            (401, 404, "text/plain"),
+        );
+        assert_eq!(
+            hints(&[own], &target),
+            [
+                "the one case sent to /o/userinfo was answered with 404: a path the case files write, under --target's path /o; check --target"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unreachable_target_is_one_hint_naming_it_and_the_cause() {
+        let target = url::Url::parse("http://127.0.0.1:9").unwrap();
+        let at = "http://127.0.0.1:9/oauth/token";
+        for (message, cause) in [
+            (
+                "could not connect to 127.0.0.1:9: Connection refused (os error 111)",
+                "connection refused",
+            ),
+            (
+                "could not connect to 127.0.0.1:9: TLS handshake failed: received corrupt message of type InvalidContentType",
+                "is it http://, not https://?",
+            ),
+            (
+                "failed while sending the request (127.0.0.1:9): client error (SendRequest): invalid HTTP version parsed",
+                "is it https://, not http://?",
+            ),
+            (
+                "could not connect to nowhere.invalid:80: failed to lookup address information: Name or service not known",
+                "does not resolve",
+            ),
+            (
+                "timed out after 10s while sending the request (127.0.0.1:9)",
+                "within --timeout",
+            ),
+        ] {
+            let records = vec![error(message, at); 26];
+            let said = hints(&records, &[], &target);
+            assert_eq!(said.len(), 1, "{said:?}");
+            assert!(
+                said[0].starts_with("cannot reach the target http://127.0.0.1:9: ")
+                    && said[0].contains(cause)
+                    && said[0].ends_with("(26 of 26 cases sent could not be judged for it)"),
+                "{}",
+                said[0]
+            );
+        }
+        // One answer is enough to show the target is reached; a message that is not about
+        // the connection is no hint.
+        let some = [
+            error("could not connect to 127.0.0.1:9: Connection refused", at),
+            answered(Verdict::Pass, None, at, (400, 400, "application/json")),
+        ];
+        assert!(hints(&some, &[], &target).is_empty());
+        assert!(hints(&[error("the pattern timed out", at)], &[], &target).is_empty());
     }
 
     #[test]
@@ -586,7 +905,7 @@ mod snapshots {
             gate: &gate,
             missing: &missing,
             hints: &[
-                "2 of 2 requests to /oauth/token were answered 404 or with an HTML page: …"
+                "all 2 cases sent to /oauth/token were answered with 404: the server does not serve `token_endpoint` there; …"
                     .to_owned(),
             ],
             discovered: None,
