@@ -673,9 +673,11 @@ fn judge_response(case: &Case, response: &Response, url: &url::Url, record: &mut
 }
 
 /// The allowed alternative to judge a response on, when it broke the documented answer's checks
-/// (`violations`): the first whose checks all hold (returned with no violations), else the first
-/// whose status holds where the documented status did not (the server evidently took that
-/// branch: returned with its violations); else none, and the case is judged as documented.
+/// (`violations`): the first whose checks all hold (returned with no violations); else, where
+/// the documented status did not hold, the first whose status did: the server evidently took
+/// that branch (returned with its violations). Else none, and the case is judged as documented:
+/// where a branch shares the documented status (a redirect, say), which one the server meant
+/// cannot be told from a broken answer, and guessing by counting checks misleads.
 fn branch<'a>(
     alternatives: &'a [Alternative],
     violations: &[Violation],
@@ -684,6 +686,7 @@ fn branch<'a>(
     if violations.is_empty() || alternatives.is_empty() {
         return Ok(None);
     }
+    let documented_status_held = !violations.iter().any(|v| v.check == CheckId::Status);
     let mut taken = None;
     for alt in alternatives {
         let broken = check::evaluate(&alt.checks, response)?;
@@ -691,17 +694,81 @@ fn branch<'a>(
             return Ok(Some((alt, broken)));
         }
         let status_held = !broken.iter().any(|v| v.check == CheckId::Status);
-        if taken.is_none() && status_held {
+        if taken.is_none() && status_held && !documented_status_held {
             taken = Some((alt, broken));
         }
     }
-    let documented_status_held = !violations.iter().any(|v| v.check == CheckId::Status);
-    Ok(taken.filter(|_| !documented_status_held))
+    Ok(taken)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{check::HeaderMatcher, checks::challenge::UrlPart};
+
+    fn redirect(location: &str) -> Response {
+        Response {
+            status: 302,
+            headers: vec![("location".into(), location.into())],
+            body: Vec::new(),
+            truncated: false,
+        }
+    }
+
+    fn param(param: &str, matcher: HeaderMatcher) -> Check {
+        Check::Location {
+            part: UrlPart::Query,
+            param: param.into(),
+            matcher,
+        }
+    }
+
+    fn grants_less() -> Alternative {
+        Alternative {
+            name: "grants-less".into(),
+            why: "w".into(),
+            reference: "https://example.test/s".into(),
+            checks: vec![
+                Check::Status(vec![302]),
+                param("code", HeaderMatcher::Equals("c".into())),
+                param("state", HeaderMatcher::Equals("s".into())),
+            ],
+            lines: Box::default(),
+        }
+    }
+
+    #[test]
+    fn a_branch_is_judged_on_only_when_it_holds_or_the_documented_status_did_not() {
+        let documented = [
+            Check::Status(vec![302]),
+            param("error", HeaderMatcher::Equals("invalid_scope".into())),
+        ];
+        let alternatives = [grants_less()];
+        let judge = |r: &Response| {
+            let broken = check::evaluate(&documented, r).unwrap();
+            branch(&alternatives, &broken, r)
+                .unwrap()
+                .map(|(a, v)| (a.name.clone(), v.len()))
+        };
+        // The documented answer: no branch.
+        assert_eq!(
+            judge(&redirect("https://c.test/cb?error=invalid_scope")),
+            None
+        );
+        // The branch, whole: passed on it.
+        assert_eq!(
+            judge(&redirect("https://c.test/cb?code=c&state=s")),
+            Some(("grants-less".into(), 0))
+        );
+        // A redirect that is neither: it shares the documented status, so no branch is guessed.
+        assert_eq!(judge(&redirect("https://c.test/cb?code=c")), None);
+        // A 200 where the documented 302 did not hold and the branch's 302 neither: none.
+        let page = Response {
+            status: 200,
+            ..redirect("x")
+        };
+        assert_eq!(judge(&page), None);
+    }
 
     fn response(headers: &[(&str, &str)]) -> Response {
         Response {

@@ -37,6 +37,7 @@ pub enum Fault {
     RfcAuthorizeErrorInFragment,
     RfcUnsupportedResponseTypeAsPage,
     RfcAuthorizeInvalidScopeWrongCode,
+    RfcAuthorizeGrantsLessDropsState,
     RfcImplicitErrorInQuery,
     RfcRedirectsToUnregisteredUri,
     RfcUnsupportedTokenTypeAs200,
@@ -305,6 +306,18 @@ const FACTS: &[(Fault, &str, &str, Aim, &[Caught])] = &[
         &[Caught::Location(UrlPart::Query, "error")],
     ),
     (
+        // The allowed branch (RFC 6749 §3.3: grant less), broken: the state is not sent back.
+        // No branch passes it, and the documented answer's checks say what is missing.
+        Fault::RfcAuthorizeGrantsLessDropsState,
+        "rfc-authorize-grants-less-drops-state",
+        "an unknown scope at the authorization endpoint is left out and a code sent back, without the state",
+        Aim::Rfc(rfc::Row::AuthorizeInvalidScope),
+        &[
+            Caught::Location(UrlPart::Query, "error"),
+            Caught::Location(UrlPart::Query, "state"),
+        ],
+    ),
+    (
         Fault::RfcImplicitErrorInQuery,
         "rfc-implicit-error-in-query",
         "the implicit grant's error redirect carries its parameters in the query, not the fragment",
@@ -447,6 +460,7 @@ impl Fault {
         Fault::RfcAuthorizeErrorInFragment,
         Fault::RfcUnsupportedResponseTypeAsPage,
         Fault::RfcAuthorizeInvalidScopeWrongCode,
+        Fault::RfcAuthorizeGrantsLessDropsState,
         Fault::RfcImplicitErrorInQuery,
         Fault::RfcRedirectsToUnregisteredUri,
         Fault::RfcUnsupportedTokenTypeAs200,

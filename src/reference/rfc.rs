@@ -615,6 +615,10 @@ async fn authorize(Extract(state): Extract<Arc<State>>, RawQuery(query): RawQuer
         } else {
             Row::AuthorizeInvalidScope
         };
+        if state.hit(row) == Some(Fault::RfcAuthorizeGrantsLessDropsState) {
+            let location = format!("{REDIRECT_URI}?code=authconform-code");
+            return (StatusCode::FOUND, [(header::LOCATION, location)]).into_response();
+        }
         return state.redirect(row, "unknown scope", redirect_state);
     }
     page(StatusCode::OK, "login", "sign in to continue")
