@@ -113,11 +113,12 @@ fn a_server_on_an_allowed_branch_passes_and_every_report_names_the_branch() {
     assert!(invalid.get("branch").is_none(), "{invalid:#}");
 }
 
-#[test]
-fn a_server_that_takes_a_branch_but_breaks_it_fails_on_that_branch() {
+/// The rfc profile against the reference server with `fault`: the record of
+/// `token/invalid-scope` and the terminal's output.
+fn invalid_scope_under(fault: Fault) -> (serde_json::Value, String) {
     let server = server_with(Config {
         profile: Profile::Rfc,
-        fault: Some(Fault::RfcInvalidScopeGrantedAsAsked),
+        fault: Some(fault),
         ..Default::default()
     });
     let dir = tempfile::tempdir().unwrap();
@@ -129,6 +130,12 @@ fn a_server_that_takes_a_branch_but_breaks_it_fails_on_that_branch() {
     );
     assert_eq!(out.code, 1, "{}", out.stdout);
     let record = case_of(&read_report(&json), "token/invalid-scope").clone();
+    (record, out.stdout)
+}
+
+#[test]
+fn a_server_that_takes_a_branch_but_breaks_it_fails_on_that_branch() {
+    let (record, stdout) = invalid_scope_under(Fault::RfcInvalidScopeGrantedAsAsked);
     assert_eq!(record["verdict"]["kind"], "fail");
     assert_eq!(record["branch"]["name"], "grants-less");
     assert_eq!(record["branch"]["held"], false);
@@ -149,29 +156,14 @@ fn a_server_that_takes_a_branch_but_breaks_it_fails_on_that_branch() {
     let at = text.lines().nth(line as usize - 1).unwrap();
     assert!(at.contains("\"/scope\""), "line {line}: {at}");
     assert!(
-        out.stdout
-            .contains("took an allowed alternative, but not as the spec allows, `grants-less`"),
-        "{}",
-        out.stdout
+        stdout.contains("took an allowed alternative, but not as the spec allows, `grants-less`"),
+        "{stdout}"
     );
 }
 
 #[test]
 fn a_server_that_takes_no_branch_fails_on_the_documented_answer() {
-    let server = server_with(Config {
-        profile: Profile::Rfc,
-        fault: Some(Fault::RfcInvalidScopeAs403),
-        ..Default::default()
-    });
-    let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("r.json");
-    let out = output(
-        run_profile(&server.url, Profile::Rfc)
-            .arg("--report-json")
-            .arg(&json),
-    );
-    assert_eq!(out.code, 1, "{}", out.stdout);
-    let record = case_of(&read_report(&json), "token/invalid-scope").clone();
+    let (record, _) = invalid_scope_under(Fault::RfcInvalidScopeAs403);
     assert_eq!(record["verdict"]["kind"], "fail");
     assert!(record.get("branch").is_none(), "{record:#}");
     assert_eq!(record["violations"][0]["check"], "status");

@@ -148,12 +148,7 @@ pub struct Case {
 impl Case {
     /// The case file's line of check `id` (its first occurrence, `expect` before `advise`).
     pub fn line_of(&self, id: &CheckId) -> Option<usize> {
-        self.checks
-            .iter()
-            .chain(&self.advice)
-            .zip(self.lines.iter())
-            .find(|(check, _)| check.id() == *id)
-            .and_then(|(_, line)| (*line > 0).then_some(*line as usize))
+        line_in(self.checks.iter().chain(&self.advice), &self.lines, id)
     }
 }
 
@@ -173,12 +168,20 @@ pub struct Alternative {
 impl Alternative {
     /// The case file's line of check `id` in this branch.
     pub fn line_of(&self, id: &CheckId) -> Option<usize> {
-        self.checks
-            .iter()
-            .zip(self.lines.iter())
-            .find(|(check, _)| check.id() == *id)
-            .and_then(|(_, line)| (*line > 0).then_some(*line as usize))
+        line_in(self.checks.iter(), &self.lines, id)
     }
+}
+
+/// The line of the first of `checks` named `id`, from `lines` (one each, in order; 0: unknown).
+fn line_in<'a>(
+    checks: impl Iterator<Item = &'a Check>,
+    lines: &[u32],
+    id: &CheckId,
+) -> Option<usize> {
+    checks
+        .zip(lines)
+        .find(|(check, _)| check.id() == *id)
+        .and_then(|(_, line)| (*line > 0).then_some(*line as usize))
 }
 
 /// The variables a request refers to, each with where it is first used, sorted by name: a
