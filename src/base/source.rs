@@ -212,7 +212,7 @@ impl Listed {
         match &self.at {
             At::BuiltIn { text, .. } => Ok(text),
             At::Path { path, regular } => {
-                read_text(path, *regular, buf, "case or schema file")?;
+                read_text(path, *regular, buf, "case or schema file", MAX_FILE)?;
                 std::str::from_utf8(buf).map_err(|e| {
                     format!(
                         "not UTF-8 text (invalid byte at offset {})",
@@ -342,8 +342,18 @@ pub const MAX_FILE: u64 = 1024 * 1024;
 /// file"). Returns the text and what the file system says of the file that was read (its
 /// permissions, for one that holds secrets).
 pub fn read_input(path: &Path, what: &str) -> Result<(String, std::fs::Metadata), String> {
+    read_input_up_to(path, what, MAX_FILE)
+}
+
+/// [`read_input`] for a file that a program wrote and that may be larger than a hand-written
+/// one (a JSON report, for `diff`): at most `max` bytes.
+pub fn read_input_up_to(
+    path: &Path,
+    what: &str,
+    max: u64,
+) -> Result<(String, std::fs::Metadata), String> {
     let mut buf = Vec::new();
-    let meta = read_text(path, false, &mut buf, what)?
+    let meta = read_text(path, false, &mut buf, what, max)?
         .expect("a file not known to be regular is asked what it is");
     let text = String::from_utf8(buf).map_err(|e| {
         format!(
@@ -354,7 +364,7 @@ pub fn read_input(path: &Path, what: &str) -> Result<(String, std::fs::Metadata)
     Ok((text, meta))
 }
 
-/// Reads a regular file of at most [`MAX_FILE`] bytes into `buf`. A FIFO or device is refused
+/// Reads a regular file of at most `max` bytes into `buf`. A FIFO or device is refused
 /// before it is opened, since reading one could block forever (a FIFO) or never end
 /// (`/dev/zero`): unless the folder listing said the file is regular (`regular`), the file
 /// system is asked what it is first, and asked again of the file opened (so a file swapped
@@ -365,16 +375,16 @@ fn read_text(
     regular: bool,
     buf: &mut Vec<u8>,
     what: &str,
+    max: u64,
 ) -> Result<Option<std::fs::Metadata>, String> {
     use std::io::Read;
     let cannot = |e: std::io::Error| format!("cannot read the file: {e}");
-    let too_large =
-        |len: u64| format!("{len} bytes is too large for a {what} (at most {MAX_FILE})");
+    let too_large = |len: u64| format!("{len} bytes is too large for a {what} (at most {max})");
     let judge = |meta: &std::fs::Metadata| {
         if !meta.is_file() {
             return Err(format!("not a regular file but {}", kind_of(meta)));
         }
-        if meta.len() > MAX_FILE {
+        if meta.len() > max {
             return Err(too_large(meta.len()));
         }
         Ok(())
@@ -394,17 +404,14 @@ fn read_text(
     // Room for a hand-written file, so that it is read in one call (and one more that finds
     // its end) into a buffer that is reused for the next file.
     buf.reserve(16 * 1024);
-    let read = (&file)
-        .take(MAX_FILE + 1)
-        .read_to_end(buf)
-        .map_err(cannot)?;
-    if read as u64 > MAX_FILE {
+    let read = (&file).take(max + 1).read_to_end(buf).map_err(cannot)?;
+    if read as u64 > max {
         // The size the file system gives, where it knows it (a file in /proc says 0).
         let said = file.metadata().map_or(0, |m| m.len());
-        return Err(if said > MAX_FILE {
+        return Err(if said > max {
             too_large(said)
         } else {
-            format!("more than {MAX_FILE} bytes is too large for a {what}")
+            format!("more than {max} bytes is too large for a {what}")
         });
     }
     Ok(meta)
@@ -498,7 +505,7 @@ mod tests {
         // read as empty.
         let mut buf = Vec::new();
         assert!(matches!(
-            read_text(&fifo, true, &mut buf, "case file"),
+            read_text(&fifo, true, &mut buf, "case file", MAX_FILE),
             Ok(None)
         ));
         assert!(buf.is_empty());

@@ -58,6 +58,9 @@ pub enum Command {
     /// Run the reference server on 127.0.0.1 until interrupted: a target for `run`, and a test
     /// double for apps built on Auth0's SDKs (--tls, --answers observed).
     Serve(ServeArgs),
+    /// Show what the server answered differently between two JSON reports (`run
+    /// --report-json`), case by case; exit 0 when nothing changed, 1 when something did.
+    Diff(DiffArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell to complete for.
@@ -247,6 +250,22 @@ pub enum Annotations {
 }
 
 #[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier JSON report (`run --report-json`), e.g. last night's.
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The later JSON report.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// How the differences are printed.
+    #[arg(long, value_enum, default_value_t = crate::commands::diff::Format::Pretty)]
+    pub format: crate::commands::diff::Format,
+    /// When to colour the table.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+#[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// The case id, e.g. token/refresh-token-unknown.
     pub case: String,
@@ -405,6 +424,7 @@ pub fn exec(cli: Cli) -> Result<u8, Error> {
         Command::Coverage(f) => coverage(&f),
         Command::Serve(args) => serve(args),
         Command::Explain(args) => explain(args),
+        Command::Diff(args) => diff(&args),
         Command::Completions { shell } => completions(shell),
         Command::Man => man(),
         Command::Export { dir, profile } => crate::commands::export::export(&dir, profile),
@@ -528,6 +548,25 @@ fn coverage(f: &Folders) -> Result<u8, Error> {
         EXIT_OK
     } else {
         EXIT_FAILED
+    })
+}
+
+fn diff(args: &DiffArgs) -> Result<u8, Error> {
+    let env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    let colour = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            std::io::IsTerminal::is_terminal(&std::io::stdout())
+                && env("NO_COLOR").is_none()
+                && env("CLICOLOR").is_none_or(|v| v != "0")
+        }
+    };
+    crate::commands::diff::diff(&crate::commands::diff::Options {
+        old: args.old.clone(),
+        new: args.new.clone(),
+        format: args.format,
+        colour: colour && args.format == crate::commands::diff::Format::Pretty,
     })
 }
 

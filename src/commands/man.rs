@@ -50,9 +50,10 @@ For \fBrun\fR, the gate passes: no case failed or could not be judged, no known\
 .B {EXIT_FAILED}
 The gate fails: a case failed or could not be judged, a known\-deviations entry no longer holds or has expired, nothing was tested (every case skipped, or none selected), a case was skipped under \fB\-\-fail\-on\-skip\fR, or a report could not be written.
 For \fBcoverage\fR: a row of the seed table has no case.
+For \fBdiff\fR: a case changed, was added or was removed between the two reports.
 .TP
 .B {EXIT_USAGE}
-Bad usage or configuration: flags, case files, schemas, variable names, a vars or deviations file, a discovery document, an endpoint on an origin not allowed; or the command could not do its work at all (\fBexport\fR or \fBinit\fR could not write a file, the reference server could not start).
+Bad usage or configuration: flags, case files, schemas, variable names, a vars or deviations file, a discovery document, an endpoint on an origin not allowed, a file \fBdiff\fR is given that is not a JSON report; or the command could not do its work at all (\fBexport\fR or \fBinit\fR could not write a file, the reference server could not start).
 No case was sent.
 .TP
 .B {EXIT_INTERRUPTED}
@@ -149,6 +150,14 @@ Start gating: write a vars file to fill in, an empty deviations file and a GitHu
 .RS
 .nf
 authconform init conformance
+.fi
+.RE
+.PP
+See what a server answers differently since the last run (exit 1 when anything changed):
+.PP
+.RS
+.nf
+authconform diff last\-night.json authconform.json
 .fi
 .RE
 .PP

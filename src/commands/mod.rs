@@ -1,7 +1,9 @@
 //! The commands: the command line mapped to options (`cli`), and what each command does:
-//! `run`, `lint` (everything checked before sending), `explain`, `export`, `init`, `man`, `serve`.
+//! `run`, `lint` (everything checked before sending), `explain`, `export`, `init`, `man`, `serve`,
+//! and `diff` (two JSON reports compared).
 
 pub mod cli;
+pub mod diff;
 pub mod explain;
 pub mod export;
 pub mod init;

@@ -213,7 +213,7 @@ pub fn summary(records: &[Record], info: &RunInfo<'_>) -> String {
 /// line break is `<br>`, so that the text never ends its table row or list item. A line can
 /// then only start where the text does: there, what would open a block (a list item, a
 /// numbered item, a setext underline) is escaped too.
-fn markdown(text: &str) -> String {
+pub fn markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     let body = text.trim_start_matches(' ');
     out.push_str(&text[..text.len() - body.len()]);
@@ -253,7 +253,7 @@ fn markdown(text: &str) -> String {
 /// longer than the longest run inside, and padded with a space where the text starts or ends
 /// with a backtick, or with a space at both ends (Markdown strips one such pair). A code span
 /// cannot hold a line break that shows, so text with one is [`markdown`] instead.
-fn code(text: &str) -> String {
+pub fn code(text: &str) -> String {
     if text.contains(['\n', '\r']) {
         return markdown(text);
     }
@@ -271,7 +271,7 @@ fn code(text: &str) -> String {
 
 /// [`code`] inside a table cell: GitHub splits the row at every `|` that is not escaped, even
 /// inside a code span, and shows `\|` there as `|`.
-fn code_in_table(text: &str) -> String {
+pub fn code_in_table(text: &str) -> String {
     if text.contains(['\n', '\r']) {
         // Already escaped as prose, `|` included.
         return markdown(text);
