@@ -15,6 +15,8 @@ mod servers;
 
 /// Answers the specs allow instead of the documented error: case `alternatives`.
 mod alternatives;
+/// `authconform diff`: two real reports compared.
+mod diff;
 /// The man page.
 mod docs;
 /// The reference server as a test double for apps on Auth0's SDKs.

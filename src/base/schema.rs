@@ -436,7 +436,7 @@ pub fn describe(e: &ValidationError<'_>) -> (String, String, String) {
 /// A validator's message made short without losing its explanation: the offending value it
 /// quotes is what grows, so that is cut (to its start), never the words after it that say what
 /// is wrong; a message long for another reason keeps its head and its tail.
-fn shorten(message: &str, instance: &str) -> String {
+pub fn shorten(message: &str, instance: &str) -> String {
     const MAX: usize = 300;
     const VALUE: usize = 80;
     if message.len() <= MAX {

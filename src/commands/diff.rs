@@ -17,7 +17,7 @@ use crate::{
     error::{EXIT_FAILED, EXIT_OK, Error, Problem, print},
     redact::{MASK, neutralise},
     report::{github, terminal::Styles},
-    schema::{FormatSchema, json_problem, pointer_of},
+    schema::{FormatSchema, json_problem, pointer_of, shorten},
     source::read_input_up_to,
 };
 
@@ -245,7 +245,13 @@ pub fn parse(file: &str, doc: Value, schema: &FormatSchema) -> Result<Report, Er
             )],
         ));
     }
-    let problems = schema.problems(file, &doc);
+    let mut problems = schema.problems(file, &doc);
+    for p in &mut problems {
+        // A message quotes the value it refuses, which may be a whole case.
+        if let Some(value) = doc.pointer(&p.pointer) {
+            p.message = shorten(&p.message, &value.to_string());
+        }
+    }
     if !problems.is_empty() {
         return Err(not_a_report(file, problems));
     }
