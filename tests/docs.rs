@@ -127,8 +127,8 @@ fn the_man_page_names_every_subcommand_option_exit_code_and_variable() {
                 "{renderer}: {text}"
             );
         }
-        None => eprintln!(
-            "skipping the rendering check: none of man(1), groff(1) or mandoc(1) can run here"
+        None => crate::pytools::tell(
+            "skipping the man page's rendering check: none of man(1), groff(1) or mandoc(1) can run here",
         ),
     }
 }

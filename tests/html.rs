@@ -422,7 +422,9 @@ fn a_real_browser_renders_prints_and_filters_the_html_report() {
             std::env::var_os("AUTHCONFORM_REQUIRE_BROWSER").is_none(),
             "chromium is required (AUTHCONFORM_REQUIRE_BROWSER is set) but not found on PATH"
         );
-        eprintln!("skipping: chromium not found");
+        crate::pytools::tell(
+            "skipping the real browser's look at the HTML report: chromium is not on PATH",
+        );
         return;
     };
     let run = failing_run();

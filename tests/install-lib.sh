@@ -8,6 +8,9 @@
 # holding the pins and the runtime's version, written last, marks a finished install) and safe
 # from several test processes at once (flock). Progress and errors go to stderr; stdout gets
 # the install dir's absolute path, the last line the tests read.
+# With AUTHCONFORM_INSTALL_CHECK=1 nothing is installed or created: exit 0 when the install is
+# done, 4 when it would be made (3 still when the runtime is missing), so that the tests can
+# say what they are about to install before they do.
 
 fail() {
     echo "$script: $*" >&2
@@ -28,6 +31,11 @@ install_locked() {
     repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
     groups=${AUTHCONFORM_TEST_TOOLS:-$repo/target/test-tools}/$group
     dir=$groups/$name
+    if [[ -n ${AUTHCONFORM_INSTALL_CHECK:-} ]]; then
+        [[ -f $dir/.stamp && $(<"$dir/.stamp") == "$stamp_content" ]] || exit 4
+        echo "$dir"
+        return 0
+    fi
     mkdir -p "$dir" || fail "cannot create the install dir $dir"
     dir=$(cd "$dir" && pwd -P)
     stamp=$dir/.stamp
@@ -50,7 +58,8 @@ install_npm() {
     local group=$1 name=$2 src=$3 lock_sha
     command -v node >/dev/null 2>&1 || missing "node is not installed (needed for tests/$group/$name)"
     command -v npm >/dev/null 2>&1 || missing "npm is not installed (needed for tests/$group/$name)"
-    lock_sha=$(sha256sum "$src/package-lock.json" "$src/package.json" | sha256sum | cut -d' ' -f1) ||
+    # The files' contents only, not their paths: a checkout elsewhere has the same install.
+    lock_sha=$(cat "$src/package-lock.json" "$src/package.json" | sha256sum | cut -d' ' -f1) ||
         fail "cannot hash $src/package-lock.json"
     # The stamp holds the pins, so changing a pin (or the lock file) redoes the install.
     install_locked "$group" "$name" "lock=$lock_sha node=$(node --version)" npm_ci "$src"

@@ -301,7 +301,9 @@ fn a_terminal_gets_a_progress_line_that_never_cuts_a_case_line() {
         .output()
         .is_err()
     {
-        eprintln!("skipping: util-linux `script` is not installed");
+        crate::pytools::tell(
+            "skipping the progress line on a terminal: util-linux `script` is not installed",
+        );
         return;
     }
     let server = server_with(authconform::reference::Config {

@@ -102,7 +102,7 @@ fn installed(recording: bool) -> Vec<(Sdk, PathBuf)> {
                     sdk.package
                 )
             }
-            Err(why) => eprintln!("skipping the SDK {}: {why}", sdk.package),
+            Err(why) => crate::pytools::tell(&format!("skipping the SDK {}: {why}", sdk.package)),
         }
     }
     ready

@@ -180,7 +180,7 @@ fn installed(name: &str) -> Option<&'static PathBuf> {
             panic!("the real server {name} is required (AUTHCONFORM_REQUIRE_SERVERS): {why}")
         }
         Err(why) => {
-            eprintln!("skipping the real server {name}: {why}");
+            crate::pytools::tell(&format!("skipping the real server {name}: {why}"));
             None
         }
     }
