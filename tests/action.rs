@@ -828,7 +828,31 @@ fn actionlint(tools: &Path, dir: &Path, files: &[PathBuf]) -> (i32, String) {
     lint(tools, dir, "actionlint", &args)
 }
 
-/// Every workflow in `.github/workflows/` and the one `init` writes (both profiles, with
+/// The README's example of the Action, written as a workflow into `dir`: it names this
+/// version, as does its GitLab example's image.
+fn readme_workflow(dir: &Path) -> PathBuf {
+    let readme = std::fs::read_to_string(repo_dir().join("README.md")).unwrap();
+    let blocks: Vec<&str> = readme
+        .split("```yaml\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .collect();
+    let action = blocks
+        .iter()
+        .find(|b| b.contains("uses: authconform/authconform@"))
+        .expect("the README shows the Action");
+    assert!(
+        action.contains(&format!("uses: authconform/authconform@v{}\n", version())),
+        "{action}"
+    );
+    let image = format!("name: ghcr.io/authconform/authconform:{}\n", version());
+    assert!(blocks.iter().any(|b| b.contains(&image)), "README: {image}");
+    let path = dir.join(".github/workflows/readme.yml");
+    std::fs::write(&path, format!("on: push\n{action}")).unwrap();
+    path
+}
+
+/// Every workflow in `.github/workflows/`, the README's, and the one `init` writes (both profiles, with
 /// `--gitlab` too) pass actionlint with shellcheck; action/run.sh and action.yml's scripts
 /// pass shellcheck; every Containerfile or Dockerfile in the repository passes hadolint. Each
 /// linter is first shown to say no.
@@ -877,6 +901,7 @@ fn every_ci_file_passes_its_linter() {
         std::fs::copy(repo.join("conformance/github-workflow.yml"), &placed).unwrap();
         workflows.push(placed);
     }
+    workflows.push(readme_workflow(scratch.path()));
     let (code, out) = actionlint(tools, &root, &workflows);
     assert_eq!(code, 0, "{workflows:?}: {out}");
 
