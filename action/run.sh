@@ -62,14 +62,19 @@ sha256_of() {
 # Downloads, checks and unpacks the archive; sets `bin` to the binary's path. (Not a command
 # substitution: `fail` must end the script, and its message reach the log.)
 install() {
-    local version=$1 ext archive base dir expected actual
+    local version=$1 ext archive base temp dir expected actual
     target_triple
     ext=tar.xz
     [[ $triple == *windows* ]] && ext=zip
     archive=authconform-$triple.$ext
     base=${AUTHCONFORM_RELEASE_BASE:-https://github.com/authconform/authconform/releases/download}
     base=${base%/}/v$version
-    dir=$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/authconform.XXXXXX") || fail "cannot create a temporary folder"
+    temp=${RUNNER_TEMP:-${TMPDIR:-/tmp}}
+    # Git Bash on Windows: RUNNER_TEMP is a Windows path (D:\a\_temp); cygpath makes it /d/a/_temp.
+    if command -v cygpath >/dev/null 2>&1; then
+        temp=$(cygpath -u "$temp")
+    fi
+    dir=$(mktemp -d "$temp/authconform.XXXXXX") || fail "cannot create a temporary folder in $temp"
     echo "authconform $version: $base/$archive" >&2
     curl -fsSL --retry 3 --proto '=https,http' -o "$dir/$archive" "$base/$archive" ||
         fail "cannot download $base/$archive (is v$version released?)"
@@ -107,7 +112,7 @@ compare() {
         echo "::warning title=authconform::$(data "the run wrote no report, so nothing to compare with $old")"
         return 0
     fi
-    table=$("$bin" diff "$old" "$new" --format pretty 2>&1) || code=$?
+    table=$(NO_COLOR=1 "$bin" diff "$old" "$new" --format pretty 2>&1) || code=$?
     [[ -n ${GITHUB_STEP_SUMMARY:-} ]] || {
         printf '%s\n' "$table"
         return 0
