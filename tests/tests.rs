@@ -13,6 +13,8 @@ mod sdks;
 /// Authlib and django-oauth-toolkit): tests/servers/setup.sh.
 mod servers;
 
+/// The GitHub Action run as a runner would, against a release on loopback; the CI-file linters.
+mod action;
 /// Answers the specs allow instead of the documented error: case `alternatives`.
 mod alternatives;
 /// `authconform diff`: two real reports compared.

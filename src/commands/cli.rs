@@ -96,6 +96,10 @@ pub struct InitArgs {
     /// second `init` refuses to touch them).
     #[arg(long)]
     pub overwrite: bool,
+    /// Also write DIR/gitlab-ci.yml: a GitLab CI job on the container image, to include from
+    /// .gitlab-ci.yml.
+    #[arg(long)]
+    pub gitlab: bool,
     #[command(flatten)]
     pub folders: Folders,
 }
@@ -430,7 +434,14 @@ pub fn exec(cli: Cli) -> Result<u8, Error> {
         Command::Export { dir, profile } => crate::commands::export::export(&dir, profile),
         Command::Init(args) => {
             let (profile, cases, schemas) = folders(&args.folders);
-            crate::commands::init::init(&args.dir, profile, &cases, &schemas, args.overwrite)
+            crate::commands::init::init(
+                &args.dir,
+                profile,
+                &cases,
+                &schemas,
+                args.overwrite,
+                args.gitlab,
+            )
         }
     }
 }

@@ -2,9 +2,12 @@
 //! and then edited by hand: `DIR/vars.json`, every variable the catalogue uses, listed with its
 //! meaning and how to get it but set to nothing, each with a slot to set it and one to declare
 //! it not applicable (secrets only as environment-variable hints); `DIR/deviations.json`, an
-//! empty known-deviations file; and `DIR/github-workflow.yml`, a GitHub Actions job that runs
-//! the gate with both, with `--fail-on-skip` (a variable forgotten, or a secret missing in CI,
-//! fails it), and keeps the reports.
+//! empty known-deviations file; `DIR/github-workflow.yml`, a GitHub Actions workflow that runs
+//! the gate through this repository's Action at this version, on pushes, pull requests and
+//! nightly, with `--fail-on-skip` (a variable forgotten, or a secret missing in CI, fails it),
+//! and shows what changed since the last nightly report; and with `--gitlab`,
+//! `DIR/gitlab-ci.yml`, a GitLab CI job on the container image, to include from
+//! `.gitlab-ci.yml`. Every route they name is one this version's release publishes.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -21,20 +24,40 @@ use crate::{
 pub const VARS: &str = "vars.json";
 pub const DEVIATIONS: &str = "deviations.json";
 pub const WORKFLOW: &str = "github-workflow.yml";
+pub const GITLAB: &str = "gitlab-ci.yml";
 
-/// Writes the three files into `dir` (created if need be). A file already there is left alone
-/// and the command refused, unless `overwrite`: they are meant to be edited, and a second `init`
-/// must not undo that.
+/// Where this version is published: the Action (`action.yml` at the repository's root, tagged
+/// `v{version}`) and the container image.
+fn action() -> String {
+    format!("authconform/authconform@v{}", env!("CARGO_PKG_VERSION"))
+}
+
+fn image() -> String {
+    format!(
+        "ghcr.io/authconform/authconform:{}",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// Writes the three files (four with `gitlab`) into `dir` (created if need be). A file already
+/// there is left alone and the command refused, unless `overwrite`: they are meant to be
+/// edited, and a second `init` must not undo that.
 pub fn init(
     dir: &Path,
     profile: Profile,
     cases: &Source,
     schemas: &Source,
     overwrite: bool,
+    gitlab: bool,
 ) -> Result<u8, Error> {
     let catalogue = Catalogue::load(profile, cases, schemas)?;
+    let names: &[&str] = if gitlab {
+        &[VARS, DEVIATIONS, WORKFLOW, GITLAB]
+    } else {
+        &[VARS, DEVIATIONS, WORKFLOW]
+    };
     if !overwrite {
-        let present: Vec<String> = [VARS, DEVIATIONS, WORKFLOW]
+        let present: Vec<String> = names
             .iter()
             .map(|f| dir.join(f))
             .filter(|p| p.symlink_metadata().is_ok())
@@ -48,7 +71,7 @@ pub fn init(
         }
     }
     // Not even --overwrite writes through a link: it would replace whatever file it points at.
-    let links: Vec<String> = [VARS, DEVIATIONS, WORKFLOW]
+    let links: Vec<String> = names
         .iter()
         .map(|f| dir.join(f))
         .filter(|p| p.is_symlink())
@@ -68,11 +91,14 @@ pub fn init(
     };
     std::fs::create_dir_all(dir).map_err(|e| failed(dir, e))?;
     let used = used_variables(&catalogue);
-    let files = [
+    let mut files = vec![
         (VARS, vars_file(&used)),
         (DEVIATIONS, deviations_file()),
         (WORKFLOW, workflow(&named, profile, &used)),
     ];
+    if gitlab {
+        files.push((GITLAB, gitlab_job(&named, profile, &used)));
+    }
     for (name, text) in &files {
         let path = dir.join(name);
         write_not_through_a_link(&path, text).map_err(|e| failed(&path, e))?;
@@ -91,12 +117,21 @@ pub fn init(
         Profile::Auth0 => String::new(),
         other => format!("--profile {other} --discover "),
     };
+    let written: Vec<String> = names.iter().map(|n| format!("{d}/{n}")).collect();
+    let gitlab_step = if gitlab {
+        format!(
+            "5. GitLab: include {named}/{GITLAB} from .gitlab-ci.yml (`include: [{{local: {named}/{GITLAB}}}]`), set the CI/CD variable AUTHCONFORM_TARGET and the same secrets as masked CI/CD variables, and add a pipeline schedule for the nightly run\n"
+        )
+    } else {
+        String::new()
+    };
     print(&format!(
-        "wrote {d}/{VARS}, {d}/{DEVIATIONS} and {d}/{WORKFLOW}. Next:\n\
+        "wrote {}. Next:\n\
          1. fill in {d}/{VARS}: every variable the cases use, with its meaning: set its value, or, where this server has no such thing, its `not_applicable` to the reason; a variable left null skips the cases that need it, and the workflow's --fail-on-skip fails on a skip\n\
          2. give the secrets as environment variables, never in a file: {}\n\
          3. try it: authconform run {choice}--target https://YOUR-SERVER --vars {vars} --deviations {deviations}\n\
-         4. move {d}/{WORKFLOW} to .github/workflows/authconform.yml and set the repository variable AUTHCONFORM_TARGET and the secrets it names\n",
+         4. move {d}/{WORKFLOW} to .github/workflows/authconform.yml and set the repository variable AUTHCONFORM_TARGET and the secrets it names\n{gitlab_step}",
+        written.join(", "),
         secrets.join(", ")
     ))?;
     Ok(EXIT_OK)
@@ -232,9 +267,12 @@ fn workflow_path(from_root: &Path) -> Result<String, Error> {
         .to_str()
         .ok_or_else(|| refused("the folder's path is not UTF-8, which a workflow cannot name"))?
         .replace('\\', "/");
-    if text.chars().any(char::is_control) {
+    if text
+        .chars()
+        .any(|c| c.is_control() || c == '\u{2028}' || c == '\u{2029}')
+    {
         return Err(refused(
-            "the folder's path holds a control character (a line break would end the workflow's script)",
+            "the folder's path holds a control character or a line separator (a line break would end the workflow's script)",
         ));
     }
     if text.contains("${{") {
@@ -253,47 +291,71 @@ fn quote(text: &str) -> String {
         .into_owned()
 }
 
+/// `text` as a YAML double-quoted scalar: JSON's string syntax is a subset of it, and
+/// [`workflow_path`] has refused what it would carry as a line break.
+fn yaml_string(text: &str) -> String {
+    serde_json::to_string(text).expect("strings print")
+}
+
+/// The environment lines (at `indent`) that hand each secret of `used` from GitHub's secret
+/// store to the step, under its own name.
+fn secret_env(used: &[&Variable], indent: &str) -> String {
+    used.iter()
+        .filter(|v| v.secret)
+        .map(|v| {
+            let name = env_name(&v.name);
+            format!("{indent}{name}: ${{{{ secrets.{name} }}}}\n")
+        })
+        .collect()
+}
+
 /// The GitHub Actions workflow, naming DIR as `dir` ([`workflow_path`]). The gate fails, rather
 /// than test the built-in reference server, when the repository variable naming the target is
-/// not set.
+/// not set. A nightly run keeps its JSON report in the Actions cache (a key per run, restored
+/// by prefix: the newest); every run compares its own with it.
 fn workflow(dir: &str, profile: Profile, used: &[&Variable]) -> String {
     let version = env!("CARGO_PKG_VERSION");
-    let (choice, note) = match profile {
+    let action = action();
+    let (args, note) = match profile {
         Profile::Auth0 => (
-            String::new(),
+            "--fail-on-skip",
             format!(
                 "# --fail-on-skip: every variable in {dir}/{VARS} is set or declared not applicable,\n          # and a secret missing here fails the gate. A server that is not Auth0 and serves\n          # its endpoints elsewhere: add --discover."
             ),
         ),
-        other => (
-            format!("--profile {other} --discover "),
+        _ => (
+            "--discover --fail-on-skip",
             format!(
                 "# --discover reads the endpoints from the server's discovery document (or set them\n          # in {dir}/{VARS}); one it does not list is not applicable. --fail-on-skip: every\n          # variable there is set or declared not applicable, and a secret missing here fails\n          # the gate."
             ),
         ),
     };
     let (vars, deviations) = (
-        quote(&format!("{dir}/{VARS}")),
-        quote(&format!("{dir}/{DEVIATIONS}")),
+        yaml_string(&format!("{dir}/{VARS}")),
+        yaml_string(&format!("{dir}/{DEVIATIONS}")),
     );
-    let secret_env: String = used
-        .iter()
-        .filter(|v| v.secret)
-        .map(|v| {
-            let name = env_name(&v.name);
-            format!("          {name}: ${{{{ secrets.{name} }}}}\n")
-        })
-        .collect();
+    let secret_env = match secret_env(used, "          ") {
+        none if none.is_empty() => String::new(),
+        some => format!("        env:\n{some}"),
+    };
     format!(
         r#"# Written by `authconform init` ({version}). Move it to .github/workflows/authconform.yml.
 # Set the repository variable AUTHCONFORM_TARGET (Settings > Secrets and variables > Actions >
-# Variables) to the server's base URL, and each secret below in the secret store.
+# Variables) to the server's base URL, and each secret below in the secret store. It runs the
+# gate with the release binary of authconform {version} (the Action downloads and checks it),
+# on pushes, pull requests and nightly; each run's step summary shows what the server does
+# differently from the last nightly run, whose JSON report the Actions cache keeps.
 name: Auth conformance
 
 on:
   push:
   pull_request:
+  schedule:
+    - cron: "17 3 * * *"
   workflow_dispatch:
+
+permissions:
+  contents: read
 
 jobs:
   authconform:
@@ -301,30 +363,116 @@ jobs:
     timeout-minutes: 20
     steps:
       - uses: actions/checkout@v4
-      - name: Install authconform
-        # Or download a release binary, or `cargo install --locked --path` a checkout.
-        run: cargo install --locked authconform --version {version}
-      - name: Auth conformance
+      - name: Check the target
         env:
           AUTHCONFORM_TARGET: ${{{{ vars.AUTHCONFORM_TARGET }}}}
-{secret_env}        run: |
+        run: |
           if [ -z "$AUTHCONFORM_TARGET" ]; then
             echo "::error::set the repository variable AUTHCONFORM_TARGET to the server's base URL"
             exit 1
           fi
-          {note}
-          authconform run {choice}--target "$AUTHCONFORM_TARGET" --fail-on-skip \
-            --vars {vars} \
-            --deviations {deviations} \
-            --junit authconform.xml --report-json authconform.json --report-html authconform.html
-      - uses: actions/upload-artifact@v4
-        if: always()
+      - name: The last nightly report
+        uses: actions/cache/restore@v4
         with:
-          name: authconform-reports
-          path: |
-            authconform.xml
-            authconform.json
-            authconform.html
+          path: authconform-nightly
+          key: authconform-nightly-${{{{ github.run_id }}}}-${{{{ github.run_attempt }}}}
+          restore-keys: authconform-nightly-
+      - name: Auth conformance
+        uses: {action}
+{secret_env}        with:
+          target: ${{{{ vars.AUTHCONFORM_TARGET }}}}
+          profile: {profile}
+          vars: {vars}
+          deviations: {deviations}
+          {note}
+          args: {args}
+          reports: authconform-reports
+          # Absent on the first run: nothing to compare then.
+          compare: authconform-nightly/report.json
+      - name: Keep the nightly report
+        id: keep
+        if: always() && github.event_name == 'schedule'
+        run: |
+          if [ -f authconform-reports/report.json ]; then
+            mkdir -p authconform-nightly
+            cp authconform-reports/report.json authconform-nightly/report.json
+            echo "kept=true" >> "$GITHUB_OUTPUT"
+          fi
+      - name: Save the nightly report
+        if: always() && steps.keep.outputs.kept == 'true'
+        uses: actions/cache/save@v4
+        with:
+          path: authconform-nightly
+          key: authconform-nightly-${{{{ github.run_id }}}}-${{{{ github.run_attempt }}}}
+"#
+    )
+}
+
+/// The GitLab CI job, naming DIR as `dir`, on the container image of this version (its
+/// entrypoint emptied, as GitLab needs to run a script). The secrets are CI/CD variables of
+/// their own names, which GitLab exports to the job as they are.
+fn gitlab_job(dir: &str, profile: Profile, used: &[&Variable]) -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    let image = image();
+    let choice = match profile {
+        Profile::Auth0 => String::new(),
+        other => format!("--profile {other} --discover "),
+    };
+    let (vars, deviations) = (
+        quote(&format!("{dir}/{VARS}")),
+        quote(&format!("{dir}/{DEVIATIONS}")),
+    );
+    let include = yaml_string(&format!("{dir}/{GITLAB}"));
+    let secrets: Vec<String> = used
+        .iter()
+        .filter(|v| v.secret)
+        .map(|v| env_name(&v.name))
+        .collect();
+    let secrets = match secrets.len() {
+        0 => String::new(),
+        _ => format!(
+            " and each secret as a masked\n# CI/CD variable of its own name: {}",
+            secrets.join(", ")
+        ),
+    };
+    format!(
+        r#"# Written by `authconform init` ({version}). Include it from the repository's .gitlab-ci.yml:
+#   include:
+#     - local: {include}
+# Set the CI/CD variable AUTHCONFORM_TARGET (Settings > CI/CD > Variables) to the server's
+# base URL{secrets}.
+# It runs on merge requests, branch pushes and pipeline schedules: add one (Build > Pipeline
+# schedules) for a nightly run. GitLab shows the JUnit report in the merge request.
+authconform:
+  stage: test
+  image:
+    name: {image}
+    entrypoint: [""]
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "schedule"
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+    - if: $CI_COMMIT_BRANCH && $CI_OPEN_MERGE_REQUESTS
+      when: never
+    - if: $CI_COMMIT_BRANCH
+  script:
+    - |
+      if [ -z "$AUTHCONFORM_TARGET" ]; then
+        echo "set the CI/CD variable AUTHCONFORM_TARGET to the server's base URL" >&2
+        exit 1
+      fi
+    - |
+      authconform run {choice}--target "$AUTHCONFORM_TARGET" --fail-on-skip \
+        --vars {vars} \
+        --deviations {deviations} \
+        --junit authconform.xml --report-json authconform.json --report-html authconform.html
+  artifacts:
+    when: always
+    paths:
+      - authconform.json
+      - authconform.html
+      - authconform.xml
+    reports:
+      junit: authconform.xml
 "#
     )
 }
@@ -383,13 +531,24 @@ mod tests {
     }
 
     /// Found in review: `init 'x$(id)'` wrote the folder into the workflow's script as it
-    /// was, so the runner ran `id`. Every path is quoted for the shell; what no quoting can
+    /// was, so the runner ran `id`. The GitHub workflow hands the paths to the Action as YAML
+    /// strings (never script text), the GitLab job quotes them for the shell; what neither can
     /// carry (a line break, which ends the script; `${{`, which GitHub evaluates first) is
     /// refused.
     #[test]
     fn the_workflow_quotes_the_folder_or_refuses_it() {
-        let dir = "x$(id) `id` \"q\" 'q' $HOME; *";
+        let dir = "x$(id) `id` \"q\" 'q' $HOME; * # a: b";
         let text = workflow(dir, Profile::Auth0, &[]);
+        for (key, file) in [("vars: ", VARS), ("deviations: ", DEVIATIONS)] {
+            let line = text
+                .lines()
+                .map(str::trim)
+                .find(|l| l.starts_with(key))
+                .unwrap_or_else(|| panic!("no {key} line in {text}"));
+            let value: String = serde_json::from_str(&line[key.len()..]).unwrap();
+            assert_eq!(value, format!("{dir}/{file}"), "{line}");
+        }
+        let text = gitlab_job(dir, Profile::Auth0, &[]);
         for (flag, file) in [("--vars", VARS), ("--deviations", DEVIATIONS)] {
             let line = text
                 .lines()
@@ -401,6 +560,7 @@ mod tests {
         }
         for (dir, why) in [
             ("a\nb", "holds a control character"),
+            ("a\u{2028}b", "holds a control character"),
             ("a${{ secrets.X }}", "holds `${{`"),
         ] {
             let err = workflow_path(Path::new(dir)).unwrap_err().to_string();
