@@ -12,6 +12,11 @@
 //!
 //! Runs use `--rate 0`: the rate limiter is politeness by design, and would hide what the tool
 //! itself costs.
+//!
+//! The binary measured is the one cargo built for this bench's profile (`cargo bench --profile
+//! dist` for the one the release archives ship), or any other named by `$AUTHCONFORM_BENCH_BIN`
+//! (an archive's, say), so the shipped binary can be measured without building the bench
+//! itself with fat LTO.
 
 use std::{
     path::Path,
@@ -21,7 +26,11 @@ use std::{
 
 use authconform::reference::{self, Config, Running};
 
-const BIN: &str = env!("CARGO_BIN_EXE_authconform");
+/// The binary under measurement: `$AUTHCONFORM_BENCH_BIN`, else this profile's build.
+fn bin() -> std::path::PathBuf {
+    std::env::var_os("AUTHCONFORM_BENCH_BIN")
+        .map_or_else(|| env!("CARGO_BIN_EXE_authconform").into(), Into::into)
+}
 const RUNS: usize = 5;
 
 struct Server {
@@ -60,7 +69,7 @@ fn vars_file(dir: &Path) -> String {
 }
 
 fn spawn(args: &[&str]) -> Child {
-    Command::new(BIN)
+    Command::new(bin())
         .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -450,7 +459,7 @@ fn side_by_side(dir: &Path, vars: &str) {
     println!();
     println!("| measure | --jobs | authconform | Hurl | target |");
     println!("|---|---|---|---|---|");
-    let bin = Path::new(BIN);
+    let bin = &bin();
     let jobs_flag = |jobs: &'static str| ["--jobs", jobs];
     let builtin_hurl = dir.join("builtin-hurl");
     let cases = hurl_catalogue(&builtin_hurl, &url);
@@ -566,6 +575,7 @@ fn sigterm(dir: &Path, vars: &str) {
 fn main() {
     let dir = tempfile::tempdir().unwrap();
     let vars = vars_file(dir.path());
+    eprintln!("measuring {}", bin().display());
     println!("| measure | latency | --jobs | result |");
     println!("|---|---|---|---|");
     let peak_builtin = catalogue(&vars);
