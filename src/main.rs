@@ -19,10 +19,13 @@ fn main() -> ExitCode {
     // mimalloc v2 commits each arena whole on Linux: a third more resident memory for a run of
     // a few milliseconds. 4 is `mi_option_arena_eager_commit` in v2's mimalloc.h (the sys crate
     // names no constant for it); MIMALLOC_ARENA_EAGER_COMMIT=0 does the same from outside.
+    // And it gives freed pages back only after 10 ms: a run of 10,000 cases peaked at 76 MiB,
+    // 56 MiB when they go back at once (15, `mi_option_purge_delay`), for some 8% more CPU.
     #[cfg(target_env = "musl")]
-    // SAFETY: sets one option of the allocator this binary links; any value is valid.
+    // SAFETY: sets two options of the allocator this binary links; any value is valid.
     unsafe {
         libmimalloc_sys::mi_option_set(4, 0);
+        libmimalloc_sys::mi_option_set(15, 0);
     }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
