@@ -828,25 +828,34 @@ fn actionlint(tools: &Path, dir: &Path, files: &[PathBuf]) -> (i32, String) {
     lint(tools, dir, "actionlint", &args)
 }
 
-/// The README's example of the Action, written as a workflow into `dir`: it names this
-/// version, as does its GitLab example's image.
-fn readme_workflow(dir: &Path) -> PathBuf {
-    let readme = std::fs::read_to_string(repo_dir().join("README.md")).unwrap();
-    let blocks: Vec<&str> = readme
-        .split("```yaml\n")
+/// The YAML blocks of a Markdown file of the repository.
+fn yaml_blocks(file: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(repo_dir().join(file)).unwrap();
+    text.split("```yaml\n")
         .skip(1)
         .filter_map(|b| b.split("```").next())
-        .collect();
+        .map(str::to_string)
+        .collect()
+}
+
+/// The README's example of the Action, written as a workflow into `dir`: it names this
+/// version, as does docs/ci.md's (and its GitLab example's image).
+fn readme_workflow(dir: &Path) -> PathBuf {
+    let blocks = yaml_blocks("README.md");
     let action = blocks
         .iter()
         .find(|b| b.contains("uses: authconform/authconform@"))
         .expect("the README shows the Action");
-    assert!(
-        action.contains(&format!("uses: authconform/authconform@v{}\n", version())),
-        "{action}"
-    );
+    let uses = format!("uses: authconform/authconform@v{}\n", version());
+    assert!(action.contains(&uses), "{action}");
+    let ci = yaml_blocks("docs/ci.md");
+    let ci_action = ci
+        .iter()
+        .find(|b| b.contains("uses: authconform/authconform@"))
+        .expect("docs/ci.md shows the Action");
+    assert!(ci_action.contains(&uses), "docs/ci.md: {ci_action}");
     let image = format!("name: ghcr.io/authconform/authconform:{}\n", version());
-    assert!(blocks.iter().any(|b| b.contains(&image)), "README: {image}");
+    assert!(ci.iter().any(|b| b.contains(&image)), "docs/ci.md: {image}");
     let path = dir.join(".github/workflows/readme.yml");
     std::fs::write(&path, format!("on: push\n{action}")).unwrap();
     path

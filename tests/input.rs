@@ -205,27 +205,35 @@ fn coverage_lists_every_seed_row_and_fails_when_one_has_no_case() {
 }
 
 #[test]
-fn the_readme_lists_every_case_of_the_catalogue() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+fn the_docs_list_every_case_of_the_catalogue() {
+    let cases =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/cases.md")).unwrap();
     for id in builtin_ids() {
         assert!(
-            readme.contains(&format!("| `{id}` |")),
-            "README.md's catalogue does not list {id}"
+            cases.contains(&format!("| `{id}` |")),
+            "docs/cases.md's catalogue does not list {id}"
         );
     }
 }
 
-/// The README's tables of variables are each profile's `seed/variables.json`, row for row.
+/// The docs' tables of variables are each profile's `seed/variables.json`, row for row.
 #[test]
-fn the_readme_lists_the_documented_variables_as_the_files_declare_them() {
+fn the_docs_list_the_documented_variables_as_the_files_declare_them() {
     use authconform::source::Profile;
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    for (profile, heading) in [
-        (Profile::Auth0, "| variable | meaning |\n"),
-        (Profile::Rfc, "| rfc variable | meaning |\n"),
+    for (profile, file, heading) in [
+        (
+            Profile::Auth0,
+            "docs/variables.md",
+            "| variable | meaning |\n",
+        ),
+        (
+            Profile::Rfc,
+            "docs/profiles.md",
+            "| rfc variable | meaning |\n",
+        ),
     ] {
+        let readme =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(file)).unwrap();
         let start = readme.find(heading).expect("the table");
         let table: Vec<&str> = readme[start..]
             .lines()
@@ -405,14 +413,14 @@ fn an_undefined_variable_is_a_mistake_not_a_skip() {
 }
 
 #[test]
-fn the_readme_names_every_subcommand_and_flag() {
+fn the_docs_name_every_subcommand_and_flag() {
     use clap::CommandFactory;
     let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/commands.md")).unwrap();
     for sub in authconform::cli::Cli::command().get_subcommands() {
         assert!(
             readme.contains(&format!("authconform {}", sub.get_name())),
-            "README.md does not show `authconform {}`",
+            "docs/commands.md does not show `authconform {}`",
             sub.get_name()
         );
         for arg in sub.get_arguments() {
@@ -420,7 +428,7 @@ fn the_readme_names_every_subcommand_and_flag() {
                 if long != "help" {
                     assert!(
                         readme.contains(&format!("--{long}")),
-                        "README.md does not name `{} --{long}`",
+                        "docs/commands.md does not name `{} --{long}`",
                         sub.get_name()
                     );
                 }

@@ -78,7 +78,7 @@ pub struct PackageSet {
 }
 
 /// Everything the tests install, in one place: [`install_once`] announces from it, and the
-/// README's figure is its sum (a test holds both to the pins files and the README).
+/// CONTRIBUTING.md's figure is its sum (a test holds both to the pins files and CONTRIBUTING.md).
 pub const PACKAGE_SETS: &[PackageSet] = &[
     PackageSet {
         script: "tests/servers/setup.sh",
@@ -447,9 +447,9 @@ fn the_checker_rejects_what_junit_10_rejects() {
 }
 
 /// [`PACKAGE_SETS`] is what the installers install: each set's package at the version its pins
-/// file names, every real server and SDK the tests start listed, and the README's total theirs.
+/// file names, every real server and SDK the tests start listed, and CONTRIBUTING.md's total theirs.
 #[test]
-fn the_package_sets_are_the_pinned_ones_and_the_readme_gives_their_total() {
+fn the_package_sets_are_the_pinned_ones_and_contributing_gives_their_total() {
     for set in PACKAGE_SETS {
         let script = repo_dir().join(set.script);
         let pins = match (set.name, set.registry) {
@@ -488,10 +488,10 @@ fn the_package_sets_are_the_pinned_ones_and_the_readme_gives_their_total() {
         );
     }
     let total: u32 = PACKAGE_SETS.iter().map(|s| s.mib).sum();
-    let readme = std::fs::read_to_string(repo_dir().join("README.md")).unwrap();
+    let contributing = std::fs::read_to_string(repo_dir().join("CONTRIBUTING.md")).unwrap();
     assert!(
-        readme.contains(&format!("about {total} MB")),
-        "README.md should say the tests install about {total} MB"
+        contributing.contains(&format!("about {total} MB")),
+        "CONTRIBUTING.md should say the tests install about {total} MB"
     );
 }
 

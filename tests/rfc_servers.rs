@@ -86,7 +86,7 @@ fn rfc_vars(server: &RealServer) -> serde_json::Map<String, Value> {
         if !name.ends_with("_endpoint") {
             file.insert(name.clone(), Value::String(value.clone()));
         } else if !discovered {
-            // An endpoint the user gives, in the form the README advises: its path from the
+            // An endpoint the user gives, in the form the docs advise: its path from the
             // origin's root (`/o/revoke_token/` under `--target http://host/o`).
             let url = url::Url::parse(value).unwrap();
             assert_eq!(url.origin().ascii_serialization(), server.url);
@@ -724,7 +724,7 @@ const NODE_OAUTH2_SERVER_AUTH0: &[Departure] = &[
 ];
 
 /// Each server's recorded verdicts: (server, profile, departures). The rfc rows are the
-/// README's table.
+/// docs/profiles.md's table.
 const RECORDED: &[(&str, &str, &[Departure])] = &[
     ("oidc-provider", "rfc", OIDC_PROVIDER_RFC),
     ("authlib", "rfc", AUTHLIB_RFC),
@@ -734,7 +734,7 @@ const RECORDED: &[(&str, &str, &[Departure])] = &[
     ("node-oauth2-server", "auth0", NODE_OAUTH2_SERVER_AUTH0),
 ];
 
-/// The versions the tests install (tests/servers/): the README's table names them.
+/// The versions the tests install (tests/servers/): docs/profiles.md's table names them.
 const VERSIONS: &[(&str, &str)] = &[
     ("oidc-provider", "oidc-provider 9.13.3"),
     ("authlib", "Authlib 1.9.10"),
@@ -796,7 +796,7 @@ fn rows(got: &Verdicts, departures: &[Departure]) -> String {
 
 /// Each server's verdict on every case of both profiles is the recorded one: a case that
 /// starts to pass, or to fail by other checks, fails this test until the table (and, for the
-/// rfc profile, the README) says so. Each server starts once and serves both profiles.
+/// rfc profile, docs/profiles.md) says so. Each server starts once and serves both profiles.
 #[test]
 fn each_real_server_gets_its_recorded_verdicts() {
     let mut changed = Vec::new();
@@ -821,11 +821,12 @@ fn each_real_server_gets_its_recorded_verdicts() {
     assert!(changed.is_empty(), "{}", changed.join("\n"));
 }
 
-/// The README's "What each server does" table is the rfc rows of [`RECORDED`], row for row.
+/// docs/profiles.md's "What each server does" table is the rfc rows of [`RECORDED`], row for
+/// row.
 #[test]
-fn the_readme_shows_the_recorded_verdicts() {
+fn the_docs_show_the_recorded_verdicts() {
     let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/profiles.md")).unwrap();
     let start = readme
         .find("| server | case | verdict | failed checks | why |\n")
         .expect("the table");
@@ -848,5 +849,5 @@ fn the_readme_shows_the_recorded_verdicts() {
             })
         })
         .collect();
-    assert_eq!(table, expected, "the README's table, row for row");
+    assert_eq!(table, expected, "docs/profiles.md's table, row for row");
 }

@@ -4,13 +4,13 @@
 //! with the SDK's public API, as an app would, and prints one JSON line per call: what the app
 //! sees (outcome, error class, code, status, description).
 //!
-//! Each SDK runs against `serve --tls` (the CA trusted as the README tells apps to), then against
+//! Each SDK runs against `serve --tls` (the CA trusted as docs/reference-server.md tells apps to), then against
 //! `serve --answers observed` and against `serve --fault NAME` for every fault of the auth0
 //! profile. Every line is compared with `tests/sdks/recorded.json`: the documented run in full,
 //! and for the other runs the calls whose line differs from the documented run (what the app sees
 //! instead). `AUTHCONFORM_RECORD=1` rewrites that file instead of comparing. Independently of the
 //! recording, every call aimed at a row of the Standard Error Responses table must get that row's
-//! status and code. `sdk_table` renders the recording as the README's Markdown table.
+//! status and code. `sdk_table` renders the recording as docs/reference-server.md's Markdown table.
 //!
 //! A missing runtime (python3, node) skips that SDK with a message, unless
 //! AUTHCONFORM_REQUIRE_SERVERS is set (CI), as for the real servers of tests/servers.rs.
@@ -56,7 +56,7 @@ const SDKS: [Sdk; 2] = [
 ];
 
 /// The rows of the seed table (`profiles/auth0/seed/standard-error-responses.json`, in its order)
-/// as the drivers name them in `row`, the same names as the README's table of what provokes each.
+/// as the drivers name them in `row`, the same names as the docs' table of what provokes each.
 const ROWS: [&str; 13] = [
     "invalid_request",
     "invalid_scope",
@@ -275,7 +275,7 @@ fn drive(sdk: &str, dir: &Path, serve: &Serve) -> Vec<Value> {
         }
         _ => unreachable!("install() refused {sdk:?}"),
     };
-    // The CA as the README tells an app to trust it; requests to loopback go straight there.
+    // The CA as the docs tell an app to trust it; requests to loopback go straight there.
     let ca = serve.input["ca"].as_str().unwrap();
     cmd.env("AUTHCONFORM_SDK_DIR", dir)
         .env("NODE_EXTRA_CA_CERTS", ca)
@@ -737,7 +737,7 @@ fn sdks_see_the_documented_errors_and_each_fault() {
         text.push('\n');
         std::fs::write(&path, text).unwrap();
         eprintln!(
-            "recorded {}; README.md's table, between <!-- sdk-table:start --> and \
+            "recorded {}; docs/reference-server.md's table, between <!-- sdk-table:start --> and \
              <!-- sdk-table:end -->:\n\n{}",
             path.display(),
             sdk_table(&actual)
@@ -841,7 +841,7 @@ fn changes_cell(documented: &[Value], changed: &[Value]) -> String {
         .join("<br>")
 }
 
-/// The README's per-SDK table from a recording: for each call (with the row it provokes) what
+/// docs/reference-server.md's per-SDK table from a recording: for each call (with the row it provokes) what
 /// each SDK raises (class, code, status), then for `--answers observed` and each fault what
 /// changes for the app. Ends with a newline.
 pub fn sdk_table(recorded: &Value) -> String {
@@ -937,19 +937,22 @@ pub fn sdk_table(recorded: &Value) -> String {
     out
 }
 
-/// The text between the README's sdk-table markers, or None without them.
-fn readme_table(readme: &str) -> Option<&str> {
+/// The file whose per-SDK table is rendered from the recording.
+const SDK_DOC: &str = "docs/reference-server.md";
+
+/// The text between the doc's sdk-table markers, or None without them.
+fn docs_table(doc: &str) -> Option<&str> {
     let start = "<!-- sdk-table:start -->\n";
-    let from = readme.find(start)? + start.len();
-    let to = from + readme[from..].find("<!-- sdk-table:end -->")?;
-    Some(&readme[from..to])
+    let from = doc.find(start)? + start.len();
+    let to = from + doc[from..].find("<!-- sdk-table:end -->")?;
+    Some(&doc[from..to])
 }
 
 #[test]
-fn readme_shows_the_recorded_sdk_table() {
+fn the_docs_show_the_recorded_sdk_table() {
     if std::env::var_os("AUTHCONFORM_RECORD").is_some_and(|v| v != "0") {
-        // The recording is being rewritten alongside: the README is checked by the next run.
-        eprintln!("AUTHCONFORM_RECORD: not checking README.md's SDK table against {RECORDED}");
+        // The recording is being rewritten alongside: the docs are checked by the next run.
+        eprintln!("AUTHCONFORM_RECORD: not checking {SDK_DOC}'s SDK table against {RECORDED}");
         return;
     }
     let recorded: Value = serde_json::from_str(
@@ -957,14 +960,15 @@ fn readme_shows_the_recorded_sdk_table() {
     )
     .unwrap();
     let table = sdk_table(&recorded);
-    let readme = std::fs::read_to_string(repo_dir().join("README.md")).unwrap();
-    let shown = readme_table(&readme)
-        .expect("README.md has <!-- sdk-table:start --> and <!-- sdk-table:end --> lines");
+    let doc = std::fs::read_to_string(repo_dir().join(SDK_DOC)).unwrap();
+    let shown = docs_table(&doc).expect(
+        "docs/reference-server.md has <!-- sdk-table:start --> and <!-- sdk-table:end --> lines",
+    );
     if shown != table {
         let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sdk-table.md");
         std::fs::write(&file, &table).unwrap();
         panic!(
-            "README.md's SDK table (between <!-- sdk-table:start --> and <!-- sdk-table:end -->) \
+            "docs/reference-server.md's SDK table (between <!-- sdk-table:start --> and <!-- sdk-table:end -->) \
              is not the one {RECORDED} renders; paste {} between the markers:\n\n{table}",
             file.display()
         );
@@ -1034,8 +1038,8 @@ fn sdk_table_renders_each_call_and_each_variant() {
     );
 
     let readme = format!("intro\n<!-- sdk-table:start -->\n{table}<!-- sdk-table:end -->\nmore\n");
-    assert_eq!(readme_table(&readme), Some(table.as_str()));
-    assert_eq!(readme_table("no markers"), None);
+    assert_eq!(docs_table(&readme), Some(table.as_str()));
+    assert_eq!(docs_table("no markers"), None);
 }
 
 #[test]

@@ -21,6 +21,8 @@ mod alternatives;
 mod diff;
 /// The man page.
 mod docs;
+/// Every relative link and anchor of the README and docs/ resolves.
+mod docs_links;
 /// The reference server as a test double for apps on Auth0's SDKs.
 mod double;
 /// Endpoints resolve as URLs do; hints about the target only where the responses prove them.
