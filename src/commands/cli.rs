@@ -353,7 +353,8 @@ pub enum Format {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Color {
-    /// Colour when standard output is a terminal, unless NO_COLOR is set or CLICOLOR=0.
+    /// Colour when standard output is a terminal, unless NO_COLOR is set or CLICOLOR=0;
+    /// always with CLICOLOR_FORCE (not 0).
     Auto,
     /// Colour, also into a file or a pipe.
     Always,
@@ -422,13 +423,20 @@ fn folders(f: &Folders) -> (Profile, Source, Source) {
 
 /// Runs the command and returns its exit code.
 pub fn exec(cli: Cli) -> Result<u8, Error> {
+    // Once, for every command: the ones without `--color` colour nothing of their own, but
+    // what they print through `anstream` follows the same rule.
+    let colour = crate::commands::colour::for_stdout(match &cli.command {
+        Command::Run(args) => args.color,
+        Command::Diff(args) => args.color,
+        _ => Color::Auto,
+    });
     match cli.command {
-        Command::Run(args) => run::run(run_options(*args)?),
+        Command::Run(args) => run::run(run_options(*args, colour)?),
         Command::Lint(args) => lint(args),
         Command::Coverage(f) => coverage(&f),
         Command::Serve(args) => serve(args),
         Command::Explain(args) => explain(args),
-        Command::Diff(args) => diff(&args),
+        Command::Diff(args) => diff(&args, colour),
         Command::Completions { shell } => completions(shell),
         Command::Man => man(),
         Command::Export { dir, profile } => crate::commands::export::export(&dir, profile),
@@ -447,18 +455,13 @@ pub fn exec(cli: Cli) -> Result<u8, Error> {
 }
 
 /// The options `run` runs with, from its flags and the environment.
-fn run_options(args: RunArgs) -> Result<RunOptions, Error> {
+fn run_options(args: RunArgs, colour: bool) -> Result<RunOptions, Error> {
     let (profile, cases, schemas) = folders(&args.folders);
-    let color = match args.color {
-        Color::Auto => ColorSetting::Auto,
-        Color::Always => ColorSetting::Always,
-        Color::Never => ColorSetting::Never,
+    let color = if colour {
+        ColorSetting::Always
+    } else {
+        ColorSetting::Never
     };
-    match args.color {
-        Color::Always => anstream::ColorChoice::Always.write_global(),
-        Color::Never => anstream::ColorChoice::Never.write_global(),
-        Color::Auto => {}
-    }
     let cacert = match &args.cacert {
         Some(path) => {
             let shown = path.display().to_string();
@@ -562,17 +565,7 @@ fn coverage(f: &Folders) -> Result<u8, Error> {
     })
 }
 
-fn diff(args: &DiffArgs) -> Result<u8, Error> {
-    let env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
-    let colour = match args.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => {
-            std::io::IsTerminal::is_terminal(&std::io::stdout())
-                && env("NO_COLOR").is_none()
-                && env("CLICOLOR").is_none_or(|v| v != "0")
-        }
-    };
+fn diff(args: &DiffArgs, colour: bool) -> Result<u8, Error> {
     crate::commands::diff::diff(&crate::commands::diff::Options {
         old: args.old.clone(),
         new: args.new.clone(),

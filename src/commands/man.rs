@@ -87,6 +87,9 @@ When \fBtrue\fR, \fBrun\fR prints GitHub workflow commands for failures and warn
 .B GITHUB_STEP_SUMMARY
 The file \fBrun\fR appends its Markdown summary to, on GitHub Actions.
 .TP
+.B CLICOLOR_FORCE
+When set and not \fB0\fR, colour also into a file or a pipe (unless \fB\-\-color never\fR); it comes before \fBNO_COLOR\fR and \fBCLICOLOR\fR.
+.TP
 .B NO_COLOR
 When set and not empty, no colour (unless \fB\-\-color always\fR).
 .TP

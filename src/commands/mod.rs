@@ -3,6 +3,7 @@
 //! and `diff` (two JSON reports compared).
 
 pub mod cli;
+pub mod colour;
 pub mod diff;
 pub mod explain;
 pub mod export;

@@ -677,21 +677,10 @@ fn report_paths(opts: &RunOptions) -> Vec<(Output, PathBuf)> {
     .collect()
 }
 
-/// Colour only for a terminal (and not under `NO_COLOR`), unless `--color` says otherwise,
-/// and never inside JSON lines, where escapes would survive as text.
+/// Colour as decided at start-up (`commands::colour`), but never inside JSON lines, where
+/// escapes would survive as text.
 fn styles(opts: &RunOptions) -> Styles {
-    let colour = match opts.color {
-        _ if opts.format == FormatSetting::Json => false,
-        ColorSetting::Always => true,
-        ColorSetting::Never => false,
-        ColorSetting::Auto => {
-            std::io::IsTerminal::is_terminal(&std::io::stdout())
-                && !opts
-                    .env
-                    .iter()
-                    .any(|(k, v)| k == "NO_COLOR" && !v.is_empty())
-        }
-    };
+    let colour = opts.color == ColorSetting::Always && opts.format != FormatSetting::Json;
     if colour {
         Styles::colored()
     } else {

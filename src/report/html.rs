@@ -104,100 +104,11 @@ fn badge(verdict: &Verdict) -> String {
 
 /// The filter is CSS alone (a checkbox before the cases, `:not(:checked) ~`), so that it works
 /// without script too; every box starts checked, so everything shows until one is cleared.
-const STYLE: &str = r#"
-:root { --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --soft: #f6f8fa;
-  --pass: #1a7f37; --fail: #cf222e; --error: #bc4c00; --known-deviation: #8250df; --skip: #59636e; --not-applicable: #59636e; --not-run: #59636e;
-  color-scheme: light; }
-* { box-sizing: border-box; }
-body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif;
-  color: var(--fg); background: #fff; max-width: 78rem; margin: 0 auto; padding: 1.5rem; }
-h1 { font-size: 1.6rem; margin: 0 0 .2rem; }
-h2 { font-size: 1.2rem; margin: 1.8rem 0 .6rem; padding-bottom: .25rem; border-bottom: 1px solid var(--line); }
-h4 { font-size: .95rem; margin: 1.1rem 0 .35rem; }
-code, pre { font: 13px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace; }
-pre { background: var(--soft); border: 1px solid var(--line); border-radius: 6px; padding: .55rem .75rem; margin: .3rem 0;
-  white-space: pre-wrap; overflow-wrap: anywhere; }
-table { border-collapse: collapse; margin: .3rem 0; }
-th, td { border: 1px solid var(--line); padding: .3rem .55rem; text-align: left; vertical-align: top; }
-th { background: var(--soft); font-weight: 600; }
-td, dd { overflow-wrap: anywhere; }
-code.nowrap { white-space: nowrap; }
-ul { margin: .3rem 0; padding-left: 1.4rem; }
-a { color: #0969da; }
-.muted { color: var(--muted); }
-.sub { color: var(--muted); margin: 0 0 1rem; }
-.badge { display: inline-block; border-radius: 1em; padding: 0 .55rem; font-size: .8rem; font-weight: 700; line-height: 1.6;
-  color: #fff; background: var(--c, var(--skip)); white-space: nowrap; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-.b-pass, .v-pass { --c: var(--pass); } .b-fail, .v-fail { --c: var(--fail); } .b-error, .v-error { --c: var(--error); }
-.b-known-deviation, .v-known-deviation { --c: var(--known-deviation); } .b-skip, .v-skip { --c: var(--skip); }
-.b-not-run, .v-not-run { --c: var(--not-run); } .b-not-applicable, .v-not-applicable { --c: var(--not-applicable); }
-.gate { border: 1px solid var(--c); border-left-width: 6px; border-radius: 6px; padding: .6rem 1rem; margin: .8rem 0; }
-.gate p { margin: 0; font-size: 1.1rem; font-weight: 700; color: var(--c); }
-.gate-ok { --c: var(--pass); background: #dafbe1; } .gate-bad { --c: var(--fail); background: #ffebe9; }
-.counts { display: flex; flex-wrap: wrap; gap: .5rem; list-style: none; padding: 0; margin: .6rem 0; }
-.counts li { border: 1px solid var(--line); border-top: 4px solid var(--c, var(--line)); border-radius: 6px; padding: .3rem .8rem; min-width: 8rem; }
-.counts li.zero { opacity: .55; }
-.counts .n { display: block; font-size: 1.35rem; font-weight: 700; }
-dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; margin: .5rem 0; }
-dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
-.show-label { display: inline-block; margin: 0 .6rem .6rem 0; font-weight: 600; }
-.show { margin: 0 .25rem 0 0; vertical-align: middle; }
-.show + label { margin-right: 1.1rem; cursor: pointer; white-space: nowrap; }
-#show-fail:not(:checked) ~ .v-fail, #show-error:not(:checked) ~ .v-error,
-#show-known-deviation:not(:checked) ~ .v-known-deviation, #show-skip:not(:checked) ~ .v-skip,
-#show-not-run:not(:checked) ~ .v-not-run, #show-not-applicable:not(:checked) ~ .v-not-applicable, #show-pass:not(:checked) ~ .v-pass { display: none; }
-details.case { border: 1px solid var(--line); border-left: 6px solid var(--c); border-radius: 6px; margin: .45rem 0; }
-details.case > summary { cursor: pointer; padding: .4rem .75rem; }
-details.case[open] > summary { border-bottom: 1px solid var(--line); background: var(--soft); }
-summary h3 { display: inline; font-size: 1rem; font-weight: 400; margin: 0; }
-summary .id { font-weight: 700; margin: 0 .4rem; }
-.case-body { padding: .2rem 1rem .8rem; }
-.note { margin: .5rem 0; padding: .35rem .7rem; border-left: 4px solid var(--c, var(--line)); background: var(--soft); }
-table.checks { width: 100%; }
-table.checks th:nth-child(4), table.checks th:nth-child(5) { width: 20%; }
-table.checks td.outcome { white-space: nowrap; font-weight: 700; }
-tr.o-passed td.outcome { color: var(--pass); } tr.o-failed td.outcome { color: var(--fail); }
-tr.o-warning td.outcome { color: var(--error); } tr.o-accepted td.outcome { color: var(--known-deviation); } tr.o-not-evaluated td.outcome { color: var(--muted); }
-tr.why td { border-top: 0; padding-top: 0; color: var(--muted); font-size: .9rem; }
-tr.has-why td { border-bottom: 0; }
-table.kv th { font-weight: 400; }
-@media print {
-  @page { margin: 12mm; }
-  body { max-width: none; padding: 0; font-size: 9pt; line-height: 1.35; }
-  code, pre { font-size: 8pt; }
-  h1 { font-size: 15pt; } h2 { font-size: 12pt; margin: 10pt 0 4pt; } h4 { font-size: 9.5pt; margin: 6pt 0 2pt; }
-  th, td { padding: 1pt 4pt; }
-  pre { padding: 3pt 5pt; margin: 2pt 0; }
-  dl.facts { margin: 3pt 0; }
-  .case-body { padding: 0 8pt 4pt; }
-  .show, .show + label, .show-label, .screen-only { display: none !important; }
-  details.case { display: block !important; margin: 4pt 0; break-inside: avoid; }
-  details.case > summary { list-style: none; border-bottom: 1px solid var(--line); background: var(--soft); }
-  details.case > summary::-webkit-details-marker { display: none; }
-  h2, h4, summary { break-after: avoid; }
-  pre, tr, dl { break-inside: avoid; }
-  a { color: inherit; }
-}
-/* Apart: a browser that does not know the selector drops the whole rule. */
-@media print { details.case::details-content { content-visibility: visible; display: block; } }
-"#;
+const STYLE: &str = include_str!("assets/report.css");
 
 /// Browsers without `::details-content` (a 2024 selector) cannot open a closed `<details>`
 /// from a print style sheet: this opens them for printing and closes them again after.
-const SCRIPT: &str = r#"
-(function () {
-  var opened = [];
-  addEventListener('beforeprint', function () {
-    opened = Array.prototype.filter.call(document.querySelectorAll('details.case'), function (d) {
-      return !d.open && (d.open = true);
-    });
-  });
-  addEventListener('afterprint', function () {
-    opened.forEach(function (d) { d.open = false; });
-    opened = [];
-  });
-})();
-"#;
+const SCRIPT: &str = include_str!("assets/report.js");
 
 /// The page for `records` (already fit for output, and sorted).
 pub fn render(records: &[Record], info: &RunInfo<'_>) -> String {
@@ -215,7 +126,7 @@ pub fn render(records: &[Record], info: &RunInfo<'_>) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"generator\" content=\"authconform {version}\">\n\
          <title>authconform: {word}, {passed} of {selected} passed: {target}</title>\n\
-         <style>{STYLE}</style>\n</head>\n<body>\n",
+         <style>\n{STYLE}</style>\n</head>\n<body>\n",
         version = env!("CARGO_PKG_VERSION"),
         passed = info.tally.passed,
         selected = info.tally.selected(),
@@ -223,7 +134,7 @@ pub fn render(records: &[Record], info: &RunInfo<'_>) -> String {
     );
     run(&mut page, records, info);
     cases(&mut page, records, &info.tally);
-    let _ = write!(page, "<script>{SCRIPT}</script>\n</body>\n</html>\n");
+    let _ = write!(page, "<script>\n{SCRIPT}</script>\n</body>\n</html>\n");
     page
 }
 

@@ -12,8 +12,9 @@ use crate::{
     report::{NoTests, RunInfo},
 };
 
-/// Colours, decided once at start-up (`--color`, `NO_COLOR`, whether standard output is a
-/// terminal) and passed down; `plain()` has none, for JUnit and JSON.
+/// Colours, decided once at start-up (`commands::colour`: `--color`, the `CLICOLOR`s and
+/// `NO_COLOR`, whether standard output is a terminal) and passed down; `plain()` has none, for
+/// JUnit and JSON.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Styles {
     colour: bool,
