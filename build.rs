@@ -1,6 +1,9 @@
-//! Embeds the built-in profiles (`profiles/<name>/cases`, `profiles/<name>/seed`) and the schemas
-//! (`schemas/`) into the binary, so that an installed `authconform` works anywhere without the
-//! source tree.
+//! Embeds the built-in profiles (`cases/<name>/`) and the schemas (`schemas/`) into the binary,
+//! so that an installed `authconform` works anywhere without the source tree.
+//!
+//! A profile's folder holds its cases in group folders (`cases/auth0/token/…`) and its data at
+//! the top (the seed table, `variables.json`, deviation sets): the two are embedded as separate
+//! lists, so that the data is never read as a case.
 //!
 //! `include_str!` makes rustc track each file's contents; the `rerun-if-changed` lines on the
 //! folders make cargo regenerate the list when a file is added or removed.
@@ -10,17 +13,22 @@ use std::{env, fs, io, path::Path};
 fn main() -> io::Result<()> {
     let root = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let mut out = String::new();
-    for (name, dir) in [
-        ("AUTH0_CASES", "profiles/auth0/cases"),
-        ("AUTH0_SEED", "profiles/auth0/seed"),
-        ("RFC_CASES", "profiles/rfc/cases"),
-        ("RFC_SEED", "profiles/rfc/seed"),
-        ("SCHEMAS", "schemas"),
+    for (name, dir, keep) in [
+        ("AUTH0_CASES", "cases/auth0", Keep::Nested),
+        ("AUTH0_SEED", "cases/auth0", Keep::Top),
+        ("RFC_CASES", "cases/rfc", Keep::Nested),
+        ("RFC_SEED", "cases/rfc", Keep::Top),
+        ("SCHEMAS", "schemas", Keep::All),
     ] {
         println!("cargo:rerun-if-changed={dir}");
         let base = Path::new(&root).join(dir);
         let mut files = Vec::new();
         collect(&base, &base, &mut files)?;
+        files.retain(|rel| match keep {
+            Keep::All => true,
+            Keep::Top => !rel.contains('/'),
+            Keep::Nested => rel.contains('/'),
+        });
         files.sort();
         out.push_str(&format!("pub(crate) static {name}: &[(&str, &str)] = &[\n"));
         for rel in files {
@@ -36,6 +44,16 @@ fn main() -> io::Result<()> {
         Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded.rs"),
         out,
     )
+}
+
+/// Which of a folder's files a list embeds.
+#[derive(Clone, Copy)]
+enum Keep {
+    All,
+    /// The files at the folder's top: a profile's data.
+    Top,
+    /// The files in its subfolders: a profile's cases.
+    Nested,
 }
 
 /// Every `.json` file below `dir`, as a path relative to `base` with forward slashes.

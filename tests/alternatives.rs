@@ -150,7 +150,7 @@ fn a_server_that_takes_a_branch_but_breaks_it_fails_on_that_branch() {
     let line = record["violations"][0]["line"].as_u64().unwrap();
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/profiles/rfc/cases/token/invalid-scope.json"
+        "/cases/rfc/token/invalid-scope.json"
     ))
     .unwrap();
     let at = text.lines().nth(line as usize - 1).unwrap();

@@ -296,7 +296,7 @@ fn observed_answers_are_exactly_the_observed_deviations() {
     });
     let deviations: Value = serde_json::from_str(
         &std::fs::read_to_string(
-            crate::pytools::repo_dir().join("profiles/auth0/seed/auth0-observed.deviations.json"),
+            crate::pytools::repo_dir().join("cases/auth0/auth0-observed.deviations.json"),
         )
         .unwrap(),
     )

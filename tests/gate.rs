@@ -320,12 +320,12 @@ fn github_annotations_and_step_summary() {
     );
     assert_eq!(out.code, 1);
     assert!(
-        out.stdout.contains("::error file=profiles/auth0/cases/token/wrong-client-secret.json,line=4,title=token/wrong-client-secret failed::status: expected 401, got 400\n"),
+        out.stdout.contains("::error file=cases/auth0/token/wrong-client-secret.json,line=4,title=token/wrong-client-secret failed::status: expected 401, got 400\n"),
         "{}",
         out.stdout
     );
     let advice = out.stdout.lines().find(|l| {
-        l.starts_with("::warning file=profiles/auth0/cases/token/wrong-client-secret-basic.json,")
+        l.starts_with("::warning file=cases/auth0/token/wrong-client-secret-basic.json,")
     });
     assert!(
         advice.is_none(),

@@ -216,7 +216,8 @@ fn the_docs_list_every_case_of_the_catalogue() {
     }
 }
 
-/// The docs' tables of variables are each profile's `seed/variables.json`, row for row.
+/// The docs' tables of variables are each profile's `cases/<profile>/variables.json`, row for
+/// row.
 #[test]
 fn the_docs_list_the_documented_variables_as_the_files_declare_them() {
     use authconform::source::Profile;

@@ -170,3 +170,106 @@ fn no_two_modules_import_each_other() {
         .collect();
     assert!(loops.is_empty(), "imports that close a loop: {loops:?}");
 }
+
+/// Every `$schema` path of the JSON files below `dir` (for editors) names a file that exists,
+/// and how many there were.
+fn schema_paths_resolve(dir: &std::path::Path) -> usize {
+    let mut found = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let doc: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            if let Some(schema) = doc["$schema"].as_str() {
+                let target = path.parent().unwrap().join(schema);
+                assert!(target.is_file(), "{}: `$schema` {schema}", path.display());
+                found += 1;
+            }
+        }
+    }
+    found
+}
+
+/// The top level is the design card's: each profile's catalogue is `cases/<name>/` (its cases
+/// in group folders, its table and variables at the top), there is no `profiles/`, and every
+/// `$schema` path resolves, in the repository and in what `export` writes.
+#[test]
+fn each_profile_is_a_folder_of_cases_with_its_schema_paths_resolving() {
+    use authconform::source::Profile;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    assert!(!root.join("profiles").exists());
+    for profile in Profile::ALL {
+        let dir = root.join("cases").join(profile.name());
+        assert!(dir.join("variables.json").is_file(), "{}", dir.display());
+        // Each case and the two data files with a `$schema` (variables, and auth0's deviations).
+        assert!(schema_paths_resolve(&dir) > 20, "{}", dir.display());
+        let out = tempfile::tempdir().unwrap();
+        let exported = crate::util::output(
+            crate::util::authconform()
+                .arg("export")
+                .arg(out.path())
+                .arg("--profile")
+                .arg(profile.name()),
+        );
+        assert_eq!(exported.code, 0, "{}", exported.stderr);
+        assert!(schema_paths_resolve(&out.path().join("cases")) > 20);
+        assert!(schema_paths_resolve(&out.path().join("seed")) >= 1);
+    }
+}
+
+/// `--cases cases/<name>` in the repository is the built-in catalogue: the table and deviation
+/// sets beside the group folders are not read as cases, and every case is named by the same
+/// file with the same verdict.
+#[test]
+fn the_repository_folder_of_a_profile_runs_as_the_built_in_catalogue() {
+    use authconform::source::Profile;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let seen = |report: &serde_json::Value| -> Vec<(String, String, String)> {
+        report["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let text = |v: &serde_json::Value| v.as_str().unwrap().to_owned();
+                (
+                    text(&c["id"]),
+                    text(&c["file"]),
+                    text(&c["verdict"]["kind"]),
+                )
+            })
+            .collect()
+    };
+    for profile in Profile::ALL {
+        let mut reports = Vec::new();
+        for cases in [None, Some(format!("cases/{}", profile.name()))] {
+            let json = dir.path().join(format!("{profile}-{}.json", reports.len()));
+            let mut cmd = crate::util::authconform();
+            cmd.current_dir(root)
+                .arg("run")
+                .arg("--profile")
+                .arg(profile.name())
+                .arg("--report-json")
+                .arg(&json);
+            if let Some(cases) = &cases {
+                cmd.arg("--cases").arg(cases);
+            }
+            let out = crate::util::output(&mut cmd);
+            assert_eq!(out.code, 0, "{cases:?}: {}{}", out.stdout, out.stderr);
+            reports.push(seen(&crate::util::read_report(&json)));
+        }
+        assert!(reports[0].len() > 20, "{:?}", reports[0]);
+        let prefix = format!("cases/{profile}/");
+        assert!(
+            reports[0]
+                .iter()
+                .all(|(_, file, _)| file.starts_with(&prefix))
+        );
+        assert_eq!(reports[0], reports[1], "{profile}");
+    }
+}

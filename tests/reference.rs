@@ -136,7 +136,7 @@ fn every_catalogue_command_takes_the_rfc_profile() {
     assert_eq!(coverage.code, 0, "{}", coverage.stdout);
     let seed: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(
-            crate::pytools::repo_dir().join("profiles/rfc/seed/rfc-error-responses.json"),
+            crate::pytools::repo_dir().join("cases/rfc/rfc-error-responses.json"),
         )
         .unwrap(),
     )

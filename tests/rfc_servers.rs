@@ -12,11 +12,11 @@ use serde_json::{Value, json};
 use crate::servers::{RealServer, start};
 use crate::util::{authconform, output, read_report};
 
-/// The variables `profile` declares (its seed's variables.json): a vars file naming any other is
+/// The variables `profile` declares (its `cases/<profile>/variables.json`): a vars file naming any other is
 /// refused, and the servers print variables that a later catalogue may declare.
 fn declared(profile: &str) -> Vec<String> {
     let path = format!(
-        "{}/profiles/{profile}/seed/variables.json",
+        "{}/cases/{profile}/variables.json",
         env!("CARGO_MANIFEST_DIR")
     );
     let seed: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();

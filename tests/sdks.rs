@@ -55,7 +55,7 @@ const SDKS: [Sdk; 2] = [
     },
 ];
 
-/// The rows of the seed table (`profiles/auth0/seed/standard-error-responses.json`, in its order)
+/// The rows of the seed table (`cases/auth0/standard-error-responses.json`, in its order)
 /// as the drivers name them in `row`, the same names as the docs' table of what provokes each.
 const ROWS: [&str; 13] = [
     "invalid_request",
@@ -493,7 +493,7 @@ fn record(sdks: &[(Sdk, PathBuf)]) -> Value {
 
 /// The seed table's rows, in order.
 fn seed_rows() -> Vec<Value> {
-    let path = repo_dir().join("profiles/auth0/seed/standard-error-responses.json");
+    let path = repo_dir().join("cases/auth0/standard-error-responses.json");
     let seed: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let rows = seed["rows"].as_array().unwrap().clone();
     assert_eq!(

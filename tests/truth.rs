@@ -757,7 +757,7 @@ fn reports_respect_the_terminal_log_and_case_ids_are_not_masked() {
             case["file"]
                 .as_str()
                 .unwrap()
-                .starts_with("profiles/auth0/cases/token/"),
+                .starts_with("cases/auth0/token/"),
             "{case:#}"
         );
     }
@@ -1103,9 +1103,8 @@ fn your_cases_beside_ours_and_export_round_trips() {
     let out = output(authconform().arg("lint").arg("--add-cases").arg(own.path()));
     assert_eq!(out.code, 2);
     assert!(
-        out.stderr.contains(
-            "case id `token/get-method` is also profiles/auth0/cases/token/get-method.json"
-        ),
+        out.stderr
+            .contains("case id `token/get-method` is also cases/auth0/token/get-method.json"),
         "{}",
         out.stderr
     );

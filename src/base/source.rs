@@ -12,7 +12,7 @@ mod embedded {
 /// A folder of JSON files.
 #[derive(Debug, Clone)]
 pub enum Source {
-    /// The files that were in the repository's `profiles/` or `schemas/` folders at build time.
+    /// The files that were in the repository's `cases/` or `schemas/` folders at build time.
     BuiltIn(BuiltIn),
     Dir(PathBuf),
     /// Several folders read as one (the built-in cases and those of `--add-cases`).
@@ -21,16 +21,17 @@ pub enum Source {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BuiltIn {
-    /// A profile's cases (`profiles/<name>/cases`).
+    /// A profile's cases (the group folders of `cases/<name>/`).
     Cases(Profile),
     /// The schemas every profile shares (`schemas/`).
     Schemas,
-    /// A profile's seed table, variables and deviation sets as data (`profiles/<name>/seed`).
+    /// A profile's seed table, variables and deviation sets as data (the files at the top of
+    /// `cases/<name>/`).
     Seed(Profile),
 }
 
 /// Which specification a catalogue holds servers to: each profile has its own seed table,
-/// cases and variables (`profiles/<name>/`), and the reference server speaks each.
+/// cases and variables (`cases/<name>/`), and the reference server speaks each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Profile {
     /// Auth0's Standard Error Responses table: the Auth0 Authentication API.
@@ -55,6 +56,17 @@ impl std::fmt::Display for Profile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// Whether `rel`, a file of a cases folder, is a built-in profile's data (its seed table or a
+/// deviation set, which sit at the top of `cases/<name>/` beside the group folders) rather than
+/// a case, so that `--cases cases/auth0` in the repository reads its cases alone. The folder's
+/// `variables.json` is not: it declares the folder's variables, as in any cases folder.
+pub fn is_profile_data(rel: &str) -> bool {
+    rel != "variables.json"
+        && [embedded::AUTH0_SEED, embedded::RFC_SEED]
+            .iter()
+            .any(|files| files.iter().any(|(data, _)| *data == rel))
 }
 
 /// One JSON file of a [`Source`].
@@ -100,13 +112,11 @@ impl Source {
         match self {
             Source::BuiltIn(which) => {
                 let (prefix, files) = match which {
-                    BuiltIn::Cases(Profile::Auth0) => {
-                        ("profiles/auth0/cases", embedded::AUTH0_CASES)
-                    }
-                    BuiltIn::Cases(Profile::Rfc) => ("profiles/rfc/cases", embedded::RFC_CASES),
+                    BuiltIn::Cases(Profile::Auth0) => ("cases/auth0", embedded::AUTH0_CASES),
+                    BuiltIn::Cases(Profile::Rfc) => ("cases/rfc", embedded::RFC_CASES),
                     BuiltIn::Schemas => ("schemas", embedded::SCHEMAS),
-                    BuiltIn::Seed(Profile::Auth0) => ("profiles/auth0/seed", embedded::AUTH0_SEED),
-                    BuiltIn::Seed(Profile::Rfc) => ("profiles/rfc/seed", embedded::RFC_SEED),
+                    BuiltIn::Seed(Profile::Auth0) => ("cases/auth0", embedded::AUTH0_SEED),
+                    BuiltIn::Seed(Profile::Rfc) => ("cases/rfc", embedded::RFC_SEED),
                 };
                 files
                     .iter()

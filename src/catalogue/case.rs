@@ -361,6 +361,9 @@ impl Loader<'_> {
         out.cases.reserve_exact(slice.len());
         let mut buf = Vec::new();
         for file in slice {
+            if crate::source::is_profile_data(&file.rel) {
+                continue;
+            }
             match file.read(&mut buf) {
                 Ok(text) => {
                     if file.rel != vars::VARIABLES_FILE {

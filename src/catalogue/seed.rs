@@ -1,6 +1,6 @@
-//! A profile's seed table as data (`profiles/<name>/seed/`): Auth0's Standard Error Responses,
-//! or the OAuth 2.0 RFCs' error responses; the row a case documents ([`Documents`]), and what
-//! the table says of every row (its [`Conventions`]).
+//! A profile's seed table as data (at the top of `cases/<name>/`): Auth0's Standard Error
+//! Responses, or the OAuth 2.0 RFCs' error responses; the row a case documents ([`Documents`]),
+//! and what the table says of every row (its [`Conventions`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -66,7 +66,7 @@ impl Documents {
     }
 }
 
-/// The table: `profiles/<name>/seed/<table>.json`.
+/// The table: `cases/<name>/<table>.json`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedTable {
@@ -171,7 +171,7 @@ pub(crate) fn label(
 }
 
 impl Profile {
-    /// The seed table's file in `profiles/<name>/seed/`.
+    /// The seed table's file in `cases/<name>/`.
     fn table_file(self) -> &'static str {
         match self {
             Profile::Auth0 => "standard-error-responses.json",
@@ -187,7 +187,7 @@ pub(crate) fn built_in(profile: Profile, rel: &str) -> SourceFile {
         .files(&mut ignored)
         .into_iter()
         .find(|f| f.rel == rel)
-        .unwrap_or_else(|| panic!("profiles/{profile}/seed/{rel} is built in"))
+        .unwrap_or_else(|| panic!("cases/{profile}/{rel} is built in"))
 }
 
 /// A profile's built-in seed table. It is part of the program: a unit test proves it parses.

@@ -1,5 +1,5 @@
-//! Variables and secrets: which exist (the documented ones, `seed/variables.json`, and those a
-//! cases folder declares), where their values come from (built-in server, `--vars FILE`,
+//! Variables and secrets: which exist (the documented ones, `cases/<name>/variables.json`, and
+//! those a cases folder declares), where their values come from (built-in server, `--vars FILE`,
 //! environment, flags), which of them are secret, and `{{run_id}}`.
 
 use std::collections::BTreeMap;
@@ -15,7 +15,7 @@ use crate::{
     template,
 };
 
-/// A variable that cases may use, as `seed/variables.json` (or a cases folder's own
+/// A variable that cases may use, as `cases/<name>/variables.json` (or a cases folder's own
 /// `variables.json`) declares it: `schemas/variables.schema.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -75,14 +75,14 @@ pub fn variables(file: &SourceFile) -> Result<Vec<Variable>, Vec<Problem>> {
     Ok(parsed.variables)
 }
 
-/// A profile's documented variables (`profiles/<name>/seed/variables.json`).
+/// A profile's documented variables (`cases/<name>/variables.json`).
 pub fn documented(profile: Profile) -> Vec<Variable> {
     let mut ignored = Vec::new();
     let file = Source::BuiltIn(BuiltIn::Seed(profile))
         .files(&mut ignored)
         .into_iter()
         .find(|f| f.rel == VARIABLES_FILE)
-        .expect("seed/variables.json is built in");
+        .expect("cases/<profile>/variables.json is built in");
     variables(&file).expect("the built-in variables file is valid")
 }
 
@@ -972,7 +972,7 @@ mod tests {
                 .files(&mut Vec::new())
                 .into_iter()
                 .find(|f| f.rel == VARIABLES_FILE)
-                .expect("seed/variables.json is built in");
+                .expect("cases/<profile>/variables.json is built in");
             let value: serde_json::Value = serde_json::from_str(&file.text).unwrap();
             assert_eq!(schema.problems(&file.display, &value), [], "{profile:?}");
             let broken = SourceFile {

@@ -37,12 +37,17 @@ pub fn export(dir: &Path, profile: Profile) -> Result<u8, Error> {
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| failed(parent, e))?;
             }
-            // In the repository a profile's files sit two folders deeper than in DIR; their
-            // `$schema` paths (for editors) are made to point at DIR/schemas again.
-            let text = file
-                .text
-                .replacen("\"../../../../schemas/", "\"../../schemas/", 1)
-                .replacen("\"../../../schemas/", "\"../schemas/", 1);
+            // In the repository a case sits one folder deeper than in DIR/cases, and a profile's
+            // data one folder shallower than in DIR/seed; their `$schema` paths (for editors)
+            // are made to point at DIR/schemas again.
+            let text = match which {
+                BuiltIn::Cases(_) => {
+                    file.text
+                        .replacen("\"../../../schemas/", "\"../../schemas/", 1)
+                }
+                BuiltIn::Seed(_) => file.text.replacen("\"../../schemas/", "\"../schemas/", 1),
+                BuiltIn::Schemas => file.text,
+            };
             std::fs::write(&path, text).map_err(|e| failed(&path, e))?;
             written += 1;
         }

@@ -17,7 +17,7 @@ use crate::{
 };
 
 /// The name of the built-in set of what real Auth0 tenants are seen to send, each entry with
-/// its public evidence (`seed/auth0-observed.deviations.json`).
+/// its public evidence (`cases/auth0/auth0-observed.deviations.json`).
 pub const AUTH0_OBSERVED: &str = "auth0-observed";
 
 /// The text of a built-in known-deviations set, by its name.

@@ -1,5 +1,5 @@
 //! The reference server's `rfc` profile: an OAuth 2.0 server that answers every error response
-//! of the RFCs' seed table (`profiles/rfc/seed/rfc-error-responses.json`) as the section it cites
+//! of the RFCs' seed table (`cases/rfc/rfc-error-responses.json`) as the section it cites
 //! says, at `/token`, `/authorize`, `/revoke`, `/userinfo` and `/device/code`, with fixed clients
 //! and tokens. Every error is built from its [`Row`] in [`State::error`], [`State::redirect`] or
 //! [`State::challenge`], the places a [`Fault`] bends a reply.

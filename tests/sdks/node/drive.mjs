@@ -98,7 +98,7 @@ async function authorizationCode() {
 }
 
 // [call, row of the table or null, function]. A call named as a catalogue case
-// (profiles/auth0/cases/**) sends what that case sends, as far as the SDK lets it.
+// (cases/auth0/**) sends what that case sends, as far as the SDK lets it.
 const calls = [
   ['discovery', null, async () => {
     const metadata = await m2m.getServerMetadata();

@@ -91,7 +91,7 @@ def main() -> int:
     burst_email = f"ratelimit-{run}@example.com"
 
     # (call, row of the table or None, function). A call named as a catalogue case
-    # (profiles/auth0/cases/**) sends what that case sends, as far as the SDK lets it.
+    # (cases/auth0/**) sends what that case sends, as far as the SDK lets it.
     calls = [
         ("client-credentials", None, client_credentials),
         ("verify-access-token", None, verify_access_token),
