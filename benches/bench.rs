@@ -184,10 +184,10 @@ fn hurl_entry(
         let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
         entry.push_str(&format!("Authorization: Basic {token}\n"));
     }
-    if let Some(body) = &request.body {
-        if let Some(kind) = body.content_type() {
-            entry.push_str(&format!("Content-Type: {kind}\n"));
-        }
+    if let Some(body) = &request.body
+        && let Some(kind) = body.content_type()
+    {
+        entry.push_str(&format!("Content-Type: {kind}\n"));
     }
     if let Some(times) = retry {
         entry.push_str(&format!("[Options]\nretry: {times}\nretry-interval: 0\n"));

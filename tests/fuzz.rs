@@ -311,11 +311,11 @@ fn mutate(mut value: Value, m: &Mutation) -> Value {
         Mutation::None => {}
         Mutation::Remove(o, k) => {
             let at = object(o);
-            if let Some(Value::Object(members)) = value.pointer_mut(&at) {
-                if !members.is_empty() {
-                    let key = k.get(&members.keys().cloned().collect::<Vec<_>>()).clone();
-                    members.remove(&key);
-                }
+            if let Some(Value::Object(members)) = value.pointer_mut(&at)
+                && !members.is_empty()
+            {
+                let key = k.get(&members.keys().cloned().collect::<Vec<_>>()).clone();
+                members.remove(&key);
             }
         }
         Mutation::Add(o, key) => {
@@ -326,11 +326,11 @@ fn mutate(mut value: Value, m: &Mutation) -> Value {
         }
         Mutation::Retype(o, k, new) => {
             let at = object(o);
-            if let Some(Value::Object(members)) = value.pointer_mut(&at) {
-                if !members.is_empty() {
-                    let key = k.get(&members.keys().cloned().collect::<Vec<_>>()).clone();
-                    members.insert(key, new.clone());
-                }
+            if let Some(Value::Object(members)) = value.pointer_mut(&at)
+                && !members.is_empty()
+            {
+                let key = k.get(&members.keys().cloned().collect::<Vec<_>>()).clone();
+                members.insert(key, new.clone());
             }
         }
     }

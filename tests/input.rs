@@ -425,14 +425,14 @@ fn the_docs_name_every_subcommand_and_flag() {
             sub.get_name()
         );
         for arg in sub.get_arguments() {
-            if let Some(long) = arg.get_long() {
-                if long != "help" {
-                    assert!(
-                        readme.contains(&format!("--{long}")),
-                        "docs/commands.md does not name `{} --{long}`",
-                        sub.get_name()
-                    );
-                }
+            if let Some(long) = arg.get_long()
+                && long != "help"
+            {
+                assert!(
+                    readme.contains(&format!("--{long}")),
+                    "docs/commands.md does not name `{} --{long}`",
+                    sub.get_name()
+                );
             }
         }
     }
