@@ -171,8 +171,8 @@ fn backticked(text: &str) -> String {
 /// The Hurl file of a prepared request: the same method, URL, headers and body, and the
 /// status and `error` code the case documents (fewer checks than authconform makes).
 fn hurl_entry(
-    request: &authconform::plan::Prepared,
-    documents: &authconform::seed::Documents,
+    request: &authconform::http::plan::Prepared,
+    documents: &authconform::catalogue::seed::Documents,
     retry: Option<u32>,
 ) -> String {
     use base64::Engine;
@@ -209,7 +209,7 @@ fn hurl_entry(
 
 /// The built-in catalogue as Hurl files in `dir`, requests as authconform sends them to `url`.
 fn hurl_catalogue(dir: &Path, url: &str) -> usize {
-    use authconform::{case::Catalogue, source::*, vars::Vars};
+    use authconform::{base::source::*, catalogue::case::Catalogue, catalogue::vars::Vars};
     let catalogue = Catalogue::load(
         Profile::Auth0,
         &Source::BuiltIn(BuiltIn::Cases(Profile::Auth0)),
@@ -222,10 +222,10 @@ fn hurl_catalogue(dir: &Path, url: &str) -> usize {
     }
     vars.set("run_id", "bench", false);
     vars.declare(&catalogue.variables);
-    let target = authconform::plan::Target::parse(url).unwrap();
+    let target = authconform::http::plan::Target::parse(url).unwrap();
     std::fs::create_dir_all(dir).unwrap();
     for case in &catalogue.cases {
-        let request = authconform::plan::prepare(case, &vars, &target).unwrap();
+        let request = authconform::http::plan::prepare(case, &vars, &target).unwrap();
         let file = dir.join(format!("{}.hurl", case.id.replace('/', "_")));
         std::fs::write(file, hurl_entry(&request, &case.documents, case.repeat)).unwrap();
     }

@@ -6,8 +6,8 @@
 //! guard); [`checks`]; the [`catalogue`] (cases, variables, the seed table); [`http`] (request
 //! and sender); [`records`] (results as data, known deviations); [`report`] (terminal, JUnit,
 //! JSON, GitHub); [`execution`] (schedule, limits, signals, the printer); [`reference`] (the
-//! built-in server); and the [`commands`]. Each module is also reachable by its own name
-//! (`authconform::case`), as the code names them.
+//! built-in server); and the [`commands`]. Nothing is re-exported: a module is named by its
+//! own path (`crate::catalogue::case`), so the stage it comes from shows at every import.
 #![forbid(unsafe_code)]
 
 pub mod base;
@@ -19,11 +19,3 @@ pub mod http;
 pub mod records;
 pub mod reference;
 pub mod report;
-
-pub use base::{error, locate, redact, response, schema, source, template};
-pub use catalogue::{case, coverage, seed, vars};
-pub use checks::check;
-pub use commands::{cli, explain, lint, run};
-pub use execution::{execute, printer};
-pub use http::{plan, send};
-pub use records::{deviations, record};

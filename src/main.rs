@@ -4,9 +4,9 @@
 use std::{panic, process::ExitCode};
 
 use authconform::{
-    cli::{Cli, exec},
-    error::{EXIT_OK, EXIT_USAGE},
-    redact::neutralise,
+    base::error::{EXIT_OK, EXIT_USAGE},
+    base::redact::neutralise,
+    commands::cli::{Cli, exec},
 };
 use clap::Parser;
 

@@ -3,8 +3,8 @@
 //! takes one but breaks it fails on that branch's checks; a server that takes none fails on
 //! the documented answer's.
 
+use authconform::base::source::Profile;
 use authconform::reference::{Config, Fault};
-use authconform::source::Profile;
 
 use crate::util::{
     authconform, case_of, output, raw_server, read_report, run_profile, server_with, write_response,

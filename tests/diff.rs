@@ -7,11 +7,11 @@ use std::{
 };
 
 use authconform::{
-    case::Catalogue,
+    base::schema::FormatSchema,
+    base::source::{BuiltIn, Profile, Source},
+    catalogue::case::Catalogue,
+    catalogue::seed,
     reference::{Config, Fault},
-    schema::FormatSchema,
-    seed,
-    source::{BuiltIn, Profile, Source},
 };
 use serde_json::Value;
 

@@ -83,7 +83,7 @@ fn the_man_page_names_every_subcommand_option_exit_code_and_variable() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let page = out.stdout;
     // `help` is clap's own; the page leaves it out as `man` itself does.
-    let mut cli = authconform::cli::Cli::command().disable_help_subcommand(true);
+    let mut cli = authconform::commands::cli::Cli::command().disable_help_subcommand(true);
     cli.build();
     let commands = section(&page, "COMMANDS");
     for sub in cli.get_subcommands() {
@@ -199,7 +199,7 @@ fn assert_subcommand_section(page: &str, sub: &clap::Command) {
 /// Every exit code the program has, as an item of EXIT STATUS.
 fn assert_exit_status(page: &str) {
     let exit = section(page, "\"EXIT STATUS\"");
-    use authconform::error::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE};
+    use authconform::base::error::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE};
     for code in [EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED] {
         assert!(
             exit.contains(&format!(".TP\n.B {code}\n")),
@@ -213,8 +213,8 @@ fn assert_exit_status(page: &str) {
 fn assert_environment(page: &str, cli: &clap::Command) {
     let environment = section(page, "ENVIRONMENT");
     let mut variables: Vec<String> = [
-        authconform::vars::ENV_VAR_PREFIX,
-        authconform::vars::ENV_SECRET_PREFIX,
+        authconform::catalogue::vars::ENV_VAR_PREFIX,
+        authconform::catalogue::vars::ENV_SECRET_PREFIX,
     ]
     .iter()
     .map(|prefix| format!("{prefix}<NAME>"))

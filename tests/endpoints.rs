@@ -251,7 +251,7 @@ fn a_redirect_to_the_servers_own_page_is_said_to_be_one_and_is_no_hint() {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("r.json");
     let out = output(
-        run_profile(&server.url, authconform::source::Profile::Rfc)
+        run_profile(&server.url, authconform::base::source::Profile::Rfc)
             .args(["--var", "authorization_endpoint=/authorize"])
             .args(["--report-json"])
             .arg(&json)

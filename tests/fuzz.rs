@@ -2,10 +2,10 @@
 //! format's two definitions (the schema and the Rust model) agree.
 
 use authconform::{
-    case::{Conventions, load_case},
-    locate::locate,
-    schema::{FormatSchema, Schemas},
-    source::{BuiltIn, Source},
+    base::locate::locate,
+    base::schema::{FormatSchema, Schemas},
+    base::source::{BuiltIn, Source},
+    catalogue::case::{Conventions, load_case},
 };
 use proptest::prelude::*;
 use serde_json::{Map, Value};
@@ -352,7 +352,7 @@ proptest! {
         let schema_ok = case_schema.problems("c.json", &value).is_empty();
         if schema_ok {
             prop_assert_eq!(
-                authconform::case::model_accepts(&value),
+                authconform::catalogue::case::model_accepts(&value),
                 Ok(()),
                 "the schema accepts what the model refuses: {}",
                 value

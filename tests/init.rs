@@ -525,7 +525,7 @@ fn a_variable_declared_not_applicable_in_the_vars_file_passes_the_workflow_gate(
 /// against the rfc reference server.
 #[test]
 fn the_rfc_workflow_gates_an_oauth_server_through_discovery() {
-    use authconform::source::Profile;
+    use authconform::base::source::Profile;
     let repo = initialised_with(&["--profile", "rfc"]);
     let server = crate::util::server_with(authconform::reference::Config {
         profile: Profile::Rfc,
@@ -559,7 +559,7 @@ fn the_rfc_workflow_gates_an_oauth_server_through_discovery() {
     let cases = report["cases"].as_array().unwrap();
     assert_eq!(
         cases.len(),
-        builtin_ids_of(authconform::source::Profile::Rfc).len()
+        builtin_ids_of(authconform::base::source::Profile::Rfc).len()
     );
     assert!(
         cases.iter().all(|c| c["verdict"]["kind"] == "pass"),

@@ -220,7 +220,7 @@ fn the_docs_list_every_case_of_the_catalogue() {
 /// row.
 #[test]
 fn the_docs_list_the_documented_variables_as_the_files_declare_them() {
-    use authconform::source::Profile;
+    use authconform::base::source::Profile;
     for (profile, file, heading) in [
         (
             Profile::Auth0,
@@ -241,7 +241,7 @@ fn the_docs_list_the_documented_variables_as_the_files_declare_them() {
             .skip(2)
             .take_while(|l| l.starts_with('|'))
             .collect();
-        let expected: Vec<String> = authconform::vars::documented(profile)
+        let expected: Vec<String> = authconform::catalogue::vars::documented(profile)
             .iter()
             .map(|v| {
                 format!(
@@ -418,7 +418,7 @@ fn the_docs_name_every_subcommand_and_flag() {
     use clap::CommandFactory;
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/commands.md")).unwrap();
-    for sub in authconform::cli::Cli::command().get_subcommands() {
+    for sub in authconform::commands::cli::Cli::command().get_subcommands() {
         assert!(
             readme.contains(&format!("authconform {}", sub.get_name())),
             "docs/commands.md does not show `authconform {}`",

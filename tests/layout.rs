@@ -68,39 +68,68 @@ fn modules() -> BTreeMap<String, Module> {
 }
 
 fn imports(code: &str) -> BTreeSet<String> {
-    let word = |s: &str| {
-        let w: String = s
-            .chars()
-            .take_while(|c| c.is_ascii_lowercase() || *c == '_')
-            .collect();
-        (!w.is_empty()).then_some(w)
-    };
     let mut names = BTreeSet::new();
     for (i, _) in code.match_indices("crate::") {
-        let rest = &code[i + "crate::".len()..];
-        if let Some(rest) = rest.strip_prefix('{') {
-            let group = &rest[..rest.find("};").unwrap_or(rest.len())];
-            // The first name of each item at the group's own level: `a::{…}` or `b`.
-            let mut depth = 0;
-            let mut start = true;
-            for (j, c) in group.char_indices() {
-                match c {
-                    '{' => depth += 1,
-                    '}' => depth -= 1,
-                    ',' if depth == 0 => start = true,
-                    c if start && c.is_ascii_lowercase() && depth == 0 => {
-                        names.extend(word(&group[j..]));
-                        start = false;
-                    }
-                    c if !c.is_whitespace() => start = false,
-                    _ => {}
-                }
-            }
-        } else {
-            names.extend(word(rest));
-        }
+        heads(&code[i + "crate::".len()..], &mut names);
     }
     names
+}
+
+/// The leading name of a path (`a` of `a::…`), or of each item of a group (`{a, b::c}`); where
+/// that name is a stage's folder, also the module named after it (`case` of
+/// `catalogue::case::Case`, each of `catalogue::{case, vars}`), since modules import each other
+/// by their own paths.
+fn heads(path: &str, names: &mut BTreeSet<String>) {
+    let word = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+            .collect()
+    };
+    let mut items = Vec::new();
+    if let Some(rest) = path.strip_prefix('{') {
+        let mut depth = 0;
+        let mut start = Some(0);
+        for (j, c) in rest.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' if depth == 0 => break,
+                '}' => depth -= 1,
+                ',' if depth == 0 => start = Some(j + 1),
+                c if c.is_whitespace() => {
+                    if start == Some(j) {
+                        start = Some(j + c.len_utf8());
+                    }
+                }
+                _ => {
+                    if let Some(at) = start.take() {
+                        items.push(&rest[at..]);
+                    }
+                }
+            }
+        }
+    } else {
+        items.push(path);
+    }
+    for item in items {
+        let first = word(item);
+        if first.is_empty() || first == "self" {
+            continue;
+        }
+        let after = &item[first.len()..];
+        if STAGES.contains(&first.as_str())
+            && let Some(inner) = after.strip_prefix("::")
+        {
+            if inner.starts_with('{') {
+                heads(inner, names);
+            } else {
+                let second = word(inner);
+                if !second.is_empty() {
+                    names.insert(second);
+                }
+            }
+        }
+        names.insert(first);
+    }
 }
 
 #[test]
@@ -131,6 +160,56 @@ fn each_stage_imports_only_the_stages_before_it() {
         }
     }
     assert!(upward.is_empty(), "imports from a later stage: {upward:#?}");
+}
+
+/// The crate root declares the stages and re-exports nothing: a module names another by its
+/// own path (`crate::catalogue::case`), so the stage it comes from shows at the import.
+#[test]
+fn modules_import_each_other_by_their_own_paths() {
+    let lib = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/lib.rs")).unwrap();
+    let reexports: Vec<&str> = lib
+        .lines()
+        .filter(|l| l.trim_start().starts_with("pub use"))
+        .collect();
+    assert!(reexports.is_empty(), "src/lib.rs re-exports {reexports:?}");
+    let mut found = BTreeSet::new();
+    heads(
+        "{base::{error, schema}, report::{self, json}, checks::check::Check}",
+        &mut found,
+    );
+    let expected = [
+        "base", "check", "checks", "error", "json", "report", "schema",
+    ];
+    assert_eq!(found.into_iter().collect::<Vec<_>>(), expected);
+}
+
+/// Every folder of `src/` is a stage (or a stage's own folder of assets or snapshots): a new
+/// one is placed in the order here first.
+#[test]
+fn every_folder_of_src_is_a_known_stage() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut unknown = Vec::new();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.is_dir() {
+            continue;
+        }
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !STAGES.contains(&name.as_str()) {
+            unknown.push(name.clone());
+        }
+        for inner in std::fs::read_dir(&path).unwrap() {
+            let inner = inner.unwrap().path();
+            let leaf = inner.file_name().unwrap().to_string_lossy().into_owned();
+            if inner.is_dir() && !matches!(leaf.as_str(), "assets" | "snapshots") {
+                unknown.push(format!("{name}/{leaf}"));
+            }
+        }
+    }
+    assert!(
+        unknown.is_empty(),
+        "folders no stage accounts for: {unknown:?}"
+    );
 }
 
 #[test]
@@ -200,7 +279,7 @@ fn schema_paths_resolve(dir: &std::path::Path) -> usize {
 /// `$schema` path resolves, in the repository and in what `export` writes.
 #[test]
 fn each_profile_is_a_folder_of_cases_with_its_schema_paths_resolving() {
-    use authconform::source::Profile;
+    use authconform::base::source::Profile;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     assert!(!root.join("profiles").exists());
     for profile in Profile::ALL {
@@ -227,7 +306,7 @@ fn each_profile_is_a_folder_of_cases_with_its_schema_paths_resolving() {
 /// file with the same verdict.
 #[test]
 fn the_repository_folder_of_a_profile_runs_as_the_built_in_catalogue() {
-    use authconform::source::Profile;
+    use authconform::base::source::Profile;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
     let seen = |report: &serde_json::Value| -> Vec<(String, String, String)> {

@@ -6,7 +6,7 @@
 
 use std::net::TcpListener;
 
-use authconform::source::Profile;
+use authconform::base::source::Profile;
 use serde_json::{Value, json};
 
 use crate::util::*;
@@ -270,7 +270,7 @@ fn the_auth0_vars_file_runs_under_the_rfc_profile_with_a_note() {
     let _ = child.kill();
     let _ = child.wait();
     let written: Value = serde_json::from_str(&std::fs::read_to_string(&vars).unwrap()).unwrap();
-    let rfc: Vec<String> = authconform::vars::documented(Profile::Rfc)
+    let rfc: Vec<String> = authconform::catalogue::vars::documented(Profile::Rfc)
         .into_iter()
         .map(|v| v.name)
         .collect();

@@ -114,7 +114,7 @@ fn serve_profile_rfc_passes_the_rfc_catalogue() {
     let cases = report["cases"].as_array().unwrap();
     assert_eq!(
         cases.len(),
-        builtin_ids_of(authconform::source::Profile::Rfc).len()
+        builtin_ids_of(authconform::base::source::Profile::Rfc).len()
     );
     assert!(
         cases.iter().all(|c| c["verdict"]["kind"] == "pass"),
@@ -208,7 +208,7 @@ fn every_catalogue_command_takes_the_rfc_profile() {
     let report = crate::util::read_report(&report);
     assert_eq!(
         report["summary"]["passed"],
-        builtin_ids_of(authconform::source::Profile::Rfc).len(),
+        builtin_ids_of(authconform::base::source::Profile::Rfc).len(),
         "{:#}",
         report["summary"]
     );

@@ -744,13 +744,13 @@ const VERSIONS: &[(&str, &str)] = &[
 
 /// Every case of the built-in `profile` catalogue, by id.
 fn ids(profile: &str) -> Vec<String> {
-    use authconform::source::{BuiltIn, Profile, Source};
+    use authconform::base::source::{BuiltIn, Profile, Source};
     let profile = if profile == "rfc" {
         Profile::Rfc
     } else {
         Profile::Auth0
     };
-    authconform::case::Catalogue::load(
+    authconform::catalogue::case::Catalogue::load(
         profile,
         &Source::BuiltIn(BuiltIn::Cases(profile)),
         &Source::BuiltIn(BuiltIn::Schemas),

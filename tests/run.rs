@@ -1,11 +1,11 @@
 use std::collections::BTreeSet;
 
 use authconform::{
-    case::Catalogue,
-    check::CheckId,
+    base::source::{BuiltIn, Profile, Source},
+    catalogue::case::Catalogue,
+    catalogue::seed,
+    checks::check::CheckId,
     reference::Fault,
-    seed,
-    source::{BuiltIn, Profile, Source},
 };
 
 use crate::util::*;

@@ -15,8 +15,8 @@ use std::{
 };
 
 use authconform::{
+    base::source::Profile,
     reference::{self, Bounds, Config, MAX_BODY},
-    source::Profile,
 };
 
 use crate::util::*;

@@ -55,11 +55,11 @@ pub fn closed_port_url() -> String {
 
 /// `--var`/`--secret` flags for the reference server's variables.
 pub fn var_flags() -> Vec<String> {
-    var_flags_of(authconform::source::Profile::Auth0)
+    var_flags_of(authconform::base::source::Profile::Auth0)
 }
 
 /// `--var`/`--secret` flags for the variables of the reference server of `profile`.
-pub fn var_flags_of(profile: authconform::source::Profile) -> Vec<String> {
+pub fn var_flags_of(profile: authconform::base::source::Profile) -> Vec<String> {
     let mut flags = Vec::new();
     for (name, value, secret) in reference::variables_of(profile) {
         flags.push(if secret {
@@ -97,7 +97,7 @@ pub fn run_against(url: &str) -> Command {
 }
 
 /// [`run_against`] for another profile: `run --profile NAME` with its reference variables.
-pub fn run_profile(url: &str, profile: authconform::source::Profile) -> Command {
+pub fn run_profile(url: &str, profile: authconform::base::source::Profile) -> Command {
     let mut cmd = authconform();
     cmd.args(["run", "--color", "never", "--rate", "0", "--profile"])
         .arg(profile.name())
@@ -177,11 +177,11 @@ pub fn one_case() -> tempfile::TempDir {
 
 /// The ids of the built-in cases.
 pub fn builtin_ids() -> Vec<String> {
-    builtin_ids_of(authconform::source::Profile::Auth0)
+    builtin_ids_of(authconform::base::source::Profile::Auth0)
 }
 
 /// The ids of the built-in cases of `profile`.
-pub fn builtin_ids_of(profile: authconform::source::Profile) -> Vec<String> {
+pub fn builtin_ids_of(profile: authconform::base::source::Profile) -> Vec<String> {
     let out = output(authconform().args([
         "run",
         "--list",
@@ -416,8 +416,8 @@ pub fn read_report(path: &std::path::Path) -> serde_json::Value {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let mut problems = Vec::new();
-    let schemas = authconform::schema::Schemas::load(
-        &authconform::source::Source::BuiltIn(authconform::source::BuiltIn::Schemas),
+    let schemas = authconform::base::schema::Schemas::load(
+        &authconform::base::source::Source::BuiltIn(authconform::base::source::BuiltIn::Schemas),
         &mut problems,
     );
     let validator = schemas.get("report.schema.json").unwrap();

@@ -65,7 +65,7 @@ impl Problem {
 /// must not forge a line of its own (say, one that reads as a passing lint).
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let line = |text: &str| crate::redact::neutralise(text, false);
+        let line = |text: &str| crate::base::redact::neutralise(text, false);
         write!(f, "{}", line(&self.file))?;
         if let Some((line, column)) = self.position {
             write!(f, ":{line}:{column}")?;

@@ -13,7 +13,7 @@
 //! base64 characters is decoded at each of its four alignments, and a run whose decoding holds a
 //! secret is masked whole.
 
-use crate::response::Response;
+use crate::base::response::Response;
 
 /// Text that was cut short ends with this mark; a secret cut there is masked too.
 pub const CUT: char = '…';

@@ -11,8 +11,8 @@ use jsonschema::{Registry, ValidationError, Validator};
 use serde_json::Value;
 
 use crate::{
-    error::Problem,
-    source::{BuiltIn, Source},
+    base::error::Problem,
+    base::source::{BuiltIn, Source},
 };
 
 /// The base URI under which schema files are registered. `.invalid` can never resolve, so no

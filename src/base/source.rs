@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::Problem;
+use crate::base::error::Problem;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));

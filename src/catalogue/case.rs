@@ -11,16 +11,16 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-pub use crate::seed::{Carrier, Conventions, Documents};
+pub use crate::catalogue::seed::{Carrier, Conventions, Documents};
 use crate::{
-    check::{Check, CheckId, HeaderMatcher, Matcher},
+    base::error::{Error, Problem},
+    base::schema::{self, FormatSchema, Schemas},
+    base::source::{Listed, Profile, Source, SourceFile},
+    base::template,
+    catalogue::seed,
+    catalogue::vars::{self, Variable},
     checks::challenge::UrlPart,
-    error::{Error, Problem},
-    schema::{self, FormatSchema, Schemas},
-    seed,
-    source::{Listed, Profile, Source, SourceFile},
-    template,
-    vars::{self, Variable},
+    checks::check::{Check, CheckId, HeaderMatcher, Matcher},
 };
 
 /// The request, as written (placeholders not yet filled in).
@@ -329,7 +329,7 @@ impl Loader<'_> {
     /// order after, so that the merged result keeps the files' order.
     fn load_all(&self, listed: &[Listed]) -> Vec<Loaded> {
         const CHUNK: usize = 128;
-        let threads = crate::source::threads_for(listed.len());
+        let threads = crate::base::source::threads_for(listed.len());
         let chunks: Vec<&[Listed]> = listed.chunks(CHUNK).collect();
         let next = std::sync::atomic::AtomicUsize::new(0);
         let take_chunks = || {
@@ -361,7 +361,7 @@ impl Loader<'_> {
         out.cases.reserve_exact(slice.len());
         let mut buf = Vec::new();
         for file in slice {
-            if crate::source::is_profile_data(&file.rel) {
+            if crate::base::source::is_profile_data(&file.rel) {
                 continue;
             }
             match file.read(&mut buf) {
@@ -397,9 +397,9 @@ impl Loader<'_> {
         // An id is printed as it is, at the head of terminal lines (`run --list`, `coverage`,
         // the progress line) and in JUnit names: it must be text that neutralising leaves
         // alone.
-        if crate::redact::neutralise(id, false) != id {
+        if crate::base::redact::neutralise(id, false) != id {
             out.problems.push(Problem::new(
-                &crate::redact::neutralise(&display, false),
+                &crate::base::redact::neutralise(&display, false),
                 "",
                 "the file name holds what a terminal or CI log acts on (a control, invisible or bidirectional character, a line separator, or a log command's mark: a leading `::`, or two `#` before a `[`); a case id must be plain printable text",
             ));
@@ -490,7 +490,7 @@ pub fn load_case(
     );
     for problem in &mut problems {
         if problem.position.is_none() {
-            problem.position = crate::locate::locate(text, &problem.pointer);
+            problem.position = crate::base::locate::locate(text, &problem.pointer);
         }
     }
     match case {
@@ -611,7 +611,7 @@ fn parse_case(
         .map(String::as_str)
         .chain(variables.values().map(|s| s.pointer.as_str()))
         .collect();
-    let mut found = crate::locate::locate_all(text, &pointers);
+    let mut found = crate::base::locate::locate_all(text, &pointers);
     let positions = found.split_off(judged);
     let mut variables = variables;
     for (site, position) in variables.values_mut().zip(positions) {
@@ -1250,7 +1250,7 @@ fn check_pointer(pointer: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::BuiltIn;
+    use crate::base::source::BuiltIn;
 
     fn load_one(text: &str) -> Result<Catalogue, Vec<String>> {
         let dir = tempfile::tempdir().unwrap();
@@ -1513,7 +1513,7 @@ mod tests {
 #[cfg(test)]
 pub(crate) mod tests_support {
     use super::*;
-    use crate::source::BuiltIn;
+    use crate::base::source::BuiltIn;
 
     /// A minimal loaded case (401 invalid_client) with the given id.
     pub fn case(id: &str) -> Case {

@@ -4,8 +4,8 @@
 use std::fmt::Write;
 
 use crate::{
-    case::Case,
-    seed::{SeedRow, SeedTable},
+    catalogue::case::Case,
+    catalogue::seed::{SeedRow, SeedTable},
 };
 
 /// Which cases provoke each row, and which cases document something the table does not.
@@ -96,9 +96,9 @@ fn heading(row: &SeedRow) -> String {
 mod tests {
     use super::*;
     use crate::{
-        case::Catalogue,
-        seed,
-        source::{BuiltIn, Profile, Source},
+        base::source::{BuiltIn, Profile, Source},
+        catalogue::case::Catalogue,
+        catalogue::seed,
     };
 
     #[test]

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::source::{BuiltIn, Profile, Source, SourceFile};
+use crate::base::source::{BuiltIn, Profile, Source, SourceFile};
 
 /// Where a documented error travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]

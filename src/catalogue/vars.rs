@@ -9,10 +9,10 @@ use serde_json::Value;
 use serde::Deserialize;
 
 use crate::{
-    error::{Error, Problem},
-    schema::FormatSchema,
-    source::{BuiltIn, Profile, Source, SourceFile},
-    template,
+    base::error::{Error, Problem},
+    base::schema::FormatSchema,
+    base::source::{BuiltIn, Profile, Source, SourceFile},
+    base::template,
 };
 
 /// A variable that cases may use, as `cases/<name>/variables.json` (or a cases folder's own
@@ -49,7 +49,7 @@ pub const VARIABLES_FILE: &str = "variables.json";
 /// Reads a variables file (checked against its schema first), or every problem in it.
 pub fn variables(file: &SourceFile) -> Result<Vec<Variable>, Vec<Problem>> {
     let value: serde_json::Value = serde_json::from_str(&file.text)
-        .map_err(|e| vec![crate::schema::json_problem(&file.display, &e)])?;
+        .map_err(|e| vec![crate::base::schema::json_problem(&file.display, &e)])?;
     // A built-in file is proven valid by the tests: compiling the schema to say so again would
     // cost a run more than loading its cases.
     if !file.built_in {
@@ -57,7 +57,7 @@ pub fn variables(file: &SourceFile) -> Result<Vec<Variable>, Vec<Problem>> {
             .problems(&file.display, &value)
             .into_iter()
             .map(|mut p| {
-                p.position = crate::locate::locate(&file.text, &p.pointer);
+                p.position = crate::base::locate::locate(&file.text, &p.pointer);
                 p
             })
             .collect();
@@ -68,7 +68,7 @@ pub fn variables(file: &SourceFile) -> Result<Vec<Variable>, Vec<Problem>> {
     let parsed: VariablesFile = serde_path_to_error::deserialize(&value).map_err(|e| {
         vec![Problem::new(
             &file.display,
-            crate::schema::pointer_of(e.path()),
+            crate::base::schema::pointer_of(e.path()),
             e.into_inner().to_string(),
         )]
     })?;
@@ -196,7 +196,7 @@ impl Vars {
         self.given()
             .filter(|(name, _)| !known.contains(name))
             .map(|(name, origin)| {
-                let hint = crate::schema::closest(name, known)
+                let hint = crate::base::schema::closest(name, known)
                     .map(|c| format!(" (did you mean `{c}`?)"))
                     .unwrap_or_default();
                 format!(
@@ -312,8 +312,9 @@ impl Vars {
     /// strings (variables), `{"secret": "…"}` (secrets), or listed without a value (`null`, or
     /// an object whose `value`/`secret` is null), as `authconform init` writes them.
     pub fn read_file(&mut self, path: &str) -> Result<(), Error> {
-        let (text, meta) = crate::source::read_input(std::path::Path::new(path), "variables file")
-            .map_err(|e| Error::Usage(format!("--vars {path}: {e}")))?;
+        let (text, meta) =
+            crate::base::source::read_input(std::path::Path::new(path), "variables file")
+                .map_err(|e| Error::Usage(format!("--vars {path}: {e}")))?;
         let doc: Value = serde_json::from_str(&text).map_err(|e| {
             Error::Usage(format!(
                 "--vars {path}:{}:{}: not valid JSON: {e}",
@@ -333,7 +334,7 @@ impl Vars {
             let lines: Vec<String> = problems
                 .into_iter()
                 .map(|mut p| {
-                    p.position = crate::locate::locate(&text, &p.pointer);
+                    p.position = crate::base::locate::locate(&text, &p.pointer);
                     p.to_string()
                 })
                 .collect();
@@ -430,7 +431,7 @@ impl Vars {
             let Some((name, reason)) = item.split_once('=') else {
                 return Err(Error::Usage(format!(
                     "--not-applicable {}: expected NAME=REASON",
-                    crate::redact::neutralise(item, false)
+                    crate::base::redact::neutralise(item, false)
                 )));
             };
             let bad = |m: String| Error::Usage(format!("--not-applicable {name}=…: {m}"));
@@ -508,7 +509,7 @@ fn open_to_others(_: &std::fs::Metadata) -> Option<u32> {
 /// The warning for a variables file at `path`, with permissions `mode`, that holds `secrets`.
 fn exposed(path: &str, mode: u32, secrets: &[&str]) -> String {
     let quoted = shlex::try_quote(path).map_or_else(|_| path.into(), |q| q.into_owned());
-    crate::redact::neutralise(
+    crate::base::redact::neutralise(
         &format!(
             "--vars {path}: holds secrets ({}) and others can open it (permissions {mode:04o}): \
              run `chmod 600 {quoted}`, or give the secrets as {ENV_SECRET_PREFIX}* environment \

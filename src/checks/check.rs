@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::challenge::{Challenge, UrlPart, challenges, location_params};
-use crate::response::Response;
+use crate::base::response::Response;
 
 /// One check of a response.
 pub enum Check {
@@ -369,7 +369,7 @@ fn body_violations(check: &Check, body: &Value) -> Result<Vec<Violation>, String
                 if let Some(why) = unfinished(&name, &e, None) {
                     return Err(why);
                 }
-                let (at, keyword, message) = crate::schema::describe(&e);
+                let (at, keyword, message) = crate::base::schema::describe(&e);
                 let actual = body.pointer(&at).cloned().unwrap_or(Value::Null);
                 let mut v =
                     Violation::new(name.clone(), format!("{message} (keyword `{keyword}`)"))
@@ -675,7 +675,7 @@ fn schema_mismatch(
         if let Some(why) = unfinished(id, &e, Some(spec)) {
             return Err(why);
         }
-        reasons.push(crate::schema::describe(&e).2);
+        reasons.push(crate::base::schema::describe(&e).2);
     }
     Ok((!reasons.is_empty()).then(|| {
         format!(

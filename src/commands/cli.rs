@@ -7,16 +7,17 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use libtest_mimic::{ColorSetting, FormatSetting};
 
 use crate::{
-    case::Catalogue,
-    coverage::Coverage,
-    error::{EXIT_FAILED, EXIT_OK, Error, print},
-    execute::Policy,
+    base::error::{EXIT_FAILED, EXIT_OK, Error, print},
+    base::source::{BuiltIn, Profile, Source},
+    catalogue::case::Catalogue,
+    catalogue::coverage::Coverage,
+    catalogue::seed,
+    commands::colour::Color,
+    commands::run::{self, RunOptions},
+    execution::execute::Policy,
+    http::send::Tls,
     reference::Fault,
     report::{GatePolicy, NoTests},
-    run::{self, RunOptions},
-    seed,
-    send::Tls,
-    source::{BuiltIn, Profile, Source},
 };
 
 #[derive(Debug, Parser)]
@@ -232,8 +233,8 @@ pub struct VarArgs {
 }
 
 impl VarArgs {
-    fn sources<'a>(&'a self, env: &'a [(String, String)]) -> crate::vars::Sources<'a> {
-        crate::vars::Sources {
+    fn sources<'a>(&'a self, env: &'a [(String, String)]) -> crate::catalogue::vars::Sources<'a> {
+        crate::catalogue::vars::Sources {
             file: self.vars_file.as_deref(),
             env,
             vars: &self.vars,
@@ -351,17 +352,6 @@ pub enum Format {
     Json,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Color {
-    /// Colour when standard output is a terminal, unless NO_COLOR is set or CLICOLOR=0;
-    /// always with CLICOLOR_FORCE (not 0).
-    Auto,
-    /// Colour, also into a file or a pipe.
-    Always,
-    /// No colour.
-    Never,
-}
-
 fn parse_timeout(text: &str) -> Result<Duration, String> {
     let secs: f64 = text
         .parse()
@@ -466,7 +456,7 @@ fn run_options(args: RunArgs, colour: bool) -> Result<RunOptions, Error> {
         Some(path) => {
             let shown = path.display().to_string();
             // Read as every input file is: a FIFO would hang the run, /dev/zero fill memory.
-            let (pem, _) = crate::source::read_input(path, "CA certificates file")
+            let (pem, _) = crate::base::source::read_input(path, "CA certificates file")
                 .map_err(|e| Error::Usage(format!("--cacert {shown}: {e}")))?;
             Some((shown, pem.into_bytes()))
         }
@@ -476,7 +466,7 @@ fn run_options(args: RunArgs, colour: bool) -> Result<RunOptions, Error> {
         Some(rate) => (rate > 0.0).then_some(rate),
         None => args.target.target.is_some().then_some(DEFAULT_RATE),
     };
-    let env = crate::vars::environment()?;
+    let env = crate::catalogue::vars::environment()?;
     let github = match args.annotations {
         Annotations::Github => true,
         Annotations::None => false,
@@ -536,8 +526,8 @@ fn run_options(args: RunArgs, colour: bool) -> Result<RunOptions, Error> {
 
 fn lint(args: LintArgs) -> Result<u8, Error> {
     let (profile, cases, schemas) = folders(&args.folders);
-    let env = crate::vars::environment()?;
-    let linted = crate::lint::lint(
+    let env = crate::catalogue::vars::environment()?;
+    let linted = crate::commands::lint::lint(
         profile,
         &cases,
         &schemas,
@@ -557,7 +547,10 @@ fn coverage(f: &Folders) -> Result<u8, Error> {
     let table = seed::table(profile);
     let coverage = Coverage::of(&table, &catalogue.cases);
     // Case ids and documented descriptions are the case files' text.
-    print(&crate::redact::neutralise(&coverage.render(&table), true))?;
+    print(&crate::base::redact::neutralise(
+        &coverage.render(&table),
+        true,
+    ))?;
     Ok(if coverage.uncovered() == 0 {
         EXIT_OK
     } else {
@@ -587,18 +580,21 @@ fn completions(shell: clap_complete::Shell) -> Result<u8, Error> {
 }
 
 fn man() -> Result<u8, Error> {
-    let page = crate::commands::man::page().map_err(|source| Error::Write {
-        path: "standard output".into(),
-        source,
-    })?;
+    let page =
+        crate::commands::man::page(<Cli as clap::CommandFactory>::command()).map_err(|source| {
+            Error::Write {
+                path: "standard output".into(),
+                source,
+            }
+        })?;
     print(&page)?;
     Ok(EXIT_OK)
 }
 
 fn explain(args: ExplainArgs) -> Result<u8, Error> {
     let (profile, cases, schemas) = folders(&args.folders);
-    let env = crate::vars::environment()?;
-    let text = crate::explain::command(
+    let env = crate::catalogue::vars::environment()?;
+    let text = crate::commands::explain::command(
         &args.case,
         args.target.target.as_deref(),
         profile,

@@ -3,7 +3,19 @@
 
 use std::{ffi::OsString, io::IsTerminal};
 
-use crate::commands::cli::Color;
+use clap::ValueEnum;
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Color {
+    /// Colour when standard output is a terminal, unless NO_COLOR is set or CLICOLOR=0;
+    /// always with CLICOLOR_FORCE (not 0).
+    Auto,
+    /// Colour, also into a file or a pipe.
+    Always,
+    /// No colour.
+    Never,
+}
 
 /// The rule, first match wins: `--color always|never`; `CLICOLOR_FORCE` set and not `0`:
 /// colour; `NO_COLOR` set and not empty: none; `CLICOLOR=0`: none; else colour only for a

@@ -13,12 +13,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::{
+    base::error::{EXIT_FAILED, EXIT_OK, Error, Problem, print},
+    base::redact::{MASK, neutralise},
+    base::schema::{FormatSchema, json_problem, pointer_of, shorten},
+    base::source::read_input_up_to,
     checks::challenge::{UrlPart, challenges, location_params},
-    error::{EXIT_FAILED, EXIT_OK, Error, Problem, print},
-    redact::{MASK, neutralise},
     report::{github, terminal::Styles},
-    schema::{FormatSchema, json_problem, pointer_of, shorten},
-    source::read_input_up_to,
 };
 
 /// The largest report `diff` reads. A report is about 3 KB a case (a body preview is at most
@@ -662,7 +662,7 @@ mod tests {
     /// The example report of `schemas/report.schema.json`: one case, `token/get-method`,
     /// failing with status 404 where 405 is documented.
     fn example() -> Value {
-        let text = crate::source::Source::BuiltIn(crate::source::BuiltIn::Schemas)
+        let text = crate::base::source::Source::BuiltIn(crate::base::source::BuiltIn::Schemas)
             .list(&mut Vec::new())
             .into_iter()
             .find(|f| f.rel == REPORT_SCHEMA)

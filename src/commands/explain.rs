@@ -4,15 +4,15 @@
 use std::fmt::Write;
 
 use crate::{
-    case::{Case, Catalogue},
-    error::Error,
-    plan::{self, NotSent, Target},
-    redact::{Redactor, neutralise},
+    base::error::Error,
+    base::redact::{Redactor, neutralise},
+    base::source::{Profile, Source},
+    catalogue::case::{Case, Catalogue},
+    catalogue::seed::SeedTable,
+    catalogue::vars::Sources,
+    catalogue::vars::Vars,
+    http::plan::{self, NotSent, Target},
     reference,
-    seed::SeedTable,
-    source::{Profile, Source},
-    vars::Sources,
-    vars::Vars,
 };
 
 /// The `explain` command: finds the case, assembles the variables as `run` would, and
@@ -35,7 +35,7 @@ pub fn command(
             .copied()
             .filter(|known| known.contains(id))
             .collect();
-        let hint = match crate::schema::closest(id, &ids) {
+        let hint = match crate::base::schema::closest(id, &ids) {
             Some(c) => format!("; did you mean `{c}`?"),
             None if !similar.is_empty() => {
                 format!("; cases that contain it: {}", similar.join(", "))
@@ -61,14 +61,19 @@ pub fn command(
     };
     vars.apply(sources, || "RUN_ID".to_owned())?;
     vars.declare(&catalogue.variables);
-    crate::lint::print_notes(&crate::lint::check_inputs(&catalogue, &vars)?);
+    crate::commands::lint::print_notes(&crate::commands::lint::check_inputs(&catalogue, &vars)?);
     // A curl line is a request too: one that would carry the run's credentials elsewhere is
     // refused as `run` refuses it.
     target.check_origins(std::slice::from_ref(case), &vars, &allowed)?;
     if let Ok(request) = plan::prepare(case, &vars, &target) {
         target.check_request(&case.id, &request, &allowed)?;
     }
-    Ok(explain(case, &crate::seed::table(profile), &target, &vars))
+    Ok(explain(
+        case,
+        &crate::catalogue::seed::table(profile),
+        &target,
+        &vars,
+    ))
 }
 
 /// Where the request would go when no --target is given: shown as `<target>`.

@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use crate::{
-    error::{EXIT_OK, Error, print},
-    source::{BuiltIn, Profile, Source},
+    base::error::{EXIT_OK, Error, print},
+    base::source::{BuiltIn, Profile, Source},
 };
 
 /// Writes the built-in files below `dir`, into folders that do not exist yet or are empty.

@@ -14,10 +14,10 @@ use std::path::{Component, Path, PathBuf};
 use serde_json::{Map, Value, json};
 
 use crate::{
-    case::Catalogue,
-    error::{EXIT_OK, Error, print},
-    source::{Profile, Source},
-    vars::{ENV_SECRET_PREFIX, Variable},
+    base::error::{EXIT_OK, Error, print},
+    base::source::{Profile, Source},
+    catalogue::case::Catalogue,
+    catalogue::vars::{ENV_SECRET_PREFIX, Variable},
 };
 
 /// The files `init` writes, by name inside DIR.
@@ -260,7 +260,7 @@ fn workflow_path(from_root: &Path) -> Result<String, Error> {
     let refused = |why: &str| {
         Error::Usage(format!(
             "init {}: {why}: choose another folder",
-            crate::redact::neutralise(&from_root.display().to_string(), false)
+            crate::base::redact::neutralise(&from_root.display().to_string(), false)
         ))
     };
     let text = from_root
@@ -480,7 +480,7 @@ authconform:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::BuiltIn;
+    use crate::base::source::BuiltIn;
 
     #[test]
     fn the_vars_file_lists_every_used_variable_and_reads_as_setting_none() {
@@ -500,7 +500,7 @@ mod tests {
             .filter(|k| !k.starts_with('$'))
             .map(String::as_str)
             .collect();
-        let documented: Vec<String> = crate::vars::documented(Profile::Auth0)
+        let documented: Vec<String> = crate::catalogue::vars::documented(Profile::Auth0)
             .into_iter()
             .map(|v| v.name)
             .collect();
@@ -525,7 +525,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(VARS);
         std::fs::write(&path, &text).unwrap();
-        let mut vars = crate::vars::Vars::default();
+        let mut vars = crate::catalogue::vars::Vars::default();
         vars.read_file(path.to_str().unwrap()).unwrap();
         assert_eq!(vars.iter().count(), 0, "init sets no variable");
     }

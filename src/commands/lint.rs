@@ -4,13 +4,13 @@
 //! Where `coverage` would fail (a seed-table row no case provokes), lint warns.
 
 use crate::{
-    case::Catalogue,
-    coverage::Coverage,
-    deviations::Deviations,
-    error::{Error, Problem},
-    seed,
-    source::{Profile, Source},
-    vars::{self, Sources, Vars},
+    base::error::{Error, Problem},
+    base::source::{Profile, Source},
+    catalogue::case::Catalogue,
+    catalogue::coverage::Coverage,
+    catalogue::seed,
+    catalogue::vars::{self, Sources, Vars},
+    records::deviations::Deviations,
 };
 
 /// What lint found acceptable, and its warnings.
@@ -87,7 +87,7 @@ pub fn check_inputs(catalogue: &Catalogue, vars: &Vars) -> Result<Vec<String>, E
             // many undefined names and many declared ones would take minutes, so only the
             // first few get one.
             let hint = match (problems.len() < SUGGESTIONS)
-                .then(|| crate::schema::closest(name, &declared))
+                .then(|| crate::base::schema::closest(name, &declared))
                 .flatten()
             {
                 Some(close) => format!(" (did you mean `{close}`?)"),
@@ -170,7 +170,7 @@ fn other_profiles(profile: Profile, vars: &Vars, known: &[&str]) -> (Vec<String>
             } else {
                 ("are variables", "them")
             };
-            crate::redact::neutralise(
+            crate::base::redact::neutralise(
                 &format!(
                     "{from}: {} {is} of the {owner} profile; this run ({profile}) does not use {it}",
                     listed.join(", ")
@@ -192,7 +192,7 @@ pub fn print_notes(notes: &[String]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::BuiltIn;
+    use crate::base::source::BuiltIn;
 
     /// A variable of the other built-in profile is a note naming that profile (one per place
     /// it came from); a name no profile declares is still refused.

@@ -4,13 +4,12 @@
 //! examples. (clap_mangen alone renders the top command only, and points to per-subcommand
 //! pages that nobody installs.)
 
-use clap::{ArgAction, CommandFactory};
+use clap::ArgAction;
 use clap_mangen::Man;
 
 use crate::{
-    cli::Cli,
-    error::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE},
-    vars::{ENV_SECRET_PREFIX, ENV_VAR_PREFIX},
+    base::error::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE},
+    catalogue::vars::{ENV_SECRET_PREFIX, ENV_VAR_PREFIX},
 };
 
 /// clap_mangen opens every section it renders with this definition of the `Aq` string; once,
@@ -249,10 +248,11 @@ fn rendered(
     Ok(String::from_utf8_lossy(&out).replace(AQ, ""))
 }
 
-/// The page, in roff.
-pub fn page() -> Result<String, std::io::Error> {
+/// The page of `cli` (the program's clap definition, given by the command line that owns it),
+/// in roff.
+pub fn page(cli: clap::Command) -> Result<String, std::io::Error> {
     // `help` is clap's own subcommand; `--help` on each command says the same.
-    let mut cmd = Cli::command().disable_help_subcommand(true);
+    let mut cmd = cli.disable_help_subcommand(true);
     cmd.build();
     let man = Man::new(cmd.clone());
     let mut page = rendered(|o| man.render_title(o))?;

@@ -1,5 +1,5 @@
 //! The `run` command: load everything, plan every case, let libtest-mimic decide which cases
-//! FILTER, `--exact` and `--skip` select, hand those to the [`Executor`](crate::execute::Executor)
+//! FILTER, `--exact` and `--skip` select, hand those to the [`Executor`](crate::execution::execute::Executor)
 //! and print each one's line in libtest's format as it finishes; finally decide the gate,
 //! write every report from the same records, and close libtest's output with the gate's word.
 
@@ -13,15 +13,18 @@ use std::{
 use libtest_mimic::{Arguments, ColorSetting, FormatSetting};
 
 use crate::{
-    case::{Case, Catalogue},
-    deviations::Deviations,
-    error::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Error, Problem},
-    execute::{self, Executor, Job, Limiter, Policy, Stage},
+    base::error::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Error, Problem},
+    base::redact::{Redactor, neutralise},
+    base::source::{Profile, Source},
+    catalogue::case::{Case, Catalogue},
+    catalogue::vars::{self, Variable, Vars},
+    execution::execute::{self, Executor, Job, Limiter, Policy, Stage},
+    execution::printer::{self, Printer},
     execution::progress::Progress,
-    plan::{self, Prepared, Target},
-    printer::{self, Printer},
-    record::{Record, Verdict},
-    redact::{Redactor, neutralise},
+    http::plan::{self, Prepared, Target},
+    http::send::{Sender, Tls},
+    records::deviations::Deviations,
+    records::record::{Record, Verdict},
     reference,
     report::{
         self, GateFailure, GatePolicy, NoTests, RunInfo, Tally,
@@ -29,9 +32,6 @@ use crate::{
         github, html, json, junit,
         terminal::{self, Styles},
     },
-    send::{Sender, Tls},
-    source::{Profile, Source},
-    vars::{self, Variable, Vars},
 };
 
 /// Everything `run` was asked to do, already parsed (but not yet checked against the world).
@@ -193,7 +193,7 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
         deviations: run
             .deviations
             .clone()
-            .map(|d| (d, crate::deviations::today())),
+            .map(|d| (d, crate::records::deviations::today())),
     });
     let records = run
         .runtime
@@ -267,8 +267,8 @@ impl Resolved {
         let outputs = outputs(opts)?;
         // Every input is judged before anything is sent, the discovery request included:
         // only what the server's document says is left to check after it.
-        let notes = crate::lint::check_inputs(&catalogue, &vars)?;
-        crate::lint::print_notes(&notes);
+        let notes = crate::commands::lint::check_inputs(&catalogue, &vars)?;
+        crate::commands::lint::print_notes(&notes);
         target.check_origins(&catalogue.cases, &vars, &allowed)?;
         let deviations = match &opts.deviations {
             Some(path) => Some(Arc::new(Deviations::load(path, &catalogue.cases)?)),
@@ -533,7 +533,7 @@ impl Inputs {
                 "--deviations",
                 opts.deviations
                     .as_deref()
-                    .filter(|d| *d != crate::deviations::AUTH0_OBSERVED),
+                    .filter(|d| *d != crate::records::deviations::AUTH0_OBSERVED),
             ),
             (
                 "--cacert",

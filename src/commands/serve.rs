@@ -4,9 +4,9 @@
 use std::{path::PathBuf, time::Duration};
 
 use crate::{
-    error::{EXIT_OK, Error, print},
+    base::error::{EXIT_OK, Error, print},
+    base::source::Profile,
     reference::{self, Fault},
-    source::Profile,
 };
 
 /// What `serve` was asked to do.
@@ -86,10 +86,11 @@ pub fn serve(args: &Options) -> Result<u8, Error> {
         return list_faults(args.profile);
     }
     check(args)?;
-    let runtime = crate::run::runtime()?;
+    let runtime = crate::commands::run::runtime()?;
     // Stopped like a run: SIGINT, SIGTERM or SIGHUP; watched before the address is printed, so
     // that whoever reads it can stop the server at once.
-    let mut stop = crate::execute::watch_signals("stopping the server", std::sync::Arc::default())?;
+    let mut stop =
+        crate::execution::execute::watch_signals("stopping the server", std::sync::Arc::default())?;
     runtime.block_on(async {
         let server = reference::bind(
             reference::Config {

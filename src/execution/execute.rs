@@ -21,14 +21,14 @@ use tokio::{
 };
 
 use crate::{
-    case::{Alternative, Case},
-    check::{self, Check, CheckId, Violation},
-    deviations::Deviations,
-    plan::{self, NotSent, Prepared},
-    record::{Branch, Record, RequestSummary, ResponseSummary, Verdict, Wait, WaitReason},
-    redact::{Redactor, issued_credentials},
-    response::Response,
-    send::Sender,
+    base::redact::{Redactor, issued_credentials},
+    base::response::Response,
+    catalogue::case::{Alternative, Case},
+    checks::check::{self, Check, CheckId, Violation},
+    http::plan::{self, NotSent, Prepared},
+    http::send::Sender,
+    records::deviations::Deviations,
+    records::record::{Branch, Record, RequestSummary, ResponseSummary, Verdict, Wait, WaitReason},
 };
 
 /// How politely to run.
@@ -168,7 +168,7 @@ impl Executor {
     /// The record of a case whose task ended in a panic (a bug): an error that says so.
     fn panicked(&self, blank: Record, e: tokio::task::JoinError) -> Record {
         let what = match e.try_into_panic() {
-            Ok(payload) => crate::error::panic_message(payload.as_ref()),
+            Ok(payload) => crate::base::error::panic_message(payload.as_ref()),
             Err(e) => e.to_string(),
         };
         Record {
@@ -434,8 +434,8 @@ impl Stage {
 pub fn watch_signals(
     then: &'static str,
     stage: Arc<Stage>,
-) -> Result<watch::Receiver<Option<&'static str>>, crate::error::Error> {
-    let start = |source| crate::error::Error::Start {
+) -> Result<watch::Receiver<Option<&'static str>>, crate::base::error::Error> {
+    let start = |source| crate::base::error::Error::Start {
         what: "the signal watch",
         source,
     };
@@ -463,10 +463,10 @@ pub fn watch_signals(
             .spawn(answer)
             .is_err()
         {
-            std::process::exit(i32::from(crate::error::EXIT_INTERRUPTED));
+            std::process::exit(i32::from(crate::base::error::EXIT_INTERRUPTED));
         }
         signals.next().await;
-        std::process::exit(i32::from(crate::error::EXIT_INTERRUPTED));
+        std::process::exit(i32::from(crate::base::error::EXIT_INTERRUPTED));
     };
     std::thread::Builder::new()
         .name("signal-watch".into())
@@ -704,7 +704,7 @@ fn branch<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{check::HeaderMatcher, checks::challenge::UrlPart};
+    use crate::{checks::challenge::UrlPart, checks::check::HeaderMatcher};
 
     fn redirect(location: &str) -> Response {
         Response {

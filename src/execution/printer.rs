@@ -16,7 +16,7 @@ use libtest_mimic::{Arguments, FormatSetting, Trial};
 
 use super::progress::Progress;
 use crate::{
-    record::{Record, Verdict},
+    records::record::{Record, Verdict},
     report::terminal::{self, Styles},
 };
 
@@ -410,7 +410,7 @@ mod tests {
     fn record(id: &str, verdict: Verdict) -> Record {
         Record {
             verdict,
-            ..Record::blank(&crate::case::tests_support::case(id))
+            ..Record::blank(&crate::catalogue::case::tests_support::case(id))
         }
     }
 
@@ -485,10 +485,9 @@ mod tests {
         assert_eq!(lines[1]["event"], "failed");
         // The failure text as it is, not wrapped as `Error: "…"`.
         assert!(
-            lines[1]["stdout"]
-                .as_str()
-                .unwrap()
-                .starts_with(&Record::blank(&crate::case::tests_support::case("x")).title),
+            lines[1]["stdout"].as_str().unwrap().starts_with(
+                &Record::blank(&crate::catalogue::case::tests_support::case("x")).title
+            ),
             "{}",
             lines[1]
         );

@@ -9,12 +9,12 @@
 use serde_json::Value;
 
 use crate::{
-    error::Error,
+    base::error::Error,
+    base::redact::neutralise,
     http::{
         plan::{Prepared, Target},
         send::Sender,
     },
-    redact::neutralise,
 };
 
 /// The discovery documents of `target`, in the order tried: OpenID Connect's (appended to the

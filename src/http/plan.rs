@@ -4,7 +4,10 @@
 use reqwest::Method;
 use url::Url;
 
-use crate::{case::Case, error::Error, redact::MASK, template, vars::Vars};
+use crate::{
+    base::error::Error, base::redact::MASK, base::template, catalogue::case::Case,
+    catalogue::vars::Vars,
+};
 
 /// The server under test.
 #[derive(Debug, Clone)]
@@ -122,7 +125,7 @@ impl Target {
                 // A server often names itself by another host name than the one it was reached
                 // by (`localhost` for `127.0.0.1`): then --target should say what it says.
                 let also = match &var.origin {
-                    crate::vars::Origin::Discovery(_) => format!(
+                    crate::catalogue::vars::Origin::Discovery(_) => format!(
                         "; the server says it lives at {theirs}: if so, give that as --target"
                     ),
                     _ => String::new(),
@@ -246,7 +249,7 @@ pub fn root_of(template: &str, vars: &Vars) -> Root {
         return Root::Target;
     };
     match vars.get(name) {
-        Some(var) if var.origin == crate::vars::Origin::Default => Root::Target,
+        Some(var) if var.origin == crate::catalogue::vars::Origin::Default => Root::Target,
         Some(var) if var.value.starts_with(['/', '\\']) => Root::Origin,
         Some(var) if !is_url(&var.value) => Root::Relative,
         _ => Root::Target,
@@ -665,8 +668,8 @@ fn quote(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::{
-        case::Catalogue,
-        source::{BuiltIn, Profile, Source},
+        base::source::{BuiltIn, Profile, Source},
+        catalogue::case::Catalogue,
     };
 
     fn case(text: &str) -> Case {
@@ -872,8 +875,8 @@ mod tests {
         assert!(matches!(err, NotSent::Invalid(m) if m.contains("does not start with `/`")));
     }
 
-    fn declared(name: &str, default: &str) -> crate::vars::Variable {
-        crate::vars::Variable {
+    fn declared(name: &str, default: &str) -> crate::catalogue::vars::Variable {
+        crate::catalogue::vars::Variable {
             name: name.into(),
             secret: false,
             meaning: "m".into(),

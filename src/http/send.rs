@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use crate::{
-    plan::Prepared,
-    response::{MAX_BODY, Response},
+    base::response::{MAX_BODY, Response},
+    http::plan::Prepared,
 };
 
 /// What kind of failure a connection error is, told by the error types in its chain (an

@@ -8,12 +8,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::{
-    case::Case,
-    check::{Check, CheckId},
-    error::{Error, Problem},
-    record::{Finding, Record, Verdict},
-    schema::{self, FormatSchema},
-    source::Profile,
+    base::error::{Error, Problem},
+    base::schema::{self, FormatSchema},
+    base::source::Profile,
+    catalogue::case::Case,
+    checks::check::{Check, CheckId},
+    records::record::{Finding, Record, Verdict},
 };
 
 /// The name of the built-in set of what real Auth0 tenants are seen to send, each entry with
@@ -22,8 +22,9 @@ pub const AUTH0_OBSERVED: &str = "auth0-observed";
 
 /// The text of a built-in known-deviations set, by its name.
 fn built_in(name: &str) -> Option<String> {
-    (name == AUTH0_OBSERVED)
-        .then(|| crate::seed::built_in(Profile::Auth0, "auth0-observed.deviations.json").text)
+    (name == AUTH0_OBSERVED).then(|| {
+        crate::catalogue::seed::built_in(Profile::Auth0, "auth0-observed.deviations.json").text
+    })
 }
 
 /// The format's schema, built in.
@@ -69,7 +70,7 @@ impl Deviations {
         let text = match built_in(path) {
             Some(text) => text,
             None => {
-                crate::source::read_input(std::path::Path::new(path), "known-deviations file")
+                crate::base::source::read_input(std::path::Path::new(path), "known-deviations file")
                     .map_err(|e| Error::Usage(format!("--deviations {path}: {e}")))?
                     .0
             }
@@ -77,7 +78,7 @@ impl Deviations {
         let value: Value = serde_json::from_str(&text)
             .map_err(|e| Error::Load(vec![schema::json_problem(path, &e)]))?;
         let located = |mut p: Problem| {
-            p.position = crate::locate::locate(&text, &p.pointer);
+            p.position = crate::base::locate::locate(&text, &p.pointer);
             p
         };
         let problems: Vec<Problem> = FormatSchema::named(SCHEMA)
@@ -217,7 +218,7 @@ fn civil_date(days: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::Violation;
+    use crate::checks::check::Violation;
 
     #[test]
     fn civil_dates() {
@@ -228,7 +229,7 @@ mod tests {
     }
 
     fn record(verdict: Verdict, checks: &[&str]) -> Record {
-        let mut r = Record::blank(&crate::case::tests_support::case("token/x"));
+        let mut r = Record::blank(&crate::catalogue::case::tests_support::case("token/x"));
         r.verdict = verdict;
         r.violations = checks
             .iter()

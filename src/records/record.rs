@@ -7,10 +7,10 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::{
-    case::Documents,
-    check::{CheckId, CheckOutcome, Violation},
-    redact::{Redactor, neutralise},
-    response::Response,
+    base::redact::{Redactor, neutralise},
+    base::response::Response,
+    catalogue::case::Documents,
+    checks::check::{CheckId, CheckOutcome, Violation},
 };
 
 /// How much of a response body a record keeps for reports.
@@ -238,7 +238,7 @@ fn mask_strings(
     match value {
         Value::String(s) => *s = f(s),
         Value::Number(n) if n.as_f64().is_some_and(secret_number) => {
-            *value = Value::String(crate::redact::MASK.to_owned());
+            *value = Value::String(crate::base::redact::MASK.to_owned());
         }
         Value::Number(n) => {
             let text = n.to_string();
@@ -270,7 +270,7 @@ pub fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Erro
 
 impl Record {
     /// A record for `case` before anything is known: a pass with no checks run yet.
-    pub fn blank(case: &crate::case::Case) -> Record {
+    pub fn blank(case: &crate::catalogue::case::Case) -> Record {
         Record {
             id: case.id.clone(),
             group: case.group.clone(),
@@ -290,7 +290,7 @@ impl Record {
             stale_deviations: Vec::new(),
             rate_limit: None,
             elapsed: Duration::ZERO,
-            endpoint: crate::plan::head_variable(&case.request.path).map(str::to_owned),
+            endpoint: crate::http::plan::head_variable(&case.request.path).map(str::to_owned),
         }
     }
 
@@ -331,7 +331,7 @@ impl Record {
     /// secrets and the credentials the server issued). What comes from the catalogue and the
     /// user (ids, paths, titles, check names, skip reasons, deviations entries) is not: a
     /// secret `token` must not turn `token/get-method` into `***/get-method`. Nor is the
-    /// request: [`Shown`](crate::plan::Shown) already filled its secrets in as `***`.
+    /// request: [`Shown`](crate::http::plan::Shown) already filled its secrets in as `***`.
     pub fn for_output(mut self, redactor: &Redactor) -> Self {
         let ours = |s: &mut String| *s = neutralise(s, false);
         let ours_id = |c: &mut CheckId| {

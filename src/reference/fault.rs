@@ -5,7 +5,7 @@
 use std::{fmt, str::FromStr};
 
 use super::{endpoints::Row, rfc};
-use crate::{check::CheckId, checks::challenge::UrlPart, source::Profile};
+use crate::{base::source::Profile, checks::challenge::UrlPart, checks::check::CheckId};
 
 /// One documented behaviour broken on purpose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -21,7 +21,7 @@ use std::{
 
 use tokio::{net::TcpListener, sync::oneshot};
 
-use crate::source::Profile;
+use crate::base::source::Profile;
 
 pub use endpoints::Row;
 pub use fault::{Aim, Fault};

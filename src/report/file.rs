@@ -13,7 +13,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use crate::error::Error;
+use crate::base::error::Error;
 
 /// A report file, checked before anything is sent so that a bad path is a usage error.
 pub struct ReportFile {

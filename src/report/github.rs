@@ -7,7 +7,7 @@
 use std::fmt::Write;
 
 use crate::{
-    record::{Record, Verdict},
+    records::record::{Record, Verdict},
     report::RunInfo,
 };
 
@@ -32,7 +32,7 @@ fn command(kind: &str, file: &str, line: Option<usize>, title: &str, message: &s
 }
 
 /// The case file's line of the first of `violations` that has one.
-fn first_line(violations: &[crate::check::Violation]) -> Option<usize> {
+fn first_line(violations: &[crate::checks::check::Violation]) -> Option<usize> {
     violations.iter().find_map(|v| v.line)
 }
 
@@ -410,11 +410,11 @@ mod tests {
     #[test]
     fn hostile_text_stays_text_in_the_summary() {
         use crate::{
-            check::{CheckId, Violation},
+            checks::check::{CheckId, Violation},
             report::{GateFailure, MissingVariable, Tally},
         };
         let record = |id: &str, verdict: Verdict| {
-            let mut r = Record::blank(&crate::case::tests_support::case(id));
+            let mut r = Record::blank(&crate::catalogue::case::tests_support::case(id));
             r.verdict = verdict;
             r
         };

@@ -12,9 +12,9 @@
 use std::fmt::Write;
 
 use crate::{
-    check::{CheckId, Outcome, Violation},
-    record::{BODY_PREVIEW, Record, ResponseSummary, Verdict},
-    redact::neutralise,
+    base::redact::neutralise,
+    checks::check::{CheckId, Outcome, Violation},
+    records::record::{BODY_PREVIEW, Record, ResponseSummary, Verdict},
     report::{MissingVariable, RunInfo, Tally},
 };
 
@@ -476,8 +476,8 @@ fn facts(page: &mut String, r: &Record) {
         );
         for w in &r.waits {
             let why = match w.reason {
-                crate::record::WaitReason::RateLimited => "an unexpected 429",
-                crate::record::WaitReason::ConnectionRefused => "a refused connection",
+                crate::records::record::WaitReason::RateLimited => "an unexpected 429",
+                crate::records::record::WaitReason::ConnectionRefused => "a refused connection",
             };
             let _ = write!(
                 took,
@@ -692,7 +692,9 @@ fn response(page: &mut String, response: &ResponseSummary) {
             response.body_bytes
         );
     }
-    if response.body_bytes > BODY_PREVIEW && response.body_preview.ends_with(crate::redact::CUT) {
+    if response.body_bytes > BODY_PREVIEW
+        && response.body_preview.ends_with(crate::base::redact::CUT)
+    {
         let _ = write!(size, "; the first {BODY_PREVIEW} bytes are shown");
     }
     let _ = writeln!(

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::{
-    record::{Finding, Record, Verdict, millis},
+    records::record::{Finding, Record, Verdict, millis},
     report::{GateFailure, MissingVariable, RunInfo, Tally},
 };
 

@@ -11,7 +11,7 @@
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use crate::{
-    record::{Record, Verdict},
+    records::record::{Record, Verdict},
     report::{
         GateFailure, RunInfo,
         terminal::{self, Styles},
@@ -163,7 +163,7 @@ mod tests {
 
     #[test]
     fn the_testsuites_element_has_no_skipped_count() {
-        let mut record = Record::blank(&crate::case::tests_support::case("token/x"));
+        let mut record = Record::blank(&crate::catalogue::case::tests_support::case("token/x"));
         record.verdict = Verdict::Skip {
             reason: "r".into(),
             missing: vec!["a".into()],

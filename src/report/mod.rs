@@ -14,8 +14,8 @@ use std::{collections::BTreeMap, fmt, time::Duration};
 use serde::Serialize;
 
 use crate::{
-    record::{Record, Verdict},
-    vars,
+    catalogue::vars,
+    records::record::{Record, Verdict},
 };
 
 /// Facts about the run that every report states.
@@ -329,7 +329,7 @@ struct Endpoint {
 
 /// Why `r`'s answer shows its endpoint is not there, if it does: 404 or 405 where the case
 /// did not document that status, or an HTML page where JSON was expected, with no redirect.
-fn evidence(r: &Record, resp: &crate::record::ResponseSummary) -> Option<&'static str> {
+fn evidence(r: &Record, resp: &crate::records::record::ResponseSummary) -> Option<&'static str> {
     if (300..400).contains(&resp.status) || resp.status == r.documents.status {
         return None;
     }
@@ -343,8 +343,8 @@ fn evidence(r: &Record, resp: &crate::record::ResponseSummary) -> Option<&'stati
         .iter()
         .any(|(n, v)| n == "content-type" && v.to_ascii_lowercase().starts_with("text/html"));
     let wants_json = r.checks.iter().any(|c| match &c.check {
-        crate::check::CheckId::MediaType => c.requires.contains("json"),
-        crate::check::CheckId::Schema(_) | crate::check::CheckId::Body(_) => true,
+        crate::checks::check::CheckId::MediaType => c.requires.contains("json"),
+        crate::checks::check::CheckId::Schema(_) | crate::checks::check::CheckId::Body(_) => true,
         _ => false,
     });
     (page && wants_json).then_some("an HTML page where JSON was expected")
@@ -529,17 +529,17 @@ mod tests {
         url: &str,
         (documented, status, content_type): (u16, u16, &str),
     ) -> Record {
-        use crate::check::{CheckId, CheckOutcome, Outcome};
-        let mut r = Record::blank(&crate::case::tests_support::case("t/x"));
+        use crate::checks::check::{CheckId, CheckOutcome, Outcome};
+        let mut r = Record::blank(&crate::catalogue::case::tests_support::case("t/x"));
         r.verdict = verdict;
         r.endpoint = endpoint.map(str::to_owned);
         r.documents.status = documented;
-        r.request = Some(crate::record::RequestSummary {
+        r.request = Some(crate::records::record::RequestSummary {
             method: "POST".into(),
             url: url.into(),
             curl: String::new(),
         });
-        r.response = Some(crate::record::ResponseSummary {
+        r.response = Some(crate::records::record::ResponseSummary {
             status,
             headers: vec![("content-type".into(), content_type.into())],
             body_bytes: 0,
@@ -556,11 +556,11 @@ mod tests {
     }
 
     fn error(message: &str, url: &str) -> Record {
-        let mut r = Record::blank(&crate::case::tests_support::case("t/e"));
+        let mut r = Record::blank(&crate::catalogue::case::tests_support::case("t/e"));
         r.verdict = Verdict::Error {
             message: message.into(),
         };
-        r.request = Some(crate::record::RequestSummary {
+        r.request = Some(crate::records::record::RequestSummary {
             method: "POST".into(),
             url: url.into(),
             curl: String::new(),
@@ -584,7 +584,7 @@ mod tests {
             };
             answered(Verdict::Fail, revoke, url, (400, status, ct))
         };
-        let declared = [crate::vars::Variable {
+        let declared = [crate::catalogue::vars::Variable {
             name: "revocation_endpoint".into(),
             secret: false,
             meaning: "m".into(),
@@ -754,13 +754,13 @@ mod snapshots {
 
     use super::*;
     use crate::{
-        check::{CheckId, CheckOutcome, Outcome, Violation},
-        record::{Finding, RequestSummary, ResponseSummary, Wait},
+        checks::check::{CheckId, CheckOutcome, Outcome, Violation},
+        records::record::{Finding, RequestSummary, ResponseSummary, Wait},
         report::terminal::Styles,
     };
 
     fn record(id: &str, verdict: Verdict) -> Record {
-        let mut r = Record::blank(&crate::case::tests_support::case(id));
+        let mut r = Record::blank(&crate::catalogue::case::tests_support::case(id));
         r.title = format!("what {id} provokes");
         r.file = format!("cases/{id}.json");
         r.verdict = verdict;
@@ -824,7 +824,7 @@ mod snapshots {
         )];
         fail.attempts = 2;
         fail.waits = vec![Wait {
-            reason: crate::record::WaitReason::RateLimited,
+            reason: crate::records::record::WaitReason::RateLimited,
             duration: Duration::from_secs(1),
         }];
         let error = record(

@@ -8,7 +8,7 @@ use std::fmt::Write;
 use colored::{ColoredString, Colorize};
 
 use crate::{
-    record::{Record, Verdict},
+    records::record::{Record, Verdict},
     report::{NoTests, RunInfo},
 };
 
@@ -144,7 +144,7 @@ pub fn detail(record: &Record, s: &Styles) -> String {
 }
 
 /// The response as the detail shows it: status, size, what it took, headers and body.
-fn response(record: &Record, resp: &crate::record::ResponseSummary, s: &Styles) -> String {
+fn response(record: &Record, resp: &crate::records::record::ResponseSummary, s: &Styles) -> String {
     let mut out = String::new();
     let size = if resp.truncated {
         format!("more than {} bytes (read cut there)", resp.body_bytes)
@@ -158,8 +158,8 @@ fn response(record: &Record, resp: &crate::record::ResponseSummary, s: &Styles) 
     };
     for w in &record.waits {
         let why = match w.reason {
-            crate::record::WaitReason::RateLimited => "an unexpected 429",
-            crate::record::WaitReason::ConnectionRefused => "a refused connection",
+            crate::records::record::WaitReason::RateLimited => "an unexpected 429",
+            crate::records::record::WaitReason::ConnectionRefused => "a refused connection",
         };
         let _ = write!(
             attempts,
