@@ -218,7 +218,7 @@ fn an_endpoint_the_discovery_document_does_not_list_is_not_applicable() {
             .arg("--report-json")
             .arg(&json_path),
     );
-    assert_ne!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
     let report = read_report(&json_path);
     let document = format!("{}/.well-known/openid-configuration", server.url);
     let mut not_applicable = 0;
@@ -363,7 +363,11 @@ impl Listener {
 fn exit_2_is_decided_before_the_discovery_request_is_sent() {
     let dir = tempfile::tempdir().unwrap();
     let deviations = dir.path().join("deviations.json");
-    std::fs::write(&deviations, r#"{"deviations": [{"case": "no/such-case"}]}"#).unwrap();
+    std::fs::write(
+        &deviations,
+        r#"{"deviations": [{"case": "no/such-case", "check": "status", "reason": "r"}]}"#,
+    )
+    .unwrap();
     let deviations = deviations.display().to_string();
     let mistakes: [(&str, Vec<&str>, &str); 4] = [
         (
@@ -374,7 +378,7 @@ fn exit_2_is_decided_before_the_discovery_request_is_sent() {
         (
             "deviations file",
             vec!["--deviations", &deviations],
-            "deviations",
+            "no case `no/such-case`",
         ),
         (
             "another origin",
