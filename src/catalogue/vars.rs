@@ -466,12 +466,7 @@ fn plainly_valid(doc: &Value) -> bool {
         if let Some(rest) = name.strip_prefix('$') {
             return rest.bytes().all(|b| (0x20..0x7f).contains(&b));
         }
-        let mut chars = name.chars();
-        let plain_name = chars
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-            && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        plain_name
+        crate::base::template::is_name(name)
             && match value {
                 Value::String(_) | Value::Null => true,
                 Value::Object(o) => {

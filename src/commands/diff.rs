@@ -418,9 +418,8 @@ fn error_code(carrier: Option<&str>, response: &RawResponse) -> Option<String> {
 }
 
 fn media_type(response: &RawResponse) -> Option<String> {
-    let value = header(response, "content-type")?;
-    let essence = value.split(';').next().unwrap_or_default().trim();
-    (!essence.is_empty()).then(|| normal(&essence.to_ascii_lowercase()))
+    let essence = crate::checks::check::media_type(header(response, "content-type")?);
+    (!essence.is_empty()).then(|| normal(&essence))
 }
 
 /// Every case that changed, appeared or went between `old` and `new`.

@@ -624,29 +624,32 @@ fn judge_response(case: &Case, response: &Response, url: &url::Url, record: &mut
             return;
         }
     };
-    (record.violations, record.warnings) = (violations, warnings);
-    for v in record
-        .violations
-        .iter_mut()
-        .chain(record.warnings.iter_mut())
-    {
-        v.line = case.line_of(&v.check);
+    record.warnings = warnings;
+    for w in &mut record.warnings {
+        w.line = case.line_of(&w.check);
     }
+    // Each violation's line is looked up where its check is written: the branch, or the case.
     let judged_on = match branch {
-        Some((alt, violations)) => {
+        Some((alt, broken)) => {
             record.branch = Some(Branch {
                 name: alt.name.clone(),
                 why: alt.why.clone(),
                 reference: alt.reference.clone(),
-                held: violations.is_empty(),
+                held: broken.is_empty(),
             });
-            record.violations = violations;
+            record.violations = broken;
             for v in &mut record.violations {
                 v.line = alt.line_of(&v.check);
             }
             &alt.checks
         }
-        None => &case.checks,
+        None => {
+            record.violations = violations;
+            for v in &mut record.violations {
+                v.line = case.line_of(&v.check);
+            }
+            &case.checks
+        }
     };
     check::own_page(&mut record.violations, response, url);
     // Advice that repeats a check already failed says nothing more: one name, one finding.

@@ -341,7 +341,7 @@ fn evidence(r: &Record, resp: &crate::records::record::ResponseSummary) -> Optio
     let page = resp
         .headers
         .iter()
-        .any(|(n, v)| n == "content-type" && v.to_ascii_lowercase().starts_with("text/html"));
+        .any(|(n, v)| n == "content-type" && crate::checks::check::media_type(v) == "text/html");
     let wants_json = r.checks.iter().any(|c| match &c.check {
         crate::checks::check::CheckId::MediaType => c.requires.contains("json"),
         crate::checks::check::CheckId::Schema(_) | crate::checks::check::CheckId::Body(_) => true,
