@@ -466,7 +466,17 @@ pub fn prepare(case: &Case, vars: &Vars, target: &Target) -> Result<Prepared, No
             owned.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_ref())
         })
     };
-    let shown = fill(case, &masked, &shown_path, (target, root))?;
+    // Built again with the secrets masked only where the case uses one; otherwise the request
+    // as shown is the request.
+    let any_secret = case
+        .variables
+        .keys()
+        .any(|n| vars.get(n).is_some_and(|v| v.secret));
+    let shown = if any_secret {
+        &fill(case, &masked, &shown_path, (target, root))?
+    } else {
+        &request
+    };
     request.shown = Shown {
         url: shown.url.to_string(),
         curl: shown.curl(),
