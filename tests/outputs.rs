@@ -4,12 +4,7 @@
 //! `--vars` file with secrets that others may open is warned about; a pattern the regex engine
 //! cannot compile is exit 2 at lint, and one it cannot finish matching is the case's error.
 
-use std::{
-    os::unix::fs::PermissionsExt,
-    path::{Path, PathBuf},
-    sync::atomic::Ordering,
-    time::Duration,
-};
+use std::{os::unix::fs::PermissionsExt, path::PathBuf, sync::atomic::Ordering, time::Duration};
 
 use crate::util::*;
 
@@ -41,22 +36,9 @@ fn secret_case() -> tempfile::TempDir {
     dir
 }
 
-/// `run` of the cases in `cases` against `url` with `extra`, its hangs cut by a watchdog.
-fn run(url: &str, cases: &Path, extra: &[&std::ffi::OsStr]) -> Output {
-    let mut cmd = authconform();
-    cmd.args(["run", "--color", "never", "--target", url, "--cases"])
-        .arg(cases)
-        .args(extra)
-        .timeout(Duration::from_secs(60));
-    output(&mut cmd)
-}
-
-fn os(paths: &[&dyn AsRef<std::ffi::OsStr>]) -> Vec<std::ffi::OsString> {
-    paths.iter().map(|p| p.as_ref().to_owned()).collect()
-}
-
-fn refs(args: &[std::ffi::OsString]) -> Vec<&std::ffi::OsStr> {
-    args.iter().map(|a| a.as_os_str()).collect()
+/// A path (or any argument) as the `&str` that `run_cases` takes: the test folders are UTF-8.
+fn arg(a: &impl AsRef<std::ffi::OsStr>) -> &str {
+    a.as_ref().to_str().expect("a UTF-8 test path")
 }
 
 /// The lines of standard error that say `authconform: error:`.
@@ -79,7 +61,7 @@ fn a_report_path_that_is_a_link_is_refused_and_its_target_untouched() {
     std::fs::write(&target, "root:secret\n").unwrap();
     let link = dir.path().join("authconform.xml");
     std::os::unix::fs::symlink(&target, &link).unwrap();
-    let out = run(&server.url, cases.path(), &refs(&os(&[&"--junit", &link])));
+    let out = run_cases(&server.url, cases.path(), &["--junit", arg(&link)]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert_eq!(
         errors(&out),
@@ -127,10 +109,10 @@ fn a_report_on_the_vars_file_is_refused_and_the_file_kept() {
     let text = r#"{"client_secret": {"secret": "hunter2"}}"#;
     std::fs::write(&vars, text).unwrap();
     std::fs::set_permissions(&vars, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let out = run(
+    let out = run_cases(
         &server.url,
         cases.path(),
-        &refs(&os(&[&"--vars", &vars, &"--report-json", &vars])),
+        &["--vars", arg(&vars), "--report-json", arg(&vars)],
     );
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert_eq!(
@@ -146,10 +128,10 @@ fn a_report_on_the_vars_file_is_refused_and_the_file_kept() {
     // The same file by another name (a hard link) is the same file.
     let hard = dir.path().join("report.json");
     std::fs::hard_link(&vars, &hard).unwrap();
-    let out = run(
+    let out = run_cases(
         &server.url,
         cases.path(),
-        &refs(&os(&[&"--vars", &vars, &"--report-json", &hard])),
+        &["--vars", arg(&vars), "--report-json", arg(&hard)],
     );
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert_eq!(std::fs::read_to_string(&vars).unwrap(), text);
@@ -166,10 +148,10 @@ fn two_reports_on_one_file_are_refused() {
     std::fs::create_dir(dir.path().join("sub")).unwrap();
     let one = dir.path().join("r.xml");
     let other = dir.path().join("sub/../r.xml");
-    let out = run(
+    let out = run_cases(
         &server.url,
         cases.path(),
-        &refs(&os(&[&"--junit", &one, &"--report-html", &other])),
+        &["--junit", arg(&one), "--report-html", arg(&other)],
     );
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert_eq!(
@@ -183,10 +165,10 @@ fn two_reports_on_one_file_are_refused() {
     std::fs::write(&one, "old").unwrap();
     let hard = dir.path().join("sub/hard.json");
     std::fs::hard_link(&one, &hard).unwrap();
-    let out = run(
+    let out = run_cases(
         &server.url,
         cases.path(),
-        &refs(&os(&[&"--junit", &one, &"--report-json", &hard])),
+        &["--junit", arg(&one), "--report-json", arg(&hard)],
     );
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert_eq!(std::fs::read_to_string(&one).unwrap(), "old");
@@ -260,11 +242,7 @@ fn a_report_on_a_case_file_is_refused() {
     let cases = one_case();
     let case = cases.path().join("h/c.json");
     let text = std::fs::read_to_string(&case).unwrap();
-    let out = run(
-        &server.url,
-        cases.path(),
-        &refs(&os(&[&"--report-json", &case])),
-    );
+    let out = run_cases(&server.url, cases.path(), &["--report-json", arg(&case)]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert_eq!(
         errors(&out),
@@ -299,7 +277,7 @@ fn a_device_or_fifo_as_vars_or_deviations_is_refused_at_once() {
         (fifo.clone(), "a FIFO (named pipe)"),
     ] {
         for flag in ["--vars", "--deviations"] {
-            let out = run(&server.url, cases.path(), &refs(&os(&[&flag, &file])));
+            let out = run_cases(&server.url, cases.path(), &[arg(&flag), arg(&file)]);
             let expected = format!(
                 "authconform: error: {flag} {}: not a regular file but {what}",
                 file.display()
@@ -317,7 +295,7 @@ fn a_device_or_fifo_as_vars_or_deviations_is_refused_at_once() {
             assert_eq!(errors(&out), [expected.as_str()]);
         }
         // `run` alone reads a CA file.
-        let out = run(&server.url, cases.path(), &refs(&os(&[&"--cacert", &file])));
+        let out = run_cases(&server.url, cases.path(), &["--cacert", arg(&file)]);
         let expected = format!(
             "authconform: error: --cacert {}: not a regular file but {what}",
             file.display()
@@ -410,10 +388,10 @@ fn a_pattern_that_cannot_finish_on_the_servers_value_is_the_cases_error() {
     });
     let dir = tempfile::tempdir().unwrap();
     let report_path = dir.path().join("r.json");
-    let out = run(
+    let out = run_cases(
         &server.url,
         cases.path(),
-        &refs(&os(&[&"--report-json", &report_path])),
+        &["--report-json", arg(&report_path)],
     );
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     let report = read_report(&report_path);
