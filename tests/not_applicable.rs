@@ -292,11 +292,9 @@ fn the_auth0_vars_file_runs_under_the_rfc_profile_with_a_note() {
     let json_path = dir.path().join("r.json");
     let run = |extra: &[&str]| {
         output(
-            authconform()
-                .args(["run", "--color", "never", "--rate", "0", "--profile", "rfc"])
-                .args(["--target", &rfc_server.url, "--vars"])
+            run_profile(&rfc_server.url, Profile::Rfc)
+                .arg("--vars")
                 .arg(&vars)
-                .args(var_flags_of(Profile::Rfc))
                 .args(extra)
                 .arg("--report-json")
                 .arg(&json_path),
