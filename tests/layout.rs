@@ -12,8 +12,8 @@ const STAGES: &[&str] = &[
     "catalogue",
     "http",
     "records",
-    "report",
     "execution",
+    "report",
     "reference",
     "commands",
 ];

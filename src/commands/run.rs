@@ -1,7 +1,8 @@
 //! The `run` command: load everything, plan every case, let libtest-mimic decide which cases
 //! FILTER, `--exact` and `--skip` select, hand those to the [`Executor`](crate::execution::execute::Executor)
-//! and print each one's line in libtest's format as it finishes; finally decide the gate,
-//! write every report from the same records, and close libtest's output with the gate's word.
+//! and fan its events out to the live reporters (libtest's lines, the progress line, the wait
+//! notices); finally decide the gate, write every report from the same records, and close
+//! libtest's output with the gate's word.
 
 use std::{
     io::Write as _,
@@ -18,18 +19,19 @@ use crate::{
     base::source::{Profile, Source},
     catalogue::case::{Case, Catalogue},
     catalogue::vars::{self, Variable, Vars},
+    execution::event::{Event, Sink},
     execution::execute::{self, Executor, Job, Limiter, Policy, Stage},
-    execution::printer::{self, Printer},
-    execution::progress::Progress,
     http::plan::{self, Prepared, Target},
     http::send::{Sender, Tls},
     records::deviations::Deviations,
-    records::record::{Record, Verdict},
+    records::record::Record,
     reference,
     report::{
         self, GateFailure, GatePolicy, NoTests, RunInfo, Tally,
         file::{self, ReportFile},
-        github, html, json, junit,
+        github, html, json, junit, notice,
+        printer::{self, Printer},
+        progress::Progress,
         terminal::{self, Styles},
     },
 };
@@ -164,7 +166,7 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
             Err(plan::NotSent::Skip(_) | plan::NotSent::NotApplicable { .. })
         )
     });
-    let mut printer = if nothing_to_send && opts.gate.no_tests == NoTests::Fail {
+    let printer = if nothing_to_send && opts.gate.no_tests == NoTests::Fail {
         Printer::silent()
     } else {
         Printer::start(
@@ -178,13 +180,11 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
     drop(selection);
     if let Some(progress) = &progress {
         progress.set_total(jobs.len());
+        if printer.printing() {
+            progress.start();
+        }
     }
-    let ticker = progress
-        .as_ref()
-        .filter(|_| printer.printing())
-        .map(|p| p.start());
     let executor = Arc::new(Executor {
-        progress: progress.clone(),
         sender: run.sender,
         limiter: opts.policy.rate.map(Limiter::new),
         policy: opts.policy.clone(),
@@ -195,21 +195,53 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
             .clone()
             .map(|d| (d, crate::records::deviations::today())),
     });
-    let records = run
-        .runtime
-        .block_on(executor.run(jobs, |record| printer.case(record)));
-    if let (Some(progress), Some(ticker)) = (&progress, ticker) {
-        progress.finish(ticker);
-    }
+    let live = Arc::new(Live {
+        printer: std::sync::Mutex::new(printer),
+        progress,
+        interrupted: std::sync::Mutex::new(None),
+    });
+    let records = run.runtime.block_on(executor.run(jobs, live.clone()));
     stage.finished();
-    // Interrupted means cut short: a signal that came once every case had finished cut
-    // nothing, and the verdict stands.
-    let cut = records.iter().any(|r| r.verdict == Verdict::NotRun);
-    let signal = if cut { *run.interrupted.borrow() } else { None };
-    let code = conclude(&opts, &run.about, &records, printer, signal, started);
+    let signal = *lock(&live.interrupted);
+    let mut printer = lock(&live.printer);
+    let code = conclude(&opts, &run.about, &records, &mut printer, signal, started);
     // Nothing may hold the process back now: not a DNS lookup in flight.
     run.runtime.shutdown_background();
     Ok(code)
+}
+
+/// The live reporters of a run, that its events are fanned out to: the progress line,
+/// libtest's lines, and the wait notices on standard error.
+struct Live {
+    printer: std::sync::Mutex<Printer>,
+    progress: Option<Arc<Progress>>,
+    /// The signal that cut the run short, once [`Event::Interrupted`] says so.
+    interrupted: std::sync::Mutex<Option<&'static str>>,
+}
+
+impl Sink for Live {
+    fn event(&self, event: Event<'_>) {
+        if let Some(progress) = &self.progress {
+            progress.event(&event);
+        }
+        match &event {
+            Event::Waiting { id, wait, detail } => {
+                let _hidden = self.progress.as_ref().map(|p| p.hide());
+                let _ = writeln!(
+                    anstream::stderr(),
+                    "{}",
+                    notice::waiting(id, wait.duration, *detail)
+                );
+            }
+            Event::Interrupted { signal } => *lock(&self.interrupted) = Some(signal),
+            Event::Started { .. } | Event::Finished(_) | Event::RunFinished => {}
+        }
+        lock(&self.printer).event(&event);
+    }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Everything a run needs, resolved from its options before anything is sent, so that every
@@ -694,7 +726,7 @@ fn conclude(
     opts: &RunOptions,
     about: &About,
     records: &[Record],
-    printer: Printer,
+    printer: &mut Printer,
     signal: Option<&'static str>,
     started: Instant,
 ) -> u8 {
@@ -722,7 +754,6 @@ fn conclude(
         gate: &gate,
         ..info
     };
-    let libtest_failed = printer.failed();
     let mut lines = printer.close(info.ok(), signal.is_some());
     let notes = terminal::notes(records, &info, &about.styles);
     if !notes.is_empty() {
@@ -741,7 +772,7 @@ fn conclude(
     }
     if signal.is_some() {
         EXIT_INTERRUPTED
-    } else if info.ok() && !libtest_failed {
+    } else if info.ok() {
         EXIT_OK
     } else {
         EXIT_FAILED

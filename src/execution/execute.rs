@@ -1,10 +1,11 @@
 //! Executing the plan politely: at most `--jobs` cases at once; every request through one token
 //! bucket (`--rate`); connection failures retried with backoff (`--retries`), failed checks
 //! never; an unexpected 429 waited out once, as `Retry-After` or `X-RateLimit-Reset` says
-//! (bounded by `--max-wait`), saying so on standard error as the wait starts; and `repeat`
-//! cases (the run's longest paths) started first, each one request at a time. Each case's
-//! record is handed to the printer as it finishes, so that the terminal shows it at once, and
-//! all of them come back from [`Executor::run`], in case-id order, for the reports.
+//! (bounded by `--max-wait`), told as an event as the wait starts; and `repeat` cases (the
+//! run's longest paths) started first, each one request at a time. What happens goes to the
+//! run's [`Sink`] as [`Event`]s (each case's record as it finishes, so that the terminal shows
+//! it at once), and every record comes back from [`Executor::run`], in case-id order, for the
+//! reports.
 
 use std::{
     collections::HashMap,
@@ -12,14 +13,13 @@ use std::{
     time::{Duration, SystemTime},
 };
 
-use anstream::eprintln;
-
 use tokio::{
     sync::{Semaphore, watch},
     task::JoinSet,
     time::Instant,
 };
 
+use super::event::{Event, Sink, WaitDetail};
 use crate::{
     base::redact::{Redactor, issued_credentials},
     base::response::Response,
@@ -99,22 +99,17 @@ pub struct Executor {
     pub interrupted: watch::Receiver<Option<&'static str>>,
     /// Accepted deviations, and today's date to judge their expiry.
     pub deviations: Option<(Arc<Deviations>, String)>,
-    /// The live progress line, on a terminal.
-    pub progress: Option<Arc<super::progress::Progress>>,
 }
 
 impl Executor {
     /// Runs every job, `jobs` at a time: the `repeat` ones first, since each is a run of
     /// requests one after another and so the longest path of the run, each holding one place
-    /// for all its requests; then the others in id order. Each record goes to `finished` as
-    /// soon as its case is done, on the thread that awaits this; all come back in id order.
-    /// Once the run is interrupted, requests in flight are abandoned and the cases not
-    /// finished are [`Verdict::NotRun`].
-    pub async fn run(
-        self: Arc<Self>,
-        jobs: Vec<Job>,
-        mut finished: impl FnMut(&Record),
-    ) -> Vec<Record> {
+    /// for all its requests; then the others in id order. Each event goes to `sink`: a case's
+    /// [`Event::Finished`] as soon as it is done, on the thread that awaits this, and
+    /// [`Event::RunFinished`] last; all records come back in id order. Once the run is
+    /// interrupted, requests in flight are abandoned, the cases not finished are
+    /// [`Verdict::NotRun`], and [`Event::Interrupted`] says so before the run finishes.
+    pub async fn run(self: Arc<Self>, jobs: Vec<Job>, sink: Arc<dyn Sink>) -> Vec<Record> {
         let (repeats, ordinary): (Vec<Job>, Vec<Job>) =
             jobs.into_iter().partition(|j| j.case.repeat.is_some());
         let permits = Arc::new(Semaphore::new(self.policy.jobs.max(1)));
@@ -137,7 +132,7 @@ impl Executor {
                         self.panicked(blank, e)
                     }
                 };
-                finished(&record);
+                sink.event(Event::Finished(&record));
                 records.push(record);
             };
         for job in repeats.into_iter().chain(ordinary) {
@@ -151,15 +146,24 @@ impl Executor {
             }
             let blank = Record::blank(&job.case);
             let me = self.clone();
+            let told = sink.clone();
             let task = running.spawn(async move {
                 let _permit = permit;
-                me.finish(job).await
+                me.finish(job, &*told).await
             });
             blanks.insert(task.id(), blank);
         }
         while let Some(done) = running.join_next_with_id().await {
             collect(done, &mut blanks);
         }
+        // Interrupted means cut short: a signal that came once every case had finished cut
+        // nothing, and the verdicts stand.
+        if let Some(signal) = *self.interrupted.borrow()
+            && records.iter().any(|r| r.verdict == Verdict::NotRun)
+        {
+            sink.event(Event::Interrupted { signal });
+        }
+        sink.event(Event::RunFinished);
         // Ids are unique: the unstable sort orders them the same, without a buffer of half.
         records.sort_unstable_by(|a, b| a.id.cmp(&b.id));
         records
@@ -182,12 +186,10 @@ impl Executor {
         .for_output(&self.redactor)
     }
 
-    async fn finish(&self, job: Job) -> Record {
+    async fn finish(&self, job: Job, sink: &dyn Sink) -> Record {
         let mut stop = self.interrupted.clone();
         let started = Instant::now();
-        if let Some(progress) = &self.progress {
-            progress.started(&job.case.id);
-        }
+        sink.event(Event::Started { id: &job.case.id });
         // Filled in as the case goes, so that a case cut off by an interruption still says what
         // it sent and how long it waited.
         let mut record = Record::blank(&job.case);
@@ -195,12 +197,12 @@ impl Executor {
             None
         } else {
             tokio::select! {
-                issued = self.judge(&job.case, &job.plan, &mut record) => Some(issued),
+                issued = self.judge(&job.case, &job.plan, &mut record, sink) => Some(issued),
                 _ = stop.wait_for(Option::is_some) => None,
             }
         };
         record.elapsed = started.elapsed();
-        let record = match judged {
+        match judged {
             Some(issued) => {
                 if let Some((deviations, today)) = &self.deviations {
                     deviations.apply(&mut record, today);
@@ -219,11 +221,7 @@ impl Executor {
                 ..record
             }
             .for_output(&self.redactor),
-        };
-        if let Some(progress) = &self.progress {
-            progress.finished(&record.id);
         }
-        record
     }
 
     /// Sends the case's request (repeatedly, for `repeat` cases) and judges the response into
@@ -233,6 +231,7 @@ impl Executor {
         case: &Case,
         plan: &Result<Prepared, NotSent>,
         record: &mut Record,
+        sink: &dyn Sink,
     ) -> Vec<String> {
         // A failpoint for the tests (debug builds only): a bug in one case must not lose it.
         #[cfg(debug_assertions)]
@@ -283,7 +282,7 @@ impl Executor {
         let response = loop {
             rounds += 1;
             match self
-                .exchange(&case.id, request, expected.contains(&429), record)
+                .exchange(&case.id, request, expected.contains(&429), record, sink)
                 .await
             {
                 Err(message) => {
@@ -305,14 +304,15 @@ impl Executor {
 
     /// One request, as politely as the policy says: through the limiter, retried after a
     /// refused connection, and an unexpected 429 (`documents_429` false) waited out once. Each
-    /// request sent and each wait is counted on `record`, and each wait is announced on
-    /// standard error as it starts, so that a run that pauses says why.
+    /// request sent and each wait is counted on `record`, and each wait is told to `sink` as
+    /// it starts, so that a run that pauses says why.
     async fn exchange(
         &self,
         id: &str,
         request: &Prepared,
         documents_429: bool,
         record: &mut Record,
+        sink: &dyn Sink,
     ) -> Result<Response, String> {
         let mut refused = 0;
         let mut waited: Option<Duration> = None;
@@ -325,16 +325,15 @@ impl Executor {
                 Err(e) if e.refused && refused < self.policy.retries => {
                     let wait = backoff(refused);
                     refused += 1;
-                    eprintln!(
-                        "authconform: {id}: connection refused; waiting {}s before retry {refused} of {} (--retries)",
-                        wait.as_secs_f64(),
-                        self.policy.retries
-                    );
-                    record.waits.push(Wait {
+                    let wait = Wait {
                         reason: WaitReason::ConnectionRefused,
                         duration: wait,
-                    });
-                    tokio::time::sleep(wait).await;
+                    };
+                    let detail = WaitDetail::Retry {
+                        retry: refused,
+                        retries: self.policy.retries,
+                    };
+                    self.wait(id, wait, detail, record, sink).await;
                 }
                 Err(e) if refused > 0 => {
                     return Err(format!("{} ({} attempts)", e.message, refused + 1));
@@ -356,24 +355,40 @@ impl Executor {
                             self.policy.max_wait.as_secs()
                         ));
                     }
-                    eprintln!(
-                        "authconform: {id}: the server answered 429 Too Many Requests; waiting {}s ({}), then sending once more",
-                        wait.as_secs_f64(),
-                        match asked {
-                            Some(_) => "as Retry-After or X-RateLimit-Reset asks",
-                            None => "it gave no Retry-After",
-                        }
-                    );
-                    record.waits.push(Wait {
+                    let detail = WaitDetail::RateLimited {
+                        asked: asked.is_some(),
+                    };
+                    let pause = Wait {
                         reason: WaitReason::RateLimited,
                         duration: wait,
-                    });
-                    tokio::time::sleep(wait).await;
+                    };
+                    self.wait(id, pause, detail, record, sink).await;
                     waited = Some(wait);
                 }
                 Ok(response) => return Ok(response),
             }
         }
+    }
+}
+
+impl Executor {
+    /// Tells the wait, counts it on `record`, and waits.
+    async fn wait(
+        &self,
+        id: &str,
+        wait: Wait,
+        detail: WaitDetail,
+        record: &mut Record,
+        sink: &dyn Sink,
+    ) {
+        sink.event(Event::Waiting {
+            id,
+            wait: &wait,
+            detail,
+        });
+        let duration = wait.duration;
+        record.waits.push(wait);
+        tokio::time::sleep(duration).await;
     }
 }
 
@@ -487,21 +502,23 @@ fn answer_first(
         // meanwhile.
         let mut state = stage.lock();
         // Said before the run is told: once told, it may finish and exit before this thread
-        // gets to speak, or finish and make a cut run read as a finished one.
+        // gets to speak, or finish and make a cut run read as a finished one. Said here, not
+        // as an event: the run's thread, where the reporters live, may be blocked (the one
+        // exception to execution never writing to the terminal).
         match std::mem::take(&mut *state) {
             State::Preparing(early) => {
-                eprintln!(
+                anstream::eprintln!(
                     "\nauthconform: interrupted by {first} before any case was sent: writing the reports (a second signal quits at once)"
                 );
                 std::process::exit(i32::from(early(first)));
             }
             State::Finished => {
                 *state = State::Finished;
-                eprintln!(
+                anstream::eprintln!(
                     "\nauthconform: {first}: every case had finished; writing the reports (a second signal quits at once)"
                 );
             }
-            State::Running => eprintln!(
+            State::Running => anstream::eprintln!(
                 "\nauthconform: interrupted by {first}: {then} (a second signal quits at once)"
             ),
         }

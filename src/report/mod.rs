@@ -7,6 +7,9 @@ pub mod github;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod notice;
+pub mod printer;
+pub mod progress;
 pub mod terminal;
 
 use std::{collections::BTreeMap, fmt, time::Duration};

@@ -6,9 +6,9 @@
 //! lines of a run are written here, in its formats. Its runner prints a case only from a
 //! thread of its own pool that waited for that case, so printing in completion order took a
 //! thread for every case that could be running and two wake-ups per case: more CPU than a
-//! built-in run's requests and checks together. Here the executor's own thread writes each line
-//! as it collects the case, and the closing line can say what libtest's could not see (a report
-//! not written fails the run).
+//! built-in run's requests and checks together. Here each line is written as the executor's
+//! own thread collects the case and tells [`Event::Finished`], and the closing line says the
+//! gate's word, decided once for every report (a report not written fails the run too).
 
 use std::{collections::HashSet, io::Write, sync::Arc, time::Instant};
 
@@ -16,6 +16,7 @@ use libtest_mimic::{Arguments, FormatSetting, Trial};
 
 use super::progress::Progress;
 use crate::{
+    execution::event::Event,
     records::record::{Record, Verdict},
     report::terminal::{self, Styles},
 };
@@ -84,7 +85,7 @@ pub struct Printer {
     /// None: prints nothing (a run whose gate fails before anything is sent).
     format: Option<FormatSetting>,
     /// Standard output; a buffer in the tests.
-    out: Box<dyn Write>,
+    out: Box<dyn Write + Send>,
     styles: Styles,
     fail_on_skip: bool,
     width: usize,
@@ -182,8 +183,15 @@ impl Printer {
         self.format.is_some()
     }
 
+    /// Renders a run's event: a finished case's line.
+    pub fn event(&mut self, event: &Event<'_>) {
+        if let Event::Finished(record) = event {
+            self.case(record);
+        }
+    }
+
     /// Writes the line of a case that has just finished.
-    pub fn case(&mut self, record: &Record) {
+    fn case(&mut self, record: &Record) {
         let outcome = match &record.verdict {
             Verdict::Pass => Outcome::Ok,
             Verdict::KnownDeviation { reasons } => {
@@ -275,21 +283,16 @@ impl Printer {
         }
     }
 
-    /// Whether a case failed in libtest's terms (a skip too, under `--fail-on-skip`).
-    pub fn failed(&self) -> bool {
-        !self.failures.is_empty()
-    }
-
-    /// libtest's closing lines, to print after the run: the failures, then "test result" (ok
-    /// only when `ok`: the gate can fail where no case did), or, once a run was interrupted,
-    /// the failures alone (it has no result). The JSON format gets the suite's closing line,
-    /// written now.
-    pub fn close(mut self, ok: bool, interrupted: bool) -> String {
+    /// libtest's closing lines, to print after the run: the failures, then "test result" with
+    /// the gate's word (`ok`: the gate can fail where no case did, and every case listed as a
+    /// failure fails it), or, once a run was interrupted, the failures alone (it has no
+    /// result). The JSON format gets the suite's closing line, written now.
+    pub fn close(&mut self, ok: bool, interrupted: bool) -> String {
         let Some(format) = self.format else {
             return String::new();
         };
         self.failures.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-        let failed = !ok || !self.failures.is_empty();
+        let failed = !ok;
         let c = self.counts;
         if format == FormatSetting::Json {
             let mut line = serde_json::json!({
@@ -416,11 +419,11 @@ mod tests {
 
     /// What a printer wrote, kept for the test to read.
     #[derive(Clone, Default)]
-    struct Shared(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+    struct Shared(Arc<std::sync::Mutex<Vec<u8>>>);
 
     impl Write for Shared {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.borrow_mut().extend_from_slice(buf);
+            self.0.lock().unwrap().extend_from_slice(buf);
             Ok(buf.len())
         }
         fn flush(&mut self) -> std::io::Result<()> {
@@ -441,7 +444,7 @@ mod tests {
     }
 
     fn text(shared: &Shared) -> String {
-        String::from_utf8(shared.0.borrow().clone()).unwrap()
+        String::from_utf8(shared.0.lock().unwrap().clone()).unwrap()
     }
 
     #[test]
@@ -472,7 +475,7 @@ mod tests {
         let (mut p, out) = printing(FormatSetting::Json, &ids);
         p.case(&record("token/a", Verdict::Fail));
         p.case(&record("b", Verdict::NotRun));
-        let _ = p.close(true, false);
+        let _ = p.close(false, false);
         let lines: Vec<serde_json::Value> = text(&out)
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
@@ -588,7 +591,7 @@ mod tests {
         ));
         p.case(&record("c", Verdict::Pass));
         p.case(&record("d", skip()));
-        assert!(p.failed());
+        assert_eq!(p.failures.len(), 2);
         let out = p.close(false, false);
         // Failures in id order, whatever order they finished in.
         assert!(out.find("---- a ----").unwrap() < out.find("---- b ----").unwrap());
@@ -611,7 +614,7 @@ mod tests {
         ] {
             let (mut p, _) = printing(FormatSetting::Pretty, &["c"]);
             p.case(&record("c", Verdict::Pass));
-            assert!(!p.failed());
+            assert!(p.failures.is_empty());
             let out = p.close(ok, interrupted);
             match says {
                 Some(line) => assert!(out.contains(line), "{out}"),
@@ -625,8 +628,8 @@ mod tests {
         let (mut p, _) = printing(FormatSetting::Pretty, &["d"]);
         p.fail_on_skip = true;
         p.case(&record("d", skip()));
-        assert!(p.failed());
-        let out = p.close(true, false);
+        assert_eq!(p.failures.len(), 1);
+        let out = p.close(false, false);
         assert!(
             out.contains("needs y; --fail-on-skip makes a skip fail the run"),
             "{out}"

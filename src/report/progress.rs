@@ -1,9 +1,10 @@
 //! The live progress line on a terminal: how many cases are done of how many, how long the run
 //! has taken, and which cases are running, redrawn on standard error while the run goes on.
 //!
-//! The printer writes each case's line on standard output; the two take turns on the terminal.
-//! The printer hides the line while it writes (the line comes back at the next tick), so a
-//! case's line is never cut by the progress line.
+//! It renders the run's events (a case started, finished; the run finished). The printer
+//! writes each case's line on standard output, and a wait notice goes to standard error; each
+//! hides the line while it writes (the line comes back at the next tick), so that no line is
+//! cut by the progress line.
 
 use std::{
     collections::BTreeSet,
@@ -16,6 +17,8 @@ use std::{
     time::{Duration, Instant},
 };
 
+use crate::execution::event::Event;
+
 /// How often the line is redrawn.
 const TICK: Duration = Duration::from_millis(100);
 
@@ -27,6 +30,8 @@ pub struct Progress {
     started: Instant,
     draw: Mutex<Draw>,
     stop: AtomicBool,
+    /// The thread that redraws the line, once started.
+    ticker: Mutex<Option<JoinHandle<()>>>,
 }
 
 struct Draw {
@@ -52,6 +57,7 @@ impl Progress {
             started: Instant::now(),
             draw: Mutex::new(Draw { shown: false }),
             stop: AtomicBool::new(false),
+            ticker: Mutex::new(None),
         })
     }
 
@@ -65,11 +71,21 @@ impl Progress {
         self.total.store(total, Ordering::SeqCst);
     }
 
-    pub fn started(&self, id: &str) {
+    /// Renders a run's event: the cases running and done, and the end of the line.
+    pub fn event(&self, event: &Event<'_>) {
+        match event {
+            Event::Started { id } => self.started(id),
+            Event::Finished(record) => self.finished(&record.id),
+            Event::RunFinished => self.finish(),
+            Event::Waiting { .. } | Event::Interrupted { .. } => {}
+        }
+    }
+
+    fn started(&self, id: &str) {
         lock(&self.running).insert(id.to_owned());
     }
 
-    pub fn finished(&self, id: &str) {
+    fn finished(&self, id: &str) {
         lock(&self.running).remove(id);
         self.done.fetch_add(1, Ordering::SeqCst);
     }
@@ -105,10 +121,10 @@ impl Progress {
         line
     }
 
-    /// Starts redrawing the line on its own thread, until [`Progress::finish`].
-    pub fn start(self: &Arc<Self>) -> JoinHandle<()> {
+    /// Starts redrawing the line on its own thread, until the run finishes.
+    pub fn start(self: &Arc<Self>) {
         let me = self.clone();
-        std::thread::spawn(move || {
+        let ticker = std::thread::spawn(move || {
             while !me.stop.load(Ordering::SeqCst) {
                 std::thread::sleep(TICK);
                 let mut draw = lock(&me.draw);
@@ -126,13 +142,16 @@ impl Progress {
                 let _ = err.flush();
                 draw.shown = true;
             }
-        })
+        });
+        *lock(&self.ticker) = Some(ticker);
     }
 
     /// Stops drawing and erases the line.
-    pub fn finish(&self, ticker: JoinHandle<()>) {
+    fn finish(&self) {
         self.stop.store(true, Ordering::SeqCst);
-        let _ = ticker.join();
+        if let Some(ticker) = lock(&self.ticker).take() {
+            let _ = ticker.join();
+        }
         let mut draw = lock(&self.draw);
         if draw.shown {
             erase();
