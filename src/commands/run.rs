@@ -660,8 +660,6 @@ impl EarlyEnd {
             ));
             Vec::new()
         });
-        let tally = Tally::default();
-        let mut gate = report::gate(&tally, self.gate, Some(signal));
         let info = RunInfo {
             target: &self.target,
             cases: &self.cases,
@@ -669,26 +667,20 @@ impl EarlyEnd {
             elapsed: self.started.elapsed(),
             deviations: self.deviations.as_deref(),
             interrupted: Some(signal),
-            tally,
+            tally: Tally::default(),
             gate: &[],
             missing: &[],
             hints: &[],
             discovered: None,
         };
-        lines.push_str(&write_reports(&outputs, &[], &info, &mut gate));
-        let info = RunInfo {
-            gate: &gate,
-            ..info
+        let end = End {
+            outputs: &outputs,
+            policy: self.gate,
+            annotations: self.annotations,
+            json: self.json,
+            styles: &self.styles,
         };
-        if self.annotations {
-            lines.push_str(&github::annotations(&[], &info));
-        }
-        lines.push_str(&terminal::summary(&info, self.gate.no_tests, &self.styles));
-        if self.json {
-            let _ = write!(anstream::stderr(), "{lines}");
-        } else {
-            let _ = write!(anstream::stdout(), "{lines}");
-        }
+        end.close(&[], info, |_| lines);
         EXIT_INTERRUPTED
     }
 }
@@ -720,8 +712,7 @@ fn styles(opts: &RunOptions) -> Styles {
     }
 }
 
-/// Decides the gate, writes every report, closes libtest's output with the gate's word, prints
-/// the closing lines, and returns the exit code.
+/// Closes a run: its records, the reports it writes and the closing lines.
 fn conclude(
     opts: &RunOptions,
     about: &About,
@@ -730,8 +721,6 @@ fn conclude(
     signal: Option<&'static str>,
     started: Instant,
 ) -> u8 {
-    let tally = Tally::of(records);
-    let mut gate = report::gate(&tally, opts.gate, signal);
     let missing = report::missing_variables(records, &about.declared);
     let hints = report::hints(records, &about.declared, &about.base);
     let info = RunInfo {
@@ -741,41 +730,75 @@ fn conclude(
         elapsed: started.elapsed(),
         deviations: opts.deviations.as_deref(),
         interrupted: signal,
-        tally,
+        tally: Tally::of(records),
         gate: &[],
         missing: &missing,
         hints: &hints,
         discovered: about.discovered.as_ref(),
     };
-    // Written before libtest's closing line, which says whether the run failed: a report
-    // that cannot be written fails it too.
-    let written = write_reports(&about.outputs, records, &info, &mut gate);
-    let info = RunInfo {
-        gate: &gate,
-        ..info
+    let end = End {
+        outputs: &about.outputs,
+        policy: opts.gate,
+        annotations: opts.annotations,
+        json: opts.format == FormatSetting::Json,
+        styles: &about.styles,
     };
-    let mut lines = printer.close(info.ok(), signal.is_some());
-    let notes = terminal::notes(records, &info, &about.styles);
-    if !notes.is_empty() {
-        lines.push_str(&format!("\n{notes}"));
-    }
-    lines.push_str(&written);
-    if opts.annotations {
-        lines.push_str(&github::annotations(records, &info));
-    }
-    lines.push_str(&terminal::summary(&info, opts.gate.no_tests, &about.styles));
-    // With --format json, standard output is libtest's JSON lines only.
-    if opts.format == FormatSetting::Json {
-        let _ = write!(anstream::stderr(), "{lines}");
-    } else {
-        let _ = write!(anstream::stdout(), "{lines}");
-    }
+    let ok = end.close(records, info, |info| {
+        let mut lines = printer.close(info.ok(), signal.is_some());
+        let notes = terminal::notes(records, info, &about.styles);
+        if !notes.is_empty() {
+            lines.push_str(&format!("\n{notes}"));
+        }
+        lines
+    });
     if signal.is_some() {
         EXIT_INTERRUPTED
-    } else if info.ok() {
+    } else if ok {
         EXIT_OK
     } else {
         EXIT_FAILED
+    }
+}
+
+/// How a run ends: the reports it writes and how it says so.
+struct End<'a> {
+    outputs: &'a [(Output, ReportFile)],
+    policy: GatePolicy,
+    annotations: bool,
+    /// With --format json, standard output is libtest's JSON lines only.
+    json: bool,
+    styles: &'a Styles,
+}
+
+impl End<'_> {
+    /// Decides the gate, once, from the records (`info`'s tally and signal) and the reports
+    /// that could not be written; writes every report with it; prints what `first` says with
+    /// that gate (libtest's closing lines), what the reports say, the annotations and the
+    /// summary. Returns whether the gate passed.
+    fn close(
+        &self,
+        records: &[Record],
+        info: RunInfo<'_>,
+        first: impl FnOnce(&RunInfo<'_>) -> String,
+    ) -> bool {
+        let gate = report::gate(&info.tally, self.policy, info.interrupted);
+        let (gate, written) = write_reports(self.outputs, records, &info, gate);
+        let info = RunInfo {
+            gate: &gate,
+            ..info
+        };
+        let mut lines = first(&info);
+        lines.push_str(&written);
+        if self.annotations {
+            lines.push_str(&github::annotations(records, &info));
+        }
+        lines.push_str(&terminal::summary(&info, self.policy.no_tests, self.styles));
+        if self.json {
+            let _ = write!(anstream::stderr(), "{lines}");
+        } else {
+            let _ = write!(anstream::stdout(), "{lines}");
+        }
+        info.ok()
     }
 }
 
@@ -819,18 +842,20 @@ impl Output {
     }
 }
 
-/// Writes every report and returns what it says to the terminal. A report that cannot be
-/// written fails the gate, and the others say so too: the replaced ones are staged (written to
-/// their temporary files) first, those written in place next, and the staged ones are written
-/// again whenever a failure changed the gate, before they are renamed into place. Only a
-/// failure at the rename itself, or in a report written in place before it, is told on the
-/// terminal alone.
+/// Writes every report, each rendered once, and returns the gate (`gate`, the records'
+/// reasons, with every report that could not be written) and what to tell the terminal. The
+/// gate is known before any report is rendered but for the reports written in place: the
+/// replaced reports' temporary files are made first (a folder no longer writable fails the
+/// gate of them all), the reports written in place (the step summary, a pipe) next, and the
+/// replaced ones last, rendered with every failure before them. A replaced report that cannot
+/// be written or renamed at the last, or one written in place before another failed, is told
+/// by the terminal and the exit code alone.
 fn write_reports(
     outputs: &[(Output, ReportFile)],
     records: &[Record],
     info: &RunInfo<'_>,
-    gate: &mut Vec<GateFailure>,
-) -> String {
+    mut gate: Vec<GateFailure>,
+) -> (Vec<GateFailure>, String) {
     let not_written = |kind: Output, file: &ReportFile, e: Error| GateFailure::ReportNotWritten {
         report: kind.name().to_owned(),
         path: file.path().display().to_string(),
@@ -839,58 +864,53 @@ fn write_reports(
             other => other.to_string(),
         },
     };
-    let stage_all = |gate: &mut Vec<GateFailure>| loop {
-        let info = RunInfo { gate, ..*info };
-        let mut staged = Vec::new();
-        let mut newly = Vec::new();
-        for (kind, file) in outputs.iter().filter(|(_, f)| !f.in_place()) {
-            let already = gate.iter().any(|g| {
-                matches!(g, GateFailure::ReportNotWritten { path, .. }
-                    if *path == file.path().display().to_string())
-            });
-            if already {
-                continue;
-            }
-            match file.stage(&kind.render(records, &info)) {
-                Ok(s) => staged.push((*kind, file, s)),
-                Err(e) => newly.push(not_written(*kind, file, e)),
-            }
-        }
-        if newly.is_empty() {
-            break staged;
-        }
-        gate.extend(newly);
-    };
-    let mut staged = stage_all(gate);
-    let mut lines = String::new();
-    let before = gate.len();
-    for (kind, file) in outputs.iter().filter(|(_, f)| f.in_place()) {
-        let info = RunInfo { gate, ..*info };
-        let written = file.write_in_place(&kind.render(records, &info));
-        match written {
-            Ok(()) if *kind == Output::StepSummary => {}
-            Ok(()) => lines.push_str(&format!(
-                "authconform: {} report written to {}\n",
-                kind.name(),
-                file.path().display()
-            )),
+    let mut staged = Vec::new();
+    for (kind, file) in outputs.iter().filter(|(_, f)| !f.in_place()) {
+        match file.stage() {
+            Ok(s) => staged.push((*kind, file, s)),
             Err(e) => gate.push(not_written(*kind, file, e)),
         }
     }
-    if gate.len() > before {
-        staged = stage_all(gate);
-    }
-    for (kind, file, staged) in staged {
-        match staged.commit() {
-            Ok(()) => lines.push_str(&format!(
+    let mut lines = String::new();
+    let mut written = |kind: Output, file: &ReportFile| {
+        if kind != Output::StepSummary {
+            lines.push_str(&format!(
                 "authconform: {} report written to {}\n",
                 kind.name(),
                 file.path().display()
-            )),
-            Err(e) => gate.push(not_written(kind, file, e)),
+            ));
+        }
+    };
+    for (kind, file) in outputs.iter().filter(|(_, f)| f.in_place()) {
+        let text = kind.render(
+            records,
+            &RunInfo {
+                gate: &gate,
+                ..*info
+            },
+        );
+        match file.write_in_place(&text) {
+            Ok(()) => written(*kind, file),
+            Err(e) => gate.push(not_written(*kind, file, e)),
         }
     }
-    lines
+    let info = RunInfo {
+        gate: &gate,
+        ..*info
+    };
+    let texts: Vec<String> = staged
+        .iter()
+        .map(|(kind, _, _)| kind.render(records, &info))
+        .collect();
+    let mut late = Vec::new();
+    for ((kind, file, staged), text) in staged.into_iter().zip(texts) {
+        match staged.commit(&text) {
+            Ok(()) => written(kind, file),
+            Err(e) => late.push(not_written(kind, file, e)),
+        }
+    }
+    gate.extend(late);
+    (gate, lines)
 }
 
 /// The async runtime of a command. Built by hand, not with #[tokio::main]: a run sizes its own

@@ -53,7 +53,8 @@ impl Claim {
     }
 }
 
-/// A report written to its temporary file, not yet in place.
+/// A report's temporary file beside it, made before the gate is decided (so that a folder
+/// no longer writable fails the gate of every report), written and put in place after.
 pub struct Staged<'a> {
     file: &'a ReportFile,
     temp: tempfile::NamedTempFile,
@@ -155,13 +156,9 @@ impl ReportFile {
             .map_err(|e| self.failed(e))
     }
 
-    /// Writes `text` to a temporary file beside the report: complete, and synced, but not yet
-    /// in place.
-    pub fn stage(&self, text: &str) -> Result<Staged<'_>, Error> {
-        let mut temp = self.temp()?;
-        temp.write_all(text.as_bytes())
-            .and_then(|()| temp.as_file().sync_all())
-            .map_err(|e| self.failed(e))?;
+    /// Makes the temporary file beside the report that [`Staged::commit`] writes.
+    pub fn stage(&self) -> Result<Staged<'_>, Error> {
+        let temp = self.temp()?;
         Ok(Staged { file: self, temp })
     }
 
@@ -176,9 +173,14 @@ impl ReportFile {
 }
 
 impl Staged<'_> {
-    /// Renames the staged report over the old one: over the path itself, so that a link put
-    /// there since the check is replaced, not written through (rename(2) never follows one).
-    pub fn commit(self) -> Result<(), Error> {
+    /// Writes `text` to the temporary file, whole and synced, and renames it over the old
+    /// report: over the path itself, so that a link put there since the check is replaced, not
+    /// written through (rename(2) never follows one).
+    pub fn commit(mut self, text: &str) -> Result<(), Error> {
+        self.temp
+            .write_all(text.as_bytes())
+            .and_then(|()| self.temp.as_file().sync_all())
+            .map_err(|e| self.file.failed(e))?;
         self.temp
             .persist(&self.file.path)
             .map(drop)
@@ -350,9 +352,9 @@ mod tests {
         }
         let file = ReportFile::create(&path, false).unwrap();
         assert!(!file.in_place());
-        let staged = file.stage("new").unwrap();
+        let staged = file.stage().unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
-        staged.commit().unwrap();
+        staged.commit("new").unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
         #[cfg(unix)]
         {
@@ -415,7 +417,7 @@ mod tests {
         let path = dir.path().join("r.xml");
         let file = ReportFile::create(&path, false).unwrap();
         std::os::unix::fs::symlink(&target, &path).unwrap();
-        file.stage("report").unwrap().commit().unwrap();
+        file.stage().unwrap().commit("report").unwrap();
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "secret");
         assert!(!path.is_symlink());
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "report");
