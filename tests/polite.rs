@@ -156,7 +156,7 @@ fn a_second_429_is_an_error_not_a_failure() {
     assert_eq!(out.code, 1);
     let detail = failure_of(&out.stdout, "p/x");
     assert!(detail.contains("error: could not be judged: rate limited: the server answered 429 again after a wait of 1s"), "{detail}");
-    assert!(out.stdout.contains("0 failed; 1 errors"), "{}", out.stdout);
+    assert!(out.stdout.contains("0 failed; 1 error;"), "{}", out.stdout);
     assert_eq!(server.hits.load(std::sync::atomic::Ordering::SeqCst), 2);
 }
 

@@ -28,7 +28,9 @@ use crate::{
     http::plan::{self, NotSent, Prepared},
     http::send::Sender,
     records::deviations::Deviations,
-    records::record::{Branch, Record, RequestSummary, ResponseSummary, Verdict, Wait, WaitReason},
+    records::record::{
+        Branch, Record, RequestSummary, ResponseSummary, Verdict, Wait, WaitReason, plural,
+    },
 };
 
 /// How politely to run.
@@ -620,7 +622,11 @@ fn rate_limit_note(response: &Response, attempts: u32) -> String {
     if seen.is_empty() {
         seen.push("no rate-limit headers".into());
     }
-    format!("429 after {attempts} requests; {}", seen.join(", "))
+    format!(
+        "429 after {}; {}",
+        plural(attempts as usize, "request"),
+        seen.join(", ")
+    )
 }
 
 /// Judges `response` into `record`: the documented answer's checks, else an allowed
@@ -855,7 +861,7 @@ mod tests {
         );
         assert_eq!(
             rate_limit_note(&response(&[]), 1),
-            "429 after 1 requests; no rate-limit headers"
+            "429 after 1 request; no rate-limit headers"
         );
     }
 

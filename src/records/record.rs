@@ -66,15 +66,107 @@ pub enum Verdict {
 impl Verdict {
     /// The verdict's name in reports, as the JSON report spells its `kind`.
     pub fn kind(&self) -> &'static str {
+        self.sort().name()
+    }
+
+    /// Which verdict it is, without what it carries.
+    pub fn sort(&self) -> VerdictKind {
         match self {
-            Verdict::Pass => "pass",
-            Verdict::Fail => "fail",
-            Verdict::KnownDeviation { .. } => "known_deviation",
-            Verdict::Skip { .. } => "skip",
-            Verdict::NotApplicable { .. } => "not_applicable",
-            Verdict::Error { .. } => "error",
-            Verdict::NotRun => "not_run",
+            Verdict::Pass => VerdictKind::Pass,
+            Verdict::Fail => VerdictKind::Fail,
+            Verdict::KnownDeviation { .. } => VerdictKind::KnownDeviation,
+            Verdict::Skip { .. } => VerdictKind::Skip,
+            Verdict::NotApplicable { .. } => VerdictKind::NotApplicable,
+            Verdict::Error { .. } => VerdictKind::Error,
+            Verdict::NotRun => VerdictKind::NotRun,
         }
+    }
+}
+
+/// Why a case that an interruption cut off has no verdict.
+pub const NOT_RUN_WHY: &str = "the run was interrupted first";
+
+/// What `--fail-on-skip` does, as every report says it.
+pub const FAIL_ON_SKIP: &str = "--fail-on-skip makes a skip fail the run";
+
+/// A skip that `--fail-on-skip` fails, as a failure's message says it.
+pub fn failing_skip(reason: &str) -> String {
+    format!("{reason}; {FAIL_ON_SKIP}")
+}
+
+/// A verdict without what it carries: its name and words, said the same by every report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VerdictKind {
+    Pass,
+    Fail,
+    KnownDeviation,
+    Skip,
+    NotApplicable,
+    Error,
+    NotRun,
+}
+
+impl VerdictKind {
+    /// Its name in the JSON report (`kind`), and as a class name with `-` for `_`.
+    pub fn name(self) -> &'static str {
+        match self {
+            VerdictKind::Pass => "pass",
+            VerdictKind::Fail => "fail",
+            VerdictKind::KnownDeviation => "known_deviation",
+            VerdictKind::Skip => "skip",
+            VerdictKind::NotApplicable => "not_applicable",
+            VerdictKind::Error => "error",
+            VerdictKind::NotRun => "not_run",
+        }
+    }
+
+    /// Its word on one case ("known deviation").
+    pub fn label(self) -> &'static str {
+        self.words().0
+    }
+
+    /// Its word over a group of cases ("errors", "passed").
+    pub fn group(self) -> &'static str {
+        self.words().2
+    }
+
+    /// `n` cases with it, as the summaries count them: "1 error", "2 errors", "3 passed".
+    pub fn count(self, n: usize) -> String {
+        let (_, one, many) = self.words();
+        format!("{n} {}", if n == 1 { one } else { many })
+    }
+
+    /// On a case; counted, one; counted, many.
+    fn words(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            VerdictKind::Pass => ("pass", "passed", "passed"),
+            VerdictKind::Fail => ("fail", "failed", "failed"),
+            VerdictKind::KnownDeviation => {
+                ("known deviation", "known deviation", "known deviations")
+            }
+            VerdictKind::Skip => ("skip", "skipped", "skipped"),
+            VerdictKind::NotApplicable => ("not applicable", "not applicable", "not applicable"),
+            VerdictKind::Error => ("error", "error", "errors"),
+            VerdictKind::NotRun => ("not run", "not run", "not run"),
+        }
+    }
+}
+
+/// `n` and the noun `word`, in the plural unless `n` is 1: "1 case", "2 cases", "3 entries".
+pub fn plural(n: usize, word: &str) -> String {
+    format!("{n} {}", noun(n, word))
+}
+
+/// The noun `word`, in the plural unless `n` is 1 ("entry", "entries").
+pub fn noun(n: usize, word: &str) -> String {
+    if n == 1 {
+        word.to_owned()
+    } else if let Some(stem) = word.strip_suffix('y')
+        && !stem.ends_with(['a', 'e', 'o', 'u'])
+    {
+        format!("{stem}ies")
+    } else {
+        format!("{word}s")
     }
 }
 
@@ -415,6 +507,20 @@ impl Record {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plurals_and_counts_agree_with_their_number() {
+        assert_eq!(plural(1, "case"), "1 case");
+        assert_eq!(plural(0, "case"), "0 cases");
+        assert_eq!(plural(2, "entry"), "2 entries");
+        assert_eq!(plural(2, "day"), "2 days");
+        assert_eq!(VerdictKind::Error.count(1), "1 error");
+        assert_eq!(VerdictKind::Error.count(2), "2 errors");
+        assert_eq!(VerdictKind::Pass.count(1), "1 passed");
+        assert_eq!(VerdictKind::KnownDeviation.count(3), "3 known deviations");
+        assert_eq!(Verdict::NotRun.kind(), "not_run");
+        assert_eq!(VerdictKind::KnownDeviation.label(), "known deviation");
+    }
 
     #[test]
     fn member_names_are_masked_as_well_as_values() {

@@ -14,7 +14,9 @@ use std::fmt::Write;
 use crate::{
     base::redact::neutralise,
     checks::check::{CheckId, Outcome, Violation},
-    records::record::{BODY_PREVIEW, Record, ResponseSummary, Verdict},
+    records::record::{
+        BODY_PREVIEW, NOT_RUN_WHY, Record, ResponseSummary, Verdict, VerdictKind, plural,
+    },
     report::{MissingVariable, RunInfo, Tally},
 };
 
@@ -47,58 +49,38 @@ fn esc(text: &str) -> String {
     out
 }
 
-/// Every verdict in the order the page lists them (what needs attention first): its class
-/// name, its word on a case, its word on the filter, and a symbol, so that colour is never the
-/// only sign.
-const KINDS: &[(&str, &str, &str, &str)] = &[
-    ("fail", "fail", "failed", "✗"),
-    ("error", "error", "errors", "⚠"),
-    (
-        "known-deviation",
-        "known deviation",
-        "known deviations",
-        "≈",
-    ),
-    ("skip", "skip", "skipped", "–"),
-    ("not-applicable", "not applicable", "not applicable", "∅"),
-    ("not-run", "not run", "not run", "○"),
-    ("pass", "pass", "passed", "✓"),
+/// Every verdict in the order the page lists them (what needs attention first), with a
+/// symbol, so that colour is never the only sign. Their words are the verdicts' own.
+const KINDS: &[(VerdictKind, &str)] = &[
+    (VerdictKind::Fail, "✗"),
+    (VerdictKind::Error, "⚠"),
+    (VerdictKind::KnownDeviation, "≈"),
+    (VerdictKind::Skip, "–"),
+    (VerdictKind::NotApplicable, "∅"),
+    (VerdictKind::NotRun, "○"),
+    (VerdictKind::Pass, "✓"),
 ];
 
-fn kind(verdict: &Verdict) -> &'static (&'static str, &'static str, &'static str, &'static str) {
-    let class = match verdict {
-        Verdict::Pass => "pass",
-        Verdict::Fail => "fail",
-        Verdict::KnownDeviation { .. } => "known-deviation",
-        Verdict::Skip { .. } => "skip",
-        Verdict::NotApplicable { .. } => "not-applicable",
-        Verdict::Error { .. } => "error",
-        Verdict::NotRun => "not-run",
-    };
+/// A verdict's class name on the page.
+fn class(kind: VerdictKind) -> String {
+    kind.name().replace('_', "-")
+}
+
+fn symbol(kind: VerdictKind) -> &'static str {
     KINDS
         .iter()
-        .find(|k| k.0 == class)
+        .find(|k| k.0 == kind)
+        .map(|k| k.1)
         .expect("every verdict is in KINDS")
 }
 
-/// The run's count of a verdict, from the tally every report shares.
-fn count(tally: &Tally, class: &str) -> usize {
-    match class {
-        "pass" => tally.passed,
-        "fail" => tally.failed,
-        "error" => tally.errors,
-        "known-deviation" => tally.known_deviations,
-        "skip" => tally.skipped,
-        "not-applicable" => tally.not_applicable,
-        "not-run" => tally.not_run,
-        _ => unreachable!("{class} is not in KINDS"),
-    }
-}
-
 fn badge(verdict: &Verdict) -> String {
-    let (class, word, _, symbol) = kind(verdict);
+    let kind = verdict.sort();
     format!(
-        "<span class=\"badge b-{class}\"><span aria-hidden=\"true\">{symbol}</span> {word}</span>"
+        "<span class=\"badge b-{}\"><span aria-hidden=\"true\">{}</span> {}</span>",
+        class(kind),
+        symbol(kind),
+        kind.label()
     )
 }
 
@@ -160,11 +142,10 @@ fn header(page: &mut String, info: &RunInfo<'_>) {
     let t = &info.tally;
     let _ = writeln!(
         page,
-        "<header>\n<h1>authconform report</h1>\n<p class=\"sub\">authconform {} · target <code>{}</code> · {} case{} · {:.2} s</p>",
+        "<header>\n<h1>authconform report</h1>\n<p class=\"sub\">authconform {} · target <code>{}</code> · {} · {:.2} s</p>",
         env!("CARGO_PKG_VERSION"),
         esc(info.target),
-        t.selected(),
-        if t.selected() == 1 { "" } else { "s" },
+        plural(t.selected(), "case"),
         info.elapsed.as_secs_f64(),
     );
     if info.ok() {
@@ -192,8 +173,9 @@ fn header(page: &mut String, info: &RunInfo<'_>) {
 /// shape on every run; then the warnings.
 fn counts(page: &mut String, t: &Tally) {
     let _ = writeln!(page, "<ul class=\"counts\">");
-    for (class, _, plural, symbol) in KINDS {
-        let n = count(t, class);
+    for &(kind, symbol) in KINDS {
+        let n = t.count(kind);
+        let (class, plural) = (class(kind), kind.group());
         let _ = writeln!(
             page,
             "<li class=\"v-{class}{}\"><span class=\"n\">{n}</span><span aria-hidden=\"true\">{symbol}</span> {plural}</li>",
@@ -226,9 +208,8 @@ fn run_facts(page: &mut String, records: &[Record], info: &RunInfo<'_>) {
     if let Some(file) = info.deviations {
         let stale = if t.stale_deviations > 0 {
             format!(
-                " ({} entr{} no longer hold{})",
-                t.stale_deviations,
-                if t.stale_deviations == 1 { "y" } else { "ies" },
+                " ({} no longer hold{})",
+                plural(t.stale_deviations, "entry"),
                 if t.stale_deviations == 1 { "s" } else { "" }
             )
         } else {
@@ -279,9 +260,8 @@ fn requests_sent(records: &[Record]) -> String {
         let waited: f64 = waits.iter().map(|w| w.duration.as_secs_f64()).sum();
         let _ = write!(
             sent,
-            " (after {} wait{}, {waited:.1} s in all)",
-            waits.len(),
-            if waits.len() == 1 { "" } else { "s" }
+            " (after {}, {waited:.1} s in all)",
+            plural(waits.len(), "wait")
         );
     }
     sent
@@ -400,8 +380,9 @@ fn cases(page: &mut String, records: &[Record], tally: &Tally) {
         "<section aria-labelledby=\"cases\">\n<h2 id=\"cases\">Cases</h2>"
     );
     let _ = writeln!(page, "<span class=\"show-label\">Show:</span>");
-    for (class, _, plural, symbol) in KINDS {
-        let n = count(tally, class);
+    for &(kind, symbol) in KINDS {
+        let n = tally.count(kind);
+        let (class, plural) = (class(kind), kind.group());
         if n > 0 {
             let _ = writeln!(
                 page,
@@ -417,7 +398,7 @@ fn cases(page: &mut String, records: &[Record], tally: &Tally) {
 }
 
 fn case(page: &mut String, r: &Record) {
-    let (class, ..) = kind(&r.verdict);
+    let class = class(r.verdict.sort());
     let open = if matches!(r.verdict, Verdict::Fail | Verdict::Error { .. }) {
         " open"
     } else {
@@ -469,10 +450,9 @@ fn facts(page: &mut String, r: &Record) {
     );
     if r.attempts > 0 {
         let mut took = format!(
-            "{:.1} ms, {} request{}",
+            "{:.1} ms, {}",
             r.elapsed.as_secs_f64() * 1000.0,
-            r.attempts,
-            if r.attempts == 1 { "" } else { "s" }
+            plural(r.attempts as usize, "request")
         );
         for w in &r.waits {
             let why = match w.reason {
@@ -530,7 +510,7 @@ fn notes(page: &mut String, r: &Record) {
             "error",
             &format!("Could not be judged: {}", esc(message)),
         ),
-        Verdict::NotRun => note(page, "not-run", "Not run: the run was interrupted first."),
+        Verdict::NotRun => note(page, "not-run", &format!("Not run: {NOT_RUN_WHY}.")),
         Verdict::KnownDeviation { reasons } => {
             for reason in reasons {
                 note(
@@ -969,9 +949,7 @@ mod tests {
             },
             Verdict::NotRun,
         ] {
-            let (class, ..) = kind(&verdict);
-            let tally = Tally::of(&[]);
-            assert_eq!(count(&tally, class), 0);
+            let class = class(verdict.sort());
             assert!(STYLE.contains(&format!("#show-{class}:not(:checked) ~ .v-{class}")));
             assert!(STYLE.contains(&format!(".b-{class}")));
         }

@@ -11,7 +11,7 @@
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use crate::{
-    records::record::{Record, Verdict},
+    records::record::{NOT_RUN_WHY, Record, Verdict, failing_skip},
     report::{
         GateFailure, RunInfo,
         terminal::{self, Styles},
@@ -105,11 +105,7 @@ fn test_case(record: &Record, skips_fail: bool) -> TestCase {
         }
         Verdict::Skip { reason, .. } if skips_fail => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            status
-                .set_message(format!(
-                    "{reason}; --fail-on-skip makes a skip fail the run"
-                ))
-                .set_type("skip");
+            status.set_message(failing_skip(reason)).set_type("skip");
             status
         }
         Verdict::Skip { reason, .. } => {
@@ -125,7 +121,7 @@ fn test_case(record: &Record, skips_fail: bool) -> TestCase {
         Verdict::NotRun => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
             status
-                .set_message("not run: the run was interrupted first")
+                .set_message(format!("not run: {NOT_RUN_WHY}"))
                 .set_type("not-run");
             status
         }

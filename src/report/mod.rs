@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::{
     catalogue::vars,
-    records::record::{Record, Verdict},
+    records::record::{FAIL_ON_SKIP, Record, Verdict, VerdictKind, noun, plural},
 };
 
 /// Facts about the run that every report states.
@@ -89,6 +89,19 @@ impl Tally {
         t
     }
 
+    /// The cases with a verdict of this kind.
+    pub fn count(&self, kind: VerdictKind) -> usize {
+        match kind {
+            VerdictKind::Pass => self.passed,
+            VerdictKind::Fail => self.failed,
+            VerdictKind::Error => self.errors,
+            VerdictKind::KnownDeviation => self.known_deviations,
+            VerdictKind::Skip => self.skipped,
+            VerdictKind::NotApplicable => self.not_applicable,
+            VerdictKind::NotRun => self.not_run,
+        }
+    }
+
     /// Cases whose request was sent and judged, or could not be.
     pub fn tested(&self) -> usize {
         self.passed + self.failed + self.errors + self.known_deviations
@@ -151,16 +164,14 @@ pub enum GateFailure {
 
 impl fmt::Display for GateFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = |n: &usize| if *n == 1 { "" } else { "s" };
+        let cases = |n: &usize| plural(*n, "case");
         match self {
-            GateFailure::Failed { cases } => write!(f, "{cases} case{} failed", s(cases)),
-            GateFailure::Errors { cases } => {
-                write!(f, "{cases} case{} could not be judged", s(cases))
-            }
+            GateFailure::Failed { cases: n } => write!(f, "{} failed", cases(n)),
+            GateFailure::Errors { cases: n } => write!(f, "{} could not be judged", cases(n)),
             GateFailure::StaleDeviations { entries } => write!(
                 f,
-                "{entries} known-deviations entr{} no longer hold{} (no longer observed or expired)",
-                if *entries == 1 { "y" } else { "ies" },
+                "{} no longer hold{} (no longer observed or expired)",
+                plural(*entries, "known-deviations entry"),
                 if *entries == 1 { "s" } else { "" }
             ),
             GateFailure::NothingTested { selected: 0, .. } => f.write_str(
@@ -172,8 +183,8 @@ impl fmt::Display for GateFailure {
                 ..
             } => write!(
                 f,
-                "nothing was tested: all {skipped} selected case{} were skipped (--no-tests=warn or =pass allows that)",
-                s(skipped)
+                "nothing was tested: all {skipped} selected {} were skipped (--no-tests=warn or =pass allows that)",
+                noun(*skipped, "case")
             ),
             GateFailure::NothingTested {
                 selected,
@@ -181,23 +192,19 @@ impl fmt::Display for GateFailure {
                 not_applicable,
             } => write!(
                 f,
-                "nothing was tested: of {selected} selected case{}, {skipped} skipped and {not_applicable} not applicable (--no-tests=warn or =pass allows that)",
-                s(selected)
+                "nothing was tested: of {selected} selected {}, {skipped} skipped and {not_applicable} not applicable (--no-tests=warn or =pass allows that)",
+                noun(*selected, "case")
             ),
-            GateFailure::Skipped { cases } => write!(
-                f,
-                "{cases} case{} skipped, and --fail-on-skip makes a skip fail the run",
-                s(cases)
-            ),
+            GateFailure::Skipped { cases: n } => {
+                write!(f, "{} skipped, and {FAIL_ON_SKIP}", cases(n))
+            }
             // Cut short, a run has a case not run; with none, the signal came before any.
             GateFailure::Interrupted { signal, not_run: 0 } => {
                 write!(f, "interrupted by {signal} before any case was sent")
             }
-            GateFailure::Interrupted { signal, not_run } => write!(
-                f,
-                "interrupted by {signal}: {not_run} case{} not run",
-                s(not_run)
-            ),
+            GateFailure::Interrupted { signal, not_run } => {
+                write!(f, "interrupted by {signal}: {} not run", cases(not_run))
+            }
             GateFailure::ReportNotWritten {
                 report,
                 path,

@@ -17,7 +17,7 @@ use libtest_mimic::{Arguments, FormatSetting, Trial};
 use super::progress::Progress;
 use crate::{
     execution::event::Event,
-    records::record::{Record, Verdict},
+    records::record::{NOT_RUN_WHY, Record, Verdict, VerdictKind, failing_skip, plural},
     report::terminal::{self, Styles},
 };
 
@@ -150,10 +150,7 @@ impl Printer {
                     serde_json::json!({ "type": "suite", "event": "started", "test_count": total })
                 ),
                 FormatSetting::Pretty | FormatSetting::Terse => {
-                    format!(
-                        "\nrunning {total} test{}\n",
-                        if total == 1 { "" } else { "s" }
-                    )
+                    format!("\nrunning {}\n", plural(total, "test"))
                 }
             },
         );
@@ -197,9 +194,9 @@ impl Printer {
             Verdict::KnownDeviation { reasons } => {
                 Outcome::Ignored(Some(format!("known deviation: {}", reasons.join("; "))))
             }
-            Verdict::Skip { reason, .. } if self.fail_on_skip => Outcome::Failed(format!(
-                "{reason}; --fail-on-skip makes a skip fail the run"
-            )),
+            Verdict::Skip { reason, .. } if self.fail_on_skip => {
+                Outcome::Failed(failing_skip(reason))
+            }
             Verdict::Skip { reason, .. } => Outcome::Ignored(Some(reason.clone())),
             Verdict::NotApplicable { reason, .. } => {
                 Outcome::Ignored(Some(format!("not applicable: {reason}")))
@@ -231,7 +228,7 @@ impl Printer {
                     }
                     Outcome::NotRun => {
                         line["event"] = "ignored".into();
-                        line["message"] = NOT_RUN.into();
+                        line["message"] = not_run().into();
                     }
                 }
                 // Both lines at once: another case's must not come between them.
@@ -345,7 +342,7 @@ impl Printer {
             // a skip that --fail-on-skip fails, and the summary below counts them apart.
             let mut ours = String::new();
             if c.errors > 0 {
-                ours.push_str(&format!("{} errors; ", c.errors));
+                ours.push_str(&format!("{}; ", VerdictKind::Error.count(c.errors)));
             }
             if c.skipped > 0 {
                 ours.push_str(&format!("{} skipped; ", c.skipped));
@@ -371,7 +368,9 @@ fn write_whole(out: &mut dyn Write, text: &str) {
 }
 
 /// Why a case cut off by an interruption has no verdict.
-const NOT_RUN: &str = "not run: the run was interrupted first";
+fn not_run() -> String {
+    format!("not run: {NOT_RUN_WHY}")
+}
 
 #[cfg(test)]
 mod tests {
@@ -496,7 +495,7 @@ mod tests {
         );
         assert_eq!(
             (&lines[3]["event"], &lines[3]["message"]),
-            (&"ignored".into(), &NOT_RUN.into())
+            (&"ignored".into(), &not_run().into())
         );
         assert_eq!(
             (
@@ -598,7 +597,7 @@ mod tests {
         assert!(out.contains("\nfailures:\n    a\n    b\n"), "{out}");
         assert!(
             out.contains(
-                "test result: FAILED. 1 passed; 1 failed; 1 errors; 1 ignored; 0 measured; 0 filtered out;"
+                "test result: FAILED. 1 passed; 1 failed; 1 error; 1 ignored; 0 measured; 0 filtered out;"
             ),
             "{out}"
         );
@@ -680,10 +679,16 @@ mod tests {
                 .find(|l| l.starts_with("test result"))
                 .unwrap();
             let ours = summary(&info, NoTests::Fail, &Styles::plain());
+            // A count's word, one or many ("1 error", "2 errors").
             let count = |line: &str, word: &str| -> Option<usize> {
-                line.split("; ")
-                    .find_map(|part| part.rsplit(". ").next()?.strip_suffix(&format!(" {word}")))
-                    .map(|n| n.parse().unwrap())
+                let one = word.strip_suffix('s').unwrap_or(word);
+                line.split("; ").find_map(|part| {
+                    let part = part.rsplit(". ").next()?;
+                    let n = part
+                        .strip_suffix(&format!(" {word}"))
+                        .or_else(|| part.strip_suffix(&format!(" {one}")))?;
+                    n.parse().ok()
+                })
             };
             for word in ["passed", "failed", "errors", "skipped"] {
                 let (t, o) = (count(theirs, word), count(&ours, word).unwrap());

@@ -8,7 +8,7 @@ use std::fmt::Write;
 use colored::{ColoredString, Colorize};
 
 use crate::{
-    records::record::{Record, Verdict},
+    records::record::{NOT_RUN_WHY, Record, Verdict, VerdictKind, plural},
     report::{NoTests, RunInfo},
 };
 
@@ -98,7 +98,7 @@ pub fn detail(record: &Record, s: &Styles) -> String {
             let _ = writeln!(out, "{}: {reason}", s.warn("not applicable"));
         }
         Verdict::NotRun => {
-            let _ = writeln!(out, "{}: the run was interrupted first", s.warn("not run"));
+            let _ = writeln!(out, "{}: {NOT_RUN_WHY}", s.warn("not run"));
         }
         _ => {}
     }
@@ -219,27 +219,27 @@ pub fn notes(records: &[Record], info: &RunInfo<'_>, s: &Styles) -> String {
     if !info.missing.is_empty() {
         let _ = writeln!(
             out,
-            "{}: {} case{} variables this run does not set:",
+            "{}: {} {} variables this run does not set:",
             s.warn("skipped"),
-            info.tally.skipped,
+            plural(info.tally.skipped, "case"),
             if info.tally.skipped == 1 {
-                " needs"
+                "needs"
             } else {
-                "s need"
+                "need"
             }
         );
         for m in info.missing {
             let n = m.cases.len();
             let _ = writeln!(
                 out,
-                "  {}{} ({}{n} case{}): set it with {}",
+                "  {}{} ({}{}): set it with {}",
                 s.bold(&m.name),
                 m.meaning
                     .as_ref()
                     .map(|t| format!(", {t}"))
                     .unwrap_or_default(),
                 if m.secret { "secret; " } else { "" },
-                if n == 1 { "" } else { "s" },
+                plural(n, "case"),
                 m.set_with.join(", or ")
             );
         }
@@ -260,21 +260,26 @@ pub fn summary(info: &RunInfo<'_>, no_tests: NoTests, s: &Styles) -> String {
     // Not applicable only where there is one, beside the skips it is told apart from.
     let not_applicable = match t.not_applicable {
         0 => String::new(),
-        n => format!("; {n} not applicable"),
+        n => format!("; {}", VerdictKind::NotApplicable.count(n)),
     };
     let mut out = format!(
-        "authconform: {word}. {} passed; {} failed; {} errors; {} skipped{not_applicable}; {} warnings",
-        t.passed, t.failed, t.errors, t.skipped, t.warnings
+        "authconform: {word}. {}; {}; {}; {}{not_applicable}; {}",
+        VerdictKind::Pass.count(t.passed),
+        VerdictKind::Fail.count(t.failed),
+        VerdictKind::Error.count(t.errors),
+        VerdictKind::Skip.count(t.skipped),
+        plural(t.warnings, "warning"),
     );
     if t.known_deviations > 0 || t.stale_deviations > 0 {
         let _ = write!(
             out,
-            "; {} known deviations; {} stale deviations",
-            t.known_deviations, t.stale_deviations
+            "; {}; {}",
+            VerdictKind::KnownDeviation.count(t.known_deviations),
+            plural(t.stale_deviations, "stale deviation")
         );
     }
     if t.not_run > 0 {
-        let _ = write!(out, "; {} not run", t.not_run);
+        let _ = write!(out, "; {}", VerdictKind::NotRun.count(t.not_run));
     }
     let _ = writeln!(out, "; target {}", info.target);
     for reason in info.gate {
