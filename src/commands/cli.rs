@@ -4,7 +4,7 @@
 use std::{path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use libtest_mimic::{ColorSetting, FormatSetting};
+use libtest_mimic::FormatSetting;
 
 use crate::{
     base::error::{EXIT_FAILED, EXIT_OK, Error, print},
@@ -12,8 +12,9 @@ use crate::{
     catalogue::case::Catalogue,
     catalogue::coverage::Coverage,
     catalogue::seed,
-    commands::colour::Color,
+    commands::colour::{self, Color},
     commands::run::{self, RunOptions},
+    commands::session::{Given, Session},
     execution::execute::Policy,
     http::send::Tls,
     reference::Fault,
@@ -233,13 +234,12 @@ pub struct VarArgs {
 }
 
 impl VarArgs {
-    fn sources<'a>(&'a self, env: &'a [(String, String)]) -> crate::catalogue::vars::Sources<'a> {
-        crate::catalogue::vars::Sources {
-            file: self.vars_file.as_deref(),
-            env,
-            vars: &self.vars,
-            secrets: &self.secrets,
-            not_applicable: &self.not_applicable,
+    fn given(self) -> Given {
+        Given {
+            vars: self.vars,
+            secrets: self.secrets,
+            not_applicable: self.not_applicable,
+            vars_file: self.vars_file,
         }
     }
 }
@@ -413,20 +413,22 @@ fn folders(f: &Folders) -> (Profile, Source, Source) {
 
 /// Runs the command and returns its exit code.
 pub fn exec(cli: Cli) -> Result<u8, Error> {
-    // Once, for every command: the ones without `--color` colour nothing of their own, but
-    // what they print through `anstream` follows the same rule.
-    let colour = crate::commands::colour::for_stdout(match &cli.command {
-        Command::Run(args) => args.color,
-        Command::Diff(args) => args.color,
-        _ => Color::Auto,
-    });
+    // Colour is decided once, for every command: in the session for those that load the
+    // catalogue, by `diff` for its own `--color`, here for the others (they colour nothing
+    // of their own, but what they print through `anstream` follows the same rule).
+    if !matches!(
+        cli.command,
+        Command::Run(_) | Command::Lint(_) | Command::Explain(_) | Command::Diff(_)
+    ) {
+        colour::for_stdout(Color::Auto);
+    }
     match cli.command {
-        Command::Run(args) => run::run(run_options(*args, colour)?),
+        Command::Run(args) => run::run(run_options(*args)?),
         Command::Lint(args) => lint(args),
         Command::Coverage(f) => coverage(&f),
         Command::Serve(args) => serve(args),
         Command::Explain(args) => explain(args),
-        Command::Diff(args) => diff(&args, colour),
+        Command::Diff(args) => diff(&args),
         Command::Completions { shell } => completions(shell),
         Command::Man => man(),
         Command::Export { dir, profile } => crate::commands::export::export(&dir, profile),
@@ -444,14 +446,9 @@ pub fn exec(cli: Cli) -> Result<u8, Error> {
     }
 }
 
-/// The options `run` runs with, from its flags and the environment.
-fn run_options(args: RunArgs, colour: bool) -> Result<RunOptions, Error> {
-    let (profile, cases, schemas) = folders(&args.folders);
-    let color = if colour {
-        ColorSetting::Always
-    } else {
-        ColorSetting::Never
-    };
+/// The options `run` runs with, from its flags, the environment and the files they name.
+fn run_options(args: RunArgs) -> Result<RunOptions, Error> {
+    let session = Session::new(folders(&args.folders), args.target.vars.given(), args.color)?;
     let cacert = match &args.cacert {
         Some(path) => {
             let shown = path.display().to_string();
@@ -466,7 +463,7 @@ fn run_options(args: RunArgs, colour: bool) -> Result<RunOptions, Error> {
         Some(rate) => (rate > 0.0).then_some(rate),
         None => args.target.target.is_some().then_some(DEFAULT_RATE),
     };
-    let env = crate::catalogue::vars::environment()?;
+    let env = &session.env;
     let github = match args.annotations {
         Annotations::Github => true,
         Annotations::None => false,
@@ -480,13 +477,6 @@ fn run_options(args: RunArgs, colour: bool) -> Result<RunOptions, Error> {
         .map(|(_, v)| PathBuf::from(v));
     Ok(RunOptions {
         target: args.target.target,
-        profile,
-        cases,
-        schemas,
-        vars: args.target.vars.vars,
-        secrets: args.target.vars.secrets,
-        not_applicable: args.target.vars.not_applicable,
-        vars_file: args.target.vars.vars_file,
         junit: args.junit,
         report_json: args.report_json,
         report_html: args.report_html,
@@ -513,27 +503,19 @@ fn run_options(args: RunArgs, colour: bool) -> Result<RunOptions, Error> {
             Format::Terse => FormatSetting::Terse,
             Format::Json => FormatSetting::Json,
         },
-        color,
         allow_origins: args.allow_origin,
         discover: args.discover,
         gate: GatePolicy {
             no_tests: args.no_tests,
             fail_on_skip: args.fail_on_skip,
         },
-        env,
+        session,
     })
 }
 
 fn lint(args: LintArgs) -> Result<u8, Error> {
-    let (profile, cases, schemas) = folders(&args.folders);
-    let env = crate::catalogue::vars::environment()?;
-    let linted = crate::commands::lint::lint(
-        profile,
-        &cases,
-        &schemas,
-        &args.vars.sources(&env),
-        args.deviations.as_deref(),
-    )?;
+    let session = Session::new(folders(&args.folders), args.vars.given(), Color::Auto)?;
+    let linted = crate::commands::lint::lint(&session, args.deviations.as_deref())?;
     for warning in &linted.warnings {
         anstream::eprintln!("lint: warning: {warning}");
     }
@@ -558,7 +540,8 @@ fn coverage(f: &Folders) -> Result<u8, Error> {
     })
 }
 
-fn diff(args: &DiffArgs, colour: bool) -> Result<u8, Error> {
+fn diff(args: &DiffArgs) -> Result<u8, Error> {
+    let colour = colour::for_stdout(args.color);
     crate::commands::diff::diff(&crate::commands::diff::Options {
         old: args.old.clone(),
         new: args.new.clone(),
@@ -592,15 +575,15 @@ fn man() -> Result<u8, Error> {
 }
 
 fn explain(args: ExplainArgs) -> Result<u8, Error> {
-    let (profile, cases, schemas) = folders(&args.folders);
-    let env = crate::catalogue::vars::environment()?;
+    let session = Session::new(
+        folders(&args.folders),
+        args.target.vars.given(),
+        Color::Auto,
+    )?;
     let text = crate::commands::explain::command(
         &args.case,
         args.target.target.as_deref(),
-        profile,
-        &cases,
-        &schemas,
-        &args.target.vars.sources(&env),
+        &session,
         &args.allow_origin,
     )?;
     print(&text)?;

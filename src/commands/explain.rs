@@ -6,11 +6,10 @@ use std::fmt::Write;
 use crate::{
     base::error::Error,
     base::redact::{Redactor, neutralise},
-    base::source::{Profile, Source},
-    catalogue::case::{Case, Catalogue},
+    catalogue::case::Case,
     catalogue::seed::SeedTable,
-    catalogue::vars::Sources,
     catalogue::vars::Vars,
+    commands::session::Session,
     http::plan::{self, NotSent, Target},
     reference,
 };
@@ -20,14 +19,12 @@ use crate::{
 pub fn command(
     id: &str,
     target: Option<&str>,
-    profile: Profile,
-    cases: &Source,
-    schemas: &Source,
-    sources: &Sources<'_>,
+    session: &Session,
     allow_origins: &[String],
 ) -> Result<String, Error> {
+    let profile = session.profile;
     let allowed = plan::Allowed::parse(allow_origins)?;
-    let catalogue = Catalogue::load(profile, cases, schemas)?;
+    let catalogue = session.catalogue()?;
     let Some(case) = catalogue.cases.iter().find(|c| c.id == id) else {
         let ids: Vec<&str> = catalogue.cases.iter().map(|c| c.id.as_str()).collect();
         let similar: Vec<&str> = ids
@@ -44,7 +41,7 @@ pub fn command(
         };
         return Err(Error::Usage(format!(
             "no case `{id}` in {}{hint} (`authconform run --list` lists them)",
-            cases.describe()
+            session.cases.describe()
         )));
     };
     let mut vars = Vars::default();
@@ -59,9 +56,8 @@ pub fn command(
             Target::parse(PLACEHOLDER)?
         }
     };
-    vars.apply(sources, || "RUN_ID".to_owned())?;
+    crate::commands::lint::inputs(session, &catalogue, &mut vars, || "RUN_ID".to_owned())?;
     vars.declare(&catalogue.variables);
-    crate::commands::lint::print_notes(&crate::commands::lint::check_inputs(&catalogue, &vars)?);
     // A curl line is a request too: one that would carry the run's credentials elsewhere is
     // refused as `run` refuses it.
     target.check_origins(std::slice::from_ref(case), &vars, &allowed)?;

@@ -5,11 +5,12 @@
 
 use crate::{
     base::error::{Error, Problem},
-    base::source::{Profile, Source},
+    base::source::Profile,
     catalogue::case::Catalogue,
     catalogue::coverage::Coverage,
     catalogue::seed,
-    catalogue::vars::{self, Sources, Vars},
+    catalogue::vars::{self, Vars},
+    commands::session::Session,
     records::deviations::Deviations,
 };
 
@@ -19,22 +20,15 @@ pub struct Linted {
     pub warnings: Vec<String>,
 }
 
-pub fn lint(
-    profile: Profile,
-    cases: &Source,
-    schemas: &Source,
-    sources: &Sources<'_>,
-    deviations: Option<&str>,
-) -> Result<Linted, Error> {
-    let catalogue = Catalogue::load(profile, cases, schemas)?;
+pub fn lint(session: &Session, deviations: Option<&str>) -> Result<Linted, Error> {
+    let catalogue = session.catalogue()?;
     let mut vars = Vars::default();
-    vars.apply(sources, vars::run_id)?;
+    inputs(session, &catalogue, &mut vars, vars::run_id)?;
     vars.declare(&catalogue.variables);
-    print_notes(&check_inputs(&catalogue, &vars)?);
     if let Some(path) = deviations {
         Deviations::load(path, &catalogue.cases)?;
     }
-    let table = seed::table(profile);
+    let table = seed::table(session.profile);
     let coverage = Coverage::of(&table, &catalogue.cases);
     let warnings = coverage
         .rows
@@ -50,13 +44,27 @@ pub fn lint(
     let summary = format!(
         "lint: {} cases in {} are valid against {}",
         catalogue.cases.len(),
-        cases.describe(),
-        schemas.describe()
+        session.cases.describe(),
+        session.schemas.describe()
     );
     // The process ends right after: freeing ten thousand compiled cases one by one would take
     // longer than everything after loading them.
     std::mem::forget(catalogue);
     Ok(Linted { summary, warnings })
+}
+
+/// The step `run`, `lint` and `explain` share once the catalogue is loaded: the session's
+/// variables applied over `vars` (what the target already set), then held to
+/// [`check_inputs`], its notes said on standard error.
+pub fn inputs(
+    session: &Session,
+    catalogue: &Catalogue,
+    vars: &mut Vars,
+    run_id: impl FnOnce() -> String,
+) -> Result<(), Error> {
+    vars.apply(&session.sources(), run_id)?;
+    print_notes(&check_inputs(catalogue, vars)?);
+    Ok(())
 }
 
 /// How many undefined variables get a "did you mean" (each costs a pass over the declared
@@ -192,7 +200,7 @@ pub fn print_notes(notes: &[String]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::base::source::BuiltIn;
+    use crate::base::source::{BuiltIn, Source};
 
     /// A variable of the other built-in profile is a note naming that profile (one per place
     /// it came from); a name no profile declares is still refused.

@@ -1,4 +1,5 @@
-//! The commands: the command line mapped to options (`cli`), and what each command does:
+//! The commands: the command line mapped to options (`cli`) and resolved once into the session
+//! `run`, `lint` and `explain` share (`session`), and what each command does:
 //! `run`, `lint` (everything checked before sending), `explain`, `export`, `init`, `man`, `serve`,
 //! and `diff` (two JSON reports compared).
 
@@ -12,3 +13,4 @@ pub mod lint;
 pub mod man;
 pub mod run;
 pub mod serve;
+pub mod session;

@@ -16,9 +16,10 @@ use libtest_mimic::{Arguments, ColorSetting, FormatSetting};
 use crate::{
     base::error::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Error, Problem},
     base::redact::{Redactor, neutralise},
-    base::source::{Profile, Source},
+    base::source::Source,
     catalogue::case::{Case, Catalogue},
     catalogue::vars::{self, Variable, Vars},
+    commands::session::Session,
     execution::event::{Event, Sink},
     execution::execute::{self, Executor, Job, Limiter, Policy, Stage},
     http::plan::{self, Prepared, Target},
@@ -36,18 +37,12 @@ use crate::{
     },
 };
 
-/// Everything `run` was asked to do, already parsed (but not yet checked against the world).
+/// Everything `run` was asked to do, already parsed (but not yet checked against the world):
+/// the session `run`, `lint` and `explain` share, and `run`'s own flags.
 pub struct RunOptions {
+    /// The profile, cases, schemas, variables given, environment and colour.
+    pub session: Session,
     pub target: Option<String>,
-    /// The seed table, documented variables and (without a target) reference server.
-    pub profile: Profile,
-    pub cases: Source,
-    pub schemas: Source,
-    pub vars: Vec<String>,
-    pub secrets: Vec<String>,
-    /// `--not-applicable NAME=REASON`.
-    pub not_applicable: Vec<String>,
-    pub vars_file: Option<String>,
     pub junit: Option<PathBuf>,
     /// Where to write the HTML report.
     pub report_html: Option<PathBuf>,
@@ -69,27 +64,12 @@ pub struct RunOptions {
     pub skip: Vec<String>,
     pub list: bool,
     pub format: FormatSetting,
-    pub color: ColorSetting,
     /// What besides failures fails the gate.
     pub gate: GatePolicy,
     /// Origins besides the target's that endpoint variables may point at.
     pub allow_origins: Vec<String>,
     /// Read the endpoints from the target's discovery document.
     pub discover: bool,
-    /// Environment variables to read `AUTHCONFORM_VAR_*` / `AUTHCONFORM_SECRET_*` from.
-    pub env: Vec<(String, String)>,
-}
-
-impl RunOptions {
-    fn sources(&self) -> vars::Sources<'_> {
-        vars::Sources {
-            file: self.vars_file.as_deref(),
-            env: &self.env,
-            vars: &self.vars,
-            secrets: &self.secrets,
-            not_applicable: &self.not_applicable,
-        }
-    }
 }
 
 /// Runs the suite and returns the exit code: [`EXIT_OK`], [`EXIT_FAILED`] or
@@ -97,16 +77,7 @@ impl RunOptions {
 pub fn run(opts: RunOptions) -> Result<u8, Error> {
     // An error can quote what it was given; the secrets known before the variables are even
     // assembled (flags and environment) are masked in it, as in every other output.
-    let flag_secrets = opts
-        .secrets
-        .iter()
-        .filter_map(|s| s.split_once('=').map(|(_, v)| v.to_owned()));
-    let env_secrets = opts
-        .env
-        .iter()
-        .filter(|(k, _)| k.starts_with(vars::ENV_SECRET_PREFIX))
-        .map(|(_, v)| v.clone());
-    let secrets: Vec<String> = flag_secrets.chain(env_secrets).collect();
+    let secrets = opts.session.early_secrets();
     let redactor = Redactor::new(secrets.iter().map(String::as_str));
     run_checked(opts).map_err(|e| match e {
         Error::Load(problems) => Error::Load(
@@ -142,7 +113,11 @@ fn run_checked(opts: RunOptions) -> Result<u8, Error> {
         skip: opts.skip.clone(),
         list: opts.list,
         format: Some(opts.format),
-        color: Some(opts.color),
+        color: Some(if opts.session.colour {
+            ColorSetting::Always
+        } else {
+            ColorSetting::Never
+        }),
         ..Arguments::default()
     };
     let ids = || run.planned.iter().map(|(case, _)| case.id.as_str());
@@ -277,7 +252,7 @@ impl Resolved {
         opts: &RunOptions,
         interrupted: tokio::sync::watch::Receiver<Option<&'static str>>,
     ) -> Result<Resolved, Error> {
-        let catalogue = Catalogue::load(opts.profile, &opts.cases, &opts.schemas)?;
+        let catalogue = opts.session.catalogue()?;
         // A small catalogue mostly waits on the network: one worker thread sends it about as
         // fast, and a second costs more CPU (its start, its wake-ups) than it saves.
         let runtime = runtime_sized(if catalogue.cases.len() <= SMALL_CATALOGUE {
@@ -295,12 +270,10 @@ impl Resolved {
             target.base.scheme() == "https" || !opts.allow_origins.is_empty(),
         )
         .map_err(Error::Usage)?;
-        vars.apply(&opts.sources(), vars::run_id)?;
-        let outputs = outputs(opts)?;
         // Every input is judged before anything is sent, the discovery request included:
         // only what the server's document says is left to check after it.
-        let notes = crate::commands::lint::check_inputs(&catalogue, &vars)?;
-        crate::commands::lint::print_notes(&notes);
+        crate::commands::lint::inputs(&opts.session, &catalogue, &mut vars, vars::run_id)?;
+        let outputs = outputs(opts)?;
         target.check_origins(&catalogue.cases, &vars, &allowed)?;
         let deviations = match &opts.deviations {
             Some(path) => Some(Arc::new(Deviations::load(path, &catalogue.cases)?)),
@@ -476,7 +449,7 @@ fn target(
         None => {
             let server = runtime
                 .block_on(reference::spawn(reference::Config {
-                    profile: opts.profile,
+                    profile: opts.session.profile,
                     ..reference::Config::default()
                 }))
                 .map_err(|source| Error::Start {
@@ -560,7 +533,7 @@ struct Inputs {
 impl Inputs {
     fn of(opts: &RunOptions) -> Inputs {
         let named = [
-            ("--vars", opts.vars_file.as_deref()),
+            ("--vars", opts.session.given.vars_file.as_deref()),
             (
                 "--deviations",
                 opts.deviations
@@ -577,8 +550,8 @@ impl Inputs {
                 .into_iter()
                 .filter_map(|(flag, path)| Some((flag, path?.to_owned())))
                 .collect(),
-            cases: opts.cases.clone(),
-            schemas: opts.schemas.clone(),
+            cases: opts.session.cases.clone(),
+            schemas: opts.session.schemas.clone(),
         }
     }
 
@@ -636,8 +609,8 @@ impl EarlyEnd {
         };
         EarlyEnd {
             target,
-            cases: opts.cases.describe(),
-            schemas: opts.schemas.describe(),
+            cases: opts.session.cases.describe(),
+            schemas: opts.session.schemas.describe(),
             deviations: opts.deviations.clone(),
             gate: opts.gate,
             reports: report_paths(opts),
@@ -704,7 +677,7 @@ fn report_paths(opts: &RunOptions) -> Vec<(Output, PathBuf)> {
 /// Colour as decided at start-up (`commands::colour`), but never inside JSON lines, where
 /// escapes would survive as text.
 fn styles(opts: &RunOptions) -> Styles {
-    let colour = opts.color == ColorSetting::Always && opts.format != FormatSetting::Json;
+    let colour = opts.session.colour && opts.format != FormatSetting::Json;
     if colour {
         Styles::colored()
     } else {
@@ -725,8 +698,8 @@ fn conclude(
     let hints = report::hints(records, &about.declared, &about.base);
     let info = RunInfo {
         target: &about.target,
-        cases: &opts.cases.describe(),
-        schemas: &opts.schemas.describe(),
+        cases: &opts.session.cases.describe(),
+        schemas: &opts.session.schemas.describe(),
         elapsed: started.elapsed(),
         deviations: opts.deviations.as_deref(),
         interrupted: signal,
