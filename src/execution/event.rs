@@ -40,10 +40,3 @@ pub enum WaitDetail {
 pub trait Sink: Send + Sync {
     fn event(&self, event: Event<'_>);
 }
-
-/// A sink that drops every event (a run nobody watches; tests).
-pub struct Ignore;
-
-impl Sink for Ignore {
-    fn event(&self, _: Event<'_>) {}
-}
