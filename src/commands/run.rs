@@ -209,9 +209,11 @@ impl Sink for Live {
                 );
             }
             Event::Interrupted { signal } => *lock(&self.interrupted) = Some(signal),
-            Event::Started { .. } | Event::Finished(_) | Event::RunFinished => {}
+            // Told on the thread that awaits the run: a task never waits here on a standard
+            // output that nobody reads.
+            Event::Finished(_) => lock(&self.printer).event(&event),
+            Event::Started { .. } | Event::RunFinished => {}
         }
-        lock(&self.printer).event(&event);
     }
 }
 
