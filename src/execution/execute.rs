@@ -865,6 +865,82 @@ mod tests {
         );
     }
 
+    /// What a sink was told, as text.
+    #[derive(Default)]
+    struct Told(Mutex<Vec<String>>);
+
+    impl Sink for Told {
+        fn event(&self, event: Event<'_>) {
+            let line = match event {
+                Event::Started { id } => format!("started {id}"),
+                Event::Waiting { id, .. } => format!("waiting {id}"),
+                Event::Finished(r) => format!("finished {} {}", r.id, r.verdict.kind()),
+                Event::Interrupted { signal } => format!("interrupted {signal}"),
+                Event::RunFinished => "run finished".into(),
+            };
+            self.0.lock().unwrap().push(line);
+        }
+    }
+
+    /// Runs two cases that send nothing (skipped for a missing variable), the run interrupted
+    /// first or not, and returns what the sink was told.
+    async fn told(signal: Option<&'static str>) -> Vec<String> {
+        let tls = crate::http::send::Tls {
+            cacert: None,
+            insecure: false,
+        };
+        let (stop, interrupted) = watch::channel(signal);
+        let executor = Arc::new(Executor {
+            sender: Sender::new(Duration::from_secs(1), true, &tls, false).unwrap(),
+            limiter: None,
+            policy: Policy {
+                jobs: 1,
+                rate: None,
+                retries: 0,
+                max_wait: Duration::ZERO,
+            },
+            redactor: Arc::new(Redactor::new(std::iter::empty::<&str>())),
+            interrupted,
+            deviations: None,
+        });
+        let jobs = ["t/a", "t/b"]
+            .map(|id| Job {
+                case: crate::catalogue::case::tests_support::case(id),
+                plan: Err(NotSent::Skip(vec!["x".into()])),
+            })
+            .into();
+        let sink = Arc::new(Told::default());
+        let records = executor.run(jobs, sink.clone()).await;
+        drop(stop);
+        assert_eq!(records.len(), 2);
+        sink.0.lock().unwrap().clone()
+    }
+
+    #[tokio::test]
+    async fn a_run_tells_each_case_then_its_end_and_an_interruption_before_it() {
+        assert_eq!(
+            told(None).await,
+            [
+                "started t/a",
+                "finished t/a skip",
+                "started t/b",
+                "finished t/b skip",
+                "run finished"
+            ]
+        );
+        assert_eq!(
+            told(Some("SIGTERM")).await,
+            [
+                "started t/a",
+                "finished t/a not_run",
+                "started t/b",
+                "finished t/b not_run",
+                "interrupted SIGTERM",
+                "run finished"
+            ]
+        );
+    }
+
     #[tokio::test(start_paused = true)]
     async fn the_limiter_lets_a_burst_through_then_keeps_the_rate() {
         let limiter = Limiter::new(4.0);
