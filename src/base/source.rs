@@ -69,6 +69,22 @@ pub fn is_profile_data(rel: &str) -> bool {
             .any(|files| files.iter().any(|(data, _)| *data == rel))
 }
 
+/// How a built-in case file is named to users (in reports, annotations and messages): the
+/// user's repository has no `cases/auth0/`, so not by that path but by the command that
+/// writes the file out and where it lands. Its lines are the built-in file's.
+pub fn built_in_case(profile: Profile, rel: &str) -> String {
+    format!("{BUILT_IN_CASE}authconform export --profile {profile} DIR writes DIR/cases/{rel})")
+}
+
+/// How every [`built_in_case`] name starts.
+const BUILT_IN_CASE: &str = "built in (";
+
+/// Whether `file`, a case's file as shown to users, names a built-in case (made by
+/// [`built_in_case`]) rather than a file on disk.
+pub fn is_built_in_case(file: &str) -> bool {
+    file.starts_with(BUILT_IN_CASE) && file.ends_with(".json)")
+}
+
 /// One JSON file of a [`Source`].
 #[derive(Debug, Clone)]
 pub struct SourceFile {
@@ -111,18 +127,21 @@ impl Source {
     pub fn list(&self, problems: &mut Vec<Problem>) -> Vec<Listed> {
         match self {
             Source::BuiltIn(which) => {
-                let (prefix, files) = match which {
-                    BuiltIn::Cases(Profile::Auth0) => ("cases/auth0", embedded::AUTH0_CASES),
-                    BuiltIn::Cases(Profile::Rfc) => ("cases/rfc", embedded::RFC_CASES),
-                    BuiltIn::Schemas => ("schemas", embedded::SCHEMAS),
-                    BuiltIn::Seed(Profile::Auth0) => ("cases/auth0", embedded::AUTH0_SEED),
-                    BuiltIn::Seed(Profile::Rfc) => ("cases/rfc", embedded::RFC_SEED),
+                let files = match which {
+                    BuiltIn::Cases(Profile::Auth0) => embedded::AUTH0_CASES,
+                    BuiltIn::Cases(Profile::Rfc) => embedded::RFC_CASES,
+                    BuiltIn::Schemas => embedded::SCHEMAS,
+                    BuiltIn::Seed(Profile::Auth0) => embedded::AUTH0_SEED,
+                    BuiltIn::Seed(Profile::Rfc) => embedded::RFC_SEED,
                 };
                 files
                     .iter()
                     .map(|(rel, text)| Listed {
                         rel: (*rel).to_owned(),
-                        at: At::BuiltIn { prefix, text },
+                        at: At::BuiltIn {
+                            which: *which,
+                            text,
+                        },
                     })
                     .collect()
             }
@@ -186,19 +205,34 @@ pub struct Listed {
 #[derive(Debug, Clone)]
 enum At {
     BuiltIn {
-        prefix: &'static str,
+        which: BuiltIn,
         text: &'static str,
     },
     /// `regular`: the folder listing said it is a regular file (not a link, FIFO or device),
     /// so it can be opened without asking the file system first.
-    Path { path: PathBuf, regular: bool },
+    Path {
+        path: PathBuf,
+        regular: bool,
+    },
 }
 
 impl Listed {
-    /// The path shown to users, e.g. `cases/token/get-method.json`.
+    /// The file as shown to users: its path (e.g. `cases/token/get-method.json`), or for a
+    /// built-in case where `authconform export` writes it (see [`built_in_case`]).
     pub fn display(&self) -> String {
         match &self.at {
-            At::BuiltIn { prefix, .. } => format!("{prefix}/{}", self.rel),
+            At::BuiltIn {
+                which: BuiltIn::Cases(profile),
+                ..
+            } => built_in_case(*profile, &self.rel),
+            At::BuiltIn {
+                which: BuiltIn::Schemas,
+                ..
+            } => format!("schemas/{}", self.rel),
+            At::BuiltIn {
+                which: BuiltIn::Seed(profile),
+                ..
+            } => format!("cases/{profile}/{}", self.rel),
             At::Path { path, .. } => path.display().to_string(),
         }
     }
