@@ -598,6 +598,79 @@ pub fn looks_secret(name: &str) -> bool {
         .any(|w| name.ends_with(w))
 }
 
+/// The environment variable that sets secret `name`: `AUTHCONFORM_SECRET_CLIENT_SECRET`.
+pub fn secret_env_name(name: &str) -> String {
+    format!("{ENV_SECRET_PREFIX}{}", name.to_ascii_uppercase())
+}
+
+/// A vars file being written (`schemas/vars.schema.json`, read back by [`Vars::read_file`]):
+/// members in the order added, printed by [`VarsFile::text`]. `init` lists variables to fill
+/// in; `serve --write-vars` sets the reference server's.
+#[derive(Debug, Default)]
+pub struct VarsFile(serde_json::Map<String, Value>);
+
+impl VarsFile {
+    /// A member a run ignores (its name starts with `$`): a note, or what an app needs.
+    pub fn note(&mut self, key: &str, value: Value) {
+        debug_assert!(key.starts_with('$'), "{key} is read as a variable");
+        self.0.insert(key.to_owned(), value);
+    }
+
+    /// `name` set: `"name": "value"`, or `"name": {"secret": "value"}`.
+    pub fn set(&mut self, name: &str, value: &str, secret: bool) {
+        let value = Value::String(value.to_owned());
+        let entry = if secret {
+            serde_json::json!({ "secret": value })
+        } else {
+            value
+        };
+        self.0.insert(name.to_owned(), entry);
+    }
+
+    /// `v` listed to be filled in: its value (or secret) and `not_applicable` null, with its
+    /// meaning (and default) and how to get it; a secret's `how` names its environment
+    /// variable, since secrets never go in the file.
+    pub fn listed(&mut self, v: &Variable) {
+        let mut entry = serde_json::Map::new();
+        let meaning = match &v.default {
+            Some(default) => format!("{} (when null: `{default}`)", v.meaning),
+            None => v.meaning.clone(),
+        };
+        entry.insert(
+            if v.secret { "secret" } else { "value" }.into(),
+            Value::Null,
+        );
+        entry.insert("not_applicable".into(), Value::Null);
+        entry.insert("meaning".into(), meaning.into());
+        let mut how = v
+            .on_auth0
+            .as_ref()
+            .map(|h| format!("on Auth0: {h}"))
+            .unwrap_or_default();
+        if v.secret {
+            if !how.is_empty() {
+                how.push_str(". ");
+            }
+            how.push_str(&format!(
+                "A secret: leave this null and set the environment variable {} (in CI, from the secret store)",
+                secret_env_name(&v.name)
+            ));
+        }
+        if !how.is_empty() {
+            entry.insert("how".into(), how.into());
+        }
+        self.0.insert(v.name.clone(), Value::Object(entry));
+    }
+
+    /// The file's text: pretty JSON, ending in a line break.
+    pub fn text(self) -> String {
+        let mut text =
+            serde_json::to_string_pretty(&Value::Object(self.0)).expect("JSON values print");
+        text.push('\n');
+        text
+    }
+}
+
 /// A value unique to this run, for `{{run_id}}`: so that what one run creates or exhausts is
 /// not confused with another's.
 pub fn run_id() -> String {
@@ -827,6 +900,54 @@ mod tests {
 
     /// `{"not_applicable": "REASON"}` declares a variable not applicable, with no value; a
     /// later source that sets it wins, as it would over a value; a reason that is blank or
+    /// What [`VarsFile`] writes reads back as written: values and secrets set, a listed
+    /// variable set to nothing, notes (`$…`) ignored.
+    #[test]
+    fn a_written_vars_file_reads_back_as_written() {
+        let mut written = VarsFile::default();
+        written.note("$comment", json!("a note"));
+        written.set("client_id", "abc", false);
+        written.set("client_secret", "s3", true);
+        for secret in [false, true] {
+            written.listed(&Variable {
+                name: format!("listed_{secret}"),
+                secret,
+                meaning: "m".into(),
+                on_auth0: Some("Settings".into()),
+                default: Some("/d".into()),
+            });
+        }
+        let text = written.text();
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(doc["listed_true"]["secret"], Value::Null);
+        assert_eq!(doc["listed_false"]["meaning"], "m (when null: `/d`)");
+        assert!(
+            doc["listed_true"]["how"]
+                .as_str()
+                .unwrap()
+                .ends_with("set the environment variable AUTHCONFORM_SECRET_LISTED_TRUE (in CI, from the secret store)")
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("v.json");
+        std::fs::write(&file, &text).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        let mut vars = Vars::default();
+        vars.read_file(file.to_str().unwrap()).unwrap();
+        let read: Vec<(&str, &str, bool)> = vars
+            .iter()
+            .map(|(name, v)| (name, v.value.as_str(), v.secret))
+            .collect();
+        assert_eq!(
+            read,
+            [("client_id", "abc", false), ("client_secret", "s3", true)]
+        );
+        assert!(vars.not_applicable("listed_false").is_none());
+    }
+
     /// more than one line, or a value beside it, is refused naming the member.
     #[test]
     fn a_vars_file_may_declare_a_variable_not_applicable() {
