@@ -155,32 +155,20 @@ impl Source {
                         format!("cannot read the folder: {e}"),
                     ));
                 }
-                // A large tree is many folders: they are listed on every core, each thread
-                // taking every n-th folder of the top level.
+                // A large tree is many folders: they are listed on every core, one top-level
+                // folder at a time.
                 let threads = if folders.len() < 8 {
                     1
                 } else {
-                    std::thread::available_parallelism().map_or(1, usize::from)
+                    crate::base::parallel::cores()
                 };
-                let walk_share = |share: usize| {
+                let shares = crate::base::parallel::map_chunks(&folders, 1, threads, |share| {
                     let mut found = Vec::new();
                     let mut trouble = Vec::new();
-                    for (rel, path) in folders.iter().skip(share).step_by(threads) {
+                    for (rel, path) in share {
                         walk_into(rel, path, &mut found, &mut trouble);
                     }
                     (found, trouble)
-                };
-                let shares: Vec<(Vec<Listed>, Vec<Problem>)> = std::thread::scope(|scope| {
-                    let others: Vec<_> = (1..threads)
-                        .map(|share| scope.spawn(move || walk_share(share)))
-                        .collect();
-                    let mut shares = vec![walk_share(0)];
-                    shares.extend(
-                        others
-                            .into_iter()
-                            .map(|t| t.join().expect("listing a folder does not panic")),
-                    );
-                    shares
                 });
                 for (found, trouble) in shares {
                     listed.extend(found);
@@ -283,40 +271,20 @@ impl Listed {
     }
 }
 
-/// How many threads to share `files` files among: one for a small folder (a thread costs more
-/// than a few hundred small files), else one per core, with at least 256 files each.
-pub fn threads_for(files: usize) -> usize {
-    const MIN_SLICE: usize = 256;
-    if files <= MIN_SLICE {
-        return 1;
-    }
-    std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(files.div_ceil(MIN_SLICE))
-        .max(1)
-}
-
 /// Reads the listed files, on every core for a large folder: ten thousand small files are
 /// mostly system calls, which run side by side.
 fn read_all(listed: &[Listed], problems: &mut Vec<Problem>) -> Vec<SourceFile> {
-    let threads = threads_for(listed.len());
-    let read_slice = |slice: &[Listed]| -> Vec<Result<SourceFile, Problem>> {
-        slice.iter().map(Listed::read_file).collect()
-    };
-    let mut slices = listed.chunks(listed.len().div_ceil(threads).max(1));
-    let first = slices.next().unwrap_or_default();
-    let read: Vec<Result<SourceFile, Problem>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = slices
-            .map(|slice| scope.spawn(move || read_slice(slice)))
-            .collect();
-        let mut read = read_slice(first);
-        for w in workers {
-            read.extend(w.join().expect("reading a file does not panic"));
-        }
-        read
-    });
-    let mut files = Vec::with_capacity(read.len());
-    for one in read {
+    let threads = crate::base::parallel::threads_for(listed.len());
+    let read = crate::base::parallel::map_chunks(
+        listed,
+        listed.len().div_ceil(threads),
+        threads,
+        |slice: &[Listed]| -> Vec<Result<SourceFile, Problem>> {
+            slice.iter().map(Listed::read_file).collect()
+        },
+    );
+    let mut files = Vec::with_capacity(listed.len());
+    for one in read.into_iter().flatten() {
         match one {
             Ok(file) => files.push(file),
             Err(problem) => problems.push(problem),
