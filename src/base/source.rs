@@ -42,13 +42,36 @@ pub enum Profile {
 }
 
 impl Profile {
+    /// Every profile, in the order of the variants (a test holds it to them, to clap's names
+    /// and to the folders of `cases/`, which the build embeds one each).
     pub const ALL: [Profile; 2] = [Profile::Auth0, Profile::Rfc];
 
+    /// The profile's name: its folder `cases/<name>/` and its `--profile` value.
     pub fn name(self) -> &'static str {
         match self {
             Profile::Auth0 => "auth0",
             Profile::Rfc => "rfc",
         }
+    }
+
+    /// What a command line adds to choose this profile: nothing for the default, else
+    /// `--profile NAME ` (with its space).
+    pub fn flag(self) -> String {
+        if self == Profile::default() {
+            String::new()
+        } else {
+            format!("--profile {self} ")
+        }
+    }
+
+    /// The profile's files built into the binary: its cases, and its data (seed table,
+    /// variables, deviation sets).
+    fn embedded(self) -> (embedded::Files, embedded::Files) {
+        embedded::PROFILES
+            .iter()
+            .find(|(name, ..)| *name == self.name())
+            .map(|(_, cases, data)| (*cases, *data))
+            .unwrap_or_else(|| panic!("cases/{self}/ is built in"))
     }
 }
 
@@ -64,9 +87,9 @@ impl std::fmt::Display for Profile {
 /// `variables.json` is not: it declares the folder's variables, as in any cases folder.
 pub fn is_profile_data(rel: &str) -> bool {
     rel != "variables.json"
-        && [embedded::AUTH0_SEED, embedded::RFC_SEED]
+        && embedded::PROFILES
             .iter()
-            .any(|files| files.iter().any(|(data, _)| *data == rel))
+            .any(|(_, _, data)| data.iter().any(|(file, _)| *file == rel))
 }
 
 /// How a built-in case file is named to users (in reports, annotations and messages): the
@@ -128,11 +151,9 @@ impl Source {
         match self {
             Source::BuiltIn(which) => {
                 let files = match which {
-                    BuiltIn::Cases(Profile::Auth0) => embedded::AUTH0_CASES,
-                    BuiltIn::Cases(Profile::Rfc) => embedded::RFC_CASES,
+                    BuiltIn::Cases(profile) => profile.embedded().0,
                     BuiltIn::Schemas => embedded::SCHEMAS,
-                    BuiltIn::Seed(Profile::Auth0) => embedded::AUTH0_SEED,
-                    BuiltIn::Seed(Profile::Rfc) => embedded::RFC_SEED,
+                    BuiltIn::Seed(profile) => profile.embedded().1,
                 };
                 files
                     .iter()
@@ -521,6 +542,29 @@ mod tests {
             Ok(None)
         ));
         assert!(buf.is_empty());
+    }
+
+    /// The profiles are listed once, as `Profile`'s variants: `ALL` holds each, clap names
+    /// each as `name` does, and the build embeds a folder of `cases/` for each and no other.
+    #[test]
+    fn every_profile_is_a_variant_a_value_and_a_folder() {
+        use clap::ValueEnum;
+        assert_eq!(Profile::ALL.as_slice(), Profile::value_variants());
+        for p in Profile::ALL {
+            assert_eq!(p.to_possible_value().unwrap().get_name(), p.name());
+            assert!(
+                !p.embedded().0.is_empty() && !p.embedded().1.is_empty(),
+                "{p}"
+            );
+        }
+        let names: Vec<&str> = Profile::ALL.iter().map(|p| p.name()).collect();
+        let mut folders: Vec<&str> = embedded::PROFILES.iter().map(|(n, ..)| *n).collect();
+        folders.sort_unstable();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(folders, sorted);
+        assert_eq!(Profile::default().flag(), "");
+        assert_eq!(Profile::Rfc.flag(), "--profile rfc ");
     }
 
     /// A tree of many folders (listed on several threads) lists exactly its `.json` files, at

@@ -113,9 +113,10 @@ pub fn init(
         .filter(|v| v.secret)
         .map(|v| secret_env_name(&v.name))
         .collect();
-    let choice = match profile {
-        Profile::Auth0 => String::new(),
-        other => format!("--profile {other} --discover "),
+    // A server of another profile is not Auth0, and serves its endpoints elsewhere.
+    let choice = match profile.flag() {
+        flag if flag.is_empty() => flag,
+        flag => format!("{flag}--discover "),
     };
     let written: Vec<String> = names.iter().map(|n| format!("{d}/{n}")).collect();
     let gitlab_step = if gitlab {
@@ -379,9 +380,10 @@ jobs:
 fn gitlab_job(dir: &str, profile: Profile, used: &[&Variable]) -> String {
     let version = env!("CARGO_PKG_VERSION");
     let image = image();
-    let choice = match profile {
-        Profile::Auth0 => String::new(),
-        other => format!("--profile {other} --discover "),
+    // A server of another profile is not Auth0, and serves its endpoints elsewhere.
+    let choice = match profile.flag() {
+        flag if flag.is_empty() => flag,
+        flag => format!("{flag}--discover "),
     };
     let (vars, deviations) = (
         quote(&format!("{dir}/{VARS}")),

@@ -241,10 +241,7 @@ fn announce(args: &Options, server: &reference::Running) -> Result<(), Error> {
 fn try_line(args: &Options, server: &reference::Running) -> String {
     format!(
         "try: authconform run {}--target {}{} --vars {}{}   (Ctrl-C or SIGTERM stops the server)\n",
-        match args.profile {
-            Profile::Auth0 => String::new(),
-            other => format!("--profile {other} "),
-        },
+        args.profile.flag(),
         server.url(),
         match (&args.write_ca, args.tls) {
             (Some(ca), _) => format!(" --cacert {}", ca.display()),
