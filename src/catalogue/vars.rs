@@ -147,12 +147,18 @@ pub struct NotApplicable {
     pub origin: Origin,
 }
 
+/// What a run knows of one variable: a value, or that the target has no such thing (one or
+/// the other, never both: a later source replaces an earlier one's).
+#[derive(Debug, Clone)]
+enum Entry {
+    Set(Var),
+    NotApplicable(NotApplicable),
+}
+
 /// The variables of one run, by name.
 #[derive(Debug, Clone, Default)]
 pub struct Vars {
-    values: BTreeMap<String, Var>,
-    /// The variables declared not applicable; none of them has a value.
-    not_applicable: BTreeMap<String, NotApplicable>,
+    entries: BTreeMap<String, Entry>,
     /// The `--vars` file, when anyone but its owner may open it: warned about once it is
     /// known to hold a secret (inline, by its name, or by a declaration read later).
     open_file: Option<OpenFile>,
@@ -177,14 +183,13 @@ impl Vars {
     fn set_from(&mut self, name: &str, value: impl Into<String>, secret: bool, origin: Origin) {
         let secret = secret || looks_secret(name);
         // A later source that sets it undoes an earlier one's "not applicable".
-        self.not_applicable.remove(name);
-        self.values.insert(
+        self.entries.insert(
             name.to_owned(),
-            Var {
+            Entry::Set(Var {
                 value: value.into(),
                 secret,
                 origin,
-            },
+            }),
         );
     }
 
@@ -209,28 +214,32 @@ impl Vars {
 
     /// Every variable the user gave, set or declared not applicable, with where it came from.
     pub fn given(&self) -> impl Iterator<Item = (&str, &Origin)> {
+        // The values first, then the declarations, as messages list them.
         let set = self
-            .values
             .iter()
             .filter(|(_, v)| !matches!(v.origin, Origin::BuiltIn | Origin::Default))
-            .map(|(n, v)| (n.as_str(), &v.origin));
-        let not_applicable = self
-            .not_applicable
-            .iter()
-            .map(|(n, d)| (n.as_str(), &d.origin));
+            .map(|(n, v)| (n, &v.origin));
+        let not_applicable = self.entries.iter().filter_map(|(n, e)| match e {
+            Entry::NotApplicable(d) => Some((n.as_str(), &d.origin)),
+            Entry::Set(_) => None,
+        });
         set.chain(not_applicable)
     }
 
     /// Declares `name` not applicable, replacing any value it had (a later source wins).
     fn set_not_applicable(&mut self, name: &str, reason: String, origin: Origin) {
-        self.values.remove(name);
-        self.not_applicable
-            .insert(name.to_owned(), NotApplicable { reason, origin });
+        self.entries.insert(
+            name.to_owned(),
+            Entry::NotApplicable(NotApplicable { reason, origin }),
+        );
     }
 
     /// Whether, and why, `name` was declared not applicable.
     pub fn not_applicable(&self, name: &str) -> Option<&NotApplicable> {
-        self.not_applicable.get(name)
+        match self.entries.get(name)? {
+            Entry::NotApplicable(d) => Some(d),
+            Entry::Set(_) => None,
+        }
     }
 
     /// Declares `name` not applicable because the target's discovery document at `url` does
@@ -256,10 +265,10 @@ impl Vars {
     /// variable with a default has it unless a value was given.
     pub fn declare(&mut self, declared: &[Variable]) {
         for d in declared {
-            match self.values.get_mut(&d.name) {
-                Some(var) => var.secret |= d.secret,
+            match self.entries.get_mut(&d.name) {
+                Some(Entry::Set(var)) => var.secret |= d.secret,
                 // Not applicable: the default (Auth0's path) is not where this server has it.
-                None if self.not_applicable.contains_key(&d.name) => {}
+                Some(Entry::NotApplicable(_)) => {}
                 None => {
                     if let Some(default) = &d.default {
                         self.set_from(&d.name, default.clone(), d.secret, Origin::Default);
@@ -278,10 +287,14 @@ impl Vars {
             return;
         };
         let secrets: Vec<&str> = self
-            .values
+            .entries
             .iter()
-            .filter(|(_, v)| v.secret && v.origin == Origin::File(file.path.clone()))
-            .map(|(name, _)| name.as_str())
+            .filter_map(|(name, e)| match e {
+                Entry::Set(v) if v.secret && v.origin == Origin::File(file.path.clone()) => {
+                    Some(name.as_str())
+                }
+                _ => None,
+            })
             .collect();
         if !secrets.is_empty() {
             file.warned = true;
@@ -293,19 +306,24 @@ impl Vars {
     }
 
     pub fn get(&self, name: &str) -> Option<&Var> {
-        self.values.get(name)
+        match self.entries.get(name)? {
+            Entry::Set(v) => Some(v),
+            Entry::NotApplicable(_) => None,
+        }
     }
 
     /// Every secret value, for the redactor.
     pub fn secrets(&self) -> impl Iterator<Item = &str> {
-        self.values
-            .values()
-            .filter(|v| v.secret)
-            .map(|v| v.value.as_str())
+        self.iter()
+            .filter(|(_, v)| v.secret)
+            .map(|(_, v)| v.value.as_str())
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Var)> {
-        self.values.iter().map(|(k, v)| (k.as_str(), v))
+        self.entries.iter().filter_map(|(k, e)| match e {
+            Entry::Set(v) => Some((k.as_str(), v)),
+            Entry::NotApplicable(_) => None,
+        })
     }
 
     /// Reads a `--vars` file (`schemas/vars.schema.json`): a JSON object whose members are
