@@ -11,39 +11,73 @@
 use std::{env, fs, io, path::Path};
 
 fn main() -> io::Result<()> {
-    let root = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
-    let mut out = String::new();
-    for (name, dir, keep) in [
-        ("AUTH0_CASES", "cases/auth0", Keep::Nested),
-        ("AUTH0_SEED", "cases/auth0", Keep::Top),
-        ("RFC_CASES", "cases/rfc", Keep::Nested),
-        ("RFC_SEED", "cases/rfc", Keep::Top),
-        ("SCHEMAS", "schemas", Keep::All),
-    ] {
-        println!("cargo:rerun-if-changed={dir}");
-        let base = Path::new(&root).join(dir);
-        let mut files = Vec::new();
-        collect(&base, &base, &mut files)?;
-        files.retain(|rel| match keep {
-            Keep::All => true,
-            Keep::Top => !rel.contains('/'),
-            Keep::Nested => rel.contains('/'),
-        });
-        files.sort();
-        out.push_str(&format!("pub(crate) static {name}: &[(&str, &str)] = &[\n"));
-        for rel in files {
-            let abs = base.join(&rel);
-            out.push_str(&format!(
-                "    ({rel:?}, include_str!({:?})),\n",
-                abs.display().to_string()
-            ));
-        }
-        out.push_str("];\n");
+    let root = Path::new(&env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+        .to_owned();
+    // Every folder of `cases/` is a profile (`Profile` in src/base/source.rs names each, and a
+    // test holds the two together); cargo scans the folders below for changes.
+    println!("cargo:rerun-if-changed=cases");
+    println!("cargo:rerun-if-changed=schemas");
+    let mut profiles: Vec<String> = fs::read_dir(root.join("cases"))?
+        .map(|e| {
+            e.map(|e| {
+                (
+                    e.path().is_dir(),
+                    e.file_name().to_string_lossy().into_owned(),
+                )
+            })
+        })
+        .filter_map(|e| match e {
+            Ok((true, name)) => Some(Ok(name)),
+            Ok((false, _)) => None,
+            Err(e) => Some(Err(e)),
+        })
+        .collect::<io::Result<_>>()?;
+    profiles.sort();
+    let mut out = String::from(
+        "/// Files as (path below the folder, text).\n\
+         pub(crate) type Files = &'static [(&'static str, &'static str)];\n\
+         /// Each profile's name, cases and data.\n\
+         pub(crate) static PROFILES: &[(&str, Files, Files)] = &[\n",
+    );
+    for name in &profiles {
+        let dir = root.join("cases").join(name);
+        out.push_str(&format!(
+            "    ({name:?}, {}, {}),\n",
+            list(&dir, Keep::Nested)?,
+            list(&dir, Keep::Top)?
+        ));
     }
+    out.push_str("];\n");
+    out.push_str(&format!(
+        "pub(crate) static SCHEMAS: Files = {};\n",
+        list(&root.join("schemas"), Keep::All)?
+    ));
     fs::write(
         Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded.rs"),
         out,
     )
+}
+
+/// The files of `base` that `keep` keeps, as a Rust slice of (relative path, text).
+fn list(base: &Path, keep: Keep) -> io::Result<String> {
+    let mut files = Vec::new();
+    collect(base, base, &mut files)?;
+    files.retain(|rel| match keep {
+        Keep::All => true,
+        Keep::Top => !rel.contains('/'),
+        Keep::Nested => rel.contains('/'),
+    });
+    files.sort();
+    let mut out = String::from("&[\n");
+    for rel in files {
+        let abs = base.join(&rel);
+        out.push_str(&format!(
+            "        ({rel:?}, include_str!({:?})),\n",
+            abs.display().to_string()
+        ));
+    }
+    out.push_str("    ]");
+    Ok(out)
 }
 
 /// Which of a folder's files a list embeds.

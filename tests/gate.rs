@@ -319,28 +319,71 @@ fn github_annotations_and_step_summary() {
             .env("GITHUB_STEP_SUMMARY", &summary),
     );
     assert_eq!(out.code, 1);
-    assert!(
-        out.stdout.contains("::error file=cases/auth0/token/wrong-client-secret.json,line=4,title=token/wrong-client-secret failed::status: expected 401, got 400\n"),
-        "{}",
-        out.stdout
+    let found = annotations(&out.stdout);
+    // A built-in case is in no file of the user's repository: named by its id and where
+    // `authconform export` writes it, with the line there.
+    let failed = found
+        .iter()
+        .find(|a| a.title.as_deref() == Some("token/wrong-client-secret failed"))
+        .unwrap_or_else(|| panic!("{}", out.stdout));
+    let named = authconform::base::source::built_in_case(
+        authconform::base::source::Profile::Auth0,
+        "token/wrong-client-secret.json",
     );
-    let advice = out.stdout.lines().find(|l| {
-        l.starts_with("::warning file=cases/auth0/token/wrong-client-secret-basic.json,")
-    });
+    assert_eq!(
+        (failed.kind.as_str(), failed.file.as_deref(), failed.line),
+        ("error", None, None)
+    );
+    assert_eq!(
+        failed.message,
+        format!("status: expected 401, got 400\ncase file: {named}, line 4")
+    );
     assert!(
-        advice.is_none(),
+        found
+            .iter()
+            .all(|a| a.file.is_none() && ["error", "warning", "notice"].contains(&&*a.kind)),
+        "{found:?}"
+    );
+    assert!(
+        !found
+            .iter()
+            .any(|a| a.title.as_deref() == Some("token/wrong-client-secret-basic: advice")),
         "a Basic failure with WWW-Authenticate has no advice to give"
     );
-    for line in out.stdout.lines().filter(|l| l.starts_with("::")) {
-        // GitHub's format: ::kind file=…,title=…::message, with no raw newline in the message.
-        let (head, _) = line[2..].split_once("::").unwrap();
-        assert!(
-            head.starts_with("error file=")
-                || head.starts_with("warning file=")
-                || head == "error title=authconform",
-            "{line}"
-        );
-    }
+    // That is where export writes it, and the line is the check's there too; run from that
+    // folder, the annotation points at the file and line.
+    let export = tempfile::tempdir().unwrap();
+    let exported = output(authconform().arg("export").arg(export.path()));
+    assert_eq!(exported.code, 0, "{}", exported.stderr);
+    let file = export.path().join("cases/token/wrong-client-secret.json");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.lines().nth(3).unwrap().contains("\"status\""),
+        "{text}"
+    );
+    let own = output(
+        run_against(&server.url)
+            .env("GITHUB_ACTIONS", "true")
+            .arg("--cases")
+            .arg(export.path().join("cases"))
+            .arg("--schemas")
+            .arg(export.path().join("schemas"))
+            .args(["--exact", "token/wrong-client-secret"]),
+    );
+    assert_eq!(own.code, 1, "{}", own.stderr);
+    let own: Vec<Annotation> = annotations(&own.stdout)
+        .into_iter()
+        .filter(|a| a.title.as_deref() != Some("authconform"))
+        .collect();
+    assert_eq!(own.len(), 1, "{own:?}");
+    assert_eq!(
+        (own[0].file.as_deref(), own[0].line, own[0].message.as_str()),
+        (
+            Some(file.to_str().unwrap()),
+            Some(4),
+            "status: expected 401, got 400"
+        )
+    );
     let md = std::fs::read_to_string(&summary).unwrap();
     assert!(
         md.starts_with("earlier step\n## authconform: FAILED"),
@@ -358,7 +401,57 @@ fn github_annotations_and_step_summary() {
     );
     assert!(!out.stdout.contains("::error"), "{}", out.stdout);
     let out = output(run_against(&server.url).args(["--annotations", "github"]));
-    assert!(out.stdout.contains("::error file="), "{}", out.stdout);
+    assert!(
+        annotations(&out.stdout)
+            .iter()
+            .any(|a| a.title.as_deref() == Some("token/wrong-client-secret failed")),
+        "{}",
+        out.stdout
+    );
+}
+
+/// One GitHub workflow command (`::kind file=F,line=L,title=T::message`), unescaped.
+#[derive(Debug)]
+struct Annotation {
+    kind: String,
+    file: Option<String>,
+    line: Option<usize>,
+    title: Option<String>,
+    message: String,
+}
+
+/// The workflow commands of `stdout`, as GitHub reads them (`%25`, `%0D`, `%0A`, and in
+/// properties also `%3A` and `%2C`, decoded); a command line that is not one fails the test.
+fn annotations(stdout: &str) -> Vec<Annotation> {
+    let decode = |s: &str| {
+        s.replace("%0D", "\r")
+            .replace("%0A", "\n")
+            .replace("%3A", ":")
+            .replace("%2C", ",")
+            .replace("%25", "%")
+    };
+    let mut found = Vec::new();
+    for line in stdout.lines().filter_map(|l| l.strip_prefix("::")) {
+        let (head, message) = line.split_once("::").unwrap_or_else(|| panic!("{line}"));
+        let (kind, properties) = head.split_once(' ').unwrap_or((head, ""));
+        let mut a = Annotation {
+            kind: kind.to_owned(),
+            file: None,
+            line: None,
+            title: None,
+            message: decode(message),
+        };
+        for property in properties.split(',').filter(|p| !p.is_empty()) {
+            match property.split_once('=').unwrap_or_else(|| panic!("{line}")) {
+                ("file", v) => a.file = Some(decode(v)),
+                ("line", v) => a.line = Some(v.parse().unwrap()),
+                ("title", v) => a.title = Some(decode(v)),
+                _ => panic!("unknown property in {line}"),
+            }
+        }
+        found.push(a);
+    }
+    found
 }
 
 #[test]

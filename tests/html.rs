@@ -50,9 +50,17 @@ fn verdict_of(case: &Value) -> (String, String) {
 }
 
 /// The http(s) refs of a case file (as a URL parser writes them), which are the only links to
-/// elsewhere the page may hold.
+/// elsewhere the page may hold. The run's cases are the built-in auth0 ones.
 fn refs_of(case: &Value) -> Vec<String> {
-    let file = repo_dir().join(str_of(case, "file"));
+    let id = str_of(case, "id");
+    assert_eq!(
+        str_of(case, "file"),
+        authconform::base::source::built_in_case(
+            authconform::base::source::Profile::Auth0,
+            &format!("{id}.json")
+        )
+    );
+    let file = repo_dir().join(format!("cases/auth0/{id}.json"));
     let text = std::fs::read_to_string(&file)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
     let parsed: Value = serde_json::from_str(&text).unwrap();

@@ -52,7 +52,7 @@ fn a_failing_run_writes_one_testcase_per_case_with_the_failure_text_inside() {
     assert!(case.properties.is_empty());
     assert_eq!(
         case.system_out.as_ref().unwrap().as_str(),
-        "case file: cases/auth0/token/wrong-client-secret.json\ndocuments: 401 invalid_client"
+        "case file: built in (authconform export --profile auth0 DIR writes DIR/cases/token/wrong-client-secret.json)\ndocuments: 401 invalid_client"
     );
 }
 

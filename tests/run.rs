@@ -137,7 +137,7 @@ fn failure_detail_shows_expected_actual_response_and_a_redacted_curl_line() {
     let detail = failure_of(&out.stdout, "token/wrong-client-secret-basic");
     assert!(
         detail.contains(
-            "documents: 401 invalid_client   case file: cases/auth0/token/wrong-client-secret-basic.json"
+            "documents: 401 invalid_client   case file: built in (authconform export --profile auth0 DIR writes DIR/cases/token/wrong-client-secret-basic.json)"
         ),
         "{detail}"
     );

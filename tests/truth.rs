@@ -753,11 +753,13 @@ fn reports_respect_the_terminal_log_and_case_ids_are_not_masked() {
             case["id"].as_str().unwrap().starts_with("token/"),
             "{case:#}"
         );
-        assert!(
-            case["file"]
-                .as_str()
-                .unwrap()
-                .starts_with("cases/auth0/token/"),
+        let id = case["id"].as_str().unwrap();
+        assert_eq!(
+            case["file"].as_str().unwrap(),
+            authconform::base::source::built_in_case(
+                authconform::base::source::Profile::Auth0,
+                &format!("{id}.json")
+            ),
             "{case:#}"
         );
     }
@@ -1104,7 +1106,7 @@ fn your_cases_beside_ours_and_export_round_trips() {
     assert_eq!(out.code, 2);
     assert!(
         out.stderr
-            .contains("case id `token/get-method` is also cases/auth0/token/get-method.json"),
+            .contains("case id `token/get-method` is also built in (authconform export --profile auth0 DIR writes DIR/cases/token/get-method.json)"),
         "{}",
         out.stderr
     );

@@ -42,13 +42,36 @@ pub enum Profile {
 }
 
 impl Profile {
+    /// Every profile, in the order of the variants (a test holds it to them, to clap's names
+    /// and to the folders of `cases/`, which the build embeds one each).
     pub const ALL: [Profile; 2] = [Profile::Auth0, Profile::Rfc];
 
+    /// The profile's name: its folder `cases/<name>/` and its `--profile` value.
     pub fn name(self) -> &'static str {
         match self {
             Profile::Auth0 => "auth0",
             Profile::Rfc => "rfc",
         }
+    }
+
+    /// What a command line adds to choose this profile: nothing for the default, else
+    /// `--profile NAME ` (with its space).
+    pub fn flag(self) -> String {
+        if self == Profile::default() {
+            String::new()
+        } else {
+            format!("--profile {self} ")
+        }
+    }
+
+    /// The profile's files built into the binary: its cases, and its data (seed table,
+    /// variables, deviation sets).
+    fn embedded(self) -> (embedded::Files, embedded::Files) {
+        embedded::PROFILES
+            .iter()
+            .find(|(name, ..)| *name == self.name())
+            .map(|(_, cases, data)| (*cases, *data))
+            .unwrap_or_else(|| panic!("cases/{self}/ is built in"))
     }
 }
 
@@ -64,9 +87,25 @@ impl std::fmt::Display for Profile {
 /// `variables.json` is not: it declares the folder's variables, as in any cases folder.
 pub fn is_profile_data(rel: &str) -> bool {
     rel != "variables.json"
-        && [embedded::AUTH0_SEED, embedded::RFC_SEED]
+        && embedded::PROFILES
             .iter()
-            .any(|files| files.iter().any(|(data, _)| *data == rel))
+            .any(|(_, _, data)| data.iter().any(|(file, _)| *file == rel))
+}
+
+/// How a built-in case file is named to users (in reports, annotations and messages): the
+/// user's repository has no `cases/auth0/`, so not by that path but by the command that
+/// writes the file out and where it lands. Its lines are the built-in file's.
+pub fn built_in_case(profile: Profile, rel: &str) -> String {
+    format!("{BUILT_IN_CASE}authconform export --profile {profile} DIR writes DIR/cases/{rel})")
+}
+
+/// How every [`built_in_case`] name starts.
+const BUILT_IN_CASE: &str = "built in (";
+
+/// Whether `file`, a case's file as shown to users, names a built-in case (made by
+/// [`built_in_case`]) rather than a file on disk.
+pub fn is_built_in_case(file: &str) -> bool {
+    file.starts_with(BUILT_IN_CASE) && file.ends_with(".json)")
 }
 
 /// One JSON file of a [`Source`].
@@ -111,18 +150,19 @@ impl Source {
     pub fn list(&self, problems: &mut Vec<Problem>) -> Vec<Listed> {
         match self {
             Source::BuiltIn(which) => {
-                let (prefix, files) = match which {
-                    BuiltIn::Cases(Profile::Auth0) => ("cases/auth0", embedded::AUTH0_CASES),
-                    BuiltIn::Cases(Profile::Rfc) => ("cases/rfc", embedded::RFC_CASES),
-                    BuiltIn::Schemas => ("schemas", embedded::SCHEMAS),
-                    BuiltIn::Seed(Profile::Auth0) => ("cases/auth0", embedded::AUTH0_SEED),
-                    BuiltIn::Seed(Profile::Rfc) => ("cases/rfc", embedded::RFC_SEED),
+                let files = match which {
+                    BuiltIn::Cases(profile) => profile.embedded().0,
+                    BuiltIn::Schemas => embedded::SCHEMAS,
+                    BuiltIn::Seed(profile) => profile.embedded().1,
                 };
                 files
                     .iter()
                     .map(|(rel, text)| Listed {
                         rel: (*rel).to_owned(),
-                        at: At::BuiltIn { prefix, text },
+                        at: At::BuiltIn {
+                            which: *which,
+                            text,
+                        },
                     })
                     .collect()
             }
@@ -136,32 +176,20 @@ impl Source {
                         format!("cannot read the folder: {e}"),
                     ));
                 }
-                // A large tree is many folders: they are listed on every core, each thread
-                // taking every n-th folder of the top level.
+                // A large tree is many folders: they are listed on every core, one top-level
+                // folder at a time.
                 let threads = if folders.len() < 8 {
                     1
                 } else {
-                    std::thread::available_parallelism().map_or(1, usize::from)
+                    crate::base::parallel::cores()
                 };
-                let walk_share = |share: usize| {
+                let shares = crate::base::parallel::map_chunks(&folders, 1, threads, |share| {
                     let mut found = Vec::new();
                     let mut trouble = Vec::new();
-                    for (rel, path) in folders.iter().skip(share).step_by(threads) {
+                    for (rel, path) in share {
                         walk_into(rel, path, &mut found, &mut trouble);
                     }
                     (found, trouble)
-                };
-                let shares: Vec<(Vec<Listed>, Vec<Problem>)> = std::thread::scope(|scope| {
-                    let others: Vec<_> = (1..threads)
-                        .map(|share| scope.spawn(move || walk_share(share)))
-                        .collect();
-                    let mut shares = vec![walk_share(0)];
-                    shares.extend(
-                        others
-                            .into_iter()
-                            .map(|t| t.join().expect("listing a folder does not panic")),
-                    );
-                    shares
                 });
                 for (found, trouble) in shares {
                     listed.extend(found);
@@ -186,19 +214,34 @@ pub struct Listed {
 #[derive(Debug, Clone)]
 enum At {
     BuiltIn {
-        prefix: &'static str,
+        which: BuiltIn,
         text: &'static str,
     },
     /// `regular`: the folder listing said it is a regular file (not a link, FIFO or device),
     /// so it can be opened without asking the file system first.
-    Path { path: PathBuf, regular: bool },
+    Path {
+        path: PathBuf,
+        regular: bool,
+    },
 }
 
 impl Listed {
-    /// The path shown to users, e.g. `cases/token/get-method.json`.
+    /// The file as shown to users: its path (e.g. `cases/token/get-method.json`), or for a
+    /// built-in case where `authconform export` writes it (see [`built_in_case`]).
     pub fn display(&self) -> String {
         match &self.at {
-            At::BuiltIn { prefix, .. } => format!("{prefix}/{}", self.rel),
+            At::BuiltIn {
+                which: BuiltIn::Cases(profile),
+                ..
+            } => built_in_case(*profile, &self.rel),
+            At::BuiltIn {
+                which: BuiltIn::Schemas,
+                ..
+            } => format!("schemas/{}", self.rel),
+            At::BuiltIn {
+                which: BuiltIn::Seed(profile),
+                ..
+            } => format!("cases/{profile}/{}", self.rel),
             At::Path { path, .. } => path.display().to_string(),
         }
     }
@@ -249,40 +292,20 @@ impl Listed {
     }
 }
 
-/// How many threads to share `files` files among: one for a small folder (a thread costs more
-/// than a few hundred small files), else one per core, with at least 256 files each.
-pub fn threads_for(files: usize) -> usize {
-    const MIN_SLICE: usize = 256;
-    if files <= MIN_SLICE {
-        return 1;
-    }
-    std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(files.div_ceil(MIN_SLICE))
-        .max(1)
-}
-
 /// Reads the listed files, on every core for a large folder: ten thousand small files are
 /// mostly system calls, which run side by side.
 fn read_all(listed: &[Listed], problems: &mut Vec<Problem>) -> Vec<SourceFile> {
-    let threads = threads_for(listed.len());
-    let read_slice = |slice: &[Listed]| -> Vec<Result<SourceFile, Problem>> {
-        slice.iter().map(Listed::read_file).collect()
-    };
-    let mut slices = listed.chunks(listed.len().div_ceil(threads).max(1));
-    let first = slices.next().unwrap_or_default();
-    let read: Vec<Result<SourceFile, Problem>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = slices
-            .map(|slice| scope.spawn(move || read_slice(slice)))
-            .collect();
-        let mut read = read_slice(first);
-        for w in workers {
-            read.extend(w.join().expect("reading a file does not panic"));
-        }
-        read
-    });
-    let mut files = Vec::with_capacity(read.len());
-    for one in read {
+    let threads = crate::base::parallel::threads_for(listed.len());
+    let read = crate::base::parallel::map_chunks(
+        listed,
+        listed.len().div_ceil(threads),
+        threads,
+        |slice: &[Listed]| -> Vec<Result<SourceFile, Problem>> {
+            slice.iter().map(Listed::read_file).collect()
+        },
+    );
+    let mut files = Vec::with_capacity(listed.len());
+    for one in read.into_iter().flatten() {
         match one {
             Ok(file) => files.push(file),
             Err(problem) => problems.push(problem),
@@ -519,6 +542,29 @@ mod tests {
             Ok(None)
         ));
         assert!(buf.is_empty());
+    }
+
+    /// The profiles are listed once, as `Profile`'s variants: `ALL` holds each, clap names
+    /// each as `name` does, and the build embeds a folder of `cases/` for each and no other.
+    #[test]
+    fn every_profile_is_a_variant_a_value_and_a_folder() {
+        use clap::ValueEnum;
+        assert_eq!(Profile::ALL.as_slice(), Profile::value_variants());
+        for p in Profile::ALL {
+            assert_eq!(p.to_possible_value().unwrap().get_name(), p.name());
+            assert!(
+                !p.embedded().0.is_empty() && !p.embedded().1.is_empty(),
+                "{p}"
+            );
+        }
+        let names: Vec<&str> = Profile::ALL.iter().map(|p| p.name()).collect();
+        let mut folders: Vec<&str> = embedded::PROFILES.iter().map(|(n, ..)| *n).collect();
+        folders.sort_unstable();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(folders, sorted);
+        assert_eq!(Profile::default().flag(), "");
+        assert_eq!(Profile::Rfc.flag(), "--profile rfc ");
     }
 
     /// A tree of many folders (listed on several threads) lists exactly its `.json` files, at

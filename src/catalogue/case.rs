@@ -329,29 +329,8 @@ impl Loader<'_> {
     /// order after, so that the merged result keeps the files' order.
     fn load_all(&self, listed: &[Listed]) -> Vec<Loaded> {
         const CHUNK: usize = 128;
-        let threads = crate::base::source::threads_for(listed.len());
-        let chunks: Vec<&[Listed]> = listed.chunks(CHUNK).collect();
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let take_chunks = || {
-            let mut done = Vec::new();
-            loop {
-                let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(chunk) = chunks.get(at) else {
-                    return done;
-                };
-                done.push((at, self.load_slice(chunk)));
-            }
-        };
-        let mut numbered: Vec<(usize, Loaded)> = std::thread::scope(|scope| {
-            let workers: Vec<_> = (1..threads).map(|_| scope.spawn(take_chunks)).collect();
-            let mut numbered = take_chunks();
-            for w in workers {
-                numbered.extend(w.join().expect("loading a case does not panic"));
-            }
-            numbered
-        });
-        numbered.sort_unstable_by_key(|(at, _)| *at);
-        numbered.into_iter().map(|(_, loaded)| loaded).collect()
+        let threads = crate::base::parallel::threads_for(listed.len());
+        crate::base::parallel::map_chunks(listed, CHUNK, threads, |chunk| self.load_slice(chunk))
     }
 
     /// One chunk of files, read one at a time into the same buffer, so that each file's text

@@ -147,12 +147,18 @@ pub struct NotApplicable {
     pub origin: Origin,
 }
 
+/// What a run knows of one variable: a value, or that the target has no such thing (one or
+/// the other, never both: a later source replaces an earlier one's).
+#[derive(Debug, Clone)]
+enum Entry {
+    Set(Var),
+    NotApplicable(NotApplicable),
+}
+
 /// The variables of one run, by name.
 #[derive(Debug, Clone, Default)]
 pub struct Vars {
-    values: BTreeMap<String, Var>,
-    /// The variables declared not applicable; none of them has a value.
-    not_applicable: BTreeMap<String, NotApplicable>,
+    entries: BTreeMap<String, Entry>,
     /// The `--vars` file, when anyone but its owner may open it: warned about once it is
     /// known to hold a secret (inline, by its name, or by a declaration read later).
     open_file: Option<OpenFile>,
@@ -177,14 +183,13 @@ impl Vars {
     fn set_from(&mut self, name: &str, value: impl Into<String>, secret: bool, origin: Origin) {
         let secret = secret || looks_secret(name);
         // A later source that sets it undoes an earlier one's "not applicable".
-        self.not_applicable.remove(name);
-        self.values.insert(
+        self.entries.insert(
             name.to_owned(),
-            Var {
+            Entry::Set(Var {
                 value: value.into(),
                 secret,
                 origin,
-            },
+            }),
         );
     }
 
@@ -209,28 +214,32 @@ impl Vars {
 
     /// Every variable the user gave, set or declared not applicable, with where it came from.
     pub fn given(&self) -> impl Iterator<Item = (&str, &Origin)> {
+        // The values first, then the declarations, as messages list them.
         let set = self
-            .values
             .iter()
             .filter(|(_, v)| !matches!(v.origin, Origin::BuiltIn | Origin::Default))
-            .map(|(n, v)| (n.as_str(), &v.origin));
-        let not_applicable = self
-            .not_applicable
-            .iter()
-            .map(|(n, d)| (n.as_str(), &d.origin));
+            .map(|(n, v)| (n, &v.origin));
+        let not_applicable = self.entries.iter().filter_map(|(n, e)| match e {
+            Entry::NotApplicable(d) => Some((n.as_str(), &d.origin)),
+            Entry::Set(_) => None,
+        });
         set.chain(not_applicable)
     }
 
     /// Declares `name` not applicable, replacing any value it had (a later source wins).
     fn set_not_applicable(&mut self, name: &str, reason: String, origin: Origin) {
-        self.values.remove(name);
-        self.not_applicable
-            .insert(name.to_owned(), NotApplicable { reason, origin });
+        self.entries.insert(
+            name.to_owned(),
+            Entry::NotApplicable(NotApplicable { reason, origin }),
+        );
     }
 
     /// Whether, and why, `name` was declared not applicable.
     pub fn not_applicable(&self, name: &str) -> Option<&NotApplicable> {
-        self.not_applicable.get(name)
+        match self.entries.get(name)? {
+            Entry::NotApplicable(d) => Some(d),
+            Entry::Set(_) => None,
+        }
     }
 
     /// Declares `name` not applicable because the target's discovery document at `url` does
@@ -256,10 +265,10 @@ impl Vars {
     /// variable with a default has it unless a value was given.
     pub fn declare(&mut self, declared: &[Variable]) {
         for d in declared {
-            match self.values.get_mut(&d.name) {
-                Some(var) => var.secret |= d.secret,
+            match self.entries.get_mut(&d.name) {
+                Some(Entry::Set(var)) => var.secret |= d.secret,
                 // Not applicable: the default (Auth0's path) is not where this server has it.
-                None if self.not_applicable.contains_key(&d.name) => {}
+                Some(Entry::NotApplicable(_)) => {}
                 None => {
                     if let Some(default) = &d.default {
                         self.set_from(&d.name, default.clone(), d.secret, Origin::Default);
@@ -278,10 +287,14 @@ impl Vars {
             return;
         };
         let secrets: Vec<&str> = self
-            .values
+            .entries
             .iter()
-            .filter(|(_, v)| v.secret && v.origin == Origin::File(file.path.clone()))
-            .map(|(name, _)| name.as_str())
+            .filter_map(|(name, e)| match e {
+                Entry::Set(v) if v.secret && v.origin == Origin::File(file.path.clone()) => {
+                    Some(name.as_str())
+                }
+                _ => None,
+            })
             .collect();
         if !secrets.is_empty() {
             file.warned = true;
@@ -293,19 +306,24 @@ impl Vars {
     }
 
     pub fn get(&self, name: &str) -> Option<&Var> {
-        self.values.get(name)
+        match self.entries.get(name)? {
+            Entry::Set(v) => Some(v),
+            Entry::NotApplicable(_) => None,
+        }
     }
 
     /// Every secret value, for the redactor.
     pub fn secrets(&self) -> impl Iterator<Item = &str> {
-        self.values
-            .values()
-            .filter(|v| v.secret)
-            .map(|v| v.value.as_str())
+        self.iter()
+            .filter(|(_, v)| v.secret)
+            .map(|(_, v)| v.value.as_str())
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Var)> {
-        self.values.iter().map(|(k, v)| (k.as_str(), v))
+        self.entries.iter().filter_map(|(k, e)| match e {
+            Entry::Set(v) => Some((k.as_str(), v)),
+            Entry::NotApplicable(_) => None,
+        })
     }
 
     /// Reads a `--vars` file (`schemas/vars.schema.json`): a JSON object whose members are
@@ -598,6 +616,79 @@ pub fn looks_secret(name: &str) -> bool {
         .any(|w| name.ends_with(w))
 }
 
+/// The environment variable that sets secret `name`: `AUTHCONFORM_SECRET_CLIENT_SECRET`.
+pub fn secret_env_name(name: &str) -> String {
+    format!("{ENV_SECRET_PREFIX}{}", name.to_ascii_uppercase())
+}
+
+/// A vars file being written (`schemas/vars.schema.json`, read back by [`Vars::read_file`]):
+/// members in the order added, printed by [`VarsFile::text`]. `init` lists variables to fill
+/// in; `serve --write-vars` sets the reference server's.
+#[derive(Debug, Default)]
+pub struct VarsFile(serde_json::Map<String, Value>);
+
+impl VarsFile {
+    /// A member a run ignores (its name starts with `$`): a note, or what an app needs.
+    pub fn note(&mut self, key: &str, value: Value) {
+        debug_assert!(key.starts_with('$'), "{key} is read as a variable");
+        self.0.insert(key.to_owned(), value);
+    }
+
+    /// `name` set: `"name": "value"`, or `"name": {"secret": "value"}`.
+    pub fn set(&mut self, name: &str, value: &str, secret: bool) {
+        let value = Value::String(value.to_owned());
+        let entry = if secret {
+            serde_json::json!({ "secret": value })
+        } else {
+            value
+        };
+        self.0.insert(name.to_owned(), entry);
+    }
+
+    /// `v` listed to be filled in: its value (or secret) and `not_applicable` null, with its
+    /// meaning (and default) and how to get it; a secret's `how` names its environment
+    /// variable, since secrets never go in the file.
+    pub fn listed(&mut self, v: &Variable) {
+        let mut entry = serde_json::Map::new();
+        let meaning = match &v.default {
+            Some(default) => format!("{} (when null: `{default}`)", v.meaning),
+            None => v.meaning.clone(),
+        };
+        entry.insert(
+            if v.secret { "secret" } else { "value" }.into(),
+            Value::Null,
+        );
+        entry.insert("not_applicable".into(), Value::Null);
+        entry.insert("meaning".into(), meaning.into());
+        let mut how = v
+            .on_auth0
+            .as_ref()
+            .map(|h| format!("on Auth0: {h}"))
+            .unwrap_or_default();
+        if v.secret {
+            if !how.is_empty() {
+                how.push_str(". ");
+            }
+            how.push_str(&format!(
+                "A secret: leave this null and set the environment variable {} (in CI, from the secret store)",
+                secret_env_name(&v.name)
+            ));
+        }
+        if !how.is_empty() {
+            entry.insert("how".into(), how.into());
+        }
+        self.0.insert(v.name.clone(), Value::Object(entry));
+    }
+
+    /// The file's text: pretty JSON, ending in a line break.
+    pub fn text(self) -> String {
+        let mut text =
+            serde_json::to_string_pretty(&Value::Object(self.0)).expect("JSON values print");
+        text.push('\n');
+        text
+    }
+}
+
 /// A value unique to this run, for `{{run_id}}`: so that what one run creates or exhausts is
 /// not confused with another's.
 pub fn run_id() -> String {
@@ -827,6 +918,54 @@ mod tests {
 
     /// `{"not_applicable": "REASON"}` declares a variable not applicable, with no value; a
     /// later source that sets it wins, as it would over a value; a reason that is blank or
+    /// What [`VarsFile`] writes reads back as written: values and secrets set, a listed
+    /// variable set to nothing, notes (`$…`) ignored.
+    #[test]
+    fn a_written_vars_file_reads_back_as_written() {
+        let mut written = VarsFile::default();
+        written.note("$comment", json!("a note"));
+        written.set("client_id", "abc", false);
+        written.set("client_secret", "s3", true);
+        for secret in [false, true] {
+            written.listed(&Variable {
+                name: format!("listed_{secret}"),
+                secret,
+                meaning: "m".into(),
+                on_auth0: Some("Settings".into()),
+                default: Some("/d".into()),
+            });
+        }
+        let text = written.text();
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(doc["listed_true"]["secret"], Value::Null);
+        assert_eq!(doc["listed_false"]["meaning"], "m (when null: `/d`)");
+        assert!(
+            doc["listed_true"]["how"]
+                .as_str()
+                .unwrap()
+                .ends_with("set the environment variable AUTHCONFORM_SECRET_LISTED_TRUE (in CI, from the secret store)")
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("v.json");
+        std::fs::write(&file, &text).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        let mut vars = Vars::default();
+        vars.read_file(file.to_str().unwrap()).unwrap();
+        let read: Vec<(&str, &str, bool)> = vars
+            .iter()
+            .map(|(name, v)| (name, v.value.as_str(), v.secret))
+            .collect();
+        assert_eq!(
+            read,
+            [("client_id", "abc", false), ("client_secret", "s3", true)]
+        );
+        assert!(vars.not_applicable("listed_false").is_none());
+    }
+
     /// more than one line, or a value beside it, is refused naming the member.
     #[test]
     fn a_vars_file_may_declare_a_variable_not_applicable() {

@@ -53,10 +53,7 @@ pub fn export(dir: &Path, profile: Profile) -> Result<u8, Error> {
         }
     }
     let d = dir.display();
-    let chosen = match profile {
-        Profile::Auth0 => String::new(),
-        other => format!("--profile {other} "),
-    };
+    let chosen = profile.flag();
     print(&format!(
         "exported {written} files to {d}: `authconform run {chosen}--cases {d}/cases --schemas {d}/schemas` runs them\n"
     ))?;

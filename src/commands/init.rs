@@ -11,13 +11,13 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
 use crate::{
     base::error::{EXIT_OK, Error, print},
     base::source::{Profile, Source},
     catalogue::case::Catalogue,
-    catalogue::vars::{ENV_SECRET_PREFIX, Variable},
+    catalogue::vars::{Variable, VarsFile, secret_env_name},
 };
 
 /// The files `init` writes, by name inside DIR.
@@ -111,11 +111,12 @@ pub fn init(
     let secrets: Vec<String> = used
         .iter()
         .filter(|v| v.secret)
-        .map(|v| env_name(&v.name))
+        .map(|v| secret_env_name(&v.name))
         .collect();
-    let choice = match profile {
-        Profile::Auth0 => String::new(),
-        other => format!("--profile {other} --discover "),
+    // A server of another profile is not Auth0, and serves its endpoints elsewhere.
+    let choice = match profile.flag() {
+        flag if flag.is_empty() => flag,
+        flag => format!("{flag}--discover "),
     };
     let written: Vec<String> = names.iter().map(|n| format!("{d}/{n}")).collect();
     let gitlab_step = if gitlab {
@@ -165,15 +166,11 @@ fn used_variables(catalogue: &Catalogue) -> Vec<&Variable> {
         .collect()
 }
 
-fn env_name(variable: &str) -> String {
-    format!("{ENV_SECRET_PREFIX}{}", variable.to_ascii_uppercase())
-}
-
 /// `vars.json`: every variable listed, none set (`schemas/vars.schema.json`).
 fn vars_file(used: &[&Variable]) -> String {
-    let mut doc = Map::new();
-    doc.insert(
-        "$comment".into(),
+    let mut file = VarsFile::default();
+    file.note(
+        "$comment",
         json!(
             "Written by `authconform init`; read by `authconform run --vars FILE`. For each \
              variable, set its `value`, or, where this server has no such thing (no revocation \
@@ -186,40 +183,9 @@ fn vars_file(used: &[&Variable]) -> String {
         ),
     );
     for v in used {
-        let mut entry = Map::new();
-        let meaning = match &v.default {
-            Some(default) => format!("{} (when null: `{default}`)", v.meaning),
-            None => v.meaning.clone(),
-        };
-        if v.secret {
-            entry.insert("secret".into(), Value::Null);
-        } else {
-            entry.insert("value".into(), Value::Null);
-        }
-        entry.insert("not_applicable".into(), Value::Null);
-        entry.insert("meaning".into(), meaning.into());
-        let mut how = v
-            .on_auth0
-            .as_ref()
-            .map(|h| format!("on Auth0: {h}"))
-            .unwrap_or_default();
-        if v.secret {
-            if !how.is_empty() {
-                how.push_str(". ");
-            }
-            how.push_str(&format!(
-                "A secret: leave this null and set the environment variable {} (in CI, from the secret store)",
-                env_name(&v.name)
-            ));
-        }
-        if !how.is_empty() {
-            entry.insert("how".into(), how.into());
-        }
-        doc.insert(v.name.clone(), Value::Object(entry));
+        file.listed(v);
     }
-    let mut text = serde_json::to_string_pretty(&Value::Object(doc)).expect("JSON values print");
-    text.push('\n');
-    text
+    file.text()
 }
 
 fn deviations_file() -> String {
@@ -303,7 +269,7 @@ fn secret_env(used: &[&Variable], indent: &str) -> String {
     used.iter()
         .filter(|v| v.secret)
         .map(|v| {
-            let name = env_name(&v.name);
+            let name = secret_env_name(&v.name);
             format!("{indent}{name}: ${{{{ secrets.{name} }}}}\n")
         })
         .collect()
@@ -414,9 +380,10 @@ jobs:
 fn gitlab_job(dir: &str, profile: Profile, used: &[&Variable]) -> String {
     let version = env!("CARGO_PKG_VERSION");
     let image = image();
-    let choice = match profile {
-        Profile::Auth0 => String::new(),
-        other => format!("--profile {other} --discover "),
+    // A server of another profile is not Auth0, and serves its endpoints elsewhere.
+    let choice = match profile.flag() {
+        flag if flag.is_empty() => flag,
+        flag => format!("{flag}--discover "),
     };
     let (vars, deviations) = (
         quote(&format!("{dir}/{VARS}")),
@@ -426,7 +393,7 @@ fn gitlab_job(dir: &str, profile: Profile, used: &[&Variable]) -> String {
     let secrets: Vec<String> = used
         .iter()
         .filter(|v| v.secret)
-        .map(|v| env_name(&v.name))
+        .map(|v| secret_env_name(&v.name))
         .collect();
     let secrets = match secrets.len() {
         0 => String::new(),
@@ -481,6 +448,7 @@ authconform:
 mod tests {
     use super::*;
     use crate::base::source::BuiltIn;
+    use serde_json::Value;
 
     #[test]
     fn the_vars_file_lists_every_used_variable_and_reads_as_setting_none() {

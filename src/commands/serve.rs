@@ -6,6 +6,7 @@ use std::{path::PathBuf, time::Duration};
 use crate::{
     base::error::{EXIT_OK, Error, print},
     base::source::Profile,
+    catalogue::vars::VarsFile,
     reference::{self, Fault},
 };
 
@@ -193,7 +194,7 @@ fn announce(args: &Options, server: &reference::Running) -> Result<(), Error> {
         ))?;
     }
     print("variables it provides:\n")?;
-    let mut file = serde_json::Map::new();
+    let mut file = VarsFile::default();
     for (name, value, secret) in server.variables() {
         print(&format!(
             "  {name:<24} {}\n",
@@ -203,12 +204,7 @@ fn announce(args: &Options, server: &reference::Running) -> Result<(), Error> {
                 value.as_str()
             }
         ))?;
-        let entry = if secret {
-            serde_json::json!({ "secret": value })
-        } else {
-            serde_json::Value::String(value)
-        };
-        file.insert(name.to_owned(), entry);
+        file.set(name, &value, secret);
     }
     if args.profile == Profile::Auth0 {
         print(&format!(
@@ -225,7 +221,7 @@ fn announce(args: &Options, server: &reference::Running) -> Result<(), Error> {
         if let Some(ca) = &args.write_ca {
             app["ca"] = serde_json::Value::String(ca.display().to_string());
         }
-        file.insert("$app".to_owned(), app);
+        file.note("$app", app);
     }
     if let (Some(path), Some(pem)) = (&args.write_ca, server.ca_pem()) {
         write_private_file("--write-ca", path, pem, args.overwrite)?;
@@ -235,8 +231,7 @@ fn announce(args: &Options, server: &reference::Running) -> Result<(), Error> {
         ))?;
     }
     if let Some(path) = &args.write_vars {
-        let text = serde_json::to_string_pretty(&file).expect("a map of strings serializes");
-        write_private_file("--write-vars", path, &(text + "\n"), args.overwrite)?;
+        write_private_file("--write-vars", path, &file.text(), args.overwrite)?;
         print(&format!("variables written to {}\n", path.display()))?;
     }
     print(&try_line(args, server))
@@ -246,10 +241,7 @@ fn announce(args: &Options, server: &reference::Running) -> Result<(), Error> {
 fn try_line(args: &Options, server: &reference::Running) -> String {
     format!(
         "try: authconform run {}--target {}{} --vars {}{}   (Ctrl-C or SIGTERM stops the server)\n",
-        match args.profile {
-            Profile::Auth0 => String::new(),
-            other => format!("--profile {other} "),
-        },
+        args.profile.flag(),
         server.url(),
         match (&args.write_ca, args.tls) {
             (Some(ca), _) => format!(" --cacert {}", ca.display()),

@@ -1,5 +1,6 @@
-//! GitHub Actions: workflow commands (`::error` / `::warning`) that point at the case files, and
-//! a Markdown summary for `$GITHUB_STEP_SUMMARY`. The command format is GitHub's documented
+//! GitHub Actions: workflow commands (`::error` / `::warning`) that point at the case files (a
+//! built-in case, in no file of the user's, by its id and where `authconform export` writes it),
+//! and a Markdown summary for `$GITHUB_STEP_SUMMARY`. The command format is GitHub's documented
 //! one: `::error file=F,title=T::message`, with `%`, CR and LF escaped in the message and also
 //! `:` and `,` in property values. In the summary, text from outside is escaped for
 //! GitHub-flavoured Markdown, so that it shows as written.
@@ -7,6 +8,7 @@
 use std::fmt::Write;
 
 use crate::{
+    base::source::is_built_in_case,
     records::record::{Record, Verdict},
     report::RunInfo,
 };
@@ -31,6 +33,22 @@ fn command(kind: &str, file: &str, line: Option<usize>, title: &str, message: &s
     )
 }
 
+/// The command for case `r`: at its file and line when the file is the user's; a built-in
+/// case is in no file of the user's repository (GitHub would point at nothing), so its
+/// annotation names no file, and its message ends with where `authconform export` writes the
+/// case, and the line there.
+fn case_command(kind: &str, r: &Record, line: Option<usize>, title: &str, message: &str) -> String {
+    if !is_built_in_case(&r.file) {
+        return command(kind, &r.file, line, title, message);
+    }
+    let line = line.map(|l| format!(", line {l}")).unwrap_or_default();
+    format!(
+        "::{kind} title={}::{}\n",
+        property(title),
+        data(&format!("{message}\ncase file: {}{line}", r.file))
+    )
+}
+
 /// The case file's line of the first of `violations` that has one.
 fn first_line(violations: &[crate::checks::check::Violation]) -> Option<usize> {
     violations.iter().find_map(|v| v.line)
@@ -42,30 +60,30 @@ pub fn annotations(records: &[Record], info: &RunInfo<'_>) -> String {
     let mut out = String::new();
     for r in records {
         match &r.verdict {
-            Verdict::Fail => out.push_str(&command(
+            Verdict::Fail => out.push_str(&case_command(
                 "error",
-                &r.file,
+                r,
                 first_line(&r.violations),
                 &format!("{} failed", r.id),
                 &r.problems().join("\n"),
             )),
-            Verdict::Error { message } => out.push_str(&command(
+            Verdict::Error { message } => out.push_str(&case_command(
                 "error",
-                &r.file,
+                r,
                 None,
                 &format!("{} could not be judged", r.id),
                 message,
             )),
-            Verdict::KnownDeviation { reasons } => out.push_str(&command(
+            Verdict::KnownDeviation { reasons } => out.push_str(&case_command(
                 "warning",
-                &r.file,
+                r,
                 first_line(&r.violations),
                 &format!("{}: known deviation", r.id),
                 &reasons.join("\n"),
             )),
-            Verdict::NotApplicable { reason, .. } => out.push_str(&command(
+            Verdict::NotApplicable { reason, .. } => out.push_str(&case_command(
                 "notice",
-                &r.file,
+                r,
                 None,
                 &format!("{}: not applicable", r.id),
                 reason,
@@ -73,9 +91,9 @@ pub fn annotations(records: &[Record], info: &RunInfo<'_>) -> String {
             Verdict::Pass | Verdict::Skip { .. } | Verdict::NotRun => {}
         }
         if !r.warnings.is_empty() {
-            out.push_str(&command(
+            out.push_str(&case_command(
                 "warning",
-                &r.file,
+                r,
                 first_line(&r.warnings),
                 &format!("{}: advice", r.id),
                 &r.advice().join("\n"),
@@ -497,6 +515,25 @@ mod tests {
                 "100% bad\nline 2\r"
             ),
             "::error file=cases/a%2Cb.json,line=7,title=x%3A y::100%25 bad%0Aline 2%0D\n"
+        );
+    }
+
+    /// A built-in case is in no file of the user's repository: its annotation names no file,
+    /// and says where `authconform export` writes the case and at which line; a user's case
+    /// file is pointed at.
+    #[test]
+    fn a_built_in_case_is_named_by_where_export_writes_it() {
+        let mut r = Record::blank(&crate::catalogue::case::tests_support::case("token/x"));
+        r.file =
+            crate::base::source::built_in_case(crate::base::source::Profile::Rfc, "token/x.json");
+        assert_eq!(
+            case_command("error", &r, Some(4), "token/x failed", "status: bad"),
+            "::error title=token/x failed::status: bad%0Acase file: built in (authconform export --profile rfc DIR writes DIR/cases/token/x.json), line 4\n"
+        );
+        r.file = "mine/token/x.json".into();
+        assert_eq!(
+            case_command("error", &r, Some(4), "token/x failed", "status: bad"),
+            "::error file=mine/token/x.json,line=4,title=token/x failed::status: bad\n"
         );
     }
 }

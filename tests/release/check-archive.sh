@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # A release archive as a user gets it: its sha256 checked against the .sha256 file beside it,
-# unpacked, and the binary inside run: `--version` names this version, and `run` against its
-# built-in server exits 0 with a JSON report in which every case passed. The release workflow
-# runs it on each archive its runner can execute; by hand:
+# unpacked, its documents present with every relative link resolving, and the binary inside
+# run: `--version` names this version, and `run` against its built-in server exits 0 with a
+# JSON report in which every case passed. The release workflow runs it on each archive its
+# runner can execute; by hand:
 #   tests/release/check-archive.sh target/distrib/authconform-x86_64-unknown-linux-musl.tar.xz
-# Needs bash, sha256sum (or shasum), tar (xz) or unzip, and python3 (or python) to read the report.
+# Needs bash, sha256sum (or shasum), tar (xz) or unzip, and python3 (or python) to read the
+# documents and the report.
 set -euo pipefail
 
 if (($# != 1)); then
@@ -47,16 +49,44 @@ case $name in
   *) echo "check-archive: $name is not .tar.xz, .tar.gz or .zip" >&2; exit 2 ;;
 esac
 
-# The shared layout: authconform-TARGET/ holding the binary, README.md and LICENSE (a zip may
-# hold the files at its top level instead).
+# The shared layout: authconform-TARGET/ holding the binary, README.md, LICENSE, CHANGELOG.md,
+# CONTRIBUTING.md and docs/ (a zip may hold the files at its top level instead).
 dir="$work/$stem"
 [[ -d $dir ]] || dir=$work
 bin="$dir/authconform"
 [[ -f $bin ]] || bin="$dir/authconform.exe"
-for file in "$bin" "$dir/README.md" "$dir/LICENSE"; do
+for file in "$bin" "$dir/README.md" "$dir/LICENSE" "$dir/CHANGELOG.md" "$dir/CONTRIBUTING.md" \
+  "$dir/docs/architecture.md"; do
   [[ -f $file ]] || { echo "check-archive: $name does not hold ${file#"$work"/}" >&2; exit 1; }
 done
 echo "archive holds: $(cd "$work" && find . -type f | sort | tr '\n' ' ')"
+
+python=$(command -v python3 || command -v python) || { echo "check-archive: no python3" >&2; exit 1; }
+# Every relative link of the documents in the archive leads to a file in it: README's links
+# into docs/ are read in the unpacked archive as much as on GitHub.
+"$python" - "$dir" <<'PY'
+import os, re, sys
+top = sys.argv[1]
+broken = []
+for folder, _, names in os.walk(top):
+    for name in names:
+        if not name.endswith(".md"):
+            continue
+        path = os.path.join(folder, name)
+        text = open(path, encoding="utf-8").read()
+        # Links outside code: fenced blocks and inline code spans may show [x](y) as text.
+        text = re.sub(r"```.*?```", "", text, flags=re.S)
+        text = re.sub(r"`[^`\n]*`", "", text)
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            target = target.split("#", 1)[0]
+            if not target or re.match(r"^[a-z][a-z0-9+.-]*:", target):
+                continue
+            if not os.path.exists(os.path.join(folder, target)):
+                broken.append(f"{os.path.relpath(path, top)} -> {target}")
+if broken:
+    sys.exit("check-archive: links to files the archive does not hold: " + "; ".join(broken))
+print("links ok: every relative link of the archive's documents resolves")
+PY
 
 version=$("$bin" --version)
 echo "$version"
@@ -78,7 +108,6 @@ if ((status != 0)); then
   echo "check-archive: run against the built-in server exited $status" >&2
   exit 1
 fi
-python=$(command -v python3 || command -v python) || { echo "check-archive: no python3" >&2; exit 1; }
 "$python" - "$report" <<'PY'
 import json, sys
 report = json.load(open(sys.argv[1], encoding="utf-8"))
