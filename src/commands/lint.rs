@@ -34,7 +34,7 @@ pub fn lint(
     if let Some(path) = deviations {
         Deviations::load(path, &catalogue.cases)?;
     }
-    let table = seed::table(profile);
+    let table = seed::tables(profile);
     let coverage = Coverage::of(&table, &catalogue.cases);
     let warnings = coverage
         .rows

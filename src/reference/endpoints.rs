@@ -96,7 +96,7 @@ impl Row {
 }
 
 /// What real Auth0 tenants send on `/oauth/token` errors.
-const ERROR_CACHE_CONTROL: &str =
+pub(super) const ERROR_CACHE_CONTROL: &str =
     "private, no-store, no-cache, must-revalidate, post-check=0, pre-check=0, no-transform";
 /// The scope the M2M client is granted on [`AUDIENCE`].
 const GRANTED_SCOPE: &str = "read:conformance";
@@ -183,6 +183,11 @@ impl State {
 
     fn observed(&self) -> bool {
         self.config.answers == Answers::Observed
+    }
+
+    /// The fault the server was started with, for the answers built elsewhere.
+    pub(super) fn fault(&self) -> Option<Fault> {
+        self.config.fault
     }
 
     fn has_fault(&self, d: Fault) -> bool {

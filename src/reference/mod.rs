@@ -7,6 +7,7 @@
 //! that one, so that tests can prove the cases notice.
 
 mod endpoints;
+mod entries;
 mod fault;
 mod keys;
 mod limits;
