@@ -376,6 +376,8 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/dbconnections/change_password", any(change_password))
         .route("/dbconnections/signup", any(super::signup::signup))
         .route("/oauth/device/code", any(super::device::device_code))
+        .route("/bc-authorize", any(super::backchannel::bc_authorize))
+        .route("/oauth/par", any(super::backchannel::par))
         .route("/userinfo", any(userinfo))
         .route(DISABLED_ENDPOINT, any(disabled))
         .route(DISABLED_DELEGATION, any(disabled))

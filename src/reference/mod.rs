@@ -6,6 +6,7 @@
 //! tenants are seen to give). Told to break one documented behaviour ([`Fault`]), it breaks
 //! that one, so that tests can prove the cases notice.
 
+mod backchannel;
 mod device;
 mod endpoints;
 mod entries;
@@ -66,6 +67,10 @@ pub const EXISTING_USER_EMAIL: &str = "existing@authconform.test";
 pub const USER_EXISTS_EMAIL: &str = "exposed@authconform.test";
 /// A password that meets the default policy but is in the Password Dictionary.
 pub const DICTIONARY_PASSWORD: &str = "P@ssw0rd";
+
+/// The user a backchannel (CIBA) request may name: `auth0|` and the id, as Auth0 writes a
+/// database user's id.
+pub const CIBA_USER_ID: &str = "auth0|authconform-ciba-user";
 
 /// Which answers the server gives where the documentation and real tenants differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -299,5 +304,10 @@ pub fn variables() -> Vec<(&'static str, String, bool)> {
             true,
         ),
         ("denied_device_code", rfc::DENIED_DEVICE_CODE.into(), true),
+        ("ciba_client_id", CLIENT_ID.into(), false),
+        ("ciba_client_secret", CLIENT_SECRET.into(), true),
+        ("ciba_user_id", CIBA_USER_ID.into(), false),
+        ("par_client_id", CLIENT_ID.into(), false),
+        ("par_client_secret", CLIENT_SECRET.into(), true),
     ]
 }
