@@ -183,7 +183,7 @@ impl State {
         self.codes.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn observed(&self) -> bool {
+    pub(super) fn observed(&self) -> bool {
         self.config.answers == Answers::Observed
     }
 

@@ -17,6 +17,7 @@ use crate::catalogue::seed::{self, SeedRow, Shape};
 pub struct Entry {
     index: usize,
     text: Option<Value>,
+    status: Option<u16>,
     name: Option<&'static str>,
     extra: serde_json::Map<String, Value>,
     headers: Vec<(HeaderName, String)>,
@@ -34,6 +35,7 @@ impl Entry {
         Entry {
             index,
             text: None,
+            status: None,
             name: None,
             extra: serde_json::Map::new(),
             headers: Vec::new(),
@@ -44,6 +46,13 @@ impl Entry {
     /// rules object of a weak password).
     pub fn text(mut self, text: impl Into<Value>) -> Entry {
         self.text = Some(text.into());
+        self
+    }
+
+    /// Another status than the row's: what tenants are seen to send where it departs from the
+    /// documented one (`--answers observed`).
+    pub fn status(mut self, status: u16) -> Entry {
+        self.status = Some(status);
         self
     }
 
@@ -73,7 +82,7 @@ impl Entry {
     pub fn answer(self, fault: Option<Fault>) -> Response {
         let row = self.row();
         let bent = fault == Some(Fault::Entry(self.index));
-        let mut status = row.status;
+        let mut status = self.status.unwrap_or(row.status);
         let mut code = row.error.clone();
         if bent {
             match (row.shape, &code) {
@@ -164,7 +173,13 @@ mod tests {
 
     #[tokio::test]
     async fn each_shape_is_sent_as_a_tenant_sends_it_and_its_fault_bends_it() {
-        let (status, media, body) = parts(Entry::new("signup-user-exists").answer(None)).await;
+        assert_eq!(
+            parts(Entry::new("signup-user-exists").answer(None)).await.0,
+            409
+        );
+        // As tenants are seen to answer: the status given, in the body too.
+        let observed = Entry::new("signup-user-exists").status(400);
+        let (status, media, body) = parts(observed.answer(None)).await;
         assert_eq!(
             (status, media.as_str()),
             (400, "application/json; charset=utf-8")
