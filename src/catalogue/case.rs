@@ -38,6 +38,16 @@ pub struct RequestSpec {
     #[serde(default, deserialize_with = "present")]
     pub json: Option<Value>,
     pub body: Option<String>,
+    /// A DPoP proof (RFC 9449) to send with the request, made as it goes.
+    pub dpop: Option<DpopSpec>,
+}
+
+/// What a DPoP proof carries beyond the request's method and URL.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DpopSpec {
+    /// A nonce the server gave (`DPoP-Nonce`), as a template.
+    pub nonce: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -815,6 +825,9 @@ fn request_variables(
     }
     if let Some(body) = &request.body {
         strings.push(("/request/body".into(), body));
+    }
+    if let Some(nonce) = request.dpop.as_ref().and_then(|d| d.nonce.as_ref()) {
+        strings.push(("/request/dpop/nonce".into(), nonce));
     }
     let mut json_strings = Vec::new();
     if let Some(json) = &request.json {

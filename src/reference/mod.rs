@@ -8,6 +8,7 @@
 
 mod backchannel;
 mod device;
+mod dpop;
 mod endpoints;
 mod entries;
 mod fault;
