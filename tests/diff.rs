@@ -10,7 +10,6 @@ use authconform::{
     base::schema::FormatSchema,
     base::source::{BuiltIn, Profile, Source},
     catalogue::case::Catalogue,
-    catalogue::seed,
     reference::{Config, Fault},
 };
 use serde_json::Value;
@@ -58,14 +57,11 @@ fn aimed(profile: Profile, fault: Fault) -> BTreeSet<String> {
         &Source::BuiltIn(BuiltIn::Schemas),
     )
     .unwrap();
-    let table = seed::table(profile);
+    let aims = fault.aims();
     catalogue
         .cases
         .iter()
-        .filter(|case| match fault.aim().row_index() {
-            Some(row) => table.rows[row].matches(&case.documents),
-            None => case.documents.error.is_some() && case.documents.carrier.is_body(),
-        })
+        .filter(|case| aims(&case.documents))
         .map(|case| case.id.clone())
         .collect()
 }

@@ -556,7 +556,7 @@ fn the_built_in_auth0_observed_set_is_a_deviations_file() {
     );
     assert_eq!(
         out.code, 1,
-        "the secret entries are stale here: {}",
+        "the secret entries and signup's status are stale here: {}",
         out.stdout
     );
     let report = read_report(&json);
@@ -566,6 +566,6 @@ fn the_built_in_auth0_observed_set_is_a_deviations_file() {
     );
     let reasons = verdict_of(&report, "token/refresh-token-unknown")["reasons"].to_string();
     assert!(reasons.contains("auth0/Auth0.Android#334"), "{reasons}");
-    assert_eq!(report["summary"]["stale_deviations"], 3);
+    assert_eq!(report["summary"]["stale_deviations"], 4);
     assert_eq!(report["deviations_file"], "auth0-observed");
 }

@@ -17,6 +17,8 @@ mod servers;
 mod action;
 /// Answers the specs allow instead of the documented error: case `alternatives`.
 mod alternatives;
+/// docs/cases.md's tables of rows and cases, rendered from the catalogue.
+mod catalogue_docs;
 /// Colour on a pipe: CLICOLOR_FORCE, NO_COLOR, CLICOLOR and --color.
 mod colour;
 /// `authconform diff`: two real reports compared.

@@ -11,7 +11,7 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-pub use crate::catalogue::seed::{Carrier, Conventions, Documents};
+pub use crate::catalogue::seed::{Carrier, Conventions, Documents, Shape};
 use crate::{
     base::error::{Error, Problem},
     base::schema::{self, FormatSchema, Schemas},
@@ -38,6 +38,16 @@ pub struct RequestSpec {
     #[serde(default, deserialize_with = "present")]
     pub json: Option<Value>,
     pub body: Option<String>,
+    /// A DPoP proof (RFC 9449) to send with the request, made as it goes.
+    pub dpop: Option<DpopSpec>,
+}
+
+/// What a DPoP proof carries beyond the request's method and URL.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DpopSpec {
+    /// A nonce the server gave (`DPoP-Nonce`), as a template.
+    pub nonce: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -93,6 +103,9 @@ struct Expectations {
     location: LocationSpec,
     #[serde(default)]
     challenge: IndexMap<String, Option<IndexMap<String, Value>>>,
+    /// The body as text: a string it equals, a JSON Schema for it, `null` for an empty body.
+    #[serde(default, deserialize_with = "present")]
+    text: Option<Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -717,9 +730,14 @@ fn source_pointer(
         (CheckId::MediaType, Some(e)) if e.media_type.is_some() => given("media_type"),
         (CheckId::Schema(_), Some(e)) if e.schema.is_some() => given("schema"),
         (CheckId::Body(p), Some(e)) if e.body.contains_key(p) => given(&format!("body/{}", esc(p))),
-        (CheckId::Body(p), _) if p == "/error_description" && documents.description.is_some() => {
+        (CheckId::Body(p), _)
+            if (p == "/error_description" || p == "/description")
+                && documents.description.is_some() =>
+        {
             "/documents/description".into()
         }
+        (CheckId::Text, Some(e)) if e.text.is_some() => given("text"),
+        (CheckId::Text, _) => "/documents/description".into(),
         (CheckId::Header(name), Some(e)) => e
             .headers
             .keys()
@@ -786,6 +804,9 @@ fn request_variables(
     }
     if let Some(body) = &request.body {
         strings.push(("/request/body".into(), body));
+    }
+    if let Some(nonce) = request.dpop.as_ref().and_then(|d| d.nonce.as_ref()) {
+        strings.push(("/request/dpop/nonce".into(), nonce));
     }
     let mut json_strings = Vec::new();
     if let Some(json) = &request.json {
@@ -878,9 +899,10 @@ fn oracle(
     let documents = documented.map(|(d, _)| d);
     let conventions = documented.map(|(_, c)| c);
     let carrier = documents.map(|d| d.carrier);
-    // Only an error in the body implies a JSON body.
+    let shape = documents.map(|d| d.shape).unwrap_or_default();
+    // Only an error in a JSON body implies a JSON body.
     let documented_error = documents
-        .filter(|d| d.carrier == Carrier::Body)
+        .filter(|d| d.carrier == Carrier::Body && d.shape != Shape::Text)
         .and_then(|d| d.error.as_deref());
     let mut checks = Vec::new();
 
@@ -915,7 +937,10 @@ fn oracle(
 
     let schema_name = match &spec.schema {
         Some(explicit) => explicit.clone(),
-        None => documented_error.and(conventions).map(|c| c.schema.clone()),
+        None => documented_error.and(conventions).map(|c| match shape {
+            Shape::Boom => BOOM_SCHEMA.to_owned(),
+            _ => c.schema.clone(),
+        }),
     };
     if let Some(name) = schema_name {
         match schemas.get(&name) {
@@ -939,6 +964,7 @@ fn oracle(
     }
 
     checks.extend(body_checks(file, at, documented, spec, schemas, problems));
+    checks.extend(text_check(file, at, documents, spec, schemas, problems));
     checks.extend(header_checks(file, at, carrier, spec, schemas, problems));
     checks.extend(location_checks(
         file, at, documents, spec, schemas, problems,
@@ -996,6 +1022,30 @@ fn text_matcher(
             }
         },
     })
+}
+
+/// The schema of Auth0's Boom-shaped error bodies (`/dbconnections/signup`).
+const BOOM_SCHEMA: &str = "auth0-boom-error.schema.json";
+
+/// The body-as-text check: the documented text of a row whose body is not JSON, unless `spec`
+/// gives its own `text`.
+fn text_check(
+    file: &str,
+    at: &str,
+    documents: Option<&Documents>,
+    spec: &Expectations,
+    schemas: &Schemas,
+    problems: &mut Vec<Problem>,
+) -> Option<Check> {
+    let (pointer, matcher) = match (&spec.text, documents) {
+        (Some(matcher), _) => (format!("{at}/text"), matcher.clone()),
+        (None, Some(d)) if d.shape == Shape::Text && d.carrier == Carrier::Body => (
+            "/documents/description".to_owned(),
+            Value::String(d.description.clone()?),
+        ),
+        _ => return None,
+    };
+    text_matcher(file, &pointer, &matcher, schemas, problems).map(Check::Text)
 }
 
 /// The Location parameter checks: the documented `error` in the query or fragment (when the
@@ -1114,7 +1164,17 @@ fn body_checks(
 ) -> Vec<Check> {
     let mut checks = Vec::new();
     let mut body: IndexMap<String, Value> = IndexMap::new();
-    if let Some((d, conventions)) = documented.filter(|(d, _)| d.carrier == Carrier::Body)
+    if let Some((d, _)) = documented.filter(|(d, _)| d.shape == Shape::Boom)
+        && let Some(error) = &d.error
+    {
+        // Boom's `description` is a text or, for a weak password, the object of rules: only a
+        // text the row gives is checked.
+        body.insert("/code".into(), Value::String(error.clone()));
+        if let Some(text) = &d.description {
+            body.insert("/description".into(), Value::String(text.clone()));
+        }
+    } else if let Some((d, conventions)) =
+        documented.filter(|(d, _)| d.carrier == Carrier::Body && d.shape == Shape::Oauth)
         && let Some(error) = &d.error
     {
         body.insert("/error".into(), Value::String(error.clone()));

@@ -1,5 +1,5 @@
-//! Coverage: which cases provoke each row of a profile's seed table, so that CI keeps the
-//! catalogue whole.
+//! Coverage: which cases provoke each row of a profile's tables (the source document, and for
+//! auth0 the errors per endpoint), so that CI keeps the catalogue whole.
 
 use std::fmt::Write;
 
@@ -8,17 +8,21 @@ use crate::{
     catalogue::seed::{SeedRow, SeedTable},
 };
 
-/// Which cases provoke each row, and which cases document something the table does not.
+/// Which cases provoke each row of every table, and which cases document something no table
+/// lists.
 pub struct Coverage {
+    /// Every table's rows, in order, each with the ids of the cases that provoke it.
     pub rows: Vec<(SeedRow, Vec<String>)>,
+    /// How many of `rows` each table holds, in order.
+    sizes: Vec<usize>,
     pub elsewhere: Vec<(String, String)>,
 }
 
 impl Coverage {
-    pub fn of(table: &SeedTable, cases: &[Case]) -> Coverage {
-        let rows = table
-            .rows
+    pub fn of(tables: &[SeedTable], cases: &[Case]) -> Coverage {
+        let rows = tables
             .iter()
+            .flat_map(|t| &t.rows)
             .map(|row| {
                 (
                     row.clone(),
@@ -32,13 +36,19 @@ impl Coverage {
             .collect();
         let elsewhere = cases
             .iter()
-            .filter(|c| !table.rows.iter().any(|r| r.matches(&c.documents)))
-            .map(|c| {
-                let d = &c.documents;
-                (c.id.clone(), d.summary())
+            .filter(|c| {
+                !tables
+                    .iter()
+                    .flat_map(|t| &t.rows)
+                    .any(|r| r.matches(&c.documents))
             })
+            .map(|c| (c.id.clone(), c.documents.summary()))
             .collect();
-        Coverage { rows, elsewhere }
+        Coverage {
+            rows,
+            sizes: tables.iter().map(|t| t.rows.len()).collect(),
+            elsewhere,
+        }
     }
 
     pub fn uncovered(&self) -> usize {
@@ -48,27 +58,33 @@ impl Coverage {
             .count()
     }
 
-    pub fn render(&self, table: &SeedTable) -> String {
-        let mut out = format!("{} ({})\n\n", table.title, table.source);
-        let width = self
-            .rows
-            .iter()
-            .map(|(r, _)| heading(r).chars().count())
-            .max()
-            .unwrap_or(0);
-        for (row, cases) in &self.rows {
-            let list = if cases.is_empty() {
-                "MISSING: no case provokes this row".to_owned()
-            } else {
-                cases.join(", ")
-            };
-            let _ = writeln!(out, "{:<width$}  {list}", heading(row));
+    /// Each table under its title, a row a line with the cases that provoke it.
+    pub fn render(&self, tables: &[SeedTable]) -> String {
+        let mut out = String::new();
+        let mut rest = self.rows.as_slice();
+        for (table, size) in tables.iter().zip(&self.sizes) {
+            let (rows, after) = rest.split_at(*size);
+            rest = after;
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            let _ = writeln!(out, "{} ({})\n", table.title, table.source);
+            let width = rows
+                .iter()
+                .map(|(r, _)| heading(r).chars().count())
+                .max()
+                .unwrap_or(0);
+            for (row, cases) in rows {
+                let list = if cases.is_empty() {
+                    "MISSING: no case provokes this row".to_owned()
+                } else {
+                    cases.join(", ")
+                };
+                let _ = writeln!(out, "{:<width$}  {list}", heading(row));
+            }
         }
         if !self.elsewhere.is_empty() {
-            let _ = writeln!(
-                out,
-                "\ncases that document something the table does not list:"
-            );
+            let _ = writeln!(out, "\ncases that document something no table lists:");
             for (id, documented) in &self.elsewhere {
                 let _ = writeln!(out, "  {id}: {documented}");
             }
@@ -84,11 +100,17 @@ impl Coverage {
     }
 }
 
-/// A row as coverage lists it: where it applies (when the table says), then its label.
+/// A row as coverage lists it: where it applies (when the table says), its label, and how it
+/// is known.
 fn heading(row: &SeedRow) -> String {
-    match &row.place {
+    let place = row.endpoint.as_ref().or(row.place.as_ref());
+    let main = match place {
         Some(place) => format!("{place}: {}", row.label()),
         None => row.label(),
+    };
+    match row.grade {
+        Some(grade) => format!("{main} [{grade:?}]"),
+        None => main,
     }
 }
 
@@ -110,7 +132,7 @@ mod tests {
                 &Source::BuiltIn(BuiltIn::Schemas),
             )
             .unwrap();
-            let t = seed::table(profile);
+            let t = seed::tables(profile);
             let coverage = Coverage::of(&t, &cat.cases);
             assert_eq!(
                 coverage.uncovered(),

@@ -41,6 +41,26 @@ impl Carrier {
     }
 }
 
+/// The form of a documented error's body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Shape {
+    /// `{"error", "error_description"}` (RFC 6749 §5.2), as most endpoints answer.
+    #[default]
+    Oauth,
+    /// `{"name", "code", "description", "statusCode"}`, as `/dbconnections/signup` answers;
+    /// `description` may be an object (the password rules of `PasswordStrengthError`).
+    Boom,
+    /// Not JSON: the body is a text (`/userinfo`'s 401 `Unauthorized`).
+    Text,
+}
+
+impl Shape {
+    pub fn is_oauth(&self) -> bool {
+        *self == Shape::Oauth
+    }
+}
+
 /// The seed-table row a case provokes.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -52,17 +72,29 @@ pub struct Documents {
     pub description: Option<String>,
     #[serde(rename = "in", default, skip_serializing_if = "Carrier::is_body")]
     pub carrier: Carrier,
+    /// The body's form, where it is not OAuth's.
+    #[serde(default, skip_serializing_if = "Shape::is_oauth")]
+    pub shape: Shape,
+    /// The endpoint, as a table that lists errors per endpoint names it (`POST
+    /// /dbconnections/signup`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
 }
 
 impl Documents {
     /// The row in one line, as reports show it: `401 invalid_client "text"`.
     pub fn summary(&self) -> String {
-        label(
+        let main = label(
             self.status,
             self.error.as_deref(),
             self.description.as_deref(),
             self.carrier,
-        )
+        );
+        let main = format!("{main}{}", self.shape.label());
+        match &self.endpoint {
+            Some(endpoint) => format!("{endpoint}: {main}"),
+            None => main,
+        }
     }
 }
 
@@ -131,6 +163,45 @@ pub struct SeedRow {
     /// The section that defines the row.
     #[serde(rename = "ref", default)]
     pub reference: Option<String>,
+    /// The row's name, for a table that lists errors per endpoint (faults aim at it).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The endpoint the row belongs to (`POST /dbconnections/signup`); none: any endpoint.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    #[serde(default)]
+    pub shape: Shape,
+    /// How sure the row is: V captured from a tenant, S an SDK's fixture, D the docs only.
+    #[serde(default)]
+    pub grade: Option<Grade>,
+    /// Where the evidence is.
+    #[serde(default)]
+    pub evidence: Option<String>,
+    /// What the row needs of a tenant beyond the variables (a paid feature, an Action).
+    #[serde(default)]
+    pub needs: Option<String>,
+}
+
+/// How a row of an endpoint table is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum Grade {
+    /// Captured from a real tenant.
+    V,
+    /// An Auth0 SDK's fixture or test.
+    S,
+    /// Auth0's documentation only.
+    D,
+}
+
+impl Shape {
+    /// How labels write it; nothing for OAuth's.
+    fn label(self) -> &'static str {
+        match self {
+            Shape::Oauth => "",
+            Shape::Boom => " (Boom body)",
+            Shape::Text => " (text body)",
+        }
+    }
 }
 
 impl SeedRow {
@@ -140,17 +211,32 @@ impl SeedRow {
             && self.error == d.error
             && self.description == d.description
             && self.carrier == d.carrier
+            && self.shape == d.shape
+            && (self.endpoint.is_none() || self.endpoint == d.endpoint)
     }
 
     /// e.g. `403 access_denied "Unknown or invalid refresh token"`, `500 (no body documented)`,
     /// `302 invalid_scope in the Location query`.
     pub fn label(&self) -> String {
-        label(
+        let main = label(
             self.status,
             self.error.as_deref(),
             self.description.as_deref(),
             self.carrier,
-        )
+        );
+        format!("{main}{}", self.shape.label())
+    }
+
+    /// What a case that provokes this row writes as its `documents`.
+    pub fn documents(&self) -> Documents {
+        Documents {
+            status: self.status,
+            error: self.error.clone(),
+            description: self.description.clone(),
+            carrier: self.carrier,
+            shape: self.shape,
+            endpoint: self.endpoint.clone(),
+        }
     }
 }
 
@@ -171,11 +257,13 @@ pub(crate) fn label(
 }
 
 impl Profile {
-    /// The seed table's file in `cases/<name>/`.
-    fn table_file(self) -> &'static str {
+    /// The seed tables' files in `cases/<name>/`: the first is the source document, whose
+    /// conventions every case of the profile reads; an Auth0 tenant answers many more errors
+    /// than its Standard Error Responses, listed per endpoint in the second.
+    fn table_files(self) -> &'static [&'static str] {
         match self {
-            Profile::Auth0 => "standard-error-responses.json",
-            Profile::Rfc => "rfc-error-responses.json",
+            Profile::Auth0 => &["standard-error-responses.json", "endpoint-errors.json"],
+            Profile::Rfc => &["rfc-error-responses.json"],
         }
     }
 }
@@ -190,10 +278,34 @@ pub(crate) fn built_in(profile: Profile, rel: &str) -> SourceFile {
         .unwrap_or_else(|| panic!("cases/{profile}/{rel} is built in"))
 }
 
-/// A profile's built-in seed table. It is part of the program: a unit test proves it parses.
+/// A profile's built-in seed table, the source document. It is part of the program: a unit
+/// test proves it parses.
 pub fn table(profile: Profile) -> SeedTable {
-    serde_json::from_str(&built_in(profile, profile.table_file()).text)
-        .expect("the built-in seed table is valid")
+    tables(profile).swap_remove(0)
+}
+
+/// Every built-in table of a profile, the source document first.
+pub fn tables(profile: Profile) -> Vec<SeedTable> {
+    profile
+        .table_files()
+        .iter()
+        .map(|file| {
+            serde_json::from_str(&built_in(profile, file).text)
+                .unwrap_or_else(|e| panic!("the built-in table cases/{profile}/{file}: {e}"))
+        })
+        .collect()
+}
+
+/// The built-in table of a profile that lists errors per endpoint, with its rows' ids: kept
+/// for the life of the program, since faults are named by them.
+pub fn endpoint_table() -> &'static SeedTable {
+    static TABLE: std::sync::LazyLock<SeedTable> = std::sync::LazyLock::new(|| {
+        tables(Profile::Auth0)
+            .into_iter()
+            .nth(1)
+            .expect("the auth0 profile lists errors per endpoint")
+    });
+    &TABLE
 }
 
 #[cfg(test)]
@@ -226,12 +338,7 @@ mod tests {
                 "row {i} {} names no RFC section",
                 row.label()
             );
-            let doc = Documents {
-                status: row.status,
-                error: row.error.clone(),
-                description: row.description.clone(),
-                carrier: row.carrier,
-            };
+            let doc = row.documents();
             assert_eq!(
                 t.rows.iter().filter(|r| r.matches(&doc)).count(),
                 1,
@@ -257,6 +364,8 @@ mod tests {
             error: error.map(str::to_owned),
             description: description.map(str::to_owned),
             carrier: Carrier::Body,
+            shape: Shape::Oauth,
+            endpoint: None,
         };
         let matching = |doc: &Documents| t.rows.iter().filter(|r| r.matches(doc)).count();
         assert_eq!(matching(&d(403, Some("access_denied"), None)), 1);

@@ -37,6 +37,9 @@ pub enum Check {
     /// A WWW-Authenticate challenge with this scheme (lower case) is there, or (`present:
     /// false`) is not.
     Challenge { scheme: String, present: bool },
+    /// The body, read as UTF-8 text, matches: the answers that are not JSON (Auth0's `/userinfo`
+    /// 401 `Unauthorized`, `/co/authenticate`'s 403 for a disallowed origin).
+    Text(HeaderMatcher),
     /// An auth-param (lower case) of the challenge with this scheme matches.
     ChallengeParam {
         scheme: String,
@@ -83,6 +86,8 @@ pub enum CheckId {
     Location(UrlPart, String),
     /// The WWW-Authenticate challenge of a scheme (lower case), or one of its auth-params.
     Challenge(String, Option<String>),
+    /// The body as text.
+    Text,
 }
 
 impl CheckId {
@@ -113,6 +118,7 @@ impl std::fmt::Display for CheckId {
             CheckId::Location(part, param) => write!(f, "location {}{param}", part.sigil()),
             CheckId::Challenge(scheme, None) => write!(f, "challenge {scheme}"),
             CheckId::Challenge(scheme, Some(param)) => write!(f, "challenge {scheme} {param}"),
+            CheckId::Text => f.write_str("body text"),
         }
     }
 }
@@ -126,6 +132,7 @@ impl std::str::FromStr for CheckId {
             "media type" => CheckId::MediaType,
             "body" => CheckId::Readable,
             "body (whole)" => CheckId::Body(String::new()),
+            "body text" => CheckId::Text,
             _ => match text.split_once(' ') {
                 Some(("schema", name)) if !name.is_empty() => CheckId::Schema(name.to_owned()),
                 Some(("body", pointer)) if pointer.starts_with('/') => {
@@ -158,7 +165,7 @@ impl std::str::FromStr for CheckId {
 
 fn not_a_check(text: &str) -> String {
     format!(
-        "{text:?} is not a check: write `status`, `media type`, `body`, `schema FILE`, `body /POINTER`, `body (whole)`, `header NAME`, `location ?PARAM`, `location #PARAM`, `challenge SCHEME` or `challenge SCHEME PARAM`"
+        "{text:?} is not a check: write `status`, `media type`, `body`, `schema FILE`, `body /POINTER`, `body (whole)`, `body text`, `header NAME`, `location ?PARAM`, `location #PARAM`, `challenge SCHEME` or `challenge SCHEME PARAM`"
     )
 }
 
@@ -232,6 +239,7 @@ impl Check {
             Check::ChallengeParam { scheme, param, .. } => {
                 CheckId::Challenge(scheme.clone(), Some(param.clone()))
             }
+            Check::Text(_) => CheckId::Text,
         }
     }
 
@@ -251,7 +259,8 @@ impl Check {
             } => format!("matches {}", compact(spec)),
             Check::Header { matcher, .. }
             | Check::Location { matcher, .. }
-            | Check::ChallengeParam { matcher, .. } => match matcher {
+            | Check::ChallengeParam { matcher, .. }
+            | Check::Text(matcher) => match matcher {
                 HeaderMatcher::Equals(v) => format!("equals {v:?}"),
                 HeaderMatcher::Schema { spec, .. } => format!("matches {}", compact(spec)),
                 HeaderMatcher::Absent => "is absent".into(),
@@ -447,6 +456,18 @@ fn response_violation(check: &Check, response: &Response) -> Result<Option<Viola
                     .ok_or_else(|| format!("expected a {scheme} challenge with `{param}`, got no {scheme} challenge"))
             });
             param_violation(name, matcher, outcome)?
+        }
+        Check::Text(matcher) => {
+            let text = String::from_utf8_lossy(&response.body);
+            let message = match matcher {
+                HeaderMatcher::Absent => (!text.is_empty())
+                    .then(|| format!("expected an empty body, got {} bytes", response.body.len())),
+                _ => match_header(&name, matcher, Some(&text))?,
+            };
+            message.map(|message| {
+                Violation::new(name, message)
+                    .values(expected_of(matcher), Value::from(text.as_ref()))
+            })
         }
         Check::Schema { .. } | Check::Body { .. } => {
             unreachable!("the schema and body checks need the body")

@@ -526,7 +526,7 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
 fn coverage(f: &Folders) -> Result<u8, Error> {
     let (profile, cases, schemas) = folders(f);
     let catalogue = Catalogue::load(profile, &cases, &schemas)?;
-    let table = seed::table(profile);
+    let table = seed::tables(profile);
     let coverage = Coverage::of(&table, &catalogue.cases);
     // Case ids and documented descriptions are the case files' text.
     print(&crate::base::redact::neutralise(

@@ -121,6 +121,9 @@ struct RawCase {
 struct RawDocuments {
     #[serde(default, rename = "in")]
     carrier: Option<String>,
+    /// `boom` bodies carry the code in `code`.
+    #[serde(default)]
+    shape: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -354,7 +357,7 @@ fn facts(case: RawCase) -> Facts {
     Facts {
         verdict: normal(&case.verdict.kind),
         status: response.map(|r| r.status),
-        error: response.and_then(|r| error_code(case.documents.carrier.as_deref(), r)),
+        error: response.and_then(|r| error_code(&case.documents, r)),
         media_type: response.and_then(media_type),
         violations,
         known_deviations,
@@ -387,7 +390,12 @@ fn header<'a>(response: &'a RawResponse, name: &str) -> Option<&'a str> {
 
 /// The error code where the case documents it (`documents.in`): the Location URL's query or
 /// fragment, the `WWW-Authenticate` challenge, else the JSON body's `error`.
-fn error_code(carrier: Option<&str>, response: &RawResponse) -> Option<String> {
+fn error_code(documents: &RawDocuments, response: &RawResponse) -> Option<String> {
+    let carrier = documents.carrier.as_deref();
+    let member = match documents.shape.as_deref() {
+        Some("boom") => "code",
+        _ => "error",
+    };
     let in_location = |part| {
         location_params(header(response, "location")?, part, "error")
             .ok()?
@@ -403,7 +411,7 @@ fn error_code(carrier: Option<&str>, response: &RawResponse) -> Option<String> {
             .find_map(|c| c.param("error").map(str::to_owned)),
         _ => match serde_json::from_str::<Value>(&response.body_preview)
             .ok()?
-            .get("error")?
+            .get(member)?
         {
             Value::String(code) => Some(code.clone()),
             Value::Null => None,
@@ -814,6 +822,10 @@ mod tests {
     /// The error code is read where the case documents it.
     #[test]
     fn the_error_code_is_read_from_the_location_or_the_challenge_where_documented() {
+        let at = |carrier: Option<&str>| RawDocuments {
+            carrier: carrier.map(str::to_owned),
+            shape: None,
+        };
         let response = |headers: Value| RawResponse {
             status: 302,
             headers: serde_json::from_value(headers).unwrap(),
@@ -824,21 +836,37 @@ mod tests {
             "https://app/cb?error=access_denied&state=s#error=frag"
         ]]));
         assert_eq!(
-            error_code(Some("query"), &r).as_deref(),
+            error_code(&at(Some("query")), &r).as_deref(),
             Some("access_denied")
         );
-        assert_eq!(error_code(Some("fragment"), &r).as_deref(), Some("frag"));
-        assert_eq!(error_code(None, &r).as_deref(), Some("in_body"));
-        assert_eq!(error_code(Some("page"), &r).as_deref(), Some("in_body"));
+        assert_eq!(
+            error_code(&at(Some("fragment")), &r).as_deref(),
+            Some("frag")
+        );
+        assert_eq!(error_code(&at(None), &r).as_deref(), Some("in_body"));
+        assert_eq!(
+            error_code(&at(Some("page")), &r).as_deref(),
+            Some("in_body")
+        );
         let r = response(serde_json::json!([[
             "www-authenticate",
             r#"Bearer realm="x", error="invalid_token""#
         ]]));
         assert_eq!(
-            error_code(Some("challenge"), &r).as_deref(),
+            error_code(&at(Some("challenge")), &r).as_deref(),
             Some("invalid_token")
         );
-        assert_eq!(error_code(Some("query"), &r), None);
+        assert_eq!(error_code(&at(Some("query")), &r), None);
+        let boom = RawResponse {
+            status: 400,
+            headers: Vec::new(),
+            body_preview: r#"{"code":"user_exists","error":"x"}"#.into(),
+        };
+        let signup = RawDocuments {
+            carrier: None,
+            shape: Some("boom".into()),
+        };
+        assert_eq!(error_code(&signup, &boom).as_deref(), Some("user_exists"));
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub fn lint(session: &Session, deviations: Option<&str>) -> Result<Linted, Error
     if let Some(path) = deviations {
         Deviations::load(path, &catalogue.cases)?;
     }
-    let table = seed::table(session.profile);
+    let table = seed::tables(session.profile);
     let coverage = Coverage::of(&table, &catalogue.cases);
     let warnings = coverage
         .rows

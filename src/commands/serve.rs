@@ -119,7 +119,8 @@ pub fn serve(args: &Options) -> Result<u8, Error> {
 
 /// `--list-faults`: the profile's faults, each with the checks that must catch it.
 fn list_faults(profile: Profile) -> Result<u8, Error> {
-    let faults = || Fault::ALL.iter().filter(|f| f.profile() == profile);
+    let all = Fault::all();
+    let faults = || all.iter().filter(|f| f.profile() == profile);
     let width = faults().map(|d| d.name().len()).max().unwrap_or(0);
     for d in faults() {
         print(&format!(

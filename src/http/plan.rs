@@ -343,6 +343,8 @@ pub struct Prepared {
     pub headers: Vec<(String, String)>,
     pub basic_auth: Option<(String, String)>,
     pub body: Option<Body>,
+    /// A DPoP proof to make as the request goes, with this nonce (if any).
+    pub dpop: Option<Option<String>>,
     /// Where its scheme and host come from, for [`Target::check_request`].
     pub authority: Authority,
     /// The same request as reports show it.
@@ -550,12 +552,14 @@ fn fill<'a>(
     } else {
         spec.body.as_deref().map(|b| Body::Raw(render(b)))
     };
+    let dpop = spec.dpop.as_ref().map(|d| d.nonce.as_deref().map(render));
     Ok(Prepared {
         method,
         url,
         headers,
         basic_auth,
         body,
+        dpop,
         authority,
         shown: Shown::default(),
     })
@@ -607,6 +611,7 @@ impl Prepared {
             headers: Vec::new(),
             basic_auth: None,
             body: None,
+            dpop: None,
             authority: Authority::Given,
         }
     }
@@ -634,6 +639,14 @@ impl Prepared {
         for (name, value) in &self.headers {
             parts.push("-H".into());
             parts.push(quote(&format!("{name}: {value}")));
+        }
+        if self.dpop.is_some() {
+            // A proof is good for one request and a few minutes: the one sent cannot be
+            // replayed, so the line says what goes there.
+            parts.push("-H".into());
+            parts.push(quote(
+                "DPoP: <a new ES256 proof for this method and URL, RFC 9449 §4>",
+            ));
         }
         match &self.body {
             Some(Body::Form(pairs)) => {

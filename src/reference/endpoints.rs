@@ -96,7 +96,7 @@ impl Row {
 }
 
 /// What real Auth0 tenants send on `/oauth/token` errors.
-const ERROR_CACHE_CONTROL: &str =
+pub(super) const ERROR_CACHE_CONTROL: &str =
     "private, no-store, no-cache, must-revalidate, post-check=0, pre-check=0, no-transform";
 /// The scope the M2M client is granted on [`AUDIENCE`].
 const GRANTED_SCOPE: &str = "read:conformance";
@@ -163,6 +163,7 @@ pub struct State {
     buckets: Buckets,
     keys: Keys,
     codes: std::sync::Mutex<Codes>,
+    device: std::sync::Mutex<super::device::Polls>,
 }
 
 impl State {
@@ -174,6 +175,7 @@ impl State {
             buckets: Buckets::default(),
             keys: Keys::default(),
             codes: std::sync::Mutex::default(),
+            device: std::sync::Mutex::default(),
         }
     }
 
@@ -181,8 +183,13 @@ impl State {
         self.codes.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn observed(&self) -> bool {
+    pub(super) fn observed(&self) -> bool {
         self.config.answers == Answers::Observed
+    }
+
+    /// The fault the server was started with, for the answers built elsewhere.
+    pub(super) fn fault(&self) -> Option<Fault> {
+        self.config.fault
     }
 
     fn has_fault(&self, d: Fault) -> bool {
@@ -195,7 +202,7 @@ impl State {
 
     /// The documented error of `row`: `{"error", "error_description"}` as `application/json`
     /// with the caching headers token errors carry, bent here when a fault says so.
-    fn error(&self, row: Row, description: &str) -> Response {
+    pub(super) fn error(&self, row: Row, description: &str) -> Response {
         self.error_with(row, description, json!({}))
     }
 
@@ -270,13 +277,13 @@ impl State {
         response
     }
 
-    fn invalid_request(&self, description: &str) -> Response {
+    pub(super) fn invalid_request(&self, description: &str) -> Response {
         self.error(Row::InvalidRequest, description)
     }
 
     /// An authorization code or a token id (`jti`), unique per server and request. Not
     /// cryptographic: this server exists for tests.
-    fn mint(&self, prefix: &str) -> String {
+    pub(super) fn mint(&self, prefix: &str) -> String {
         let n = self.tokens_issued.fetch_add(1, Ordering::Relaxed);
         let mut token = String::from(prefix);
         for round in 0..2u64 {
@@ -367,6 +374,10 @@ pub fn router(state: Arc<State>) -> Router {
         .route(revoke_path, any(revoke))
         .route(authorize_path, any(authorize))
         .route("/dbconnections/change_password", any(change_password))
+        .route("/dbconnections/signup", any(super::signup::signup))
+        .route("/oauth/device/code", any(super::device::device_code))
+        .route("/bc-authorize", any(super::backchannel::bc_authorize))
+        .route("/oauth/par", any(super::backchannel::par))
         .route("/userinfo", any(userinfo))
         .route(DISABLED_ENDPOINT, any(disabled))
         .route(DISABLED_DELEGATION, any(disabled))
@@ -480,7 +491,7 @@ pub(super) fn params(
     clippy::result_large_err,
     reason = "the error is the response itself, built at most once per request"
 )]
-fn post_params(
+pub(super) fn post_params(
     state: &State,
     method: &Method,
     headers: &HeaderMap,
@@ -559,6 +570,7 @@ fn authenticate(creds: &Credentials) -> Option<&'static str> {
         (Some(CLIENT_ID), Some(CLIENT_SECRET)) => Some(CLIENT_ID),
         (Some(LIMITED_CLIENT_ID), Some(LIMITED_CLIENT_SECRET)) => Some(LIMITED_CLIENT_ID),
         (Some(PUBLIC_CLIENT_ID), None) => Some(PUBLIC_CLIENT_ID),
+        (Some(super::rfc::DEVICE_CLIENT_ID), None) => Some(super::rfc::DEVICE_CLIENT_ID),
         _ => None,
     }
 }
@@ -665,6 +677,9 @@ fn token_answer(
         },
         PASSWORD_REALM | "password" => password(state, client, grant_type, &params),
         "authorization_code" => exchange_code(state, client, &params, headers),
+        super::device::GRANT if client == super::rfc::DEVICE_CLIENT_ID => {
+            super::device::poll(state, &state.device, &params)
+        }
         other => json_response(
             StatusCode::BAD_REQUEST,
             &json!({ "error": "unsupported_grant_type", "error_description": format!("Unsupported grant type: {other}") }),

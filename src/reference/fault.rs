@@ -5,7 +5,12 @@
 use std::{fmt, str::FromStr};
 
 use super::{endpoints::Row, rfc};
-use crate::{base::source::Profile, checks::challenge::UrlPart, checks::check::CheckId};
+use crate::{
+    base::source::Profile,
+    catalogue::seed::{self, Documents, SeedRow, Shape},
+    checks::challenge::UrlPart,
+    checks::check::CheckId,
+};
 
 /// One documented behaviour broken on purpose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +57,9 @@ pub enum Fault {
     RfcExpiredTokenAsInvalidGrant,
     RfcErrorsAsTextPlain,
     RfcDescriptionWithQuotes,
+    /// Row `n` of the auth0 table of errors per endpoint answered with another code (another
+    /// status, for a body that is not JSON): one fault for every row, made from the table.
+    Entry(usize),
 }
 
 /// A check that notices a fault, written so that the table of faults can be constant.
@@ -78,25 +86,69 @@ pub enum Aim {
     Rfc(rfc::Row),
     /// Every row of the rfc table whose error travels in a JSON body.
     EveryRfcBody,
+    /// One row of the auth0 table of errors per endpoint, by its index.
+    Entry(usize),
 }
 
 impl Aim {
     /// The profile whose server and cases the fault is about.
     pub fn profile(self) -> Profile {
         match self {
-            Aim::Row(_) | Aim::EveryBody => Profile::Auth0,
+            Aim::Row(_) | Aim::EveryBody | Aim::Entry(_) => Profile::Auth0,
             Aim::Rfc(_) | Aim::EveryRfcBody => Profile::Rfc,
         }
     }
 
-    /// The index of the aimed row in its profile's seed table; None for every body.
-    pub fn row_index(self) -> Option<usize> {
+    /// The aimed row; None for every body.
+    pub fn row(self) -> Option<SeedRow> {
         match self {
-            Aim::Row(row) => Some(row.index()),
-            Aim::Rfc(row) => Some(row.index()),
+            Aim::Row(row) => Some(seed::table(Profile::Auth0).rows[row.index()].clone()),
+            Aim::Rfc(row) => Some(seed::table(Profile::Rfc).rows[row.index()].clone()),
+            Aim::Entry(n) => Some(seed::endpoint_table().rows[n].clone()),
             Aim::EveryBody | Aim::EveryRfcBody => None,
         }
     }
+}
+
+/// How the fault of an endpoint-table row bends it: the code, where the body has one the case
+/// checks; else the status.
+fn entry_caught(row: &SeedRow) -> Caught {
+    match (row.shape, &row.error) {
+        (Shape::Boom, Some(_)) => Caught::Body("/code"),
+        (Shape::Oauth, Some(_)) => Caught::Body("/error"),
+        _ => Caught::Status,
+    }
+}
+
+/// The name and words of each endpoint-table row's fault, made once: names are `&'static`.
+fn entry_facts() -> &'static [(String, String)] {
+    static FACTS: std::sync::LazyLock<Vec<(String, String)>> = std::sync::LazyLock::new(|| {
+        seed::endpoint_table()
+            .rows
+            .iter()
+            .map(|row| {
+                let id = row
+                    .id
+                    .as_deref()
+                    .expect("every endpoint-table row has an id");
+                let endpoint = row.endpoint.as_deref().unwrap_or("any endpoint");
+                match entry_caught(row) {
+                    Caught::Status => (
+                        format!("{id}-wrong-status"),
+                        format!("{endpoint}: {} is sent with another status", row.label()),
+                    ),
+                    _ => (
+                        format!("{id}-wrong-code"),
+                        format!(
+                            "{endpoint}: {} is sent with the code `wrong_code`",
+                            row.label()
+                        ),
+                    ),
+                }
+            })
+            .collect()
+    });
+    &FACTS
 }
 
 /// Every fault: (the fault, its name, what it does, which rows, exactly the checks that must
@@ -432,51 +484,15 @@ const FACTS: &[(Fault, &str, &str, Aim, &[Caught])] = &[
 ];
 
 impl Fault {
-    pub const ALL: &'static [Fault] = &[
-        Fault::InvalidRequestWrongCode,
-        Fault::InvalidScopeWrongCode,
-        Fault::ScopeTypeWrongDescription,
-        Fault::InvalidClientAs400,
-        Fault::UnauthorizedClientAs401,
-        Fault::AccessDeniedNoDescription,
-        Fault::RefreshTokenInvalidGrant,
-        Fault::EndpointDisabledHtml,
-        Fault::MethodNotAllowedHtml,
-        Fault::NoRateLimit,
-        Fault::RateLimitHeadersMissing,
-        Fault::ServerErrorAs400,
-        Fault::UnsupportedResponseTypeRedirect,
-        Fault::UnavailableAsText,
-        Fault::NoErrorDescription,
-        Fault::ErrorsAsTextPlain,
-        Fault::RfcInvalidRequestWrongCode,
-        Fault::RfcInvalidClientWithoutChallenge,
-        Fault::RfcInvalidGrantAs401,
-        Fault::RfcUnauthorizedClientWrongCode,
-        Fault::RfcUnsupportedGrantTypeAsInvalidGrant,
-        Fault::RfcInvalidScopeAs403,
-        Fault::RfcInvalidScopeGrantedAsAsked,
-        Fault::RfcAuthorizeDropsState,
-        Fault::RfcAuthorizeErrorInFragment,
-        Fault::RfcUnsupportedResponseTypeAsPage,
-        Fault::RfcAuthorizeInvalidScopeWrongCode,
-        Fault::RfcAuthorizeGrantsLessDropsState,
-        Fault::RfcImplicitErrorInQuery,
-        Fault::RfcRedirectsToUnregisteredUri,
-        Fault::RfcUnsupportedTokenTypeAs200,
-        Fault::RfcRevokeUnknownTokenAs400,
-        Fault::RfcNoTokenWithoutChallenge,
-        Fault::RfcTwoMethodsWithoutChallenge,
-        Fault::RfcInvalidTokenWithoutChallenge,
-        Fault::RfcInsufficientScopeServed,
-        Fault::RfcAuthorizationPendingAs401,
-        Fault::RfcNoSlowDown,
-        Fault::RfcAccessDeniedWrongCode,
-        Fault::RfcExpiredTokenAsInvalidGrant,
-        Fault::RfcErrorsAsTextPlain,
-        Fault::RfcDescriptionWithQuotes,
-    ];
-
+    /// Every fault: those written here, then one for each row of the table of errors per
+    /// endpoint.
+    pub fn all() -> Vec<Fault> {
+        FACTS
+            .iter()
+            .map(|f| f.0)
+            .chain((0..seed::endpoint_table().rows.len()).map(Fault::Entry))
+            .collect()
+    }
     fn facts(self) -> &'static (Fault, &'static str, &'static str, Aim, &'static [Caught]) {
         FACTS
             .iter()
@@ -485,23 +501,39 @@ impl Fault {
     }
 
     pub fn name(self) -> &'static str {
-        self.facts().1
+        match self {
+            Fault::Entry(n) => &entry_facts()[n].0,
+            _ => self.facts().1,
+        }
     }
 
     pub fn description(self) -> &'static str {
-        self.facts().2
+        match self {
+            Fault::Entry(n) => &entry_facts()[n].1,
+            _ => self.facts().2,
+        }
     }
 
     /// The rows whose cases must fail under this fault.
     pub fn aim(self) -> Aim {
-        self.facts().3
+        match self {
+            Fault::Entry(n) => Aim::Entry(n),
+            _ => self.facts().3,
+        }
     }
 
     /// Exactly the checks that report the fault on each case aimed at it: no more, no
     /// other (an HTML page breaks the media type and the body alike).
     pub fn caught_by(self) -> Vec<CheckId> {
-        self.facts()
-            .4
+        let entry;
+        let caught = match self {
+            Fault::Entry(n) => {
+                entry = [entry_caught(&seed::endpoint_table().rows[n])];
+                &entry[..]
+            }
+            _ => self.facts().4,
+        };
+        caught
             .iter()
             .map(|c| match c {
                 Caught::Status => CheckId::Status,
@@ -518,6 +550,16 @@ impl Fault {
             .collect()
     }
 
+    /// Which cases the fault is aimed at, by what they document: those of its row, or every
+    /// error in an OAuth JSON body.
+    pub fn aims(self) -> impl Fn(&Documents) -> bool {
+        let row = self.aim().row();
+        move |d| match &row {
+            Some(row) => row.matches(d),
+            None => d.error.is_some() && d.carrier.is_body() && d.shape.is_oauth(),
+        }
+    }
+
     /// The profile the fault belongs to: `serve --profile` must match it.
     pub fn profile(self) -> Profile {
         self.aim().profile()
@@ -528,7 +570,7 @@ impl Fault {
         match self.aim() {
             Aim::Row(r) => r == row,
             Aim::EveryBody => row != Row::ServerError,
-            Aim::Rfc(_) | Aim::EveryRfcBody => false,
+            Aim::Rfc(_) | Aim::EveryRfcBody | Aim::Entry(_) => false,
         }
     }
 
@@ -537,7 +579,7 @@ impl Fault {
         match self.aim() {
             Aim::Rfc(r) => r == row,
             Aim::EveryRfcBody => true,
-            Aim::Row(_) | Aim::EveryBody => false,
+            Aim::Row(_) | Aim::EveryBody | Aim::Entry(_) => false,
         }
     }
 }
@@ -552,14 +594,11 @@ impl FromStr for Fault {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Fault::ALL
-            .iter()
-            .copied()
-            .find(|d| d.name() == s)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Fault::ALL.iter().map(|d| d.name()).collect();
-                format!("unknown fault {s:?}; the faults are: {}", names.join(", "))
-            })
+        let all = Fault::all();
+        all.iter().copied().find(|d| d.name() == s).ok_or_else(|| {
+            let names: Vec<&str> = all.iter().map(|d| d.name()).collect();
+            format!("unknown fault {s:?}; the faults are: {}", names.join(", "))
+        })
     }
 }
 
@@ -569,13 +608,26 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_are_unique() {
-        for d in Fault::ALL {
+        let all = Fault::all();
+        for d in &all {
             assert_eq!(d.name().parse::<Fault>().unwrap(), *d);
         }
-        let mut names: Vec<&str> = Fault::ALL.iter().map(|d| d.name()).collect();
+        let mut names: Vec<&str> = all.iter().map(|d| d.name()).collect();
         names.sort();
         names.dedup();
-        assert_eq!(names.len(), Fault::ALL.len());
+        assert_eq!(names.len(), all.len());
+        assert_eq!(
+            "signup-user-exists-wrong-code"
+                .parse::<Fault>()
+                .unwrap()
+                .aim()
+                .row(),
+            seed::endpoint_table()
+                .rows
+                .iter()
+                .find(|r| r.id.as_deref() == Some("signup-user-exists"))
+                .cloned()
+        );
         assert!(
             "nope"
                 .parse::<Fault>()
@@ -585,22 +637,16 @@ mod tests {
     }
 
     #[test]
-    fn every_fault_has_its_facts_once_in_order() {
-        let listed: Vec<Fault> = FACTS.iter().map(|f| f.0).collect();
-        assert_eq!(listed, Fault::ALL);
-    }
-
-    #[test]
     fn every_row_has_a_fault() {
         for row in Row::ALL {
             assert!(
-                Fault::ALL.iter().any(|d| d.aim() == Aim::Row(*row)),
+                Fault::all().iter().any(|d| d.aim() == Aim::Row(*row)),
                 "{row:?} has no fault of its own"
             );
         }
         for row in rfc::Row::ALL {
             assert!(
-                Fault::ALL.iter().any(|d| d.aim() == Aim::Rfc(*row)),
+                Fault::all().iter().any(|d| d.aim() == Aim::Rfc(*row)),
                 "rfc {row:?} has no fault of its own"
             );
         }

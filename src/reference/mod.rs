@@ -6,12 +6,17 @@
 //! tenants are seen to give). Told to break one documented behaviour ([`Fault`]), it breaks
 //! that one, so that tests can prove the cases notice.
 
+mod backchannel;
+mod device;
+mod dpop;
 mod endpoints;
+mod entries;
 mod fault;
 mod keys;
 mod limits;
 mod rfc;
 mod serving;
+mod signup;
 mod tls;
 
 use std::{
@@ -54,6 +59,19 @@ pub const DISABLED_ENDPOINT: &str = "/tokeninfo";
 pub const INVALID_SCOPE_AUDIENCE: &str = "https://invalid-scope.authconform.test/";
 pub const SERVER_ERROR_AUDIENCE: &str = "https://server-error.authconform.test/";
 pub const UNAVAILABLE_AUDIENCE: &str = "https://unavailable.authconform.test/";
+
+/// A user that exists in [`DB_CONNECTION`]: signing up again is refused as `invalid_signup`,
+/// as a tenant that hides whether a user exists answers.
+pub const EXISTING_USER_EMAIL: &str = "existing@authconform.test";
+/// Another existing user, for which the server answers `user_exists`, as a tenant with
+/// `enable_public_signup_user_exists_error` does.
+pub const USER_EXISTS_EMAIL: &str = "exposed@authconform.test";
+/// A password that meets the default policy but is in the Password Dictionary.
+pub const DICTIONARY_PASSWORD: &str = "P@ssw0rd";
+
+/// The user a backchannel (CIBA) request may name: `auth0|` and the id, as Auth0 writes a
+/// database user's id.
+pub const CIBA_USER_ID: &str = "auth0|authconform-ciba-user";
 
 /// Which answers the server gives where the documentation and real tenants differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -269,5 +287,28 @@ pub fn variables() -> Vec<(&'static str, String, bool)> {
         ),
         ("server_error_audience", SERVER_ERROR_AUDIENCE.into(), false),
         ("unavailable_audience", UNAVAILABLE_AUDIENCE.into(), false),
+        ("existing_user_email", EXISTING_USER_EMAIL.into(), false),
+        ("user_exists_email", USER_EXISTS_EMAIL.into(), false),
+        ("dictionary_connection", DB_CONNECTION.into(), false),
+        ("personal_data_connection", DB_CONNECTION.into(), false),
+        ("device_client_id", rfc::DEVICE_CLIENT_ID.into(), false),
+        ("pending_device_code", rfc::PENDING_DEVICE_CODE.into(), true),
+        (
+            "slow_down_device_code",
+            rfc::SLOW_DOWN_DEVICE_CODE.into(),
+            true,
+        ),
+        ("expired_device_code", rfc::EXPIRED_DEVICE_CODE.into(), true),
+        (
+            "twice_expired_device_code",
+            device::TWICE_EXPIRED_DEVICE_CODE.into(),
+            true,
+        ),
+        ("denied_device_code", rfc::DENIED_DEVICE_CODE.into(), true),
+        ("ciba_client_id", CLIENT_ID.into(), false),
+        ("ciba_client_secret", CLIENT_SECRET.into(), true),
+        ("ciba_user_id", CIBA_USER_ID.into(), false),
+        ("par_client_id", CLIENT_ID.into(), false),
+        ("par_client_secret", CLIENT_SECRET.into(), true),
     ]
 }
