@@ -26,6 +26,7 @@ use super::{
     AUDIENCE, Answers, CLIENT_ID, CLIENT_SECRET, Config, DB_CONNECTION, DISABLED_ENDPOINT, Fault,
     INVALID_SCOPE_AUDIENCE, LIMITED_CLIENT_ID, LIMITED_CLIENT_SECRET, PUBLIC_CLIENT_ID,
     REDIRECT_URI, SERVER_ERROR_AUDIENCE, UNAVAILABLE_AUDIENCE, UNGRANTED_AUDIENCE,
+    entries::Entry,
     keys::Keys,
     limits::{self, Buckets, Quota},
 };
@@ -163,6 +164,7 @@ pub struct State {
     buckets: Buckets,
     keys: Keys,
     codes: std::sync::Mutex<Codes>,
+    attempts: super::logins::Attempts,
 }
 
 impl State {
@@ -174,7 +176,28 @@ impl State {
             buckets: Buckets::default(),
             keys: Keys::default(),
             codes: std::sync::Mutex::default(),
+            attempts: super::logins::Attempts::default(),
         }
+    }
+
+    /// Wrong passwords in a row per known user, for brute-force protection.
+    pub(super) fn attempts(&self) -> &super::logins::Attempts {
+        &self.attempts
+    }
+
+    /// `claims` signed as this server signs tokens, for the answers built elsewhere.
+    pub(super) fn sign(&self, claims: &Value) -> Result<String, String> {
+        self.keys.sign(claims)
+    }
+
+    /// The issuer of the tokens answered to a request with these headers.
+    pub(super) fn issuer(&self, headers: &HeaderMap) -> String {
+        format!("{}/", self.origin(headers))
+    }
+
+    /// 500 server_error: the server could not do its part (e.g. sign a token).
+    pub(super) fn server_error(&self, description: &str) -> Response {
+        self.error(Row::ServerError, description)
     }
 
     fn codes(&self) -> std::sync::MutexGuard<'_, Codes> {
@@ -264,7 +287,7 @@ impl State {
         response
     }
 
-    fn method_not_allowed(&self, allowed: &'static str) -> Response {
+    pub(super) fn method_not_allowed(&self, allowed: &'static str) -> Response {
         let mut response = self.error(
             Row::MethodNotAllowed,
             &format!("Method not allowed; use {allowed}."),
@@ -275,7 +298,7 @@ impl State {
         response
     }
 
-    fn invalid_request(&self, description: &str) -> Response {
+    pub(super) fn invalid_request(&self, description: &str) -> Response {
         self.error(Row::InvalidRequest, description)
     }
 
@@ -373,6 +396,7 @@ pub fn router(state: Arc<State>) -> Router {
         .route(authorize_path, any(authorize))
         .route("/dbconnections/change_password", any(change_password))
         .route("/userinfo", any(userinfo))
+        .route("/mfa/challenge", any(super::mfa::challenge))
         .route(DISABLED_ENDPOINT, any(disabled))
         .route(DISABLED_DELEGATION, any(disabled))
         .fallback(not_found)
@@ -485,7 +509,7 @@ pub(super) fn params(
     clippy::result_large_err,
     reason = "the error is the response itself, built at most once per request"
 )]
-fn post_params(
+pub(super) fn post_params(
     state: &State,
     method: &Method,
     headers: &HeaderMap,
@@ -559,7 +583,7 @@ pub(super) fn credentials(
 }
 
 /// Which client the credentials authenticate, if any.
-fn authenticate(creds: &Credentials) -> Option<&'static str> {
+pub(super) fn authenticate(creds: &Credentials) -> Option<&'static str> {
     match (creds.client_id.as_deref(), creds.secret.as_deref()) {
         (Some(CLIENT_ID), Some(CLIENT_SECRET)) => Some(CLIENT_ID),
         (Some(LIMITED_CLIENT_ID), Some(LIMITED_CLIENT_SECRET)) => Some(LIMITED_CLIENT_ID),
@@ -571,7 +595,7 @@ fn authenticate(creds: &Credentials) -> Option<&'static str> {
 /// The documented 401, with `WWW-Authenticate` when the client used the Authorization header
 /// (RFC 6749 §5.2 requires it then). Answering as tenants are seen to, the token endpoint
 /// says 401 `access_denied` "Unauthorized" to an unknown client and a wrong secret alike.
-fn reject_client(state: &State, creds: &Credentials, token_endpoint: bool) -> Response {
+pub(super) fn reject_client(state: &State, creds: &Credentials, token_endpoint: bool) -> Response {
     let description = if creds.client_id.is_none() {
         "Missing client_id."
     } else {
@@ -594,7 +618,7 @@ fn reject_client(state: &State, creds: &Credentials, token_endpoint: bool) -> Re
     response
 }
 
-fn grant_not_allowed(state: &State, grant_type: &str) -> Response {
+pub(super) fn grant_not_allowed(state: &State, grant_type: &str) -> Response {
     state.error_with(
         Row::UnauthorizedClient,
         &format!("Grant type '{grant_type}' not allowed for the client."),
@@ -639,6 +663,13 @@ fn token_answer(
         Ok(p) => p,
         Err(r) => return answer(r),
     };
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    if let Some(refused) = super::dpop::refuse(state, headers, now) {
+        return answer(refused);
+    }
     let Some(grant_type) = text(&params, "grant_type") else {
         return answer(state.invalid_request("Missing required parameter: grant_type"));
     };
@@ -663,6 +694,9 @@ fn token_answer(
         "client_credentials" => client_credentials(state, client, &params, headers),
         "refresh_token" => match text(&params, "refresh_token") {
             None => state.invalid_request("Missing required parameter: refresh_token"),
+            Some(super::DELETED_USER_REFRESH_TOKEN) if client == PUBLIC_CLIENT_ID => {
+                Entry::new("token-refresh-token-user-gone").answer(state.fault())
+            }
             // This server keeps no refresh tokens: every one is unknown. Tenants are seen to
             // say so with invalid_grant, where the table documents access_denied.
             Some(_) if state.observed() => invalid_grant("Unknown or invalid refresh token."),
@@ -670,6 +704,8 @@ fn token_answer(
         },
         PASSWORD_REALM | "password" => password(state, client, grant_type, &params),
         "authorization_code" => exchange_code(state, client, &params, headers),
+        super::mfa::OTP_GRANT => super::mfa::otp(state, client, &params, headers),
+        super::mfa::OOB_GRANT => super::mfa::oob(state, client, &params),
         other => json_response(
             StatusCode::BAD_REQUEST,
             &json!({ "error": "unsupported_grant_type", "error_description": format!("Unsupported grant type: {other}") }),
@@ -678,8 +714,8 @@ fn token_answer(
     (Some(client), response)
 }
 
-/// The password grants. No user's password is ever right here. Without a `realm` a tenant
-/// uses its default directory, which here is [`DB_CONNECTION`].
+/// The password grants; [`super::logins`] knows the users. Without a `realm` a tenant uses
+/// its default directory, which here is [`DB_CONNECTION`].
 fn password(
     state: &State,
     client: &str,
@@ -695,7 +731,7 @@ fn password(
     if grant_type == PASSWORD_REALM && text(params, "realm").is_some_and(|r| r != DB_CONNECTION) {
         return state.invalid_request("The connection was not found.");
     }
-    invalid_grant("Wrong email or password.")
+    super::logins::login(state, params)
 }
 
 /// Not a seed-table row: what real tenants send for bad user credentials and codes.
@@ -797,7 +833,7 @@ fn client_credentials(
 }
 
 /// A token response, with the caching headers a tenant sends on one.
-fn issued(body: &Value) -> Response {
+pub(super) fn issued(body: &Value) -> Response {
     let mut response = json_response(StatusCode::OK, body);
     let h = response.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -817,11 +853,15 @@ fn exchange_code(
     let Some(code) = text(params, "code") else {
         return state.invalid_request("Missing required parameter: code");
     };
-    // Taken out whatever happens next: a code is good for one try.
-    let grant = state.codes().remove(code);
+    // Taken out whatever happens next: a code is good for one try (but the fixed one).
+    let grant = if code == super::PKCE_CODE {
+        Some(pkce_grant())
+    } else {
+        state.codes().remove(code)
+    };
     let Some(grant) = grant.filter(|g| g.issued.elapsed() < CODE_LIFETIME && g.client == client)
     else {
-        return invalid_grant("Invalid authorization code");
+        return Entry::new("token-invalid-authorization-code").answer(state.fault());
     };
     if text(params, "redirect_uri").unwrap_or_default() != grant.redirect_uri {
         return invalid_grant("Invalid redirect_uri.");
@@ -835,7 +875,7 @@ fn exchange_code(
             verifier.to_owned()
         };
         if verifier.is_empty() || derived != *challenge {
-            return invalid_grant("Failed to verify code verifier");
+            return Entry::new("token-code-verifier").answer(state.fault());
         }
     }
     let now = SystemTime::now()
@@ -874,6 +914,25 @@ fn exchange_code(
         }
     }
     issued(&body)
+}
+
+/// What [`super::PKCE_CODE`] stands for: a login of the public client with an S256 challenge
+/// of [`super::PKCE_VERIFIER`].
+fn pkce_grant() -> Grant {
+    let digest =
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, super::PKCE_VERIFIER.as_bytes());
+    Grant {
+        client: PUBLIC_CLIENT_ID.into(),
+        redirect_uri: REDIRECT_URI.into(),
+        challenge: Some((
+            "S256".into(),
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref()),
+        )),
+        scope: "openid".into(),
+        audience: None,
+        nonce: None,
+        issued: std::time::Instant::now(),
+    }
 }
 
 async fn revoke(
