@@ -1184,6 +1184,65 @@ mod tests {
         assert!(codes.remove("code_0").is_none(), "the oldest went first");
     }
 
+    async fn token_of(state: &State, pairs: &[(&str, &str)], dpop: Option<&str>) -> (u16, Value) {
+        let body: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        let mut headers = HeaderMap::new();
+        if let Some(proof) = dpop {
+            headers.insert("dpop", HeaderValue::from_str(proof).unwrap());
+        }
+        let (_, r) = token_answer(state, &Method::POST, &headers, body.as_bytes());
+        let status = r.status().as_u16();
+        let body = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
+        (status, serde_json::from_slice(&body).unwrap())
+    }
+
+    /// The fixed PKCE code is exchanged on every try with the right verifier, and answered
+    /// with the row with a wrong one; a deleted user's refresh token and a bad DPoP proof get
+    /// their rows.
+    #[tokio::test]
+    async fn fixed_values_get_their_rows_and_the_right_verifier_its_tokens() {
+        let state = State::new(Config::default());
+        let code = |verifier| {
+            [
+                ("grant_type", "authorization_code"),
+                ("client_id", PUBLIC_CLIENT_ID),
+                ("code", super::super::PKCE_CODE),
+                ("redirect_uri", REDIRECT_URI),
+                ("code_verifier", verifier),
+            ]
+        };
+        for _ in 0..2 {
+            let (status, body) = token_of(&state, &code(super::super::PKCE_VERIFIER), None).await;
+            assert_eq!(status, 200, "{body}");
+            assert!(body["id_token"].is_string());
+        }
+        let (status, body) = token_of(&state, &code("wrong"), None).await;
+        assert_eq!(
+            (status, &body["error_description"]),
+            (403, &json!("Failed to verify code verifier"))
+        );
+        let gone = [
+            ("grant_type", "refresh_token"),
+            ("client_id", PUBLIC_CLIENT_ID),
+            ("refresh_token", super::super::DELETED_USER_REFRESH_TOKEN),
+        ];
+        let (status, body) = token_of(&state, &gone, None).await;
+        assert_eq!(status, 403);
+        assert!(
+            body["error_description"]
+                .as_str()
+                .unwrap()
+                .contains("doesn't exist anymore")
+        );
+        let (status, body) = token_of(&state, &gone, Some("not-a-jwt")).await;
+        assert_eq!(
+            (status, &body["error"]),
+            (400, &json!("invalid_dpop_proof"))
+        );
+    }
+
     /// A code past its lifetime goes before any code that can still be exchanged.
     #[test]
     fn expired_codes_go_first() {

@@ -185,6 +185,100 @@ pub async fn challenge(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reference::{CLIENT_ID, CLIENT_SECRET, Config};
+
+    async fn answer(r: Response) -> (u16, Value) {
+        let status = r.status().as_u16();
+        let body = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
+        (status, serde_json::from_slice(&body).unwrap())
+    }
+
+    fn form(pairs: &[(&str, &str)]) -> HashMap<String, Value> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), Value::String((*v).to_owned())))
+            .collect()
+    }
+
+    async fn challenge_of(body: Value) -> (u16, Value) {
+        let state = Arc::new(State::new(Config::default()));
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        let r = challenge(
+            Extract(state),
+            Method::POST,
+            headers,
+            Bytes::from(body.to_string()),
+        )
+        .await;
+        answer(r).await
+    }
+
+    #[tokio::test]
+    async fn the_right_otp_gets_the_mfa_users_tokens_and_a_wrong_one_the_row() {
+        let state = State::new(Config::default());
+        let headers = HeaderMap::new();
+        let right = form(&[("mfa_token", MFA_TOKEN), ("otp", MFA_OTP)]);
+        let (status, body) = answer(otp(&state, PUBLIC_CLIENT_ID, &right, &headers)).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body["access_token"].is_string() && body["id_token"].is_string());
+        let wrong = form(&[("mfa_token", MFA_TOKEN), ("otp", "000000")]);
+        let (status, body) = answer(otp(&state, PUBLIC_CLIENT_ID, &wrong, &headers)).await;
+        assert_eq!(
+            (status, &body["error_description"]),
+            (403, &json!("Invalid otp_code."))
+        );
+        let malformed = form(&[("mfa_token", "x"), ("otp", MFA_OTP)]);
+        let (_, body) = answer(otp(&state, PUBLIC_CLIENT_ID, &malformed, &headers)).await;
+        assert_eq!(body["error_description"], "Malformed mfa_token");
+        let (status, body) = answer(otp(&state, CLIENT_ID, &right, &headers)).await;
+        assert_eq!(
+            (status, &body["error"]),
+            (403, &json!("unauthorized_client"))
+        );
+        let (status, _) = answer(oob(
+            &state,
+            PUBLIC_CLIENT_ID,
+            &form(&[("mfa_token", MFA_TOKEN)]),
+        ))
+        .await;
+        assert_eq!(status, 400);
+        let pending = form(&[("mfa_token", MFA_TOKEN), ("oob_code", MFA_OOB_CODE)]);
+        let (status, body) = answer(oob(&state, PUBLIC_CLIENT_ID, &pending)).await;
+        assert_eq!(
+            (status, &body["error"]),
+            (400, &json!("authorization_pending"))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_challenge_is_otp_when_accepted_and_unsupported_for_oob_alone() {
+        let base = json!({ "client_id": PUBLIC_CLIENT_ID, "mfa_token": MFA_TOKEN });
+        let (status, body) = challenge_of(base.clone()).await;
+        assert_eq!((status, body), (200, json!({ "challenge_type": "otp" })));
+        let mut oob = base.clone();
+        oob["challenge_type"] = json!("oob");
+        let (status, body) = challenge_of(oob).await;
+        assert_eq!(
+            (status, &body["error"]),
+            (400, &json!("unsupported_challenge_type"))
+        );
+        let mut unknown = base.clone();
+        unknown["challenge_type"] = json!("email");
+        let (status, body) = challenge_of(unknown).await;
+        assert_eq!((status, &body["error"]), (400, &json!("invalid_request")));
+        let (status, _) = challenge_of(
+            json!({ "client_id": CLIENT_ID, "client_secret": "wrong", "mfa_token": MFA_TOKEN }),
+        )
+        .await;
+        assert_eq!(status, 401);
+        let (status, body) =
+            challenge_of(json!({ "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET })).await;
+        assert_eq!((status, &body["error"]), (400, &json!("invalid_request")));
+    }
 
     #[test]
     fn challenge_types_default_to_all_and_unknown_ones_are_named() {
