@@ -420,6 +420,7 @@ async fn discovery(Extract(state): Extract<Arc<State>>, headers: HeaderMap) -> R
         "jwks_uri": format!("{base}/.well-known/jwks.json"),
         "revocation_endpoint": format!("{base}{revoke}"),
         "userinfo_endpoint": format!("{base}/userinfo"),
+        "mfa_challenge_endpoint": format!("{base}/mfa/challenge"),
         "scopes_supported": ["openid", "profile", "offline_access", "email"],
         "response_types_supported": ["code", "token", "id_token", "code token", "code id_token", "token id_token", "code token id_token"],
         "code_challenge_methods_supported": ["S256", "plain"],
