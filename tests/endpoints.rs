@@ -46,7 +46,8 @@ fn endpoint_values_resolve_as_urls_do_and_only_defaults_take_the_targets_path() 
     let paths = paths(&report);
     for (id, path) in &paths {
         let expected = match id.split('/').next().unwrap() {
-            "token" => "/o/token/",
+            _ if id == "mfa/challenge-unsupported-type" => "/o/mfa/challenge",
+            "token" | "mfa" | "dpop" | "attack-protection" => "/o/token/",
             "revoke" => "/o/revoke/",
             "authorize" => "/o/authorize/",
             "dbconnections" => "/o/dbconnections/change_password",
@@ -55,7 +56,7 @@ fn endpoint_values_resolve_as_urls_do_and_only_defaults_take_the_targets_path() 
         };
         assert_eq!(path, expected, "{id}");
         let verdict = &case_of(&report, id)["verdict"]["kind"];
-        if id.starts_with("dbconnections/") {
+        if id.starts_with("dbconnections/") || id == "mfa/challenge-unsupported-type" {
             // The default went under the target's path, where this server has nothing.
             assert_eq!(verdict, "fail", "{id}: {}", out.stdout);
         } else {
@@ -64,12 +65,13 @@ fn endpoint_values_resolve_as_urls_do_and_only_defaults_take_the_targets_path() 
     }
     assert_eq!(paths.len(), builtin_ids().len());
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
-    // One hint, for the one endpoint whose every answer was a 404, naming its variable and a
-    // value that resolves where it says: a path from the origin's root.
+    // One hint per endpoint whose every answer was a 404, naming its variable and a value that
+    // resolves where it says: a path from the origin's root.
     assert_eq!(
         report["hints"],
         serde_json::json!([
-            "the one case sent to /o/dbconnections/change_password was answered with 404: the server does not serve `change_password_endpoint` there; check --target (its path /o goes before the default /dbconnections/change_password), or say where it does as its full path from the origin's root (--var change_password_endpoint=/PATH), or give --discover"
+            "the one case sent to /o/dbconnections/change_password was answered with 404: the server does not serve `change_password_endpoint` there; check --target (its path /o goes before the default /dbconnections/change_password), or say where it does as its full path from the origin's root (--var change_password_endpoint=/PATH), or give --discover",
+            "the one case sent to /o/mfa/challenge was answered with 404: the server does not serve `mfa_challenge_endpoint` there; check --target (its path /o goes before the default /mfa/challenge), or say where it does as its full path from the origin's root (--var mfa_challenge_endpoint=/PATH), or give --discover"
         ])
     );
     // The curl line is the URL that was sent.

@@ -601,6 +601,38 @@ const DJANGO_OAUTH_TOOLKIT_AUTH0: &[Departure] = &[
         &["body /error_description"],
         "Auth0 describes every error; oauthlib sends the code alone (error_description is OPTIONAL in RFC 6749 §5.2)",
     ),
+    ("attack-protection/password-leaked", "skip", &[], NOT_AUTH0),
+    (
+        "attack-protection/too-many-attempts",
+        "skip",
+        &[],
+        NOT_AUTH0,
+    ),
+    ("dpop/invalid-proof", "skip", &[], NOT_AUTH0),
+    ("mfa/challenge-unsupported-type", "skip", &[], NOT_AUTH0),
+    ("mfa/mfa-required", "skip", &[], NOT_AUTH0),
+    ("mfa/oob-pending", "skip", &[], NOT_AUTH0),
+    ("mfa/otp-invalid", "skip", &[], NOT_AUTH0),
+    ("token/code-verifier-wrong", "skip", &[], NOT_AUTH0),
+    (
+        "token/password-realm-wrong-password",
+        "skip",
+        &[],
+        NOT_AUTH0,
+    ),
+    ("token/refresh-token-user-gone", "skip", &[], NOT_AUTH0),
+    (
+        "mfa/token-malformed",
+        "fail",
+        &["status", "body /error", "body /error_description"],
+        "Auth0 refuses a malformed mfa_token on its own MFA grant with 403 invalid_grant; it does not know that grant and refuses it with 400 and another code (RFC 6749 §5.2), without a description",
+    ),
+    (
+        "token/authorization-code-invalid",
+        "fail",
+        &["status", "body /error", "body /error_description"],
+        "Auth0 answers an unknown code with 403 invalid_grant \"Invalid authorization code\"; it refuses this public client's exchange with 400 and another code (RFC 6749 §5.2), without a description",
+    ),
 ];
 
 /// @node-oauth/oauth2-server, auth0 profile: every case not listed passes. No revocation
@@ -721,6 +753,28 @@ const NODE_OAUTH2_SERVER_AUTH0: &[Departure] = &[
         &["status"],
         "Auth0 answers 401; without HTTP Basic RFC 6749 §5.2 allows the 400 invalid_client it answers",
     ),
+    ("attack-protection/password-leaked", "skip", &[], NOT_AUTH0),
+    (
+        "attack-protection/too-many-attempts",
+        "skip",
+        &[],
+        NOT_AUTH0,
+    ),
+    ("dpop/invalid-proof", "skip", &[], NOT_AUTH0),
+    ("mfa/challenge-unsupported-type", "skip", &[], NOT_AUTH0),
+    ("mfa/mfa-required", "skip", &[], NOT_AUTH0),
+    ("mfa/oob-pending", "skip", &[], NOT_AUTH0),
+    ("mfa/otp-invalid", "skip", &[], NOT_AUTH0),
+    ("token/code-verifier-wrong", "skip", &[], NOT_AUTH0),
+    (
+        "token/password-realm-wrong-password",
+        "skip",
+        &[],
+        NOT_AUTH0,
+    ),
+    ("token/refresh-token-user-gone", "skip", &[], NOT_AUTH0),
+    ("mfa/token-malformed", "skip", &[], NOT_AUTH0),
+    ("token/authorization-code-invalid", "skip", &[], NOT_AUTH0),
 ];
 
 /// Each server's recorded verdicts: (server, profile, departures). The rfc rows are the

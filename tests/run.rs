@@ -261,7 +261,7 @@ fn missing_variables_skip_cases_with_the_reason_and_exit_zero() {
         1
     );
     assert!(
-        out.stdout.contains("  client_secret, the secret of `client_id` (secret; 13 cases): set it with AUTHCONFORM_SECRET_CLIENT_SECRET=VALUE, or --secret client_secret=VALUE, or \"client_secret\": {\"secret\": \"VALUE\"} in a --vars file\n"),
+        out.stdout.contains("  client_secret, the secret of `client_id` (secret; 14 cases): set it with AUTHCONFORM_SECRET_CLIENT_SECRET=VALUE, or --secret client_secret=VALUE, or \"client_secret\": {\"secret\": \"VALUE\"} in a --vars file\n"),
         "{}",
         out.stdout
     );

@@ -57,10 +57,10 @@ fn a_run_that_sends_nothing_fails_the_gate_unless_the_user_allows_it() {
     assert_eq!(report["ok"], false);
     assert_eq!(
         report["gate"],
-        serde_json::json!([{"kind": "nothing_tested", "selected": 25, "skipped": 25, "not_applicable": 0}])
+        serde_json::json!([{"kind": "nothing_tested", "selected": 37, "skipped": 37, "not_applicable": 0}])
     );
-    assert_eq!(report["summary"]["skipped"], 25);
-    assert_eq!(report["cases"].as_array().unwrap().len(), 25);
+    assert_eq!(report["summary"]["skipped"], 37);
+    assert_eq!(report["cases"].as_array().unwrap().len(), 37);
     let missing: Vec<&str> = report["missing_variables"]
         .as_array()
         .unwrap()
@@ -914,7 +914,7 @@ fn a_target_that_answers_404_everywhere_gets_one_hint() {
         .map(|h| h.as_str().unwrap())
         .collect();
     assert!(
-        hints.contains(&"all 20 cases sent to /wrong-prefix/oauth/token were answered with 404: the server does not serve `token_endpoint` there; check --target (its path /wrong-prefix goes before the default /oauth/token), or say where it does as its full path from the origin's root (--var token_endpoint=/PATH), or give --discover"),
+        hints.contains(&"all 31 cases sent to /wrong-prefix/oauth/token were answered with 404: the server does not serve `token_endpoint` there; check --target (its path /wrong-prefix goes before the default /oauth/token), or say where it does as its full path from the origin's root (--var token_endpoint=/PATH), or give --discover"),
         "{hints:#?}"
     );
     assert_eq!(

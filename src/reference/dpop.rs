@@ -4,9 +4,14 @@
 //! server's nonce is `use_dpop_nonce`, with the nonce to use in `DPoP-Nonce` (§8).
 
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
-use axum::http::{HeaderMap, Method};
+use axum::{
+    http::{HeaderMap, HeaderName, Method},
+    response::Response,
+};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD as B64};
 use serde_json::Value;
+
+use super::{endpoints::State, entries::Entry};
 
 /// How old a proof may be, and how far ahead of this server's clock (seconds).
 const MAX_AGE: u64 = 300;
@@ -21,6 +26,22 @@ pub enum Proof {
     Invalid(&'static str),
     /// A valid proof, with the nonce it carries.
     Valid { nonce: Option<String> },
+}
+
+/// The answer to a token request for `htu` whose DPoP proof this server does not take: a bad
+/// proof, or a good one without the server's nonce (every DPoP client here must use it). None
+/// when the request sent no proof or a good one with the nonce.
+pub fn refuse(state: &State, headers: &HeaderMap, htu: &str, now: u64) -> Option<Response> {
+    let nonce = state.dpop_nonce();
+    let entry = match check(headers, &Method::POST, htu, now) {
+        Proof::Absent => return None,
+        Proof::Valid { nonce: Some(given) } if given == nonce => return None,
+        Proof::Invalid(why) => Entry::new("dpop-invalid-proof").text(why),
+        Proof::Valid { .. } => {
+            Entry::new("dpop-use-nonce").header(HeaderName::from_static("dpop-nonce"), nonce)
+        }
+    };
+    Some(entry.answer(state.fault()))
 }
 
 /// Reads the `DPoP` header of a request for `method` on `htu` (its URL without query), at

@@ -26,6 +26,7 @@ use super::{
     AUDIENCE, Answers, CLIENT_ID, CLIENT_SECRET, Config, DB_CONNECTION, DISABLED_ENDPOINT, Fault,
     INVALID_SCOPE_AUDIENCE, LIMITED_CLIENT_ID, LIMITED_CLIENT_SECRET, PUBLIC_CLIENT_ID,
     REDIRECT_URI, SERVER_ERROR_AUDIENCE, UNAVAILABLE_AUDIENCE, UNGRANTED_AUDIENCE,
+    entries::Entry,
     keys::Keys,
     limits::{self, Buckets, Quota},
 };
@@ -164,6 +165,9 @@ pub struct State {
     keys: Keys,
     codes: std::sync::Mutex<Codes>,
     device: std::sync::Mutex<super::device::Polls>,
+    attempts: super::logins::Attempts,
+    /// The nonce DPoP proofs must carry (RFC 9449 §8), one for the server's life.
+    dpop_nonce: String,
 }
 
 impl State {
@@ -176,7 +180,39 @@ impl State {
             keys: Keys::default(),
             codes: std::sync::Mutex::default(),
             device: std::sync::Mutex::default(),
+            attempts: super::logins::Attempts::default(),
+            dpop_nonce: String::new(),
         }
+        .with_nonce()
+    }
+
+    fn with_nonce(mut self) -> Self {
+        self.dpop_nonce = self.mint("dpop-nonce-");
+        self
+    }
+
+    pub(super) fn dpop_nonce(&self) -> &str {
+        &self.dpop_nonce
+    }
+
+    /// Wrong passwords in a row per known user, for brute-force protection.
+    pub(super) fn attempts(&self) -> &super::logins::Attempts {
+        &self.attempts
+    }
+
+    /// `claims` signed as this server signs tokens, for the answers built elsewhere.
+    pub(super) fn sign(&self, claims: &Value) -> Result<String, String> {
+        self.keys.sign(claims)
+    }
+
+    /// The issuer of the tokens answered to a request with these headers.
+    pub(super) fn issuer(&self, headers: &HeaderMap) -> String {
+        format!("{}/", self.origin(headers))
+    }
+
+    /// 500 server_error: the server could not do its part (e.g. sign a token).
+    pub(super) fn server_error(&self, description: &str) -> Response {
+        self.error(Row::ServerError, description)
     }
 
     fn codes(&self) -> std::sync::MutexGuard<'_, Codes> {
@@ -266,7 +302,7 @@ impl State {
         response
     }
 
-    fn method_not_allowed(&self, allowed: &'static str) -> Response {
+    pub(super) fn method_not_allowed(&self, allowed: &'static str) -> Response {
         let mut response = self.error(
             Row::MethodNotAllowed,
             &format!("Method not allowed; use {allowed}."),
@@ -320,7 +356,7 @@ impl State {
         r
     }
 
-    fn origin(&self, headers: &HeaderMap) -> String {
+    pub(super) fn origin(&self, headers: &HeaderMap) -> String {
         origin(headers, self.config.tls)
     }
 }
@@ -379,6 +415,7 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/bc-authorize", any(super::backchannel::bc_authorize))
         .route("/oauth/par", any(super::backchannel::par))
         .route("/userinfo", any(userinfo))
+        .route("/mfa/challenge", any(super::mfa::challenge))
         .route(DISABLED_ENDPOINT, any(disabled))
         .route(DISABLED_DELEGATION, any(disabled))
         .fallback(not_found)
@@ -402,6 +439,7 @@ async fn discovery(Extract(state): Extract<Arc<State>>, headers: HeaderMap) -> R
         "jwks_uri": format!("{base}/.well-known/jwks.json"),
         "revocation_endpoint": format!("{base}{revoke}"),
         "userinfo_endpoint": format!("{base}/userinfo"),
+        "mfa_challenge_endpoint": format!("{base}/mfa/challenge"),
         "scopes_supported": ["openid", "profile", "offline_access", "email"],
         "response_types_supported": ["code", "token", "id_token", "code token", "code id_token", "token id_token", "code token id_token"],
         "code_challenge_methods_supported": ["S256", "plain"],
@@ -565,7 +603,7 @@ pub(super) fn credentials(
 }
 
 /// Which client the credentials authenticate, if any.
-fn authenticate(creds: &Credentials) -> Option<&'static str> {
+pub(super) fn authenticate(creds: &Credentials) -> Option<&'static str> {
     match (creds.client_id.as_deref(), creds.secret.as_deref()) {
         (Some(CLIENT_ID), Some(CLIENT_SECRET)) => Some(CLIENT_ID),
         (Some(LIMITED_CLIENT_ID), Some(LIMITED_CLIENT_SECRET)) => Some(LIMITED_CLIENT_ID),
@@ -578,7 +616,7 @@ fn authenticate(creds: &Credentials) -> Option<&'static str> {
 /// The documented 401, with `WWW-Authenticate` when the client used the Authorization header
 /// (RFC 6749 §5.2 requires it then). Answering as tenants are seen to, the token endpoint
 /// says 401 `access_denied` "Unauthorized" to an unknown client and a wrong secret alike.
-fn reject_client(state: &State, creds: &Credentials, token_endpoint: bool) -> Response {
+pub(super) fn reject_client(state: &State, creds: &Credentials, token_endpoint: bool) -> Response {
     let description = if creds.client_id.is_none() {
         "Missing client_id."
     } else {
@@ -601,7 +639,7 @@ fn reject_client(state: &State, creds: &Credentials, token_endpoint: bool) -> Re
     response
 }
 
-fn grant_not_allowed(state: &State, grant_type: &str) -> Response {
+pub(super) fn grant_not_allowed(state: &State, grant_type: &str) -> Response {
     state.error_with(
         Row::UnauthorizedClient,
         &format!("Grant type '{grant_type}' not allowed for the client."),
@@ -646,6 +684,18 @@ fn token_answer(
         Ok(p) => p,
         Err(r) => return answer(r),
     };
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let htu = format!(
+        "{}{}",
+        state.origin(headers),
+        super::endpoint_paths(state.config.other_paths).0
+    );
+    if let Some(refused) = super::dpop::refuse(state, headers, &htu, now) {
+        return answer(refused);
+    }
     let Some(grant_type) = text(&params, "grant_type") else {
         return answer(state.invalid_request("Missing required parameter: grant_type"));
     };
@@ -670,6 +720,9 @@ fn token_answer(
         "client_credentials" => client_credentials(state, client, &params, headers),
         "refresh_token" => match text(&params, "refresh_token") {
             None => state.invalid_request("Missing required parameter: refresh_token"),
+            Some(super::DELETED_USER_REFRESH_TOKEN) if client == PUBLIC_CLIENT_ID => {
+                Entry::new("token-refresh-token-user-gone").answer(state.fault())
+            }
             // This server keeps no refresh tokens: every one is unknown. Tenants are seen to
             // say so with invalid_grant, where the table documents access_denied.
             Some(_) if state.observed() => invalid_grant("Unknown or invalid refresh token."),
@@ -680,6 +733,8 @@ fn token_answer(
         super::device::GRANT if client == super::rfc::DEVICE_CLIENT_ID => {
             super::device::poll(state, &state.device, &params)
         }
+        super::mfa::OTP_GRANT => super::mfa::otp(state, client, &params, headers),
+        super::mfa::OOB_GRANT => super::mfa::oob(state, client, &params),
         other => json_response(
             StatusCode::BAD_REQUEST,
             &json!({ "error": "unsupported_grant_type", "error_description": format!("Unsupported grant type: {other}") }),
@@ -688,8 +743,8 @@ fn token_answer(
     (Some(client), response)
 }
 
-/// The password grants. No user's password is ever right here. Without a `realm` a tenant
-/// uses its default directory, which here is [`DB_CONNECTION`].
+/// The password grants; [`super::logins`] knows the users. Without a `realm` a tenant uses
+/// its default directory, which here is [`DB_CONNECTION`].
 fn password(
     state: &State,
     client: &str,
@@ -705,7 +760,7 @@ fn password(
     if grant_type == PASSWORD_REALM && text(params, "realm").is_some_and(|r| r != DB_CONNECTION) {
         return state.invalid_request("The connection was not found.");
     }
-    invalid_grant("Wrong email or password.")
+    super::logins::login(state, params)
 }
 
 /// Not a seed-table row: what real tenants send for bad user credentials and codes.
@@ -807,7 +862,7 @@ fn client_credentials(
 }
 
 /// A token response, with the caching headers a tenant sends on one.
-fn issued(body: &Value) -> Response {
+pub(super) fn issued(body: &Value) -> Response {
     let mut response = json_response(StatusCode::OK, body);
     let h = response.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -827,11 +882,15 @@ fn exchange_code(
     let Some(code) = text(params, "code") else {
         return state.invalid_request("Missing required parameter: code");
     };
-    // Taken out whatever happens next: a code is good for one try.
-    let grant = state.codes().remove(code);
+    // Taken out whatever happens next: a code is good for one try (but the fixed one).
+    let grant = if code == super::PKCE_CODE {
+        Some(pkce_grant())
+    } else {
+        state.codes().remove(code)
+    };
     let Some(grant) = grant.filter(|g| g.issued.elapsed() < CODE_LIFETIME && g.client == client)
     else {
-        return invalid_grant("Invalid authorization code");
+        return Entry::new("token-invalid-authorization-code").answer(state.fault());
     };
     if text(params, "redirect_uri").unwrap_or_default() != grant.redirect_uri {
         return invalid_grant("Invalid redirect_uri.");
@@ -845,7 +904,7 @@ fn exchange_code(
             verifier.to_owned()
         };
         if verifier.is_empty() || derived != *challenge {
-            return invalid_grant("Failed to verify code verifier");
+            return Entry::new("token-code-verifier").answer(state.fault());
         }
     }
     let now = SystemTime::now()
@@ -884,6 +943,25 @@ fn exchange_code(
         }
     }
     issued(&body)
+}
+
+/// What [`super::PKCE_CODE`] stands for: a login of the public client with an S256 challenge
+/// of [`super::PKCE_VERIFIER`].
+fn pkce_grant() -> Grant {
+    let digest =
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, super::PKCE_VERIFIER.as_bytes());
+    Grant {
+        client: PUBLIC_CLIENT_ID.into(),
+        redirect_uri: REDIRECT_URI.into(),
+        challenge: Some((
+            "S256".into(),
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref()),
+        )),
+        scope: "openid".into(),
+        audience: None,
+        nonce: None,
+        issued: std::time::Instant::now(),
+    }
 }
 
 async fn revoke(
@@ -1133,6 +1211,65 @@ mod tests {
         let last = format!("code_{}", 10 * MAX_CODES - 1);
         assert!(codes.remove(&last).is_some(), "the newest code is kept");
         assert!(codes.remove("code_0").is_none(), "the oldest went first");
+    }
+
+    async fn token_of(state: &State, pairs: &[(&str, &str)], dpop: Option<&str>) -> (u16, Value) {
+        let body: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        let mut headers = HeaderMap::new();
+        if let Some(proof) = dpop {
+            headers.insert("dpop", HeaderValue::from_str(proof).unwrap());
+        }
+        let (_, r) = token_answer(state, &Method::POST, &headers, body.as_bytes());
+        let status = r.status().as_u16();
+        let body = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
+        (status, serde_json::from_slice(&body).unwrap())
+    }
+
+    /// The fixed PKCE code is exchanged on every try with the right verifier, and answered
+    /// with the row with a wrong one; a deleted user's refresh token and a bad DPoP proof get
+    /// their rows.
+    #[tokio::test]
+    async fn fixed_values_get_their_rows_and_the_right_verifier_its_tokens() {
+        let state = State::new(Config::default());
+        let code = |verifier| {
+            [
+                ("grant_type", "authorization_code"),
+                ("client_id", PUBLIC_CLIENT_ID),
+                ("code", super::super::PKCE_CODE),
+                ("redirect_uri", REDIRECT_URI),
+                ("code_verifier", verifier),
+            ]
+        };
+        for _ in 0..2 {
+            let (status, body) = token_of(&state, &code(super::super::PKCE_VERIFIER), None).await;
+            assert_eq!(status, 200, "{body}");
+            assert!(body["id_token"].is_string());
+        }
+        let (status, body) = token_of(&state, &code("wrong"), None).await;
+        assert_eq!(
+            (status, &body["error_description"]),
+            (403, &json!("Failed to verify code verifier"))
+        );
+        let gone = [
+            ("grant_type", "refresh_token"),
+            ("client_id", PUBLIC_CLIENT_ID),
+            ("refresh_token", super::super::DELETED_USER_REFRESH_TOKEN),
+        ];
+        let (status, body) = token_of(&state, &gone, None).await;
+        assert_eq!(status, 403);
+        assert!(
+            body["error_description"]
+                .as_str()
+                .unwrap()
+                .contains("doesn't exist anymore")
+        );
+        let (status, body) = token_of(&state, &gone, Some("not-a-jwt")).await;
+        assert_eq!(
+            (status, &body["error"]),
+            (400, &json!("invalid_dpop_proof"))
+        );
     }
 
     /// A code past its lifetime goes before any code that can still be exchanged.

@@ -14,6 +14,8 @@ mod entries;
 mod fault;
 mod keys;
 mod limits;
+mod logins;
+mod mfa;
 mod rfc;
 mod serving;
 mod signup;
@@ -59,6 +61,36 @@ pub const DISABLED_ENDPOINT: &str = "/tokeninfo";
 pub const INVALID_SCOPE_AUDIENCE: &str = "https://invalid-scope.authconform.test/";
 pub const SERVER_ERROR_AUDIENCE: &str = "https://server-error.authconform.test/";
 pub const UNAVAILABLE_AUDIENCE: &str = "https://unavailable.authconform.test/";
+/// A user of [`DB_CONNECTION`] who must pass MFA (OTP enrolled): the right password gets 403
+/// mfa_required with [`MFA_TOKEN`].
+pub const MFA_USERNAME: &str = "mfa-user@authconform.test";
+/// Its password. Public on purpose, like [`CLIENT_SECRET`].
+pub const MFA_PASSWORD: &str = "authconform-mfa-password-5b7d0e";
+/// The mfa_token the server issues to [`MFA_USERNAME`]; it never expires here.
+pub const MFA_TOKEN: &str = "Fe26.2**authconform-mfa-token**7f3a9c";
+/// The one-time password the MFA user's authenticator shows, always (not a catalogue variable:
+/// the cases send a wrong one; docs/reference-server.md lists it for apps).
+pub const MFA_OTP: &str = "246810";
+/// The oob_code of an SMS challenge sent to the MFA user that nobody ever answers.
+pub const MFA_OOB_CODE: &str = "authconform-oob-code-pending";
+/// A challenge type the MFA user has no authenticator for (it has only OTP).
+pub const MFA_UNENROLLED_CHALLENGE_TYPE: &str = "oob";
+/// A user whose password is known to be breached: the right password gets 401
+/// password_leaked.
+pub const BREACHED_USERNAME: &str = "breached-user@authconform.test";
+/// Its (breached) password.
+pub const BREACHED_PASSWORD: &str = "P@ssw0rd123";
+/// A user that brute-force protection blocks after [`logins::BRUTE_FORCE_THRESHOLD`] wrong
+/// passwords in a row; no password is right for it.
+pub const BRUTE_FORCE_USERNAME: &str = "brute-force-user@authconform.test";
+/// A refresh token issued to [`PUBLIC_CLIENT_ID`] for a user who has since been deleted.
+pub const DELETED_USER_REFRESH_TOKEN: &str = "authconform-refresh-token-of-a-deleted-user";
+/// An authorization code issued to [`PUBLIC_CLIENT_ID`] for [`REDIRECT_URI`] with a PKCE S256
+/// challenge of [`PKCE_VERIFIER`]; unlike the codes of /authorize it can be exchanged any
+/// number of times, so that a case can send it with a wrong verifier on every run.
+pub const PKCE_CODE: &str = "authconform-pkce-code";
+/// The verifier of [`PKCE_CODE`]'s challenge (not a catalogue variable; for apps).
+pub const PKCE_VERIFIER: &str = "authconform-pkce-verifier-0123456789-abcdefghijklmnop";
 
 /// A user that exists in [`DB_CONNECTION`]: signing up again is refused as `invalid_signup`,
 /// as a tenant that hides whether a user exists answers.
@@ -310,5 +342,25 @@ pub fn variables() -> Vec<(&'static str, String, bool)> {
         ("ciba_user_id", CIBA_USER_ID.into(), false),
         ("par_client_id", CLIENT_ID.into(), false),
         ("par_client_secret", CLIENT_SECRET.into(), true),
+        ("mfa_username", MFA_USERNAME.into(), false),
+        ("mfa_password", MFA_PASSWORD.into(), true),
+        ("mfa_token", MFA_TOKEN.into(), true),
+        ("mfa_oob_code", MFA_OOB_CODE.into(), true),
+        (
+            "mfa_unenrolled_challenge_type",
+            MFA_UNENROLLED_CHALLENGE_TYPE.into(),
+            false,
+        ),
+        ("breached_username", BREACHED_USERNAME.into(), false),
+        ("breached_password", BREACHED_PASSWORD.into(), true),
+        ("brute_force_username", BRUTE_FORCE_USERNAME.into(), false),
+        (
+            "deleted_user_refresh_token",
+            DELETED_USER_REFRESH_TOKEN.into(),
+            true,
+        ),
+        ("pkce_code", PKCE_CODE.into(), true),
+        ("dpop_client_id", CLIENT_ID.into(), false),
+        ("dpop_client_secret", CLIENT_SECRET.into(), true),
     ]
 }
