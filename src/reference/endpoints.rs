@@ -26,8 +26,10 @@ use super::{
     AUDIENCE, Answers, CLIENT_ID, CLIENT_SECRET, Config, DB_CONNECTION, DISABLED_ENDPOINT, Fault,
     INVALID_SCOPE_AUDIENCE, LIMITED_CLIENT_ID, LIMITED_CLIENT_SECRET, PUBLIC_CLIENT_ID,
     REDIRECT_URI, SERVER_ERROR_AUDIENCE, UNAVAILABLE_AUDIENCE, UNGRANTED_AUDIENCE,
+    entries::Entry,
     keys::Keys,
     limits::{self, Buckets, Quota},
+    passwordless::OTP_GRANT,
 };
 
 /// The rows of Auth0's Standard Error Responses table, in the table's order.
@@ -373,6 +375,9 @@ pub fn router(state: Arc<State>) -> Router {
         .route(authorize_path, any(authorize))
         .route("/dbconnections/change_password", any(change_password))
         .route("/userinfo", any(userinfo))
+        .route("/passwordless/start", any(super::passwordless::start))
+        .route("/co/authenticate", any(super::cross_origin::authenticate))
+        .route("/v2/logout", any(super::logout::logout))
         .route(DISABLED_ENDPOINT, any(disabled))
         .route(DISABLED_DELEGATION, any(disabled))
         .fallback(not_found)
@@ -485,7 +490,7 @@ pub(super) fn params(
     clippy::result_large_err,
     reason = "the error is the response itself, built at most once per request"
 )]
-fn post_params(
+pub(super) fn post_params(
     state: &State,
     method: &Method,
     headers: &HeaderMap,
@@ -670,6 +675,8 @@ fn token_answer(
         },
         PASSWORD_REALM | "password" => password(state, client, grant_type, &params),
         "authorization_code" => exchange_code(state, client, &params, headers),
+        OTP_GRANT if client != PUBLIC_CLIENT_ID => grant_not_allowed(state, grant_type),
+        OTP_GRANT => super::passwordless::otp(state, &params),
         other => json_response(
             StatusCode::BAD_REQUEST,
             &json!({ "error": "unsupported_grant_type", "error_description": format!("Unsupported grant type: {other}") }),
@@ -1043,13 +1050,11 @@ async fn userinfo(
     } else {
         "Bearer realm=\"Users\""
     };
-    let mut response = (StatusCode::UNAUTHORIZED, "Unauthorized").into_response();
+    let mut response = Entry::new("userinfo-unauthorized")
+        .header(header::WWW_AUTHENTICATE, challenge)
+        .answer(state.fault());
     let h = response.headers_mut();
     h.remove(header::CONTENT_TYPE);
-    h.insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static(challenge),
-    );
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static(ERROR_CACHE_CONTROL),

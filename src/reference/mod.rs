@@ -6,11 +6,14 @@
 //! tenants are seen to give). Told to break one documented behaviour ([`Fault`]), it breaks
 //! that one, so that tests can prove the cases notice.
 
+mod cross_origin;
 mod endpoints;
 mod entries;
 mod fault;
 mod keys;
 mod limits;
+mod logout;
+mod passwordless;
 mod rfc;
 mod serving;
 mod tls;
@@ -55,6 +58,18 @@ pub const DISABLED_ENDPOINT: &str = "/tokeninfo";
 pub const INVALID_SCOPE_AUDIENCE: &str = "https://invalid-scope.authconform.test/";
 pub const SERVER_ERROR_AUDIENCE: &str = "https://server-error.authconform.test/";
 pub const UNAVAILABLE_AUDIENCE: &str = "https://unavailable.authconform.test/";
+/// The passwordless email connection, enabled for both clients.
+pub const PASSWORDLESS_CONNECTION: &str = "email";
+/// The public client's web origin: its Allowed Origins (CORS) and, under it, its Allowed
+/// Logout URLs. The public client has Cross-Origin Authentication on.
+pub const CORS_ORIGIN: &str = "https://app.authconform.test";
+/// A client with Cross-Origin Authentication off whose Allowed Origins list [`CORS_ORIGIN`]:
+/// the M2M client.
+pub const NO_CROSS_ORIGIN_CLIENT_ID: &str = CLIENT_ID;
+/// A blocked user of [`DB_CONNECTION`], and its password: the one login whose password is
+/// right, refused because the user is blocked.
+pub const BLOCKED_USERNAME: &str = "blocked@authconform.test";
+pub const BLOCKED_PASSWORD: &str = "authconform-blocked-password-5d27e8a0";
 
 /// Which answers the server gives where the documentation and real tenants differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -270,5 +285,18 @@ pub fn variables() -> Vec<(&'static str, String, bool)> {
         ),
         ("server_error_audience", SERVER_ERROR_AUDIENCE.into(), false),
         ("unavailable_audience", UNAVAILABLE_AUDIENCE.into(), false),
+        (
+            "passwordless_connection",
+            PASSWORDLESS_CONNECTION.into(),
+            false,
+        ),
+        ("cors_origin", CORS_ORIGIN.into(), false),
+        (
+            "no_cross_origin_client_id",
+            NO_CROSS_ORIGIN_CLIENT_ID.into(),
+            false,
+        ),
+        ("blocked_username", BLOCKED_USERNAME.into(), false),
+        ("blocked_password", BLOCKED_PASSWORD.into(), true),
     ]
 }

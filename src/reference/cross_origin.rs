@@ -1,0 +1,112 @@
+//! Cross-origin authentication (`POST /co/authenticate`), as a tenant answers it: the embedded
+//! login of a SPA on another origin. The request's `Origin` decides CORS: an origin the
+//! client's Allowed Origins do not list gets a 403 whose body is text, not JSON.
+
+use std::{collections::HashMap, sync::Arc};
+
+use axum::{
+    body::Bytes,
+    extract::State as Extract,
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde_json::Value;
+
+use super::{
+    BLOCKED_PASSWORD, BLOCKED_USERNAME, CORS_ORIGIN, DB_CONNECTION, LIMITED_CLIENT_ID,
+    NO_CROSS_ORIGIN_CLIENT_ID, PUBLIC_CLIENT_ID,
+    endpoints::{State, post_params, text},
+    entries::Entry,
+    passwordless::oauth,
+};
+
+/// The only credential type a tenant takes here.
+const PASSWORD_REALM: &str = "http://auth0.com/oauth/legacy/grant-type/password-realm";
+
+pub(super) async fn authenticate(
+    Extract(state): Extract<Arc<State>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
+    let allowed = origin == Some(CORS_ORIGIN);
+    let mut response = if method == Method::OPTIONS && allowed {
+        let mut preflight = StatusCode::NO_CONTENT.into_response();
+        let h = preflight.headers_mut();
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("POST"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("content-type, auth0-client"),
+        );
+        preflight
+    } else {
+        match post_params(&state, &method, &headers, &body) {
+            Ok(params) => answer(&state, origin, &params),
+            Err(answer) => answer,
+        }
+    };
+    if allowed {
+        let h = response.headers_mut();
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static(CORS_ORIGIN),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+            HeaderValue::from_static("true"),
+        );
+    }
+    response
+}
+
+/// The answer to a login from `origin`. No password is right but the blocked user's: the
+/// double has no other user.
+fn answer(state: &State, origin: Option<&str>, params: &HashMap<String, Value>) -> Response {
+    let fault = state.fault();
+    let invalid =
+        |description: &str| oauth(StatusCode::BAD_REQUEST, "invalid_request", description);
+    match text(params, "client_id") {
+        Some(PUBLIC_CLIENT_ID) => {}
+        // Clients with Cross-Origin Authentication off (their Allowed Origins list the origin).
+        Some(NO_CROSS_ORIGIN_CLIENT_ID | LIMITED_CLIENT_ID) => {
+            return Entry::new("co-cross-origin-not-allowed").answer(fault);
+        }
+        Some(_) => return invalid("Unknown client."),
+        None => return invalid("Missing required parameter: client_id"),
+    }
+    if origin != Some(CORS_ORIGIN) {
+        // A request without an Origin is named as browsers name an opaque one.
+        return Entry::new("co-origin-not-allowed")
+            .text(format!(
+                "Origin {} is not allowed.",
+                origin.unwrap_or("null")
+            ))
+            .answer(fault);
+    }
+    match text(params, "credential_type") {
+        Some(PASSWORD_REALM) => {}
+        Some(_) => {
+            return oauth(
+                StatusCode::BAD_REQUEST,
+                "unsupported_credential_type",
+                "Unknown credential type parameter.",
+            );
+        }
+        None => return invalid("Missing required parameter: credential_type"),
+    }
+    let (Some(username), Some(password)) = (text(params, "username"), text(params, "password"))
+    else {
+        return invalid("Missing required parameter: username or password");
+    };
+    if text(params, "realm").is_some_and(|r| r != DB_CONNECTION) {
+        return invalid("The connection was not found.");
+    }
+    if username.eq_ignore_ascii_case(BLOCKED_USERNAME) && password == BLOCKED_PASSWORD {
+        return Entry::new("co-blocked-user").answer(fault);
+    }
+    Entry::new("co-wrong-password").answer(fault)
+}
