@@ -110,3 +110,60 @@ fn answer(state: &State, origin: Option<&str>, params: &HashMap<String, Value>) 
     }
     Entry::new("co-wrong-password").answer(fault)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reference::Config;
+    use serde_json::json;
+
+    /// Status and body of a login from `origin` with `params` over the password-realm defaults.
+    async fn login(origin: Option<&str>, params: Value) -> (u16, String) {
+        let state = State::new(Config::default());
+        let mut all = json!({"client_id": PUBLIC_CLIENT_ID, "credential_type": PASSWORD_REALM,
+                             "username": "nobody@example.com", "password": "x",
+                             "realm": DB_CONNECTION});
+        all.as_object_mut()
+            .unwrap()
+            .extend(params.as_object().unwrap().clone());
+        let all: HashMap<String, Value> = serde_json::from_value(all).unwrap();
+        let r = answer(&state, origin, &all);
+        let status = r.status().as_u16();
+        let body = axum::body::to_bytes(r.into_body(), 1 << 16).await.unwrap();
+        (status, String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn the_client_then_the_origin_then_the_user_decide() {
+        let allowed = Some(CORS_ORIGIN);
+        let (status, body) = login(allowed, json!({})).await;
+        assert_eq!(status, 403);
+        assert!(body.contains("Wrong email or password."), "{body}");
+        let blocked = json!({"username": "Blocked@Authconform.test", "password": BLOCKED_PASSWORD});
+        let (status, body) = login(allowed, blocked.clone()).await;
+        assert_eq!(status, 403);
+        assert!(body.contains("blocked_user"), "{body}");
+        let (_, body) = login(
+            allowed,
+            json!({"username": BLOCKED_USERNAME, "password": "wrong"}),
+        )
+        .await;
+        assert!(body.contains("access_denied"), "{body}");
+        let (status, body) = login(Some("https://evil.example"), blocked).await;
+        assert_eq!(
+            (status, body.as_str()),
+            (403, "Origin https://evil.example is not allowed.")
+        );
+        let (_, body) = login(None, json!({})).await;
+        assert_eq!(body, "Origin null is not allowed.");
+        let other_client = json!({"client_id": NO_CROSS_ORIGIN_CLIENT_ID});
+        let (status, body) = login(Some("https://evil.example"), other_client).await;
+        assert_eq!(status, 401);
+        assert!(body.contains("Cross origin login not allowed."), "{body}");
+        let (status, body) = login(allowed, json!({"credential_type": "password"})).await;
+        assert_eq!(status, 400);
+        assert!(body.contains("unsupported_credential_type"), "{body}");
+        let (status, _) = login(allowed, json!({"realm": "elsewhere"})).await;
+        assert_eq!(status, 400);
+    }
+}

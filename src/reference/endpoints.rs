@@ -1015,8 +1015,9 @@ async fn authorize(
 }
 
 /// /userinfo, as tenants answer it: the user of an access token this server issued for it (by
-/// the code flow), else 401 with the plain-text body `Unauthorized`, no Content-Type, and the
-/// error in `WWW-Authenticate` (a real capture; RFC 6750 §3).
+/// the code flow), else the row `userinfo-unauthorized`: 401 with the plain-text body
+/// `Unauthorized`, no Content-Type, and the error in `WWW-Authenticate` (a real capture; RFC
+/// 6750 §3).
 async fn userinfo(
     Extract(state): Extract<Arc<State>>,
     method: Method,

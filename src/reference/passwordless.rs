@@ -168,6 +168,100 @@ pub(super) fn otp(state: &State, params: &HashMap<String, Value>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reference::Config;
+
+    /// Status and `error` of the answer to a start request with `params`.
+    async fn started(params: Value) -> (u16, Value) {
+        let state = State::new(Config::default());
+        let params: HashMap<String, Value> = serde_json::from_value(params).unwrap();
+        let r = start_answer(&state, &HeaderMap::new(), &params);
+        let status = r.status().as_u16();
+        let body = axum::body::to_bytes(r.into_body(), 1 << 16).await.unwrap();
+        (status, serde_json::from_slice::<Value>(&body).unwrap())
+    }
+
+    /// Each row is answered to the request that provokes it, whatever else is wrong with
+    /// that request being checked after.
+    #[tokio::test]
+    async fn each_start_row_answers_its_request_and_a_good_one_is_sent() {
+        let email = "nobody@example.com";
+        let cases = [
+            (
+                json!({"connection": "email", "email": email}),
+                400,
+                "bad.client_id",
+            ),
+            (
+                json!({"client_id": CLIENT_ID, "connection": "email", "email": email}),
+                403,
+                "unauthorized_client",
+            ),
+            (
+                json!({"client_id": CLIENT_ID, "client_secret": "wrong", "connection": "email"}),
+                401,
+                "invalid_client",
+            ),
+            (
+                json!({"client_id": PUBLIC_CLIENT_ID, "connection": "nope", "email": email}),
+                400,
+                "bad.connection",
+            ),
+            (
+                json!({"client_id": PUBLIC_CLIENT_ID, "connection": DB_CONNECTION, "email": email}),
+                400,
+                "bad.connection",
+            ),
+            (
+                json!({"client_id": PUBLIC_CLIENT_ID, "connection": "email", "email": "x"}),
+                400,
+                "bad.email",
+            ),
+            (
+                json!({"client_id": PUBLIC_CLIENT_ID, "connection": "email"}),
+                400,
+                "bad.email",
+            ),
+            (
+                json!({"client_id": PUBLIC_CLIENT_ID, "connection": "email", "email": email,
+                       "authParams": "x"}),
+                400,
+                "bad.authParams",
+            ),
+        ];
+        for (params, status, error) in cases {
+            let (got, body) = started(params.clone()).await;
+            assert_eq!(
+                (got, body["error"].as_str()),
+                (status, Some(error)),
+                "{params}"
+            );
+        }
+        let (status, body) = started(json!({"client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET, "connection": "email", "email": email}))
+        .await;
+        assert_eq!((status, &body["email"]), (200, &json!(email)));
+        assert_eq!(body["_id"].as_str().map(str::len), Some(24));
+    }
+
+    #[test]
+    fn the_otp_grant_wants_its_parameters_and_the_passwordless_realm() {
+        let state = State::new(Config::default());
+        let grant = |params: Value| {
+            let params: HashMap<String, Value> = serde_json::from_value(params).unwrap();
+            otp(&state, &params).status().as_u16()
+        };
+        let all = json!({"realm": "email", "username": "a@b.co", "otp": "123456"});
+        assert_eq!(grant(all.clone()), 403);
+        for missing in ["realm", "username", "otp"] {
+            let mut params = all.clone();
+            params.as_object_mut().unwrap().remove(missing);
+            assert_eq!(grant(params), 400, "{missing}");
+        }
+        assert_eq!(
+            grant(json!({"realm": DB_CONNECTION, "username": "a@b.co", "otp": "1"})),
+            400
+        );
+    }
 
     #[test]
     fn an_email_is_told_from_what_is_not_one() {
