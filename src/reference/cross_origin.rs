@@ -166,4 +166,40 @@ mod tests {
         let (status, _) = login(allowed, json!({"realm": "elsewhere"})).await;
         assert_eq!(status, 400);
     }
+
+    /// The allowed origin gets CORS headers on the preflight and on every answer; another
+    /// origin gets none, so its browser hides the answer from the page.
+    #[tokio::test]
+    async fn only_the_allowed_origin_gets_cors() {
+        let send = |method: Method, origin: &'static str| async move {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::ORIGIN, HeaderValue::from_static(origin));
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            let state = Arc::new(State::new(Config::default()));
+            let body = Bytes::from(json!({"client_id": PUBLIC_CLIENT_ID}).to_string());
+            authenticate(Extract(state), method, headers, body).await
+        };
+        let preflight = send(Method::OPTIONS, CORS_ORIGIN).await;
+        assert_eq!(preflight.status(), StatusCode::NO_CONTENT);
+        assert_eq!(
+            preflight.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+            CORS_ORIGIN
+        );
+        let refused = send(Method::POST, CORS_ORIGIN).await;
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            refused.headers()[header::ACCESS_CONTROL_ALLOW_CREDENTIALS],
+            "true"
+        );
+        let elsewhere = send(Method::POST, "https://evil.example").await;
+        assert_eq!(elsewhere.status(), StatusCode::FORBIDDEN);
+        assert!(
+            !elsewhere
+                .headers()
+                .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+        );
+    }
 }

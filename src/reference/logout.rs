@@ -63,6 +63,46 @@ pub(super) async fn logout(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reference::Config;
+
+    async fn logout_with(query: &str) -> (u16, Option<String>, String) {
+        let state = Arc::new(State::new(Config::default()));
+        let r = logout(
+            Extract(state),
+            Method::GET,
+            RawQuery(Some(query.to_owned())),
+        )
+        .await;
+        let status = r.status().as_u16();
+        let location = r
+            .headers()
+            .get(header::LOCATION)
+            .map(|l| l.to_str().unwrap().to_owned());
+        let body = axum::body::to_bytes(r.into_body(), 1 << 16).await.unwrap();
+        (status, location, String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn logout_goes_back_only_to_an_allowed_url() {
+        let back = "https%3A%2F%2Fapp.authconform.test%2Fbye";
+        let (status, location, _) = logout_with(&format!("returnTo={back}")).await;
+        assert_eq!(
+            (status, location.as_deref()),
+            (302, Some("https://app.authconform.test/bye"))
+        );
+        assert_eq!(logout_with("").await, (200, None, "OK".into()));
+        let (status, location, body) = logout_with("returnTo=https://evil.example/").await;
+        assert_eq!((status, location), (400, None));
+        assert!(
+            body.contains("\"https://evil.example/\" is not defined as a valid URL"),
+            "{body}"
+        );
+        let (status, ..) = logout_with("client_id=nobody&returnTo=https://evil.example/").await;
+        assert_eq!(status, 400);
+        // A value no header can carry is refused, not a 500.
+        let (status, location, _) = logout_with(&format!("returnTo={back}%0A")).await;
+        assert_eq!((status, location), (400, None));
+    }
 
     #[test]
     fn only_the_origin_and_pages_under_it_are_allowed_logout_urls() {
