@@ -144,8 +144,21 @@ fn auth0_vars(server: &RealServer) -> serde_json::Map<String, Value> {
         "token_endpoint",
         "revocation_endpoint",
         "authorization_endpoint",
+        "userinfo_endpoint",
     ] {
         set(endpoint, server.var(endpoint), false);
+    }
+    // Endpoints only Auth0 has: a team declares them, where Auth0's default path would stand
+    // in.
+    for endpoint in [
+        "passwordless_start_endpoint",
+        "co_authenticate_endpoint",
+        "logout_endpoint",
+    ] {
+        file.insert(
+            endpoint.into(),
+            json!({ "not_applicable": NOT_AUTH0_ENDPOINT }),
+        );
     }
     // Auth0's default path would stand in for an endpoint the server does not have.
     declare_lacks(server, &mut file);
@@ -476,11 +489,77 @@ const NODE_OAUTH2_SERVER_RFC: &[Departure] = &[
 
 /// Why the auth0 profile's cases that need an API, a database connection or an Action skip on
 /// a server that is not Auth0.
-const NOT_AUTH0: &str = "not Auth0: no such API, connection or Action to name";
+const NOT_AUTH0: &str =
+    "not Auth0: no such API, connection, Action or passwordless connection to name";
+
+/// Why the auth0 profile's cases of an endpoint only Auth0 has are not applicable on a server
+/// that is not Auth0.
+const NOT_AUTH0_ENDPOINT: &str = "not Auth0: no such endpoint";
 
 /// django-oauth-toolkit, auth0 profile (Auth0's documented answers, which a server that is not
 /// Auth0 need not give): every case not listed passes.
 const DJANGO_OAUTH_TOOLKIT_AUTH0: &[Departure] = &[
+    ("co/blocked-user", "not_applicable", &[], NOT_AUTH0_ENDPOINT),
+    (
+        "co/cross-origin-not-allowed",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "co/origin-not-allowed",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "co/wrong-password",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "logout/return-to",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "passwordless/bad-client-id",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "passwordless/bad-connection",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "passwordless/bad-email",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "passwordless/client-authentication",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "passwordless/otp-wrong-code",
+        "skip",
+        &[],
+        "not Auth0: no passwordless connection to name",
+    ),
+    (
+        "userinfo/invalid-token",
+        "fail",
+        &["body text", "challenge bearer realm"],
+        "Auth0 answers the text `Unauthorized` and names its realm \"Users\"; RFC 6750 §3 leaves the body and the realm to the server",
+    ),
     (
         "authorize/unsupported-response-type",
         "fail",
@@ -639,6 +718,72 @@ const DJANGO_OAUTH_TOOLKIT_AUTH0: &[Departure] = &[
 /// endpoint: Auth0's /oauth/revoke is a 404 there. No public client: the auth0 cases that need
 /// one skip.
 const NODE_OAUTH2_SERVER_AUTH0: &[Departure] = &[
+    (
+        "userinfo/invalid-token",
+        "fail",
+        &[
+            "body text",
+            "challenge bearer",
+            "challenge bearer realm",
+            "challenge bearer error",
+        ],
+        "Auth0 answers the text `Unauthorized` with a Bearer challenge; its express adapter drops the challenge (RFC 6750 §3 MUST) and answers the code in JSON",
+    ),
+    ("co/blocked-user", "not_applicable", &[], NOT_AUTH0_ENDPOINT),
+    (
+        "co/cross-origin-not-allowed",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "co/origin-not-allowed",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "co/wrong-password",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "logout/return-to",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "passwordless/bad-client-id",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "passwordless/bad-connection",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "passwordless/bad-email",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "passwordless/client-authentication",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "passwordless/otp-wrong-code",
+        "skip",
+        &[],
+        "not Auth0: no passwordless connection to name",
+    ),
     (
         "authorize/unsupported-response-type",
         "skip",

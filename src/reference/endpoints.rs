@@ -29,6 +29,7 @@ use super::{
     entries::Entry,
     keys::Keys,
     limits::{self, Buckets, Quota},
+    passwordless::OTP_GRANT,
 };
 
 /// The rows of Auth0's Standard Error Responses table, in the table's order.
@@ -416,6 +417,9 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/oauth/par", any(super::backchannel::par))
         .route("/userinfo", any(userinfo))
         .route("/mfa/challenge", any(super::mfa::challenge))
+        .route("/passwordless/start", any(super::passwordless::start))
+        .route("/co/authenticate", any(super::cross_origin::authenticate))
+        .route("/v2/logout", any(super::logout::logout))
         .route(DISABLED_ENDPOINT, any(disabled))
         .route(DISABLED_DELEGATION, any(disabled))
         .fallback(not_found)
@@ -735,6 +739,8 @@ fn token_answer(
         }
         super::mfa::OTP_GRANT => super::mfa::otp(state, client, &params, headers),
         super::mfa::OOB_GRANT => super::mfa::oob(state, client, &params),
+        OTP_GRANT if client != PUBLIC_CLIENT_ID => grant_not_allowed(state, grant_type),
+        OTP_GRANT => super::passwordless::otp(state, &params),
         other => json_response(
             StatusCode::BAD_REQUEST,
             &json!({ "error": "unsupported_grant_type", "error_description": format!("Unsupported grant type: {other}") }),
@@ -1096,8 +1102,9 @@ async fn authorize(
 }
 
 /// /userinfo, as tenants answer it: the user of an access token this server issued for it (by
-/// the code flow), else 401 with the plain-text body `Unauthorized`, no Content-Type, and the
-/// error in `WWW-Authenticate` (a real capture; RFC 6750 §3).
+/// the code flow), else the row `userinfo-unauthorized`: 401 with the plain-text body
+/// `Unauthorized`, no Content-Type, and the error in `WWW-Authenticate` (a real capture; RFC
+/// 6750 §3).
 async fn userinfo(
     Extract(state): Extract<Arc<State>>,
     method: Method,
@@ -1131,13 +1138,11 @@ async fn userinfo(
     } else {
         "Bearer realm=\"Users\""
     };
-    let mut response = (StatusCode::UNAUTHORIZED, "Unauthorized").into_response();
+    let mut response = Entry::new("userinfo-unauthorized")
+        .header(header::WWW_AUTHENTICATE, challenge)
+        .answer(state.fault());
     let h = response.headers_mut();
     h.remove(header::CONTENT_TYPE);
-    h.insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static(challenge),
-    );
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static(ERROR_CACHE_CONTROL),

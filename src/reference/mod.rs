@@ -7,6 +7,7 @@
 //! that one, so that tests can prove the cases notice.
 
 mod backchannel;
+mod cross_origin;
 mod device;
 mod dpop;
 mod endpoints;
@@ -15,7 +16,9 @@ mod fault;
 mod keys;
 mod limits;
 mod logins;
+mod logout;
 mod mfa;
+mod passwordless;
 mod rfc;
 mod serving;
 mod signup;
@@ -104,6 +107,18 @@ pub const DICTIONARY_PASSWORD: &str = "P@ssw0rd";
 /// The user a backchannel (CIBA) request may name: `auth0|` and the id, as Auth0 writes a
 /// database user's id.
 pub const CIBA_USER_ID: &str = "auth0|authconform-ciba-user";
+/// The passwordless email connection, enabled for both clients.
+pub const PASSWORDLESS_CONNECTION: &str = "email";
+/// The public client's web origin: its Allowed Origins (CORS) and, under it, its Allowed
+/// Logout URLs. The public client has Cross-Origin Authentication on.
+pub const CORS_ORIGIN: &str = "https://app.authconform.test";
+/// A client with Cross-Origin Authentication off whose Allowed Origins list [`CORS_ORIGIN`]:
+/// the M2M client.
+pub const NO_CROSS_ORIGIN_CLIENT_ID: &str = CLIENT_ID;
+/// A blocked user of [`DB_CONNECTION`], and its password: the one login whose password is
+/// right, refused because the user is blocked.
+pub const BLOCKED_USERNAME: &str = "blocked@authconform.test";
+pub const BLOCKED_PASSWORD: &str = "authconform-blocked-password-5d27e8a0";
 
 /// Which answers the server gives where the documentation and real tenants differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -362,5 +377,18 @@ pub fn variables() -> Vec<(&'static str, String, bool)> {
         ("pkce_code", PKCE_CODE.into(), true),
         ("dpop_client_id", CLIENT_ID.into(), false),
         ("dpop_client_secret", CLIENT_SECRET.into(), true),
+        (
+            "passwordless_connection",
+            PASSWORDLESS_CONNECTION.into(),
+            false,
+        ),
+        ("cors_origin", CORS_ORIGIN.into(), false),
+        (
+            "no_cross_origin_client_id",
+            NO_CROSS_ORIGIN_CLIENT_ID.into(),
+            false,
+        ),
+        ("blocked_username", BLOCKED_USERNAME.into(), false),
+        ("blocked_password", BLOCKED_PASSWORD.into(), true),
     ]
 }
