@@ -84,13 +84,13 @@ pub struct Documents {
 impl Documents {
     /// The row in one line, as reports show it: `401 invalid_client "text"`.
     pub fn summary(&self) -> String {
-        let main = label(
+        let main = shaped_label(
             self.status,
             self.error.as_deref(),
             self.description.as_deref(),
             self.carrier,
+            self.shape,
         );
-        let main = format!("{main}{}", self.shape.label());
         match &self.endpoint {
             Some(endpoint) => format!("{endpoint}: {main}"),
             None => main,
@@ -218,13 +218,13 @@ impl SeedRow {
     /// e.g. `403 access_denied "Unknown or invalid refresh token"`, `500 (no body documented)`,
     /// `302 invalid_scope in the Location query`.
     pub fn label(&self) -> String {
-        let main = label(
+        shaped_label(
             self.status,
             self.error.as_deref(),
             self.description.as_deref(),
             self.carrier,
-        );
-        format!("{main}{}", self.shape.label())
+            self.shape,
+        )
     }
 
     /// What a case that provokes this row writes as its `documents`.
@@ -237,6 +237,25 @@ impl SeedRow {
             shape: self.shape,
             endpoint: self.endpoint.clone(),
         }
+    }
+}
+
+/// [`label`] with the body's shape: a text body is its text, not "no body".
+fn shaped_label(
+    status: u16,
+    error: Option<&str>,
+    description: Option<&str>,
+    carrier: Carrier,
+    shape: Shape,
+) -> String {
+    match (shape, error, description) {
+        (Shape::Text, None, Some(text)) => format!("{status} {text:?}{}", shape.label()),
+        (Shape::Text, None, None) => format!("{status}{}", shape.label()),
+        _ => format!(
+            "{}{}",
+            label(status, error, description, carrier),
+            shape.label()
+        ),
     }
 }
 

@@ -103,7 +103,7 @@ fn read(jwt: &str, method: &Method, htu: &str, now: u64) -> Result<Option<String
     UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, point)
         .verify(format!("{head}.{body}").as_bytes(), &signature)
         .map_err(|_| "The DPoP proof's signature is invalid.")?;
-    if !claims["jti"].as_str().is_some_and(|j| !j.is_empty()) {
+    if claims["jti"].as_str().is_none_or(str::is_empty) {
         return Err("The DPoP proof has no jti.");
     }
     if claims["htm"].as_str() != Some(method.as_str()) {

@@ -357,6 +357,8 @@ pub fn variables() -> Vec<(&'static str, String, bool)> {
         ("ciba_user_id", CIBA_USER_ID.into(), false),
         ("par_client_id", CLIENT_ID.into(), false),
         ("par_client_secret", CLIENT_SECRET.into(), true),
+        ("dpop_client_id", CLIENT_ID.into(), false),
+        ("dpop_client_secret", CLIENT_SECRET.into(), true),
         ("mfa_username", MFA_USERNAME.into(), false),
         ("mfa_password", MFA_PASSWORD.into(), true),
         ("mfa_token", MFA_TOKEN.into(), true),
@@ -375,8 +377,6 @@ pub fn variables() -> Vec<(&'static str, String, bool)> {
             true,
         ),
         ("pkce_code", PKCE_CODE.into(), true),
-        ("dpop_client_id", CLIENT_ID.into(), false),
-        ("dpop_client_secret", CLIENT_SECRET.into(), true),
         (
             "passwordless_connection",
             PASSWORDLESS_CONNECTION.into(),
