@@ -46,7 +46,8 @@ fn rendered() -> Vec<(&'static str, String)> {
                 .collect();
             assert!(!cases.is_empty(), "{}: no case", row.label());
             for case in cases {
-                let mut variables: Vec<&String> = case.variables.keys().collect();
+                let mut variables: Vec<&String> =
+                    case.variables.keys().filter(|v| *v != "run_id").collect();
                 variables.sort();
                 variables.dedup();
                 let variables = variables
