@@ -44,6 +44,10 @@ fn endpoint_values_resolve_as_urls_do_and_only_defaults_take_the_targets_path() 
             .args(["--var", "passwordless_start_endpoint=/passwordless/start"])
             .args(["--var", "co_authenticate_endpoint=/co/authenticate"])
             .args(["--var", "logout_endpoint=/v2/logout"])
+            .args(["--var", "signup_endpoint=/dbconnections/signup"])
+            .args(["--var", "device_authorization_endpoint=/oauth/device/code"])
+            .args(["--var", "backchannel_authentication_endpoint=/bc-authorize"])
+            .args(["--var", "pushed_authorization_request_endpoint=/oauth/par"])
             .arg("--report-json")
             .arg(&json),
     );
@@ -53,6 +57,7 @@ fn endpoint_values_resolve_as_urls_do_and_only_defaults_take_the_targets_path() 
         let group = match id.as_str() {
             "passwordless/otp-wrong-code" => "token",
             "mfa/challenge-unsupported-type" => "mfa-challenge",
+            "device/code-missing-client-id" => "device-code",
             _ => id.split('/').next().unwrap(),
         };
         let expected = match group {
@@ -61,7 +66,11 @@ fn endpoint_values_resolve_as_urls_do_and_only_defaults_take_the_targets_path() 
             "co" => "/co/authenticate",
             "logout" => "/v2/logout",
             "mfa-challenge" => "/o/mfa/challenge",
-            "token" | "mfa" | "dpop" | "attack-protection" => "/o/token/",
+            "signup" => "/dbconnections/signup",
+            "device-code" => "/oauth/device/code",
+            "ciba" => "/bc-authorize",
+            "par" => "/oauth/par",
+            "token" | "mfa" | "dpop" | "attack-protection" | "device" => "/o/token/",
             "revoke" => "/o/revoke/",
             "authorize" => "/o/authorize/",
             "dbconnections" => "/o/dbconnections/change_password",

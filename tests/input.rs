@@ -162,7 +162,8 @@ fn coverage_lists_every_seed_row_and_fails_when_one_has_no_case() {
     let out = output(authconform().arg("coverage"));
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(
-        out.stdout.contains(&format!("coverage: {rows} of {rows} rows provoked by")),
+        out.stdout
+            .contains(&format!("coverage: {rows} of {rows} rows provoked by")),
         "{}",
         out.stdout
     );

@@ -43,21 +43,22 @@ fn a_run_that_sends_nothing_fails_the_gate_unless_the_user_allows_it() {
     let server = raw_server(|_, s| write_response(s, "400 Bad Request", &[], ANSWER));
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("r.json");
-    // No variables at all: every built-in case but two needs some (token/unknown-client
+    // No variables at all: every built-in case but three needs some (token/unknown-client
     // makes up its own client, and its audience is optional; userinfo/invalid-token makes up
-    // its token).
+    // its token; device/code-missing-client-id sends no client).
     let out = output(
         authconform()
             .args(["run", "--color", "never", "--target", &server.url])
             .args(["--skip", "token/unknown-client"])
-            .args(["--skip", "userinfo/invalid-token", "--report-json"])
+            .args(["--skip", "userinfo/invalid-token"])
+            .args(["--skip", "device/code-missing-client-id", "--report-json"])
             .arg(&json),
     );
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     assert_eq!(server.hits.load(Ordering::SeqCst), 0);
     let report = read_report(&json);
     assert_eq!(report["ok"], false);
-    let selected = builtin_ids().len() - 2;
+    let selected = builtin_ids().len() - 3;
     assert_eq!(
         report["gate"],
         serde_json::json!([{"kind": "nothing_tested", "selected": selected, "skipped": selected, "not_applicable": 0}])
@@ -94,6 +95,7 @@ fn a_run_that_sends_nothing_fails_the_gate_unless_the_user_allows_it() {
             authconform()
                 .args(["run", "--color", "never", "--target", &server.url])
                 .args(["--skip", "userinfo/invalid-token"])
+                .args(["--skip", "device/code-missing-client-id"])
                 .args([
                     "--skip",
                     "token/unknown-client",
@@ -316,11 +318,17 @@ fn lint_refuses_exactly_what_run_refuses_and_warns_where_coverage_fails() {
     let warnings = out
         .stderr
         .lines()
-        .filter(|l| l.starts_with("lint: warning: no case provokes the seed-table row"))
+        .filter(|l| l.starts_with("lint: warning: no case provokes the table row"))
         .count();
+    let rows: usize =
+        authconform::catalogue::seed::tables(authconform::base::source::Profile::Auth0)
+            .iter()
+            .map(|t| t.rows.len())
+            .sum();
     assert_eq!(
-        warnings, 12,
-        "12 of the 13 rows have no case here: {}",
+        warnings,
+        rows - 1,
+        "all rows of both tables but one have no case here: {}",
         out.stderr
     );
     let out = output(authconform().arg("coverage").arg("--cases").arg(&cases_dir));
@@ -897,8 +905,8 @@ fn endpoints_are_variables_and_stay_on_the_targets_origin() {
     assert_eq!(verdict, Some(Value::from("pass")));
 }
 
-/// A wrong --target answers 404 to everything: the run says so once, naming the endpoint and
-/// its variable, instead of leaving every case to fail alone.
+/// A wrong --target answers 404 to everything: the run says so once for each endpoint, naming
+/// it and its variable, instead of leaving every case to fail alone.
 #[test]
 fn a_target_that_answers_404_everywhere_gets_one_hint() {
     let server = raw_server(|_, s| write_response(s, "404 Not Found", &[], b"no such page"));
@@ -917,8 +925,26 @@ fn a_target_that_answers_404_everywhere_gets_one_hint() {
         .iter()
         .map(|h| h.as_str().unwrap())
         .collect();
+    let catalogue = authconform::catalogue::case::Catalogue::load(
+        authconform::base::source::Profile::Auth0,
+        &authconform::base::source::Source::BuiltIn(authconform::base::source::BuiltIn::Cases(
+            authconform::base::source::Profile::Auth0,
+        )),
+        &authconform::base::source::Source::BuiltIn(authconform::base::source::BuiltIn::Schemas),
+    )
+    .unwrap();
+    let to_token = catalogue
+        .cases
+        .iter()
+        .filter(|c| c.request.path == "{{token_endpoint}}")
+        .count();
     assert!(
-        hints.contains(&"all 21 cases sent to /wrong-prefix/oauth/token were answered with 404: the server does not serve `token_endpoint` there; check --target (its path /wrong-prefix goes before the default /oauth/token), or say where it does as its full path from the origin's root (--var token_endpoint=/PATH), or give --discover"),
+        hints.contains(&format!("all {to_token} cases sent to /wrong-prefix/oauth/token were answered with 404: the server does not serve `token_endpoint` there; check --target (its path /wrong-prefix goes before the default /oauth/token), or say where it does as its full path from the origin's root (--var token_endpoint=/PATH), or give --discover").as_str()),
+        "{hints:#?}"
+    );
+    // One hint for each endpoint, none for a case.
+    assert!(
+        hints.iter().all(|h| h.contains("answered with 404")),
         "{hints:#?}"
     );
     assert_eq!(

@@ -1,7 +1,7 @@
 //! `authconform lint`: everything `run` checks before it sends anything, and nothing else, so
 //! that a catalogue lint accepts is one run accepts: the case files and schemas, the variables
 //! the cases use and the ones given (flags, environment, `--vars`), and a known-deviations file.
-//! Where `coverage` would fail (a seed-table row no case provokes), lint warns.
+//! Where `coverage` would fail (a row of the profile's tables no case provokes), lint warns.
 
 use crate::{
     base::error::{Error, Problem},
@@ -35,8 +35,10 @@ pub fn lint(session: &Session, deviations: Option<&str>) -> Result<Linted, Error
         .iter()
         .filter(|(_, cases)| cases.is_empty())
         .map(|(row, _)| {
+            let place = row.endpoint.as_ref().or(row.place.as_ref());
             format!(
-                "no case provokes the seed-table row {} (`authconform coverage` fails on it)",
+                "no case provokes the table row {}{} (`authconform coverage` fails on it)",
+                place.map(|p| format!("{p}: ")).unwrap_or_default(),
                 row.label()
             )
         })

@@ -45,6 +45,9 @@ pub const ENDPOINTS: &[&str] = &[
     "authorization_endpoint",
     "userinfo_endpoint",
     "device_authorization_endpoint",
+    "mfa_challenge_endpoint",
+    "backchannel_authentication_endpoint",
+    "pushed_authorization_request_endpoint",
 ];
 
 /// What discovery found: the document's URL and the endpoints it names, by variable.
