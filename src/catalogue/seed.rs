@@ -166,7 +166,9 @@ pub struct SeedRow {
     /// The row's name, for a table that lists errors per endpoint (faults aim at it).
     #[serde(default)]
     pub id: Option<String>,
-    /// The endpoint the row belongs to (`POST /dbconnections/signup`); none: any endpoint.
+    /// The endpoint the row belongs to (`POST /dbconnections/signup`), in a table of errors
+    /// per endpoint; a row of the source document names none, and is provoked by the cases that
+    /// name none.
     #[serde(default)]
     pub endpoint: Option<String>,
     #[serde(default)]
@@ -212,7 +214,7 @@ impl SeedRow {
             && self.description == d.description
             && self.carrier == d.carrier
             && self.shape == d.shape
-            && (self.endpoint.is_none() || self.endpoint == d.endpoint)
+            && self.endpoint == d.endpoint
     }
 
     /// e.g. `403 access_denied "Unknown or invalid refresh token"`, `500 (no body documented)`,
