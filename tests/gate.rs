@@ -456,11 +456,24 @@ fn annotations(stdout: &str) -> Vec<Annotation> {
 
 #[test]
 fn explain_shows_the_row_the_request_and_every_check_with_secrets_masked() {
+    // A row of the table of errors per endpoint is named with its endpoint and evidence.
+    let out = output(authconform().args(["explain", "signup/user-exists"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for expected in [
+        "seed row: POST /dbconnections/signup: 409 user_exists \"The user already exists.\" (Boom body) (row 2 of Auth0 Authentication API: errors per endpoint)",
+        "evidence: D, docs signup/create-a-new-user",
+        "needs: the tenant flag enable_public_signup_user_exists_error",
+        "  body /code equals \"user_exists\"",
+        "  schema auth0-boom-error.schema.json validates",
+    ] {
+        assert!(out.stdout.contains(expected), "{expected}: {}", out.stdout);
+    }
+
     let out = output(authconform().args(["explain", "token/missing-grant-type"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     for expected in [
         "token/missing-grant-type: A token request without grant_type is refused as invalid_request",
-        "seed row: 400 invalid_request (row 1 of the seed table",
+        "seed row: 400 invalid_request (row 1 of Auth0 Authentication API: Standard Error Responses)",
         "  POST <target>/oauth/token",
         "--data-urlencode 'client_secret=***'",
         "  status is 400",

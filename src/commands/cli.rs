@@ -42,7 +42,7 @@ pub enum Command {
     Lint(LintArgs),
     /// Show a case: its seed row, the request it would send (secrets masked) and every check.
     Explain(ExplainArgs),
-    /// Show which cases provoke each row of the seed table; exit 1 when a row has none.
+    /// Show which cases provoke each row of the profile's tables; exit 1 when a row has none.
     Coverage(Folders),
     /// Write the built-in cases, schemas, seed table and variables file into DIR, to start
     /// editing (`run --cases DIR/cases --schemas DIR/schemas` reproduces the built-in run).

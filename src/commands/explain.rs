@@ -66,7 +66,7 @@ pub fn command(
     }
     Ok(explain(
         case,
-        &crate::catalogue::seed::table(profile),
+        &crate::catalogue::seed::tables(profile),
         &target,
         &vars,
     ))
@@ -76,28 +76,41 @@ pub fn command(
 pub const PLACEHOLDER: &str = "http://target.invalid";
 
 /// The explanation of `case` for `target` with `vars`, secrets masked.
-pub fn explain(case: &Case, table: &SeedTable, target: &Target, vars: &Vars) -> String {
+pub fn explain(case: &Case, tables: &[SeedTable], target: &Target, vars: &Vars) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}: {}", case.id, case.title);
     let _ = writeln!(out, "file: {}", case.file);
     let d = &case.documents;
-    let row = table.rows.iter().position(|r| r.matches(d));
+    let row = tables.iter().find_map(|table| {
+        let i = table.rows.iter().position(|r| r.matches(d))?;
+        Some((table, i))
+    });
     match row {
-        Some(i) => {
+        Some((table, i)) => {
+            let row = &table.rows[i];
             let _ = writeln!(
                 out,
-                "seed row: {} (row {} of the seed table, {})",
-                table.rows[i].label(),
+                "seed row: {}{} (row {} of {})",
+                row.endpoint
+                    .as_ref()
+                    .map(|e| format!("{e}: "))
+                    .unwrap_or_default(),
+                row.label(),
                 i + 1,
                 table.title
             );
+            if let (Some(grade), Some(evidence)) = (row.grade, &row.evidence) {
+                let _ = writeln!(out, "evidence: {grade:?}, {evidence}");
+            }
+            if let Some(needs) = &row.needs {
+                let _ = writeln!(out, "needs: {needs}");
+            }
         }
         None => {
             let _ = writeln!(
                 out,
-                "documents: {} {} (not a row of the seed table)",
-                d.status,
-                d.error.as_deref().unwrap_or("(no body)")
+                "documents: {} (not a row of the profile's tables)",
+                d.summary()
             );
         }
     }

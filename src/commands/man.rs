@@ -48,7 +48,7 @@ For \fBrun\fR, the gate passes: no case failed or could not be judged, no known\
 .TP
 .B {EXIT_FAILED}
 The gate fails: a case failed or could not be judged, a known\-deviations entry no longer holds or has expired, nothing was tested (every case skipped, or none selected), a case was skipped under \fB\-\-fail\-on\-skip\fR, or a report could not be written.
-For \fBcoverage\fR: a row of the seed table has no case.
+For \fBcoverage\fR: a row of the profile's tables has no case.
 For \fBdiff\fR: a case changed, was added or was removed between the two reports.
 .TP
 .B {EXIT_USAGE}

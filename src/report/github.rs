@@ -9,7 +9,7 @@ use std::fmt::Write;
 
 use crate::{
     base::source::is_built_in_case,
-    records::record::{Record, Verdict},
+    records::record::{NOT_RUN_WHY, Record, Verdict},
     report::RunInfo,
 };
 
@@ -212,7 +212,7 @@ pub fn summary(records: &[Record], info: &RunInfo<'_>) -> String {
                 Verdict::Skip { reason, .. } => ("skip", vec![reason.clone()]),
                 Verdict::NotApplicable { reason, .. } => ("not applicable", vec![reason.clone()]),
                 Verdict::KnownDeviation { reasons } => ("known deviation", reasons.clone()),
-                Verdict::NotRun => ("not run", vec!["the run was interrupted first".into()]),
+                Verdict::NotRun => ("not run", vec![NOT_RUN_WHY.into()]),
             };
             let _ = writeln!(
                 out,
