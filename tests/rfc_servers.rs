@@ -28,9 +28,10 @@ fn declared(profile: &str) -> Vec<String> {
         .collect()
 }
 
-/// What each server lacks, declared not applicable in its rfc vars file as the server's team
+/// What each server lacks, declared not applicable in its vars file as the server's team
 /// would (`"NAME": {"not_applicable": "REASON"}`), so that the run can gate with
-/// `--fail-on-skip`: a skip left over would be a variable forgotten.
+/// `--fail-on-skip`: a skip left over would be a variable forgotten. One file serves both
+/// profiles; each run keeps the variables its profile declares.
 const NOT_APPLICABLE: &[(&str, &[(&str, &str)])] = &[
     (
         "oidc-provider",
@@ -57,6 +58,9 @@ const NOT_APPLICABLE: &[(&str, &[(&str, &str)])] = &[
                 "it never answers slow_down (RFC 8628 §3.5; a TODO in its token view)",
             ),
             ("unrevocable_token", "it revokes every token type it issues"),
+            ("backchannel_authentication_endpoint", NO_CIBA),
+            ("pushed_authorization_request_endpoint", NO_PAR),
+            ("dpop_client_id", NO_DPOP),
         ],
     ),
     (
@@ -66,16 +70,30 @@ const NOT_APPLICABLE: &[(&str, &[(&str, &str)])] = &[
                 "implicit_client_id",
                 "its `token` response type is not implemented",
             ),
+            ("device_authorization_endpoint", "no device flow (RFC 8628)"),
             ("device_client_id", "no device flow (RFC 8628)"),
             ("pending_device_code", "no device flow (RFC 8628)"),
             ("slow_down_device_code", "no device flow (RFC 8628)"),
             ("expired_device_code", "no device flow (RFC 8628)"),
             ("denied_device_code", "no device flow (RFC 8628)"),
+            ("twice_expired_device_code", "no device flow (RFC 8628)"),
             ("revocation_endpoint", "no revocation endpoint (RFC 7009)"),
             ("unrevocable_token", "no revocation endpoint (RFC 7009)"),
+            ("backchannel_authentication_endpoint", NO_CIBA),
+            ("pushed_authorization_request_endpoint", NO_PAR),
+            ("dpop_client_id", NO_DPOP),
         ],
     ),
 ];
+
+/// Why a server without OpenID Connect CIBA has no backchannel authentication endpoint.
+const NO_CIBA: &str = "no backchannel authentication (OpenID Connect CIBA Core 1.0)";
+
+/// Why a server without RFC 9126 has no pushed authorization request endpoint.
+const NO_PAR: &str = "no pushed authorization requests (RFC 9126)";
+
+/// Why a server without RFC 9449 has no client that must send DPoP proofs.
+const NO_DPOP: &str = "no DPoP (RFC 9449): no client must prove possession of a key";
 
 /// The rfc profile's vars file for `server`: what it printed, its endpoints left to discovery
 /// where its document lists them.
@@ -117,51 +135,43 @@ fn declare_lacks(server: &RealServer, file: &mut serde_json::Map<String, Value>)
 }
 
 /// The auth0 profile's vars file for `server`, as a tenant's team would fill it from the same
-/// clients: the machine-to-machine client is `restricted_client_id`, the public one
-/// `implicit_client_id`; the endpoints are the server's (Auth0's paths are the defaults). No
-/// API audiences, database connections or Actions: those cases skip.
+/// server: the rfc profile's file (one vars file for both profiles: the same endpoints, from
+/// discovery where its document lists them, the same device client and codes, the same
+/// declarations of what it lacks), with the clients named in Auth0's terms: the
+/// machine-to-machine client is `client_id`, the public one `public_client_id`. No API
+/// audiences, database connections, users or Actions: those cases skip.
 fn auth0_vars(server: &RealServer) -> serde_json::Map<String, Value> {
-    let mut file = serde_json::Map::new();
-    let mut set = |name: &str, value: Option<&str>, secret: bool| {
-        if let Some(value) = value {
-            let value = if secret {
-                json!({ "secret": value })
-            } else {
-                json!(value)
-            };
-            file.insert(name.to_owned(), value);
-        }
-    };
-    set("client_id", server.var("restricted_client_id"), false);
-    set(
-        "client_secret",
-        server.secret("restricted_client_secret"),
-        true,
-    );
-    set("public_client_id", server.var("implicit_client_id"), false);
-    set("redirect_uri", server.var("redirect_uri"), false);
-    for endpoint in [
-        "token_endpoint",
-        "revocation_endpoint",
-        "authorization_endpoint",
-        "userinfo_endpoint",
-    ] {
-        set(endpoint, server.var(endpoint), false);
+    let mut file = rfc_vars(server);
+    for name in ["client_id", "client_secret"] {
+        file.remove(name);
+    }
+    if let Some(id) = server.var("restricted_client_id") {
+        file.insert("client_id".into(), json!(id));
+    }
+    if let Some(secret) = server.secret("restricted_client_secret") {
+        file.insert("client_secret".into(), json!({ "secret": secret }));
+    }
+    if let Some(id) = server.var("implicit_client_id") {
+        file.insert("public_client_id".into(), json!(id));
+    }
+    if server.discover {
+        // The issuer its discovery document names (tests/servers.rs checks it is the target).
+        file.insert("issuer".into(), json!(server.target));
     }
     // Endpoints only Auth0 has: a team declares them, where Auth0's default path would stand
     // in.
     for endpoint in [
+        "signup_endpoint",
         "passwordless_start_endpoint",
         "co_authenticate_endpoint",
         "logout_endpoint",
+        "mfa_challenge_endpoint",
     ] {
         file.insert(
             endpoint.into(),
             json!({ "not_applicable": NOT_AUTH0_ENDPOINT }),
         );
     }
-    // Auth0's default path would stand in for an endpoint the server does not have.
-    declare_lacks(server, &mut file);
     file
 }
 
@@ -196,7 +206,7 @@ fn verdicts(server: &RealServer, profile: &str) -> Verdicts {
     .arg(&vars)
     .arg("--report-json")
     .arg(&report);
-    if profile == "rfc" && server.discover {
+    if server.discover {
         cmd.arg("--discover");
     }
     if profile == "rfc" {
@@ -497,7 +507,8 @@ const NOT_AUTH0: &str =
 const NOT_AUTH0_ENDPOINT: &str = "not Auth0: no such endpoint";
 
 /// django-oauth-toolkit, auth0 profile (Auth0's documented answers, which a server that is not
-/// Auth0 need not give): every case not listed passes.
+/// Auth0 need not give): every case not listed passes. Its device flow answers as RFC 8628
+/// does (400, no description); no CIBA, PAR or DPoP.
 const DJANGO_OAUTH_TOOLKIT_AUTH0: &[Departure] = &[
     ("co/blocked-user", "not_applicable", &[], NOT_AUTH0_ENDPOINT),
     (
@@ -688,7 +699,12 @@ const DJANGO_OAUTH_TOOLKIT_AUTH0: &[Departure] = &[
         NOT_AUTH0,
     ),
     ("dpop/invalid-proof", "skip", &[], NOT_AUTH0),
-    ("mfa/challenge-unsupported-type", "skip", &[], NOT_AUTH0),
+    (
+        "mfa/challenge-unsupported-type",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
     ("mfa/mfa-required", "skip", &[], NOT_AUTH0),
     ("mfa/oob-pending", "skip", &[], NOT_AUTH0),
     ("mfa/otp-invalid", "skip", &[], NOT_AUTH0),
@@ -712,11 +728,95 @@ const DJANGO_OAUTH_TOOLKIT_AUTH0: &[Departure] = &[
         &["status", "body /error", "body /error_description"],
         "Auth0 answers an unknown code with 403 invalid_grant \"Invalid authorization code\"; it refuses this public client's exchange with 400 and another code (RFC 6749 §5.2), without a description",
     ),
+    (
+        "ciba/openid-scope",
+        "not_applicable",
+        &[],
+        "no `backchannel_authentication_endpoint`: no backchannel authentication (OpenID Connect CIBA Core 1.0)",
+    ),
+    (
+        "ciba/unknown-user-id",
+        "not_applicable",
+        &[],
+        "no `backchannel_authentication_endpoint`: no backchannel authentication (OpenID Connect CIBA Core 1.0)",
+    ),
+    (
+        "dpop/use-nonce",
+        "not_applicable",
+        &[],
+        "no `dpop_client_id`: no DPoP (RFC 9449): no client must prove possession of a key",
+    ),
+    (
+        "par/request-uri-pushed",
+        "not_applicable",
+        &[],
+        "no `pushed_authorization_request_endpoint`: no pushed authorization requests (RFC 9126)",
+    ),
+    (
+        "signup/invalid-signup",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "signup/password-dictionary",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "signup/password-no-user-info",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "signup/password-strength",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "signup/user-exists",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "device/access-denied",
+        "fail",
+        &["status", "body /error_description"],
+        "Auth0 answers 403 \"User cancelled the confirmation prompt.\"; it answers 400 access_denied as RFC 8628 §3.5 with RFC 6749 §5.2 does, without a description",
+    ),
+    (
+        "device/authorization-pending",
+        "fail",
+        &["status", "body /error_description"],
+        "Auth0 answers 403 \"User has yet to authorize device code.\"; it answers 400 authorization_pending as RFC 8628 §3.5 with RFC 6749 §5.2 does, without a description",
+    ),
+    (
+        "device/expired-then-invalid-grant",
+        "fail",
+        &["status", "body /error", "body /error_description"],
+        "Auth0 answers an expired code's second poll with 403 invalid_grant; its token view reads only the stored status and answers 400 authorization_pending to every poll (RFC 8628 §3.5 asks expired_token)",
+    ),
+    (
+        "device/expired-token",
+        "fail",
+        &["status", "body /error", "body /error_description"],
+        "Auth0 answers 403 expired_token; its token view reads only the stored status and answers 400 authorization_pending (RFC 8628 §3.5 asks expired_token too)",
+    ),
+    (
+        "device/slow-down",
+        "not_applicable",
+        &[],
+        "no `slow_down_device_code`: it never answers slow_down (RFC 8628 §3.5; a TODO in its token view)",
+    ),
 ];
 
 /// @node-oauth/oauth2-server, auth0 profile: every case not listed passes. No revocation
-/// endpoint: Auth0's /oauth/revoke is a 404 there. No public client: the auth0 cases that need
-/// one skip.
+/// endpoint: Auth0's /oauth/revoke is a 404 there; no device flow, CIBA, PAR or DPoP, all
+/// declared not applicable. No public client: the auth0 cases that need one skip.
 const NODE_OAUTH2_SERVER_AUTH0: &[Departure] = &[
     (
         "userinfo/invalid-token",
@@ -906,7 +1006,12 @@ const NODE_OAUTH2_SERVER_AUTH0: &[Departure] = &[
         NOT_AUTH0,
     ),
     ("dpop/invalid-proof", "skip", &[], NOT_AUTH0),
-    ("mfa/challenge-unsupported-type", "skip", &[], NOT_AUTH0),
+    (
+        "mfa/challenge-unsupported-type",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
     ("mfa/mfa-required", "skip", &[], NOT_AUTH0),
     ("mfa/oob-pending", "skip", &[], NOT_AUTH0),
     ("mfa/otp-invalid", "skip", &[], NOT_AUTH0),
@@ -920,6 +1025,96 @@ const NODE_OAUTH2_SERVER_AUTH0: &[Departure] = &[
     ("token/refresh-token-user-gone", "skip", &[], NOT_AUTH0),
     ("mfa/token-malformed", "skip", &[], NOT_AUTH0),
     ("token/authorization-code-invalid", "skip", &[], NOT_AUTH0),
+    (
+        "ciba/openid-scope",
+        "not_applicable",
+        &[],
+        "no `backchannel_authentication_endpoint`: no backchannel authentication (OpenID Connect CIBA Core 1.0)",
+    ),
+    (
+        "ciba/unknown-user-id",
+        "not_applicable",
+        &[],
+        "no `backchannel_authentication_endpoint`: no backchannel authentication (OpenID Connect CIBA Core 1.0)",
+    ),
+    (
+        "dpop/use-nonce",
+        "not_applicable",
+        &[],
+        "no `dpop_client_id`: no DPoP (RFC 9449): no client must prove possession of a key",
+    ),
+    (
+        "par/request-uri-pushed",
+        "not_applicable",
+        &[],
+        "no `pushed_authorization_request_endpoint`: no pushed authorization requests (RFC 9126)",
+    ),
+    (
+        "signup/invalid-signup",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "signup/password-dictionary",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "signup/password-no-user-info",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "signup/password-strength",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "signup/user-exists",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "device/access-denied",
+        "not_applicable",
+        &[],
+        "no device flow (RFC 8628)",
+    ),
+    (
+        "device/authorization-pending",
+        "not_applicable",
+        &[],
+        "no device flow (RFC 8628)",
+    ),
+    (
+        "device/code-missing-client-id",
+        "not_applicable",
+        &[],
+        "no device flow (RFC 8628)",
+    ),
+    (
+        "device/expired-then-invalid-grant",
+        "not_applicable",
+        &[],
+        "no device flow (RFC 8628)",
+    ),
+    (
+        "device/expired-token",
+        "not_applicable",
+        &[],
+        "no device flow (RFC 8628)",
+    ),
+    (
+        "device/slow-down",
+        "not_applicable",
+        &[],
+        "no device flow (RFC 8628)",
+    ),
 ];
 
 /// Each server's recorded verdicts: (server, profile, departures). The rfc rows are the

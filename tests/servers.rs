@@ -371,12 +371,21 @@ const REVOCATION_AND_DEVICE: &[&str] = &[
 
 /// What each server sets beyond COMMON; what it leaves out is explained in its script.
 /// oidc-provider never answers slow_down and has no plain `token` response type; Authlib
-/// revokes every token it finds; django-oauth-toolkit does both and never answers slow_down;
+/// revokes every token it finds; django-oauth-toolkit does both and never answers slow_down,
+/// and names for the auth0 profile the device authorization endpoint its document leaves out
+/// and a second expired device code;
 /// @node-oauth/oauth2-server has no revocation endpoint, device flow or implicit grant.
 const EXTRA: &[(&str, &[&str])] = &[
     ("oidc-provider", &["unrevocable_token"]),
     ("authlib", &["slow_down_device_code", "implicit_client_id"]),
-    ("django-oauth-toolkit", &["implicit_client_id"]),
+    (
+        "django-oauth-toolkit",
+        &[
+            "implicit_client_id",
+            "device_authorization_endpoint",
+            "twice_expired_device_code",
+        ],
+    ),
     ("node-oauth2-server", &[]),
 ];
 

@@ -174,14 +174,15 @@ def post(browser, path, form, **headers):
 
 
 def device_codes(browser, client_id):
-    """Pending, expired and denied device codes of `client_id`, made through DOT's own views."""
+    """Pending, expired, denied and a second expired device code of `client_id`, made through
+    DOT's own views."""
 
     def start():
         answer = post(browser, "/o/device-authorization/", {"client_id": client_id, "scope": "openid"})
         assert answer.status_code == 200, answer.content
         return answer.json()
 
-    pending, expired, denied = start(), start(), start()
+    pending, expired, denied, twice_expired = start(), start(), start(), start()
     # Denied: the user enters the code and presses deny, on DOT's verification pages.
     answer = post(browser, "/o/device/", {"user_code": denied["user_code"]})
     assert answer.status_code == 302, answer.content
@@ -190,11 +191,11 @@ def device_codes(browser, client_id):
     # Expired: no request can age a code, so the store moves its expiry into the past (what the
     # clock does to every code after its expires_in).
     grants = get_device_grant_model().objects
-    grants.filter(device_code=expired["device_code"]).update(
+    grants.filter(device_code__in=[expired["device_code"], twice_expired["device_code"]]).update(
         expires=timezone.now() - timedelta(minutes=1)
     )
     assert grants.get(device_code=denied["device_code"]).status == "denied"
-    return pending, expired, denied
+    return pending, expired, denied, twice_expired
 
 
 class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
@@ -234,7 +235,7 @@ def main():
     # The start-up requests go through Django's test client: the same views, no socket.
     browser = Client(HTTP_HOST=f"127.0.0.1:{httpd.server_port}")
     browser.force_login(USER)
-    pending, expired, denied = device_codes(browser, ids["device"])
+    pending, expired, denied, twice_expired = device_codes(browser, ids["device"])
     # A token without `openid`, which userinfo requires: client_credentials for scope read.
     answer = post(
         Client(),
@@ -250,12 +251,13 @@ def main():
         "url": origin,
         "target": f"{origin}/o",
         # DOT's OpenID discovery document lists neither of these.
-        "undiscovered": ["revocation_endpoint"],
+        "undiscovered": ["revocation_endpoint", "device_authorization_endpoint"],
         "vars": {
             "token_endpoint": f"{origin}/o/token/",
             "authorization_endpoint": f"{origin}/o/authorize/",
             "revocation_endpoint": f"{origin}/o/revoke_token/",
             "userinfo_endpoint": f"{origin}/o/userinfo/",
+            "device_authorization_endpoint": f"{origin}/o/device-authorization/",
             "client_id": ids["client"],
             "redirect_uri": REDIRECT_URI,
             "restricted_client_id": ids["restricted"],
@@ -273,6 +275,9 @@ def main():
             "pending_device_code": pending["device_code"],
             "expired_device_code": expired["device_code"],
             "denied_device_code": denied["device_code"],
+            # The auth0 profile polls a second expired code twice (expired_token, then
+            # invalid_grant on Auth0).
+            "twice_expired_device_code": twice_expired["device_code"],
             "insufficient_scope_token": insufficient_scope_token,
         },
     }
