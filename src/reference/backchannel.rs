@@ -6,16 +6,15 @@
 use std::{collections::HashMap, sync::Arc};
 
 use axum::{
-    body::Bytes,
     extract::State as Extract,
-    http::{HeaderMap, Method, StatusCode},
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
 use serde_json::{Value, json};
 
 use super::{
     CIBA_USER_ID, CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, Row,
-    endpoints::{State, post_params, text},
+    endpoints::{Post, State, text},
     entries::Entry,
 };
 
@@ -28,14 +27,8 @@ fn authenticated(params: &HashMap<String, Value>) -> bool {
 /// `POST /bc-authorize`.
 pub(super) async fn bc_authorize(
     Extract(state): Extract<Arc<State>>,
-    method: Method,
-    headers: HeaderMap,
-    body: Bytes,
+    Post { params, headers: _ }: Post,
 ) -> Response {
-    let params = match post_params(&state, &method, &headers, &body) {
-        Ok(p) => p,
-        Err(answer) => return answer,
-    };
     if !authenticated(&params) {
         return state.error(Row::InvalidClient, "Client authentication failed.");
     }
@@ -68,14 +61,8 @@ pub(super) async fn bc_authorize(
 /// `POST /oauth/par`.
 pub(super) async fn par(
     Extract(state): Extract<Arc<State>>,
-    method: Method,
-    headers: HeaderMap,
-    body: Bytes,
+    Post { params, headers: _ }: Post,
 ) -> Response {
-    let params = match post_params(&state, &method, &headers, &body) {
-        Ok(p) => p,
-        Err(answer) => return answer,
-    };
     if !authenticated(&params) {
         return state.error(Row::InvalidClient, "Client authentication failed.");
     }

@@ -12,15 +12,14 @@ use std::{
 };
 
 use axum::{
-    body::Bytes,
     extract::State as Extract,
-    http::{HeaderMap, Method, StatusCode},
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
 use serde_json::{Value, json};
 
 use super::{
-    endpoints::{State, post_params, text},
+    endpoints::{Post, State, text},
     entries::Entry,
     rfc::{
         DENIED_DEVICE_CODE, DEVICE_CLIENT_ID, EXPIRED_DEVICE_CODE, PENDING_DEVICE_CODE,
@@ -49,14 +48,8 @@ pub struct Polls {
 /// `POST /oauth/device/code`.
 pub(super) async fn device_code(
     Extract(state): Extract<Arc<State>>,
-    method: Method,
-    headers: HeaderMap,
-    body: Bytes,
+    Post { params, headers: _ }: Post,
 ) -> Response {
-    let params = match post_params(&state, &method, &headers, &body) {
-        Ok(p) => p,
-        Err(answer) => return answer,
-    };
     match text(&params, "client_id") {
         None => Entry::new("device-code-missing-client-id")
             .text("Missing required parameter: client_id")

@@ -535,6 +535,30 @@ pub(super) fn params(
     }
 }
 
+/// The parameters and headers of a request to a POST-only endpoint, extracted: another method,
+/// or a body that cannot be read, gets the documented answer before the handler runs.
+pub(super) struct Post {
+    pub(super) params: HashMap<String, Value>,
+    pub(super) headers: HeaderMap,
+}
+
+impl axum::extract::FromRequest<Arc<State>> for Post {
+    type Rejection = Response;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &Arc<State>,
+    ) -> Result<Self, Response> {
+        let method = request.method().clone();
+        let headers = request.headers().clone();
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let params = post_params(state, &method, &headers, &body)?;
+        Ok(Post { params, headers })
+    }
+}
+
 /// The parameters of a POST-only endpoint, or the documented answer to another method or to a
 /// body that cannot be read.
 #[expect(
@@ -978,16 +1002,7 @@ fn pkce_grant() -> Grant {
     }
 }
 
-async fn revoke(
-    Extract(state): Extract<Arc<State>>,
-    method: Method,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let params = match post_params(&state, &method, &headers, &body) {
-        Ok(p) => p,
-        Err(answer) => return answer,
-    };
+async fn revoke(Extract(state): Extract<Arc<State>>, Post { params, headers }: Post) -> Response {
     let creds = match credentials(&headers, &params) {
         Ok(c) => c,
         Err(message) => return state.invalid_request(message),
@@ -1160,14 +1175,8 @@ async fn userinfo(
 
 async fn change_password(
     Extract(state): Extract<Arc<State>>,
-    method: Method,
-    headers: HeaderMap,
-    body: Bytes,
+    Post { params, headers: _ }: Post,
 ) -> Response {
-    let params = match post_params(&state, &method, &headers, &body) {
-        Ok(p) => p,
-        Err(answer) => return answer,
-    };
     if text(&params, "client_id").is_none_or(|c| c != PUBLIC_CLIENT_ID && c != CLIENT_ID) {
         return state.invalid_request("Missing or unknown client_id.");
     }

@@ -10,16 +10,15 @@ use std::{
 };
 
 use axum::{
-    body::Bytes,
     extract::State as Extract,
-    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::Response,
 };
 use serde_json::{Value, json};
 
 use super::{
     MFA_OOB_CODE, MFA_OTP, MFA_TOKEN, MFA_USERNAME, PUBLIC_CLIENT_ID,
-    endpoints::{self, State, text},
+    endpoints::{self, Post, State, text},
     entries::Entry,
 };
 
@@ -142,14 +141,8 @@ fn accepted(challenge_type: Option<&str>) -> Result<Vec<&str>, &str> {
 /// unsupported_challenge_type.
 pub async fn challenge(
     Extract(state): Extract<Arc<State>>,
-    method: Method,
-    headers: HeaderMap,
-    body: Bytes,
+    Post { params, headers }: Post,
 ) -> Response {
-    let params = match endpoints::post_params(&state, &method, &headers, &body) {
-        Ok(p) => p,
-        Err(answer) => return answer,
-    };
     let creds = match endpoints::credentials(&headers, &params) {
         Ok(c) => c,
         Err(message) => return state.invalid_request(message),

@@ -5,9 +5,8 @@
 use std::{collections::HashMap, hash::Hasher, sync::Arc};
 
 use axum::{
-    body::Bytes,
     extract::State as Extract,
-    http::{HeaderMap, Method, StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde_json::{Value, json};
@@ -15,7 +14,7 @@ use serde_json::{Value, json};
 use super::{
     CLIENT_ID, CLIENT_SECRET, DB_CONNECTION, LIMITED_CLIENT_ID, LIMITED_CLIENT_SECRET,
     PASSWORDLESS_CONNECTION, PUBLIC_CLIENT_ID,
-    endpoints::{State, credentials, post_params, text},
+    endpoints::{Post, State, credentials, text},
     entries::Entry,
 };
 
@@ -34,14 +33,9 @@ pub(super) fn oauth(status: StatusCode, code: &str, description: &str) -> Respon
 
 pub(super) async fn start(
     Extract(state): Extract<Arc<State>>,
-    method: Method,
-    headers: HeaderMap,
-    body: Bytes,
+    Post { params, headers }: Post,
 ) -> Response {
-    match post_params(&state, &method, &headers, &body) {
-        Ok(params) => start_answer(&state, &headers, &params),
-        Err(answer) => answer,
-    }
+    start_answer(&state, &headers, &params)
 }
 
 /// How the client authenticated, if it did: a confidential client must send its secret.

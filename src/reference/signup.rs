@@ -7,16 +7,15 @@
 use std::sync::Arc;
 
 use axum::{
-    body::Bytes,
     extract::State as Extract,
-    http::{HeaderMap, Method, StatusCode},
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
 use serde_json::{Value, json};
 
 use super::{
     DB_CONNECTION, DICTIONARY_PASSWORD, EXISTING_USER_EMAIL, PUBLIC_CLIENT_ID, USER_EXISTS_EMAIL,
-    endpoints::{State, post_params, text},
+    endpoints::{Post, State, text},
     entries::Entry,
 };
 
@@ -26,14 +25,8 @@ const MIN_LENGTH: usize = 8;
 
 pub(super) async fn signup(
     Extract(state): Extract<Arc<State>>,
-    method: Method,
-    headers: HeaderMap,
-    body: Bytes,
+    Post { params, headers: _ }: Post,
 ) -> Response {
-    let params = match post_params(&state, &method, &headers, &body) {
-        Ok(p) => p,
-        Err(answer) => return answer,
-    };
     if text(&params, "client_id") != Some(PUBLIC_CLIENT_ID) {
         return state.invalid_request("Missing or unknown client_id.");
     }
