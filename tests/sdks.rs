@@ -1117,7 +1117,10 @@ fn sdk_table_renders_each_call_and_each_variant() {
                 { "call": "wrong-client-secret", "row": "invalid_client", "outcome": "error",
                   "class": "Auth0Error", "code": "invalid_client", "status": 401, "description": "x" },
                 { "call": "client-credentials", "row": null, "outcome": "ok",
-                  "class": null, "code": null, "status": null, "description": null }
+                  "class": null, "code": null, "status": null, "description": null },
+                { "call": "login-mfa-user", "row": "mfa-required", "outcome": "error",
+                  "class": "Auth0Error", "code": "mfa_required", "status": 403, "description": "x",
+                  "fields": { "mfa_token": "***", "mfa_requirements": {} } }
             ],
             "node": [
                 { "call": "discovery", "row": null, "outcome": "ok",
@@ -1157,6 +1160,7 @@ fn sdk_table_renders_each_call_and_each_variant() {
         [
             "| call | row | auth0-python 6.8.0 | @auth0/auth0-auth-js 1.16.1 |",
             "| wrong-client-secret | invalid_client | `Auth0Error` `invalid_client` 401 | `TokenByClientCredentialsError` `invalid_client` 401 |",
+            "| login-mfa-user | mfa-required | `Auth0Error` `mfa_required` 403 + `mfa_token`, `mfa_requirements` | — |",
             "| client-credentials | (not a row) | ok | — |",
             "| discovery | (not a row) | — | ok |",
             "| serve | auth0-python 6.8.0 | @auth0/auth0-auth-js 1.16.1 |",
@@ -1167,6 +1171,12 @@ fn sdk_table_renders_each_call_and_each_variant() {
     );
     assert!(
         table.contains("No SDK call provokes invalid_request, invalid_scope,"),
+        "{table}"
+    );
+    assert!(
+        table.contains(
+            "Of the table of errors per endpoint, no SDK call provokes signup-invalid-signup,"
+        ),
         "{table}"
     );
 
@@ -1202,6 +1212,25 @@ fn what_must_hold_whatever_is_recorded_catches_wrong_answers() {
     assert_eq!(documented_problems("node", &[unread]), Vec::<String>::new());
     let unread = line("Auth0Error", "server error", "", 500);
     assert_eq!(documented_problems("python", &[unread]).len(), 1);
+
+    // A row of the table of errors per endpoint: its status and code, with what the app needs.
+    let mut mfa = line("Auth0Error", "mfa-required", "mfa_required", 403);
+    mfa["description"] = json!("Multifactor authentication required");
+    mfa["fields"] = json!({ "mfa_token": "***", "mfa_requirements": {} });
+    assert_eq!(
+        documented_problems("python", std::slice::from_ref(&mfa)),
+        Vec::<String>::new()
+    );
+    let mut no_token = mfa.clone();
+    no_token["fields"] = json!({ "mfa_requirements": {} });
+    let mut wrong_code = mfa.clone();
+    wrong_code["code"] = json!("invalid_grant");
+    for bad in [no_token, wrong_code] {
+        assert_eq!(documented_problems("python", &[bad]).len(), 1);
+    }
+    // A Boom row: auth0-python hands the app its code but never its description.
+    let boom = line("Auth0Error", "signup-invalid-signup", "invalid_signup", 400);
+    assert_eq!(documented_problems("python", &[boom]), Vec::<String>::new());
 
     let mut observed = good.clone();
     observed["code"] = json!("access_denied");
