@@ -9,8 +9,10 @@
 //! profile. Every line is compared with `tests/sdks/recorded.json`: the documented run in full,
 //! and for the other runs the calls whose line differs from the documented run (what the app sees
 //! instead). `AUTHCONFORM_RECORD=1` rewrites that file instead of comparing. Independently of the
-//! recording, every call aimed at a row of the Standard Error Responses table must get that row's
-//! status and code. `sdk_table` renders the recording as docs/reference-server.md's Markdown table.
+//! recording, every call aimed at a row of the Standard Error Responses table or of the table of
+//! errors per endpoint (`row` names it) must get that row's status and code in the SDK's own
+//! error class, with the fields an app needs (`fields`: mfa_required's `mfa_token`, a 401's
+//! challenge). `sdk_table` renders the recording as docs/reference-server.md's Markdown table.
 //!
 //! A missing runtime (python3, node) skips that SDK with a message, unless
 //! AUTHCONFORM_REQUIRE_SERVERS is set (CI), as for the real servers of tests/servers.rs.
@@ -351,7 +353,17 @@ fn normalise(line: &Value) -> Value {
     let mut line = line.clone();
     let members = line.as_object_mut().expect("a driver line is an object");
     members.shift_remove("sdk");
+    // A 429 that is not a rate limit (brute-force protection's too_many_attempts) carries the
+    // client's token bucket, whose remaining count depends on how fast the calls came.
+    let not_limited = members.get("code") != Some(&json!("too_many_requests"));
     if let Some(Value::Object(limit)) = members.get_mut("rate_limit") {
+        if let Some(remaining) = limit
+            .get_mut("headers")
+            .and_then(|h| h.get_mut("x-ratelimit-remaining"))
+            .filter(|_| not_limited)
+        {
+            *remaining = json!("<count>");
+        }
         if let Some(reset_at) = limit.get_mut("reset_at") {
             *reset_at = epoch(reset_at);
         }
@@ -505,38 +517,76 @@ fn seed_rows() -> Vec<Value> {
     rows
 }
 
+/// The rows of the table of errors per endpoint (`cases/auth0/endpoint-errors.json`), in order.
+fn endpoint_rows() -> Vec<Value> {
+    let path = repo_dir().join("cases/auth0/endpoint-errors.json");
+    let table: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    table["rows"].as_array().unwrap().clone()
+}
+
+/// The calls that must succeed against the documented answers.
+const MUST_PASS: [&str; 8] = [
+    "discovery",
+    "client-credentials",
+    "verify-access-token",
+    "change-password",
+    "revoke",
+    "signup",
+    "passwordless-email",
+    "authorization-code",
+];
+
+/// Errors whose class hands the app no status: auth-js's PAR refusal (`buildAuthorizationUrl`).
+const NO_STATUS: [(&str, &str); 1] = [("node", "BuildAuthorizationUrlError")];
+
+/// Whether `class` is the SDK's own error class for an answer with `status`.
+fn own_class(sdk: &str, class: &str, status: &Value) -> bool {
+    match sdk {
+        "python" if *status == 429 => class == "RateLimitError",
+        "python" => class == "Auth0Error",
+        _ => {
+            class.starts_with("TokenBy")
+                || [
+                    "TokenRevocationError",
+                    "ChangePasswordError",
+                    "SignUpError",
+                    "PasswordlessStartError",
+                    "UserInfoError",
+                    "MfaChallengeError",
+                    "BackchannelAuthenticationError",
+                    "BuildAuthorizationUrlError",
+                ]
+                .contains(&class)
+        }
+    }
+}
+
 /// What must hold whatever was recorded: against the documented answers, every call aimed at a
 /// row gets that row's status and code in the SDK's own error class, a 429 carries the
 /// rate-limit headers, and the calls that must succeed do. The problems, one a line.
 fn documented_problems(sdk: &str, lines: &[Value]) -> Vec<String> {
     let rows = seed_rows();
+    let endpoint = endpoint_rows();
     let mut problems = Vec::new();
     for line in lines {
         let call = line["call"].as_str().unwrap_or("?");
         let mut problem = |what: String| problems.push(format!("{sdk} {call}: {what}: {line}"));
         let Some(row) = line["row"].as_str() else {
-            // Not a row: the calls that must succeed, and the invalid_grant logins.
-            let must_pass = [
-                "discovery",
-                "client-credentials",
-                "verify-access-token",
-                "change-password",
-                "revoke",
-            ];
-            if must_pass.contains(&call) && line["outcome"] != "ok" {
+            if MUST_PASS.contains(&call) && line["outcome"] != "ok" {
                 problem("must succeed".into());
-            }
-            // auth0-python's default login() sends scope, audience and realm as null: it must
-            // reach the password-realm answers (no password is right).
-            if call == "login-wrong-password"
-                && (line["code"] != "invalid_grant" || line["status"] != 403)
-            {
-                problem("must reach the password check: 403 invalid_grant".into());
             }
             continue;
         };
+        if let Some(at) = endpoint.iter().position(|r| r["id"] == row) {
+            for what in endpoint_row_problems(sdk, &endpoint[at], line) {
+                problem(what);
+            }
+            continue;
+        }
         let Some(at) = ROWS.iter().position(|r| *r == row) else {
-            problem(format!("no such row {row:?} (one of {ROWS:?})"));
+            problem(format!(
+                "no such row {row:?} (one of {ROWS:?} or an id of cases/auth0/endpoint-errors.json)"
+            ));
             continue;
         };
         let seed = &rows[at];
@@ -560,16 +610,7 @@ fn documented_problems(sdk: &str, lines: &[Value]) -> Vec<String> {
             }
         }
         let class = line["class"].as_str().unwrap_or_default();
-        let own = match sdk {
-            "python" if seed["status"] == 429 => class == "RateLimitError",
-            "python" => class == "Auth0Error",
-            _ => {
-                class.starts_with("TokenBy")
-                    || class == "TokenRevocationError"
-                    || class == "ChangePasswordError"
-            }
-        };
-        if !own {
+        if !own_class(sdk, class, &seed["status"]) {
             problem(format!("{class:?} is not the SDK's own error class"));
         }
         if seed["status"] == 429 {
@@ -591,9 +632,54 @@ fn documented_problems(sdk: &str, lines: &[Value]) -> Vec<String> {
     problems
 }
 
+/// What a call aimed at a row of the table of errors per endpoint must get: the row's status
+/// (unless the SDK's class carries none), its code (a text row has none to compare), its
+/// description where the SDK reads one (auth0-python never reads a Boom body's `description`),
+/// in the SDK's own class, with what the app needs to go on (mfa_required's `mfa_token`, a
+/// 401's challenge).
+fn endpoint_row_problems(sdk: &str, row: &Value, line: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    if line["outcome"] != "error" {
+        return vec!["must fail".into()];
+    }
+    let class = line["class"].as_str().unwrap_or_default();
+    let hidden = line["status"].is_null() && NO_STATUS.contains(&(sdk, class));
+    if line["status"] != row["status"] && !hidden {
+        problems.push(format!("status must be {}", row["status"]));
+    }
+    let shape = row["shape"].as_str().unwrap_or("oauth");
+    if let Some(code) = row.get("error").filter(|_| shape != "text")
+        && line["code"] != *code
+    {
+        problems.push(format!("code must be {code}"));
+    }
+    let reads_description = !(shape == "boom" && sdk == "python") && shape != "text";
+    if let Some(description) = row["description"].as_str().filter(|_| reads_description) {
+        let sent = line["description"].as_str().unwrap_or_default();
+        if sent.trim_end_matches('.') != description.trim_end_matches('.') {
+            problems.push(format!("description must be {description:?}"));
+        }
+    }
+    if !own_class(sdk, class, &row["status"]) {
+        problems.push(format!("{class:?} is not the SDK's own error class"));
+    }
+    let needs: &[&str] = match row["id"].as_str() {
+        Some("mfa-required") => &["mfa_token", "mfa_requirements"],
+        Some("userinfo-unauthorized") => &["www-authenticate"],
+        _ => &[],
+    };
+    for field in needs {
+        if line["fields"].get(*field).is_none() {
+            problems.push(format!("the SDK hands the app no {field}"));
+        }
+    }
+    problems
+}
+
 /// What must hold of `serve --answers observed` whatever was recorded (`observed` holds the lines
 /// that differ from the documented run): a wrong secret or an unknown client gets 401
-/// `access_denied`, an unknown refresh token 403 `invalid_grant`; and nothing else changes.
+/// `access_denied`, an unknown refresh token 403 `invalid_grant`, an exposed existing user at
+/// signup 400 `user_exists`; and nothing else changes.
 fn observed_problems(sdk: &str, documented: &[Value], observed: &[Value]) -> Vec<String> {
     let mut problems = Vec::new();
     for line in documented {
@@ -601,6 +687,8 @@ fn observed_problems(sdk: &str, documented: &[Value], observed: &[Value]) -> Vec
         let expected = match line["row"].as_str() {
             Some("invalid_client") if !call.starts_with("revoke") => Some(("access_denied", 401)),
             Some("refresh token") => Some(("invalid_grant", 403)),
+            // Documented 409; tenants are seen to send 400.
+            Some("signup-user-exists") => Some(("user_exists", 400)),
             _ => None,
         };
         let now = observed.iter().find(|l| l["call"] == call);
@@ -794,7 +882,19 @@ fn cell(line: Option<&Value>) -> String {
         Value::Number(n) => n.to_string(),
         _ => "no status".to_owned(),
     };
-    format!("`{class}` {code} {status}")
+    // The other members the app can read off the error (names only: values may be secrets).
+    let fields = match &line["fields"] {
+        Value::Object(fields) if !fields.is_empty() => format!(
+            " + {}",
+            fields
+                .keys()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        _ => String::new(),
+    };
+    format!("`{class}` {code} {status}{fields}")
 }
 
 /// What the app sees instead under one variant: the changed calls, grouped by what they became
@@ -817,6 +917,7 @@ fn changes_cell(documented: &[Value], changed: &[Value]) -> String {
                     ("detail", "SDK message"),
                     ("rate_limit", "rate-limit headers"),
                     ("attempt", "attempt"),
+                    ("fields", "fields"),
                 ]
                 .into_iter()
                 .filter(|(field, _)| before.get(field) != line.get(field))
@@ -841,6 +942,35 @@ fn changes_cell(documented: &[Value], changed: &[Value]) -> String {
         .join("<br>")
 }
 
+/// The sentences naming the rows of each table that no call provokes (empty when all are).
+fn unreached(calls: &[(String, Option<String>)], endpoint: &[String]) -> String {
+    let mut out = String::new();
+    let reached: Vec<&str> = calls.iter().filter_map(|(_, row)| row.as_deref()).collect();
+    let missed: Vec<&str> = ROWS
+        .iter()
+        .copied()
+        .filter(|r| !reached.contains(r))
+        .collect();
+    if !missed.is_empty() {
+        out.push_str(&format!(
+            "\nNo SDK call provokes {}: the SDKs never send those requests.\n",
+            missed.join(", ")
+        ));
+    }
+    let missed: Vec<&str> = endpoint
+        .iter()
+        .map(String::as_str)
+        .filter(|r| !reached.contains(r))
+        .collect();
+    if !missed.is_empty() {
+        out.push_str(&format!(
+            "\nOf the table of errors per endpoint, no SDK call provokes {}.\n",
+            missed.join(", ")
+        ));
+    }
+    out
+}
+
 /// docs/reference-server.md's per-SDK table from a recording: for each call (with the row it provokes) what
 /// each SDK raises (class, code, status), then for `--answers observed` and each fault what
 /// changes for the app. Ends with a newline.
@@ -856,8 +986,9 @@ pub fn sdk_table(recorded: &Value) -> String {
             .cloned()
             .unwrap_or_default()
     };
-    // Every call once, in the order of the rows it provokes (table order), then those that
-    // provoke none, each group in the first driver's order.
+    // Every call once, in the order of the rows it provokes (the seed table's order, then the
+    // table of errors per endpoint's), then those that provoke none, each group in the first
+    // driver's order.
     let mut calls: Vec<(String, Option<String>)> = Vec::new();
     for (sdk, _) in &sdks {
         for line in lines(sdk) {
@@ -867,9 +998,22 @@ pub fn sdk_table(recorded: &Value) -> String {
             }
         }
     }
+    let endpoint: Vec<String> = endpoint_rows()
+        .iter()
+        .filter_map(|r| r["id"].as_str().map(str::to_owned))
+        .collect();
+    let last = ROWS.len() + endpoint.len();
     let rank = |row: &Option<String>| {
-        row.as_deref().map_or(ROWS.len(), |r| {
-            ROWS.iter().position(|x| *x == r).unwrap_or(ROWS.len())
+        row.as_deref().map_or(last, |r| {
+            ROWS.iter()
+                .position(|x| *x == r)
+                .or_else(|| {
+                    endpoint
+                        .iter()
+                        .position(|x| x == r)
+                        .map(|at| ROWS.len() + at)
+                })
+                .unwrap_or(last)
         })
     };
     calls.sort_by_key(|(_, row)| rank(row));
@@ -888,7 +1032,7 @@ pub fn sdk_table(recorded: &Value) -> String {
         }
         format!("{head}\n{rule}\n")
     };
-    out.push_str("What the app gets for each call against the documented answers (`ok`, or the error class, `error` code and status):\n\n");
+    out.push_str("What the app gets for each call against the documented answers (`ok`, or the error class, `error` code (a Boom body's `code`) and status, and the other members the app can read off the error):\n\n");
     out.push_str(&header("call", Some("row")));
     for (call, row) in &calls {
         out.push_str(&format!(
@@ -904,18 +1048,7 @@ pub fn sdk_table(recorded: &Value) -> String {
         }
         out.push('\n');
     }
-    let reached: Vec<&str> = calls.iter().filter_map(|(_, row)| row.as_deref()).collect();
-    let missed: Vec<&str> = ROWS
-        .iter()
-        .copied()
-        .filter(|r| !reached.contains(r))
-        .collect();
-    if !missed.is_empty() {
-        out.push_str(&format!(
-            "\nNo SDK call provokes {}: the SDKs never send those requests.\n",
-            missed.join(", ")
-        ));
-    }
+    out.push_str(&unreached(&calls, &endpoint));
 
     out.push_str("\nWhat changes for the app with `--answers observed` and with each `--fault` (the calls whose class, code or status differ from the table above):\n\n");
     out.push_str(&header("serve", None));
@@ -984,7 +1117,10 @@ fn sdk_table_renders_each_call_and_each_variant() {
                 { "call": "wrong-client-secret", "row": "invalid_client", "outcome": "error",
                   "class": "Auth0Error", "code": "invalid_client", "status": 401, "description": "x" },
                 { "call": "client-credentials", "row": null, "outcome": "ok",
-                  "class": null, "code": null, "status": null, "description": null }
+                  "class": null, "code": null, "status": null, "description": null },
+                { "call": "login-mfa-user", "row": "mfa-required", "outcome": "error",
+                  "class": "Auth0Error", "code": "mfa_required", "status": 403, "description": "x",
+                  "fields": { "mfa_token": "***", "mfa_requirements": {} } }
             ],
             "node": [
                 { "call": "discovery", "row": null, "outcome": "ok",
@@ -1024,6 +1160,7 @@ fn sdk_table_renders_each_call_and_each_variant() {
         [
             "| call | row | auth0-python 6.8.0 | @auth0/auth0-auth-js 1.16.1 |",
             "| wrong-client-secret | invalid_client | `Auth0Error` `invalid_client` 401 | `TokenByClientCredentialsError` `invalid_client` 401 |",
+            "| login-mfa-user | mfa-required | `Auth0Error` `mfa_required` 403 + `mfa_token`, `mfa_requirements` | — |",
             "| client-credentials | (not a row) | ok | — |",
             "| discovery | (not a row) | — | ok |",
             "| serve | auth0-python 6.8.0 | @auth0/auth0-auth-js 1.16.1 |",
@@ -1034,6 +1171,12 @@ fn sdk_table_renders_each_call_and_each_variant() {
     );
     assert!(
         table.contains("No SDK call provokes invalid_request, invalid_scope,"),
+        "{table}"
+    );
+    assert!(
+        table.contains(
+            "Of the table of errors per endpoint, no SDK call provokes signup-invalid-signup,"
+        ),
         "{table}"
     );
 
@@ -1069,6 +1212,25 @@ fn what_must_hold_whatever_is_recorded_catches_wrong_answers() {
     assert_eq!(documented_problems("node", &[unread]), Vec::<String>::new());
     let unread = line("Auth0Error", "server error", "", 500);
     assert_eq!(documented_problems("python", &[unread]).len(), 1);
+
+    // A row of the table of errors per endpoint: its status and code, with what the app needs.
+    let mut mfa = line("Auth0Error", "mfa-required", "mfa_required", 403);
+    mfa["description"] = json!("Multifactor authentication required");
+    mfa["fields"] = json!({ "mfa_token": "***", "mfa_requirements": {} });
+    assert_eq!(
+        documented_problems("python", std::slice::from_ref(&mfa)),
+        Vec::<String>::new()
+    );
+    let mut no_token = mfa.clone();
+    no_token["fields"] = json!({ "mfa_requirements": {} });
+    let mut wrong_code = mfa.clone();
+    wrong_code["code"] = json!("invalid_grant");
+    for bad in [no_token, wrong_code] {
+        assert_eq!(documented_problems("python", &[bad]).len(), 1);
+    }
+    // A Boom row: auth0-python hands the app its code but never its description.
+    let boom = line("Auth0Error", "signup-invalid-signup", "invalid_signup", 400);
+    assert_eq!(documented_problems("python", &[boom]), Vec::<String>::new());
 
     let mut observed = good.clone();
     observed["code"] = json!("access_denied");

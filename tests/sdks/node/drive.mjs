@@ -4,14 +4,19 @@
 // Reads one JSON object on stdin:
 //   {"url": "https://127.0.0.1:PORT", "ca": "/path/ca.pem" or null,
 //    "vars": {"client_id": ..., ...}, "secrets": {"client_secret": ..., ...}}
-// and makes a fixed list of calls with the SDK's public API only (AuthClient and its `database`
-// sub-client), one call per row of the Standard Error Responses table that the SDK can provoke,
-// plus the calls that must succeed. For each call it prints one JSON line:
+// and makes a fixed list of calls with the SDK's public API only (AuthClient and its `database`,
+// `passwordless` and `mfa` sub-clients), one call per row of the Standard Error Responses table
+// and of the table of errors per endpoint that the SDK can provoke (`row` is the seed row's name
+// or the endpoint row's id), plus the calls that must succeed. The SDK authenticates every
+// token request, and the reference server allows the password, passwordless-OTP and MFA grants
+// to its public client only, so those rows are the Python driver's. For each call it prints one
+// JSON line:
 //   {"sdk": "node", "call": NAME, "row": ROW or null, "outcome": "ok" | "error",
 //    "class": ..., "code": ..., "status": ..., "description": ..., "detail": ...}
 // where `code` and `description` are the server's `error` and `error_description` as the SDK
 // hands them to the app (`err.cause`), `detail` the SDK's own message for the failure
-// (`err.cause.message`), and for the rate-limited calls "rate_limit": {"headers": {...}}.
+// (`err.cause.message`), "fields" when the error carries more for the app (mfa_required's body,
+// a 401's WWW-Authenticate), and for the rate-limited calls "rate_limit": {"headers": {...}}.
 // Secrets are never printed: every secret value is masked in every string that goes out. Each
 // request is aborted after SDK_TIMEOUT (the SDK's `signal` request option) and a whole call
 // after CALL_TIMEOUT, so a call that hangs is reported and the next one goes on.
@@ -84,8 +89,8 @@ async function burst(n, call) {
 }
 
 // A browser's leg of the code flow: follow the authorization URL to the redirect, and hand the
-// callback URL (with its code) back to the SDK.
-async function authorizationCode() {
+// callback URL (with its code) back to the SDK, with the verifier it made or `verifier`.
+async function authorizationCode(verifier) {
   const { authorizationUrl, codeVerifier } = await m2m.buildAuthorizationUrl({
     authorizationParams: { redirect_uri: v.redirect_uri, scope: 'openid' },
   });
@@ -94,8 +99,17 @@ async function authorizationCode() {
   if (!location) {
     throw new Error(`the authorization URL answered ${answer.status} without a redirect`);
   }
-  return m2m.getTokenByCode(new URL(location), { codeVerifier }, request());
+  return m2m.getTokenByCode(new URL(location), { codeVerifier: verifier ?? codeVerifier }, request());
 }
+
+// The callback URL of a code `/authorize` never issued, as the browser would bring it back.
+const callback = (code) => new URL(`${v.redirect_uri}?code=${encodeURIComponent(code)}`);
+
+// Meets the default policy (8 characters, 3 kinds), so only the user or the word is refused.
+const strong = `Str0ng-${run}!`;
+const spaClient = client(v.public_client_id);
+const signUp = (email, pass, connection = db) =>
+  spaClient.database.signUp({ email, password: pass, connection }, request());
 
 // [call, row of the table or null, function]. A call named as a catalogue case
 // (cases/auth0/**) sends what that case sends, as far as the SDK lets it.
@@ -136,9 +150,46 @@ const calls = [
     () => m2m.getTokenByClientCredentials({ audience: v.server_error_audience }, request())],
   ['temporarily-unavailable', 'temporarily_unavailable',
     () => m2m.getTokenByClientCredentials({ audience: v.unavailable_audience }, request())],
-  // Not rows of the table, but what every app meets: the code flow, a password reset, a
+  // The table of errors per endpoint (cases/auth0/endpoint-errors.json). The ids the server
+  // makes change from run to run: only the flag is recorded.
+  ['signup', null, async () => ({ emailVerified: (await signUp(`new-${run}@example.com`, strong)).emailVerified })],
+  ['signup-existing-user', 'signup-invalid-signup', () => signUp(v.existing_user_email, strong)],
+  ['signup-user-exists', 'signup-user-exists', () => signUp(v.user_exists_email, strong)],
+  ['signup-weak-password', 'signup-password-strength', () => signUp(`new-${run}@example.com`, 'weak')],
+  // A password from every dictionary (the server's fixed one).
+  ['signup-dictionary-password', 'signup-password-dictionary',
+    () => signUp(`new-${run}@example.com`, 'P@ssw0rd', v.dictionary_connection)],
+  ['signup-password-with-user-info', 'signup-password-no-user-info',
+    () => signUp(`jane-${run}@example.com`, `Jane-${run}-X9!`, v.personal_data_connection)],
+  ['passwordless-email', null, () => m2m.passwordless.sendEmail({ email: `otp-${run}@example.com` }, request())],
+  // sendSms always names the connection `sms`, which the tenant lacks.
+  ['passwordless-sms-no-connection', 'passwordless-bad-connection',
+    () => m2m.passwordless.sendSms({ phoneNumber: '+15555550100' }, request())],
+  ['passwordless-bad-email', 'passwordless-bad-email',
+    () => m2m.passwordless.sendEmail({ email: `not-an-email-${run}` }, request())],
+  ['userinfo-invalid-token', 'userinfo-unauthorized',
+    () => m2m.getUserInfo({ accessToken: `not-a-token-${run}` }, request())],
+  ['authorization-code-unknown', 'token-invalid-authorization-code',
+    () => m2m.getTokenByCode(callback(`unknown-code-${run}`), { codeVerifier: `verifier-${run}-0123456789-abcdefghijklmnop` }, request())],
+  ['authorization-code-wrong-verifier', 'token-code-verifier',
+    () => authorizationCode(`wrong-verifier-${run}-0123456789-abcdefghijklmnop`)],
+  ['mfa-challenge-oob', 'mfa-challenge-unsupported-type',
+    () => m2m.mfa.challengeAuthenticator({ mfaToken: s.mfa_token, challengeType: v.mfa_unenrolled_challenge_type }, request())],
+  ['ciba-unknown-user', 'ciba-unknown-user-id',
+    () => client(v.ciba_client_id, s.ciba_client_secret).initiateBackchannelAuthentication(
+      { bindingMessage: 'Sign in?', loginHint: { sub: `auth0|nobody-${run}` } }, request())],
+  ['ciba-without-openid', 'ciba-openid-scope',
+    () => client(v.ciba_client_id, s.ciba_client_secret).initiateBackchannelAuthentication(
+      { bindingMessage: 'Sign in?', loginHint: { sub: v.ciba_user_id }, authorizationParams: { scope: 'profile' } },
+      request())],
+  ['par-with-request-uri', 'par-request-uri-pushed',
+    () => client(v.par_client_id, s.par_client_secret).buildAuthorizationUrl({
+      pushedAuthorizationRequests: true,
+      authorizationParams: { redirect_uri: v.redirect_uri, request_uri: `urn:ietf:params:oauth:request_uri:${run}` },
+    })],
+  // Not rows of a table, but what every app meets: the code flow, a password reset, a
   // revocation.
-  ['authorization-code', null, authorizationCode],
+  ['authorization-code', null, () => authorizationCode()],
   ['change-password', null,
     () => m2m.database.changePassword({ email: `reset-${run}@example.com`, connection: db }, request())],
   ['revoke', null,
@@ -146,6 +197,7 @@ const calls = [
 ];
 
 function mask(text) {
+  if (Array.isArray(text)) return text.map(mask);
   if (text && typeof text === 'object') {
     return Object.fromEntries(Object.entries(text).map(([k, x]) => [k, mask(x)]));
   }
@@ -197,6 +249,15 @@ function describe(name, row, outcome) {
     }
     out.rate_limit = { headers: seen };
   }
+  // What else the app can read off the error: the body's other members (mfa_required), and the
+  // Bearer challenge of a 401.
+  const fields = {};
+  for (const [k, x] of Object.entries(cause ?? {})) {
+    if (!['error', 'error_description', 'message'].includes(k) && x !== undefined) fields[k] = x;
+  }
+  const challenge = e?.headers instanceof Headers ? e.headers.get('www-authenticate') : null;
+  if (challenge !== null) fields['www-authenticate'] = challenge;
+  if (Object.keys(fields).length) out.fields = mask(fields);
   if (typeof e?.attempt === 'number') out.attempt = e.attempt;
   for (const key of ['class', 'code', 'description', 'detail']) out[key] = mask(out[key]);
   return out;

@@ -4,11 +4,14 @@ Reads one JSON object on stdin:
     {"url": "https://127.0.0.1:PORT", "ca": "/path/ca.pem" or null,
      "vars": {"client_id": ..., ...}, "secrets": {"client_secret": ..., ...}}
 and makes a fixed list of calls with the SDK's public API only (GetToken, RevokeToken, Database,
-Delegated, AsymmetricSignatureVerifier), one call per row of the Standard Error Responses table that the SDK
-can provoke, plus the calls that must succeed. For each call it prints one JSON line:
+Delegated, Passwordless, Users, BackChannelLogin, PushedAuthorizationRequests,
+AsymmetricSignatureVerifier), one call per row of the Standard Error Responses table and of the
+table of errors per endpoint that the SDK can provoke (`row` is the seed row's name or the
+endpoint row's id), plus the calls that must succeed. For each call it prints one JSON line:
     {"sdk": "python", "call": NAME, "row": ROW or null, "outcome": "ok" | "error",
      "class": ..., "code": ..., "status": ..., "description": ...}
-and for the rate-limited calls "rate_limit": {"reset_at": ..., "headers": {...}}. Secrets are
+with "fields" when the error carries more for the app (mfa_required's body, a 401's
+WWW-Authenticate), and for the rate-limited calls "rate_limit": {"reset_at": ..., "headers": {...}}. Secrets are
 never printed: every secret value is masked in every string that goes out. A call that hangs is
 reported as a timeout after CALL_TIMEOUT seconds and the next call goes on.
 
@@ -35,7 +38,9 @@ def main() -> int:
         # What an app is told to do: requests trusts the CA file named here.
         os.environ["REQUESTS_CA_BUNDLE"] = given["ca"]
     # Imported after REQUESTS_CA_BUNDLE is set, as an app started with it would.
-    from auth0.authentication import Database, Delegated, GetToken, RevokeToken, Users
+    from auth0.authentication import Database, Delegated, GetToken, Passwordless, RevokeToken, Users
+    from auth0.authentication.back_channel_login import BackChannelLogin
+    from auth0.authentication.pushed_authorization_requests import PushedAuthorizationRequests
     from auth0.authentication.token_verifier import AsymmetricSignatureVerifier
     from auth0.authentication.exceptions import Auth0Error, RateLimitError
 
@@ -87,6 +92,28 @@ def main() -> int:
                 raise
         return {"attempts": n}
 
+    def until_blocked(wrong, call):
+        # Brute-force protection: `wrong` refused logins in a row (each must be the wrong-password
+        # answer), then the one that counts.
+        for attempt in range(1, wrong + 2):
+            try:
+                call()
+            except Auth0Error as e:
+                if attempt > wrong or e.error_code != "invalid_grant":
+                    e.attempt = attempt
+                    raise
+                continue
+            raise RuntimeError(f"login {attempt} passed")
+        return {"attempts": wrong + 1}
+
+    def signup(email, new_password, connection=db):
+        return spa(Database).signup(email, new_password, connection)
+
+    # Meets the default policy (8 characters, 3 kinds), so only the user or the word is refused.
+    strong = f"Str0ng-{run}!"
+    # A CIBA login_hint as Auth0 wants it: a JSON iss_sub object.
+    hint = lambda sub: json.dumps({"format": "iss_sub", "iss": f"{url}/", "sub": sub})  # noqa: E731
+    ciba = lambda: sdk(BackChannelLogin, v["ciba_client_id"], s["ciba_client_secret"])  # noqa: E731
     limited = sdk(GetToken, v["limited_client_id"], s["limited_client_secret"])
     burst_email = f"ratelimit-{run}@example.com"
 
@@ -204,24 +231,141 @@ def main() -> int:
         ),
         # Not rows of the table, but what every app meets: the default login() (scope, audience
         # and realm sent as null), an authorization code, a password reset, a revocation.
+        # The table of errors per endpoint (cases/auth0/endpoint-errors.json).
+        # The ids the server makes change from run to run: only the flag is recorded.
         (
-            # What an app that calls /userinfo with a token the tenant refuses gets: the
-            # tenant's 401 is plain text, with the error in WWW-Authenticate.
-            "userinfo-invalid-token",
+            "signup",
             None,
+            lambda: {"email_verified": signup(f"new-{run}@example.com", strong)["email_verified"]},
+        ),
+        (
+            "signup-existing-user",
+            "signup-invalid-signup",
+            lambda: signup(v["existing_user_email"], strong),
+        ),
+        ("signup-user-exists", "signup-user-exists", lambda: signup(v["user_exists_email"], strong)),
+        (
+            "signup-weak-password",
+            "signup-password-strength",
+            lambda: signup(f"new-{run}@example.com", "weak"),
+        ),
+        (
+            # A password from every dictionary (the server's fixed one).
+            "signup-dictionary-password",
+            "signup-password-dictionary",
+            lambda: signup(f"new-{run}@example.com", "P@ssw0rd", v["dictionary_connection"]),
+        ),
+        (
+            "signup-password-with-user-info",
+            "signup-password-no-user-info",
+            lambda: signup(
+                f"jane-{run}@example.com", f"Jane-{run}-X9!", v["personal_data_connection"]
+            ),
+        ),
+        (
+            "passwordless-email",
+            None,
+            lambda: {
+                "email_verified": spa(Passwordless).email(f"otp-{run}@example.com")["email_verified"]
+            },
+        ),
+        (
+            # Passwordless.sms always names the connection `sms`, which the tenant lacks.
+            "passwordless-sms-no-connection",
+            "passwordless-bad-connection",
+            lambda: spa(Passwordless).sms("+15555550100"),
+        ),
+        (
+            # An app whose client id setting is empty.
+            "passwordless-no-client-id",
+            "passwordless-bad-client-id",
+            lambda: sdk(Passwordless, None).email(f"otp-{run}@example.com"),
+        ),
+        (
+            "passwordless-bad-email",
+            "passwordless-bad-email",
+            lambda: spa(Passwordless).email(f"not-an-email-{run}"),
+        ),
+        (
+            "passwordless-confidential-without-secret",
+            "passwordless-client-authentication",
+            lambda: sdk(Passwordless, v["client_id"]).email(f"otp-{run}@example.com"),
+        ),
+        (
+            "passwordless-login-wrong-code",
+            "passwordless-otp-wrong-code",
+            lambda: spa(GetToken).passwordless_login(
+                f"otp-{run}@example.com", "000000", v["passwordless_connection"], "openid", audience
+            ),
+        ),
+        (
+            # The tenant's 401 from /userinfo is plain text, with the error in WWW-Authenticate.
+            "userinfo-invalid-token",
+            "userinfo-unauthorized",
             lambda: Users(domain, timeout=SDK_TIMEOUT, protocol=protocol).userinfo(
                 f"not-a-token-{run}"
             ),
         ),
         (
+            # The default login(): scope, audience and realm sent as null.
             "login-wrong-password",
-            None,
+            "token-password-realm-wrong-password",
             lambda: spa(GetToken).login(user, password),
         ),
         (
             "authorization-code-unknown",
-            None,
+            "token-invalid-authorization-code",
             lambda: m2m(GetToken).authorization_code(f"unknown-code-{run}", v["redirect_uri"]),
+        ),
+        (
+            "authorization-code-wrong-verifier",
+            "token-code-verifier",
+            lambda: spa(GetToken).authorization_code_pkce(
+                f"wrong-verifier-{run}-0123456789-abcdefghijklmnop",
+                s["pkce_code"],
+                v["redirect_uri"],
+            ),
+        ),
+        (
+            "refresh-token-deleted-user",
+            "token-refresh-token-user-gone",
+            lambda: spa(GetToken).refresh_token(s["deleted_user_refresh_token"]),
+        ),
+        (
+            "login-mfa-user",
+            "mfa-required",
+            lambda: spa(GetToken).login(v["mfa_username"], s["mfa_password"], realm=db),
+        ),
+        (
+            "login-breached-password",
+            "attack-password-leaked",
+            lambda: spa(GetToken).login(v["breached_username"], s["breached_password"], realm=db),
+        ),
+        (
+            "login-after-ten-wrong-passwords",
+            "attack-too-many-attempts",
+            lambda: until_blocked(
+                10, lambda: spa(GetToken).login(v["brute_force_username"], password, realm=db)
+            ),
+        ),
+        (
+            "ciba-unknown-user",
+            "ciba-unknown-user-id",
+            lambda: ciba().back_channel_login("Sign in?", hint(f"auth0|nobody-{run}"), "openid"),
+        ),
+        (
+            "ciba-without-openid",
+            "ciba-openid-scope",
+            lambda: ciba().back_channel_login("Sign in?", hint(v["ciba_user_id"]), "profile"),
+        ),
+        (
+            "par-with-request-uri",
+            "par-request-uri-pushed",
+            lambda: sdk(
+                PushedAuthorizationRequests, v["par_client_id"], s["par_client_secret"]
+            ).pushed_authorization_request(
+                "code", v["redirect_uri"], request_uri=f"urn:ietf:params:oauth:request_uri:{run}"
+            ),
         ),
         (
             "change-password",
@@ -238,6 +382,8 @@ def main() -> int:
     def mask(text):
         if isinstance(text, dict):
             return {k: mask(x) for k, x in text.items()}
+        if isinstance(text, list):
+            return [mask(x) for x in text]
         if not isinstance(text, str):
             return text
         for secret in masks:
@@ -278,6 +424,18 @@ def main() -> int:
         line["class"] = type(e).__name__
         if isinstance(e, Auth0Error):
             line.update(code=e.error_code, status=e.status_code, description=e.message)
+            # What else the app can read off the error: the body's other members (mfa_required
+            # only), and the Bearer challenge of a 401.
+            fields = {}
+            if isinstance(e.content, dict):
+                fields.update(
+                    (k, x) for k, x in e.content.items() if k not in ("error", "error_description")
+                )
+            challenge = (e.headers or {}).get("www-authenticate")
+            if challenge is not None:
+                fields["www-authenticate"] = challenge
+            if fields:
+                line["fields"] = fields
             if isinstance(e, RateLimitError) or e.status_code == 429:
                 headers = e.headers or {}
                 line["rate_limit"] = {
