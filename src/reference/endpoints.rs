@@ -1294,6 +1294,38 @@ mod tests {
         );
     }
 
+    /// The POST-only endpoints answer another method and an unreadable body as documented,
+    /// before their handler runs.
+    #[tokio::test]
+    async fn post_takes_a_post_and_answers_anything_else_as_documented() {
+        use axum::extract::FromRequest;
+        let state = Arc::new(State::new(Config::default()));
+        let request = |method: &str, content_type: &str, body: &'static str| {
+            axum::http::Request::builder()
+                .method(method)
+                .header(header::CONTENT_TYPE, content_type)
+                .body(axum::body::Body::from(body))
+                .unwrap()
+        };
+        let form = "application/x-www-form-urlencoded";
+        let post = Post::from_request(request("POST", form, "a=1&b=two"), &state)
+            .await
+            .ok()
+            .unwrap();
+        assert_eq!(post.params["b"], "two");
+        let Err(refused) = Post::from_request(request("GET", form, ""), &state).await else {
+            panic!("a GET is refused");
+        };
+        assert_eq!(refused.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(refused.headers()[header::ALLOW], "POST");
+        let json = "application/json";
+        let Err(refused) = Post::from_request(request("POST", json, "{not json"), &state).await
+        else {
+            panic!("a body that is not JSON is refused");
+        };
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    }
+
     /// A code past its lifetime goes before any code that can still be exchanged.
     #[test]
     fn expired_codes_go_first() {

@@ -195,16 +195,13 @@ mod tests {
 
     async fn challenge_of(body: Value) -> (u16, Value) {
         let state = Arc::new(State::new(Config::default()));
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
+        let params = serde_json::from_value(body).unwrap();
         let r = challenge(
             Extract(state),
-            Method::POST,
-            headers,
-            Bytes::from(body.to_string()),
+            Post {
+                params,
+                headers: HeaderMap::new(),
+            },
         )
         .await;
         answer(r).await
