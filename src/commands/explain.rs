@@ -72,15 +72,8 @@ pub fn command(
     ))
 }
 
-/// Where the request would go when no --target is given: shown as `<target>`.
-pub const PLACEHOLDER: &str = "http://target.invalid";
-
-/// The explanation of `case` for `target` with `vars`, secrets masked.
-pub fn explain(case: &Case, tables: &[SeedTable], target: &Target, vars: &Vars) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "{}: {}", case.id, case.title);
-    let _ = writeln!(out, "file: {}", case.file);
-    let d = &case.documents;
+/// The row of the profile's tables the case documents: its table, place, evidence and needs.
+fn row_lines(out: &mut String, d: &crate::catalogue::seed::Documents, tables: &[SeedTable]) {
     let row = tables.iter().find_map(|table| {
         let i = table.rows.iter().position(|r| r.matches(d))?;
         Some((table, i))
@@ -114,6 +107,17 @@ pub fn explain(case: &Case, tables: &[SeedTable], target: &Target, vars: &Vars) 
             );
         }
     }
+}
+
+/// Where the request would go when no --target is given: shown as `<target>`.
+pub const PLACEHOLDER: &str = "http://target.invalid";
+
+/// The explanation of `case` for `target` with `vars`, secrets masked.
+pub fn explain(case: &Case, tables: &[SeedTable], target: &Target, vars: &Vars) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}: {}", case.id, case.title);
+    let _ = writeln!(out, "file: {}", case.file);
+    row_lines(&mut out, &case.documents, tables);
     for r in &case.refs {
         let _ = writeln!(out, "ref: {r}");
     }
