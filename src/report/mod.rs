@@ -470,17 +470,20 @@ pub fn missing_variables(records: &[Record], declared: &[vars::Variable]) -> Vec
         .map(|(name, cases)| {
             let declaration = declared.iter().find(|v| v.name == name);
             let secret = vars::looks_secret(name) || declaration.is_some_and(|v| v.secret);
-            let upper = name.to_ascii_uppercase();
             let set_with = if secret {
                 vec![
-                    format!("{}{upper}=VALUE", vars::ENV_SECRET_PREFIX),
+                    format!("{}=VALUE", vars::secret_env_name(name)),
                     format!("--secret {name}=VALUE"),
                     format!("\"{name}\": {{\"secret\": \"VALUE\"}} in a --vars file"),
                 ]
             } else {
                 vec![
                     format!("--var {name}=VALUE"),
-                    format!("{}{upper}=VALUE", vars::ENV_VAR_PREFIX),
+                    format!(
+                        "{}{}=VALUE",
+                        vars::ENV_VAR_PREFIX,
+                        name.to_ascii_uppercase()
+                    ),
                     format!("\"{name}\": \"VALUE\" in a --vars file"),
                 ]
             };
