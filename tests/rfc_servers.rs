@@ -44,11 +44,17 @@ const NOT_APPLICABLE: &[(&str, &[(&str, &str)])] = &[
                 "slow_down_device_code",
                 "it never answers slow_down (RFC 8628 §3.5), whatever the polling rate",
             ),
+            ("dpop_client_id", DPOP_OFF),
         ],
     ),
     (
         "authlib",
-        &[("unrevocable_token", "it revokes every token type it issues")],
+        &[
+            ("unrevocable_token", "it revokes every token type it issues"),
+            ("backchannel_authentication_endpoint", NO_CIBA),
+            ("pushed_authorization_request_endpoint", NO_PAR),
+            ("dpop_client_id", NO_DPOP),
+        ],
     ),
     (
         "django-oauth-toolkit",
@@ -95,6 +101,11 @@ const NO_PAR: &str = "no pushed authorization requests (RFC 9126)";
 /// Why a server without RFC 9449 has no client that must send DPoP proofs.
 const NO_DPOP: &str = "no DPoP (RFC 9449): no client must prove possession of a key";
 
+/// Why oidc-provider, which has DPoP (RFC 9449) as a feature, runs with it off: both DPoP
+/// cases ask a token for an Auth0 API `audience`, a parameter it does not have (it takes RFC
+/// 8707's `resource`), so neither could judge its DPoP.
+const DPOP_OFF: &str = "its DPoP (RFC 9449) stays off: both DPoP cases ask for an Auth0 API `audience`, which it has no such parameter for (it takes RFC 8707 `resource`)";
+
 /// The rfc profile's vars file for `server`: what it printed, its endpoints left to discovery
 /// where its document lists them.
 fn rfc_vars(server: &RealServer) -> serde_json::Map<String, Value> {
@@ -138,7 +149,9 @@ fn declare_lacks(server: &RealServer, file: &mut serde_json::Map<String, Value>)
 /// server: the rfc profile's file (one vars file for both profiles: the same endpoints, from
 /// discovery where its document lists them, the same device client and codes, the same
 /// declarations of what it lacks), with the clients named in Auth0's terms: the
-/// machine-to-machine client is `client_id`, the public one `public_client_id`. No API
+/// machine-to-machine client is `client_id`, the public one `public_client_id` (a public
+/// client with the code and refresh-token grants where the server prints one, else its
+/// implicit client). No API
 /// audiences, database connections, users or Actions: those cases skip.
 fn auth0_vars(server: &RealServer) -> serde_json::Map<String, Value> {
     let mut file = rfc_vars(server);
@@ -151,7 +164,10 @@ fn auth0_vars(server: &RealServer) -> serde_json::Map<String, Value> {
     if let Some(secret) = server.secret("restricted_client_secret") {
         file.insert("client_secret".into(), json!({ "secret": secret }));
     }
-    if let Some(id) = server.var("implicit_client_id") {
+    if let Some(id) = server
+        .var("public_client_id")
+        .or_else(|| server.var("implicit_client_id"))
+    {
         file.insert("public_client_id".into(), json!(id));
     }
     if server.discover {
@@ -1117,6 +1133,588 @@ const NODE_OAUTH2_SERVER_AUTH0: &[Departure] = &[
     ),
 ];
 
+/// oidc-provider, auth0 profile (Auth0's documented answers, which a server that is not Auth0
+/// need not give): every case not listed passes. Its device flow, CIBA (poll mode, with a
+/// login_hint read in Auth0's `iss_sub` form) and PAR answer as their specs do; its DPoP stays
+/// off (both DPoP cases need an Auth0 API `audience`).
+const OIDC_PROVIDER_AUTH0: &[Departure] = &[
+    ("attack-protection/password-leaked", "skip", &[], NOT_AUTH0),
+    (
+        "attack-protection/too-many-attempts",
+        "skip",
+        &[],
+        NOT_AUTH0,
+    ),
+    (
+        "authorize/unsupported-response-type",
+        "fail",
+        &["status", "media type", "body", "header location"],
+        "Auth0 answers an unsupported response type itself (501 in JSON); as RFC 6749 §4.1.2.1 asks, it redirects unsupported_response_type (303)",
+    ),
+    (
+        "ciba/openid-scope",
+        "fail",
+        &["body /error_description"],
+        "Auth0 describes it \"openid scope must be requested\"; it answers the same 400 invalid_request, described \"openid scope must be requested for this request\"",
+    ),
+    (
+        "ciba/unknown-user-id",
+        "fail",
+        &["body /error_description"],
+        "Auth0 describes it \"User ID is malformed or unknown\"; it answers the same 400 unknown_user_id, described \"could not identify end-user\"",
+    ),
+    ("co/blocked-user", "not_applicable", &[], NOT_AUTH0_ENDPOINT),
+    (
+        "co/cross-origin-not-allowed",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "co/origin-not-allowed",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "co/wrong-password",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "dbconnections/change-password-burst",
+        "skip",
+        &[],
+        NOT_AUTH0,
+    ),
+    (
+        "device/access-denied",
+        "fail",
+        &["status", "body /error", "body /error_description"],
+        "Auth0 answers 403 \"User cancelled the confirmation prompt.\"; it answers 400 access_denied as RFC 8628 §3.5 with RFC 6749 §5.2 does, described \"End-User aborted interaction\"",
+    ),
+    (
+        "device/authorization-pending",
+        "fail",
+        &["status", "body /error_description"],
+        "Auth0 answers 403 \"User has yet to authorize device code.\"; it answers 400 authorization_pending as RFC 8628 §3.5 with RFC 6749 §5.2 does, with its own description",
+    ),
+    (
+        "device/expired-then-invalid-grant",
+        "fail",
+        &["status", "body /error"],
+        "Auth0 answers an expired code's second poll with 403 invalid_grant; it answers 400 expired_token to every poll of an expired code (RFC 8628 §3.5)",
+    ),
+    (
+        "device/expired-token",
+        "fail",
+        &["status"],
+        "Auth0 answers 403 expired_token; it answers 400 expired_token as RFC 8628 §3.5 with RFC 6749 §5.2 does",
+    ),
+    (
+        "device/slow-down",
+        "not_applicable",
+        &[],
+        "no `slow_down_device_code`: it never answers slow_down (RFC 8628 §3.5), whatever the polling rate",
+    ),
+    ("dpop/invalid-proof", "skip", &[], NOT_AUTH0),
+    (
+        "dpop/use-nonce",
+        "not_applicable",
+        &[],
+        "no `dpop_client_id`: its DPoP (RFC 9449) stays off: both DPoP cases ask for an Auth0 API `audience`, which it has no such parameter for (it takes RFC 8707 `resource`)",
+    ),
+    ("legacy/disabled-endpoint", "skip", &[], NOT_AUTH0),
+    (
+        "logout/return-to",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "mfa/challenge-unsupported-type",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    ("mfa/mfa-required", "skip", &[], NOT_AUTH0),
+    ("mfa/oob-pending", "skip", &[], NOT_AUTH0),
+    ("mfa/otp-invalid", "skip", &[], NOT_AUTH0),
+    (
+        "mfa/token-malformed",
+        "fail",
+        &["status", "body /error", "body /error_description"],
+        "Auth0 refuses a malformed mfa_token on its own MFA grant with 403 invalid_grant; it does not know that grant and answers 400 unsupported_grant_type (RFC 6749 §5.2), described \"unsupported grant_type requested\"",
+    ),
+    (
+        "par/request-uri-pushed",
+        "fail",
+        &["body /error", "body /error_description"],
+        "Auth0 answers 400 invalid_request with a description; it answers 400 request_uri_not_supported (an OpenID Connect code), without a description",
+    ),
+    (
+        "passwordless/bad-client-id",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "passwordless/bad-connection",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "passwordless/bad-email",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "passwordless/client-authentication",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "passwordless/otp-wrong-code",
+        "skip",
+        &[],
+        "not Auth0: no passwordless connection to name",
+    ),
+    (
+        "revoke/delete-method",
+        "fail",
+        &["status", "media type", "body"],
+        "Auth0 answers 405 in JSON; it has no DELETE route there and answers its 404 text `Not Found`",
+    ),
+    (
+        "signup/invalid-signup",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "signup/password-dictionary",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "signup/password-no-user-info",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "signup/password-strength",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "signup/user-exists",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "token/authorization-code-invalid",
+        "fail",
+        &["status", "body /error_description"],
+        "Auth0 answers an unknown code with 403 invalid_grant \"Invalid authorization code\"; it answers 400 invalid_grant as RFC 6749 §5.2 does, described \"grant request is invalid\"",
+    ),
+    (
+        "token/client-credentials-public-client",
+        "fail",
+        &["status", "body /error"],
+        "Auth0 answers 403 unauthorized_client; it answers 400 invalid_request \"requested grant type is not allowed for this client\" (RFC 6749 §5.2 asks unauthorized_client)",
+    ),
+    ("token/code-verifier-wrong", "skip", &[], NOT_AUTH0),
+    (
+        "token/get-method",
+        "fail",
+        &["status", "media type", "body"],
+        "Auth0 answers 405 in JSON; it has no GET route there and answers its 404 text `Not Found`",
+    ),
+    ("token/invalid-scope-action", "skip", &[], NOT_AUTH0),
+    (
+        "token/password-realm-missing-username",
+        "skip",
+        &[],
+        NOT_AUTH0,
+    ),
+    ("token/password-realm-not-allowed", "skip", &[], NOT_AUTH0),
+    (
+        "token/password-realm-wrong-password",
+        "skip",
+        &[],
+        NOT_AUTH0,
+    ),
+    (
+        "token/put-method",
+        "fail",
+        &["status", "media type", "body"],
+        "Auth0 answers 405 in JSON; it has no PUT route there and answers its 404 text `Not Found`",
+    ),
+    (
+        "token/refresh-token-unknown",
+        "fail",
+        &["status", "body /error", "body /error_description"],
+        "Auth0 answers 403 access_denied; it answers 400 invalid_grant as RFC 6749 §5.2 does, described \"grant request is invalid\"",
+    ),
+    (
+        "token/refresh-token-unknown-confidential",
+        "fail",
+        &["status", "body /error", "body /error_description"],
+        "Auth0 answers 403 access_denied; the machine-to-machine client may not use refresh_token, so it answers 400 invalid_request \"requested grant type is not allowed for this client\"",
+    ),
+    ("token/refresh-token-user-gone", "skip", &[], NOT_AUTH0),
+    (
+        "token/scope-boolean",
+        "fail",
+        &["body /error", "body /error_description"],
+        "Auth0 takes JSON bodies; it takes forms only (RFC 6749 §3.2) and answers invalid_request",
+    ),
+    ("token/scope-not-granted", "skip", &[], NOT_AUTH0),
+    (
+        "token/scope-number",
+        "fail",
+        &["body /error", "body /error_description"],
+        "Auth0 takes JSON bodies; it takes forms only (RFC 6749 §3.2) and answers invalid_request",
+    ),
+    (
+        "token/scope-object",
+        "fail",
+        &["body /error", "body /error_description"],
+        "Auth0 takes JSON bodies; it takes forms only (RFC 6749 §3.2) and answers invalid_request",
+    ),
+    ("token/server-error-action", "skip", &[], NOT_AUTH0),
+    ("token/temporarily-unavailable", "skip", &[], NOT_AUTH0),
+    ("token/ungranted-audience", "skip", &[], NOT_AUTH0),
+    (
+        "token/unknown-audience",
+        "fail",
+        &[
+            "status",
+            "schema oauth-error.schema.json",
+            "body /error",
+            "body /error_description",
+        ],
+        "Auth0 refuses an unknown audience; `audience` is no parameter of RFC 6749, which it ignores as §3.1 asks, and issues a token",
+    ),
+    (
+        "userinfo/invalid-token",
+        "fail",
+        &["body text", "challenge bearer realm"],
+        "Auth0 answers the text `Unauthorized` and names its realm \"Users\"; it answers the code in JSON and names its issuer as the realm (RFC 6750 §3 leaves the body and the realm to the server)",
+    ),
+];
+
+/// Authlib, auth0 profile (Auth0's documented answers, which a server that is not Auth0 need not
+/// give): every case not listed passes. Its device flow answers as RFC 8628 does (400, mostly
+/// without a description); no CIBA, PAR or DPoP. Its machine-to-machine client also takes its
+/// secret in the form, as Auth0's clients send it.
+const AUTHLIB_AUTH0: &[Departure] = &[
+    ("attack-protection/password-leaked", "skip", &[], NOT_AUTH0),
+    (
+        "attack-protection/too-many-attempts",
+        "skip",
+        &[],
+        NOT_AUTH0,
+    ),
+    (
+        "authorize/unsupported-response-type",
+        "fail",
+        &["status", "media type", "body", "header location"],
+        "Auth0 answers an unsupported response type itself (501 in JSON); as RFC 6749 §4.1.2.1 asks, it redirects unsupported_response_type (302)",
+    ),
+    (
+        "ciba/openid-scope",
+        "not_applicable",
+        &[],
+        "no `backchannel_authentication_endpoint`: no backchannel authentication (OpenID Connect CIBA Core 1.0)",
+    ),
+    (
+        "ciba/unknown-user-id",
+        "not_applicable",
+        &[],
+        "no `backchannel_authentication_endpoint`: no backchannel authentication (OpenID Connect CIBA Core 1.0)",
+    ),
+    ("co/blocked-user", "not_applicable", &[], NOT_AUTH0_ENDPOINT),
+    (
+        "co/cross-origin-not-allowed",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "co/origin-not-allowed",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "co/wrong-password",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "dbconnections/change-password-burst",
+        "skip",
+        &[],
+        NOT_AUTH0,
+    ),
+    (
+        "device/access-denied",
+        "fail",
+        &["status", "body /error_description"],
+        "Auth0 answers 403 \"User cancelled the confirmation prompt.\"; it answers 400 access_denied as RFC 8628 §3.5 with RFC 6749 §5.2 does, with its own description",
+    ),
+    (
+        "device/authorization-pending",
+        "fail",
+        &["status", "body /error", "body /error_description"],
+        "Auth0 answers 403 \"User has yet to authorize device code.\"; it answers 400 authorization_pending as RFC 8628 §3.5 with RFC 6749 §5.2 does, without a description",
+    ),
+    (
+        "device/code-missing-client-id",
+        "fail",
+        &["status", "body /error"],
+        "Auth0 answers 400 invalid_request; a request naming no client cannot authenticate one, so it answers 401 invalid_client (RFC 8628 §3.1 with RFC 6749 §5.2)",
+    ),
+    (
+        "device/expired-then-invalid-grant",
+        "fail",
+        &["status", "body /error", "body /error_description"],
+        "Auth0 answers an expired code's second poll with 403 invalid_grant; it answers 400 expired_token, without a description, to every poll of an expired code (RFC 8628 §3.5)",
+    ),
+    (
+        "device/expired-token",
+        "fail",
+        &["status", "body /error_description"],
+        "Auth0 answers 403 expired_token with a description; it answers 400 expired_token as RFC 8628 §3.5 with RFC 6749 §5.2 does, without one",
+    ),
+    (
+        "device/slow-down",
+        "fail",
+        &["status", "body /error_description"],
+        "Auth0 answers 429 \"You are polling faster than the specified interval of 5 seconds.\"; it answers 400 slow_down as RFC 8628 §3.5 with RFC 6749 §5.2 does, without a description",
+    ),
+    ("dpop/invalid-proof", "skip", &[], NOT_AUTH0),
+    (
+        "dpop/use-nonce",
+        "not_applicable",
+        &[],
+        "no `dpop_client_id`: no DPoP (RFC 9449): no client must prove possession of a key",
+    ),
+    ("legacy/disabled-endpoint", "skip", &[], NOT_AUTH0),
+    (
+        "logout/return-to",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "mfa/challenge-unsupported-type",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    ("mfa/mfa-required", "skip", &[], NOT_AUTH0),
+    ("mfa/oob-pending", "skip", &[], NOT_AUTH0),
+    ("mfa/otp-invalid", "skip", &[], NOT_AUTH0),
+    (
+        "mfa/token-malformed",
+        "fail",
+        &["status", "body /error", "body /error_description"],
+        "Auth0 refuses a malformed mfa_token on its own MFA grant with 403 invalid_grant; it does not know that grant and answers 400 unsupported_grant_type (RFC 6749 §5.2), without a description",
+    ),
+    (
+        "par/request-uri-pushed",
+        "not_applicable",
+        &[],
+        "no `pushed_authorization_request_endpoint`: no pushed authorization requests (RFC 9126)",
+    ),
+    (
+        "passwordless/bad-client-id",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "passwordless/bad-connection",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "passwordless/bad-email",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "passwordless/client-authentication",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "passwordless/otp-wrong-code",
+        "skip",
+        &[],
+        "not Auth0: no passwordless connection to name",
+    ),
+    (
+        "revoke/delete-method",
+        "fail",
+        &["media type", "body"],
+        "Auth0 explains a 405 in JSON; its 405 is Flask's HTML page",
+    ),
+    (
+        "revoke/missing-token",
+        "fail",
+        &["body /error_description"],
+        "Auth0 describes every error; Authlib sends invalid_request alone (error_description is OPTIONAL in RFC 6749 §5.2)",
+    ),
+    (
+        "signup/invalid-signup",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "signup/password-dictionary",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "signup/password-no-user-info",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "signup/password-strength",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "signup/user-exists",
+        "not_applicable",
+        &[],
+        NOT_AUTH0_ENDPOINT,
+    ),
+    (
+        "token/authorization-code-invalid",
+        "fail",
+        &["status", "body /error_description"],
+        "Auth0 answers an unknown code with 403 invalid_grant \"Invalid authorization code\"; it answers 400 invalid_grant as RFC 6749 §5.2 does, described \"Invalid 'code' in request.\"",
+    ),
+    (
+        "token/client-credentials-public-client",
+        "fail",
+        &["status", "body /error"],
+        "Auth0 answers 403 unauthorized_client; a client without a secret cannot authenticate for client_credentials (RFC 6749 §4.4), so it answers 401 invalid_client",
+    ),
+    ("token/code-verifier-wrong", "skip", &[], NOT_AUTH0),
+    (
+        "token/get-method",
+        "fail",
+        &["media type", "body"],
+        "Auth0 explains a 405 in JSON; its 405 is Flask's HTML page",
+    ),
+    ("token/invalid-scope-action", "skip", &[], NOT_AUTH0),
+    (
+        "token/missing-grant-type",
+        "fail",
+        &["body /error", "body /error_description"],
+        "RFC 6749 §5.2 (and Auth0): a missing grant_type is invalid_request; it answers unsupported_grant_type, without a description",
+    ),
+    (
+        "token/password-realm-missing-username",
+        "skip",
+        &[],
+        NOT_AUTH0,
+    ),
+    ("token/password-realm-not-allowed", "skip", &[], NOT_AUTH0),
+    (
+        "token/password-realm-wrong-password",
+        "skip",
+        &[],
+        NOT_AUTH0,
+    ),
+    (
+        "token/put-method",
+        "fail",
+        &["media type", "body"],
+        "Auth0 explains a 405 in JSON; its 405 is Flask's HTML page",
+    ),
+    (
+        "token/refresh-token-unknown",
+        "fail",
+        &["status", "body /error", "body /error_description"],
+        "Auth0 answers 403 access_denied; it answers 400 invalid_grant as RFC 6749 §5.2 does, without a description",
+    ),
+    (
+        "token/refresh-token-unknown-confidential",
+        "fail",
+        &["status", "body /error", "body /error_description"],
+        "Auth0 answers 403 access_denied; the machine-to-machine client may not use refresh_token, so it answers 400 unauthorized_client as RFC 6749 §5.2 does",
+    ),
+    ("token/refresh-token-user-gone", "skip", &[], NOT_AUTH0),
+    (
+        "token/scope-boolean",
+        "fail",
+        &["body /error", "body /error_description"],
+        "Auth0 takes JSON bodies; it takes forms only (RFC 6749 §3.2) and finds no grant_type",
+    ),
+    ("token/scope-not-granted", "skip", &[], NOT_AUTH0),
+    (
+        "token/scope-number",
+        "fail",
+        &["body /error", "body /error_description"],
+        "Auth0 takes JSON bodies; it takes forms only (RFC 6749 §3.2) and finds no grant_type",
+    ),
+    (
+        "token/scope-object",
+        "fail",
+        &["body /error", "body /error_description"],
+        "Auth0 takes JSON bodies; it takes forms only (RFC 6749 §3.2) and finds no grant_type",
+    ),
+    ("token/server-error-action", "skip", &[], NOT_AUTH0),
+    ("token/temporarily-unavailable", "skip", &[], NOT_AUTH0),
+    ("token/ungranted-audience", "skip", &[], NOT_AUTH0),
+    (
+        "token/unknown-audience",
+        "fail",
+        &[
+            "status",
+            "schema oauth-error.schema.json",
+            "body /error",
+            "body /error_description",
+        ],
+        "Auth0 refuses an unknown audience; `audience` is no parameter of RFC 6749, which it ignores as §3.1 asks, and issues a token",
+    ),
+    (
+        "token/unknown-client",
+        "fail",
+        &["status"],
+        "Auth0 answers 401; without HTTP Basic RFC 6749 §5.2 allows the 400 invalid_client it answers",
+    ),
+    (
+        "userinfo/invalid-token",
+        "fail",
+        &["body text", "challenge bearer realm"],
+        "Auth0 answers the text `Unauthorized` and names its realm \"Users\"; it answers the code in JSON, its challenge without a realm (RFC 6750 §3 leaves the body and the realm to the server)",
+    ),
+];
+
 /// Each server's recorded verdicts: (server, profile, departures). The rfc rows are the
 /// docs/profiles.md's table.
 const RECORDED: &[(&str, &str, &[Departure])] = &[
@@ -1124,6 +1722,8 @@ const RECORDED: &[(&str, &str, &[Departure])] = &[
     ("authlib", "rfc", AUTHLIB_RFC),
     ("django-oauth-toolkit", "rfc", DJANGO_OAUTH_TOOLKIT_RFC),
     ("node-oauth2-server", "rfc", NODE_OAUTH2_SERVER_RFC),
+    ("oidc-provider", "auth0", OIDC_PROVIDER_AUTH0),
+    ("authlib", "auth0", AUTHLIB_AUTH0),
     ("django-oauth-toolkit", "auth0", DJANGO_OAUTH_TOOLKIT_AUTH0),
     ("node-oauth2-server", "auth0", NODE_OAUTH2_SERVER_AUTH0),
 ];

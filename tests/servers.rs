@@ -370,14 +370,36 @@ const REVOCATION_AND_DEVICE: &[&str] = &[
 ];
 
 /// What each server sets beyond COMMON; what it leaves out is explained in its script.
-/// oidc-provider never answers slow_down and has no plain `token` response type; Authlib
-/// revokes every token it finds; django-oauth-toolkit does both and never answers slow_down,
+/// oidc-provider never answers slow_down and has no plain `token` response type, and names for
+/// the auth0 profile a second expired device code, a public code client and its PAR and CIBA
+/// clients; Authlib revokes every token it finds, and names a second expired device code and a
+/// public code client; django-oauth-toolkit does both and never answers slow_down,
 /// and names for the auth0 profile the device authorization endpoint its document leaves out
 /// and a second expired device code;
 /// @node-oauth/oauth2-server has no revocation endpoint, device flow or implicit grant.
 const EXTRA: &[(&str, &[&str])] = &[
-    ("oidc-provider", &["unrevocable_token"]),
-    ("authlib", &["slow_down_device_code", "implicit_client_id"]),
+    (
+        "oidc-provider",
+        &[
+            "unrevocable_token",
+            "twice_expired_device_code",
+            "public_client_id",
+            "par_client_id",
+            "par_client_secret",
+            "ciba_client_id",
+            "ciba_client_secret",
+            "ciba_user_id",
+        ],
+    ),
+    (
+        "authlib",
+        &[
+            "slow_down_device_code",
+            "implicit_client_id",
+            "twice_expired_device_code",
+            "public_client_id",
+        ],
+    ),
     (
         "django-oauth-toolkit",
         &[

@@ -70,10 +70,11 @@ USERS = {USER.id: USER}
 
 class Client(ClientMixin):
     def __init__(self, client_id, client_secret=None, *, token_endpoint_auth_method,
-                 grant_types, response_types, redirect_uris, scope):
+                 grant_types, response_types, redirect_uris, scope, secret_in_form_too=False):
         self.client_id = client_id
         self.client_secret = client_secret
         self.token_endpoint_auth_method = token_endpoint_auth_method
+        self.secret_in_form_too = secret_in_form_too
         self.grant_types = grant_types
         self.response_types = response_types
         self.redirect_uris = redirect_uris
@@ -101,7 +102,9 @@ class Client(ClientMixin):
 
     def check_endpoint_auth_method(self, method, endpoint):
         if endpoint == "token":
-            return self.token_endpoint_auth_method == method
+            return self.token_endpoint_auth_method == method or (
+                self.secret_in_form_too and method == "client_secret_post"
+            )
         return True
 
     def check_response_type(self, response_type):
@@ -145,10 +148,23 @@ CLIENTS = {
             "authconform-restricted",
             RESTRICTED_CLIENT_SECRET,
             token_endpoint_auth_method="client_secret_basic",
+            # Also with its secret in the form, as Auth0's machine-to-machine clients send it
+            # (the auth0 profile's `client_id`).
+            secret_in_form_too=True,
             grant_types=["client_credentials"],
             response_types=[],
             redirect_uris=[REDIRECT_URI],
             scope="read",
+        ),
+        # Public web app (a SPA in Auth0's terms): authorization_code and refresh_token, no
+        # secret (the auth0 profile's `public_client_id`).
+        Client(
+            "authconform-public",
+            token_endpoint_auth_method="none",
+            grant_types=["authorization_code", "refresh_token"],
+            response_types=["code"],
+            redirect_uris=[REDIRECT_URI],
+            scope="openid profile email",
         ),
         # Public, implicit grant (response type `token`).
         Client(
@@ -243,7 +259,8 @@ def save_token(token, req):
 
 
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic"]
+    # "none" for the public client; each client may use its own method only.
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "none"]
 
     def save_authorization_code(self, code, req):
         with lock:
@@ -266,7 +283,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
 
 class RefreshTokenGrant(grants.RefreshTokenGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic"]
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token):
@@ -283,7 +300,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic"]
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
 
 class DeviceAuthorization(DeviceAuthorizationEndpoint):
@@ -326,6 +343,8 @@ class DeviceGrant(DeviceCodeGrant):
 
 
 class Revocation(RevocationEndpoint):
+    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
     def query_token(self, token_string, token_type_hint):
         if token_type_hint == "access_token":
             return tokens.get(token_string)
@@ -448,8 +467,15 @@ def metadata():
                 "client_credentials",
                 DEVICE_CODE_GRANT,
             ],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "none"],
-            "revocation_endpoint_auth_methods_supported": ["client_secret_basic"],
+            "token_endpoint_auth_methods_supported": [
+                "client_secret_basic",
+                "client_secret_post",
+                "none",
+            ],
+            "revocation_endpoint_auth_methods_supported": [
+                "client_secret_basic",
+                "client_secret_post",
+            ],
         }
     )
     doc.validate()
@@ -502,12 +528,14 @@ def main():
     slow_down = device_code()
     expired = device_code()
     denied = device_code()
+    twice_expired = device_code()
     # Denied: the user presses Deny on the verification page.
     post("/device", {"user_code": denied["user_code"], "decision": "deny"})
     # Expired: no request can age a code, so the store moves its expiry into the past (what the
     # clock does to every code after EXPIRES_IN).
     with lock:
-        device_credentials[expired["device_code"]]["expires_at"] = time.time() - 60
+        for code in (expired, twice_expired):
+            device_credentials[code["device_code"]]["expires_at"] = time.time() - 60
 
     # A token without USERINFO_SCOPE, from the token endpoint: client_credentials for scope read.
     basic = base64.b64encode(f"authconform-restricted:{RESTRICTED_CLIENT_SECRET}".encode())
@@ -532,6 +560,8 @@ def main():
             "implicit_client_id": "authconform-implicit",
             "device_client_id": "authconform-device",
             "cc_refused_client_id": "authconform-no-cc",
+            # For the auth0 profile.
+            "public_client_id": "authconform-public",
         },
         # No unrevocable_token: Authlib's RevocationEndpoint answers unsupported_token_type only
         # for a token_type_hint outside SUPPORTED_TOKEN_TYPES, never for a token itself; every
@@ -545,6 +575,7 @@ def main():
             "expired_device_code": expired["device_code"],
             "denied_device_code": denied["device_code"],
             "insufficient_scope_token": insufficient_scope_token,
+            "twice_expired_device_code": twice_expired["device_code"],
         },
     }
     sys.stdout.write(json.dumps(ready) + "\n")

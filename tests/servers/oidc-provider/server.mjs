@@ -57,6 +57,9 @@ const secret = () => randomBytes(32).toString('base64url');
 const clientSecret = secret();
 const restrictedClientSecret = secret();
 const ccRefusedClientSecret = secret();
+const parClientSecret = secret();
+const cibaClientSecret = secret();
+const CIBA_GRANT = 'urn:openid:params:grant-type:ciba';
 
 const server = http.createServer();
 await new Promise((resolve, reject) => {
@@ -158,6 +161,39 @@ const provider = new Provider(origin, {
     // the plain OAuth response type `token` ("unsupported response type: token") that the
     // implicit-grant case sends, so `implicit_client_id` is left unset and that case skipped.
     {
+      // Public web app (a SPA in Auth0's terms): authorization_code (with PKCE, which
+      // oidc-provider requires of public clients) and refresh_token, no secret.
+      client_id: 'authconform-public',
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: [REDIRECT_URI],
+      scope: 'openid profile email offline_access',
+    },
+    {
+      // Confidential, pushes its authorization requests (RFC 9126) with its secret in the form,
+      // as the auth0 profile's PAR case sends it.
+      client_id: 'authconform-par',
+      client_secret: parClientSecret,
+      token_endpoint_auth_method: 'client_secret_post',
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      redirect_uris: [REDIRECT_URI],
+      scope: 'openid profile',
+    },
+    {
+      // Confidential, Client-Initiated Backchannel Authentication in poll mode, its secret in
+      // the form, as the auth0 profile's CIBA cases send it.
+      client_id: 'authconform-ciba',
+      client_secret: cibaClientSecret,
+      token_endpoint_auth_method: 'client_secret_post',
+      grant_types: [CIBA_GRANT],
+      response_types: [],
+      redirect_uris: [],
+      backchannel_token_delivery_mode: 'poll',
+      scope: 'openid profile',
+    },
+    {
       // Public device client (RFC 8628).
       client_id: 'authconform-device',
       token_endpoint_auth_method: 'none',
@@ -177,6 +213,31 @@ const provider = new Provider(origin, {
   responseTypes: ['code', 'id_token token', 'none'],
   features: {
     clientCredentials: { enabled: true },
+    // CIBA in poll mode. The hooks are the application's (oidc-provider leaves them to it): the
+    // login_hint is read in the `iss_sub` format the auth0 profile sends (a JSON object naming
+    // the issuer and the subject), a binding message is any text of 1 to 64 characters, and the
+    // authentication device is never reached (the cases are refused before it would be).
+    ciba: {
+      enabled: true,
+      deliveryModes: ['poll'],
+      processLoginHint: (ctx, loginHint) => {
+        let hint;
+        try {
+          hint = JSON.parse(loginHint);
+        } catch {
+          return undefined;
+        }
+        return hint?.format === 'iss_sub' && hint.iss === origin ? hint.sub : undefined;
+      },
+      validateBindingMessage: (ctx, message) => {
+        if (message !== undefined && !/^.{1,64}$/u.test(message)) {
+          throw new errors.InvalidBindingMessage('binding_message must be 1 to 64 characters');
+        }
+      },
+      validateRequestContext: () => {},
+      verifyUserCode: () => {},
+      triggerAuthenticationDevice: () => {},
+    },
     deviceFlow: { enabled: true },
     revocation: { enabled: true },
     userinfo: { enabled: true },
@@ -234,6 +295,7 @@ async function deviceAuthorization() {
 const pending = await deviceAuthorization();
 const expired = await deviceAuthorization();
 const denied = await deviceAuthorization();
+const twiceExpired = await deviceAuthorization();
 
 // Denied: the end user presses "Abort" on the server's own user-code page, exactly as a browser
 // would: GET the page for its session cookie and xsrf token, then POST the form with abort=yes.
@@ -254,8 +316,8 @@ const denied = await deviceAuthorization();
 
 // Expired: no HTTP request can age a code, so the model API moves its expiry into the past
 // (what the clock does to any code after ttl.DeviceCode).
-{
-  const code = await provider.DeviceCode.find(expired.device_code);
+for (const { device_code: deviceCode } of [expired, twiceExpired]) {
+  const code = await provider.DeviceCode.find(deviceCode);
   code.exp = Math.floor(Date.now() / 1000) - 60;
   await code.save();
 }
@@ -295,6 +357,11 @@ const ready = {
     restricted_client_id: 'authconform-restricted',
     device_client_id: 'authconform-device',
     cc_refused_client_id: 'authconform-no-cc',
+    // For the auth0 profile: its SPA, PAR and CIBA clients and the user CIBA names.
+    public_client_id: 'authconform-public',
+    par_client_id: 'authconform-par',
+    ciba_client_id: 'authconform-ciba',
+    ciba_user_id: USER,
   },
   secrets: {
     client_secret: clientSecret,
@@ -305,6 +372,9 @@ const ready = {
     denied_device_code: denied.device_code,
     insufficient_scope_token: insufficientScopeToken,
     unrevocable_token: unrevocableToken,
+    twice_expired_device_code: twiceExpired.device_code,
+    par_client_secret: parClientSecret,
+    ciba_client_secret: cibaClientSecret,
   },
 };
 process.stdout.write(`${JSON.stringify(ready)}\n`);
