@@ -155,8 +155,15 @@ fn declare_lacks(server: &RealServer, file: &mut serde_json::Map<String, Value>)
 /// audiences, database connections, users or Actions: those cases skip.
 fn auth0_vars(server: &RealServer) -> serde_json::Map<String, Value> {
     let mut file = rfc_vars(server);
-    for name in ["client_id", "client_secret"] {
-        file.remove(name);
+    // The rfc profile's confidential client has the code and refresh-token grants: Auth0's
+    // Regular Web Application; the M2M client of Auth0's `client_id` is its restricted one.
+    for (name, refresh) in [
+        ("client_id", "refresh_client_id"),
+        ("client_secret", "refresh_client_secret"),
+    ] {
+        if let Some(value) = file.remove(name) {
+            file.insert(refresh.into(), value);
+        }
     }
     if let Some(id) = server.var("restricted_client_id") {
         file.insert("client_id".into(), json!(id));

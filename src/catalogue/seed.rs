@@ -173,6 +173,11 @@ pub struct SeedRow {
     pub endpoint: Option<String>,
     #[serde(default)]
     pub shape: Shape,
+    /// A text only the documentation gives (grade D): the reference server sends it and the
+    /// cases advise it, since a tenant may word it otherwise; `description` is a text the wire
+    /// or an SDK's fixture shows, which cases require.
+    #[serde(rename = "docs_description", default)]
+    pub documented_text: Option<String>,
     /// How sure the row is: V captured from a tenant, S an SDK's fixture, D the docs only.
     #[serde(default)]
     pub grade: Option<Grade>,

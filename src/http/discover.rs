@@ -48,6 +48,8 @@ pub const ENDPOINTS: &[&str] = &[
     "mfa_challenge_endpoint",
     "backchannel_authentication_endpoint",
     "pushed_authorization_request_endpoint",
+    // Not an endpoint, but a URL on the same origin that cases name (a CIBA login_hint).
+    "issuer",
 ];
 
 /// What discovery found: the document's URL and the endpoints it names, by variable.

@@ -361,6 +361,17 @@ pub fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Erro
 }
 
 impl Record {
+    /// The note of a 429 the case was after, as reports say it: a rate limit where the case
+    /// documents one (`too_many_requests`), else the 429 it is (`slow_down`, a blocked login).
+    pub fn note_429(&self) -> Option<String> {
+        let note = self.rate_limit.as_ref()?;
+        Some(match self.documents.error.as_deref() {
+            Some("too_many_requests") => format!("rate limit: {note}"),
+            Some(code) => format!("{code}: {note}"),
+            None => note.clone(),
+        })
+    }
+
     /// A record for `case` before anything is known: a pass with no checks run yet.
     pub fn blank(case: &crate::catalogue::case::Case) -> Record {
         Record {

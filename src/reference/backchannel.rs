@@ -13,7 +13,7 @@ use axum::{
 use serde_json::{Value, json};
 
 use super::{
-    CIBA_USER_ID, CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, Row,
+    CIBA_USER_ID, CLIENT_ID, CLIENT_SECRET, ISSUER, REDIRECT_URI, Row,
     endpoints::{Post, State, text},
     entries::Entry,
 };
@@ -27,7 +27,7 @@ fn authenticated(params: &HashMap<String, Value>) -> bool {
 /// `POST /bc-authorize`.
 pub(super) async fn bc_authorize(
     Extract(state): Extract<Arc<State>>,
-    Post { params, headers: _ }: Post,
+    Post { params, headers }: Post,
 ) -> Response {
     if !authenticated(&params) {
         return state.error(Row::InvalidClient, "Client authentication failed.");
@@ -42,12 +42,22 @@ pub(super) async fn bc_authorize(
     let Some(hint) = text(&params, "login_hint") else {
         return state.invalid_request("login_hint is required");
     };
-    // Auth0's login_hint is a JSON object {"format": "iss_sub", "iss", "sub"}; the issuer is
-    // the tenant's, which this server (answering on any name) does not hold against it.
-    let subject = serde_json::from_str::<Value>(hint)
+    // Auth0's login_hint is a JSON object {"format": "iss_sub", "iss", "sub"}, the issuer the
+    // tenant's own.
+    let issuers = [format!("{}/", state.origin(&headers)), ISSUER.to_owned()];
+    let Some(hint) = serde_json::from_str::<Value>(hint)
         .ok()
-        .filter(|h| h["format"] == "iss_sub" && h["iss"].is_string())
-        .and_then(|h| h["sub"].as_str().map(str::to_owned));
+        .filter(|h| h["format"] == "iss_sub")
+    else {
+        return state.invalid_request("login_hint must be a JSON object of format iss_sub");
+    };
+    if !hint["iss"]
+        .as_str()
+        .is_some_and(|i| issuers.iter().any(|x| x == i))
+    {
+        return state.invalid_request("The login_hint's iss is not this tenant's issuer.");
+    }
+    let subject = hint["sub"].as_str().map(str::to_owned);
     if subject.as_deref() != Some(CIBA_USER_ID) {
         return Entry::new("ciba-unknown-user-id").answer(state.fault());
     }

@@ -112,9 +112,9 @@ fn read(jwt: &str, method: &Method, htu: &str, now: u64) -> Result<Option<String
     if claims["htu"].as_str() != Some(htu) {
         return Err("The DPoP proof's htu does not match the request.");
     }
-    let fresh = claims["iat"]
-        .as_u64()
-        .is_some_and(|iat| iat + MAX_AGE >= now && iat <= now + MAX_AHEAD);
+    let fresh = claims["iat"].as_u64().is_some_and(|iat| {
+        iat.saturating_add(MAX_AGE) >= now && iat <= now.saturating_add(MAX_AHEAD)
+    });
     if !fresh {
         return Err("The DPoP proof's iat is not recent.");
     }

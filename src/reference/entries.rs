@@ -93,6 +93,7 @@ impl Entry {
         let text = row
             .description
             .clone()
+            .or_else(|| row.documented_text.clone())
             .map(Value::String)
             .or(self.text.clone())
             .unwrap_or(Value::Null);
@@ -137,6 +138,14 @@ impl Entry {
         let mut response = (status, body).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        if row.shape == Shape::Text {
+            // A text that may echo what the client sent (an Origin, a returnTo) is never
+            // sniffed into a page.
+            headers.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+        }
         if token {
             headers.insert(
                 header::CACHE_CONTROL,

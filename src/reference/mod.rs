@@ -104,6 +104,9 @@ pub const USER_EXISTS_EMAIL: &str = "exposed@authconform.test";
 /// A password that meets the default policy but is in the Password Dictionary.
 pub const DICTIONARY_PASSWORD: &str = "P@ssw0rd";
 
+/// The issuer a CIBA login_hint may name besides the server's own origin: the server answers
+/// on any name, so a vars file written before it started can still name it.
+pub const ISSUER: &str = "https://authconform.test/";
 /// The user a backchannel (CIBA) request may name: `auth0|` and the id, as Auth0 writes a
 /// database user's id.
 pub const CIBA_USER_ID: &str = "auth0|authconform-ciba-user";
@@ -355,6 +358,7 @@ pub fn variables() -> Vec<(&'static str, String, bool)> {
         ("ciba_client_id", CLIENT_ID.into(), false),
         ("ciba_client_secret", CLIENT_SECRET.into(), true),
         ("ciba_user_id", CIBA_USER_ID.into(), false),
+        ("issuer", ISSUER.into(), false),
         ("par_client_id", CLIENT_ID.into(), false),
         ("par_client_secret", CLIENT_SECRET.into(), true),
         ("dpop_client_id", CLIENT_ID.into(), false),

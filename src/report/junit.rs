@@ -136,8 +136,8 @@ fn test_case(record: &Record, skips_fail: bool) -> TestCase {
     if record.attempts > 1 {
         out.push(format!("requests sent: {}", record.attempts));
     }
-    if let Some(note) = &record.rate_limit {
-        out.push(format!("rate limit: {note}"));
+    if let Some(note) = record.note_429() {
+        out.push(note);
     }
     if let Some(branch) = record.branch.as_ref().filter(|b| b.held) {
         out.push(branch.describe());

@@ -190,8 +190,8 @@ fn response(record: &Record, resp: &crate::records::record::ResponseSummary, s: 
 pub fn notes(records: &[Record], info: &RunInfo<'_>, s: &Styles) -> String {
     let mut out = String::new();
     for r in records {
-        if let Some(note) = &r.rate_limit {
-            let _ = writeln!(out, "note: {}: rate limit: {note}", r.id);
+        if let Some(note) = r.note_429() {
+            let _ = writeln!(out, "note: {}: {note}", r.id);
         }
         if let Some(branch) = r.branch.as_ref().filter(|b| b.held) {
             let _ = writeln!(out, "note: {}: {}", r.id, branch.describe());
