@@ -5,7 +5,7 @@
 
 use authconform::reference::{
     self, AUDIENCE, Answers, CLIENT_ID, CLIENT_SECRET, Config, LIMITED_CLIENT_ID,
-    LIMITED_CLIENT_SECRET, PUBLIC_CLIENT_ID,
+    LIMITED_CLIENT_SECRET, PUBLIC_CLIENT_ID, WEB_CLIENT_ID, WEB_CLIENT_SECRET,
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD as B64};
 use serde_json::{Value, json};
@@ -403,6 +403,11 @@ fn serve_tls_passes_the_catalogue_over_https_with_the_ca_it_writes() {
     let file: Value = serde_json::from_str(&std::fs::read_to_string(&vars).unwrap()).unwrap();
     assert_eq!(file["$app"]["url"], url.as_str());
     assert_eq!(file["$app"]["limited_client_id"], LIMITED_CLIENT_ID);
+    assert_eq!(file["$app"]["web_client_id"], WEB_CLIENT_ID);
+    assert_eq!(
+        file["$app"]["web_client_secret"],
+        json!({ "secret": WEB_CLIENT_SECRET })
+    );
     assert_eq!(file["$app"]["ca"], ca.to_str().unwrap());
     assert!(
         std::fs::read_to_string(&ca)
@@ -542,6 +547,54 @@ fn a_code_from_authorize_is_exchanged_once_with_its_verifier() {
         exchange("code_never_issued", (CLIENT_ID, CLIENT_SECRET), verifier),
         "Invalid authorization code",
     );
+}
+
+/// The regular web app is a client of every endpoint a web app uses: /authorize gives it a
+/// code that it exchanges with its secret, and signup, a password reset and logout take its
+/// client id.
+#[test]
+fn the_web_client_signs_users_in_through_every_endpoint_a_web_app_uses() {
+    let server = server(None);
+    let location = authorize(&server, WEB_CLIENT_ID, "&response_type=code&scope=openid");
+    let code = location
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let issued = token(
+        &server,
+        &json!({"grant_type": "authorization_code", "client_id": WEB_CLIENT_ID,
+                "client_secret": WEB_CLIENT_SECRET, "code": code,
+                "redirect_uri": reference::REDIRECT_URI}),
+    );
+    assert_eq!(issued.status, 200, "{}", issued.body);
+    let claims = jwt_part(issued.json()["id_token"].as_str().unwrap(), 1);
+    assert_eq!(claims["aud"], WEB_CLIENT_ID);
+    let signup = send(
+        "POST",
+        &format!("{}/dbconnections/signup", server.url),
+        Some(
+            &json!({"client_id": WEB_CLIENT_ID, "connection": reference::DB_CONNECTION,
+                     "email": "new-web-user@example.com", "password": "Str0ng-web-user!"}),
+        ),
+    );
+    assert_eq!(signup.status, 200, "{}", signup.body);
+    let reset = send(
+        "POST",
+        &format!("{}/dbconnections/change_password", server.url),
+        Some(
+            &json!({"client_id": WEB_CLIENT_ID, "connection": reference::DB_CONNECTION,
+                     "email": "new-web-user@example.com"}),
+        ),
+    );
+    assert_eq!(reset.status, 200, "{}", reset.body);
+    let logout = send(
+        "GET",
+        &format!("{}/v2/logout?client_id={WEB_CLIENT_ID}", server.url),
+        None,
+    );
+    assert_eq!((logout.status, logout.body.as_str()), (200, "OK"));
 }
 
 /// /userinfo knows the user of `access_token` (whose ID token's subject is `sub`), and answers

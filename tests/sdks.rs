@@ -553,6 +553,8 @@ fn own_class(sdk: &str, class: &str, status: &Value) -> bool {
                     "PasswordlessStartError",
                     "UserInfoError",
                     "MfaChallengeError",
+                    "MfaVerifyError",
+                    "PasswordlessVerifyError",
                     "BackchannelAuthenticationError",
                     "BuildAuthorizationUrlError",
                 ]

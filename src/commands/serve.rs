@@ -212,12 +212,18 @@ fn announce(args: &Options, server: &reference::Running) -> Result<(), Error> {
             "for apps: client {} is rate-limited on the token endpoint (its 4th request in 10 s gets 429; secret in --write-vars under $app)\n",
             reference::LIMITED_CLIENT_ID
         ))?;
+        print(&format!(
+            "for apps: client {} is a confidential regular web app with the user grants (code, refresh token, password, passwordless OTP, MFA; not client_credentials; secret under $app)\n",
+            reference::WEB_CLIENT_ID
+        ))?;
         // What an app needs and the catalogue does not; a run ignores `$` members.
         let mut app = serde_json::json!({
             "url": server.url(),
             "domain": server.url().split_once("://").map_or("", |(_, d)| d),
             "limited_client_id": reference::LIMITED_CLIENT_ID,
             "limited_client_secret": { "secret": reference::LIMITED_CLIENT_SECRET },
+            "web_client_id": reference::WEB_CLIENT_ID,
+            "web_client_secret": { "secret": reference::WEB_CLIENT_SECRET },
         });
         if let Some(ca) = &args.write_ca {
             app["ca"] = serde_json::Value::String(ca.display().to_string());

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::{
     BLOCKED_PASSWORD, BLOCKED_USERNAME, CORS_ORIGIN, DB_CONNECTION, LIMITED_CLIENT_ID,
-    NO_CROSS_ORIGIN_CLIENT_ID, PUBLIC_CLIENT_ID,
+    NO_CROSS_ORIGIN_CLIENT_ID, PUBLIC_CLIENT_ID, WEB_CLIENT_ID,
     endpoints::{State, post_params, text},
     entries::Entry,
     passwordless::oauth,
@@ -71,8 +71,9 @@ fn answer(state: &State, origin: Option<&str>, params: &HashMap<String, Value>) 
         |description: &str| oauth(StatusCode::BAD_REQUEST, "invalid_request", description);
     match text(params, "client_id") {
         Some(PUBLIC_CLIENT_ID) => {}
-        // Clients with Cross-Origin Authentication off (their Allowed Origins list the origin).
-        Some(NO_CROSS_ORIGIN_CLIENT_ID | LIMITED_CLIENT_ID) => {
+        // Clients with Cross-Origin Authentication off (their Allowed Origins list the origin):
+        // a regular web app logs its users in on its server, not from a browser's script.
+        Some(NO_CROSS_ORIGIN_CLIENT_ID | LIMITED_CLIENT_ID | WEB_CLIENT_ID) => {
             return Entry::new("co-cross-origin-not-allowed").answer(fault);
         }
         Some(_) => return invalid("Unknown client."),
@@ -158,6 +159,11 @@ mod tests {
         assert_eq!(body, "Origin null is not allowed.");
         let other_client = json!({"client_id": NO_CROSS_ORIGIN_CLIENT_ID});
         let (status, body) = login(Some("https://evil.example"), other_client).await;
+        assert_eq!(status, 401);
+        assert!(body.contains("Cross origin login not allowed."), "{body}");
+        // The regular web app logs its users in on its server: Cross-Origin Authentication off.
+        let web = json!({"client_id": WEB_CLIENT_ID});
+        let (status, body) = login(allowed, web).await;
         assert_eq!(status, 401);
         assert!(body.contains("Cross origin login not allowed."), "{body}");
         let (status, body) = login(allowed, json!({"credential_type": "password"})).await;

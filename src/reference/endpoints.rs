@@ -25,7 +25,8 @@ use serde_json::{Value, json};
 use super::{
     AUDIENCE, Answers, CLIENT_ID, CLIENT_SECRET, Config, DB_CONNECTION, DISABLED_ENDPOINT, Fault,
     INVALID_SCOPE_AUDIENCE, LIMITED_CLIENT_ID, LIMITED_CLIENT_SECRET, PUBLIC_CLIENT_ID,
-    REDIRECT_URI, SERVER_ERROR_AUDIENCE, UNAVAILABLE_AUDIENCE, UNGRANTED_AUDIENCE,
+    REDIRECT_URI, SERVER_ERROR_AUDIENCE, UNAVAILABLE_AUDIENCE, UNGRANTED_AUDIENCE, WEB_CLIENT_ID,
+    WEB_CLIENT_SECRET,
     entries::Entry,
     keys::Keys,
     limits::{self, Buckets, Quota},
@@ -643,10 +644,17 @@ pub(super) fn authenticate(creds: &Credentials) -> Option<&'static str> {
     match (creds.client_id.as_deref(), creds.secret.as_deref()) {
         (Some(CLIENT_ID), Some(CLIENT_SECRET)) => Some(CLIENT_ID),
         (Some(LIMITED_CLIENT_ID), Some(LIMITED_CLIENT_SECRET)) => Some(LIMITED_CLIENT_ID),
+        (Some(WEB_CLIENT_ID), Some(WEB_CLIENT_SECRET)) => Some(WEB_CLIENT_ID),
         (Some(PUBLIC_CLIENT_ID), None) => Some(PUBLIC_CLIENT_ID),
         (Some(super::rfc::DEVICE_CLIENT_ID), None) => Some(super::rfc::DEVICE_CLIENT_ID),
         _ => None,
     }
+}
+
+/// Whether `client` signs users in (the SPA and the regular web app): the user grants
+/// (password, passwordless OTP, MFA) and the app's fixed code and refresh token are theirs.
+pub(super) fn signs_users_in(client: &str) -> bool {
+    client == PUBLIC_CLIENT_ID || client == WEB_CLIENT_ID
 }
 
 /// The documented 401, with `WWW-Authenticate` when the client used the Authorization header
@@ -756,7 +764,7 @@ fn token_answer(
         "client_credentials" => client_credentials(state, client, &params, headers),
         "refresh_token" => match text(&params, "refresh_token") {
             None => state.invalid_request("Missing required parameter: refresh_token"),
-            Some(super::DELETED_USER_REFRESH_TOKEN) if client == PUBLIC_CLIENT_ID => {
+            Some(super::DELETED_USER_REFRESH_TOKEN) if signs_users_in(client) => {
                 Entry::new("token-refresh-token-user-gone").answer(state.fault())
             }
             // This server keeps no refresh tokens: every one is unknown. Tenants are seen to
@@ -771,7 +779,7 @@ fn token_answer(
         }
         super::mfa::OTP_GRANT => super::mfa::otp(state, client, &params, headers),
         super::mfa::OOB_GRANT => super::mfa::oob(state, client, &params),
-        OTP_GRANT if client != PUBLIC_CLIENT_ID => grant_not_allowed(state, grant_type),
+        OTP_GRANT if !signs_users_in(client) => grant_not_allowed(state, grant_type),
         OTP_GRANT => super::passwordless::otp(state, &params),
         other => json_response(
             StatusCode::BAD_REQUEST,
@@ -789,7 +797,7 @@ fn password(
     grant_type: &str,
     params: &HashMap<String, Value>,
 ) -> Response {
-    if client != PUBLIC_CLIENT_ID {
+    if !signs_users_in(client) {
         return grant_not_allowed(state, grant_type);
     }
     if text(params, "username").is_none() {
@@ -815,7 +823,8 @@ fn client_credentials(
     params: &HashMap<String, Value>,
     headers: &HeaderMap,
 ) -> Response {
-    if client == PUBLIC_CLIENT_ID {
+    // The regular web app has no client_credentials grant: see [`WEB_CLIENT_ID`].
+    if signs_users_in(client) {
         return grant_not_allowed(state, "client_credentials");
     }
     let audience = text(params, "audience").unwrap_or_default();
@@ -922,7 +931,7 @@ fn exchange_code(
     };
     // Taken out whatever happens next: a code is good for one try (but the fixed one).
     let grant = if code == super::PKCE_CODE {
-        Some(pkce_grant())
+        Some(pkce_grant(client))
     } else {
         state.codes().remove(code)
     };
@@ -983,13 +992,18 @@ fn exchange_code(
     issued(&body)
 }
 
-/// What [`super::PKCE_CODE`] stands for: a login of the public client with an S256 challenge
-/// of [`super::PKCE_VERIFIER`].
-fn pkce_grant() -> Grant {
+/// What [`super::PKCE_CODE`] stands for: a login of the app (`client` when it is one that
+/// signs users in, else the public client) with an S256 challenge of [`super::PKCE_VERIFIER`].
+fn pkce_grant(client: &str) -> Grant {
     let digest =
         aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, super::PKCE_VERIFIER.as_bytes());
     Grant {
-        client: PUBLIC_CLIENT_ID.into(),
+        client: if signs_users_in(client) {
+            client
+        } else {
+            PUBLIC_CLIENT_ID
+        }
+        .into(),
         redirect_uri: REDIRECT_URI.into(),
         challenge: Some((
             "S256".into(),
@@ -1043,7 +1057,7 @@ async fn authorize(
         .into_owned()
         .collect();
     let get = |name: &str| params.get(name).map(String::as_str).unwrap_or_default();
-    if get("client_id") != PUBLIC_CLIENT_ID && get("client_id") != CLIENT_ID {
+    if !signs_users_in(get("client_id")) && get("client_id") != CLIENT_ID {
         return error_page(
             StatusCode::BAD_REQUEST,
             "invalid_request",
@@ -1177,7 +1191,7 @@ async fn change_password(
     Extract(state): Extract<Arc<State>>,
     Post { params, headers: _ }: Post,
 ) -> Response {
-    if text(&params, "client_id").is_none_or(|c| c != PUBLIC_CLIENT_ID && c != CLIENT_ID) {
+    if text(&params, "client_id").is_none_or(|c| !signs_users_in(c) && c != CLIENT_ID) {
         return state.invalid_request("Missing or unknown client_id.");
     }
     let Some(email) = text(&params, "email") else {
@@ -1292,6 +1306,110 @@ mod tests {
             (status, &body["error"]),
             (400, &json!("invalid_dpop_proof"))
         );
+    }
+
+    /// The regular web app, with its secret, gets the user grants' rows as the public client
+    /// does (the fixed code and refresh token included), and unauthorized_client for
+    /// client_credentials, which it lacks; without its secret it is no client at all. The M2M
+    /// client still lacks the password grant.
+    #[tokio::test]
+    async fn the_web_client_has_the_user_grants_and_not_client_credentials() {
+        use super::super::{
+            DELETED_USER_REFRESH_TOKEN, MFA_PASSWORD, MFA_USERNAME, PKCE_CODE, PKCE_VERIFIER,
+        };
+        let state = State::new(Config::default());
+        let web = |pairs: &[(&'static str, &'static str)]| {
+            let mut all = vec![
+                ("client_id", WEB_CLIENT_ID),
+                ("client_secret", WEB_CLIENT_SECRET),
+            ];
+            all.extend_from_slice(pairs);
+            all
+        };
+        let realm = |user, password| {
+            web(&[
+                ("grant_type", PASSWORD_REALM),
+                ("realm", DB_CONNECTION),
+                ("username", user),
+                ("password", password),
+            ])
+        };
+        let answers = [
+            (realm("nobody@example.com", "wrong"), 403, "invalid_grant"),
+            (realm(MFA_USERNAME, MFA_PASSWORD), 403, "mfa_required"),
+            (
+                web(&[
+                    ("grant_type", OTP_GRANT),
+                    ("realm", "email"),
+                    ("username", "someone@example.com"),
+                    ("otp", "000000"),
+                ]),
+                403,
+                "invalid_grant",
+            ),
+            (
+                web(&[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", DELETED_USER_REFRESH_TOKEN),
+                ]),
+                403,
+                "invalid_grant",
+            ),
+            (
+                web(&[("grant_type", "client_credentials"), ("audience", AUDIENCE)]),
+                403,
+                "unauthorized_client",
+            ),
+        ];
+        for (pairs, status, error) in &answers {
+            let (got, body) = token_of(&state, pairs, None).await;
+            assert_eq!((got, &body["error"]), (*status, &json!(error)), "{pairs:?}");
+        }
+        let code = |verifier| {
+            web(&[
+                ("grant_type", "authorization_code"),
+                ("code", PKCE_CODE),
+                ("redirect_uri", REDIRECT_URI),
+                ("code_verifier", verifier),
+            ])
+        };
+        let (status, body) = token_of(&state, &code(PKCE_VERIFIER), None).await;
+        assert_eq!(
+            (status, &body["id_token"].is_string()),
+            (200, &true),
+            "{body}"
+        );
+        assert_eq!(jwt_claims(&body["id_token"])["aud"], WEB_CLIENT_ID);
+        let (status, body) = token_of(&state, &code("wrong"), None).await;
+        assert_eq!(
+            (status, &body["error_description"]),
+            (403, &json!("Failed to verify code verifier"))
+        );
+        let mut no_secret = realm("nobody@example.com", "wrong");
+        no_secret.remove(1);
+        let (status, body) = token_of(&state, &no_secret, None).await;
+        assert_eq!((status, &body["error"]), (401, &json!("invalid_client")));
+        let m2m = [
+            ("grant_type", PASSWORD_REALM),
+            ("client_id", CLIENT_ID),
+            ("client_secret", CLIENT_SECRET),
+            ("username", "nobody@example.com"),
+            ("password", "wrong"),
+        ];
+        let (status, body) = token_of(&state, &m2m, None).await;
+        assert_eq!(
+            (status, &body["error"]),
+            (403, &json!("unauthorized_client"))
+        );
+    }
+
+    /// The claims of a JWT this server signed, read without verifying it.
+    fn jwt_claims(token: &Value) -> Value {
+        let payload = token.as_str().unwrap().split('.').nth(1).unwrap();
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
     }
 
     /// The POST-only endpoints answer another method and an unreadable body as documented,

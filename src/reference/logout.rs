@@ -9,7 +9,11 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use super::{CLIENT_ID, CORS_ORIGIN, PUBLIC_CLIENT_ID, endpoints::State, entries::Entry};
+use super::{
+    CLIENT_ID, CORS_ORIGIN,
+    endpoints::{State, signs_users_in},
+    entries::Entry,
+};
 
 /// Whether `url` is one of the Allowed Logout URLs: the public client's origin and the pages
 /// under it.
@@ -42,7 +46,7 @@ pub(super) async fn logout(
             .into_owned()
             .collect();
     let client = params.get("client_id").map(String::as_str);
-    if client.is_some_and(|c| c != PUBLIC_CLIENT_ID && c != CLIENT_ID) {
+    if client.is_some_and(|c| !signs_users_in(c) && c != CLIENT_ID) {
         return text(StatusCode::BAD_REQUEST, "Invalid client_id.".into());
     }
     match params.get("returnTo") {

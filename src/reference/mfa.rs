@@ -17,8 +17,8 @@ use axum::{
 use serde_json::{Value, json};
 
 use super::{
-    MFA_OOB_CODE, MFA_OTP, MFA_TOKEN, MFA_USERNAME, PUBLIC_CLIENT_ID,
-    endpoints::{self, Post, State, text},
+    MFA_OOB_CODE, MFA_OTP, MFA_TOKEN, MFA_USERNAME,
+    endpoints::{self, Post, State, signs_users_in, text},
     entries::Entry,
 };
 
@@ -64,7 +64,7 @@ pub fn otp(
     params: &HashMap<String, Value>,
     headers: &HeaderMap,
 ) -> Response {
-    if client != PUBLIC_CLIENT_ID {
+    if !signs_users_in(client) {
         return endpoints::grant_not_allowed(state, OTP_GRANT);
     }
     if let Err(answer) = mfa_token(state, params) {
@@ -80,7 +80,7 @@ pub fn otp(
 /// The grant `http://auth0.com/oauth/grant-type/mfa-oob`: the one SMS challenge this server
 /// knows was never answered, so polling it is always pending.
 pub fn oob(state: &State, client: &str, params: &HashMap<String, Value>) -> Response {
-    if client != PUBLIC_CLIENT_ID {
+    if !signs_users_in(client) {
         return endpoints::grant_not_allowed(state, OOB_GRANT);
     }
     if let Err(answer) = mfa_token(state, params) {
@@ -178,7 +178,9 @@ pub async fn challenge(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reference::{CLIENT_ID, CLIENT_SECRET, Config};
+    use crate::reference::{
+        CLIENT_ID, CLIENT_SECRET, Config, PUBLIC_CLIENT_ID, WEB_CLIENT_ID, WEB_CLIENT_SECRET,
+    };
 
     async fn answer(r: Response) -> (u16, Value) {
         let status = r.status().as_u16();
@@ -268,6 +270,42 @@ mod tests {
         let (status, body) =
             challenge_of(json!({ "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET })).await;
         assert_eq!((status, &body["error"]), (400, &json!("invalid_request")));
+    }
+
+    /// The regular web app passes MFA as the public client does, through the same rows, and
+    /// challenges with its secret (without it, or with another, it is refused).
+    #[tokio::test]
+    async fn the_web_client_has_the_mfa_grants_and_challenges_with_its_secret() {
+        let state = State::new(Config::default());
+        let headers = HeaderMap::new();
+        let right = form(&[("mfa_token", MFA_TOKEN), ("otp", MFA_OTP)]);
+        let (status, body) = answer(otp(&state, WEB_CLIENT_ID, &right, &headers)).await;
+        assert_eq!(status, 200, "{body}");
+        let wrong = form(&[("mfa_token", MFA_TOKEN), ("otp", "000000")]);
+        let (_, body) = answer(otp(&state, WEB_CLIENT_ID, &wrong, &headers)).await;
+        assert_eq!(body["error_description"], "Invalid otp_code.");
+        let malformed = form(&[("mfa_token", "x"), ("otp", MFA_OTP)]);
+        let (_, body) = answer(otp(&state, WEB_CLIENT_ID, &malformed, &headers)).await;
+        assert_eq!(body["error_description"], "Malformed mfa_token");
+        let pending = form(&[("mfa_token", MFA_TOKEN), ("oob_code", MFA_OOB_CODE)]);
+        let (status, body) = answer(oob(&state, WEB_CLIENT_ID, &pending)).await;
+        assert_eq!(
+            (status, &body["error"]),
+            (400, &json!("authorization_pending"))
+        );
+        let web = json!({ "client_id": WEB_CLIENT_ID, "client_secret": WEB_CLIENT_SECRET,
+                          "mfa_token": MFA_TOKEN, "challenge_type": "oob" });
+        let (status, body) = challenge_of(web.clone()).await;
+        assert_eq!(
+            (status, &body["error"]),
+            (400, &json!("unsupported_challenge_type"))
+        );
+        for secret in [json!(null), json!(CLIENT_SECRET)] {
+            let mut refused = web.clone();
+            refused["client_secret"] = secret;
+            let (status, body) = challenge_of(refused).await;
+            assert_eq!((status, &body["error"]), (401, &json!("invalid_client")));
+        }
     }
 
     #[test]

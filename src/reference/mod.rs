@@ -49,6 +49,15 @@ pub const LIMITED_CLIENT_ID: &str = "authconform-limited";
 pub const LIMITED_CLIENT_SECRET: &str = "authconform-limited-secret-93a4f1c7";
 /// The public (SPA) client: no secret, no client_credentials grant.
 pub const PUBLIC_CLIENT_ID: &str = "authconform-spa";
+/// A confidential Regular Web Application: the grants a web app that signs users in has on a
+/// tenant (the code flow with or without PKCE, refresh tokens, the password grants,
+/// passwordless OTP, MFA), answered as the public client's are, but not client_credentials:
+/// calling APIs as itself is the M2M client's job, and a confidential SDK (auth-js refuses to
+/// send without a secret) needs a client whose user logins it can reach. Not a catalogue
+/// variable (the cases keep their premises); `serve --write-vars` lists it for apps.
+pub const WEB_CLIENT_ID: &str = "authconform-regular-web";
+/// Its secret. Public on purpose, like [`CLIENT_SECRET`].
+pub const WEB_CLIENT_SECRET: &str = "authconform-regular-web-secret-2e8b51f0";
 /// The API that the M2M client has a grant for.
 pub const AUDIENCE: &str = "https://api.authconform.test/";
 /// An API the M2M client has no grant for.
@@ -86,9 +95,11 @@ pub const BREACHED_PASSWORD: &str = "P@ssw0rd123";
 /// A user that brute-force protection blocks after [`logins::BRUTE_FORCE_THRESHOLD`] wrong
 /// passwords in a row; no password is right for it.
 pub const BRUTE_FORCE_USERNAME: &str = "brute-force-user@authconform.test";
-/// A refresh token issued to [`PUBLIC_CLIENT_ID`] for a user who has since been deleted.
+/// A refresh token issued to the app ([`PUBLIC_CLIENT_ID`], or [`WEB_CLIENT_ID`] when that
+/// client sends it) for a user who has since been deleted.
 pub const DELETED_USER_REFRESH_TOKEN: &str = "authconform-refresh-token-of-a-deleted-user";
-/// An authorization code issued to [`PUBLIC_CLIENT_ID`] for [`REDIRECT_URI`] with a PKCE S256
+/// An authorization code issued to the app (like [`DELETED_USER_REFRESH_TOKEN`], to whichever
+/// of the two clients that sign users in exchanges it) for [`REDIRECT_URI`] with a PKCE S256
 /// challenge of [`PKCE_VERIFIER`]; unlike the codes of /authorize it can be exchanged any
 /// number of times, so that a case can send it with a wrong verifier on every run.
 pub const PKCE_CODE: &str = "authconform-pkce-code";

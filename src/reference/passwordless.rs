@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::{
     CLIENT_ID, CLIENT_SECRET, DB_CONNECTION, LIMITED_CLIENT_ID, LIMITED_CLIENT_SECRET,
-    PASSWORDLESS_CONNECTION, PUBLIC_CLIENT_ID,
+    PASSWORDLESS_CONNECTION, PUBLIC_CLIENT_ID, WEB_CLIENT_ID, WEB_CLIENT_SECRET,
     endpoints::{Post, State, credentials, text},
     entries::Entry,
 };
@@ -49,8 +49,9 @@ fn client(id: &str, secret: Option<&str>) -> Client {
     match (id, secret) {
         (PUBLIC_CLIENT_ID, None)
         | (CLIENT_ID, Some(CLIENT_SECRET))
-        | (LIMITED_CLIENT_ID, Some(LIMITED_CLIENT_SECRET)) => Client::Known,
-        (CLIENT_ID | LIMITED_CLIENT_ID, None) => Client::SecretMissing,
+        | (LIMITED_CLIENT_ID, Some(LIMITED_CLIENT_SECRET))
+        | (WEB_CLIENT_ID, Some(WEB_CLIENT_SECRET)) => Client::Known,
+        (CLIENT_ID | LIMITED_CLIENT_ID | WEB_CLIENT_ID, None) => Client::SecretMissing,
         _ => Client::Refused,
     }
 }
@@ -296,5 +297,19 @@ mod tests {
             Client::Refused
         ));
         assert!(matches!(client("unknown", None), Client::Refused));
+    }
+
+    /// The regular web app starts passwordless with its secret, as a confidential client must.
+    #[test]
+    fn the_web_client_starts_passwordless_with_its_secret_only() {
+        assert!(matches!(
+            client(WEB_CLIENT_ID, Some(WEB_CLIENT_SECRET)),
+            Client::Known
+        ));
+        assert!(matches!(client(WEB_CLIENT_ID, None), Client::SecretMissing));
+        assert!(matches!(
+            client(WEB_CLIENT_ID, Some(CLIENT_SECRET)),
+            Client::Refused
+        ));
     }
 }

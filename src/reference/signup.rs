@@ -14,8 +14,8 @@ use axum::{
 use serde_json::{Value, json};
 
 use super::{
-    DB_CONNECTION, DICTIONARY_PASSWORD, EXISTING_USER_EMAIL, PUBLIC_CLIENT_ID, USER_EXISTS_EMAIL,
-    endpoints::{Post, State, text},
+    DB_CONNECTION, DICTIONARY_PASSWORD, EXISTING_USER_EMAIL, USER_EXISTS_EMAIL,
+    endpoints::{Post, State, signs_users_in, text},
     entries::Entry,
 };
 
@@ -27,7 +27,8 @@ pub(super) async fn signup(
     Extract(state): Extract<Arc<State>>,
     Post { params, headers: _ }: Post,
 ) -> Response {
-    if text(&params, "client_id") != Some(PUBLIC_CLIENT_ID) {
+    // The connection is enabled for the two clients that sign users in.
+    if !text(&params, "client_id").is_some_and(signs_users_in) {
         return state.invalid_request("Missing or unknown client_id.");
     }
     if text(&params, "connection") != Some(DB_CONNECTION) {

@@ -8,9 +8,10 @@
 // `passwordless` and `mfa` sub-clients), one call per row of the Standard Error Responses table
 // and of the table of errors per endpoint that the SDK can provoke (`row` is the seed row's name
 // or the endpoint row's id), plus the calls that must succeed. The SDK authenticates every
-// token request, and the reference server allows the password, passwordless-OTP and MFA grants
-// to its public client only, so those rows are the Python driver's. For each call it prints one
-// JSON line:
+// token request, so the user logins (password, passwordless OTP, MFA, the code flow) go
+// through the server's confidential regular web app (`web_client_id` under `$app`), as a
+// server-side web app's would; the M2M client calls APIs. For each call it prints one JSON
+// line:
 //   {"sdk": "node", "call": NAME, "row": ROW or null, "outcome": "ok" | "error",
 //    "class": ..., "code": ..., "status": ..., "description": ..., "detail": ...}
 // where `code` and `description` are the server's `error` and `error_description` as the SDK
@@ -68,6 +69,7 @@ const masks = Object.values(s).filter(Boolean).sort((a, b) => b.length - a.lengt
 const client = (clientId, clientSecret) => new AuthClient({ domain, clientId, clientSecret });
 const m2m = client(v.client_id, s.client_secret);
 const limited = client(v.limited_client_id, s.limited_client_secret);
+const web = client(v.web_client_id, s.web_client_secret);
 const request = () => ({ signal: AbortSignal.timeout(SDK_TIMEOUT) });
 
 const audience = v.audience;
@@ -91,7 +93,7 @@ async function burst(n, call) {
 // A browser's leg of the code flow: follow the authorization URL to the redirect, and hand the
 // callback URL (with its code) back to the SDK, with the verifier it made or `verifier`.
 async function authorizationCode(verifier) {
-  const { authorizationUrl, codeVerifier } = await m2m.buildAuthorizationUrl({
+  const { authorizationUrl, codeVerifier } = await web.buildAuthorizationUrl({
     authorizationParams: { redirect_uri: v.redirect_uri, scope: 'openid' },
   });
   const answer = await fetch(authorizationUrl, { redirect: 'manual', signal: AbortSignal.timeout(SDK_TIMEOUT) });
@@ -99,8 +101,31 @@ async function authorizationCode(verifier) {
   if (!location) {
     throw new Error(`the authorization URL answered ${answer.status} without a redirect`);
   }
-  return m2m.getTokenByCode(new URL(location), { codeVerifier: verifier ?? codeVerifier }, request());
+  return web.getTokenByCode(new URL(location), { codeVerifier: verifier ?? codeVerifier }, request());
 }
+
+// Brute-force protection: `wrong` refused logins in a row (each must be the wrong-password
+// answer), then the one that counts.
+async function untilBlocked(wrong, call) {
+  for (let attempt = 1; attempt <= wrong + 1; attempt++) {
+    try {
+      await call();
+    } catch (e) {
+      if (attempt > wrong || e?.cause?.error !== 'invalid_grant') {
+        if (e && typeof e === 'object') e.attempt = attempt;
+        throw e;
+      }
+      continue;
+    }
+    throw new Error(`login ${attempt} passed`);
+  }
+  return { attempts: wrong + 1 };
+}
+
+// A password-realm login by the web app.
+const login = (username, pass) => web.getTokenByPassword({ username, password: pass, realm: db }, request());
+// An MFA verification by the web app, with the tenant's mfa_token unless another is given.
+const verify = (factor, mfaToken = s.mfa_token) => web.mfa.verify({ mfaToken, ...factor }, request());
 
 // The callback URL of a code `/authorize` never issued, as the browser would bring it back.
 const callback = (code) => new URL(`${v.redirect_uri}?code=${encodeURIComponent(code)}`);
@@ -161,20 +186,42 @@ const calls = [
     () => signUp(`new-${run}@example.com`, 'P@ssw0rd', v.dictionary_connection)],
   ['signup-password-with-user-info', 'signup-password-no-user-info',
     () => signUp(`jane-${run}@example.com`, `Jane-${run}-X9!`, v.personal_data_connection)],
-  ['passwordless-email', null, () => m2m.passwordless.sendEmail({ email: `otp-${run}@example.com` }, request())],
+  ['passwordless-email', null, () => web.passwordless.sendEmail({ email: `otp-${run}@example.com` }, request())],
   // sendSms always names the connection `sms`, which the tenant lacks.
   ['passwordless-sms-no-connection', 'passwordless-bad-connection',
-    () => m2m.passwordless.sendSms({ phoneNumber: '+15555550100' }, request())],
+    () => web.passwordless.sendSms({ phoneNumber: '+15555550100' }, request())],
+  // An app whose client id setting is empty (the SDK sends no client_id then).
+  ['passwordless-no-client-id', 'passwordless-bad-client-id',
+    () => client('', s.web_client_secret).passwordless.sendEmail({ email: `otp-${run}@example.com` }, request())],
   ['passwordless-bad-email', 'passwordless-bad-email',
-    () => m2m.passwordless.sendEmail({ email: `not-an-email-${run}` }, request())],
+    () => web.passwordless.sendEmail({ email: `not-an-email-${run}` }, request())],
+  // No code is ever sent, so none is right.
+  ['passwordless-login-wrong-code', 'passwordless-otp-wrong-code',
+    () => web.getTokenByPasswordlessEmail({ email: `otp-${run}@example.com`, code: '000000' }, request())],
   ['userinfo-invalid-token', 'userinfo-unauthorized',
     () => m2m.getUserInfo({ accessToken: `not-a-token-${run}` }, request())],
   ['authorization-code-unknown', 'token-invalid-authorization-code',
-    () => m2m.getTokenByCode(callback(`unknown-code-${run}`), { codeVerifier: `verifier-${run}-0123456789-abcdefghijklmnop` }, request())],
+    () => web.getTokenByCode(callback(`unknown-code-${run}`), { codeVerifier: `verifier-${run}-0123456789-abcdefghijklmnop` }, request())],
   ['authorization-code-wrong-verifier', 'token-code-verifier',
     () => authorizationCode(`wrong-verifier-${run}-0123456789-abcdefghijklmnop`)],
+  ['refresh-token-deleted-user', 'token-refresh-token-user-gone',
+    () => web.getTokenByRefreshToken({ refreshToken: s.deleted_user_refresh_token }, request())],
+  ['login-missing-username', 'invalid_request', () => login('', password)],
+  ['login-wrong-password', 'token-password-realm-wrong-password', () => login(user, password)],
+  ['login-mfa-user', 'mfa-required', () => login(v.mfa_username, s.mfa_password)],
+  ['mfa-otp-wrong-code', 'mfa-otp-invalid', () => verify({ factorType: 'otp', otp: '000000' })],
+  ['mfa-malformed-token', 'mfa-token-malformed',
+    () => verify({ factorType: 'otp', otp: '000000' }, `not-an-mfa-token-${run}`)],
+  ['mfa-oob-pending', 'mfa-oob-pending', () => verify({ factorType: 'oob', oobCode: s.mfa_oob_code })],
   ['mfa-challenge-oob', 'mfa-challenge-unsupported-type',
-    () => m2m.mfa.challengeAuthenticator({ mfaToken: s.mfa_token, challengeType: v.mfa_unenrolled_challenge_type }, request())],
+    () => web.mfa.challengeAuthenticator({ mfaToken: s.mfa_token, challengeType: v.mfa_unenrolled_challenge_type }, request())],
+  ['login-breached-password', 'attack-password-leaked',
+    () => login(v.breached_username, s.breached_password)],
+  ['login-after-ten-wrong-passwords', 'attack-too-many-attempts',
+    () => untilBlocked(10, () => login(v.brute_force_username, password))],
+  // The web app has no client_credentials grant.
+  ['client-credentials-web-app', 'unauthorized_client',
+    () => web.getTokenByClientCredentials({ audience }, request())],
   ['ciba-unknown-user', 'ciba-unknown-user-id',
     () => client(v.ciba_client_id, s.ciba_client_secret).initiateBackchannelAuthentication(
       { bindingMessage: 'Sign in?', loginHint: { sub: `auth0|nobody-${run}` } }, request())],

@@ -62,6 +62,8 @@ def main() -> int:
 
     m2m = lambda cls: sdk(cls, v["client_id"], s["client_secret"])  # noqa: E731
     spa = lambda cls: sdk(cls, v["public_client_id"])  # noqa: E731
+    # The confidential regular web app (under `$app`): a server-side app's own client.
+    web = lambda cls: sdk(cls, v["web_client_id"], s["web_client_secret"])  # noqa: E731
     audience = v["audience"]
     db = v["db_connection"]
     user = f"nobody-{run}@example.com"
@@ -170,6 +172,12 @@ def main() -> int:
             "client-credentials-public-client",
             "unauthorized_client",
             lambda: spa(GetToken).client_credentials(audience),
+        ),
+        (
+            # The web app has no client_credentials grant.
+            "client-credentials-web-app",
+            "unauthorized_client",
+            lambda: web(GetToken).client_credentials(audience),
         ),
         (
             "password-realm-not-allowed",
@@ -315,7 +323,7 @@ def main() -> int:
         (
             "authorization-code-unknown",
             "token-invalid-authorization-code",
-            lambda: m2m(GetToken).authorization_code(f"unknown-code-{run}", v["redirect_uri"]),
+            lambda: web(GetToken).authorization_code(f"unknown-code-{run}", v["redirect_uri"]),
         ),
         (
             "authorization-code-wrong-verifier",
