@@ -156,10 +156,10 @@ fn declare_lacks(server: &RealServer, file: &mut serde_json::Map<String, Value>)
 fn auth0_vars(server: &RealServer) -> serde_json::Map<String, Value> {
     let mut file = rfc_vars(server);
     // The rfc profile's confidential client has the code and refresh-token grants: Auth0's
-    // Regular Web Application; the M2M client of Auth0's `client_id` is its restricted one.
+    // Regular Web Application (`web_client_id`); the M2M `client_id` is its restricted one.
     for (name, refresh) in [
-        ("client_id", "refresh_client_id"),
-        ("client_secret", "refresh_client_secret"),
+        ("client_id", "web_client_id"),
+        ("client_secret", "web_client_secret"),
     ] {
         if let Some(value) = file.remove(name) {
             file.insert(refresh.into(), value);

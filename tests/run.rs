@@ -260,8 +260,18 @@ fn missing_variables_skip_cases_with_the_reason_and_exit_zero() {
             .count(),
         1
     );
+    let uses_secret = authconform::catalogue::case::Catalogue::load(
+        authconform::base::source::Profile::Auth0,
+        &Source::BuiltIn(BuiltIn::Cases(authconform::base::source::Profile::Auth0)),
+        &Source::BuiltIn(BuiltIn::Schemas),
+    )
+    .unwrap()
+    .cases
+    .iter()
+    .filter(|c| c.variables.keys().any(|v| v == "client_secret"))
+    .count();
     assert!(
-        out.stdout.contains("  client_secret, the secret of `client_id` (secret; 14 cases): set it with AUTHCONFORM_SECRET_CLIENT_SECRET=VALUE, or --secret client_secret=VALUE, or \"client_secret\": {\"secret\": \"VALUE\"} in a --vars file\n"),
+        out.stdout.contains(&format!("  client_secret, the secret of `client_id` (secret; {uses_secret} cases): set it with AUTHCONFORM_SECRET_CLIENT_SECRET=VALUE, or --secret client_secret=VALUE, or \"client_secret\": {{\"secret\": \"VALUE\"}} in a --vars file\n")),
         "{}",
         out.stdout
     );

@@ -1024,7 +1024,10 @@ fn discover_reads_the_endpoints_from_the_targets_discovery_document() {
     let report = read_report(&json);
     assert_eq!(
         report["discovery"]["endpoints"],
-        serde_json::json!([["token_endpoint", format!("{}/o/token/", oidc.url)]])
+        serde_json::json!([
+            ["token_endpoint", format!("{}/o/token/", oidc.url)],
+            ["issuer", oidc.url]
+        ])
     );
     // Explicit variables win over what discovery says.
     let out = run(&oidc.url, &["--var", "token_endpoint=/elsewhere"]);

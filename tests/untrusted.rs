@@ -191,7 +191,8 @@ fn no_output_holds_what_steers_a_terminal_or_a_ci_log() {
             "token_endpoint",
             "authorization_endpoint",
             "userinfo_endpoint",
-            "device_authorization_endpoint"
+            "device_authorization_endpoint",
+            "issuer"
         ]
     );
     assert!(

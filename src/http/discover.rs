@@ -96,7 +96,16 @@ pub async fn discover(target: &Target, sender: &Sender) -> Result<Discovered, Er
             let Some(value) = members.get(*name) else {
                 continue;
             };
-            match endpoint(value) {
+            let read = match *name {
+                // An issuer is compared as a string (OpenID Connect Discovery §3): kept as the
+                // document writes it, once it is an absolute URL.
+                "issuer" => endpoint(value).and_then(|url| match value.as_str() {
+                    Some(text) if !url.starts_with('/') => Ok(text.to_owned()),
+                    _ => Err("not an absolute URL".to_owned()),
+                }),
+                _ => endpoint(value),
+            };
+            match read {
                 Ok(value) => found.endpoints.push(((*name).to_owned(), value)),
                 Err(why) => found.ignored.push(((*name).to_owned(), why)),
             }

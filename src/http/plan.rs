@@ -343,12 +343,19 @@ pub struct Prepared {
     pub headers: Vec<(String, String)>,
     pub basic_auth: Option<(String, String)>,
     pub body: Option<Body>,
-    /// A DPoP proof to make as the request goes, with this nonce (if any).
-    pub dpop: Option<Option<String>>,
+    /// A DPoP proof to make as the request goes.
+    pub dpop: Option<DpopProof>,
     /// Where its scheme and host come from, for [`Target::check_request`].
     pub authority: Authority,
     /// The same request as reports show it.
     pub shown: Shown,
+}
+
+/// What a DPoP proof made at send time carries beyond the method and URL.
+#[derive(Debug, Clone)]
+pub struct DpopProof {
+    /// The server's nonce (`DPoP-Nonce`), where the case gives one.
+    pub nonce: Option<String>,
 }
 
 /// A request as reports show it: built from the same case with every secret variable filled in
@@ -552,7 +559,9 @@ fn fill<'a>(
     } else {
         spec.body.as_deref().map(|b| Body::Raw(render(b)))
     };
-    let dpop = spec.dpop.as_ref().map(|d| d.nonce.as_deref().map(render));
+    let dpop = spec.dpop.as_ref().map(|d| DpopProof {
+        nonce: d.nonce.as_deref().map(render),
+    });
     Ok(Prepared {
         method,
         url,

@@ -129,16 +129,20 @@ impl Sender {
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
-        if let Some(nonce) = &request.dpop {
+        if let Some(dpop) = &request.dpop {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs());
-            let proof =
-                super::dpop::proof(request.method.as_str(), &request.url, nonce.as_deref(), now)
-                    .map_err(|message| SendError {
-                        message,
-                        refused: false,
-                    })?;
+            let proof = super::dpop::proof(
+                request.method.as_str(),
+                &request.url,
+                dpop.nonce.as_deref(),
+                now,
+            )
+            .map_err(|message| SendError {
+                message,
+                refused: false,
+            })?;
             builder = builder.header("dpop", proof);
         }
         let mut response = builder

@@ -174,23 +174,20 @@ pub struct State {
 
 impl State {
     pub fn new(config: Config) -> Self {
+        let random = std::hash::RandomState::new();
+        // Not cryptographic, as the tokens are not: a value no client can guess in advance.
+        let dpop_nonce = format!("dpop-nonce-{:016x}", random.hash_one("dpop-nonce"));
         State {
             config,
             tokens_issued: AtomicU64::new(0),
-            random: std::hash::RandomState::new(),
+            random,
             buckets: Buckets::default(),
             keys: Keys::default(),
             codes: std::sync::Mutex::default(),
             device: std::sync::Mutex::default(),
             attempts: super::logins::Attempts::default(),
-            dpop_nonce: String::new(),
+            dpop_nonce,
         }
-        .with_nonce()
-    }
-
-    fn with_nonce(mut self) -> Self {
-        self.dpop_nonce = self.mint("dpop-nonce-");
-        self
     }
 
     pub(super) fn dpop_nonce(&self) -> &str {

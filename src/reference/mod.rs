@@ -335,6 +335,8 @@ pub fn variables() -> Vec<(&'static str, String, bool)> {
     vec![
         ("client_id", CLIENT_ID.into(), false),
         ("client_secret", CLIENT_SECRET.into(), true),
+        ("web_client_id", WEB_CLIENT_ID.into(), false),
+        ("web_client_secret", WEB_CLIENT_SECRET.into(), true),
         ("audience", AUDIENCE.into(), false),
         ("ungranted_audience", UNGRANTED_AUDIENCE.into(), false),
         ("public_client_id", PUBLIC_CLIENT_ID.into(), false),

@@ -97,7 +97,8 @@ fn start_answer(state: &State, headers: &HeaderMap, params: &HashMap<String, Val
             "error in authParams - invalid type: string (expected object)",
         );
     }
-    // The table records no text for bad.email: these are this server's (unconfirmed).
+    // The table records no exact text for bad.email; a tenant is quoted answering an address it
+    // cannot read "error in email - email format validation failed: <email>".
     let email = match text(params, "email") {
         None => {
             return Entry::new("passwordless-bad-email")
@@ -107,7 +108,7 @@ fn start_answer(state: &State, headers: &HeaderMap, params: &HashMap<String, Val
         Some(email) if !is_email(email) => {
             return Entry::new("passwordless-bad-email")
                 .text(format!(
-                    "Object didn't pass validation for format email: {email}"
+                    "error in email - email format validation failed: {email}"
                 ))
                 .answer(fault);
         }
