@@ -125,6 +125,9 @@ CLIENTS = {
             "authconform-client",
             CLIENT_SECRET,
             token_endpoint_auth_method="client_secret_basic",
+            # Also with its secret in the form, as Auth0's regular web apps send it (the auth0
+            # profile's `web_client_id`).
+            secret_in_form_too=True,
             grant_types=["authorization_code", "refresh_token"],
             response_types=["code"],
             redirect_uris=[REDIRECT_URI],
