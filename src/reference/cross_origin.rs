@@ -15,9 +15,8 @@ use serde_json::Value;
 use super::{
     BLOCKED_PASSWORD, BLOCKED_USERNAME, CORS_ORIGIN, DB_CONNECTION, LIMITED_CLIENT_ID,
     NO_CROSS_ORIGIN_CLIENT_ID, PUBLIC_CLIENT_ID, WEB_CLIENT_ID,
-    endpoints::{State, post_params, text},
+    endpoints::{State, oauth, post_params, text},
     entries::Entry,
-    passwordless::oauth,
 };
 
 /// The only credential type a tenant takes here.

@@ -807,7 +807,19 @@ fn password(
 }
 
 /// Not a seed-table row: what real tenants send for bad user credentials and codes.
-fn invalid_grant(description: &str) -> Response {
+/// An error that is not a row of a table, in the shape of the rows of the endpoints other than
+/// the token endpoint's (whose JSON carries a charset).
+pub(super) fn oauth(status: StatusCode, code: &str, description: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        json!({ "error": code, "error_description": description }).to_string(),
+    )
+        .into_response()
+}
+
+/// A token-endpoint 403 invalid_grant that is not a row of a table.
+pub(super) fn invalid_grant(description: &str) -> Response {
     json_response(
         StatusCode::FORBIDDEN,
         &json!({ "error": "invalid_grant", "error_description": description }),

@@ -89,10 +89,7 @@ pub fn oob(state: &State, client: &str, params: &HashMap<String, Value>) -> Resp
     match text(params, "oob_code") {
         None => state.invalid_request("Missing required parameter: oob_code"),
         Some(MFA_OOB_CODE) => Entry::new("mfa-oob-pending").answer(state.fault()),
-        Some(_) => endpoints::json_response(
-            StatusCode::FORBIDDEN,
-            &json!({ "error": "invalid_grant", "error_description": "Invalid oob_code." }),
-        ),
+        Some(_) => endpoints::invalid_grant("Invalid oob_code."),
     }
 }
 
@@ -152,6 +149,10 @@ pub async fn challenge(
     }
     if let Err(answer) = mfa_token(&state, &params) {
         return answer;
+    }
+    // A list or a number is not a challenge type to default from.
+    if params.get("challenge_type").is_some_and(|v| !v.is_string()) {
+        return state.invalid_request("challenge_type must be a string");
     }
     match accepted(text(&params, "challenge_type")) {
         Err(unknown) => state.invalid_request(&format!(
@@ -258,6 +259,10 @@ mod tests {
             (status, &body["error"]),
             (400, &json!("unsupported_challenge_type"))
         );
+        let mut listed = base.clone();
+        listed["challenge_type"] = json!(["otp"]);
+        let (status, body) = challenge_of(listed).await;
+        assert_eq!((status, &body["error"]), (400, &json!("invalid_request")));
         let mut unknown = base.clone();
         unknown["challenge_type"] = json!("email");
         let (status, body) = challenge_of(unknown).await;

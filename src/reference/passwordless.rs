@@ -14,22 +14,12 @@ use serde_json::{Value, json};
 use super::{
     CLIENT_ID, CLIENT_SECRET, DB_CONNECTION, LIMITED_CLIENT_ID, LIMITED_CLIENT_SECRET,
     PASSWORDLESS_CONNECTION, PUBLIC_CLIENT_ID, WEB_CLIENT_ID, WEB_CLIENT_SECRET,
-    endpoints::{Post, State, credentials, text},
+    endpoints::{Post, State, credentials, oauth, text},
     entries::Entry,
 };
 
 /// The grant that exchanges a passwordless code for tokens.
 pub(super) const OTP_GRANT: &str = "http://auth0.com/oauth/grant-type/passwordless/otp";
-
-/// An error that is not a row of the table, in the shape of the endpoint's rows.
-pub(super) fn oauth(status: StatusCode, code: &str, description: &str) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-        json!({ "error": code, "error_description": description }).to_string(),
-    )
-        .into_response()
-}
 
 pub(super) async fn start(
     Extract(state): Extract<Arc<State>>,
