@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use serde_json::Value;
 
 use crate::pytools::{install_once, repo_dir, show, yaml_as_json};
-use crate::util::{read_report, server};
+use crate::util::{files_below, read_report, server};
 
 /// The release name of a Linux X64 runner, the one these tests play.
 pub const TRIPLE: &str = "x86_64-unknown-linux-musl";
@@ -499,34 +499,13 @@ fn a_checksum_that_does_not_match_stops_the_step_before_anything_runs() {
             "{name}: nothing ran"
         );
         assert!(!workspace.path().join("authconform-reports").exists());
-        let unpacked = walk(&runner.temp.path().join("runner-temp"))
+        let unpacked = files_below(&runner.temp.path().join("runner-temp"))
             .into_iter()
             .filter(|p| p.file_name().is_some_and(|n| n == "authconform"))
             .collect::<Vec<_>>();
         assert_eq!(unpacked, Vec::<PathBuf>::new(), "{name}: nothing unpacked");
         assert_eq!(ran.outputs.get("exit-code"), None);
     }
-}
-
-/// Every file under `dir`, but not inside `target` or `.git`.
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return found;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name();
-        if name == "target" || name == ".git" || name == "node_modules" {
-            continue;
-        }
-        if entry.file_type().is_ok_and(|t| t.is_dir()) {
-            found.extend(walk(&path));
-        } else {
-            found.push(path);
-        }
-    }
-    found
 }
 
 /// Each runner gets its own archive (a .zip on Windows); a runner there is no build for fails
@@ -880,7 +859,7 @@ fn every_ci_file_passes_its_linter() {
     assert_ne!(code, 0, "{out}");
     assert!(out.contains("DL3007"), "{out}");
 
-    let mut workflows: Vec<PathBuf> = walk(&root.join(".github/workflows"))
+    let mut workflows: Vec<PathBuf> = files_below(&root.join(".github/workflows"))
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
         .collect();
@@ -922,7 +901,7 @@ fn every_ci_file_passes_its_linter() {
     let (code, out) = lint(tools, &root, "shellcheck", &args);
     assert_eq!(code, 0, "{out}");
 
-    let containerfiles: Vec<PathBuf> = walk(&root)
+    let containerfiles: Vec<PathBuf> = files_below(&root)
         .into_iter()
         .filter(|p| {
             p.file_name()

@@ -28,41 +28,33 @@ struct Module {
 fn modules() -> BTreeMap<String, Module> {
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut found = BTreeMap::new();
-    let mut stack = vec![src.clone()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let rel: Vec<String> = path
-                .strip_prefix(&src)
-                .unwrap()
-                .components()
-                .map(|c| {
-                    c.as_os_str()
-                        .to_string_lossy()
-                        .trim_end_matches(".rs")
-                        .to_owned()
-                })
-                .collect();
-            if rel.len() < 2 || rel[1] == "mod" && rel.len() == 2 {
-                continue; // main.rs, lib.rs and the folders' own mod.rs
-            }
-            let text = std::fs::read_to_string(&path).unwrap();
-            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
-            let name = if rel[0] == "report" || rel[0] == "reference" {
-                rel[0].clone()
-            } else {
-                rel[1].clone()
-            };
-            let module = found.entry(name).or_insert_with(|| Module {
-                stage: rel[0].clone(),
-                imports: BTreeSet::new(),
-            });
-            module.imports.extend(imports(code));
+    for path in crate::util::files_below(&src) {
+        let rel: Vec<String> = path
+            .strip_prefix(&src)
+            .unwrap()
+            .components()
+            .map(|c| {
+                c.as_os_str()
+                    .to_string_lossy()
+                    .trim_end_matches(".rs")
+                    .to_owned()
+            })
+            .collect();
+        if rel.len() < 2 || rel[1] == "mod" && rel.len() == 2 {
+            continue; // main.rs, lib.rs and the folders' own mod.rs
         }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        let name = if rel[0] == "report" || rel[0] == "reference" {
+            rel[0].clone()
+        } else {
+            rel[1].clone()
+        };
+        let module = found.entry(name).or_insert_with(|| Module {
+            stage: rel[0].clone(),
+            imports: BTreeSet::new(),
+        });
+        module.imports.extend(imports(code));
     }
     found
 }
@@ -268,21 +260,13 @@ fn no_two_modules_import_each_other() {
 /// and how many there were.
 fn schema_paths_resolve(dir: &std::path::Path) -> usize {
     let mut found = 0;
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let doc: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-            if let Some(schema) = doc["$schema"].as_str() {
-                let target = path.parent().unwrap().join(schema);
-                assert!(target.is_file(), "{}: `$schema` {schema}", path.display());
-                found += 1;
-            }
+    for path in crate::util::files_below(dir) {
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        if let Some(schema) = doc["$schema"].as_str() {
+            let target = path.parent().unwrap().join(schema);
+            assert!(target.is_file(), "{}: `$schema` {schema}", path.display());
+            found += 1;
         }
     }
     found

@@ -466,3 +466,24 @@ pub fn serve_child(args: &[&str]) -> (std::process::Child, String) {
     }
     (child, url.expect("serve said where it listens"))
 }
+
+/// Every file under `dir`, but not inside `target`, `.git` or `node_modules`.
+pub fn files_below(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        if name == "target" || name == ".git" || name == "node_modules" {
+            continue;
+        }
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            found.extend(files_below(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
