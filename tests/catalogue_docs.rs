@@ -6,10 +6,7 @@
 
 use std::path::Path;
 
-use authconform::{
-    base::source::{BuiltIn, Profile, Source},
-    catalogue::{case::Catalogue, seed},
-};
+use authconform::{base::source::Profile, catalogue::seed};
 
 use crate::pytools::repo_dir;
 
@@ -22,12 +19,7 @@ fn cell(text: &str) -> String {
 
 /// The Markdown of each table of the auth0 profile, by marker name.
 fn rendered() -> Vec<(&'static str, String)> {
-    let catalogue = Catalogue::load(
-        Profile::Auth0,
-        &Source::BuiltIn(BuiltIn::Cases(Profile::Auth0)),
-        &Source::BuiltIn(BuiltIn::Schemas),
-    )
-    .unwrap();
+    let catalogue = crate::util::builtin_catalogue(Profile::Auth0);
     let tables = seed::tables(Profile::Auth0);
     let mut out = Vec::new();
     for (n, table) in tables.iter().enumerate() {

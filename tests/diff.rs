@@ -8,8 +8,7 @@ use std::{
 
 use authconform::{
     base::schema::FormatSchema,
-    base::source::{BuiltIn, Profile, Source},
-    catalogue::case::Catalogue,
+    base::source::Profile,
     reference::{Config, Fault},
 };
 use serde_json::Value;
@@ -51,12 +50,7 @@ fn diff_json(old: &Path, new: &Path) -> (i32, Value) {
 
 /// The ids of the built-in cases of `profile` that `fault` aims at (as tests/run.rs finds them).
 fn aimed(profile: Profile, fault: Fault) -> BTreeSet<String> {
-    let catalogue = Catalogue::load(
-        profile,
-        &Source::BuiltIn(BuiltIn::Cases(profile)),
-        &Source::BuiltIn(BuiltIn::Schemas),
-    )
-    .unwrap();
+    let catalogue = crate::util::builtin_catalogue(profile);
     let aims = fault.aims();
     catalogue
         .cases

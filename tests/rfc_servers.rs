@@ -1365,22 +1365,17 @@ const VERSIONS: &[(&str, &str)] = &[
 
 /// Every case of the built-in `profile` catalogue, by id.
 fn ids(profile: &str) -> Vec<String> {
-    use authconform::base::source::{BuiltIn, Profile, Source};
+    use authconform::base::source::Profile;
     let profile = if profile == "rfc" {
         Profile::Rfc
     } else {
         Profile::Auth0
     };
-    authconform::catalogue::case::Catalogue::load(
-        profile,
-        &Source::BuiltIn(BuiltIn::Cases(profile)),
-        &Source::BuiltIn(BuiltIn::Schemas),
-    )
-    .unwrap()
-    .cases
-    .into_iter()
-    .map(|c| c.id)
-    .collect()
+    crate::util::builtin_catalogue(profile)
+        .cases
+        .into_iter()
+        .map(|c| c.id)
+        .collect()
 }
 
 /// What `departures` say of every case of `profile`: a case not listed passes.

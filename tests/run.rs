@@ -1,11 +1,6 @@
 use std::collections::BTreeSet;
 
-use authconform::{
-    base::source::{BuiltIn, Profile, Source},
-    catalogue::case::Catalogue,
-    checks::check::CheckId,
-    reference::Fault,
-};
+use authconform::{base::source::Profile, checks::check::CheckId, reference::Fault};
 
 use crate::util::*;
 
@@ -53,12 +48,7 @@ fn each_fault_fails_exactly_the_cases_aimed_at_it() {
 }
 
 fn each_fault_of(profile: Profile) {
-    let catalogue = Catalogue::load(
-        profile,
-        &Source::BuiltIn(BuiltIn::Cases(profile)),
-        &Source::BuiltIn(BuiltIn::Schemas),
-    )
-    .unwrap();
+    let catalogue = crate::util::builtin_catalogue(profile);
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("report.json");
     let mut caught: BTreeSet<String> = BTreeSet::new();
@@ -260,16 +250,11 @@ fn missing_variables_skip_cases_with_the_reason_and_exit_zero() {
             .count(),
         1
     );
-    let uses_secret = authconform::catalogue::case::Catalogue::load(
-        authconform::base::source::Profile::Auth0,
-        &Source::BuiltIn(BuiltIn::Cases(authconform::base::source::Profile::Auth0)),
-        &Source::BuiltIn(BuiltIn::Schemas),
-    )
-    .unwrap()
-    .cases
-    .iter()
-    .filter(|c| c.variables.keys().any(|v| v == "client_secret"))
-    .count();
+    let uses_secret = crate::util::builtin_catalogue(authconform::base::source::Profile::Auth0)
+        .cases
+        .iter()
+        .filter(|c| c.variables.keys().any(|v| v == "client_secret"))
+        .count();
     assert!(
         out.stdout.contains(&format!("  client_secret, the secret of `client_id` (secret; {uses_secret} cases): set it with AUTHCONFORM_SECRET_CLIENT_SECRET=VALUE, or --secret client_secret=VALUE, or \"client_secret\": {{\"secret\": \"VALUE\"}} in a --vars file\n")),
         "{}",
@@ -514,12 +499,7 @@ fn repeat_sends_until_the_expected_status_and_reports_the_attempts() {
 /// out when its variable is not set.
 #[test]
 fn client_credentials_alone_run_every_case_that_needs_no_more() {
-    let catalogue = Catalogue::load(
-        Profile::Auth0,
-        &Source::BuiltIn(BuiltIn::Cases(Profile::Auth0)),
-        &Source::BuiltIn(BuiltIn::Schemas),
-    )
-    .unwrap();
+    let catalogue = crate::util::builtin_catalogue(Profile::Auth0);
     let defaulted: Vec<String> = catalogue
         .variables
         .iter()

@@ -925,14 +925,7 @@ fn a_target_that_answers_404_everywhere_gets_one_hint() {
         .iter()
         .map(|h| h.as_str().unwrap())
         .collect();
-    let catalogue = authconform::catalogue::case::Catalogue::load(
-        authconform::base::source::Profile::Auth0,
-        &authconform::base::source::Source::BuiltIn(authconform::base::source::BuiltIn::Cases(
-            authconform::base::source::Profile::Auth0,
-        )),
-        &authconform::base::source::Source::BuiltIn(authconform::base::source::BuiltIn::Schemas),
-    )
-    .unwrap();
+    let catalogue = crate::util::builtin_catalogue(authconform::base::source::Profile::Auth0);
     let to_token = catalogue
         .cases
         .iter()

@@ -487,3 +487,16 @@ pub fn files_below(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     found
 }
+
+/// The built-in catalogue of `profile`, loaded as a run loads it.
+pub fn builtin_catalogue(
+    profile: authconform::base::source::Profile,
+) -> authconform::catalogue::case::Catalogue {
+    use authconform::base::source::{BuiltIn, Source};
+    authconform::catalogue::case::Catalogue::load(
+        profile,
+        &Source::BuiltIn(BuiltIn::Cases(profile)),
+        &Source::BuiltIn(BuiltIn::Schemas),
+    )
+    .expect("the built-in catalogue loads")
+}
