@@ -103,11 +103,7 @@ impl Coverage {
 /// A row as coverage lists it: where it applies (when the table says), its label, and how it
 /// is known.
 fn heading(row: &SeedRow) -> String {
-    let place = row.endpoint.as_ref().or(row.place.as_ref());
-    let main = match place {
-        Some(place) => format!("{place}: {}", row.label()),
-        None => row.label(),
-    };
+    let main = row.placed_label();
     match row.grade {
         Some(grade) => format!("{main} [{grade:?}]"),
         None => main,

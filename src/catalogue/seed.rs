@@ -234,6 +234,15 @@ impl SeedRow {
         )
     }
 
+    /// The label after where the row applies (its endpoint, or where the table says), as
+    /// coverage and lint name it.
+    pub fn placed_label(&self) -> String {
+        match self.endpoint.as_ref().or(self.place.as_ref()) {
+            Some(place) => format!("{place}: {}", self.label()),
+            None => self.label(),
+        }
+    }
+
     /// What a case that provokes this row writes as its `documents`.
     pub fn documents(&self) -> Documents {
         Documents {

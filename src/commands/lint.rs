@@ -35,11 +35,9 @@ pub fn lint(session: &Session, deviations: Option<&str>) -> Result<Linted, Error
         .iter()
         .filter(|(_, cases)| cases.is_empty())
         .map(|(row, _)| {
-            let place = row.endpoint.as_ref().or(row.place.as_ref());
             format!(
-                "no case provokes the table row {}{} (`authconform coverage` fails on it)",
-                place.map(|p| format!("{p}: ")).unwrap_or_default(),
-                row.label()
+                "no case provokes the table row {} (`authconform coverage` fails on it)",
+                row.placed_label()
             )
         })
         .collect();
