@@ -38,7 +38,8 @@ fn documents(target: &Target) -> Result<Vec<url::Url>, Error> {
     Ok(urls)
 }
 
-/// The members of a discovery document that name the catalogue's endpoint variables.
+/// The members of a discovery document that name the catalogue's variables: its endpoints,
+/// then the issuer (not an endpoint, but a URL that cases name: a CIBA login_hint).
 pub const ENDPOINTS: &[&str] = &[
     "token_endpoint",
     "revocation_endpoint",
@@ -48,9 +49,11 @@ pub const ENDPOINTS: &[&str] = &[
     "mfa_challenge_endpoint",
     "backchannel_authentication_endpoint",
     "pushed_authorization_request_endpoint",
-    // Not an endpoint, but a URL on the same origin that cases name (a CIBA login_hint).
-    "issuer",
+    ISSUER,
 ];
+
+/// The member compared as a string (OpenID Connect Discovery §3), so kept as it is written.
+const ISSUER: &str = "issuer";
 
 /// What discovery found: the document's URL and the endpoints it names, by variable.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -96,14 +99,10 @@ pub async fn discover(target: &Target, sender: &Sender) -> Result<Discovered, Er
             let Some(value) = members.get(*name) else {
                 continue;
             };
-            let read = match *name {
-                // An issuer is compared as a string (OpenID Connect Discovery §3): kept as the
-                // document writes it, once it is an absolute URL.
-                "issuer" => endpoint(value).and_then(|url| match value.as_str() {
-                    Some(text) if !url.starts_with('/') => Ok(text.to_owned()),
-                    _ => Err("not an absolute URL".to_owned()),
-                }),
-                _ => endpoint(value),
+            let read = if *name == ISSUER {
+                issuer(value)
+            } else {
+                endpoint(value)
             };
             match read {
                 Ok(value) => found.endpoints.push(((*name).to_owned(), value)),
@@ -143,6 +142,14 @@ fn endpoint(value: &Value) -> Result<String, String> {
     }
 }
 
+/// The issuer as the document writes it, once it is an absolute http or https URL.
+fn issuer(value: &Value) -> Result<String, String> {
+    match (endpoint(value)?, value.as_str()) {
+        (url, Some(text)) if !url.starts_with('/') => Ok(text.to_owned()),
+        _ => Err("not an absolute URL".to_owned()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,6 +178,15 @@ mod tests {
                 "http://h:8080/.well-known/oauth-authorization-server",
             ]
         );
+    }
+
+    #[test]
+    fn an_issuer_is_kept_as_written_and_must_be_absolute() {
+        let read = |v: &str| issuer(&Value::String(v.into()));
+        assert_eq!(read("https://h").unwrap(), "https://h");
+        assert_eq!(read("https://h/").unwrap(), "https://h/");
+        assert!(read("/tenant").is_err());
+        assert!(read("https://h/\u{202e}").is_err());
     }
 
     #[test]
