@@ -316,7 +316,7 @@ pub(crate) fn built_in(profile: Profile, rel: &str) -> SourceFile {
 /// A profile's built-in seed table, the source document. It is part of the program: a unit
 /// test proves it parses.
 pub fn table(profile: Profile) -> SeedTable {
-    tables(profile).swap_remove(0)
+    parse(profile, profile.table_files()[0])
 }
 
 /// Every built-in table of a profile, the source document first.
@@ -324,22 +324,20 @@ pub fn tables(profile: Profile) -> Vec<SeedTable> {
     profile
         .table_files()
         .iter()
-        .map(|file| {
-            serde_json::from_str(&built_in(profile, file).text)
-                .unwrap_or_else(|e| panic!("the built-in table cases/{profile}/{file}: {e}"))
-        })
+        .map(|file| parse(profile, file))
         .collect()
+}
+
+fn parse(profile: Profile, file: &str) -> SeedTable {
+    serde_json::from_str(&built_in(profile, file).text)
+        .unwrap_or_else(|e| panic!("the built-in table cases/{profile}/{file}: {e}"))
 }
 
 /// The built-in table of a profile that lists errors per endpoint, with its rows' ids: kept
 /// for the life of the program, since faults are named by them.
 pub fn endpoint_table() -> &'static SeedTable {
-    static TABLE: std::sync::LazyLock<SeedTable> = std::sync::LazyLock::new(|| {
-        tables(Profile::Auth0)
-            .into_iter()
-            .nth(1)
-            .expect("the auth0 profile lists errors per endpoint")
-    });
+    static TABLE: std::sync::LazyLock<SeedTable> =
+        std::sync::LazyLock::new(|| parse(Profile::Auth0, Profile::Auth0.table_files()[1]));
     &TABLE
 }
 
