@@ -98,8 +98,17 @@ impl Row {
     }
 }
 
-/// What real Auth0 tenants send on `/oauth/token` errors.
-pub(super) const ERROR_CACHE_CONTROL: &str =
+/// The caching headers real Auth0 tenants send on `/oauth/token` errors.
+pub(super) fn token_error_caching(headers: &mut HeaderMap) {
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(ERROR_CACHE_CONTROL),
+    );
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+}
+
+/// What real Auth0 tenants send as the Cache-Control of `/oauth/token` errors.
+const ERROR_CACHE_CONTROL: &str =
     "private, no-store, no-cache, must-revalidate, post-check=0, pre-check=0, no-transform";
 /// The scope the M2M client is granted on [`AUDIENCE`].
 const GRANTED_SCOPE: &str = "read:conformance";
@@ -293,11 +302,7 @@ impl State {
         let mut response = (status, body.to_string()).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-        headers.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(ERROR_CACHE_CONTROL),
-        );
-        headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        token_error_caching(headers);
         response
     }
 

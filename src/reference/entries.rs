@@ -10,7 +10,7 @@ use axum::{
 };
 use serde_json::{Value, json};
 
-use super::{Fault, endpoints::ERROR_CACHE_CONTROL};
+use super::{Fault, endpoints::token_error_caching};
 use crate::catalogue::seed::{self, SeedRow, Shape};
 
 /// The answer to one row, built up by its handler.
@@ -147,11 +147,7 @@ impl Entry {
             );
         }
         if token {
-            headers.insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static(ERROR_CACHE_CONTROL),
-            );
-            headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+            token_error_caching(headers);
         }
         for (name, value) in self.headers {
             if let Ok(value) = HeaderValue::from_str(&value) {
